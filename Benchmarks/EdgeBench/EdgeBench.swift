@@ -1,0 +1,67 @@
+import EdgeSyncModels
+import Foundation
+
+/// `make bench`: prints timings; never part of `make test`, never asserted on.
+/// Today it measures payload validation; the full suite (issue 9) extends it.
+@main
+struct EdgeBench {
+    static func main() throws {
+        let batch = try largestRowBatch()
+        print("validator: one row batch of \(batch.count) bytes (limit \(WireLimits.maximumPayloadBytes))")
+        let validator = PayloadValidator()
+        for _ in 0..<5 { _ = validator.validate(batch, topic: .rowBatch) }
+        var samples: [Double] = []
+        for _ in 0..<50 {
+            let start = ContinuousClock.now
+            guard case .success = validator.validate(batch, topic: .rowBatch) else {
+                print("validator: the generated batch was rejected")
+                return
+            }
+            samples.append(milliseconds(ContinuousClock.now - start))
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        let p90 = samples[samples.count * 9 / 10]
+        print(String(format: "validator: median %.2f ms, p90 %.2f ms, %.0f MiB/s", median, p90,
+                     Double(batch.count) / 1_048_576 / (median / 1000)))
+    }
+
+    /// A row batch as large as the protocol allows: as many rows as fit under 512 KiB (at most
+    /// 4,096), the last one padded up to the limit.
+    static func largestRowBatch() throws -> [UInt8] {
+        let fingerprint = SchemaFingerprint(tableName: "order_events", columns: [
+            SchemaColumn(name: "order_id", declTypeAffinity: .text, pkOrdinal: 1, notNull: true),
+            SchemaColumn(name: "line", declTypeAffinity: .integer, pkOrdinal: 2, notNull: true),
+            SchemaColumn(name: "qty", declTypeAffinity: .integer, pkOrdinal: 0, notNull: false),
+            SchemaColumn(name: "price", declTypeAffinity: .numeric, pkOrdinal: 0, notNull: false),
+            SchemaColumn(name: "note", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
+        ])
+        var rowCount = WireLimits.maximumRowsPerBatch
+        while true {
+            var batch = RowBatch(
+                batchID: UUIDv7Generator.shared.next(), journalEpoch: UUIDv7Generator.shared.next(),
+                sourceTable: "order_events", schemaHash: fingerprint.schemaHash, schemaColumns: fingerprint,
+                rows: (0..<rowCount).map(row))
+            let bytes = try JSONEncoder().encode(batch)
+            let room = WireLimits.maximumPayloadBytes - bytes.count - 16
+            if room >= 0 {
+                batch.rows[rowCount - 1].row?["note"] = .string(String(repeating: "x", count: room))
+                return Array(try JSONEncoder().encode(batch))
+            }
+            rowCount = rowCount * 95 / 100
+        }
+    }
+
+    static func row(_ index: Int) -> RowChange {
+        let pk: JSONObject = ["order_id": .string("ord-\(index / 4)"), "line": .integer(Int64(index % 4))]
+        var row = pk
+        row["qty"] = .integer(Int64(index % 17))
+        row["price"] = .double(Double(index) * 0.25 + 0.5)
+        row["note"] = .string("n\(index) \u{00E9}")
+        return RowChange(commitSeq: Int64(1_000 + index), op: index % 5 == 0 ? .update : .insert, pk: pk, row: row)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,51 @@
+# Edge Sync: build, test, demo and bench entry points.
+# `make demo` and `make test` install missing system packages themselves (apt-get when root,
+# otherwise the exact command is printed and make stops).
+
+SWIFT ?= swift
+APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config \
+                mosquitto mosquitto-clients tmux openssl
+# Stamp so `deps` runs dpkg once per clone; delete it to re-check.
+DEPS_STAMP := .build/.deps-ok
+
+.PHONY: deps build release test demo bench clean
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP):
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1; \
+	  else \
+	    echo "deps: missing system packages. Run:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+	@mkdir -p $(dir $(DEPS_STAMP)) && touch $(DEPS_STAMP)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	@echo "The demo (embedded server, simulated devices, console) is not built yet: see issue 8."
+	@echo "What runs today: $$($(SWIFT) build --show-bin-path)/platform-tui --help"
+
+bench: release
+	@echo "The full benchmark suite (issue 9) is not there yet; measuring payload validation:"
+	@"$$($(SWIFT) build -c release --show-bin-path)/edge-bench"
+
+clean:
+	rm -rf .build

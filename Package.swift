@@ -1,0 +1,92 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "EdgeSync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EdgeSyncModels", targets: ["EdgeSyncModels"]),
+        .library(name: "MQTT", targets: ["MQTT"]),
+        .library(name: "Server", targets: ["Server"]),
+        .executable(name: "platform-tui", targets: ["PlatformTUI"]),
+        .executable(name: "edge-agent", targets: ["Agent"]),
+        .executable(name: "edge-bench", targets: ["EdgeBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "EdgeSyncModels",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "MQTT",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "EdgeSyncModels",
+                "MQTT",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .systemLibrary(
+            name: "CNCurses",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .executableTarget(
+            name: "PlatformTUI",
+            dependencies: [
+                "Server",
+                "EdgeSyncModels",
+                "CNCurses",
+                "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Agent",
+            dependencies: [
+                "EdgeSyncModels",
+                "MQTT",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "EdgeBench",
+            dependencies: ["EdgeSyncModels"],
+            path: "Benchmarks/EdgeBench"
+        ),
+        .testTarget(
+            name: "EdgeSyncModelsTests",
+            dependencies: [
+                "EdgeSyncModels",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: [
+                "MQTT",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+    ]
+)

@@ -1,0 +1,54 @@
+/// Kinds of governance events (governance.md, "Events"). Stored as their raw strings.
+public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case reviewQueued = "edge_schema_review.queued"
+    case reviewClaimed = "edge_schema_review.claimed"
+    case reviewApproved = "edge_schema_review.approved"
+    case reviewRejected = "edge_schema_review.rejected"
+    case reviewAbandoned = "edge_schema_review.abandoned"
+    case lineageCreated = "edge_table_lineage.created"
+    case lineagePaused = "edge_table_lineage.ingestion_paused"
+    case lineageResumed = "edge_table_lineage.ingestion_resumed"
+    case lineageDeleted = "edge_table_lineage.deleted"
+    case batchRejected = "edge_batch.rejected"
+    case materializationFailed = "edge_materialization.failed"
+    case replayCompleted = "edge_materialization.replay_completed"
+    case controlSent = "edge_control.sent"
+    case controlAcked = "edge_control.acked"
+    case deviceConnected = "device.connected"
+    case deviceDisconnected = "device.disconnected"
+    case deviceACLDenied = "device.acl_denied"
+}
+
+/// A stored governance event; ids increase monotonically, so `Last-Event-ID` can resume a stream.
+public struct Event: Codable, Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var time: Timestamp
+    public var projectID: String
+    public var deviceID: String?
+    public var lineageID: String?
+    public var kind: EventKind
+    public var outcome: String
+    public var message: String
+
+    public init(
+        id: Int64, time: Timestamp, projectID: String, deviceID: String? = nil, lineageID: String? = nil,
+        kind: EventKind, outcome: String, message: String
+    ) {
+        self.id = id
+        self.time = time
+        self.projectID = projectID
+        self.deviceID = deviceID
+        self.lineageID = lineageID
+        self.kind = kind
+        self.outcome = outcome
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, time
+        case projectID = "project_id"
+        case deviceID = "device_id"
+        case lineageID = "lineage_id"
+        case kind, outcome, message
+    }
+}

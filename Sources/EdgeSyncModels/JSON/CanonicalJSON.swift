@@ -1,0 +1,78 @@
+/// The canonical JSON form the fingerprint and `source_pk_hash` are computed over
+/// (wire-protocol.md, "Canonical JSON"): object keys sorted bytewise on UTF-8, no whitespace,
+/// strings escape only `"`, `\` and control characters, `/` and non-ASCII written as they are.
+///
+/// Written by hand on purpose: `JSONEncoder` output (key order, escaping of `/`, number forms)
+/// is not specified and differs between platforms.
+public enum CanonicalJSON {
+    public static func bytes(of value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        write(value, to: &out)
+        return out
+    }
+
+    public static func string(of value: JSONValue) -> String {
+        String(decoding: bytes(of: value), as: UTF8.self)
+    }
+
+    public static func write(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let bool): out.append(contentsOf: (bool ? "true" : "false").utf8)
+        case .integer(let integer): out.append(contentsOf: String(integer).utf8)
+        case .double(let double): writeDouble(double, to: &out)
+        case .string(let string): writeString(string, to: &out)
+        case .array(let array):
+            out.append(UInt8(ascii: "["))
+            for (offset, element) in array.enumerated() {
+                if offset > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            let sorted = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (offset, member) in sorted.enumerated() {
+                if offset > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Integral doubles inside the exact range print without a fraction, like integers; others use
+    /// the shortest round-tripping form. Non-finite values have no JSON form and become `null`.
+    static func writeDouble(_ double: Double, to out: inout [UInt8]) {
+        guard double.isFinite else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
+        if double == double.rounded(), abs(double) < 9_007_199_254_740_992 {
+            out.append(contentsOf: String(Int64(double)).utf8)
+        } else {
+            out.append(contentsOf: "\(double)".utf8)
+        }
+    }
+
+    static func writeString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(contentsOf: Hex.encode([byte]).utf8)
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,34 @@
+extension Envelope {
+    func schemaObservation() throws(PayloadRejection) -> SchemaObservation {
+        let observedAt = try timestamp(object["observed_at"], path: "observed_at")
+        var observation = SchemaObservation(
+            sourceTable: sourceTable, schemaHash: schemaHash, observedAt: observedAt, schemaColumns: try schemaColumns())
+        observation.formatVersion = formatVersion
+        return observation
+    }
+
+    func ingestAck() throws(PayloadRejection) -> IngestAck {
+        guard let controlID = object["control_id"]?.stringValue, !controlID.isEmpty, controlID.utf8.count <= 128 else {
+            throw invalid("control_id", expected: "a non-empty string of at most 128 bytes")
+        }
+        var ack = IngestAck(controlID: controlID)
+        ack.formatVersion = formatVersion
+        return ack
+    }
+
+    func ingestRequest() throws(PayloadRejection) -> IngestRequest {
+        guard let kindText = object["request_kind"]?.stringValue, let kind = IngestRequest.Kind(rawValue: kindText) else {
+            throw invalid("request_kind", expected: "\"url_request\" or \"finalize\"")
+        }
+        guard let segmentText = object["segment_kind"]?.stringValue, let segment = SegmentKind(rawValue: segmentText) else {
+            throw invalid("segment_kind", expected: "\"bootstrap_snapshot\" or \"payload_spill\"")
+        }
+        switch kind {
+        case .urlRequest:
+            return .urlRequest(sourceTable: sourceTable, segmentKind: segment)
+        case .finalize:
+            let batchID = try uuidv7(field: "batch_id", code: .invalidBatchID)
+            return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+extension Envelope {
+    /// Row-batch checks after the common header, in the spec's order: journal_epoch, op,
+    /// missing row, commit_seq range, schema hash.
+    func rowBatch() throws(PayloadRejection) -> RowBatch {
+        let journalEpoch = try uuidv7(field: "journal_epoch", code: .invalidJournalEpoch)
+        let rows = try rowObjects()
+        var ops: [RowOperation] = []
+        ops.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() {
+            guard let text = row["op"]?.stringValue, let op = RowOperation(rawValue: text) else {
+                throw reject(.invalidRowOp, "rows[\(index)].op must be insert, update or delete")
+            }
+            ops.append(op)
+        }
+        for (index, row) in rows.enumerated() where ops[index].carriesRow {
+            if row["row"] == nil || row["row"]?.isNull == true {
+                throw reject(.missingRowForUpsert, "rows[\(index)] is an \(ops[index].rawValue) without a row")
+            }
+        }
+        var changes: [RowChange] = []
+        changes.reserveCapacity(rows.count)
+        var minimum = Int64.max
+        var maximum = Int64.min
+        for (index, row) in rows.enumerated() {
+            let change = try rowChange(row, op: ops[index], index: index)
+            minimum = min(minimum, change.commitSeq)
+            maximum = max(maximum, change.commitSeq)
+            changes.append(change)
+        }
+        let first = object["first_commit_seq"]?.integerValue
+        let last = object["last_commit_seq"]?.integerValue
+        guard first == minimum, last == maximum else {
+            throw reject(
+                .commitSeqRangeMismatch,
+                "first/last_commit_seq are \(describe(first))/\(describe(last)); the rows span \(minimum)…\(maximum)")
+        }
+        let fingerprint = try schemaColumns()
+        var batch = RowBatch(
+            batchID: batchID!, journalEpoch: journalEpoch, sourceTable: sourceTable, schemaHash: schemaHash,
+            schemaColumns: fingerprint, rows: changes)
+        batch.formatVersion = formatVersion
+        return batch
+    }
+
+    private func rowChange(_ row: JSONObject, op: RowOperation, index: Int) throws(PayloadRejection) -> RowChange {
+        let path = "rows[\(index)]"
+        guard let commitSeq = row["commit_seq"]?.integerValue, commitSeq >= 0 else {
+            throw invalid(path + ".commit_seq", expected: "an integer ≥ 0")
+        }
+        guard let pk = row["pk"]?.objectValue, !pk.isEmpty else {
+            throw invalid(path + ".pk", expected: "a non-empty object")
+        }
+        var values: JSONObject?
+        if op.carriesRow {
+            guard let object = row["row"]?.objectValue else { throw invalid(path + ".row", expected: "an object") }
+            values = object
+        }
+        var lkcv: Int64?
+        if let value = row["lkcv"], !value.isNull {
+            guard let version = value.integerValue else { throw invalid(path + ".lkcv", expected: "an integer") }
+            lkcv = version
+        }
+        return RowChange(commitSeq: commitSeq, op: op, pk: pk, row: values, lkcv: lkcv)
+    }
+
+    private func describe(_ value: Int64?) -> String {
+        value.map(String.init) ?? "missing"
+    }
+}

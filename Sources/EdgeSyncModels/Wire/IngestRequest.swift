@@ -1,0 +1,65 @@
+/// What an uploaded object holds.
+public enum SegmentKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case bootstrapSnapshot = "bootstrap_snapshot"
+    case payloadSpill = "payload_spill"
+}
+
+/// A device's request about an upload (`sync/ingest/request`): ask for a URL, or finalize an
+/// object already PUT to a granted URL.
+public enum IngestRequest: Sendable, Hashable, Codable {
+    case urlRequest(sourceTable: String, segmentKind: SegmentKind)
+    case finalize(sourceTable: String, batchID: UUIDv7, segmentKind: SegmentKind)
+
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case urlRequest = "url_request"
+        case finalize
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .urlRequest: .urlRequest
+        case .finalize: .finalize
+        }
+    }
+
+    public var sourceTable: String {
+        switch self {
+        case .urlRequest(let table, _), .finalize(let table, _, _): table
+        }
+    }
+
+    public var segmentKind: SegmentKind {
+        switch self {
+        case .urlRequest(_, let kind), .finalize(_, _, let kind): kind
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version"
+        case requestKind = "request_kind"
+        case sourceTable = "source_table"
+        case segmentKind = "segment_kind"
+        case batchID = "batch_id"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let table = try container.decode(String.self, forKey: .sourceTable)
+        let segment = try container.decode(SegmentKind.self, forKey: .segmentKind)
+        switch try container.decode(Kind.self, forKey: .requestKind) {
+        case .urlRequest: self = .urlRequest(sourceTable: table, segmentKind: segment)
+        case .finalize:
+            self = .finalize(
+                sourceTable: table, batchID: try container.decode(UUIDv7.self, forKey: .batchID), segmentKind: segment)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(WireLimits.formatVersion, forKey: .formatVersion)
+        try container.encode(kind, forKey: .requestKind)
+        try container.encode(sourceTable, forKey: .sourceTable)
+        if case .finalize(_, let batchID, _) = self { try container.encode(batchID, forKey: .batchID) }
+        try container.encode(segmentKind, forKey: .segmentKind)
+    }
+}

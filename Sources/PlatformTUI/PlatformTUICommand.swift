@@ -1,0 +1,26 @@
+import ArgumentParser
+import CCurl
+import CNCurses
+import EdgeSyncModels
+
+/// `platform-tui`: the operator console. The console, `serve`, `demo` and the CLI subcommands
+/// arrive with their issues; `--version` already reports the C libraries it is linked against,
+/// which is the first thing to check on a machine where the console will not start.
+@main
+struct PlatformTUICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "platform-tui",
+        abstract: "Operate Edge Sync: lineages, schema reviews, column actions and mirrored rows.",
+        discussion: """
+            Without --server it embeds the governance server, so one command runs the whole stack.
+            """,
+        version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))")
+}
+
+enum LinkedLibraries {
+    static var description: String {
+        let curses = String(cString: curses_version())
+        let curl = String(cString: curl_version())
+        return "\(curses); \(curl)"
+    }
+}

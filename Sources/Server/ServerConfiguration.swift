@@ -1,0 +1,68 @@
+/// How a governance server is started. Every field has a documented default that matches
+/// `platform-tui serve` with no flags.
+public struct ServerConfiguration: Sendable, Hashable {
+    /// Where the store, the device CA and `admin.token` live. Default `./.edgesync`.
+    public var dataDirectory: String
+    /// HTTP API address. Default `127.0.0.1`, port 0 (an ephemeral port, printed when ready).
+    public var httpHost: String
+    public var httpPort: Int
+    /// Plain MQTT listener. Default `127.0.0.1:1883`; nil disables it.
+    public var mqttHost: String
+    public var mqttPort: Int?
+    /// MQTT over TLS (mTLS when device certificates are used). Default off.
+    public var mqttsPort: Int?
+    /// Server certificate and key (PEM) for the TLS listener.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// The CA that signs device certificates; default: the CA created in the data directory.
+    public var deviceCACertificatePath: String?
+    public var deviceCAKeyPath: String?
+    /// Accept any client id and register it on first connect. Only on loopback listeners.
+    public var devOpen: Bool
+
+    public init(
+        dataDirectory: String = "./.edgesync", httpHost: String = "127.0.0.1", httpPort: Int = 0,
+        mqttHost: String = "127.0.0.1", mqttPort: Int? = 1883, mqttsPort: Int? = nil, tlsCertificatePath: String? = nil,
+        tlsKeyPath: String? = nil, deviceCACertificatePath: String? = nil, deviceCAKeyPath: String? = nil,
+        devOpen: Bool = false
+    ) {
+        self.dataDirectory = dataDirectory
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.mqttHost = mqttHost
+        self.mqttPort = mqttPort
+        self.mqttsPort = mqttsPort
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
+        self.deviceCACertificatePath = deviceCACertificatePath
+        self.deviceCAKeyPath = deviceCAKeyPath
+        self.devOpen = devOpen
+    }
+
+    /// Configuration mistakes, each naming its flag; empty when the server may start.
+    public var problems: [String] {
+        var problems: [String] = []
+        for (flag, port) in [("--http-port", Optional(httpPort)), ("--mqtt-port", mqttPort), ("--mqtts-port", mqttsPort)] {
+            if let port, !(0...65_535).contains(port) { problems.append("\(flag) must be 0–65535, not \(port)") }
+        }
+        if devOpen, !Self.isLoopback(mqttHost) {
+            problems.append("--dev-open accepts any device, so it is only allowed on a loopback --mqtt-host, not \(mqttHost)")
+        }
+        if mqttsPort != nil, tlsCertificatePath == nil || tlsKeyPath == nil {
+            problems.append("--mqtts-port needs --tls-cert and --tls-key")
+        }
+        if (deviceCACertificatePath == nil) != (deviceCAKeyPath == nil) {
+            problems.append("--device-ca-cert and --device-ca-key go together")
+        }
+        if mqttPort == nil, mqttsPort == nil { problems.append("no MQTT listener: set --mqtt-port or --mqtts-port") }
+        return problems
+    }
+
+    /// `127.0.0.0/8`, `::1` and `localhost`.
+    public static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "127" else { return false }
+        return parts.allSatisfy { part in UInt8(part) != nil }
+    }
+}
