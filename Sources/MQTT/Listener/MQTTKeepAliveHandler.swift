@@ -1,0 +1,80 @@
+import NIOCore
+
+/// The keep-alive concern of a server connection: closes a connection that sends no CONNECT
+/// within `connectTimeout`, or nothing at all for 1.5× its keep-alive (§3.1.2.10), and answers
+/// PINGREQ itself so pings are answered even while a slow PUBLISH is being handled.
+final class MQTTKeepAliveHandler: ChannelDuplexHandler {
+    typealias InboundIn = MQTTPacket
+    typealias InboundOut = MQTTPacket
+    typealias OutboundIn = MQTTPacket
+    typealias OutboundOut = MQTTPacket
+
+    private let connectTimeout: TimeAmount
+    private var limit: TimeAmount?
+    private var lastRead = NIODeadline.now()
+    private var connected = false
+    private var timer: Scheduled<Void>?
+
+    init(connectTimeout: TimeAmount) {
+        self.connectTimeout = connectTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armConnectTimeout(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armConnectTimeout(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastRead = .now()
+        let packet = unwrapInboundIn(data)
+        switch packet {
+        case .connect(let connect) where !connected:
+            connected = true
+            timer?.cancel()
+            if connect.keepAlive > 0 {
+                // 1.5 × keep-alive, in milliseconds to keep the half second.
+                let limit = TimeAmount.milliseconds(Int64(connect.keepAlive) * 1_500)
+                self.limit = limit
+                schedule(context: context, after: limit)
+            }
+        case .pingreq where connected:
+            context.writeAndFlush(wrapOutboundOut(.pingresp), promise: nil)
+            return
+        default:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    private func armConnectTimeout(context: ChannelHandlerContext) {
+        guard timer == nil, !connected else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: connectTimeout) {
+            if !self.connected { context.close(promise: nil) }
+        }
+    }
+
+    private func schedule(context: ChannelHandlerContext, after delay: TimeAmount) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            guard let limit = self.limit else { return }
+            let idle = NIODeadline.now() - self.lastRead
+            if idle >= limit {
+                context.close(promise: nil)
+            } else {
+                self.schedule(context: context, after: limit - idle)
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import NIOCore
+import NIOSSL
+
+extension MQTTListener {
+    /// Runs one client connection from CONNECT to close.
+    func serve(_ connection: NIOAsyncChannel<MQTTPacket, MQTTPacket>) async {
+        let channel = connection.channel
+        try? await connection.executeThenClose { inbound, outbound in
+            var packets = inbound.makeAsyncIterator()
+            guard case .connect(let connect)? = try await packets.next() else { return }
+            guard let session = try await accept(connect, channel: channel, outbound: outbound) else { return }
+            await delegate.mqttListener(didConnect: session)
+            var exactlyOnceInFlight = Set<UInt16>()
+            do {
+                while let packet = try await packets.next() {
+                    guard try await handle(packet, session: session, outbound: outbound, exactlyOnce: &exactlyOnceInFlight)
+                    else { break }
+                }
+            } catch {
+                // A protocol violation, a closed socket or a failed handler: the connection ends
+                // without acknowledging the message in hand.
+            }
+            await registry.detach(clientID: session.clientID, connectionID: session.connectionID)
+            await delegate.mqttListener(didDisconnect: session)
+        }
+    }
+
+    /// Answers CONNECT: checks the protocol, authenticates, attaches the session, sends CONNACK
+    /// and any redeliveries. Nil when the connection must close.
+    private func accept(
+        _ connect: MQTTPacket.Connect, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>
+    ) async throws -> MQTTSessionInfo? {
+        func refuse(_ code: MQTTPacket.ConnectReturnCode) async throws -> MQTTSessionInfo? {
+            try await outbound.write(.connack(.init(sessionPresent: false, returnCode: code)))
+            return nil
+        }
+        guard connect.protocolName == "MQTT", connect.protocolLevel == 4 else {
+            return try await refuse(.unacceptableProtocolVersion)
+        }
+        guard !connect.clientID.isEmpty else { return try await refuse(.identifierRejected) }
+        let usesTLS = configuration.tls != nil
+        let commonName = usesTLS ? try? await Self.peerCommonName(channel) : nil
+        let request = MQTTConnectRequest(
+            clientID: connect.clientID, username: connect.username, password: connect.password,
+            certificateCommonName: commonName ?? nil, remoteAddress: channel.remoteAddress?.description, usesTLS: usesTLS)
+        let principal: MQTTPrincipal
+        switch await authenticator.authenticate(request) {
+        case .accepted(let accepted): principal = accepted
+        case .rejected(let code): return try await refuse(code)
+        }
+        let id = nextConnectionID()
+        let handle = MQTTSessionRegistry.Connection(id: id, writer: outbound, channel: channel)
+        let attached = await registry.attach(clientID: connect.clientID, cleanSession: connect.cleanSession, connection: handle)
+        if let takenOver = attached.takenOver { try? await takenOver.channel.close() }
+        try await outbound.write(.connack(.init(sessionPresent: attached.sessionPresent, returnCode: .accepted)))
+        for packet in attached.resend { try await outbound.write(packet) }
+        return MQTTSessionInfo(
+            principal: principal, connectionID: id, cleanSession: connect.cleanSession,
+            remoteAddress: request.remoteAddress, usesTLS: usesTLS)
+    }
+
+    /// Handles one packet after CONNECT; false when the connection must close.
+    private func handle(
+        _ packet: MQTTPacket, session: MQTTSessionInfo, outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>,
+        exactlyOnce: inout Set<UInt16>
+    ) async throws -> Bool {
+        switch packet {
+        case .publish(let publish):
+            guard acl.canPublish(session.principal, topic: publish.topic) else {
+                await delegate.mqttListener(didDeny: .init(action: .publish, topic: publish.topic), session: session)
+                return false
+            }
+            let message = MQTTInboundPublish(
+                topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, dup: publish.dup)
+            switch publish.qos {
+            case .atMostOnce:
+                try await delegate.mqttListener(didReceive: message, from: session)
+            case .atLeastOnce:
+                // PUBACK only after the delegate returned; a throw closes without PUBACK.
+                try await delegate.mqttListener(didReceive: message, from: session)
+                try await outbound.write(.puback(packetID: publish.packetID!))
+            case .exactlyOnce:
+                let id = publish.packetID!
+                if !exactlyOnce.contains(id) {
+                    try await delegate.mqttListener(didReceive: message, from: session)
+                    exactlyOnce.insert(id)
+                }
+                try await outbound.write(.pubrec(packetID: id))
+            }
+        case .pubrel(let id):
+            exactlyOnce.remove(id)
+            try await outbound.write(.pubcomp(packetID: id))
+        case .puback(let id):
+            if let acknowledged = await registry.acknowledge(clientID: session.clientID, packetID: id) {
+                await acknowledged()
+            }
+        case .subscribe(let subscribe):
+            var codes: [MQTTPacket.SubscribeReturnCode] = []
+            var granted: [(String, QoS)] = []
+            for subscription in subscribe.subscriptions {
+                if acl.canSubscribe(session.principal, filter: subscription.topicFilter) {
+                    let qos = min(subscription.qos, .atLeastOnce)
+                    codes.append(.granted(qos))
+                    granted.append((subscription.topicFilter, qos))
+                } else {
+                    codes.append(.failure)
+                    await delegate.mqttListener(
+                        didDeny: .init(action: .subscribe, topic: subscription.topicFilter), session: session)
+                }
+            }
+            let deliveries = await registry.subscribe(clientID: session.clientID, granted: granted)
+            try await outbound.write(.suback(.init(packetID: subscribe.packetID, returnCodes: codes)))
+            for delivery in deliveries { try await outbound.write(delivery) }
+        case .unsubscribe(let unsubscribe):
+            await registry.unsubscribe(clientID: session.clientID, filters: unsubscribe.topicFilters)
+            try await outbound.write(.unsuback(packetID: unsubscribe.packetID))
+        case .pingreq:
+            try await outbound.write(.pingresp)
+        case .disconnect:
+            return false
+        case .connect, .connack, .pubrec, .pubcomp, .suback, .unsuback, .pingresp:
+            // A second CONNECT or a server-to-client packet: protocol violation (§4.8).
+            return false
+        }
+        return true
+    }
+
+    /// The subject CN of the client's verified certificate.
+    static func peerCommonName(_ channel: any Channel) async throws -> String? {
+        let certificate = try await channel.nioSSL_peerCertificate().get()
+        return certificate?.subjectName.last { $0.type == .commonName }?.value
+    }
+}

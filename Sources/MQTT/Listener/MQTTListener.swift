@@ -1,0 +1,135 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The governance server's MQTT 3.1.1 ingress: authenticates devices, enforces the topic ACL,
+/// hands every PUBLISH to the delegate (PUBACK only after it returns, see
+/// `MQTTListenerDelegate`), and delivers QoS 1 downlinks through persistent sessions.
+///
+/// Not a general broker: clients cannot publish to each other; the only messages a client
+/// receives are the application's downlinks. Will messages are accepted and discarded, since no
+/// other client could receive them.
+public final class MQTTListener: Sendable {
+    public let configuration: MQTTListenerConfiguration
+    let authenticator: any MQTTAuthenticator
+    let acl: any MQTTTopicACL
+    let delegate: any MQTTListenerDelegate
+    let group: any EventLoopGroup
+    let registry: MQTTSessionRegistry
+    private let state = Mutex(State())
+    private let connectionIDs = Atomic<UInt64>(0)
+
+    private struct State {
+        var serverChannel: (any Channel)?
+        var acceptTask: Task<Void, Never>?
+        var port: Int?
+    }
+
+    public init(
+        configuration: MQTTListenerConfiguration, authenticator: any MQTTAuthenticator, acl: any MQTTTopicACL,
+        delegate: any MQTTListenerDelegate, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.acl = acl
+        self.delegate = delegate
+        self.group = group
+        self.registry = MQTTSessionRegistry(maximumQueuedPerSession: configuration.maximumQueuedDownlinksPerSession)
+    }
+
+    /// The bound port, once started.
+    public var port: Int? { state.withLock { $0.port } }
+
+    /// Binds and starts accepting connections; returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        if authenticator.requiresLoopback, !Self.isLoopback(configuration.host) {
+            throw MQTTListenerError.openListenerOnNonLoopbackAddress(configuration.host)
+        }
+        guard state.withLock({ $0.serverChannel == nil }) else { throw MQTTListenerError.alreadyStarted }
+        let sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
+        let maximumPacketSize = configuration.maximumPacketSize
+        let connectTimeout = configuration.connectTimeout
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
+                    try sync.addHandler(ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: maximumPacketSize)))
+                    try sync.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
+                    try sync.addHandler(MQTTKeepAliveHandler(connectTimeout: connectTimeout))
+                    return try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? configuration.port
+        let task = Task<Void, Never> {
+            _ = try? await server.executeThenClose { inbound in
+                await withDiscardingTaskGroup { group in
+                    do {
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    } catch {
+                        // The server channel closed: shutdown.
+                    }
+                }
+            }
+        }
+        state.withLock {
+            $0.serverChannel = server.channel
+            $0.acceptTask = task
+            $0.port = port
+        }
+        return port
+    }
+
+    /// Stops accepting, closes every connection and waits for their handlers to finish.
+    public func shutdown() async {
+        let (channel, task) = state.withLock { state in
+            defer {
+                state.serverChannel = nil
+                state.acceptTask = nil
+            }
+            return (state.serverChannel, state.acceptTask)
+        }
+        try? await channel?.close()
+        for connection in await registry.allConnections() {
+            try? await connection.channel.close()
+        }
+        await task?.value
+    }
+
+    /// Sends a QoS 1 message to a client, now if it is connected and subscribed, else when it
+    /// reconnects (persistent sessions) or subscribes. `acknowledged` runs when its PUBACK arrives.
+    public func publish(
+        to clientID: String, topic: String, payload: ByteBuffer, acknowledged: (@Sendable () async -> Void)? = nil
+    ) async {
+        let downlink = Downlink(topic: topic, payload: payload, acknowledged: acknowledged)
+        guard let (connection, packet) = await registry.enqueue(clientID: clientID, downlink: downlink) else { return }
+        try? await connection.writer.write(packet)
+    }
+
+    /// Whether a client currently has a live connection.
+    public func isConnected(_ clientID: String) async -> Bool {
+        await registry.connection(clientID: clientID) != nil
+    }
+
+    /// Downlinks of a client not yet sent, and sent but not yet acknowledged.
+    public func pendingDownlinks(for clientID: String) async -> (queued: Int, inflight: Int) {
+        await registry.pendingCounts(clientID: clientID)
+    }
+
+    func nextConnectionID() -> UInt64 {
+        connectionIDs.add(1, ordering: .relaxed).newValue
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

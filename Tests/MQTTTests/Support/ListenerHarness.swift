@@ -1,0 +1,47 @@
+import MQTT
+import NIOCore
+import NIOSSL
+
+/// Starts a listener on an ephemeral loopback port with the wire protocol's device ACL
+/// (root `dev/{client id}`) and a recording delegate.
+struct ListenerHarness {
+    static let uplinks: Set<String> = [
+        "sync/rows/batch", "sync/telemetry/batch", "sync/schema/observe", "sync/ingest/ack", "sync/ingest/request",
+    ]
+    static let control = "sync/ingest/control"
+
+    let listener: MQTTListener
+    let delegate: RecordingDelegate
+    let port: Int
+
+    static func principal(_ clientID: String) -> MQTTPrincipal {
+        MQTTPrincipal(clientID: clientID, rootTopic: "dev/" + clientID, identity: clientID)
+    }
+
+    /// Dev-open: any id except those starting with `bad`.
+    static let devOpen = DevOpenAuthenticator { id in id.hasPrefix("bad") ? nil : principal(id) }
+
+    /// Passwords: `{id}-secret`.
+    static let passwords = PasswordAuthenticator { id, password in
+        password == Array((id + "-secret").utf8) ? principal(id) : nil
+    }
+
+    static let certificates = CertificateAuthenticator { id in principal(id) }
+
+    static func start(
+        authenticator: any MQTTAuthenticator = devOpen, tls: TLSConfiguration? = nil, host: String = "127.0.0.1"
+    ) async throws -> ListenerHarness {
+        let delegate = RecordingDelegate()
+        let listener = MQTTListener(
+            configuration: MQTTListenerConfiguration(host: host, port: 0, tls: tls, connectTimeout: .seconds(3)),
+            authenticator: authenticator,
+            acl: DeviceTopicACL(publishSuffixes: uplinks, subscribeSuffixes: [control]),
+            delegate: delegate)
+        let port = try await listener.start()
+        return ListenerHarness(listener: listener, delegate: delegate, port: port)
+    }
+
+    func raw() async throws -> RawMQTTConnection { try await RawMQTTConnection(port: port) }
+
+    func stop() async { await listener.shutdown() }
+}

@@ -1,0 +1,139 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs third-party peers (`mosquitto`, `mosquitto_pub`, `openssl`) as real processes.
+///
+/// Spawned with `posix_spawn` and an explicitly empty signal mask and default dispositions:
+/// Swift's concurrency threads block signals and children inherit that mask, which would leave a
+/// peer deaf to SIGTERM and to its own timers (`mosquitto_sub -W` uses SIGALRM).
+struct ProcessRunner {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case notInstalled(String)
+        case spawnFailed(String, Int32)
+        case timedOut(String)
+
+        var description: String {
+            switch self {
+            case .notInstalled(let name): "\(name) is not installed: run `make deps`"
+            case .spawnFailed(let name, let code): "could not start \(name): errno \(code)"
+            case .timedOut(let command): "timed out: \(command)"
+            }
+        }
+    }
+
+    static func locate(_ name: String) throws -> String {
+        for directory in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"] {
+            let path = directory + "/" + name
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw Failure.notInstalled(name)
+    }
+
+    /// Runs to completion and returns status and output; kills the process and throws after `timeout`.
+    static func run(_ name: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws -> Output {
+        let running = try start(name, arguments)
+        let output = await running.wait(timeout: timeout)
+        if running.timedOut { throw Failure.timedOut(([name] + arguments).joined(separator: " ")) }
+        return output
+    }
+
+    /// A started process whose output goes to files (no pipe can fill up and block it).
+    final class Running: @unchecked Sendable {
+        let pid: pid_t
+        let directory: URL
+        private let lock = NSLock()
+        private var exitStatus: Int32?
+        private(set) var timedOut = false
+
+        init(pid: pid_t, directory: URL) {
+            self.pid = pid
+            self.directory = directory
+        }
+
+        /// Reaps the process if it has exited; its status (exit code, or 128 + signal).
+        func poll() -> Int32? {
+            lock.lock()
+            defer { lock.unlock() }
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+            let signal = status & 0x7F
+            exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+            return exitStatus
+        }
+
+        var isRunning: Bool { poll() == nil }
+
+        func output() -> Output {
+            Output(
+                status: poll() ?? -1,
+                stdout: (try? String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? "")
+        }
+
+        /// Waits for exit; after `timeout` sends SIGTERM, then SIGKILL.
+        func wait(timeout: Duration) async -> Output {
+            let deadline = ContinuousClock.now + timeout
+            while isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            if isRunning {
+                timedOut = true
+                await stop()
+            }
+            return output()
+        }
+
+        /// SIGTERM, then SIGKILL if it is still alive after a second.
+        func stop() async {
+            guard isRunning else { return }
+            kill(pid, SIGTERM)
+            for _ in 0..<100 where isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+            if isRunning { kill(pid, SIGKILL) }
+            while isRunning { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+
+        /// SIGKILL at once: a crash, as a power cut would cause.
+        func kill9() async {
+            kill(pid, SIGKILL)
+            while isRunning { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    static func start(_ name: String, _ arguments: [String]) throws -> Running {
+        let path = try locate(name)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("stdout").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, directory.appendingPathComponent("stderr").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw Failure.spawnFailed(name, result) }
+        return Running(pid: pid, directory: directory)
+    }
+}

@@ -1,0 +1,87 @@
+import MQTT
+import NIOCore
+import NIOPosix
+
+/// A bare MQTT connection for protocol-level tests: sends exactly the packets a test names and
+/// reports exactly what comes back, including the connection closing.
+final class RawMQTTConnection: Sendable {
+    let channel: NIOAsyncChannel<MQTTPacket, MQTTPacket>
+    private let inbox = Inbox()
+    private let reader: Task<Void, Never>
+
+    /// Packets received so far, whether the connection has closed, and the writer.
+    actor Inbox {
+        var packets: [MQTTPacket] = []
+        var closed = false
+        var writer: NIOAsyncChannelOutboundWriter<MQTTPacket>?
+
+        func attach(_ writer: NIOAsyncChannelOutboundWriter<MQTTPacket>) { self.writer = writer }
+
+        func append(_ packet: MQTTPacket) { packets.append(packet) }
+        func close() { closed = true }
+
+        func take() -> (MQTTPacket?, Bool) {
+            packets.isEmpty ? (nil, closed) : (packets.removeFirst(), false)
+        }
+    }
+
+    struct Timeout: Error {}
+
+    init(port: Int) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(MQTTPacketDecoder()), MessageToByteHandler(MQTTPacketEncoder()),
+                    ])
+                    return try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel)
+                }
+            }
+        self.channel = channel
+        let inbox = self.inbox
+        reader = Task {
+            _ = try? await channel.executeThenClose { inbound, outbound in
+                await inbox.attach(outbound)
+                do {
+                    for try await packet in inbound { await inbox.append(packet) }
+                } catch {}
+            }
+            await inbox.close()
+        }
+        while await inbox.writer == nil, await !inbox.closed { try await Task.sleep(for: .milliseconds(1)) }
+    }
+
+    func send(_ packet: MQTTPacket) async throws {
+        guard let writer = await inbox.writer else { throw Timeout() }
+        try await writer.write(packet)
+    }
+
+    /// The next packet; nil once the server has closed the connection; throws on timeout.
+    func receive(timeout: Duration = .seconds(5)) async throws -> MQTTPacket? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let (packet, closed) = await inbox.take()
+            if let packet { return packet }
+            if closed { return nil }
+            guard ContinuousClock.now < deadline else { throw Timeout() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Connects and returns the CONNACK.
+    func connect(_ connect: MQTTPacket.Connect) async throws -> MQTTPacket.ConnAck? {
+        try await send(.connect(connect))
+        guard case .connack(let ack)? = try await receive() else { return nil }
+        return ack
+    }
+
+    /// Waits until the server closes the connection (throws on timeout).
+    func waitUntilClosed(timeout: Duration = .seconds(5)) async throws {
+        while try await receive(timeout: timeout) != nil {}
+    }
+
+    func close() async {
+        try? await channel.channel.close()
+        await reader.value
+    }
+}
