@@ -70,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "EdgeBench",
-            dependencies: ["EdgeSyncModels"],
+            dependencies: ["EdgeSyncModels", "MQTT"],
             path: "Benchmarks/EdgeBench"
         ),
         .testTarget(

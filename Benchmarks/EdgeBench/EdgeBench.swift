@@ -5,7 +5,17 @@ import Foundation
 /// Today it measures payload validation; the full suite (issue 9) extends it.
 @main
 struct EdgeBench {
-    static func main() throws {
+    static func main() async throws {
+        // Started before any suspension, on the main thread, so the broker gets a normal signal mask.
+        let broker = BenchBroker(port: 28_830)
+        try validator()
+        try await Task.sleep(for: .milliseconds(300))
+        try await MQTTThroughputBench.run(mosquittoPort: broker?.port)
+        broker?.stop()
+        if broker == nil { print("mqtt: mosquitto not installed; run `make deps` for the comparison") }
+    }
+
+    static func validator() throws {
         let batch = try largestRowBatch()
         print("validator: one row batch of \(batch.count) bytes (limit \(WireLimits.maximumPayloadBytes))")
         let validator = PayloadValidator()

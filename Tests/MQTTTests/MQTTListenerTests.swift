@@ -7,174 +7,174 @@ struct MQTTListenerTests {
     typealias H = ListenerHarness
 
     @Test func connackReturnCodes() async throws {
-        let open = try await H.start()
-        defer { Task { await open.stop() } }
-        let cases: [(MQTTPacket.Connect, MQTTPacket.ConnectReturnCode)] = [
-            (.init(clientID: "dev-1", protocolLevel: 3), .unacceptableProtocolVersion),
-            (.init(clientID: "dev-1", protocolName: "MQIsdp", protocolLevel: 3), .unacceptableProtocolVersion),
-            (.init(clientID: ""), .identifierRejected),
-            (.init(clientID: "bad-1"), .identifierRejected),
-            (.init(clientID: "dev-1"), .accepted),
-        ]
-        for (connect, code) in cases {
-            let connection = try await open.raw()
-            #expect(try await connection.connect(connect)?.returnCode == code, "\(connect)")
-            if code != .accepted { try await connection.waitUntilClosed() }
-            await connection.close()
+        try await H.with { open in
+            let cases: [(MQTTPacket.Connect, MQTTPacket.ConnectReturnCode)] = [
+                (.init(clientID: "dev-1", protocolLevel: 3), .unacceptableProtocolVersion),
+                (.init(clientID: "dev-1", protocolName: "MQIsdp", protocolLevel: 3), .unacceptableProtocolVersion),
+                (.init(clientID: ""), .identifierRejected),
+                (.init(clientID: "bad-1"), .identifierRejected),
+                (.init(clientID: "dev-1"), .accepted),
+            ]
+            for (connect, code) in cases {
+                let connection = try await open.raw()
+                #expect(try await connection.connect(connect)?.returnCode == code, "\(connect)")
+                if code != .accepted { try await connection.waitUntilClosed() }
+                await connection.close()
+            }
         }
-        let secured = try await H.start(authenticator: H.passwords)
-        defer { Task { await secured.stop() } }
-        let passwordCases: [(MQTTPacket.Connect, MQTTPacket.ConnectReturnCode)] = [
-            (.init(clientID: "dev-1"), .notAuthorized),
-            (.init(clientID: "dev-1", username: "dev-1", password: ByteBuffer(string: "wrong")), .badUsernameOrPassword),
-            (.init(clientID: "dev-1", username: "dev-2", password: ByteBuffer(string: "dev-2-secret")), .badUsernameOrPassword),
-            (.init(clientID: "dev-1", username: "dev-1", password: ByteBuffer(string: "dev-1-secret")), .accepted),
-        ]
-        for (connect, code) in passwordCases {
-            let connection = try await secured.raw()
-            #expect(try await connection.connect(connect)?.returnCode == code)
-            await connection.close()
+        try await H.with(authenticator: H.passwords) { secured in
+            let passwordCases: [(MQTTPacket.Connect, MQTTPacket.ConnectReturnCode)] = [
+                (.init(clientID: "dev-1"), .notAuthorized),
+                (.init(clientID: "dev-1", username: "dev-1", password: ByteBuffer(string: "wrong")), .badUsernameOrPassword),
+                (.init(clientID: "dev-1", username: "dev-2", password: ByteBuffer(string: "dev-2-secret")), .badUsernameOrPassword),
+                (.init(clientID: "dev-1", username: "dev-1", password: ByteBuffer(string: "dev-1-secret")), .accepted),
+            ]
+            for (connect, code) in passwordCases {
+                let connection = try await secured.raw()
+                #expect(try await connection.connect(connect)?.returnCode == code)
+                await connection.close()
+            }
         }
     }
 
     @Test func sessionPresentFollowsCleanSession() async throws {
-        let harness = try await H.start()
-        defer { Task { await harness.stop() } }
-        for (clean, expected) in [(false, false), (false, true), (true, false), (false, false)] {
-            let connection = try await harness.raw()
-            let ack = try await connection.connect(.init(clientID: "dev-1", cleanSession: clean))
-            #expect(ack == .init(sessionPresent: expected, returnCode: .accepted), "clean=\(clean)")
-            try await connection.send(.disconnect)
-            try await connection.waitUntilClosed()
-            await connection.close()
-            _ = await harness.delegate.waitFor { $0.disconnects.count == $0.connects.count }
+        try await H.with { harness in
+            for (clean, expected) in [(false, false), (false, true), (true, false), (false, false)] {
+                let connection = try await harness.raw()
+                let ack = try await connection.connect(.init(clientID: "dev-1", cleanSession: clean))
+                #expect(ack == .init(sessionPresent: expected, returnCode: .accepted), "clean=\(clean)")
+                try await connection.send(.disconnect)
+                try await connection.waitUntilClosed()
+                await connection.close()
+                _ = await harness.delegate.waitFor { $0.disconnects.count == $0.connects.count }
+            }
         }
     }
 
     @Test func duplicateClientIDTakesOver() async throws {
-        let harness = try await H.start()
-        defer { Task { await harness.stop() } }
-        let first = try await harness.raw()
-        #expect(try await first.connect(.init(clientID: "dev-1"))?.returnCode == .accepted)
-        let second = try await harness.raw()
-        #expect(try await second.connect(.init(clientID: "dev-1"))?.returnCode == .accepted)
-        try await first.waitUntilClosed()
-        try await second.send(.pingreq)
-        #expect(try await second.receive() == .pingresp)
-        await first.close()
-        await second.close()
+        try await H.with { harness in
+            let first = try await harness.raw()
+            #expect(try await first.connect(.init(clientID: "dev-1"))?.returnCode == .accepted)
+            let second = try await harness.raw()
+            #expect(try await second.connect(.init(clientID: "dev-1"))?.returnCode == .accepted)
+            try await first.waitUntilClosed()
+            try await second.send(.pingreq)
+            #expect(try await second.receive() == .pingresp)
+            await first.close()
+            await second.close()
+        }
     }
 
     @Test func keepAliveIsEnforcedAtOneAndAHalfTimes() async throws {
-        let harness = try await H.start()
-        defer { Task { await harness.stop() } }
-        let silent = try await harness.raw()
-        #expect(try await silent.connect(.init(clientID: "dev-1", keepAlive: 1))?.returnCode == .accepted)
-        let start = ContinuousClock.now
-        try await silent.waitUntilClosed(timeout: .seconds(5))
-        let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .milliseconds(1_400) && elapsed < .seconds(4), "closed after \(elapsed)")
-        await silent.close()
+        try await H.with { harness in
+            let silent = try await harness.raw()
+            #expect(try await silent.connect(.init(clientID: "dev-1", keepAlive: 1))?.returnCode == .accepted)
+            let start = ContinuousClock.now
+            try await silent.waitUntilClosed(timeout: .seconds(5))
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= .milliseconds(1_400) && elapsed < .seconds(4), "closed after \(elapsed)")
+            await silent.close()
 
-        let pinging = try await harness.raw()
-        #expect(try await pinging.connect(.init(clientID: "dev-2", keepAlive: 1))?.returnCode == .accepted)
-        for _ in 0..<6 {
-            try await Task.sleep(for: .milliseconds(500))
-            try await pinging.send(.pingreq)
-            #expect(try await pinging.receive() == .pingresp)
+            let pinging = try await harness.raw()
+            #expect(try await pinging.connect(.init(clientID: "dev-2", keepAlive: 1))?.returnCode == .accepted)
+            for _ in 0..<6 {
+                try await Task.sleep(for: .milliseconds(500))
+                try await pinging.send(.pingreq)
+                #expect(try await pinging.receive() == .pingresp)
+            }
+            await pinging.close()
+
+            let mute = try await harness.raw()
+            try await mute.waitUntilClosed(timeout: .seconds(6))
+            await mute.close()
         }
-        await pinging.close()
-
-        let mute = try await harness.raw()
-        try await mute.waitUntilClosed(timeout: .seconds(6))
-        await mute.close()
     }
 
     @Test func pubackOnlyAfterTheHandlerAndNoneWhenItFails() async throws {
-        let harness = try await H.start()
-        defer { Task { await harness.stop() } }
-        await harness.delegate.failNext(1)
-        let publish = MQTTPacket.Publish(
-            topic: "dev/dev-1/sync/rows/batch", payload: ByteBuffer(string: "batch-1"), qos: .atLeastOnce, packetID: 7)
-        let first = try await harness.raw()
-        #expect(try await first.connect(.init(clientID: "dev-1", cleanSession: false))?.returnCode == .accepted)
-        try await first.send(.publish(publish))
-        // The handler threw: no PUBACK, the connection closes so the device resends.
-        #expect(try await first.receive() == nil)
-        await first.close()
-        let second = try await harness.raw()
-        #expect(try await second.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
-        var again = publish
-        again.dup = true
-        try await second.send(.publish(again))
-        #expect(try await second.receive() == .puback(packetID: 7))
-        let messages = await harness.delegate.messages
-        #expect(messages.count == 1 && messages[0].payload == "batch-1" && messages[0].dup)
-        await second.close()
+        try await H.with { harness in
+            await harness.delegate.failNext(1)
+            let publish = MQTTPacket.Publish(
+                topic: "dev/dev-1/sync/rows/batch", payload: ByteBuffer(string: "batch-1"), qos: .atLeastOnce, packetID: 7)
+            let first = try await harness.raw()
+            #expect(try await first.connect(.init(clientID: "dev-1", cleanSession: false))?.returnCode == .accepted)
+            try await first.send(.publish(publish))
+            // The handler threw: no PUBACK, the connection closes so the device resends.
+            #expect(try await first.receive() == nil)
+            await first.close()
+            let second = try await harness.raw()
+            #expect(try await second.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
+            var again = publish
+            again.dup = true
+            try await second.send(.publish(again))
+            #expect(try await second.receive() == .puback(packetID: 7))
+            let messages = await harness.delegate.messages
+            #expect(messages.count == 1 && messages[0].payload == "batch-1" && messages[0].dup)
+            await second.close()
+        }
     }
 
     @Test func aclClosesOnForbiddenPublishAndRefusesForbiddenSubscribe() async throws {
-        let harness = try await H.start()
-        defer { Task { await harness.stop() } }
-        let connection = try await harness.raw()
-        _ = try await connection.connect(.init(clientID: "dev-1"))
-        try await connection.send(.subscribe(.init(packetID: 1, subscriptions: [
-            .init(topicFilter: "dev/dev-1/sync/ingest/control", qos: .atLeastOnce),
-            .init(topicFilter: "dev/dev-2/sync/ingest/control", qos: .atLeastOnce),
-            .init(topicFilter: "dev/#", qos: .atMostOnce),
-            .init(topicFilter: "dev/dev-1/sync/rows/batch", qos: .exactlyOnce),
-        ])))
-        #expect(try await connection.receive() == .suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce), .failure, .failure, .failure])))
-        for topic in ["dev/dev-1/sync/rows/batch", "dev/dev-1/sync/ingest/ack", "dev/dev-1/sync/ingest/request"] {
-            try await connection.send(.publish(.init(topic: topic, payload: ByteBuffer(string: "{}"), qos: .atLeastOnce, packetID: 2)))
-            #expect(try await connection.receive() == .puback(packetID: 2))
+        try await H.with { harness in
+            let connection = try await harness.raw()
+            _ = try await connection.connect(.init(clientID: "dev-1"))
+            try await connection.send(.subscribe(.init(packetID: 1, subscriptions: [
+                .init(topicFilter: "dev/dev-1/sync/ingest/control", qos: .atLeastOnce),
+                .init(topicFilter: "dev/dev-2/sync/ingest/control", qos: .atLeastOnce),
+                .init(topicFilter: "dev/#", qos: .atMostOnce),
+                .init(topicFilter: "dev/dev-1/sync/rows/batch", qos: .exactlyOnce),
+            ])))
+            #expect(try await connection.receive() == .suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce), .failure, .failure, .failure])))
+            for topic in ["dev/dev-1/sync/rows/batch", "dev/dev-1/sync/ingest/ack", "dev/dev-1/sync/ingest/request"] {
+                try await connection.send(.publish(.init(topic: topic, payload: ByteBuffer(string: "{}"), qos: .atLeastOnce, packetID: 2)))
+                #expect(try await connection.receive() == .puback(packetID: 2))
+            }
+            try await connection.send(.publish(.init(topic: "dev/dev-2/sync/rows/batch", payload: ByteBuffer(), qos: .atLeastOnce, packetID: 3)))
+            #expect(try await connection.receive() == nil)
+            let denials = await harness.delegate.denials.map { "\($0.denial.action.rawValue) \($0.denial.topic)" }
+            #expect(denials == [
+                "subscribe dev/dev-2/sync/ingest/control", "subscribe dev/#", "subscribe dev/dev-1/sync/rows/batch",
+                "publish dev/dev-2/sync/rows/batch",
+            ])
+            await connection.close()
         }
-        try await connection.send(.publish(.init(topic: "dev/dev-2/sync/rows/batch", payload: ByteBuffer(), qos: .atLeastOnce, packetID: 3)))
-        #expect(try await connection.receive() == nil)
-        let denials = await harness.delegate.denials.map { "\($0.denial.action.rawValue) \($0.denial.topic)" }
-        #expect(denials == [
-            "subscribe dev/dev-2/sync/ingest/control", "subscribe dev/#", "subscribe dev/dev-1/sync/rows/batch",
-            "publish dev/dev-2/sync/rows/batch",
-        ])
-        await connection.close()
     }
 
     @Test func downlinksAreDeliveredAcknowledgedAndRedeliveredWithDup() async throws {
-        let harness = try await H.start()
-        defer { Task { await harness.stop() } }
-        let control = "dev/dev-1/sync/ingest/control"
-        let acks = AckCounter()
-        // Queued while the device has never connected: delivered once it subscribes.
-        await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c1")) { await acks.add("c1") }
-        let first = try await harness.raw()
-        #expect(try await first.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
-        try await first.send(.subscribe(.init(packetID: 1, subscriptions: [.init(topicFilter: control, qos: .atLeastOnce)])))
-        #expect(try await first.receive() == .suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
-        guard case .publish(let c1)? = try await first.receive() else { Issue.record("no downlink"); return }
-        #expect(String(buffer: c1.payload) == "c1" && c1.qos == .atLeastOnce && !c1.dup)
-        try await first.send(.puback(packetID: c1.packetID!))
-        #expect(await acks.wait(for: ["c1"]))
-        // Sent but not acknowledged, then the device drops: redelivered with DUP=1 and the same id.
-        await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c2")) { await acks.add("c2") }
-        guard case .publish(let c2)? = try await first.receive() else { Issue.record("no second downlink"); return }
-        await first.close()
-        _ = await harness.delegate.waitFor { $0.disconnects.count == 1 }
-        // Queued while offline.
-        await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c3")) { await acks.add("c3") }
-        #expect(await harness.listener.pendingDownlinks(for: "dev-1") == (queued: 1, inflight: 1))
-        let second = try await harness.raw()
-        #expect(try await second.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
-        guard case .publish(let again)? = try await second.receive(), case .publish(let c3)? = try await second.receive() else {
-            Issue.record("no redelivery")
-            return
+        try await H.with { harness in
+            let control = "dev/dev-1/sync/ingest/control"
+            let acks = AckCounter()
+            // Queued while the device has never connected: delivered once it subscribes.
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c1")) { await acks.add("c1") }
+            let first = try await harness.raw()
+            #expect(try await first.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
+            try await first.send(.subscribe(.init(packetID: 1, subscriptions: [.init(topicFilter: control, qos: .atLeastOnce)])))
+            #expect(try await first.receive() == .suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
+            guard case .publish(let c1)? = try await first.receive() else { Issue.record("no downlink"); return }
+            #expect(String(buffer: c1.payload) == "c1" && c1.qos == .atLeastOnce && !c1.dup)
+            try await first.send(.puback(packetID: c1.packetID!))
+            #expect(await acks.wait(for: ["c1"]))
+            // Sent but not acknowledged, then the device drops: redelivered with DUP=1 and the same id.
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c2")) { await acks.add("c2") }
+            guard case .publish(let c2)? = try await first.receive() else { Issue.record("no second downlink"); return }
+            await first.close()
+            _ = await harness.delegate.waitFor { $0.disconnects.count == 1 }
+            // Queued while offline.
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c3")) { await acks.add("c3") }
+            #expect(await harness.listener.pendingDownlinks(for: "dev-1") == (queued: 1, inflight: 1))
+            let second = try await harness.raw()
+            #expect(try await second.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
+            guard case .publish(let again)? = try await second.receive(), case .publish(let c3)? = try await second.receive() else {
+                Issue.record("no redelivery")
+                return
+            }
+            #expect(again.dup && again.packetID == c2.packetID && String(buffer: again.payload) == "c2")
+            #expect(!c3.dup && String(buffer: c3.payload) == "c3" && c3.packetID != c2.packetID)
+            try await second.send(.puback(packetID: again.packetID!))
+            try await second.send(.puback(packetID: c3.packetID!))
+            #expect(await acks.wait(for: ["c1", "c2", "c3"]))
+            #expect(await harness.listener.pendingDownlinks(for: "dev-1") == (queued: 0, inflight: 0))
+            await second.close()
         }
-        #expect(again.dup && again.packetID == c2.packetID && String(buffer: again.payload) == "c2")
-        #expect(!c3.dup && String(buffer: c3.payload) == "c3" && c3.packetID != c2.packetID)
-        try await second.send(.puback(packetID: again.packetID!))
-        try await second.send(.puback(packetID: c3.packetID!))
-        #expect(await acks.wait(for: ["c1", "c2", "c3"]))
-        #expect(await harness.listener.pendingDownlinks(for: "dev-1") == (queued: 0, inflight: 0))
-        await second.close()
     }
 
     @Test func openAuthenticatorRefusesNonLoopbackAddresses() async throws {
@@ -184,17 +184,17 @@ struct MQTTListenerTests {
     }
 
     @Test func protocolViolationsCloseTheConnection() async throws {
-        let harness = try await H.start()
-        defer { Task { await harness.stop() } }
-        let early = try await harness.raw()
-        try await early.send(.pingreq)
-        #expect(try await early.receive() == nil)
-        await early.close()
-        let twice = try await harness.raw()
-        _ = try await twice.connect(.init(clientID: "dev-1"))
-        try await twice.send(.connect(.init(clientID: "dev-1")))
-        #expect(try await twice.receive() == nil)
-        await twice.close()
+        try await H.with { harness in
+            let early = try await harness.raw()
+            try await early.send(.pingreq)
+            #expect(try await early.receive() == nil)
+            await early.close()
+            let twice = try await harness.raw()
+            _ = try await twice.connect(.init(clientID: "dev-1"))
+            try await twice.send(.connect(.init(clientID: "dev-1")))
+            #expect(try await twice.receive() == nil)
+            await twice.close()
+        }
     }
 }
 

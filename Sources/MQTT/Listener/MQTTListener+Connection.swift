@@ -53,7 +53,7 @@ extension MQTTListener {
         let attached = await registry.attach(clientID: connect.clientID, cleanSession: connect.cleanSession, connection: handle)
         if let takenOver = attached.takenOver { try? await takenOver.channel.close() }
         try await outbound.write(.connack(.init(sessionPresent: attached.sessionPresent, returnCode: .accepted)))
-        for packet in attached.resend { try await outbound.write(packet) }
+        for packet in attached.resend { await Self.send(outbound, packet) }
         return MQTTSessionInfo(
             principal: principal, connectionID: id, cleanSession: connect.cleanSession,
             remoteAddress: request.remoteAddress, usesTLS: usesTLS)
@@ -78,18 +78,18 @@ extension MQTTListener {
             case .atLeastOnce:
                 // PUBACK only after the delegate returned; a throw closes without PUBACK.
                 try await delegate.mqttListener(didReceive: message, from: session)
-                try await outbound.write(.puback(packetID: publish.packetID!))
+                await Self.send(outbound, .puback(packetID: publish.packetID!))
             case .exactlyOnce:
                 let id = publish.packetID!
                 if !exactlyOnce.contains(id) {
                     try await delegate.mqttListener(didReceive: message, from: session)
                     exactlyOnce.insert(id)
                 }
-                try await outbound.write(.pubrec(packetID: id))
+                await Self.send(outbound, .pubrec(packetID: id))
             }
         case .pubrel(let id):
             exactlyOnce.remove(id)
-            try await outbound.write(.pubcomp(packetID: id))
+            await Self.send(outbound, .pubcomp(packetID: id))
         case .puback(let id):
             if let acknowledged = await registry.acknowledge(clientID: session.clientID, packetID: id) {
                 await acknowledged()
@@ -109,13 +109,13 @@ extension MQTTListener {
                 }
             }
             let deliveries = await registry.subscribe(clientID: session.clientID, granted: granted)
-            try await outbound.write(.suback(.init(packetID: subscribe.packetID, returnCodes: codes)))
-            for delivery in deliveries { try await outbound.write(delivery) }
+            await Self.send(outbound, .suback(.init(packetID: subscribe.packetID, returnCodes: codes)))
+            for delivery in deliveries { await Self.send(outbound, delivery) }
         case .unsubscribe(let unsubscribe):
             await registry.unsubscribe(clientID: session.clientID, filters: unsubscribe.topicFilters)
-            try await outbound.write(.unsuback(packetID: unsubscribe.packetID))
+            await Self.send(outbound, .unsuback(packetID: unsubscribe.packetID))
         case .pingreq:
-            try await outbound.write(.pingresp)
+            await Self.send(outbound, .pingresp)
         case .disconnect:
             return false
         case .connect, .connack, .pubrec, .pubcomp, .suback, .unsuback, .pingresp:
@@ -123,6 +123,12 @@ extension MQTTListener {
             return false
         }
         return true
+    }
+
+    /// Writes a response. A failed write means the peer is going away; reading goes on so that
+    /// whatever it sent before closing (a PUBACK, say) is still processed.
+    static func send(_ outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>, _ packet: MQTTPacket) async {
+        try? await outbound.write(packet)
     }
 
     /// The subject CN of the client's verified certificate.

@@ -45,3 +45,13 @@ struct ListenerHarness {
 
     func stop() async { await listener.shutdown() }
 }
+
+extension ListenerHarness {
+    /// Runs `body` with a started listener and always shuts it down afterwards.
+    static func with<T>(
+        authenticator: any MQTTAuthenticator = devOpen, tls: TLSConfiguration? = nil, host: String = "127.0.0.1",
+        _ body: (ListenerHarness) async throws -> T
+    ) async throws -> T {
+        try await scoped(try await start(authenticator: authenticator, tls: tls, host: host), cleanup: { await $0.stop() }, body)
+    }
+}

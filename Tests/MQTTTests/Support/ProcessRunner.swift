@@ -106,6 +106,11 @@ struct ProcessRunner {
         }
     }
 
+    static func openDescriptors() -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.compactMap { Int32($0) }.filter { fcntl($0, F_GETFD) != -1 }
+    }
+
     static func start(_ name: String, _ arguments: [String]) throws -> Running {
         let path = try locate(name)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-proc-\(UUID().uuidString)")
@@ -117,6 +122,11 @@ struct ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("stdout").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, directory.appendingPathComponent("stderr").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // The child must not inherit the test's sockets: a connection the test closes would stay
+        // open in the child, and the peer would never see it end.
+        for descriptor in openDescriptors() where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -32,6 +32,10 @@ struct TestCertificates {
         try await certificates.leaf("dev-1", subject: "/CN=dev-1", ca: "ca", extensions: "client.ext")
         try await certificates.leaf("dev-2", subject: "/CN=dev-2", ca: "ca", extensions: "client.ext")
         try await certificates.leaf("foreign", subject: "/CN=dev-1", ca: "foreign-ca", extensions: "client.ext")
+        // Throwaway keys: readable by a broker that dropped root privileges (mosquitto does).
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: certificates.path(file))
+        }
         return certificates
     }
 

@@ -1,0 +1,74 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// A real `mosquitto` broker on a free loopback port, configured by the test.
+final class MosquittoBroker: Sendable {
+    let port: Int
+    let process: ProcessRunner.Running
+    let configPath: String
+
+    /// Extra listener lines (TLS) follow the plain listener.
+    static func start(port: Int? = nil, extraConfiguration: String = "") async throws -> MosquittoBroker {
+        let port = if let port { port } else { try await freePort() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-mosquitto-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configPath = directory.appendingPathComponent("mosquitto.conf").path
+        let configuration = """
+            per_listener_settings false
+            allow_anonymous true
+            persistence false
+            max_inflight_messages 0
+            max_queued_messages 100000
+            listener \(port) 127.0.0.1
+            \(extraConfiguration)
+            """
+        try configuration.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let process = try ProcessRunner.start("mosquitto", ["-c", configPath])
+        let broker = MosquittoBroker(port: port, process: process, configPath: configPath)
+        try await waitForPort(port, process: process)
+        return broker
+    }
+
+    private init(port: Int, process: ProcessRunner.Running, configPath: String) {
+        self.port = port
+        self.process = process
+        self.configPath = configPath
+    }
+
+    func stop() async { await process.stop() }
+
+    /// A port that is free now, chosen below the kernel's ephemeral range (32768+) so that
+    /// listeners binding port 0 in parallel tests can never be handed the same one.
+    static func freePort() async throws -> Int {
+        while true {
+            let port = Int.random(in: 20_000..<32_000)
+            guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: "127.0.0.1", port: port).get()
+            else { continue }
+            try await channel.close()
+            return port
+        }
+    }
+
+    static func waitForPort(_ port: Int, process: ProcessRunner.Running, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning { throw ProcessRunner.Failure.spawnFailed("mosquitto: \(process.output().stderr)", -1) }
+            if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get() {
+                try? await channel.close()
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ProcessRunner.Failure.timedOut("mosquitto on port \(port)")
+    }
+}
+
+extension MosquittoBroker {
+    /// Runs `body` with a started broker and always stops it afterwards.
+    static func with<T>(port: Int? = nil, extraConfiguration: String = "", _ body: (MosquittoBroker) async throws -> T) async throws -> T {
+        try await scoped(try await start(port: port, extraConfiguration: extraConfiguration), cleanup: { await $0.stop() }, body)
+    }
+}
