@@ -198,6 +198,24 @@ struct MQTTListenerTests {
     }
 }
 
+extension MQTTListenerTests {
+    @Test func oversizePayloadsReachTheHandlerUpToTheOneMebibytePacketLimit() async throws {
+        try await H.with { harness in
+            let connection = try await harness.raw()
+            _ = try await connection.connect(.init(clientID: "dev-1"))
+            let large = ByteBuffer(repeating: 0x7B, count: 600 * 1024)
+            try await connection.send(.publish(.init(topic: "dev/dev-1/sync/rows/batch", payload: large, qos: .atLeastOnce, packetID: 1)))
+            #expect(try await connection.receive() == .puback(packetID: 1))
+            #expect(await harness.delegate.messages.first?.payload.utf8.count == 600 * 1024)
+            let tooLarge = ByteBuffer(repeating: 0x7B, count: 1024 * 1024)
+            try await connection.send(.publish(.init(topic: "dev/dev-1/sync/rows/batch", payload: tooLarge, qos: .atLeastOnce, packetID: 2)))
+            #expect(try await connection.receive() == nil)
+            #expect(await harness.delegate.messages.count == 1)
+            await connection.close()
+        }
+    }
+}
+
 actor AckCounter {
     private(set) var seen: [String] = []
 
