@@ -3,18 +3,19 @@ import CCurl
 import CNCurses
 import EdgeSyncModels
 
-/// `platform-tui`: the operator console. The console, `serve`, `demo` and the CLI subcommands
-/// arrive with their issues; `--version` already reports the C libraries it is linked against,
-/// which is the first thing to check on a machine where the console will not start.
+/// `platform-tui`: the operator console. `serve` runs the governance server headless; the
+/// console, `demo` and the CLI subcommands arrive with their issues. `--version` reports the C
+/// libraries it is linked against, the first thing to check where the console will not start.
 @main
-struct PlatformTUICommand: ParsableCommand {
+struct PlatformTUICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform-tui",
         abstract: "Operate Edge Sync: lineages, schema reviews, column actions and mirrored rows.",
         discussion: """
             Without --server it embeds the governance server, so one command runs the whole stack.
             """,
-        version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))")
+        version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
+        subcommands: [ServeCommand.self])
 }
 
 enum LinkedLibraries {

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 
 /// A certificate set made with the real `openssl` for TLS tests: a device CA, a server

@@ -8,19 +8,19 @@ import Glibc
 /// Spawned with `posix_spawn` and an explicitly empty signal mask and default dispositions:
 /// Swift's concurrency threads block signals and children inherit that mask, which would leave a
 /// peer deaf to SIGTERM and to its own timers (`mosquitto_sub -W` uses SIGALRM).
-struct ProcessRunner {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public struct ProcessRunner {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case notInstalled(String)
         case spawnFailed(String, Int32)
         case timedOut(String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notInstalled(let name): "\(name) is not installed: run `make deps`"
             case .spawnFailed(let name, let code): "could not start \(name): errno \(code)"
@@ -29,7 +29,11 @@ struct ProcessRunner {
         }
     }
 
-    static func locate(_ name: String) throws -> String {
+    public static func locate(_ name: String) throws -> String {
+        if name.hasPrefix("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw Failure.notInstalled(name) }
+            return name
+        }
         for directory in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"] {
             let path = directory + "/" + name
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -38,7 +42,7 @@ struct ProcessRunner {
     }
 
     /// Runs to completion and returns status and output; kills the process and throws after `timeout`.
-    static func run(_ name: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws -> Output {
+    public static func run(_ name: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws -> Output {
         let running = try start(name, arguments)
         let output = await running.wait(timeout: timeout)
         if running.timedOut { throw Failure.timedOut(([name] + arguments).joined(separator: " ")) }
@@ -46,12 +50,12 @@ struct ProcessRunner {
     }
 
     /// A started process whose output goes to files (no pipe can fill up and block it).
-    final class Running: @unchecked Sendable {
-        let pid: pid_t
+    public final class Running: @unchecked Sendable {
+        public let pid: pid_t
         let directory: URL
         private let lock = NSLock()
         private var exitStatus: Int32?
-        private(set) var timedOut = false
+        public private(set) var timedOut = false
 
         init(pid: pid_t, directory: URL) {
             self.pid = pid
@@ -59,7 +63,7 @@ struct ProcessRunner {
         }
 
         /// Reaps the process if it has exited; its status (exit code, or 128 + signal).
-        func poll() -> Int32? {
+        public func poll() -> Int32? {
             lock.lock()
             defer { lock.unlock() }
             if let exitStatus { return exitStatus }
@@ -70,9 +74,9 @@ struct ProcessRunner {
             return exitStatus
         }
 
-        var isRunning: Bool { poll() == nil }
+        public var isRunning: Bool { poll() == nil }
 
-        func output() -> Output {
+        public func output() -> Output {
             Output(
                 status: poll() ?? -1,
                 stdout: (try? String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8)) ?? "",
@@ -80,7 +84,7 @@ struct ProcessRunner {
         }
 
         /// Waits for exit; after `timeout` sends SIGTERM, then SIGKILL.
-        func wait(timeout: Duration) async -> Output {
+        public func wait(timeout: Duration) async -> Output {
             let deadline = ContinuousClock.now + timeout
             while isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
             if isRunning {
@@ -91,7 +95,7 @@ struct ProcessRunner {
         }
 
         /// SIGTERM, then SIGKILL if it is still alive after a second.
-        func stop() async {
+        public func stop() async {
             guard isRunning else { return }
             kill(pid, SIGTERM)
             for _ in 0..<100 where isRunning { try? await Task.sleep(for: .milliseconds(10)) }
@@ -100,18 +104,18 @@ struct ProcessRunner {
         }
 
         /// SIGKILL at once: a crash, as a power cut would cause.
-        func kill9() async {
+        public func kill9() async {
             kill(pid, SIGKILL)
             while isRunning { try? await Task.sleep(for: .milliseconds(5)) }
         }
     }
 
-    static func openDescriptors() -> [Int32] {
+    public static func openDescriptors() -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         return entries.compactMap { Int32($0) }.filter { fcntl($0, F_GETFD) != -1 }
     }
 
-    static func start(_ name: String, _ arguments: [String]) throws -> Running {
+    public static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Running {
         let path = try locate(name)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -141,8 +145,12 @@ struct ProcessRunner {
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { $1 }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw Failure.spawnFailed(name, result) }
         return Running(pid: pid, directory: directory)
     }

@@ -1,6 +1,6 @@
 /// Runs `body` with `resource` and always runs `cleanup` afterwards, also when `body` throws
 /// (Swift has no async `defer`).
-func scoped<Resource, Result>(
+public func scoped<Resource, Result>(
     _ resource: Resource, cleanup: (Resource) async -> Void, _ body: (Resource) async throws -> Result
 ) async throws -> Result {
     do {

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Server
+
+/// `platform-tui serve`: the governance server alone, headless (the production entry point).
+/// Prints one ready line per listener (`http: http://HOST:PORT`, `mqtt: …`, `mqtts: …`) once
+/// they accept connections; SIGTERM/SIGINT shut it down gracefully.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the governance server without the console.")
+
+    @Option(help: "Data directory (store, device CA, admin.token).")
+    var dataDir = "./.edgesync"
+    @Option(help: "HTTP API address.")
+    var httpHost = "127.0.0.1"
+    @Option(help: "HTTP API port; 0 picks a free one.")
+    var httpPort = 0
+    @Option(help: "MQTT listener address.")
+    var mqttHost = "127.0.0.1"
+    @Option(help: "Plain MQTT port.")
+    var mqttPort = 1883
+    @Option(help: "MQTT over TLS port (needs --tls-cert and --tls-key).")
+    var mqttsPort: Int?
+    @Option(help: "Server certificate (PEM) for the TLS listener.")
+    var tlsCert: String?
+    @Option(help: "Server private key (PEM) for the TLS listener.")
+    var tlsKey: String?
+    @Option(help: "CA certificate that signs device certificates (mTLS).")
+    var deviceCaCert: String?
+    @Option(help: "Key of that CA.")
+    var deviceCaKey: String?
+    @Flag(help: "Accept any device id and register it on first connect (loopback listeners only).")
+    var devOpen = false
+
+    func run() async throws {
+        let configuration = ServerConfiguration(
+            dataDirectory: dataDir, httpHost: httpHost, httpPort: httpPort, mqttHost: mqttHost, mqttPort: mqttPort,
+            mqttsPort: mqttsPort, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, deviceCACertificatePath: deviceCaCert,
+            deviceCAKeyPath: deviceCaKey, devOpen: devOpen)
+        let server: GovernanceServer
+        do {
+            server = try await GovernanceServer.open(configuration)
+        } catch let error as ServerError {
+            throw ValidationError(error.description)
+        }
+        let endpoints = try await server.start(handleSignals: true)
+        // Written unbuffered in one go: scripts wait for these lines.
+        FileHandle.standardOutput.write(Data(endpoints.readyLines.map { $0 + "\n" }.joined().utf8))
+        FileHandle.standardError.write(Data("admin token: \(dataDir)/admin.token\n".utf8))
+        try await server.waitUntilStopped()
+    }
+}

@@ -1,0 +1,43 @@
+import EdgeSyncModels
+import Hummingbird
+
+/// The whole HTTP API: unauthenticated probes at the root, everything else under
+/// `/core/api/v1` behind bearer tokens, one route group per resource.
+public enum APIRouter {
+    public static func build(store: any GovernanceStore, tenancy: Tenancy) -> Router<EdgeRequestContext> {
+        let router = Router(context: EdgeRequestContext.self)
+        router.add(middleware: APIErrorMiddleware())
+        HealthRoutes(store: store).register(on: router)
+        let api = router.group("core/api/v1").add(middleware: BearerAuthMiddleware(store: store))
+        api.get("projects") { _, context in
+            _ = try context.require(.read)
+            let projects = try await store.projects()
+            return PageEnvelope(data: projects, meta: PageMeta(page: 1, limit: max(projects.count, 1), total: projects.count))
+        }
+        let project = api.group("projects/:project_id")
+        EdgeRoutes(store: store).register(on: project)
+        DeviceRoutes(store: store, tenancy: tenancy).register(on: project)
+        return router
+    }
+}
+
+/// `/healthz` (the process answers) and `/readyz` (the store answers), without a token.
+struct HealthRoutes {
+    struct Status: ResponseEncodable {
+        var status: String
+    }
+
+    let store: any GovernanceStore
+
+    func register(on router: Router<EdgeRequestContext>) {
+        router.get("healthz") { _, _ in Status(status: "ok") }
+        router.get("readyz") { _, _ in
+            do {
+                _ = try await store.projects()
+                return Status(status: "ready")
+            } catch {
+                throw APIError(.unavailable, "the store is not reachable")
+            }
+        }
+    }
+}

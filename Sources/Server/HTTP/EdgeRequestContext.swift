@@ -1,0 +1,21 @@
+import EdgeSyncModels
+import Hummingbird
+
+/// The request context of the API: Hummingbird's core storage plus the authenticated caller.
+public struct EdgeRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `BearerAuthMiddleware`; nil on the unauthenticated routes.
+    public var principal: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// The caller, who must hold `scope` (`admin` holds every scope).
+    func require(_ scope: TokenScope) throws -> Principal {
+        guard let principal else { throw APIError(.unauthorized, "a bearer token is required") }
+        guard principal.has(scope) else { throw APIError(.forbidden, "this token lacks the \(scope.rawValue) scope") }
+        return principal
+    }
+}

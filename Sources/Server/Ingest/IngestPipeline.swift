@@ -1,0 +1,71 @@
+import EdgeSyncModels
+
+/// MQTT message → validation → plan → one store transaction. Decoding, hashing and encoding run
+/// on the caller's task before the store's single writer is involved, so devices only serialize
+/// on the commit itself. The listener PUBACKs after `ingest` returns: the transaction committed.
+public struct IngestPipeline: Sendable {
+    let store: any GovernanceStore
+    let validator = PayloadValidator()
+
+    public init(store: any GovernanceStore) {
+        self.store = store
+    }
+
+    public func ingest(device: DeviceIdentity, topic: UplinkTopic, payload: [UInt8], receivedAt: Timestamp) async throws -> IngestResult {
+        let plan: IngestPlan.Content
+        switch validator.validate(payload, topic: topic) {
+        case .failure(let rejection):
+            plan = .rejection(rejection)
+        case .success(.rowBatch(let batch)):
+            plan = .rowBatch(Self.plan(batch))
+        case .success(.telemetryBatch(let batch)):
+            plan = .telemetryBatch(Self.plan(batch))
+        case .success(.schemaObservation(let observation)):
+            plan = .observation(
+                sourceTable: observation.sourceTable, schemaHash: observation.schemaHash,
+                columnsJSON: observation.schemaColumns.map(Self.columnsJSON))
+        case .success(.ingestAck(let ack)):
+            _ = try await store.acknowledgeControl(deviceID: device.id, controlID: ack.controlID, at: receivedAt)
+            return IngestResult(outcome: nil)
+        case .success(.ingestRequest):
+            // The upload flow (url_grant, PUT, finalize) is not served yet: nothing to record.
+            return IngestResult(outcome: nil)
+        }
+        return try await store.commit(IngestPlan(device: device, receivedAt: receivedAt, topic: topic, bytes: payload.count, content: plan))
+    }
+
+    static func plan(_ batch: RowBatch) -> PlannedRowBatch {
+        let rows = batch.rows.map { change -> PlannedRow in
+            let pkJSON = PrimaryKeyHash.canonicalJSON(of: change.pk)
+            let rowJSON = change.row.map { CanonicalJSON.string(of: .object($0)) }
+            return PlannedRow(
+                commitSeq: change.commitSeq, op: change.op, pkHash: SHA256Hex.digest(pkJSON), pkJSON: pkJSON,
+                rowJSON: rowJSON, bytes: pkJSON.utf8.count + (rowJSON?.utf8.count ?? 0))
+        }
+        return PlannedRowBatch(
+            batchID: batch.batchID.description, journalEpoch: batch.journalEpoch.description, sourceTable: batch.sourceTable,
+            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns), rows: rows)
+    }
+
+    static func plan(_ batch: TelemetryBatch) -> PlannedTelemetryBatch {
+        let samples = batch.rows.map { row -> PlannedSample in
+            let fields = CanonicalJSON.string(of: .object(row.fields))
+            return PlannedSample(ts: row.ts, rowID: row.rowID, fieldsJSON: fields, bytes: fields.utf8.count + (row.rowID?.utf8.count ?? 0))
+        }
+        return PlannedTelemetryBatch(
+            batchID: batch.batchID.description, batchSeq: batch.batchSeq, sourceTable: batch.sourceTable,
+            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns), samples: samples)
+    }
+
+    static func schema(hash: String, columns: SchemaFingerprint?) -> PlannedSchema {
+        PlannedSchema(hash: hash, columns: columns?.columns, columnsJSON: columns.map(columnsJSON))
+    }
+
+    static func columnsJSON(_ fingerprint: SchemaFingerprint) -> String {
+        CanonicalJSON.string(of: fingerprint.jsonValue["columns"] ?? .array([]))
+    }
+}
+
+extension JSONValue {
+    subscript(key: String) -> JSONValue? { objectValue?[key] }
+}

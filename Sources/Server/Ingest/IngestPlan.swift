@@ -1,0 +1,81 @@
+import EdgeSyncModels
+
+/// Everything one uplink message asks the store to record, prepared outside the write
+/// transaction (JSON decoding, hashing and encoding happen here, not while holding the writer).
+public struct IngestPlan: Sendable {
+    public var device: DeviceIdentity
+    public var receivedAt: Timestamp
+    public var topic: UplinkTopic
+    public var bytes: Int
+    public var content: Content
+
+    public enum Content: Sendable {
+        case rowBatch(PlannedRowBatch)
+        case telemetryBatch(PlannedTelemetryBatch)
+        case rejection(PayloadRejection)
+        case observation(sourceTable: String, schemaHash: String, columnsJSON: String?)
+    }
+}
+
+/// The schema a batch declares: its hash and, when the device sent it, the columns.
+public struct PlannedSchema: Sendable {
+    public var hash: String
+    public var columns: [SchemaColumn]?
+    public var columnsJSON: String?
+}
+
+public struct PlannedRowBatch: Sendable {
+    public var batchID: String
+    public var journalEpoch: String
+    public var sourceTable: String
+    public var schema: PlannedSchema
+    public var rows: [PlannedRow]
+}
+
+public struct PlannedRow: Sendable {
+    public var commitSeq: Int64
+    public var op: RowOperation
+    public var pkHash: String
+    public var pkJSON: String
+    public var rowJSON: String?
+    public var bytes: Int
+}
+
+public struct PlannedTelemetryBatch: Sendable {
+    public var batchID: String
+    public var batchSeq: Int64
+    public var sourceTable: String
+    public var schema: PlannedSchema
+    public var samples: [PlannedSample]
+}
+
+public struct PlannedSample: Sendable {
+    public var ts: Timestamp
+    public var rowID: String?
+    public var fieldsJSON: String
+    public var bytes: Int
+}
+
+/// What the store decided for one message.
+public struct IngestResult: Sendable, Hashable {
+    public var outcome: BatchOutcome?
+    public var lineageID: String?
+    public var ledgerID: Int64?
+    /// Rows (or samples) newly staged; duplicates are not counted.
+    public var stagedRows: Int
+    public var rejection: RejectionCode?
+    /// Controls created by this message, to deliver now.
+    public var controls: [OutboundControl]
+
+    public init(
+        outcome: BatchOutcome?, lineageID: String? = nil, ledgerID: Int64? = nil, stagedRows: Int = 0,
+        rejection: RejectionCode? = nil, controls: [OutboundControl] = []
+    ) {
+        self.outcome = outcome
+        self.lineageID = lineageID
+        self.ledgerID = ledgerID
+        self.stagedRows = stagedRows
+        self.rejection = rejection
+        self.controls = controls
+    }
+}

@@ -1,0 +1,175 @@
+import EdgeSyncModels
+import Foundation
+import Hummingbird
+import Logging
+import MQTT
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// The governance server as a library: open a data directory, start the MQTT listener(s) and the
+/// HTTP API as services of one `ServiceGroup`, stop them gracefully.
+public final class GovernanceServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: SQLiteGovernanceStore
+    public let tenancy: Tenancy
+    /// The admin token, also in `<data-dir>/admin.token` (0600).
+    public let adminToken: String
+    let logger: Logger
+    let ingress: MQTTIngress
+    private let running = Mutex<Running?>(nil)
+
+    /// Where the server listens once started.
+    public struct Endpoints: Sendable, Hashable {
+        public var http: String
+        public var mqtt: String?
+        public var mqtts: String?
+
+        /// The ready lines of `platform-tui serve`, one per listener.
+        public var readyLines: [String] {
+            ["http: " + http] + [mqtt.map { "mqtt: " + $0 }, mqtts.map { "mqtts: " + $0 }].compactMap { $0 }
+        }
+    }
+
+    private struct Running: Sendable {
+        var group: ServiceGroup
+        var task: Task<Void, any Error>
+        var endpoints: Endpoints
+    }
+
+    private init(configuration: ServerConfiguration, store: SQLiteGovernanceStore, tenancy: Tenancy, adminToken: String, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.tenancy = tenancy
+        self.adminToken = adminToken
+        self.logger = logger
+        self.ingress = MQTTIngress(store: store, logger: logger)
+    }
+
+    /// Opens the data directory: the store (created and migrated as needed), the default
+    /// tenancy and the admin token, both created on first start.
+    public static func open(_ configuration: ServerConfiguration, logger: Logger = Logger(label: "edgesync.server")) async throws -> GovernanceServer {
+        let problems = configuration.problems
+        guard problems.isEmpty else { throw ServerError.invalidConfiguration(problems) }
+        let directory = URL(fileURLWithPath: configuration.dataDirectory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        let tenancy = try await store.bootstrap(now: .now)
+        let token = try await AdminToken.ensure(in: directory, store: store)
+        return GovernanceServer(configuration: configuration, store: store, tenancy: tenancy, adminToken: token, logger: logger)
+    }
+
+    /// Binds every listener and starts serving; returns their addresses. With
+    /// `handleSignals`, SIGTERM/SIGINT shut the server down gracefully.
+    @discardableResult
+    public func start(handleSignals: Bool = false) async throws -> Endpoints {
+        let authenticator = DeviceAuthentication.authenticator(store: store, tenancy: tenancy, ingress: ingress, devOpen: configuration.devOpen)
+        var services: [any Service] = []
+        var endpoints = Endpoints(http: "")
+        if let port = configuration.mqttPort {
+            let listener = MQTTListener(
+                configuration: .init(host: configuration.mqttHost, port: port), authenticator: authenticator,
+                acl: DeviceAuthentication.acl, delegate: ingress)
+            let bound = try await listener.start()
+            ingress.attach(listener)
+            services.append(MQTTListenerService(listener: listener))
+            endpoints.mqtt = "mqtt://\(Self.urlHost(configuration.mqttHost)):\(bound)"
+        }
+        if let port = configuration.mqttsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            if let ca = configuration.deviceCACertificatePath {
+                tls.certificateVerification = .noHostnameVerification
+                tls.trustRoots = .file(ca)
+            }
+            let tlsAuthenticator = FirstAcceptingAuthenticator([
+                CertificateAuthenticator { [store, tenancy, ingress] clientID in
+                    guard let device = try? await store.device(named: clientID, projectID: tenancy.project.id) else { return nil }
+                    return ingress.principal(for: device)
+                },
+                authenticator,
+            ])
+            let listener = MQTTListener(
+                configuration: .init(host: configuration.mqttHost, port: port, tls: tls), authenticator: tlsAuthenticator,
+                acl: DeviceAuthentication.acl, delegate: ingress)
+            let bound = try await listener.start()
+            ingress.attach(listener)
+            services.append(MQTTListenerService(listener: listener))
+            endpoints.mqtts = "mqtts://\(Self.urlHost(configuration.mqttHost)):\(bound)"
+        }
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let application = Application(
+            router: APIRouter.build(store: store, tenancy: tenancy),
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "edgesync"),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger)
+        services.insert(application, at: 0)
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            try await task.value
+            throw ServerError.httpDidNotStart
+        }
+        endpoints.http = "http://\(Self.urlHost(configuration.httpHost)):\(port)"
+        running.withLock { $0 = Running(group: group, task: task, endpoints: endpoints) }
+        return endpoints
+    }
+
+    /// Waits until the services end (a signal, or `stop()`).
+    public func waitUntilStopped() async throws {
+        guard let task = running.withLock({ $0?.task }) else { return }
+        try await task.value
+    }
+
+    /// Graceful shutdown: stop accepting, finish in-flight work, close connections.
+    public func stop() async {
+        guard let current = running.withLock({ state -> Running? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        await current.group.triggerGracefulShutdown()
+        _ = try? await current.task.value
+    }
+
+    static func urlHost(_ host: String) -> String {
+        host.contains(":") ? "[\(host)]" : host
+    }
+}
+
+/// The MQTT listener as a service: already bound by `start()`, shut down on graceful shutdown.
+struct MQTTListenerService: Service {
+    let listener: MQTTListener
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await listener.shutdown()
+    }
+}
+
+public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalidConfiguration([String])
+    case httpDidNotStart
+
+    public var code: String {
+        switch self {
+        case .invalidConfiguration: "invalid_configuration"
+        case .httpDidNotStart: "http_did_not_start"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let problems): "\(code): " + problems.joined(separator: "; ")
+        case .httpDidNotStart: "\(code): the HTTP listener did not start"
+        }
+    }
+}

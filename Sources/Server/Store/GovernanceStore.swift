@@ -1,0 +1,146 @@
+import EdgeSyncModels
+
+/// The server's durable state, as the domain sees it. The pipeline and the HTTP API talk only to
+/// this protocol; `SQLiteGovernanceStore` implements it with GRDB (no GRDB type leaves the Store
+/// folder), so another backend (PostgreSQL) can be added without touching them.
+public protocol GovernanceStore: Sendable {
+    /// Creates the default org/project/fleet on first start; returns the defaults.
+    func bootstrap(now: Timestamp) async throws -> Tenancy
+
+    // Devices and tokens
+    func device(named name: String, projectID: String) async throws -> DeviceIdentity?
+    func device(id: String) async throws -> Device?
+    func devices(projectID: String, page: PageRequest) async throws -> (items: [Device], total: Int)
+    func registerDevice(name: String, projectID: String, fleetID: String, now: Timestamp) async throws -> Device
+    func setDevicePassword(deviceID: String, hash: String) async throws
+    func passwordHash(deviceID: String) async throws -> String?
+    func markDeviceSeen(deviceID: String, at: Timestamp) async throws
+    func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws
+    func principal(tokenHash: String) async throws -> Principal?
+
+    // Ingest
+    func commit(_ plan: IngestPlan) async throws -> IngestResult
+    func acknowledgeControl(deviceID: String, controlID: String, at: Timestamp) async throws -> Bool
+    func unacknowledgedControls(deviceID: String) async throws -> [OutboundControl]
+    func markControlsSent(ids: [String], at: Timestamp) async throws
+    func recordEvent(device: DeviceIdentity, kind: EventKind, outcome: String, message: String) async throws
+
+    // Reads
+    func lineages(projectID: String, filter: LineageFilter, page: PageRequest) async throws -> (items: [Lineage], total: Int)
+    func lineageDetail(id: String, projectID: String) async throws -> LineageDetail?
+    func stagedRows(lineageID: String, page: PageRequest) async throws -> (items: [StagedRow], total: Int)
+    func batches(projectID: String, filter: BatchFilter, page: PageRequest) async throws -> (items: [BatchLedgerEntry], total: Int)
+    func reviews(projectID: String, filter: ReviewFilter, page: PageRequest) async throws -> (items: [SchemaReview], total: Int)
+    func reviewDetail(id: String, projectID: String) async throws -> SchemaReviewDetail?
+    func events(projectID: String, filter: EventFilter, page: PageRequest) async throws -> (items: [Event], total: Int)
+    func projects() async throws -> [Project]
+}
+
+/// The defaults every store has.
+public struct Tenancy: Sendable, Hashable {
+    public var orgID: String
+    public var project: Project
+    public var fleetID: String
+}
+
+/// A device as the transport knows it: enough to authenticate and route.
+public struct DeviceIdentity: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var projectID: String
+    public var fleetID: String
+    public var topicSlug: String
+
+    public var rootTopic: String { TopicLayout(topicSlug: topicSlug).root(deviceName: name) }
+}
+
+/// What an API token may do.
+public enum TokenScope: String, Sendable, Hashable, Codable, CaseIterable {
+    case read
+    case mirrorRead = "mirror:read"
+    case operate
+    case admin
+}
+
+/// The caller of an API request.
+public struct Principal: Sendable, Hashable {
+    public var tokenID: String
+    public var name: String
+    public var scopes: Set<TokenScope>
+
+    /// `admin` implies every other scope.
+    public func has(_ scope: TokenScope) -> Bool {
+        scopes.contains(scope) || scopes.contains(.admin)
+    }
+}
+
+/// A control to (re)deliver to a device.
+public struct OutboundControl: Sendable, Hashable {
+    public var id: String
+    public var body: [UInt8]
+}
+
+public struct LineageFilter: Sendable, Hashable {
+    public enum Sort: String, Sendable, CaseIterable {
+        case updatedAt = "updated_at"
+        case staged
+        case device
+    }
+
+    public var deviceID: String?
+    public var fleetID: String?
+    public var status: LineageStatus?
+    public var sourceTable: String?
+    /// Substring of the device name or table name.
+    public var query: String?
+    public var sort: Sort = .updatedAt
+
+    public init() {}
+}
+
+public struct BatchFilter: Sendable, Hashable {
+    public var deviceID: String?
+    public var lineageID: String?
+    public var outcome: BatchOutcome?
+    public var code: RejectionCode?
+
+    public init() {}
+}
+
+public struct ReviewFilter: Sendable, Hashable {
+    public var status: ReviewStatus?
+    public var lineageID: String?
+    public var deviceID: String?
+
+    public init() {}
+}
+
+public struct EventFilter: Sendable, Hashable {
+    public var kind: EventKind?
+    public var deviceID: String?
+    public var lineageID: String?
+    /// Events with an id greater than this.
+    public var since: Int64?
+
+    public init() {}
+}
+
+/// Why a store operation failed, with a stable code.
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    case duplicateDeviceName(String)
+    case unknownFleet(String)
+
+    public var code: String {
+        switch self {
+        case .duplicateDeviceName: "duplicate_device_name"
+        case .unknownFleet: "unknown_fleet"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .duplicateDeviceName(let name): "\(code): a device named \(name) exists"
+        case .unknownFleet(let id): "\(code): no fleet \(id) in this project"
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import EdgeSyncModels
+import GRDB
+
+extension SQLiteGovernanceStore {
+    public func lineages(projectID: String, filter: LineageFilter, page: PageRequest) async throws -> (items: [Lineage], total: Int) {
+        try await pool.read { db in
+            var conditions = ["project_id = ?"]
+            var arguments: StatementArguments = [projectID]
+            if let value = filter.deviceID { conditions.append("device_id = ?"); arguments += [value] }
+            if let value = filter.fleetID { conditions.append("fleet_id = ?"); arguments += [value] }
+            if let value = filter.status { conditions.append("status = ?"); arguments += [value.rawValue] }
+            if let value = filter.sourceTable { conditions.append("source_table = ?"); arguments += [value] }
+            if let value = filter.query, !value.isEmpty {
+                conditions.append("(instr(lower(device_name), lower(?)) > 0 OR instr(lower(source_table), lower(?)) > 0)")
+                arguments += [value, value]
+            }
+            let order = switch filter.sort {
+            case .updatedAt: "updated_at DESC, id"
+            case .staged: "staged_row_count DESC, id"
+            case .device: "device_name, source_table"
+            }
+            let whereClause = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lineage WHERE \(whereClause)", arguments: arguments) ?? 0
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM lineage WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                arguments: arguments + [page.limit, page.offset]).map(Self.lineage)
+            return (items, total)
+        }
+    }
+
+    public func lineageDetail(id: String, projectID: String) async throws -> LineageDetail? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM lineage WHERE id = ? AND project_id = ?", arguments: [id, projectID])
+            else { return nil }
+            let lineage = Self.lineage(row)
+            let versions = try Row.fetchAll(
+                db, sql: "SELECT * FROM schema_version WHERE lineage_id = ? ORDER BY first_seen_at", arguments: [id]
+            ).map { version in
+                SchemaVersion(
+                    schemaHash: version["schema_hash"],
+                    columns: (version["columns_json"] as String?).flatMap { Self.columns(fromJSON: $0, table: lineage.sourceTable) },
+                    classification: SchemaClassification(rawValue: version["classification"]) ?? .unknown,
+                    decision: SchemaVersion.Decision(rawValue: version["decision"]) ?? .pending,
+                    firstSeenAt: Timestamp(ns: version["first_seen_at"]), approvedAt: Timestamp(ns: version["approved_at"] as Int64?))
+            }
+            let controls = try Row.fetchAll(
+                db, sql: "SELECT * FROM pending_control WHERE lineage_id = ? AND acked_at IS NULL ORDER BY created_at", arguments: [id]
+            ).map(Self.pendingControl)
+            let openReview = try String.fetchOne(
+                db, sql: "SELECT id FROM schema_review WHERE lineage_id = ? AND status IN ('queued', 'in_review') ORDER BY created_at DESC LIMIT 1",
+                arguments: [id])
+            let rejections = try Row.fetchAll(
+                db, sql: """
+                    SELECT l.*, d.name AS device_name FROM batch_ledger l JOIN device d ON d.id = l.device_id
+                    WHERE l.lineage_id = ? AND l.outcome = 'rejected' ORDER BY l.id DESC LIMIT 10
+                    """, arguments: [id]
+            ).map(Self.ledgerEntry)
+            return LineageDetail(
+                lineage: lineage, schemaVersions: versions, pendingControls: controls, openReviewID: openReview, recentRejections: rejections)
+        }
+    }
+
+    public func stagedRows(lineageID: String, page: PageRequest) async throws -> (items: [StagedRow], total: Int) {
+        try await pool.read { db in
+            // The total is the lineage's counter: counting staged rows would scan them.
+            let total = try Int.fetchOne(db, sql: "SELECT staged_row_count FROM lineage WHERE id = ?", arguments: [lineageID]) ?? 0
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM staged_row WHERE lineage_id = ? ORDER BY id LIMIT ? OFFSET ?",
+                arguments: [lineageID, page.limit, page.offset]).map(Self.stagedRow)
+            return (items, total)
+        }
+    }
+
+    public func batches(projectID: String, filter: BatchFilter, page: PageRequest) async throws -> (items: [BatchLedgerEntry], total: Int) {
+        try await pool.read { db in
+            var conditions = ["l.project_id = ?"]
+            var arguments: StatementArguments = [projectID]
+            if let value = filter.deviceID { conditions.append("l.device_id = ?"); arguments += [value] }
+            if let value = filter.lineageID { conditions.append("l.lineage_id = ?"); arguments += [value] }
+            if let value = filter.outcome { conditions.append("l.outcome = ?"); arguments += [value.rawValue] }
+            if let value = filter.code { conditions.append("l.rejection_code = ?"); arguments += [value.rawValue] }
+            let whereClause = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batch_ledger l WHERE \(whereClause)", arguments: arguments) ?? 0
+            let items = try Row.fetchAll(db, sql: """
+                SELECT l.*, d.name AS device_name FROM batch_ledger l JOIN device d ON d.id = l.device_id
+                WHERE \(whereClause) ORDER BY l.id LIMIT ? OFFSET ?
+                """, arguments: arguments + [page.limit, page.offset]).map(Self.ledgerEntry)
+            return (items, total)
+        }
+    }
+
+    public func reviews(projectID: String, filter: ReviewFilter, page: PageRequest) async throws -> (items: [SchemaReview], total: Int) {
+        try await pool.read { db in
+            var conditions = ["r.project_id = ?"]
+            var arguments: StatementArguments = [projectID]
+            if let value = filter.status { conditions.append("r.status = ?"); arguments += [value.rawValue] }
+            if let value = filter.lineageID { conditions.append("r.lineage_id = ?"); arguments += [value] }
+            if let value = filter.deviceID { conditions.append("r.device_id = ?"); arguments += [value] }
+            let whereClause = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schema_review r WHERE \(whereClause)", arguments: arguments) ?? 0
+            let items = try Row.fetchAll(db, sql: """
+                SELECT r.*, d.name AS device_name, l.staged_row_count FROM schema_review r
+                LEFT JOIN device d ON d.id = r.device_id LEFT JOIN lineage l ON l.id = r.lineage_id
+                WHERE \(whereClause) ORDER BY r.created_at, r.id LIMIT ? OFFSET ?
+                """, arguments: arguments + [page.limit, page.offset]).map(Self.review)
+            return (items, total)
+        }
+    }
+
+    public func reviewDetail(id: String, projectID: String) async throws -> SchemaReviewDetail? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT r.*, d.name AS device_name, l.staged_row_count FROM schema_review r
+                LEFT JOIN device d ON d.id = r.device_id LEFT JOIN lineage l ON l.id = r.lineage_id
+                WHERE r.id = ? AND r.project_id = ?
+                """, arguments: [id, projectID])
+            else { return nil }
+            let review = Self.review(row)
+            func columns(_ hash: String?) throws -> [SchemaColumn]? {
+                guard let hash, let lineageID = review.lineageID,
+                      let json = try String.fetchOne(db, sql: "SELECT columns_json FROM schema_version WHERE lineage_id = ? AND schema_hash = ?",
+                                                     arguments: [lineageID, hash])
+                else { return nil }
+                return Self.columns(fromJSON: json, table: review.sourceTable)
+            }
+            let previousHash = row["previous_schema_hash"] as String?
+            let current = try columns(review.schemaHash)
+            let previous = try columns(previousHash)
+            let sample = try review.lineageID.map { lineageID in
+                try Row.fetchAll(db, sql: "SELECT * FROM staged_row WHERE lineage_id = ? AND schema_hash = ? ORDER BY id LIMIT 5",
+                                 arguments: [lineageID, review.schemaHash]).map(Self.stagedRow)
+            } ?? []
+            return SchemaReviewDetail(
+                review: review, columns: current, previousSchemaHash: previousHash,
+                diff: current.map { SchemaDiff.diff(current: $0, previous: previous) } ?? [],
+                suggestedActions: current.map { SchemaDiff.suggestedActions(columns: $0, strategy: review.strategy, previous: previous) } ?? [],
+                stagedSample: sample)
+        }
+    }
+
+    public func events(projectID: String, filter: EventFilter, page: PageRequest) async throws -> (items: [Event], total: Int) {
+        try await pool.read { db in
+            var conditions = ["project_id = ?"]
+            var arguments: StatementArguments = [projectID]
+            if let value = filter.kind { conditions.append("kind = ?"); arguments += [value.rawValue] }
+            if let value = filter.deviceID { conditions.append("device_id = ?"); arguments += [value] }
+            if let value = filter.lineageID { conditions.append("lineage_id = ?"); arguments += [value] }
+            if let value = filter.since { conditions.append("id > ?"); arguments += [value] }
+            let whereClause = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE \(whereClause)", arguments: arguments) ?? 0
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM event WHERE \(whereClause) ORDER BY id LIMIT ? OFFSET ?",
+                arguments: arguments + [page.limit, page.offset]
+            ).compactMap { row -> Event? in
+                guard let kind = EventKind(rawValue: row["kind"]) else { return nil }
+                return Event(
+                    id: row["id"], time: Timestamp(ns: row["time"]), projectID: row["project_id"], deviceID: row["device_id"],
+                    lineageID: row["lineage_id"], kind: kind, outcome: row["outcome"], message: row["message"])
+            }
+            return (items, total)
+        }
+    }
+}
