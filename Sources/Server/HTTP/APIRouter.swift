@@ -8,7 +8,9 @@ public enum APIRouter {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         HealthRoutes(store: store).register(on: router)
-        let api = router.group("core/api/v1").add(middleware: BearerAuthMiddleware(store: store))
+        let api = router.group("core/api/v1")
+            .add(middleware: BearerAuthMiddleware(store: store))
+            .add(middleware: IdempotencyMiddleware(store: store))
         api.get("projects") { _, context in
             _ = try context.require(.read)
             let projects = try await store.projects()

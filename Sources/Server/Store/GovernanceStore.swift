@@ -17,6 +17,8 @@ public protocol GovernanceStore: Sendable {
     func markDeviceSeen(deviceID: String, at: Timestamp) async throws
     func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws
     func principal(tokenHash: String) async throws -> Principal?
+    func storedResponse(principalID: String, key: String, now: Timestamp) async throws -> StoredResponse?
+    func storeResponse(_ response: StoredResponse, principalID: String, key: String, now: Timestamp) async throws
 
     // Ingest
     func commit(_ plan: IngestPlan) async throws -> IngestResult
@@ -72,6 +74,17 @@ public struct Principal: Sendable, Hashable {
     public func has(_ scope: TokenScope) -> Bool {
         scopes.contains(scope) || scopes.contains(.admin)
     }
+}
+
+/// A mutation's response kept for `Idempotency-Key` replays (24 h).
+public struct StoredResponse: Sendable, Hashable {
+    public static let lifetimeNanoseconds: Int64 = 24 * 3600 * 1_000_000_000
+
+    public var method: String
+    public var path: String
+    public var bodyHash: String
+    public var status: Int
+    public var body: [UInt8]
 }
 
 /// A control to (re)deliver to a device.

@@ -66,6 +66,27 @@ public final class SQLiteGovernanceStore: GovernanceStore {
         }
     }
 
+    public func storedResponse(principalID: String, key: String, now: Timestamp) async throws -> StoredResponse? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM idempotency_key WHERE principal_id = ? AND key = ? AND created_at > ?
+                """, arguments: [principalID, key, now.ns - StoredResponse.lifetimeNanoseconds]
+            ).map {
+                StoredResponse(method: $0["method"], path: $0["path"], bodyHash: $0["body_hash"], status: $0["status"], body: Array(($0["response"] as Data)))
+            }
+        }
+    }
+
+    public func storeResponse(_ response: StoredResponse, principalID: String, key: String, now: Timestamp) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM idempotency_key WHERE created_at <= ?", arguments: [now.ns - StoredResponse.lifetimeNanoseconds])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO idempotency_key (principal_id, key, method, path, body_hash, status, response, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [principalID, key, response.method, response.path, response.bodyHash, response.status, Data(response.body), now.ns])
+        }
+    }
+
     static func project(_ row: Row) -> Project {
         Project(id: row["id"], orgID: row["org_id"], name: row["name"], topicSlug: row["topic_slug"], createdAt: Timestamp(ns: row["created_at"]))
     }

@@ -100,6 +100,15 @@ enum StoreMigrations {
                 CREATE INDEX event_by_lineage ON event (lineage_id, id);
                 """)
         }
+        migrator.registerMigration("v1-api") { db in
+            try db.execute(sql: """
+                CREATE TABLE idempotency_key (
+                    principal_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+                    body_hash TEXT NOT NULL, status INTEGER NOT NULL, response BLOB NOT NULL, created_at INTEGER NOT NULL,
+                    PRIMARY KEY (principal_id, key));
+                CREATE INDEX idempotency_by_age ON idempotency_key (created_at);
+                """)
+        }
         return migrator
     }
 }

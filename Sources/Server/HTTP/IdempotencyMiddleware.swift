@@ -1,0 +1,56 @@
+import EdgeSyncModels
+import HTTPTypes
+import Hummingbird
+
+/// `Idempotency-Key` for every POST/PATCH/DELETE (http-api.md, "Mutations"): required (400
+/// `idempotency_key_required`); a repeat of the same request by the same principal returns the
+/// stored response without acting again; the same key on a different request is 422
+/// `idempotency_key_reused`. Successful responses are kept 24 hours; a failed request can be
+/// retried with its key.
+struct IdempotencyMiddleware: RouterMiddleware {
+    typealias Context = EdgeRequestContext
+    static let maximumBody = 1 << 20
+    let store: any GovernanceStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard [.post, .patch, .delete, .put].contains(request.method) else { return try await next(request, context) }
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], (1...200).contains(key.count) else {
+            throw APIError(.idempotencyKeyRequired, "send an Idempotency-Key header (1–200 characters) with every mutation")
+        }
+        guard let principal = context.principal else { throw APIError(.unauthorized, "a bearer token is required") }
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maximumBody)
+        let bodyHash = SHA256Hex.digest(body.readableBytesView)
+        let method = request.method.rawValue
+        let path = request.uri.path
+        if let stored = try await store.storedResponse(principalID: principal.tokenID, key: key, now: .now) {
+            guard stored.method == method, stored.path == path, stored.bodyHash == bodyHash else {
+                throw APIError(.idempotencyKeyReused, "this Idempotency-Key was used for a different request")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+            return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored.body)))
+        }
+        let response = try await next(request, context)
+        guard (200..<300).contains(response.status.code) else { return response }
+        let collector = BodyCollector()
+        try await response.body.write(collector)
+        let bytes = await collector.bytes
+        try await store.storeResponse(
+            StoredResponse(method: method, path: path, bodyHash: bodyHash, status: response.status.code, body: bytes),
+            principalID: principal.tokenID, key: key, now: .now)
+        return Response(status: response.status, headers: response.headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Collects a response body so it can be stored and sent.
+actor BodyCollector: ResponseBodyWriter {
+    private(set) var bytes: [UInt8] = []
+
+    func write(_ buffer: ByteBuffer) async throws {
+        bytes.append(contentsOf: buffer.readableBytesView)
+    }
+
+    nonisolated func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

@@ -1,0 +1,172 @@
+import EdgeSyncModels
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import Server
+
+/// Every route of the read API through HummingbirdTesting, with a real store behind it.
+@Suite("HTTP API: read routes")
+struct APIRouterTests {
+    struct Harness {
+        let fixture: StoreFixture
+        let app: Application<RouterResponder<EdgeRequestContext>>
+        let tokens: [String: String]
+
+        var base: String { "/core/api/v1/projects/\(fixture.projectID)" }
+
+        static func make() async throws -> Harness {
+            let fixture = try await StoreFixture.make()
+            var tokens: [String: String] = [:]
+            for (name, scopes) in [("admin", [TokenScope.admin]), ("read", [.read]), ("mirror", [.read, .mirrorRead])] {
+                let token = Secrets.randomToken()
+                try await fixture.store.createToken(name: name, tokenHash: Secrets.tokenHash(token), scopes: scopes, now: .now)
+                tokens[name] = token
+            }
+            // Data: a paused rows lineage with a review, a telemetry lineage, a rejection.
+            _ = try await fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
+            _ = try await fixture.ingest(try Vectors.body("valid telemetry batch"), .telemetryBatch)
+            _ = try await fixture.ingest(try Vectors.body("row count mismatch"), .telemetryBatch)
+            let app = Application(router: APIRouter.build(store: fixture.store, tenancy: fixture.tenancy))
+            return Harness(fixture: fixture, app: app, tokens: tokens)
+        }
+
+        func get<T: Decodable & Sendable>(_ path: String, token: String = "read", as type: T.Type = JSONValue.self, status expected: HTTPResponse.Status = .ok) async throws -> T {
+            try await app.test(.router) { client in
+                var headers = HTTPFields()
+                if let value = tokens[token] { headers[.authorization] = "Bearer \(value)" }
+                return try await client.execute(uri: path, method: .get, headers: headers) { response in
+                    #expect(response.status == expected, "\(path): \(String(buffer: response.body))")
+                    return try JSONDecoder().decode(T.self, from: Data(buffer: response.body))
+                }
+            }
+        }
+
+        func error(_ path: String, token: String = "read") async throws -> (HTTPResponse.Status, APIError) {
+            try await app.test(.router) { client in
+                var headers = HTTPFields()
+                if let value = tokens[token] { headers[.authorization] = "Bearer \(value)" }
+                return try await client.execute(uri: path, method: .get, headers: headers) { response in
+                    (response.status, try JSONDecoder().decode(APIErrorEnvelope.self, from: Data(buffer: response.body)).error)
+                }
+            }
+        }
+    }
+
+    @Test func probesNeedNoToken() async throws {
+        let harness = try await Harness.make()
+        #expect(try await harness.get("/healthz", token: "none")["status"] == .string("ok"))
+        #expect(try await harness.get("/readyz", token: "none")["status"] == .string("ready"))
+    }
+
+    @Test func authenticationAndScopes() async throws {
+        let harness = try await Harness.make()
+        let missing = try await harness.error("\(harness.base)/edge/lineages", token: "none")
+        #expect(missing.0 == .unauthorized && missing.1.code == .unauthorized)
+        var bogus = harness
+        bogus = Harness(fixture: harness.fixture, app: harness.app, tokens: ["x": "es_" + String(repeating: "0", count: 64)])
+        #expect(try await bogus.error("\(harness.base)/edge/lineages", token: "x").1.code == .unauthorized)
+        let lineageID = try #require(try await harness.get("\(harness.base)/edge/lineages", as: PageEnvelope<Lineage>.self).data.first?.id)
+        let forbidden = try await harness.error("\(harness.base)/edge/lineages/\(lineageID)/staged-rows")
+        #expect(forbidden.0 == .forbidden && forbidden.1.code == .forbidden)
+        let staged = try await harness.get("\(harness.base)/edge/lineages/\(lineageID)/staged-rows", token: "mirror", as: PageEnvelope<StagedRow>.self)
+        #expect(staged.meta.source == "staged" && staged.meta.total == staged.data.count)
+        #expect(try await harness.get("\(harness.base)/edge/lineages/\(lineageID)/staged-rows", token: "admin", as: PageEnvelope<StagedRow>.self).data.count > 0)
+    }
+
+    @Test func lineagesFilterSortAndPage() async throws {
+        let harness = try await Harness.make()
+        let all = try await harness.get("\(harness.base)/edge/lineages", as: PageEnvelope<Lineage>.self)
+        #expect(all.meta == PageMeta(page: 1, limit: 50, total: 2))
+        #expect(Set(all.data.map(\.sourceTable)) == ["device_state", "temps"])
+        let paused = try await harness.get("\(harness.base)/edge/lineages?status=paused", as: PageEnvelope<Lineage>.self)
+        #expect(paused.meta.total == 2)
+        #expect(try await harness.get("\(harness.base)/edge/lineages?status=active", as: PageEnvelope<Lineage>.self).meta.total == 0)
+        #expect(try await harness.get("\(harness.base)/edge/lineages?q=TEMP", as: PageEnvelope<Lineage>.self).data.map(\.sourceTable) == ["temps"])
+        #expect(try await harness.get("\(harness.base)/edge/lineages?q=pump", as: PageEnvelope<Lineage>.self).meta.total == 2)
+        #expect(try await harness.get("\(harness.base)/edge/lineages?source_table=temps", as: PageEnvelope<Lineage>.self).meta.total == 1)
+        let staged = try await harness.get("\(harness.base)/edge/lineages?sort=staged", as: PageEnvelope<Lineage>.self)
+        #expect(staged.data.map(\.stagedRowCount) == [3, 2])
+        let byDevice = try await harness.get("\(harness.base)/edge/lineages?sort=device", as: PageEnvelope<Lineage>.self)
+        #expect(byDevice.data.map(\.sourceTable) == ["device_state", "temps"])
+        let second = try await harness.get("\(harness.base)/edge/lineages?sort=device&limit=1&page=2", as: PageEnvelope<Lineage>.self)
+        #expect(second.meta == PageMeta(page: 2, limit: 1, total: 2) && second.data.map(\.sourceTable) == ["temps"])
+        #expect(try await harness.get("\(harness.base)/edge/lineages?device_id=\(harness.fixture.device.id)", as: PageEnvelope<Lineage>.self).meta.total == 2)
+        let detail = try await harness.get("\(harness.base)/edge/lineages/\(staged.data[0].id)", as: ResourceEnvelope<LineageDetail>.self).data
+        #expect(detail.schemaVersions.count == 1 && detail.openReviewID != nil)
+    }
+
+    @Test func badInputIsA400NamingTheParameter() async throws {
+        let harness = try await Harness.make()
+        for query in ["status=sleeping", "limit=0", "limit=501", "page=0", "page=x", "sort=random"] {
+            let (status, error) = try await harness.error("\(harness.base)/edge/lineages?\(query)")
+            #expect(status == .badRequest && error.code == .badRequest, "\(query)")
+        }
+        #expect(try await harness.error("\(harness.base)/edge/batches?outcome=maybe").1.code == .badRequest)
+        #expect(try await harness.error("\(harness.base)/edge/batches?code=nope").1.code == .badRequest)
+        #expect(try await harness.error("\(harness.base)/events?since=yesterday").1.code == .badRequest)
+    }
+
+    @Test func unknownThingsAre404s() async throws {
+        let harness = try await Harness.make()
+        for path in ["/core/api/v1/projects/nope/edge/lineages", "\(harness.base)/edge/lineages/nope", "\(harness.base)/edge/schema-reviews/nope",
+                     "\(harness.base)/devices/nope", "\(harness.base)/edge/lineages/nope/staged-rows", "/core/api/v1/nothing-here"] {
+            let (status, error) = try await harness.error(path, token: "admin")
+            #expect(status == .notFound && error.code == .notFound, "\(path)")
+        }
+    }
+
+    @Test func ledgerWithFiltersAndEntryFields() async throws {
+        let harness = try await Harness.make()
+        let ledger = try await harness.get("\(harness.base)/edge/batches", as: PageEnvelope<BatchLedgerEntry>.self)
+        #expect(ledger.data.map(\.outcome) == [.staged, .staged, .rejected])
+        #expect(ledger.data.map(\.topicSuffix) == ["sync/rows/batch", "sync/telemetry/batch", "sync/telemetry/batch"])
+        let raw = try await harness.get("\(harness.base)/edge/batches?outcome=rejected")
+        let entry = try #require(raw["data"]?.arrayValue?.first?.objectValue)
+        for field in ["id", "received_at", "device_id", "device_name", "source_table", "topic_suffix", "batch_id", "kind", "row_count",
+                      "bytes", "outcome", "rejection_code"] {
+            #expect(entry[field] != nil, "\(field)")
+        }
+        #expect(entry["rejection_code"] == .string("row_count_mismatch"))
+        #expect(try await harness.get("\(harness.base)/edge/batches?code=row_count_mismatch", as: PageEnvelope<BatchLedgerEntry>.self).meta.total == 1)
+        let lineageID = try #require(ledger.data[0].lineageID)
+        let perLineage = try await harness.get("\(harness.base)/edge/lineages/\(lineageID)/batches", as: PageEnvelope<BatchLedgerEntry>.self)
+        #expect(perLineage.data.count == 1 && perLineage.data[0].sourceTable == "device_state")
+        #expect(try await harness.get("\(harness.base)/edge/batches?lineage_id=\(lineageID)", as: PageEnvelope<BatchLedgerEntry>.self).meta.total == 1)
+    }
+
+    @Test func reviewsAndTheirDetail() async throws {
+        let harness = try await Harness.make()
+        let reviews = try await harness.get("\(harness.base)/edge/schema-reviews?status=queued", as: PageEnvelope<SchemaReview>.self)
+        #expect(reviews.meta.total == 2)
+        #expect(try await harness.get("\(harness.base)/edge/schema-reviews?status=approved", as: PageEnvelope<SchemaReview>.self).meta.total == 0)
+        let rows = try #require(reviews.data.first { $0.strategy == .rows })
+        let detail = try await harness.get("\(harness.base)/edge/schema-reviews/\(rows.id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+        #expect(detail.review.classification == .ambiguous && detail.columns?.map(\.name) == ["id", "mode"])
+        #expect(detail.diff.allSatisfy { $0.marker == .added } && detail.suggestedActions.count == 2)
+        let telemetry = try #require(reviews.data.first { $0.strategy == .telemetry })
+        let unknown = try await harness.get("\(harness.base)/edge/schema-reviews/\(telemetry.id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+        #expect(unknown.review.classification == .unknown && unknown.columns == nil)
+    }
+
+    @Test func eventsHistoryWithFilters() async throws {
+        let harness = try await Harness.make()
+        let events = try await harness.get("\(harness.base)/events", as: PageEnvelope<Event>.self)
+        #expect(events.data.map(\.id) == events.data.map(\.id).sorted())
+        #expect(events.data.contains { $0.kind == .batchRejected })
+        let queued = try await harness.get("\(harness.base)/events?kind=edge_schema_review.queued", as: PageEnvelope<Event>.self)
+        #expect(queued.meta.total == 2)
+        let since = try await harness.get("\(harness.base)/events?since=\(events.data[2].id)", as: PageEnvelope<Event>.self)
+        #expect(since.data.first?.id == events.data[3].id)
+    }
+
+    @Test func projectsAndDevices() async throws {
+        let harness = try await Harness.make()
+        let projects = try await harness.get("/core/api/v1/projects", as: PageEnvelope<Project>.self)
+        #expect(projects.data.map(\.topicSlug) == ["dev"])
+        let devices = try await harness.get("\(harness.base)/devices", as: PageEnvelope<Device>.self)
+        #expect(devices.data.map(\.name) == ["pump-7"])
+        let device = try await harness.get("\(harness.base)/devices/\(devices.data[0].id)", as: ResourceEnvelope<Device>.self)
+        #expect(device.data.name == "pump-7")
+    }
+}
