@@ -1,0 +1,110 @@
+import EdgeSyncModels
+import Foundation
+import MQTT
+import NIOCore
+import Testing
+import TestSupport
+@testable import Server
+
+/// A running `GovernanceServer` with real devices over MQTT, read back over real HTTP.
+@Suite("End to end: devices → MQTT → store → HTTP", .serialized)
+struct ServerEndToEndTests {
+    static func open(devOpen: Bool = false, directory: URL? = nil) async throws -> (GovernanceServer, GovernanceServer.Endpoints, URL) {
+        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-e2e-\(UUID().uuidString)")
+        let server = try await GovernanceServer.open(ServerConfiguration(
+            dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: devOpen))
+        return (server, try await server.start(), directory)
+    }
+
+    static func mqttPort(_ endpoints: GovernanceServer.Endpoints) -> Int {
+        Int(endpoints.mqtt!.split(separator: ":").last!)!
+    }
+
+    @Test func passwordDevicesPublishTheVectorsAndEverythingIsVisibleOverHTTP() async throws {
+        let (server, endpoints, directory) = try await Self.open()
+        let project = server.tenancy.project.id
+        let api = LiveHTTP(baseURL: endpoints.http + "/core/api/v1/projects/\(project)", token: server.adminToken)
+        // Register two devices and issue their passwords over the API.
+        var secrets: [String: String] = [:]
+        for name in ["pump-7", "valve-1"] {
+            let device = try await api.post("/devices", body: #"{"name":"\#(name)"}"#, as: ResourceEnvelope<Device>.self).data
+            secrets[name] = try await api.post("/devices/\(device.id)/credentials", body: #"{"kind":"password"}"#,
+                                               as: ResourceEnvelope<IssuedCredentials>.self).data.password
+        }
+        // Our client publishes every vector and acknowledges the batch_rejected controls it gets.
+        let client = MQTTClient(configuration: .init(
+            host: "127.0.0.1", port: Self.mqttPort(endpoints), clientID: "pump-7", username: "pump-7", password: Array(secrets["pump-7"]!.utf8)))
+        try await client.connect()
+        #expect(try await client.subscribe([.init(topicFilter: "dev/pump-7/sync/ingest/control", qos: .atLeastOnce)]) == [.granted(.atLeastOnce)])
+        let vectors = try Vectors.payloads()
+        for vector in vectors {
+            try await client.publish(topic: "dev/pump-7/" + vector.topic_suffix, payload: ByteBuffer(string: vector.body))
+        }
+        let rejected = vectors.filter { $0.expect != "ok" }
+        var controls = client.messages.makeAsyncIterator()
+        var reasons: [String] = []
+        for _ in rejected {
+            let message = try #require(await controls.next())
+            let control = try JSONDecoder().decode(DownlinkControl.self, from: Data(buffer: message.payload))
+            if case .batchRejected(_, _, let reason, _) = control.payload { reasons.append(reason.rawValue) }
+            try await client.publish(topic: "dev/pump-7/sync/ingest/ack", payload: ByteBuffer(string: #"{"format_version":1,"control_id":"\#(control.controlID)"}"#))
+            await message.acknowledge()
+        }
+        #expect(reasons == rejected.map(\.expect))
+        // mosquitto_pub as a third-party device with its password; a wrong one is refused.
+        let port = String(Self.mqttPort(endpoints))
+        let published = try await ProcessRunner.run("mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", port, "-V", "mqttv311", "-i", "valve-1", "-u", "valve-1", "-P", secrets["valve-1"]!,
+            "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", try Vectors.body("valid row batch"),
+        ])
+        #expect(published.status == 0, "\(published.stderr)")
+        let refused = try await ProcessRunner.run("mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", port, "-V", "mqttv311", "-i", "valve-1", "-u", "valve-1", "-P", "guess",
+            "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", "{}",
+        ])
+        #expect(refused.status != 0)
+
+        let ledger = try await api.get("/edge/batches?limit=100", as: PageEnvelope<BatchLedgerEntry>.self)
+        #expect(ledger.data.map { $0.rejectionCode?.rawValue ?? "ok" } == vectors.map(\.expect) + ["ok"])
+        let lineages = try await api.get("/edge/lineages?sort=device", as: PageEnvelope<Lineage>.self).data
+        #expect(lineages.map { "\($0.deviceName)/\($0.sourceTable)" } == ["pump-7/device_state", "pump-7/temps", "valve-1/device_state"])
+        #expect(lineages.allSatisfy { $0.status == .paused && $0.pauseReason == .schemaReview })
+        let reviews = try await api.get("/edge/schema-reviews?status=queued", as: PageEnvelope<SchemaReview>.self)
+        #expect(reviews.meta.total == 3)
+        let staged = try await api.get("/edge/lineages/\(lineages[2].id)/staged-rows", as: PageEnvelope<StagedRow>.self)
+        #expect(staged.data.map(\.op) == [.insert, .update, .delete] && staged.meta.source == "staged")
+        let acked = try await api.waitFor("/events?kind=edge_control.acked", as: PageEnvelope<Event>.self) { $0.meta.total == rejected.count }
+        #expect(acked.meta.total == rejected.count)
+        let pending = try await server.store.unacknowledgedControls(deviceID: lineages[0].deviceID)
+        #expect(pending.isEmpty)
+        await client.shutdown()
+        await server.stop()
+
+        // A restart keeps everything and the same admin token.
+        let (again, endpointsAgain, _) = try await Self.open(directory: directory)
+        #expect(again.adminToken == server.adminToken)
+        let reopened = LiveHTTP(baseURL: endpointsAgain.http + "/core/api/v1/projects/\(project)", token: again.adminToken)
+        #expect(try await reopened.get("/edge/lineages", as: PageEnvelope<Lineage>.self).meta.total == 3)
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("admin.token").path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        await again.stop()
+    }
+
+    @Test func devOpenRegistersUnknownDevicesOnFirstConnect() async throws {
+        let (server, endpoints, _) = try await Self.open(devOpen: true)
+        let api = LiveHTTP(baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)", token: server.adminToken)
+        let output = try await ProcessRunner.run("mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "sensor-42",
+            "-q", "1", "-t", "dev/sensor-42/sync/telemetry/batch", "-m", try Vectors.body("valid telemetry batch"),
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let devices = try await api.get("/devices", as: PageEnvelope<Device>.self)
+        #expect(devices.data.map(\.name) == ["sensor-42"])
+        #expect(try await api.get("/edge/lineages", as: PageEnvelope<Lineage>.self).data.first?.stagedRowCount == 2)
+        let bad = try await ProcessRunner.run("mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "bad name!", "-q", "1", "-t", "x", "-m", "x",
+        ])
+        #expect(bad.status != 0)
+        await server.stop()
+    }
+}
