@@ -13,7 +13,9 @@ public final class SQLiteGovernanceStore: GovernanceStore {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A PUBACK promises the batch is durable: FULL syncs the WAL at every commit, so a
+            // committed batch survives a power cut, not only a process crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try StoreMigrations.migrator().migrate(pool)
