@@ -16,8 +16,10 @@ public enum APIRouter {
             let projects = try await store.projects()
             return PageEnvelope(data: projects, meta: PageMeta(page: 1, limit: max(projects.count, 1), total: projects.count))
         }
+        TokenRoutes(store: store).register(on: api)
         let project = api.group("projects/:project_id")
         EdgeRoutes(store: store).register(on: project)
+        GovernanceRoutes(store: store).register(on: project)
         DeviceRoutes(store: store, tenancy: tenancy).register(on: project)
         return router
     }

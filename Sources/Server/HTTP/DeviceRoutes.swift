@@ -23,16 +23,9 @@ struct DeviceRoutes {
             guard DeviceName.isValid(body.name) else {
                 throw APIError(.validationFailed, "name must be 1–64 characters of A-Z a-z 0-9 . _ -", details: ["field": .string("name")])
             }
-            do {
-                let device = try await store.registerDevice(
-                    name: body.name, projectID: projectID, fleetID: body.fleetID ?? tenancy.fleetID, now: .now)
-                return EditedResponse(status: .created, response: ResourceEnvelope(device))
-            } catch let error as StoreError {
-                switch error {
-                case .duplicateDeviceName: throw APIError(.conflict, error.description)
-                case .unknownFleet: throw APIError(.validationFailed, error.description, details: ["field": .string("fleet_id")])
-                }
-            }
+            let device = try await store.registerDevice(
+                name: body.name, projectID: projectID, fleetID: body.fleetID ?? tenancy.fleetID, now: .now)
+            return EditedResponse(status: .created, response: ResourceEnvelope(device))
         }
         group.post("devices/:device_id/credentials") { request, context in
             _ = try context.require(.admin)

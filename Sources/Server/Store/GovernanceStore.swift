@@ -15,7 +15,6 @@ public protocol GovernanceStore: Sendable {
     func setDevicePassword(deviceID: String, hash: String) async throws
     func passwordHash(deviceID: String) async throws -> String?
     func markDeviceSeen(deviceID: String, at: Timestamp) async throws
-    func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws
     func principal(tokenHash: String) async throws -> Principal?
     func storedResponse(principalID: String, key: String, now: Timestamp) async throws -> StoredResponse?
     func storeResponse(_ response: StoredResponse, principalID: String, key: String, now: Timestamp) async throws
@@ -36,6 +35,21 @@ public protocol GovernanceStore: Sendable {
     func reviewDetail(id: String, projectID: String) async throws -> SchemaReviewDetail?
     func events(projectID: String, filter: EventFilter, page: PageRequest) async throws -> (items: [Event], total: Int)
     func projects() async throws -> [Project]
+
+    // Governance settings and catalogues
+    func policy(projectID: String, fleetID: String?) async throws -> Policy
+    func setPolicy(_ policy: Policy, projectID: String, fleetID: String?, now: Timestamp) async throws
+    func dataPoints(projectID: String, deviceID: String?, page: PageRequest) async throws -> (items: [DataPoint], total: Int)
+    func createDataPoint(projectID: String, deviceID: String, name: String, unit: String?, now: Timestamp) async throws -> DataPoint
+    func registryEntries(projectID: String, page: PageRequest) async throws -> (items: [RegistryEntry], total: Int)
+    func registryEntry(id: String, projectID: String) async throws -> RegistryEntry?
+    func coalescedMirrors(projectID: String, page: PageRequest) async throws -> (items: [CoalescedMirror], total: Int)
+    func coalescedMirror(id: String, projectID: String) async throws -> CoalescedMirror?
+    func tokens(page: PageRequest) async throws -> (items: [APIToken], total: Int)
+    @discardableResult
+    func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken
+    func revokeToken(id: String, now: Timestamp) async throws -> Bool
+    func fleetExists(id: String, projectID: String) async throws -> Bool
 }
 
 /// The defaults every store has.
@@ -124,6 +138,8 @@ public struct ReviewFilter: Sendable, Hashable {
     public var status: ReviewStatus?
     public var lineageID: String?
     public var deviceID: String?
+    /// Registry reviews (project/fleet scope) instead of device reviews.
+    public var registry = false
 
     public init() {}
 }
@@ -142,11 +158,15 @@ public struct EventFilter: Sendable, Hashable {
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case duplicateDeviceName(String)
     case unknownFleet(String)
+    case unknownDevice(String)
+    case duplicateDataPoint(String)
 
     public var code: String {
         switch self {
         case .duplicateDeviceName: "duplicate_device_name"
         case .unknownFleet: "unknown_fleet"
+        case .unknownDevice: "unknown_device"
+        case .duplicateDataPoint: "duplicate_data_point"
         }
     }
 
@@ -154,6 +174,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .duplicateDeviceName(let name): "\(code): a device named \(name) exists"
         case .unknownFleet(let id): "\(code): no fleet \(id) in this project"
+        case .unknownDevice(let id): "\(code): no device \(id) in this project"
+        case .duplicateDataPoint(let name): "\(code): the device already has a data point named \(name)"
         }
     }
 }

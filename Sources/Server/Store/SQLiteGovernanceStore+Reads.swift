@@ -91,7 +91,7 @@ extension SQLiteGovernanceStore {
 
     public func reviews(projectID: String, filter: ReviewFilter, page: PageRequest) async throws -> (items: [SchemaReview], total: Int) {
         try await pool.read { db in
-            var conditions = ["r.project_id = ?"]
+            var conditions = ["r.project_id = ?", filter.registry ? "r.scope != 'device'" : "r.scope = 'device'"]
             var arguments: StatementArguments = [projectID]
             if let value = filter.status { conditions.append("r.status = ?"); arguments += [value.rawValue] }
             if let value = filter.lineageID { conditions.append("r.lineage_id = ?"); arguments += [value] }

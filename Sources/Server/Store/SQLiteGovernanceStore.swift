@@ -50,11 +50,14 @@ public final class SQLiteGovernanceStore: GovernanceStore {
         }
     }
 
-    public func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws {
+    @discardableResult
+    public func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken {
         try await pool.write { db in
+            let id = self.ids.next().description
             try db.execute(
                 sql: "INSERT INTO api_token (id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [self.ids.next().description, name, tokenHash, scopes.map(\.rawValue).joined(separator: " "), now.ns])
+                arguments: [id, name, tokenHash, scopes.map(\.rawValue).joined(separator: " "), now.ns])
+            return APIToken(id: id, name: name, scopes: scopes.map(\.rawValue), createdAt: now)
         }
     }
 

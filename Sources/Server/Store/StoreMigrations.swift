@@ -109,6 +109,25 @@ enum StoreMigrations {
                 CREATE INDEX idempotency_by_age ON idempotency_key (created_at);
                 """)
         }
+        migrator.registerMigration("v1-governance") { db in
+            try db.execute(sql: """
+                CREATE TABLE policy (
+                    project_id TEXT NOT NULL, fleet_id TEXT NOT NULL DEFAULT '', body TEXT NOT NULL, updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (project_id, fleet_id));
+                CREATE TABLE data_point (
+                    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, device_id TEXT NOT NULL REFERENCES device(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL, unit TEXT, created_at INTEGER NOT NULL, UNIQUE (device_id, name));
+                CREATE INDEX data_point_by_project ON data_point (project_id, device_id, name);
+                CREATE TABLE registry_entry (
+                    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, scope TEXT NOT NULL, fleet_id TEXT NOT NULL DEFAULT '',
+                    source_table TEXT NOT NULL, schema_hash TEXT NOT NULL, columns_json TEXT, decision TEXT NOT NULL,
+                    review_id TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                    UNIQUE (project_id, scope, fleet_id, source_table, schema_hash));
+                CREATE TABLE coalesced_mirror (
+                    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, scope TEXT NOT NULL, fleet_id TEXT NOT NULL DEFAULT '',
+                    source_table TEXT NOT NULL, mirror_table TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 }
