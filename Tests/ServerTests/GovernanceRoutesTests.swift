@@ -84,3 +84,26 @@ struct GovernanceRoutesTests {
         #expect(try await send(harness, .get, "\(harness.base)/edge/lineages/\(lineages[0].id)/mirror-rows", token: "read").0 == .forbidden)
     }
 }
+
+@Suite("HTTP API: event stream")
+struct EventStreamTests {
+    @Test func serverSentEventsResumeAfterLastEventID() async throws {
+        let harness = try await APIRouterTests.Harness.make()
+        let history = try await harness.get("\(harness.base)/events", as: PageEnvelope<Event>.self).data
+        let text = try await harness.app.test(.router) { client in
+            var headers = HTTPFields()
+            headers[.authorization] = "Bearer \(harness.tokens["read"]!)"
+            headers[HTTPField.Name("Last-Event-ID")!] = String(history[1].id)
+            return try await client.execute(uri: "\(harness.base)/events/stream?max_events=2", method: .get, headers: headers) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "text/event-stream")
+                return String(buffer: response.body)
+            }
+        }
+        let blocks = text.split(separator: "\n\n").map(String.init)
+        #expect(blocks.count == 2)
+        #expect(blocks[0].hasPrefix("id: \(history[2].id)\nevent: \(history[2].kind.rawValue)\ndata: {"))
+        #expect(blocks[1].hasPrefix("id: \(history[3].id)\n"))
+        let data = try #require(blocks[0].split(separator: "\n").last?.dropFirst("data: ".count))
+        #expect(try JSONDecoder().decode(Event.self, from: Data(data.utf8)).id == history[2].id)
+    }
+}

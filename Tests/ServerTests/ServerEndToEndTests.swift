@@ -101,6 +101,13 @@ struct ServerEndToEndTests {
         let devices = try await api.get("/devices", as: PageEnvelope<Device>.self)
         #expect(devices.data.map(\.name) == ["sensor-42"])
         #expect(try await api.get("/edge/lineages", as: PageEnvelope<Lineage>.self).data.first?.stagedRowCount == 2)
+        let (status, metrics) = try await LiveHTTP(baseURL: endpoints.http, token: "").request("GET", "/metrics")
+        let text = String(decoding: metrics, as: UTF8.self)
+        #expect(status == 200)
+        #expect(text.contains(#"edgesync_batches_total{outcome="staged"} 1"#), "\(text)")
+        #expect(text.contains("edgesync_rows_staged_total 2"))
+        #expect(text.contains("edgesync_ingest_duration_seconds_count 1"))
+        #expect(text.contains("edgesync_connected_devices"))
         let bad = try await ProcessRunner.run("mosquitto_pub", [
             "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "bad name!", "-q", "1", "-t", "x", "-m", "x",
         ])

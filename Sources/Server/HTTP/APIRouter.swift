@@ -4,10 +4,15 @@ import Hummingbird
 /// The whole HTTP API: unauthenticated probes at the root, everything else under
 /// `/core/api/v1` behind bearer tokens, one route group per resource.
 public enum APIRouter {
-    public static func build(store: any GovernanceStore, tenancy: Tenancy) -> Router<EdgeRequestContext> {
+    public static func build(store: any GovernanceStore, tenancy: Tenancy, metrics: ServerMetrics = ServerMetrics()) -> Router<EdgeRequestContext> {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         HealthRoutes(store: store).register(on: router)
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
         let api = router.group("core/api/v1")
             .add(middleware: BearerAuthMiddleware(store: store))
             .add(middleware: IdempotencyMiddleware(store: store))
@@ -20,6 +25,7 @@ public enum APIRouter {
         let project = api.group("projects/:project_id")
         EdgeRoutes(store: store).register(on: project)
         GovernanceRoutes(store: store).register(on: project)
+        EventStreamRoute(store: store).register(on: project)
         DeviceRoutes(store: store, tenancy: tenancy).register(on: project)
         return router
     }

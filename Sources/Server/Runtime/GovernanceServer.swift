@@ -17,6 +17,7 @@ public final class GovernanceServer: Sendable {
     /// The admin token, also in `<data-dir>/admin.token` (0600).
     public let adminToken: String
     let logger: Logger
+    public let metrics = ServerMetrics()
     let ingress: MQTTIngress
     private let running = Mutex<Running?>(nil)
 
@@ -44,7 +45,7 @@ public final class GovernanceServer: Sendable {
         self.tenancy = tenancy
         self.adminToken = adminToken
         self.logger = logger
-        self.ingress = MQTTIngress(store: store, logger: logger)
+        self.ingress = MQTTIngress(store: store, metrics: metrics, logger: logger)
     }
 
     /// Opens the data directory: the store (created and migrated as needed), the default
@@ -101,7 +102,7 @@ public final class GovernanceServer: Sendable {
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: APIRouter.build(store: store, tenancy: tenancy),
+            router: APIRouter.build(store: store, tenancy: tenancy, metrics: metrics),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "edgesync"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)

@@ -9,14 +9,16 @@ import Synchronization
 final class MQTTIngress: MQTTListenerDelegate {
     let store: any GovernanceStore
     let pipeline: IngestPipeline
+    let metrics: ServerMetrics
     let logger: Logger
     /// Devices by client id, filled at authentication so each message needs no lookup.
     private let devices = Mutex<[String: DeviceIdentity]>([:])
     private let listener = Mutex<MQTTListener?>(nil)
 
-    init(store: any GovernanceStore, logger: Logger) {
+    init(store: any GovernanceStore, metrics: ServerMetrics, logger: Logger) {
         self.store = store
         self.pipeline = IngestPipeline(store: store)
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -38,13 +40,16 @@ final class MQTTIngress: MQTTListenerDelegate {
         guard let device = device(session),
               let parsed = TopicLayout.parse(message.topic), let uplink = parsed.uplink
         else { return }
+        let start = ContinuousClock.now
         let result = try await pipeline.ingest(
             device: device, topic: uplink, payload: Array(message.payload.readableBytesView), receivedAt: .now)
+        metrics.recordIngest(result, duration: ContinuousClock.now - start)
         await deliver(result.controls, to: device)
     }
 
     func mqttListener(didConnect session: MQTTSessionInfo) async {
         guard let device = device(session) else { return }
+        metrics.deviceConnected()
         do {
             try await store.markDeviceSeen(deviceID: device.id, at: .now)
             try await store.recordEvent(device: device, kind: .deviceConnected, outcome: session.usesTLS ? "tls" : "tcp", message: "connected")
@@ -56,6 +61,7 @@ final class MQTTIngress: MQTTListenerDelegate {
 
     func mqttListener(didDisconnect session: MQTTSessionInfo) async {
         guard let device = device(session) else { return }
+        metrics.deviceDisconnected()
         try? await store.recordEvent(device: device, kind: .deviceDisconnected, outcome: "closed", message: "disconnected")
     }
 

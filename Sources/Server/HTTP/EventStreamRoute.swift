@@ -1,0 +1,72 @@
+import EdgeSyncModels
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `GET /events/stream`: governance events as Server-Sent Events. Resumes after `Last-Event-ID`
+/// (or `since`); new events are polled from the store, so every server process serves the same
+/// stream. `max_events` ends the stream after that many events (for scripts). A comment line
+/// every 15 s keeps proxies from closing an idle stream.
+struct EventStreamRoute {
+    static let pollInterval = Duration.milliseconds(250)
+    static let keepAliveInterval = Duration.seconds(15)
+    let store: any GovernanceStore
+
+    func register(on group: RouterGroup<EdgeRequestContext>) {
+        group.get("events/stream") { request, context in
+            _ = try context.require(.read)
+            let projectID = try await ProjectScope.projectID(context, store: store)
+            var filter = EventFilter()
+            filter.kind = try request.query("kind", as: EventKind.self)
+            filter.deviceID = request.query("device_id")
+            filter.lineageID = request.query("lineage_id")
+            if let header = request.headers[HTTPField.Name("Last-Event-ID")!] {
+                guard let id = Int64(header) else { throw APIError(.badRequest, "Last-Event-ID must be an event id") }
+                filter.since = id
+            } else {
+                filter.since = try request.query("since", as: Int64.self)
+            }
+            let maximum = try request.query("max_events", as: Int64.self).map { max(0, Int($0)) }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            let store = self.store
+            let start = filter
+            let body = ResponseBody { writer in
+                try await Self.stream(store: store, projectID: projectID, filter: start, maximum: maximum, writer: &writer)
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: headers, body: body)
+        }
+    }
+
+    static func stream(
+        store: any GovernanceStore, projectID: String, filter: EventFilter, maximum: Int?, writer: inout any ResponseBodyWriter
+    ) async throws {
+        var filter = filter
+        var sent = 0
+        var lastWrite = ContinuousClock.now
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        while !Task.isCancelled {
+            let limit = min(PageRequest.maximumLimit, maximum.map { $0 - sent } ?? PageRequest.maximumLimit)
+            guard limit > 0 else { return }
+            let events = try await store.events(projectID: projectID, filter: filter, page: PageRequest(page: 1, limit: limit)).items
+            for event in events {
+                let data = String(decoding: try encoder.encode(event), as: UTF8.self)
+                try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n"))
+                filter.since = event.id
+                sent += 1
+                lastWrite = .now
+            }
+            if let maximum, sent >= maximum { return }
+            if events.isEmpty {
+                if ContinuousClock.now - lastWrite > keepAliveInterval {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    lastWrite = .now
+                }
+                try await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+}
