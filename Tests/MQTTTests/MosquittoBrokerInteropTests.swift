@@ -1,3 +1,4 @@
+import TestSupport
 import MQTT
 import NIOCore
 import NIOSSL

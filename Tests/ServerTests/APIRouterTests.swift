@@ -27,7 +27,8 @@ struct APIRouterTests {
             _ = try await fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
             _ = try await fixture.ingest(try Vectors.body("valid telemetry batch"), .telemetryBatch)
             _ = try await fixture.ingest(try Vectors.body("row count mismatch"), .telemetryBatch)
-            let app = Application(router: APIRouter.build(store: fixture.store, tenancy: fixture.tenancy))
+            let authority = try DeviceAuthority.ensure(in: fixture.directory).authority
+            let app = Application(router: APIRouter.build(store: fixture.store, tenancy: fixture.tenancy, authority: authority))
             return Harness(fixture: fixture, app: app, tokens: tokens)
         }
 

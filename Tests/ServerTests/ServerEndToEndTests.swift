@@ -115,3 +115,47 @@ struct ServerEndToEndTests {
         await server.stop()
     }
 }
+
+@Suite("End to end: mTLS with a certificate issued by the server", .serialized)
+struct MutualTLSEndToEndTests {
+    @Test func aDeviceCertificateFromTheAPIConnectsAndOthersAreRefused() async throws {
+        let certificates = try await TestCertificates.make()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-mtls-\(UUID().uuidString)")
+        let server = try await GovernanceServer.open(ServerConfiguration(
+            dataDirectory: directory.path, httpPort: 0, mqttPort: nil, mqttsPort: 0,
+            tlsCertificatePath: certificates.serverCertificate, tlsKeyPath: certificates.serverKey))
+        let endpoints = try await server.start()
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("device-ca.pem").path))
+        let api = LiveHTTP(baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)", token: server.adminToken)
+        var devices: [String: Device] = [:]
+        for name in ["pump-7", "valve-1"] {
+            devices[name] = try await api.post("/devices", body: #"{"name":"\#(name)"}"#, as: ResourceEnvelope<Device>.self).data
+        }
+        let issued = try await api.post("/devices/\(devices["pump-7"]!.id)/credentials", body: #"{"kind":"certificate"}"#,
+                                        as: ResourceEnvelope<IssuedCredentials>.self).data
+        let certificate = directory.appendingPathComponent("pump-7.pem").path
+        let key = directory.appendingPathComponent("pump-7.key").path
+        try issued.certificatePEM!.write(toFile: certificate, atomically: true, encoding: .utf8)
+        try issued.privateKeyPEM!.write(toFile: key, atomically: true, encoding: .utf8)
+        #expect(issued.caCertificatePEM == (try String(contentsOfFile: server.deviceCACertificatePath, encoding: .utf8)))
+        let port = endpoints.mqtts!.split(separator: ":").last!
+        func publish(id: String, certificate: String, key: String) async throws -> ProcessRunner.Output {
+            try await ProcessRunner.run("mosquitto_pub", [
+                "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "--cafile", certificates.caCertificate,
+                "--cert", certificate, "--key", key, "-i", id, "-q", "1", "-t", "dev/\(id)/sync/rows/batch",
+                "-m", try Vectors.body("valid row batch"),
+            ])
+        }
+        let accepted = try await publish(id: "pump-7", certificate: certificate, key: key)
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(try await api.get("/edge/lineages", as: PageEnvelope<Lineage>.self).data.map(\.deviceName) == ["pump-7"])
+        // Another device's id with pump-7's certificate: CN mismatch, not authorized.
+        let mismatch = try await publish(id: "valve-1", certificate: certificate, key: key)
+        #expect(mismatch.status != 0)
+        // A certificate from a CA the server does not trust fails the handshake.
+        let foreign = try await publish(id: "pump-7", certificate: certificates.foreignCertificate, key: certificates.foreignKey)
+        #expect(foreign.status != 0)
+        #expect(try await api.get("/devices/\(devices["pump-7"]!.id)", as: ResourceEnvelope<Device>.self).data.credentialKinds == [.certificate])
+        await server.stop()
+    }
+}

@@ -4,7 +4,9 @@ import Hummingbird
 /// The whole HTTP API: unauthenticated probes at the root, everything else under
 /// `/core/api/v1` behind bearer tokens, one route group per resource.
 public enum APIRouter {
-    public static func build(store: any GovernanceStore, tenancy: Tenancy, metrics: ServerMetrics = ServerMetrics()) -> Router<EdgeRequestContext> {
+    public static func build(
+        store: any GovernanceStore, tenancy: Tenancy, authority: DeviceAuthority, metrics: ServerMetrics = ServerMetrics()
+    ) -> Router<EdgeRequestContext> {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         HealthRoutes(store: store).register(on: router)
@@ -26,7 +28,7 @@ public enum APIRouter {
         EdgeRoutes(store: store).register(on: project)
         GovernanceRoutes(store: store).register(on: project)
         EventStreamRoute(store: store).register(on: project)
-        DeviceRoutes(store: store, tenancy: tenancy).register(on: project)
+        DeviceRoutes(store: store, tenancy: tenancy, authority: authority).register(on: project)
         return router
     }
 }

@@ -5,6 +5,7 @@ import Hummingbird
 struct DeviceRoutes {
     let store: any GovernanceStore
     let tenancy: Tenancy
+    let authority: DeviceAuthority
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
         group.get("devices") { request, context in
@@ -39,7 +40,13 @@ struct DeviceRoutes {
                     status: .created,
                     response: ResourceEnvelope(IssuedCredentials(kind: .password, username: device.name, password: secret)))
             case .certificate:
-                throw APIError(.validationFailed, "certificate credentials are not issued by this server build yet", details: ["field": .string("kind")])
+                let issued = try authority.issueClientCertificate(deviceName: device.name)
+                try await store.setDeviceCertificate(deviceID: device.id, serial: issued.serialNumber)
+                return EditedResponse(
+                    status: .created,
+                    response: ResourceEnvelope(IssuedCredentials(
+                        kind: .certificate, username: device.name, certificatePEM: issued.certificatePEM,
+                        privateKeyPEM: issued.privateKeyPEM, caCertificatePEM: issued.caCertificatePEM)))
             }
         }
     }

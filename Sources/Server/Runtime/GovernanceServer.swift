@@ -16,6 +16,9 @@ public final class GovernanceServer: Sendable {
     public let tenancy: Tenancy
     /// The admin token, also in `<data-dir>/admin.token` (0600).
     public let adminToken: String
+    /// Signs device certificates; the TLS listener trusts it for client certificates.
+    public let deviceAuthority: DeviceAuthority
+    public let deviceCACertificatePath: String
     let logger: Logger
     public let metrics = ServerMetrics()
     let ingress: MQTTIngress
@@ -39,17 +42,22 @@ public final class GovernanceServer: Sendable {
         var endpoints: Endpoints
     }
 
-    private init(configuration: ServerConfiguration, store: SQLiteGovernanceStore, tenancy: Tenancy, adminToken: String, logger: Logger) {
+    private init(
+        configuration: ServerConfiguration, store: SQLiteGovernanceStore, tenancy: Tenancy, adminToken: String,
+        authority: (DeviceAuthority, String), logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.tenancy = tenancy
         self.adminToken = adminToken
+        self.deviceAuthority = authority.0
+        self.deviceCACertificatePath = authority.1
         self.logger = logger
         self.ingress = MQTTIngress(store: store, metrics: metrics, logger: logger)
     }
 
     /// Opens the data directory: the store (created and migrated as needed), the default
-    /// tenancy and the admin token, both created on first start.
+    /// tenancy, the device CA and the admin token, all created on first start.
     public static func open(_ configuration: ServerConfiguration, logger: Logger = Logger(label: "edgesync.server")) async throws -> GovernanceServer {
         let problems = configuration.problems
         guard problems.isEmpty else { throw ServerError.invalidConfiguration(problems) }
@@ -58,7 +66,14 @@ public final class GovernanceServer: Sendable {
         let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
         let tenancy = try await store.bootstrap(now: .now)
         let token = try await AdminToken.ensure(in: directory, store: store)
-        return GovernanceServer(configuration: configuration, store: store, tenancy: tenancy, adminToken: token, logger: logger)
+        let authority: (DeviceAuthority, String)
+        if let certificate = configuration.deviceCACertificatePath, let key = configuration.deviceCAKeyPath {
+            authority = (try DeviceAuthority(certificatePath: certificate, keyPath: key), certificate)
+        } else {
+            authority = try DeviceAuthority.ensure(in: directory)
+        }
+        return GovernanceServer(
+            configuration: configuration, store: store, tenancy: tenancy, adminToken: token, authority: authority, logger: logger)
     }
 
     /// Binds every listener and starts serving; returns their addresses. With
@@ -81,10 +96,10 @@ public final class GovernanceServer: Sendable {
             var tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            if let ca = configuration.deviceCACertificatePath {
-                tls.certificateVerification = .noHostnameVerification
-                tls.trustRoots = .file(ca)
-            }
+            // Certificates are optional (password devices may use TLS too), but one that is
+            // presented must chain to the device CA, and its CN must equal the client id.
+            tls.certificateVerification = .optionalVerification
+            tls.trustRoots = .file(deviceCACertificatePath)
             let tlsAuthenticator = FirstAcceptingAuthenticator([
                 CertificateAuthenticator { [store, tenancy, ingress] clientID in
                     guard let device = try? await store.device(named: clientID, projectID: tenancy.project.id) else { return nil }
@@ -102,7 +117,7 @@ public final class GovernanceServer: Sendable {
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: APIRouter.build(store: store, tenancy: tenancy, metrics: metrics),
+            router: APIRouter.build(store: store, tenancy: tenancy, authority: deviceAuthority, metrics: metrics),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "edgesync"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)

@@ -14,6 +14,7 @@ public protocol GovernanceStore: Sendable {
     func registerDevice(name: String, projectID: String, fleetID: String, now: Timestamp) async throws -> Device
     func setDevicePassword(deviceID: String, hash: String) async throws
     func passwordHash(deviceID: String) async throws -> String?
+    func setDeviceCertificate(deviceID: String, serial: String) async throws
     func markDeviceSeen(deviceID: String, at: Timestamp) async throws
     func principal(tokenHash: String) async throws -> Principal?
     func storedResponse(principalID: String, key: String, now: Timestamp) async throws -> StoredResponse?

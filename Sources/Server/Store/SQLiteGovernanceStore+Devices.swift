@@ -50,6 +50,12 @@ extension SQLiteGovernanceStore {
         }
     }
 
+    public func setDeviceCertificate(deviceID: String, serial: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE device SET certificate_serial = ? WHERE id = ?", arguments: [serial, deviceID])
+        }
+    }
+
     public func passwordHash(deviceID: String) async throws -> String? {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT password_hash FROM device WHERE id = ?", arguments: [deviceID])

@@ -1,25 +1,24 @@
-import TestSupport
 import Foundation
 
 /// A certificate set made with the real `openssl` for TLS tests: a device CA, a server
 /// certificate for 127.0.0.1/localhost, a device certificate (CN = `dev-1`), one with another CN,
 /// and one signed by an unrelated CA.
-struct TestCertificates {
-    let directory: URL
+public struct TestCertificates: Sendable {
+    public let directory: URL
 
-    var caCertificate: String { path("ca.pem") }
-    var serverCertificate: String { path("server.pem") }
-    var serverKey: String { path("server.key") }
-    var deviceCertificate: String { path("dev-1.pem") }
-    var deviceKey: String { path("dev-1.key") }
-    var otherCNCertificate: String { path("dev-2.pem") }
-    var otherCNKey: String { path("dev-2.key") }
-    var foreignCertificate: String { path("foreign.pem") }
-    var foreignKey: String { path("foreign.key") }
+    public var caCertificate: String { path("ca.pem") }
+    public var serverCertificate: String { path("server.pem") }
+    public var serverKey: String { path("server.key") }
+    public var deviceCertificate: String { path("dev-1.pem") }
+    public var deviceKey: String { path("dev-1.key") }
+    public var otherCNCertificate: String { path("dev-2.pem") }
+    public var otherCNKey: String { path("dev-2.key") }
+    public var foreignCertificate: String { path("foreign.pem") }
+    public var foreignKey: String { path("foreign.key") }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    static func make() async throws -> TestCertificates {
+    public static func make() async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-certs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
