@@ -2,6 +2,8 @@ import NIOCore
 
 /// The client side of keep-alive: sends PINGREQ when nothing was written for the keep-alive
 /// period, and closes the connection when the broker stays silent while a ping is outstanding.
+/// It starts with the CONNACK: until then the connect timeout governs, and a slow broker must
+/// not be mistaken for a dead one.
 final class MQTTClientKeepAliveHandler: ChannelDuplexHandler {
     typealias InboundIn = MQTTPacket
     typealias InboundOut = MQTTPacket
@@ -9,10 +11,15 @@ final class MQTTClientKeepAliveHandler: ChannelDuplexHandler {
     typealias OutboundOut = MQTTPacket
 
     private var pingOutstanding = false
+    private var sessionUp = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         pingOutstanding = false
-        if case .pingresp = unwrapInboundIn(data) { return }
+        switch unwrapInboundIn(data) {
+        case .pingresp: return
+        case .connack: sessionUp = true
+        default: break
+        }
         context.fireChannelRead(data)
     }
 
@@ -21,6 +28,7 @@ final class MQTTClientKeepAliveHandler: ChannelDuplexHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
+        guard sessionUp else { return }
         switch idle {
         case .read where pingOutstanding:
             context.close(promise: nil)
