@@ -38,13 +38,9 @@ extension SQLiteGovernanceStore {
             var conditions = ["project_id = ?"]
             var arguments: StatementArguments = [projectID]
             if let deviceID { conditions.append("device_id = ?"); arguments += [deviceID] }
-            let whereClause = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_point WHERE \(whereClause)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM data_point WHERE \(whereClause) ORDER BY device_id, name LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset]
-            ).map { DataPoint(id: $0["id"], deviceID: $0["device_id"], name: $0["name"], unit: $0["unit"], createdAt: Timestamp(ns: $0["created_at"])) }
-            return (items, total)
+            return try self.fetchPage(db, from: "data_point", where: conditions, arguments: arguments, order: "device_id, name", page: page) {
+                DataPoint(id: $0["id"], deviceID: $0["device_id"], name: $0["name"], unit: $0["unit"], createdAt: Timestamp(ns: $0["created_at"]))
+            }
         }
     }
 
@@ -65,11 +61,9 @@ extension SQLiteGovernanceStore {
 
     public func registryEntries(projectID: String, page: PageRequest) async throws -> (items: [RegistryEntry], total: Int) {
         try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM registry_entry WHERE project_id = ?", arguments: [projectID]) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM registry_entry WHERE project_id = ? ORDER BY source_table, created_at LIMIT ? OFFSET ?",
-                arguments: [projectID, page.limit, page.offset]).map(Self.registryEntry)
-            return (items, total)
+            try self.fetchPage(
+                db, from: "registry_entry", where: ["project_id = ?"], arguments: [projectID], order: "source_table, created_at", page: page,
+                map: Self.registryEntry)
         }
     }
 
@@ -81,11 +75,9 @@ extension SQLiteGovernanceStore {
 
     public func coalescedMirrors(projectID: String, page: PageRequest) async throws -> (items: [CoalescedMirror], total: Int) {
         try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM coalesced_mirror WHERE project_id = ?", arguments: [projectID]) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM coalesced_mirror WHERE project_id = ? ORDER BY source_table LIMIT ? OFFSET ?",
-                arguments: [projectID, page.limit, page.offset]).map(Self.coalescedMirror)
-            return (items, total)
+            try self.fetchPage(
+                db, from: "coalesced_mirror", where: ["project_id = ?"], arguments: [projectID], order: "source_table", page: page,
+                map: Self.coalescedMirror)
         }
     }
 
@@ -97,14 +89,11 @@ extension SQLiteGovernanceStore {
 
     public func tokens(page: PageRequest) async throws -> (items: [APIToken], total: Int) {
         try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_token") ?? 0
-            let items = try Row.fetchAll(db, sql: "SELECT * FROM api_token ORDER BY created_at LIMIT ? OFFSET ?", arguments: [page.limit, page.offset])
-                .map { row in
-                    APIToken(
-                        id: row["id"], name: row["name"], scopes: (row["scopes"] as String).split(separator: " ").map(String.init),
-                        createdAt: Timestamp(ns: row["created_at"]), revokedAt: Timestamp(ns: row["revoked_at"] as Int64?))
-                }
-            return (items, total)
+            try self.fetchPage(db, from: "api_token", where: [], arguments: [], order: "created_at", page: page) { row in
+                APIToken(
+                    id: row["id"], name: row["name"], scopes: (row["scopes"] as String).split(separator: " ").map(String.init),
+                    createdAt: Timestamp(ns: row["created_at"]), revokedAt: Timestamp(ns: row["revoked_at"] as Int64?))
+            }
         }
     }
 

@@ -21,11 +21,7 @@ extension SQLiteGovernanceStore {
 
     public func devices(projectID: String, page: PageRequest) async throws -> (items: [Device], total: Int) {
         try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device WHERE project_id = ?", arguments: [projectID]) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM device WHERE project_id = ? ORDER BY name LIMIT ? OFFSET ?",
-                arguments: [projectID, page.limit, page.offset]).map(Self.device)
-            return (items, total)
+            try self.fetchPage(db, from: "device", where: ["project_id = ?"], arguments: [projectID], order: "name", page: page, map: Self.device)
         }
     }
 

@@ -19,12 +19,7 @@ extension SQLiteGovernanceStore {
             case .staged: "staged_row_count DESC, id"
             case .device: "device_name, source_table"
             }
-            let whereClause = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM lineage WHERE \(whereClause)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM lineage WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset]).map(Self.lineage)
-            return (items, total)
+            return try self.fetchPage(db, from: "lineage", where: conditions, arguments: arguments, order: order, page: page, map: Self.lineage)
         }
     }
 
@@ -79,13 +74,9 @@ extension SQLiteGovernanceStore {
             if let value = filter.lineageID { conditions.append("l.lineage_id = ?"); arguments += [value] }
             if let value = filter.outcome { conditions.append("l.outcome = ?"); arguments += [value.rawValue] }
             if let value = filter.code { conditions.append("l.rejection_code = ?"); arguments += [value.rawValue] }
-            let whereClause = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batch_ledger l WHERE \(whereClause)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(db, sql: """
-                SELECT l.*, d.name AS device_name FROM batch_ledger l JOIN device d ON d.id = l.device_id
-                WHERE \(whereClause) ORDER BY l.id LIMIT ? OFFSET ?
-                """, arguments: arguments + [page.limit, page.offset]).map(Self.ledgerEntry)
-            return (items, total)
+            return try self.fetchPage(
+                db, select: "l.*, d.name AS device_name", from: "batch_ledger l JOIN device d ON d.id = l.device_id", where: conditions,
+                arguments: arguments, order: "l.id", page: page, map: Self.ledgerEntry)
         }
     }
 
@@ -96,14 +87,10 @@ extension SQLiteGovernanceStore {
             if let value = filter.status { conditions.append("r.status = ?"); arguments += [value.rawValue] }
             if let value = filter.lineageID { conditions.append("r.lineage_id = ?"); arguments += [value] }
             if let value = filter.deviceID { conditions.append("r.device_id = ?"); arguments += [value] }
-            let whereClause = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schema_review r WHERE \(whereClause)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(db, sql: """
-                SELECT r.*, d.name AS device_name, l.staged_row_count FROM schema_review r
-                LEFT JOIN device d ON d.id = r.device_id LEFT JOIN lineage l ON l.id = r.lineage_id
-                WHERE \(whereClause) ORDER BY r.created_at, r.id LIMIT ? OFFSET ?
-                """, arguments: arguments + [page.limit, page.offset]).map(Self.review)
-            return (items, total)
+            return try self.fetchPage(
+                db, select: "r.*, d.name AS device_name, l.staged_row_count",
+                from: "schema_review r LEFT JOIN device d ON d.id = r.device_id LEFT JOIN lineage l ON l.id = r.lineage_id",
+                where: conditions, arguments: arguments, order: "r.created_at, r.id", page: page, map: Self.review)
         }
     }
 
@@ -146,18 +133,13 @@ extension SQLiteGovernanceStore {
             if let value = filter.deviceID { conditions.append("device_id = ?"); arguments += [value] }
             if let value = filter.lineageID { conditions.append("lineage_id = ?"); arguments += [value] }
             if let value = filter.since { conditions.append("id > ?"); arguments += [value] }
-            let whereClause = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE \(whereClause)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM event WHERE \(whereClause) ORDER BY id LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset]
-            ).compactMap { row -> Event? in
+            let page = try self.fetchPage(db, from: "event", where: conditions, arguments: arguments, order: "id", page: page) { row -> Event? in
                 guard let kind = EventKind(rawValue: row["kind"]) else { return nil }
                 return Event(
                     id: row["id"], time: Timestamp(ns: row["time"]), projectID: row["project_id"], deviceID: row["device_id"],
                     lineageID: row["lineage_id"], kind: kind, outcome: row["outcome"], message: row["message"])
             }
-            return (items, total)
+            return (page.items.compactMap { $0 }, page.total)
         }
     }
 }
