@@ -83,7 +83,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "EdgeBench",
-            dependencies: ["EdgeSyncModels", "MQTT"],
+            dependencies: ["EdgeSyncModels", "MQTT", "Server", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/EdgeBench"
         ),
         .testTarget(

@@ -13,10 +13,11 @@ struct EdgeBench {
         try await MQTTThroughputBench.run(mosquittoPort: broker?.port)
         broker?.stop()
         if broker == nil { print("mqtt: mosquitto not installed; run `make deps` for the comparison") }
+        try await ServerBench.run()
     }
 
     static func validator() throws {
-        let batch = try largestRowBatch()
+        let (batch, _) = try largestRowBatch()
         print("validator: one row batch of \(batch.count) bytes (limit \(WireLimits.maximumPayloadBytes))")
         let validator = PayloadValidator()
         for _ in 0..<5 { _ = validator.validate(batch, topic: .rowBatch) }
@@ -37,8 +38,8 @@ struct EdgeBench {
     }
 
     /// A row batch as large as the protocol allows: as many rows as fit under 512 KiB (at most
-    /// 4,096), the last one padded up to the limit.
-    static func largestRowBatch() throws -> [UInt8] {
+    /// 4,096), the last one padded up to the limit. Returns the body and its row count.
+    static func largestRowBatch(firstCommitSeq: Int64 = 1_000) throws -> ([UInt8], Int) {
         let fingerprint = SchemaFingerprint(tableName: "order_events", columns: [
             SchemaColumn(name: "order_id", declTypeAffinity: .text, pkOrdinal: 1, notNull: true),
             SchemaColumn(name: "line", declTypeAffinity: .integer, pkOrdinal: 2, notNull: true),
@@ -51,27 +52,31 @@ struct EdgeBench {
             var batch = RowBatch(
                 batchID: UUIDv7Generator.shared.next(), journalEpoch: UUIDv7Generator.shared.next(),
                 sourceTable: "order_events", schemaHash: fingerprint.schemaHash, schemaColumns: fingerprint,
-                rows: (0..<rowCount).map(row))
+                rows: (0..<rowCount).map { row($0, firstCommitSeq: firstCommitSeq) })
             let bytes = try JSONEncoder().encode(batch)
             let room = WireLimits.maximumPayloadBytes - bytes.count - 16
             if room >= 0 {
                 batch.rows[rowCount - 1].row?["note"] = .string(String(repeating: "x", count: room))
-                return Array(try JSONEncoder().encode(batch))
+                return (Array(try JSONEncoder().encode(batch)), rowCount)
             }
             rowCount = rowCount * 95 / 100
         }
     }
 
-    static func row(_ index: Int) -> RowChange {
+    static func row(_ index: Int, firstCommitSeq: Int64) -> RowChange {
         let pk: JSONObject = ["order_id": .string("ord-\(index / 4)"), "line": .integer(Int64(index % 4))]
         var row = pk
         row["qty"] = .integer(Int64(index % 17))
         row["price"] = .double(Double(index) * 0.25 + 0.5)
         row["note"] = .string("n\(index) \u{00E9}")
-        return RowChange(commitSeq: Int64(1_000 + index), op: index % 5 == 0 ? .update : .insert, pk: pk, row: row)
+        return RowChange(commitSeq: firstCommitSeq + Int64(index), op: index % 5 == 0 ? .update : .insert, pk: pk, row: row)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        seconds(duration) * 1000
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

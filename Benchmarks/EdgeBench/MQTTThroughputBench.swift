@@ -56,7 +56,7 @@ enum MQTTThroughputBench {
         }
         let elapsed = ContinuousClock.now - start
         await client.shutdown()
-        return Double(messageCount) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(messageCount) / EdgeBench.seconds(elapsed)
     }
 }
 
