@@ -90,10 +90,15 @@ let package = Package(
             name: "EdgeSyncModelsTests",
             dependencies: [
                 "EdgeSyncModels",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "MQTTTests",
             dependencies: [

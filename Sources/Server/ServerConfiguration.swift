@@ -1,3 +1,5 @@
+import MQTT
+
 /// How a governance server is started. Every field has a documented default that matches
 /// `platform-tui serve` with no flags.
 public struct ServerConfiguration: Sendable, Hashable {
@@ -45,7 +47,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         for (flag, port) in [("--http-port", Optional(httpPort)), ("--mqtt-port", mqttPort), ("--mqtts-port", mqttsPort)] {
             if let port, !(0...65_535).contains(port) { problems.append("\(flag) must be 0–65535, not \(port)") }
         }
-        if devOpen, !Self.isLoopback(mqttHost) {
+        if devOpen, !MQTTListener.isLoopback(mqttHost) {
             problems.append("--dev-open accepts any device, so it is only allowed on a loopback --mqtt-host, not \(mqttHost)")
         }
         if mqttsPort != nil, tlsCertificatePath == nil || tlsKeyPath == nil {
@@ -56,13 +58,5 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         if mqttPort == nil, mqttsPort == nil { problems.append("no MQTT listener: set --mqtt-port or --mqtts-port") }
         return problems
-    }
-
-    /// `127.0.0.0/8`, `::1` and `localhost`.
-    public static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "127" else { return false }
-        return parts.allSatisfy { part in UInt8(part) != nil }
     }
 }

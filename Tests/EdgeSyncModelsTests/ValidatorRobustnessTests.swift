@@ -1,23 +1,12 @@
 import EdgeSyncModels
 import Testing
+import TestSupport
 
 /// The validator faces whatever bytes a device sends: it must answer every input with a verdict,
 /// never trap, and never recurse without bound.
 @Suite("Validator robustness")
 struct ValidatorRobustnessTests {
     typealias F = PayloadFixtures
-
-    /// A deterministic generator so a failure reproduces.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     @Test func everyTruncationOfValidBodiesIsRejected() {
         for (object, topic) in [(F.rowBatch(), UplinkTopic.rowBatch), (F.telemetryBatch(), .telemetryBatch), (F.observation(), .schemaObservation)] {

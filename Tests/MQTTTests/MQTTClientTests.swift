@@ -1,6 +1,7 @@
 import MQTT
 import NIOCore
 import Testing
+import TestSupport
 
 @Suite("MQTT client")
 struct MQTTClientTests {
@@ -115,7 +116,7 @@ struct MQTTClientTests {
     }
 
     @Test func publishWaitsForAConnectionAndShutdownFailsIt() async throws {
-        let port = try await MosquittoBroker.freePort()
+        let port = try await freeTestPort()
         let client = Self.client(port)
         let publish = Task { try await client.publish(topic: "a/b", payload: ByteBuffer(string: "x")) }
         try await Task.sleep(for: .milliseconds(100))

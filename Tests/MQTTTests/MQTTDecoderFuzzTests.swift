@@ -1,22 +1,12 @@
 import MQTT
 import NIOCore
 import Testing
+import TestSupport
 
 /// 100,000 random and mutated packets through the parser: every input ends in a packet, "need
 /// more data" or a protocol error; never a trap, never an allocation sized by a length prefix.
 @Suite("MQTT decoder fuzz")
 struct MQTTDecoderFuzzTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Parses packets until the buffer is exhausted, incomplete or invalid.
     static func drain(_ bytes: [UInt8], maximumPacketSize: Int) -> (packets: Int, error: Bool) {
         var buffer = ByteBuffer(bytes: bytes)

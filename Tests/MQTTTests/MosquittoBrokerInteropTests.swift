@@ -70,7 +70,7 @@ struct MosquittoBrokerInteropTests {
     }
 
     @Test func publishIsSentAfreshWhenTheBrokerLostTheSession() async throws {
-        let port = try await MosquittoBroker.freePort()
+        let port = try await freeTestPort()
         let client = Self.client(port, id: "dev-3")
         let runner = Task { await client.run() }
         let publish = Task { try await client.publish(topic: "dev/dev-3/up", payload: ByteBuffer(string: "queued")) }
@@ -86,7 +86,7 @@ struct MosquittoBrokerInteropTests {
 
     @Test func tlsWithAGeneratedChainAndClientCertificate() async throws {
         let certificates = try await TestCertificates.make()
-        let tlsPort = try await MosquittoBroker.freePort()
+        let tlsPort = try await freeTestPort()
         let tlsListener = """
             listener \(tlsPort) 127.0.0.1
             cafile \(certificates.caCertificate)

@@ -2,7 +2,6 @@ import EdgeSyncModels
 import Foundation
 import MQTT
 import NIOCore
-import NIOPosix
 import Testing
 import TestSupport
 @testable import Server
@@ -14,16 +13,6 @@ struct CrashRecoveryTests {
     /// `platform-tui`, built next to the test bundle.
     static var binary: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("platform-tui").path
-    }
-
-    static func freePort() async throws -> Int {
-        while true {
-            let port = Int.random(in: 20_000..<32_000)
-            guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get()
-            else { continue }
-            try await channel.close()
-            return port
-        }
     }
 
     static func serve(directory: URL, http: Int, mqtt: Int) async throws -> ProcessRunner.Running {
@@ -42,7 +31,7 @@ struct CrashRecoveryTests {
 
     @Test func everyRowIsStagedExactlyOnceAcrossAKill() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-crash-\(UUID().uuidString)")
-        let (http, mqtt) = (try await Self.freePort(), try await Self.freePort())
+        let (http, mqtt) = (try await freeTestPort(), try await freeTestPort())
         var server = try await Self.serve(directory: directory, http: http, mqtt: mqtt)
         let client = MQTTClient(configuration: .init(
             host: "127.0.0.1", port: mqtt, clientID: "crash-1",

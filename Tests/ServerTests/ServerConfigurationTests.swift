@@ -1,3 +1,4 @@
+import MQTT
 import Server
 import Testing
 
@@ -16,8 +17,8 @@ struct ServerConfigurationTests {
         let open = ServerConfiguration(mqttHost: "0.0.0.0", devOpen: true)
         #expect(open.problems.count == 1)
         #expect(open.problems[0].contains("--dev-open"))
-        #expect(!ServerConfiguration.isLoopback("127.0.0.256"))
-        #expect(!ServerConfiguration.isLoopback("10.0.0.1"))
+        #expect(!MQTTListener.isLoopback("127.0.0.256"))
+        #expect(!MQTTListener.isLoopback("10.0.0.1"))
     }
 
     @Test func flagsThatGoTogether() {

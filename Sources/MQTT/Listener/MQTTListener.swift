@@ -127,8 +127,9 @@ public final class MQTTListener: Sendable {
         connectionIDs.add(1, ordering: .relaxed).newValue
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" { return true }
+    /// `127.0.0.0/8`, `::1` (bare or bracketed) and `localhost`: where an open authenticator may listen.
+    public static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }

@@ -11,7 +11,7 @@ final class MosquittoBroker: Sendable {
 
     /// Extra listener lines (TLS) follow the plain listener.
     static func start(port: Int? = nil, extraConfiguration: String = "") async throws -> MosquittoBroker {
-        let port = if let port { port } else { try await freePort() }
+        let port = if let port { port } else { try await freeTestPort() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("mosquitto.conf").path
@@ -38,19 +38,6 @@ final class MosquittoBroker: Sendable {
     }
 
     func stop() async { await process.stop() }
-
-    /// A port that is free now, chosen below the kernel's ephemeral range (32768+) so that
-    /// listeners binding port 0 in parallel tests can never be handed the same one.
-    static func freePort() async throws -> Int {
-        while true {
-            let port = Int.random(in: 20_000..<32_000)
-            guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .bind(host: "127.0.0.1", port: port).get()
-            else { continue }
-            try await channel.close()
-            return port
-        }
-    }
 
     static func waitForPort(_ port: Int, process: ProcessRunner.Running, timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
