@@ -8,20 +8,13 @@ import Testing
 
 @Suite("HTTP API: mutations and idempotency")
 struct APIMutationTests {
-    typealias Harness = APIRouterTests.Harness
+    typealias Harness = APIHarness
 
     func post(_ harness: Harness, _ path: String, body: String, token: String = "admin", key: String? = UUID().uuidString)
         async throws -> (HTTPResponse.Status, JSONValue, HTTPFields)
     {
-        try await harness.app.test(.router) { client in
-            var headers = HTTPFields()
-            headers[.authorization] = "Bearer \(harness.tokens[token] ?? "")"
-            headers[.contentType] = "application/json"
-            if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
-            return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
-                (response.status, try JSONParser().parse(Array(response.body.readableBytesView)), response.headers)
-            }
-        }
+        let reply = try await harness.send(.post, path, body: body, token: token, key: .some(key))
+        return (reply.status, reply.json ?? .null, reply.headers)
     }
 
     @Test func registerDevicesWithValidationAndScopes() async throws {

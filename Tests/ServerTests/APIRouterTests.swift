@@ -8,51 +8,7 @@ import Testing
 /// Every route of the read API through HummingbirdTesting, with a real store behind it.
 @Suite("HTTP API: read routes")
 struct APIRouterTests {
-    struct Harness {
-        let fixture: StoreFixture
-        let app: Application<RouterResponder<EdgeRequestContext>>
-        let tokens: [String: String]
-
-        var base: String { "/core/api/v1/projects/\(fixture.projectID)" }
-
-        static func make() async throws -> Harness {
-            let fixture = try await StoreFixture.make()
-            var tokens: [String: String] = [:]
-            for (name, scopes) in [("admin", [TokenScope.admin]), ("read", [.read]), ("mirror", [.read, .mirrorRead])] {
-                let token = Secrets.randomToken()
-                try await fixture.store.createToken(name: name, tokenHash: Secrets.tokenHash(token), scopes: scopes, now: .now)
-                tokens[name] = token
-            }
-            // Data: a paused rows lineage with a review, a telemetry lineage, a rejection.
-            _ = try await fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
-            _ = try await fixture.ingest(try Vectors.body("valid telemetry batch"), .telemetryBatch)
-            _ = try await fixture.ingest(try Vectors.body("row count mismatch"), .telemetryBatch)
-            let authority = try DeviceAuthority.ensure(in: fixture.directory).authority
-            let app = Application(router: APIRouter.build(store: fixture.store, tenancy: fixture.tenancy, authority: authority))
-            return Harness(fixture: fixture, app: app, tokens: tokens)
-        }
-
-        func get<T: Decodable & Sendable>(_ path: String, token: String = "read", as type: T.Type = JSONValue.self, status expected: HTTPResponse.Status = .ok) async throws -> T {
-            try await app.test(.router) { client in
-                var headers = HTTPFields()
-                if let value = tokens[token] { headers[.authorization] = "Bearer \(value)" }
-                return try await client.execute(uri: path, method: .get, headers: headers) { response in
-                    #expect(response.status == expected, "\(path): \(String(buffer: response.body))")
-                    return try JSONDecoder().decode(T.self, from: Data(buffer: response.body))
-                }
-            }
-        }
-
-        func error(_ path: String, token: String = "read") async throws -> (HTTPResponse.Status, APIError) {
-            try await app.test(.router) { client in
-                var headers = HTTPFields()
-                if let value = tokens[token] { headers[.authorization] = "Bearer \(value)" }
-                return try await client.execute(uri: path, method: .get, headers: headers) { response in
-                    (response.status, try JSONDecoder().decode(APIErrorEnvelope.self, from: Data(buffer: response.body)).error)
-                }
-            }
-        }
-    }
+    typealias Harness = APIHarness
 
     @Test func probesNeedNoToken() async throws {
         let harness = try await Harness.make()
@@ -65,7 +21,7 @@ struct APIRouterTests {
         let missing = try await harness.error("\(harness.base)/edge/lineages", token: "none")
         #expect(missing.0 == .unauthorized && missing.1.code == .unauthorized)
         var bogus = harness
-        bogus = Harness(fixture: harness.fixture, app: harness.app, tokens: ["x": "es_" + String(repeating: "0", count: 64)])
+        bogus.tokens = ["x": "es_" + String(repeating: "0", count: 64)]
         #expect(try await bogus.error("\(harness.base)/edge/lineages", token: "x").1.code == .unauthorized)
         let lineageID = try #require(try await harness.get("\(harness.base)/edge/lineages", as: PageEnvelope<Lineage>.self).data.first?.id)
         let forbidden = try await harness.error("\(harness.base)/edge/lineages/\(lineageID)/staged-rows")

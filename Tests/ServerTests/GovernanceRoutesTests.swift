@@ -8,19 +8,13 @@ import Testing
 
 @Suite("HTTP API: policy, data points, tokens, registry")
 struct GovernanceRoutesTests {
-    typealias Harness = APIRouterTests.Harness
+    typealias Harness = APIHarness
 
     func send(_ harness: Harness, _ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String = "admin")
         async throws -> (HTTPResponse.Status, JSONValue?)
     {
-        try await harness.app.test(.router) { client in
-            var headers = HTTPFields()
-            headers[.authorization] = "Bearer \(harness.tokens[token] ?? token)"
-            headers[HTTPField.Name("Idempotency-Key")!] = UUID().uuidString
-            return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
-                (response.status, response.body.readableBytes == 0 ? nil : try JSONParser().parse(Array(response.body.readableBytesView)))
-            }
-        }
+        let reply = try await harness.send(method, path, body: body, token: token)
+        return (reply.status, reply.json)
     }
 
     @Test func policyDefaultsPatchValidationAndFleetOverride() async throws {
@@ -58,7 +52,7 @@ struct GovernanceRoutesTests {
         let secret = try #require(body?["data"]?["token"]?.stringValue)
         let id = try #require(body?["data"]?["id"]?.stringValue)
         let listed = try await send(harness, .get, "/core/api/v1/tokens").1?["data"]?.arrayValue ?? []
-        #expect(listed.count == 4 && listed.allSatisfy { $0["token"] == nil })
+        #expect(listed.count == harness.tokens.count + 1 && listed.allSatisfy { $0["token"] == nil })
         #expect(try await send(harness, .get, "\(harness.base)/edge/lineages", token: secret).0 == .ok)
         #expect(try await send(harness, .get, "/core/api/v1/tokens", token: secret).0 == .forbidden)
         #expect(try await send(harness, .delete, "/core/api/v1/tokens/\(id)").0 == .noContent)
@@ -88,17 +82,12 @@ struct GovernanceRoutesTests {
 @Suite("HTTP API: event stream")
 struct EventStreamTests {
     @Test func serverSentEventsResumeAfterLastEventID() async throws {
-        let harness = try await APIRouterTests.Harness.make()
+        let harness = try await APIHarness.make()
         let history = try await harness.get("\(harness.base)/events", as: PageEnvelope<Event>.self).data
-        let text = try await harness.app.test(.router) { client in
-            var headers = HTTPFields()
-            headers[.authorization] = "Bearer \(harness.tokens["read"]!)"
-            headers[HTTPField.Name("Last-Event-ID")!] = String(history[1].id)
-            return try await client.execute(uri: "\(harness.base)/events/stream?max_events=2", method: .get, headers: headers) { response in
-                #expect(response.status == .ok && response.headers[.contentType] == "text/event-stream")
-                return String(buffer: response.body)
-            }
-        }
+        let reply = try await harness.send(
+            .get, "\(harness.base)/events/stream?max_events=2", token: "read", headers: [HTTPField.Name("Last-Event-ID")!: String(history[1].id)])
+        #expect(reply.status == .ok && reply.headers[.contentType] == "text/event-stream")
+        let text = String(decoding: reply.body, as: UTF8.self)
         let blocks = text.split(separator: "\n\n").map(String.init)
         #expect(blocks.count == 2)
         #expect(blocks[0].hasPrefix("id: \(history[2].id)\nevent: \(history[2].kind.rawValue)\ndata: {"))

@@ -1,5 +1,6 @@
 import EdgeSyncModels
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -79,6 +80,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
+        context.requestedOrgID = request.headers[HTTPField.Name("ORG-ID")!]
         return try await next(request, context)
     }
 }

@@ -15,6 +15,11 @@ public enum APIRouter {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
+        router.get("openapi.yaml") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/yaml; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+        }
         let api = router.group("core/api/v1")
             .add(middleware: BearerAuthMiddleware(store: store))
             .add(middleware: IdempotencyMiddleware(store: store))

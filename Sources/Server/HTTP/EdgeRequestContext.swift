@@ -6,10 +6,14 @@ public struct EdgeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `BearerAuthMiddleware`; nil on the unauthenticated routes.
     public var principal: Principal?
+    /// The `ORG-ID` header, accepted for compatibility; project routes check it names the
+    /// project's organisation.
+    public var requestedOrgID: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        requestedOrgID = nil
     }
 
     /// The caller, who must hold `scope` (`admin` holds every scope).

@@ -93,12 +93,15 @@ struct EdgeRoutes {
     }
 }
 
-/// Resolves and checks the `{project_id}` path parameter.
+/// Resolves and checks the `{project_id}` path parameter and, when sent, the `ORG-ID` header.
 enum ProjectScope {
     static func projectID(_ context: EdgeRequestContext, store: any GovernanceStore) async throws -> String {
         let id = try context.parameters.require("project_id")
-        guard try await store.projects().contains(where: { $0.id == id }) else {
+        guard let project = try await store.projects().first(where: { $0.id == id }) else {
             throw APIError(.notFound, "no project \(id)")
+        }
+        if let orgID = context.requestedOrgID, orgID != project.orgID {
+            throw APIError(.forbidden, "ORG-ID \(orgID) is not the organisation of project \(id)", details: ["field": .string("ORG-ID")])
         }
         return id
     }

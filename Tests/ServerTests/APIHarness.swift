@@ -1,0 +1,71 @@
+import EdgeSyncModels
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import Server
+
+/// The API router over a real store with tokens of each scope and some data: a paused rows
+/// lineage with a review, a telemetry lineage and a rejection.
+struct APIHarness {
+    /// What one request got back.
+    struct Reply: Sendable {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: [UInt8]
+
+        var json: JSONValue? { body.isEmpty ? nil : try? JSONParser().parse(body) }
+    }
+
+    let fixture: StoreFixture
+    let router: Router<EdgeRequestContext>
+    let app: Application<RouterResponder<EdgeRequestContext>>
+    var tokens: [String: String]
+
+    var base: String { "/core/api/v1/projects/\(fixture.projectID)" }
+
+    static func make() async throws -> APIHarness {
+        let fixture = try await StoreFixture.make()
+        var tokens: [String: String] = [:]
+        for (name, scopes) in [("admin", [TokenScope.admin]), ("read", [.read]), ("mirror", [.read, .mirrorRead]), ("operate", [.read, .mirrorRead, .operate])] {
+            let token = Secrets.randomToken()
+            try await fixture.store.createToken(name: name, tokenHash: Secrets.tokenHash(token), scopes: scopes, now: .now)
+            tokens[name] = token
+        }
+        _ = try await fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
+        _ = try await fixture.ingest(try Vectors.body("valid telemetry batch"), .telemetryBatch)
+        _ = try await fixture.ingest(try Vectors.body("row count mismatch"), .telemetryBatch)
+        let authority = try DeviceAuthority.ensure(in: fixture.directory).authority
+        let router = APIRouter.build(store: fixture.store, tenancy: fixture.tenancy, authority: authority)
+        return APIHarness(fixture: fixture, router: router, app: Application(router: router), tokens: tokens)
+    }
+
+    /// One request; mutations get a fresh `Idempotency-Key` unless `key` says otherwise (nil: none).
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String = "admin",
+        key: String?? = .some(UUID().uuidString), headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        let value = tokens[token] ?? (token.hasPrefix("es_") ? token : nil)
+        return try await app.test(.router) { client in
+            var headers = extra
+            if let value { headers[.authorization] = "Bearer \(value)" }
+            if body != nil { headers[.contentType] = "application/json" }
+            if method != .get, case .some(.some(let key)) = key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+            return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+                Reply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
+            }
+        }
+    }
+
+    func get<T: Decodable & Sendable>(_ path: String, token: String = "read", as type: T.Type = JSONValue.self, status expected: HTTPResponse.Status = .ok) async throws -> T {
+        let reply = try await send(.get, path, token: token)
+        #expect(reply.status == expected, "\(path): \(String(decoding: reply.body, as: UTF8.self))")
+        return try JSONDecoder().decode(T.self, from: Data(reply.body))
+    }
+
+    func error(_ path: String, token: String = "read") async throws -> (HTTPResponse.Status, APIError) {
+        let reply = try await send(.get, path, token: token)
+        return (reply.status, try JSONDecoder().decode(APIErrorEnvelope.self, from: Data(reply.body)).error)
+    }
+}
