@@ -62,16 +62,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 
     /// RFC 3339 in UTC with `Z`; the fraction is printed only when non-zero, without trailing zeros.
-    public var description: String {
+    public var description: String { text(fixedFraction: false) }
+
+    /// RFC 3339 in UTC with all nine fraction digits, so text order is time order (for columns
+    /// other tools sort on).
+    public var sortableDescription: String { text(fixedFraction: true) }
+
+    private func text(fixedFraction: Bool) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Timestamp.civilFromDays(days)
         var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
         text += pad(Int(secondOfDay / 3600), 2) + ":" + pad(Int(secondOfDay % 3600 / 60), 2) + ":"
         text += pad(Int(secondOfDay % 60), 2)
-        if nanoseconds > 0 {
+        if nanoseconds > 0 || fixedFraction {
             var fraction = pad(Int(nanoseconds), 9)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
+            while !fixedFraction, fraction.hasSuffix("0") { fraction.removeLast() }
             text += "." + fraction
         }
         return text + "Z"

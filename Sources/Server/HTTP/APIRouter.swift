@@ -5,7 +5,8 @@ import Hummingbird
 /// `/core/api/v1` behind bearer tokens, one route group per resource.
 public enum APIRouter {
     public static func build(
-        store: any GovernanceStore, tenancy: Tenancy, authority: DeviceAuthority, metrics: ServerMetrics = ServerMetrics()
+        store: any GovernanceStore, tenancy: Tenancy, authority: DeviceAuthority, metrics: ServerMetrics = ServerMetrics(),
+        courier: (any ControlCourier)? = nil
     ) -> Router<EdgeRequestContext> {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
@@ -32,6 +33,8 @@ public enum APIRouter {
         let project = api.group("projects/:project_id")
         EdgeRoutes(store: store).register(on: project)
         GovernanceRoutes(store: store).register(on: project)
+        ReviewRoutes(store: store, courier: courier).register(on: project)
+        LineageActionRoutes(store: store, courier: courier).register(on: project)
         EventStreamRoute(store: store).register(on: project)
         DeviceRoutes(store: store, tenancy: tenancy, authority: authority).register(on: project)
         return router

@@ -86,10 +86,8 @@ struct GovernanceRoutes {
                 throw APIError(.notFound, "no lineage \(id)")
             }
             let page = try request.page()
-            // Rows reach a mirror or series only after an approval materializes them; until
-            // then the target is empty (the rows wait in staged-rows).
-            let source = detail.lineage.strategy == .rows ? "mirror" : "series"
-            return PageEnvelope<JSONObject>(data: [], meta: PageMeta(page: page.page, limit: page.limit, total: 0, source: source))
+            let rows = try await store.mirrorRows(lineageID: id, page: page, order: request.query("order"), query: request.query("q"))
+            return PageEnvelope(rows, page: page, source: detail.lineage.strategy == .rows ? "mirror" : "series")
         }
     }
 

@@ -40,7 +40,7 @@ public struct IngestPipeline: Sendable {
             let rowJSON = change.row.map { CanonicalJSON.string(of: .object($0)) }
             return PlannedRow(
                 commitSeq: change.commitSeq, op: change.op, pkHash: SHA256Hex.digest(pkJSON), pkJSON: pkJSON,
-                rowJSON: rowJSON, bytes: pkJSON.utf8.count + (rowJSON?.utf8.count ?? 0))
+                rowJSON: rowJSON, bytes: pkJSON.utf8.count + (rowJSON?.utf8.count ?? 0), pk: change.pk, row: change.row)
         }
         return PlannedRowBatch(
             batchID: batch.batchID.description, journalEpoch: batch.journalEpoch.description, sourceTable: batch.sourceTable,
@@ -50,7 +50,8 @@ public struct IngestPipeline: Sendable {
     static func plan(_ batch: TelemetryBatch) -> PlannedTelemetryBatch {
         let samples = batch.rows.map { row -> PlannedSample in
             let fields = CanonicalJSON.string(of: .object(row.fields))
-            return PlannedSample(ts: row.ts, rowID: row.rowID, fieldsJSON: fields, bytes: fields.utf8.count + (row.rowID?.utf8.count ?? 0))
+            return PlannedSample(
+                ts: row.ts, rowID: row.rowID, fieldsJSON: fields, bytes: fields.utf8.count + (row.rowID?.utf8.count ?? 0), fields: row.fields)
         }
         return PlannedTelemetryBatch(
             batchID: batch.batchID.description, batchSeq: batch.batchSeq, sourceTable: batch.sourceTable,

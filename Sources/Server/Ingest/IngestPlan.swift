@@ -39,6 +39,9 @@ public struct PlannedRow: Sendable {
     public var pkJSON: String
     public var rowJSON: String?
     public var bytes: Int
+    /// Parsed once here, for live materialization.
+    public var pk: JSONObject
+    public var row: JSONObject?
 }
 
 public struct PlannedTelemetryBatch: Sendable {
@@ -54,6 +57,7 @@ public struct PlannedSample: Sendable {
     public var rowID: String?
     public var fieldsJSON: String
     public var bytes: Int
+    public var fields: JSONObject
 }
 
 /// What the store decided for one message.

@@ -117,7 +117,7 @@ public final class GovernanceServer: Sendable {
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: APIRouter.build(store: store, tenancy: tenancy, authority: deviceAuthority, metrics: metrics),
+            router: APIRouter.build(store: store, tenancy: tenancy, authority: deviceAuthority, metrics: metrics, courier: ingress),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "edgesync"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -125,6 +125,8 @@ public final class GovernanceServer: Sendable {
             },
             logger: logger)
         services.insert(application, at: 0)
+        services.append(ReplayWorker(store: store, courier: ingress, logger: logger))
+        services.append(OutboxMaintenance(store: store, courier: ingress, logger: logger))
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],

@@ -6,14 +6,15 @@ import Synchronization
 
 /// The listener's application side: authenticated devices' messages go through the ingest
 /// pipeline (PUBACK after the commit), controls go out on connect and after each decision.
-final class MQTTIngress: MQTTListenerDelegate {
+final class MQTTIngress: MQTTListenerDelegate, ControlCourier {
     let store: any GovernanceStore
     let pipeline: IngestPipeline
     let metrics: ServerMetrics
     let logger: Logger
     /// Devices by client id, filled at authentication so each message needs no lookup.
     private let devices = Mutex<[String: DeviceIdentity]>([:])
-    private let listener = Mutex<MQTTListener?>(nil)
+    /// The plain and TLS listeners; a device is connected to at most one of them.
+    private let listeners = Mutex<[MQTTListener]>([])
 
     init(store: any GovernanceStore, metrics: ServerMetrics, logger: Logger) {
         self.store = store
@@ -23,7 +24,7 @@ final class MQTTIngress: MQTTListenerDelegate {
     }
 
     func attach(_ listener: MQTTListener) {
-        self.listener.withLock { $0 = listener }
+        listeners.withLock { $0.append(listener) }
     }
 
     /// The principal of a known device (and remembers it for its messages).
@@ -44,7 +45,7 @@ final class MQTTIngress: MQTTListenerDelegate {
         let result = try await pipeline.ingest(
             device: device, topic: uplink, payload: Array(message.payload.readableBytesView), receivedAt: .now)
         metrics.recordIngest(result, duration: ContinuousClock.now - start)
-        await deliver(result.controls, to: device)
+        await deliver(result.controls)
     }
 
     func mqttListener(didConnect session: MQTTSessionInfo) async {
@@ -53,7 +54,7 @@ final class MQTTIngress: MQTTListenerDelegate {
         do {
             try await store.markDeviceSeen(deviceID: device.id, at: .now)
             try await store.recordEvent(device: device, kind: .deviceConnected, outcome: session.usesTLS ? "tls" : "tcp", message: "connected")
-            await deliver(try await store.unacknowledgedControls(deviceID: device.id), to: device)
+            await deliver(try await store.unacknowledgedControls(deviceID: device.id))
         } catch {
             logger.error("connect bookkeeping failed", metadata: ["device": "\(device.name)", "error": "\(error)"])
         }
@@ -71,13 +72,19 @@ final class MQTTIngress: MQTTListenerDelegate {
             device: device, kind: .deviceACLDenied, outcome: denial.action.rawValue, message: "\(denial.action.rawValue) \(denial.topic) refused")
     }
 
-    /// Publishes controls on the device's control topic; they stay pending until its ACK.
-    func deliver(_ controls: [OutboundControl], to device: DeviceIdentity) async {
-        guard !controls.isEmpty, let listener = listener.withLock({ $0 }) else { return }
-        let topic = TopicLayout(topicSlug: device.topicSlug).controlTopic(deviceName: device.name)
+    /// Publishes controls on their devices' control topics; they stay pending until the ACK. A
+    /// device that is not connected gets them when it connects.
+    func deliver(_ controls: [OutboundControl]) async {
+        guard !controls.isEmpty else { return }
+        let listeners = listeners.withLock { $0 }
+        var sent: [String] = []
         for control in controls {
-            await listener.publish(to: device.name, topic: topic, payload: ByteBuffer(bytes: control.body))
+            let topic = TopicLayout(topicSlug: control.topicSlug).controlTopic(deviceName: control.deviceName)
+            for listener in listeners where await listener.isConnected(control.deviceName) {
+                await listener.publish(to: control.deviceName, topic: topic, payload: ByteBuffer(bytes: control.body))
+                sent.append(control.id)
+            }
         }
-        try? await store.markControlsSent(ids: controls.map(\.id), at: .now)
+        try? await store.markControlsSent(ids: sent, at: .now)
     }
 }

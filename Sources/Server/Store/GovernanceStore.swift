@@ -51,6 +51,24 @@ public protocol GovernanceStore: Sendable {
     func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken
     func revokeToken(id: String, now: Timestamp) async throws -> Bool
     func fleetExists(id: String, projectID: String) async throws -> Bool
+
+    // Governance decisions and materialization
+    func transitionReview(id: String, projectID: String, principal: Principal, _ transition: ReviewTransition, now: Timestamp)
+        async throws -> (review: SchemaReview, controls: [OutboundControl])
+    func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress
+    func sweepBackpressure(now: Timestamp) async throws -> [OutboundControl]
+    func controlsToResend(sentBefore: Timestamp, limit: Int) async throws -> [OutboundControl]
+    func resetMaterialization(lineageID: String, projectID: String, now: Timestamp) async throws -> (ResetMaterializationResponse, [OutboundControl])
+    func deleteLineage(id: String, projectID: String, now: Timestamp) async throws
+    func deleteDevice(id: String, projectID: String, now: Timestamp) async throws
+    func mirrorRows(lineageID: String, page: PageRequest, order: String?, query: String?) async throws -> (items: [JSONObject], total: Int)
+    func writeState(deviceID: String, lineageID: String, projectID: String, request: StateWriteRequest, now: Timestamp)
+        async throws -> (StateWriteResponse, [OutboundControl])
+}
+
+/// Sends controls a decision produced to their devices (the MQTT listener in a running server).
+public protocol ControlCourier: Sendable {
+    func deliver(_ controls: [OutboundControl]) async
 }
 
 /// The defaults every store has.
@@ -106,6 +124,8 @@ public struct StoredResponse: Sendable, Hashable {
 public struct OutboundControl: Sendable, Hashable {
     public var id: String
     public var body: [UInt8]
+    public var deviceName: String
+    public var topicSlug: String
 }
 
 public struct LineageFilter: Sendable, Hashable {

@@ -5,16 +5,18 @@ import GRDB
 /// Policy, data points, registry, coalesced mirrors and tokens.
 extension SQLiteGovernanceStore {
     public func policy(projectID: String, fleetID: String?) async throws -> Policy {
-        try await pool.read { db in
-            // A fleet without its own policy follows its project's; a project without one, the defaults.
-            for scope in [fleetID, ""].compactMap({ $0 }) {
-                if let body = try String.fetchOne(db, sql: "SELECT body FROM policy WHERE project_id = ? AND fleet_id = ?", arguments: [projectID, scope]),
-                   let policy = try? JSONDecoder().decode(Policy.self, from: Data(body.utf8)) {
-                    return policy
-                }
+        try await pool.read { db in try self.policy(db, projectID: projectID, fleetID: fleetID) }
+    }
+
+    /// A fleet without its own policy follows its project's; a project without one, the defaults.
+    func policy(_ db: Database, projectID: String, fleetID: String?) throws -> Policy {
+        for scope in [fleetID, ""].compactMap({ $0 }) {
+            if let body = try String.fetchOne(db, sql: "SELECT body FROM policy WHERE project_id = ? AND fleet_id = ?", arguments: [projectID, scope]),
+               let policy = try? JSONDecoder().decode(Policy.self, from: Data(body.utf8)) {
+                return policy
             }
-            return Policy.defaults
         }
+        return Policy.defaults
     }
 
     public func setPolicy(_ policy: Policy, projectID: String, fleetID: String?, now: Timestamp) async throws {

@@ -3,13 +3,18 @@ import GRDB
 
 extension SQLiteGovernanceStore {
     public func device(named name: String, projectID: String) async throws -> DeviceIdentity? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT d.id, d.name, d.project_id, d.fleet_id, p.topic_slug FROM device d JOIN project p ON p.id = d.project_id
-                WHERE d.project_id = ? AND d.name = ?
-                """, arguments: [projectID, name]).map {
-                DeviceIdentity(id: $0["id"], name: $0["name"], projectID: $0["project_id"], fleetID: $0["fleet_id"], topicSlug: $0["topic_slug"])
-            }
+        try await pool.read { db in try self.deviceIdentity(db, where: "d.project_id = ? AND d.name = ?", [projectID, name]) }
+    }
+
+    func deviceIdentity(_ db: Database, id: String) throws -> DeviceIdentity? {
+        try deviceIdentity(db, where: "d.id = ?", [id])
+    }
+
+    private func deviceIdentity(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> DeviceIdentity? {
+        try Row.fetchOne(db, sql: """
+            SELECT d.id, d.name, d.project_id, d.fleet_id, p.topic_slug FROM device d JOIN project p ON p.id = d.project_id WHERE \(condition)
+            """, arguments: arguments).map {
+            DeviceIdentity(id: $0["id"], name: $0["name"], projectID: $0["project_id"], fleetID: $0["fleet_id"], topicSlug: $0["topic_slug"])
         }
     }
 
@@ -32,7 +37,7 @@ extension SQLiteGovernanceStore {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM device WHERE project_id = ? AND name = ?", arguments: [projectID, name]) == true {
                 throw StoreError.duplicateDeviceName(name)
             }
-            let id = self.ids.next().description
+            let id = Self.tenantID()
             try db.execute(
                 sql: "INSERT INTO device (id, project_id, fleet_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, projectID, fleetID, name, now.ns])

@@ -44,20 +44,45 @@ extension SQLiteGovernanceStore {
             return try ledger(db, plan, lineageID: lineage.id, table: batch.sourceTable, batchID: batch.batchID, rows: batch.rows.count, outcome: .duplicate)
         }
         let reason = try governSchema(db, plan, lineage: lineage, schema: batch.schema, strategy: .rows)
-        for row in fresh {
+        var outcome = MaterializationOutcome()
+        if reason == nil {
+            outcome = try materialize(db, lineageID: lineage.id, count: fresh.count, now: plan.receivedAt) { writer, index in
+                let row = fresh[index]
+                return try writer.apply(db, op: row.op, pk: row.pk, row: row.row, epoch: batch.journalEpoch, seq: row.commitSeq, now: plan.receivedAt)
+            }
+        } else {
+            outcome.leftOver = fresh.indices.map { ($0, reason!) }
+        }
+        for (index, why) in outcome.leftOver {
+            let row = fresh[index]
             try db.execute(sql: """
                 INSERT INTO staged_row (lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, reason, schema_hash, bytes, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [lineage.id, row.commitSeq, batch.journalEpoch, row.op.rawValue, row.pkJSON, row.rowJSON,
-                                 reason.rawValue, batch.schema.hash, row.bytes, now])
+                                 why.rawValue, batch.schema.hash, row.bytes, now])
         }
-        let maxSeq = fresh.map(\.commitSeq).max()!
+        let stagedBytes = outcome.leftOver.reduce(0) { $0 + fresh[$1.index].bytes }
         try db.execute(sql: """
             UPDATE lineage SET staged_row_count = staged_row_count + ?, staged_bytes = staged_bytes + ?, last_batch_at = ?,
             last_commit_seq = MAX(COALESCE(last_commit_seq, 0), ?), updated_at = ? WHERE id = ?
-            """, arguments: [fresh.count, fresh.reduce(0) { $0 + $1.bytes }, now, maxSeq, now, lineage.id])
-        var result = try ledger(db, plan, lineageID: lineage.id, table: batch.sourceTable, batchID: batch.batchID, rows: batch.rows.count, outcome: .staged)
-        result.stagedRows = fresh.count
+            """, arguments: [outcome.leftOver.count, stagedBytes, now, fresh.map(\.commitSeq).max()!, now, lineage.id])
+        return try finish(db, plan, lineage: lineage, table: batch.sourceTable, batchID: batch.batchID, rows: batch.rows.count, outcome: outcome)
+    }
+
+    /// The ledger entry and, after staging, the backpressure check and the replay of rows a live
+    /// materialization had to leave behind.
+    private func finish(
+        _ db: Database, _ plan: IngestPlan, lineage: LineageRow, table: String, batchID: String, rows: Int, outcome: MaterializationOutcome
+    ) throws -> IngestResult {
+        var controls = outcome.controls
+        if !outcome.leftOver.isEmpty {
+            controls += try applyBackpressure(db, lineageID: lineage.id, projectID: plan.device.projectID, fleetID: plan.device.fleetID, now: plan.receivedAt)
+            try ensureReplayIntent(db, lineageID: lineage.id, now: plan.receivedAt)
+        }
+        var result = try ledger(db, plan, lineageID: lineage.id, table: table, batchID: batchID, rows: rows,
+                                outcome: outcome.leftOver.isEmpty ? .materialized : .staged)
+        result.stagedRows = outcome.leftOver.count
+        result.controls = controls
         return result
     }
 
@@ -87,19 +112,29 @@ extension SQLiteGovernanceStore {
         try db.execute(sql: "INSERT INTO telemetry_batch VALUES (?, ?, ?, ?)", arguments: [device, batch.sourceTable, batch.batchID, batch.batchSeq])
         let reason = try governSchema(db, plan, lineage: lineage, schema: batch.schema, strategy: .telemetry)
         let now = plan.receivedAt.ns
-        for sample in batch.samples {
+        var outcome = MaterializationOutcome()
+        if reason == nil {
+            outcome = try materialize(db, lineageID: lineage.id, count: batch.samples.count, now: plan.receivedAt) { writer, index in
+                let sample = batch.samples[index]
+                try writer.append(db, ts: sample.ts, rowID: sample.rowID, fields: sample.fields)
+                return 1
+            }
+        } else {
+            outcome.leftOver = batch.samples.indices.map { ($0, reason!) }
+        }
+        for (index, why) in outcome.leftOver {
+            let sample = batch.samples[index]
             try db.execute(sql: """
                 INSERT INTO staged_row (lineage_id, ts_ns, row_id, row_json, reason, schema_hash, bytes, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [lineage.id, sample.ts.ns, sample.rowID, sample.fieldsJSON, reason.rawValue, batch.schema.hash, sample.bytes, now])
+                """, arguments: [lineage.id, sample.ts.ns, sample.rowID, sample.fieldsJSON, why.rawValue, batch.schema.hash, sample.bytes, now])
         }
+        let stagedBytes = outcome.leftOver.reduce(0) { $0 + batch.samples[$1.index].bytes }
         try db.execute(sql: """
             UPDATE lineage SET staged_row_count = staged_row_count + ?, staged_bytes = staged_bytes + ?, last_batch_at = ?,
             last_batch_seq = ?, updated_at = ? WHERE id = ?
-            """, arguments: [batch.samples.count, batch.samples.reduce(0) { $0 + $1.bytes }, now, batch.batchSeq, now, lineage.id])
-        var result = try ledger(db, plan, lineageID: lineage.id, table: batch.sourceTable, batchID: batch.batchID, rows: batch.samples.count, outcome: .staged)
-        result.stagedRows = batch.samples.count
-        return result
+            """, arguments: [outcome.leftOver.count, stagedBytes, now, batch.batchSeq, now, lineage.id])
+        return try finish(db, plan, lineage: lineage, table: batch.sourceTable, batchID: batch.batchID, rows: batch.samples.count, outcome: outcome)
     }
 
     /// Records a rejection: ledger entry with its code, a `batch_rejected` control, an event.
@@ -150,7 +185,7 @@ extension SQLiteGovernanceStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [control.controlID, device.projectID, device.id, lineageID, control.kind.rawValue, table,
                              String(decoding: body, as: UTF8.self), now.ns])
-        return OutboundControl(id: control.controlID, body: body)
+        return OutboundControl(id: control.controlID, body: body, deviceName: device.name, topicSlug: device.topicSlug)
     }
 
     func insertEvent(
@@ -177,8 +212,23 @@ extension SQLiteGovernanceStore {
 
     public func unacknowledgedControls(deviceID: String) async throws -> [OutboundControl] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, body FROM pending_control WHERE device_id = ? AND acked_at IS NULL ORDER BY created_at, id",
-                             arguments: [deviceID]).map { OutboundControl(id: $0["id"], body: Array(($0["body"] as String).utf8)) }
+            try self.outboundControls(db, where: "c.device_id = ? AND c.acked_at IS NULL ORDER BY c.created_at, c.id", [deviceID])
+        }
+    }
+
+    /// Unacknowledged controls last sent before `before` (or never sent), to send again.
+    public func controlsToResend(sentBefore before: Timestamp, limit: Int) async throws -> [OutboundControl] {
+        try await pool.read { db in
+            try self.outboundControls(db, where: "c.acked_at IS NULL AND COALESCE(c.last_sent_at, 0) < ? ORDER BY c.created_at LIMIT \(limit)", [before.ns])
+        }
+    }
+
+    private func outboundControls(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [OutboundControl] {
+        try Row.fetchAll(db, sql: """
+            SELECT c.id, c.body, d.name, p.topic_slug FROM pending_control c JOIN device d ON d.id = c.device_id
+            JOIN project p ON p.id = d.project_id WHERE \(condition)
+            """, arguments: arguments).map {
+            OutboundControl(id: $0["id"], body: Array(($0["body"] as String).utf8), deviceName: $0["name"], topicSlug: $0["topic_slug"])
         }
     }
 

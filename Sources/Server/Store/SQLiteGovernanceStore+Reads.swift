@@ -50,8 +50,14 @@ extension SQLiteGovernanceStore {
                     WHERE l.lineage_id = ? AND l.outcome = 'rejected' ORDER BY l.id DESC LIMIT 10
                     """, arguments: [id]
             ).map(Self.ledgerEntry)
+            let replay = try Row.fetchOne(db, sql: "SELECT * FROM replay_intent WHERE lineage_id = ? ORDER BY created_at DESC LIMIT 1", arguments: [id]).map {
+                ReplayIntent(id: $0["id"], lineageID: id, state: ReplayIntent.State(rawValue: $0["state"]) ?? .pending, totalRows: $0["total_rows"],
+                             replayedRows: $0["replayed_rows"], lastError: $0["last_error"], createdAt: Timestamp(ns: $0["created_at"]),
+                             updatedAt: Timestamp(ns: $0["updated_at"]))
+            }
             return LineageDetail(
-                lineage: lineage, schemaVersions: versions, pendingControls: controls, openReviewID: openReview, recentRejections: rejections)
+                lineage: lineage, schemaVersions: versions, bindings: try self.bindings(db, lineageID: id), replayIntent: replay,
+                pendingControls: controls, openReviewID: openReview, recentRejections: rejections)
         }
     }
 
@@ -104,23 +110,23 @@ extension SQLiteGovernanceStore {
             else { return nil }
             let review = Self.review(row)
             func columns(_ hash: String?) throws -> [SchemaColumn]? {
-                guard let hash, let lineageID = review.lineageID,
-                      let json = try String.fetchOne(db, sql: "SELECT columns_json FROM schema_version WHERE lineage_id = ? AND schema_hash = ?",
-                                                     arguments: [lineageID, hash])
-                else { return nil }
-                return Self.columns(fromJSON: json, table: review.sourceTable)
+                guard let hash, let lineageID = review.lineageID else { return nil }
+                return try self.schemaColumns(db, lineageID: lineageID, table: review.sourceTable, hash: hash)
             }
             let previousHash = row["previous_schema_hash"] as String?
             let current = try columns(review.schemaHash)
             let previous = try columns(previousHash)
+            let bindings = try review.lineageID.map { try self.bindings(db, lineageID: $0) } ?? []
             let sample = try review.lineageID.map { lineageID in
                 try Row.fetchAll(db, sql: "SELECT * FROM staged_row WHERE lineage_id = ? AND schema_hash = ? ORDER BY id LIMIT 5",
                                  arguments: [lineageID, review.schemaHash]).map(Self.stagedRow)
             } ?? []
             return SchemaReviewDetail(
                 review: review, columns: current, previousSchemaHash: previousHash,
-                diff: current.map { SchemaDiff.diff(current: $0, previous: previous) } ?? [],
-                suggestedActions: current.map { SchemaDiff.suggestedActions(columns: $0, strategy: review.strategy, previous: previous) } ?? [],
+                diff: current.map { SchemaDiff.diff(current: $0, previous: previous, bindings: bindings) } ?? [],
+                suggestedActions: current.map {
+                    SchemaDiff.suggestedActions(columns: $0, strategy: review.strategy, previous: previous, bindings: bindings)
+                } ?? [],
                 stagedSample: sample)
         }
     }

@@ -38,11 +38,12 @@ extension SQLiteGovernanceStore {
 
     /// Records the batch's schema version; a hash that is not approved is classified and, when a
     /// human must decide, gets a queued review (superseding an open one for an older hash) and
-    /// pauses the lineage. Returns why this batch's rows are staged.
-    func governSchema(_ db: Database, _ plan: IngestPlan, lineage: LineageRow, schema: PlannedSchema, strategy: LineageStrategy) throws -> StagingReason {
+    /// pauses the lineage. Returns why this batch's rows are staged, or nil when they materialize.
+    func governSchema(_ db: Database, _ plan: IngestPlan, lineage: LineageRow, schema: PlannedSchema, strategy: LineageStrategy) throws -> StagingReason? {
         let now = plan.receivedAt
         var status = lineage.status
         var pauseReason = lineage.pauseReason
+        var returnsActive = false
         let known = try Row.fetchOne(
             db, sql: "SELECT columns_json, decision FROM schema_version WHERE lineage_id = ? AND schema_hash = ?",
             arguments: [lineage.id, schema.hash])
@@ -51,6 +52,7 @@ extension SQLiteGovernanceStore {
                 try db.execute(sql: "UPDATE schema_version SET columns_json = ? WHERE lineage_id = ? AND schema_hash = ?",
                                arguments: [json, lineage.id, schema.hash])
             }
+            returnsActive = (known["decision"] as String) == SchemaVersion.Decision.approved.rawValue
         } else {
             let observed = try String.fetchOne(
                 db, sql: "SELECT columns_json FROM observed_schema WHERE device_id = ? AND source_table = ? AND schema_hash = ?",
@@ -60,37 +62,42 @@ extension SQLiteGovernanceStore {
             let approved = try Row.fetchAll(db, sql: """
                 SELECT schema_hash, columns_json FROM schema_version WHERE lineage_id = ? AND decision = 'approved' ORDER BY approved_at DESC
                 """, arguments: [lineage.id])
+            let bindings = try self.bindings(db, lineageID: lineage.id)
             let current = approved.first.flatMap { row -> SchemaClassifier.Approved? in
                 guard let json = row["columns_json"] as String?, let columns = Self.columns(fromJSON: json, table: lineage.sourceTable) else { return nil }
-                return SchemaClassifier.Approved(hash: row["schema_hash"], columns: columns, bindings: [])
+                return SchemaClassifier.Approved(hash: row["schema_hash"], columns: columns, bindings: bindings)
             }
             let verdict = SchemaClassifier.classify(
                 hash: schema.hash, columns: columns, current: current, approvedHashes: Set(approved.map { $0["schema_hash"] }))
             try db.execute(sql: """
-                INSERT INTO schema_version (lineage_id, schema_hash, columns_json, classification, decision, first_seen_at)
-                VALUES (?, ?, ?, ?, 'pending', ?)
-                """, arguments: [lineage.id, schema.hash, columnsJSON, verdict.classification.rawValue, now.ns])
+                INSERT INTO schema_version (lineage_id, schema_hash, columns_json, classification, decision, first_seen_at, approved_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [lineage.id, schema.hash, columnsJSON, verdict.classification.rawValue,
+                                 verdict.needsReview ? "pending" : "approved", now.ns, verdict.needsReview ? nil : now.ns])
             if verdict.needsReview {
                 try queueReview(db, plan, lineage: lineage, strategy: strategy, hash: schema.hash, previousHash: current?.hash, verdict: verdict)
-                if status == .active {
+                let additiveContinue = try policy(db, projectID: plan.device.projectID, fleetID: plan.device.fleetID).allowAdditiveContinue
+                let continues = verdict.classification == .compatibleAdditive && additiveContinue && current != nil
+                if status == .active, !continues {
                     status = .paused
                     pauseReason = .schemaReview
                     try db.execute(sql: "UPDATE lineage SET status = 'paused', pause_reason = 'schema_review' WHERE id = ?", arguments: [lineage.id])
                     try insertEvent(db, projectID: plan.device.projectID, deviceID: plan.device.id, lineageID: lineage.id, kind: .lineagePaused,
                                     outcome: PauseReason.schemaReview.rawValue, message: "waiting for a schema review", at: now)
                 }
+            } else {
+                returnsActive = true
             }
             try db.execute(sql: "UPDATE lineage SET schema_hash = ? WHERE id = ?", arguments: [schema.hash, lineage.id])
         }
+        if returnsActive, status == .paused, pauseReason == .schemaReview {
+            _ = try activate(db, lineageID: lineage.id, now: now, message: "schema \(schema.hash.prefix(12)) is already approved")
+            status = .active
+        }
         switch (status, pauseReason) {
+        case (.active, _): return nil
         case (.paused, .schemaReview?): return .schemaReview
         case (.paused, _): return .lineagePaused
-        case (.active, _):
-            // An approved, active lineage materializes its rows; until the materializer exists the
-            // rows are kept (never dropped) and marked so the replay picks them up.
-            try db.execute(sql: "UPDATE lineage SET last_materialization_error = ? WHERE id = ?",
-                           arguments: ["materialization is not available in this server build", lineage.id])
-            return .materializationFailed
         }
     }
 

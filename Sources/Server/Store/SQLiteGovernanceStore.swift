@@ -29,9 +29,9 @@ public final class SQLiteGovernanceStore: GovernanceStore {
                 """) {
                 return Tenancy(orgID: row["org_id"], project: Self.project(row), fleetID: row["fleet_id"])
             }
-            let orgID = self.ids.next().description
-            let projectID = self.ids.next().description
-            let fleetID = self.ids.next().description
+            let orgID = Self.tenantID()
+            let projectID = Self.tenantID()
+            let fleetID = Self.tenantID()
             try db.execute(sql: "INSERT INTO org (id, name, created_at) VALUES (?, 'default', ?)", arguments: [orgID, now.ns])
             try db.execute(
                 sql: "INSERT INTO project (id, org_id, name, topic_slug, created_at) VALUES (?, ?, 'default', 'dev', ?)",
@@ -42,6 +42,13 @@ public final class SQLiteGovernanceStore: GovernanceStore {
             let project = Project(id: projectID, orgID: orgID, name: "default", topicSlug: "dev", createdAt: now)
             return Tenancy(orgID: orgID, project: project, fleetID: fleetID)
         }
+    }
+
+    /// Orgs, projects, fleets and devices get random (v4) UUIDs: target names embed their first
+    /// 8 hex chars, which in a time-ordered UUIDv7 would be shared by everything created in the
+    /// same minute.
+    static func tenantID() -> String {
+        UUID().uuidString.lowercased()
     }
 
     public func projects() async throws -> [Project] {

@@ -128,6 +128,31 @@ enum StoreMigrations {
                     source_table TEXT NOT NULL, mirror_table TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-materialization") { db in
+            try db.execute(sql: """
+                CREATE TABLE binding (
+                    lineage_id TEXT NOT NULL REFERENCES lineage(id) ON DELETE CASCADE, source_column TEXT NOT NULL,
+                    action TEXT NOT NULL, mirror_column TEXT, data_point_id TEXT, target_column TEXT, affinity TEXT NOT NULL,
+                    pk_ordinal INTEGER NOT NULL, schema_hash TEXT NOT NULL, position INTEGER NOT NULL,
+                    PRIMARY KEY (lineage_id, source_column));
+                CREATE TABLE replay_intent (
+                    id TEXT PRIMARY KEY, lineage_id TEXT NOT NULL REFERENCES lineage(id) ON DELETE CASCADE, state TEXT NOT NULL,
+                    total_rows INTEGER NOT NULL, replayed_rows INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+                    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE INDEX replay_by_lineage ON replay_intent (lineage_id, created_at);
+                CREATE INDEX replay_open ON replay_intent (state, created_at);
+                CREATE INDEX staged_by_commit ON staged_row (lineage_id, journal_epoch, commit_seq);
+                CREATE INDEX staged_by_ts ON staged_row (lineage_id, ts_ns);
+                CREATE TABLE mirror_tombstone (
+                    lineage_id TEXT NOT NULL REFERENCES lineage(id) ON DELETE CASCADE, pk_hash TEXT NOT NULL,
+                    journal_epoch TEXT NOT NULL, commit_seq INTEGER NOT NULL, PRIMARY KEY (lineage_id, pk_hash)) WITHOUT ROWID;
+                CREATE INDEX control_resend ON pending_control (acked_at, last_sent_at);
+                ALTER TABLE lineage ADD COLUMN device_paused INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE lineage ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE schema_review ADD COLUMN claimed_by_token TEXT;
+                CREATE INDEX lineage_device_paused ON lineage (device_paused, status);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,81 @@
+import EdgeSyncModels
+import Hummingbird
+
+/// Review decisions: claim, approve, reject, abandon (`operate`), each carrying the
+/// `action_version` the caller saw.
+struct ReviewRoutes {
+    let store: any GovernanceStore
+    let courier: (any ControlCourier)?
+
+    struct ClaimRequest: Decodable {
+        var actionVersion: Int
+
+        enum CodingKeys: String, CodingKey {
+            case actionVersion = "action_version"
+        }
+    }
+
+    func register(on group: RouterGroup<EdgeRequestContext>) {
+        group.post("edge/schema-reviews/:review_id/claim") { request, context in
+            let body = try await request.decode(as: ClaimRequest.self, context: context)
+            return try await transition(context, .claim(actionVersion: body.actionVersion))
+        }
+        group.post("edge/schema-reviews/:review_id/approve") { request, context in
+            try await transition(context, .approve(try await request.decode(as: ApproveReviewRequest.self, context: context)))
+        }
+        group.post("edge/schema-reviews/:review_id/reject") { request, context in
+            try await transition(context, .reject(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
+        }
+        group.post("edge/schema-reviews/:review_id/abandon") { request, context in
+            try await transition(context, .abandon(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
+        }
+    }
+
+    func transition(_ context: EdgeRequestContext, _ transition: ReviewTransition) async throws -> ResourceEnvelope<SchemaReview> {
+        let principal = try context.require(.operate)
+        let id = try context.parameters.require("review_id")
+        let projectID = try await ProjectScope.projectID(context, store: store)
+        let (review, controls) = try await store.transitionReview(id: id, projectID: projectID, principal: principal, transition, now: .now)
+        await courier?.deliver(controls)
+        return ResourceEnvelope(review)
+    }
+}
+
+/// Operator actions on lineages and devices: reset the breaker, delete, write cloud state.
+struct LineageActionRoutes {
+    let store: any GovernanceStore
+    let courier: (any ControlCourier)?
+
+    func register(on group: RouterGroup<EdgeRequestContext>) {
+        group.post("edge/lineages/:lineage_id/reset-materialization") { _, context in
+            _ = try context.require(.operate)
+            let (response, controls) = try await store.resetMaterialization(
+                lineageID: try context.parameters.require("lineage_id"), projectID: try await project(context), now: .now)
+            await courier?.deliver(controls)
+            return ResourceEnvelope(response)
+        }
+        group.delete("edge/lineages/:lineage_id") { _, context in
+            _ = try context.require(.operate)
+            try await store.deleteLineage(id: try context.parameters.require("lineage_id"), projectID: try await project(context), now: .now)
+            return HTTPResponse.Status.noContent
+        }
+        group.delete("devices/:device_id") { _, context in
+            _ = try context.require(.admin)
+            try await store.deleteDevice(id: try context.parameters.require("device_id"), projectID: try await project(context), now: .now)
+            return HTTPResponse.Status.noContent
+        }
+        group.post("devices/:device_id/edge/state-tables/:lineage_id/rows") { request, context in
+            _ = try context.require(.operate)
+            let body = try await request.decode(as: StateWriteRequest.self, context: context)
+            let (response, controls) = try await store.writeState(
+                deviceID: try context.parameters.require("device_id"), lineageID: try context.parameters.require("lineage_id"),
+                projectID: try await project(context), request: body, now: .now)
+            await courier?.deliver(controls)
+            return EditedResponse(status: .created, response: ResourceEnvelope(response))
+        }
+    }
+
+    func project(_ context: EdgeRequestContext) async throws -> String {
+        try await ProjectScope.projectID(context, store: store)
+    }
+}
