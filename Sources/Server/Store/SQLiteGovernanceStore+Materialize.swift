@@ -76,8 +76,11 @@ extension SQLiteGovernanceStore {
     /// Pauses a lineage for backpressure or the breaker and queues `pause_lineage` for the device.
     func pause(_ db: Database, lineageID: String, reason: PauseReason, now: Timestamp, message: String) throws -> [OutboundControl] {
         let lineage = try Row.fetchOne(db, sql: "SELECT * FROM lineage WHERE id = ?", arguments: [lineageID])!
-        try db.execute(sql: "UPDATE lineage SET status = 'paused', pause_reason = ?, device_paused = 1, updated_at = ? WHERE id = ?",
-                       arguments: [reason.rawValue, now.ns, lineageID])
+        // A lineage already paused (for its review) keeps that reason: it is what the operator must act on.
+        try db.execute(sql: """
+            UPDATE lineage SET pause_reason = CASE WHEN status = 'paused' THEN pause_reason ELSE ? END, status = 'paused', device_paused = 1,
+            updated_at = ? WHERE id = ?
+            """, arguments: [reason.rawValue, now.ns, lineageID])
         try insertEvent(db, projectID: lineage["project_id"], deviceID: lineage["device_id"], lineageID: lineageID, kind: .lineagePaused,
                         outcome: reason.rawValue, message: message, at: now)
         guard let device = try deviceIdentity(db, id: lineage["device_id"]) else { return [] }
