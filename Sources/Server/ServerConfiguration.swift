@@ -21,6 +21,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var deviceCAKeyPath: String?
     /// Accept any client id and register it on first connect. Only on loopback listeners.
     public var devOpen: Bool
+    /// How long an unacknowledged control waits before it is sent again. Default 30 s.
+    public var controlResendInterval: Duration = .seconds(30)
+    /// How often the backpressure sweep and the resend pass run. Default 2 s.
+    public var maintenanceInterval: Duration = .seconds(2)
 
     public init(
         dataDirectory: String = "./.edgesync", httpHost: String = "127.0.0.1", httpPort: Int = 0,

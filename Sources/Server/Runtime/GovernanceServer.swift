@@ -126,7 +126,9 @@ public final class GovernanceServer: Sendable {
             logger: logger)
         services.insert(application, at: 0)
         services.append(ReplayWorker(store: store, courier: ingress, logger: logger))
-        services.append(OutboxMaintenance(store: store, courier: ingress, logger: logger))
+        services.append(OutboxMaintenance(
+            store: store, courier: ingress, logger: logger, interval: configuration.maintenanceInterval,
+            resendAfter: configuration.controlResendInterval))
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
