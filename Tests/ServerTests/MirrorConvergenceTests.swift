@@ -109,7 +109,7 @@ struct MirrorConvergenceTests {
                 let review = try await fixture.store.reviews(projectID: fixture.projectID, filter: ReviewFilter(), page: PageRequest(page: 1, limit: 5)).items[0]
                 let actions = Self.schema.columns.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
                 _ = try await fixture.store.transitionReview(
-                    id: review.id, projectID: fixture.projectID, principal: principal,
+                    id: review.id, projectID: fixture.projectID, registry: false, principal: principal,
                     .approve(ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)), now: .now)
             }
             if index >= approveAfter, Bool.random(using: &random) {

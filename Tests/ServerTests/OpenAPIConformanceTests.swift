@@ -17,6 +17,7 @@ struct OpenAPIConformanceTests {
 
     @Test func documentsEveryRouteAndNothingElse() async throws {
         let harness = try await APIHarness.make()
+        try harness.router.validate()
         let contract = try await contract(harness)
         #expect(contract.document["openapi"] as? String == "3.1.0")
         let served = Set(harness.router.routes.map { route in
@@ -80,6 +81,20 @@ struct OpenAPIConformanceTests {
         let review = try #require(try await exchange(.get, "\(base)/edge/schema-reviews").json?["data"]?.arrayValue?.first?["id"]?.stringValue)
         _ = try await exchange(.get, "\(base)/edge/schema-reviews/\(review)")
         _ = try await exchange(.get, "\(base)/edge/schema-reviews/nope")
+        _ = try await exchange(.post, "\(base)/edge/schema-reviews/\(review)/claim", body: #"{"action_version":9}"#)
+        _ = try await exchange(.post, "\(base)/edge/schema-reviews/\(review)/claim", body: #"{"action_version":1}"#)
+        let approve = #"{"action_version":2,"column_actions":[{"source_column_name":"id","action":"mirror"},{"source_column_name":"mode","action":"mirror"}]}"#
+        _ = try await exchange(.post, "\(base)/edge/schema-reviews/\(review)/approve", body: approve)
+        _ = try await exchange(.post, "\(base)/edge/schema-reviews/\(review)/reject", body: #"{"action_version":3}"#)
+        _ = try await exchange(.post, "\(base)/edge/schema-reviews/\(review)/abandon", body: #"{"action_version":3}"#)
+        _ = try await exchange(.post, "\(base)/edge/registry-reviews/nope/claim", body: #"{"action_version":1}"#)
+        _ = try await exchange(.post, "\(base)/edge/coalesced-mirrors/device_state/consolidate")
+        let rowsLineage = try #require(lineages.first { $0["strategy"] == .string("rows") }?["id"]?.stringValue)
+        _ = try await exchange(.get, "\(base)/edge/lineages/\(rowsLineage)/mirror-rows?order=-id")
+        _ = try await exchange(.post, "\(base)/edge/lineages/\(rowsLineage)/reset-materialization")
+        _ = try await exchange(.post, "\(base)/devices/\(harness.fixture.device.id)/edge/state-tables/\(rowsLineage)/rows", body: #"{"rows":[{"pk":{"id":1},"values":{"mode":"x"}}]}"#)
+        _ = try await exchange(.delete, "\(base)/edge/lineages/\(rowsLineage)")
+        _ = try await exchange(.delete, "\(base)/devices/\(device)")
         _ = try await exchange(.get, "\(base)/edge/registry")
         _ = try await exchange(.get, "\(base)/edge/registry/nope")
         _ = try await exchange(.get, "\(base)/edge/registry-reviews")

@@ -57,3 +57,26 @@ public struct StateWriteResponse: Codable, Sendable, Hashable {
         case sourceTable = "source_table"
     }
 }
+
+/// `POST /edge/coalesced-mirrors/{source_table}/consolidate`.
+public struct ConsolidationResult: Codable, Sendable, Hashable {
+    public var sourceTable: String
+    public var mirrorTable: String
+    /// Lineages whose device-scoped mirror was copied and which now write to the shared target.
+    public var lineageIDs: [String]
+    public var rowsCopied: Int
+
+    public init(sourceTable: String, mirrorTable: String, lineageIDs: [String], rowsCopied: Int) {
+        self.sourceTable = sourceTable
+        self.mirrorTable = mirrorTable
+        self.lineageIDs = lineageIDs
+        self.rowsCopied = rowsCopied
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sourceTable = "source_table"
+        case mirrorTable = "mirror_table"
+        case lineageIDs = "lineage_ids"
+        case rowsCopied = "rows_copied"
+    }
+}

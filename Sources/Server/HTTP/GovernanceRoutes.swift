@@ -71,9 +71,10 @@ struct GovernanceRoutes {
             let page = try request.page()
             return PageEnvelope(try await store.coalescedMirrors(projectID: try await project(context), page: page), page: page)
         }
-        group.get("edge/coalesced-mirrors/:mirror_id") { _, context in
+        // The same capture name as `…/{source_table}/consolidate`: the router shares the segment.
+        group.get("edge/coalesced-mirrors/:source_table") { _, context in
             _ = try context.require(.read)
-            let id = try context.parameters.require("mirror_id")
+            let id = try context.parameters.require("source_table")
             guard let mirror = try await store.coalescedMirror(id: id, projectID: try await project(context)) else {
                 throw APIError(.notFound, "no coalesced mirror \(id)")
             }

@@ -1,8 +1,8 @@
 import EdgeSyncModels
 import Hummingbird
 
-/// Review decisions: claim, approve, reject, abandon (`operate`), each carrying the
-/// `action_version` the caller saw.
+/// Review decisions on device and registry reviews: claim, approve, reject, abandon (`operate`),
+/// each carrying the `action_version` the caller saw; and consolidation of coalesced mirrors.
 struct ReviewRoutes {
     let store: any GovernanceStore
     let courier: (any ControlCourier)?
@@ -16,26 +16,34 @@ struct ReviewRoutes {
     }
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
-        group.post("edge/schema-reviews/:review_id/claim") { request, context in
-            let body = try await request.decode(as: ClaimRequest.self, context: context)
-            return try await transition(context, .claim(actionVersion: body.actionVersion))
+        for (resource, registry) in [("schema-reviews", false), ("registry-reviews", true)] {
+            group.post("edge/\(resource)/:review_id/claim") { request, context in
+                let body = try await request.decode(as: ClaimRequest.self, context: context)
+                return try await transition(context, registry: registry, .claim(actionVersion: body.actionVersion))
+            }
+            group.post("edge/\(resource)/:review_id/approve") { request, context in
+                try await transition(context, registry: registry, .approve(try await request.decode(as: ApproveReviewRequest.self, context: context)))
+            }
+            group.post("edge/\(resource)/:review_id/reject") { request, context in
+                try await transition(context, registry: registry, .reject(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
+            }
+            group.post("edge/\(resource)/:review_id/abandon") { request, context in
+                try await transition(context, registry: registry, .abandon(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
+            }
         }
-        group.post("edge/schema-reviews/:review_id/approve") { request, context in
-            try await transition(context, .approve(try await request.decode(as: ApproveReviewRequest.self, context: context)))
-        }
-        group.post("edge/schema-reviews/:review_id/reject") { request, context in
-            try await transition(context, .reject(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
-        }
-        group.post("edge/schema-reviews/:review_id/abandon") { request, context in
-            try await transition(context, .abandon(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
+        group.post("edge/coalesced-mirrors/:source_table/consolidate") { _, context in
+            _ = try context.require(.admin)
+            let result = try await store.consolidate(
+                projectID: try await ProjectScope.projectID(context, store: store), sourceTable: try context.parameters.require("source_table"), now: .now)
+            return ResourceEnvelope(result)
         }
     }
 
-    func transition(_ context: EdgeRequestContext, _ transition: ReviewTransition) async throws -> ResourceEnvelope<SchemaReview> {
+    func transition(_ context: EdgeRequestContext, registry: Bool, _ transition: ReviewTransition) async throws -> ResourceEnvelope<SchemaReview> {
         let principal = try context.require(.operate)
         let id = try context.parameters.require("review_id")
         let projectID = try await ProjectScope.projectID(context, store: store)
-        let (review, controls) = try await store.transitionReview(id: id, projectID: projectID, principal: principal, transition, now: .now)
+        let (review, controls) = try await store.transitionReview(id: id, projectID: projectID, registry: registry, principal: principal, transition, now: .now)
         await courier?.deliver(controls)
         return ResourceEnvelope(review)
     }

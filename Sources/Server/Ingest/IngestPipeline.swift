@@ -44,7 +44,8 @@ public struct IngestPipeline: Sendable {
         }
         return PlannedRowBatch(
             batchID: batch.batchID.description, journalEpoch: batch.journalEpoch.description, sourceTable: batch.sourceTable,
-            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns), rows: rows)
+            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns, pk: batch.rows.first?.pk, row: batch.rows.first { $0.row != nil }?.row),
+            rows: rows)
     }
 
     static func plan(_ batch: TelemetryBatch) -> PlannedTelemetryBatch {
@@ -55,11 +56,15 @@ public struct IngestPipeline: Sendable {
         }
         return PlannedTelemetryBatch(
             batchID: batch.batchID.description, batchSeq: batch.batchSeq, sourceTable: batch.sourceTable,
-            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns), samples: samples)
+            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns, pk: nil, row: batch.rows.first?.fields), samples: samples)
     }
 
-    static func schema(hash: String, columns: SchemaFingerprint?) -> PlannedSchema {
-        PlannedSchema(hash: hash, columns: columns?.columns, columnsJSON: columns.map(columnsJSON))
+    /// The declared schema; without `schema_columns`, columns inferred from the first row stand in
+    /// where a description is needed (a registry entry), never for classification.
+    static func schema(hash: String, columns: SchemaFingerprint?, pk: JSONObject?, row: JSONObject?) -> PlannedSchema {
+        PlannedSchema(
+            hash: hash, columns: columns?.columns, columnsJSON: columns.map(columnsJSON),
+            inferred: columns == nil ? SchemaInference.columns(pk: pk, row: row) : nil)
     }
 
     static func columnsJSON(_ fingerprint: SchemaFingerprint) -> String {

@@ -22,6 +22,8 @@ public struct PlannedSchema: Sendable {
     public var hash: String
     public var columns: [SchemaColumn]?
     public var columnsJSON: String?
+    /// Columns inferred from the batch's first row when the device sent none.
+    public var inferred: [SchemaColumn]?
 }
 
 public struct PlannedRowBatch: Sendable {

@@ -20,18 +20,23 @@ public struct MaterializationTarget: Sendable, Hashable {
     public var kind: Kind
     public var table: String
     public var columns: [Column]
+    /// A target shared by the devices of a project or fleet: `_device_id` joins the key.
+    public var coalesced: Bool
 
     /// Platform columns of a mirror, before the mirrored ones.
     public static let mirrorPlatformColumns = ["_device_id", "_journal_epoch", "_commit_seq", "_updated_at", "_cloud_version"]
 
-    public init(kind: Kind, table: String, columns: [Column]) {
+    public init(kind: Kind, table: String, columns: [Column], coalesced: Bool = false) {
         self.kind = kind
         self.table = table
         self.columns = columns
+        self.coalesced = coalesced
     }
 
     /// The target of a lineage from its approved schema and validated actions.
-    public init(strategy: LineageStrategy, table: String, schema: [SchemaColumn], actions: [ColumnActionValidator.Resolved]) {
+    public init(
+        strategy: LineageStrategy, table: String, schema: [SchemaColumn], actions: [ColumnActionValidator.Resolved], coalesced: Bool = false
+    ) {
         let byName = Dictionary(schema.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.init(
             kind: strategy == .rows ? .mirror : .series, table: table,
@@ -39,12 +44,17 @@ public struct MaterializationTarget: Sendable, Hashable {
                 guard let target = resolved.targetColumn, let column = byName[resolved.action.sourceColumnName] else { return nil }
                 return Column(source: column.name, target: target, affinity: column.declTypeAffinity,
                               pkOrdinal: strategy == .rows ? column.pkOrdinal : 0)
-            })
+            }, coalesced: coalesced)
     }
 
-    /// Target names of the primary key, in key order (mirrors only).
+    /// Mirrored primary-key columns in key order (mirrors only).
+    public var keyColumns: [Column] {
+        columns.filter { $0.pkOrdinal > 0 }.sorted { $0.pkOrdinal < $1.pkOrdinal }
+    }
+
+    /// The table's primary key: the mirrored key columns, after `_device_id` when coalesced.
     public var primaryKey: [String] {
-        columns.filter { $0.pkOrdinal > 0 }.sorted { $0.pkOrdinal < $1.pkOrdinal }.map(\.target)
+        (coalesced ? ["_device_id"] : []) + keyColumns.map(\.target)
     }
 
     public static func quote(_ identifier: String) -> String {

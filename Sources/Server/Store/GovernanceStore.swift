@@ -53,7 +53,7 @@ public protocol GovernanceStore: Sendable {
     func fleetExists(id: String, projectID: String) async throws -> Bool
 
     // Governance decisions and materialization
-    func transitionReview(id: String, projectID: String, principal: Principal, _ transition: ReviewTransition, now: Timestamp)
+    func transitionReview(id: String, projectID: String, registry: Bool, principal: Principal, _ transition: ReviewTransition, now: Timestamp)
         async throws -> (review: SchemaReview, controls: [OutboundControl])
     func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress
     func sweepBackpressure(now: Timestamp) async throws -> [OutboundControl]
@@ -62,6 +62,7 @@ public protocol GovernanceStore: Sendable {
     func deleteLineage(id: String, projectID: String, now: Timestamp) async throws
     func deleteDevice(id: String, projectID: String, now: Timestamp) async throws
     func mirrorRows(lineageID: String, page: PageRequest, order: String?, query: String?) async throws -> (items: [JSONObject], total: Int)
+    func consolidate(projectID: String, sourceTable: String, now: Timestamp) async throws -> ConsolidationResult
     func writeState(deviceID: String, lineageID: String, projectID: String, request: StateWriteRequest, now: Timestamp)
         async throws -> (StateWriteResponse, [OutboundControl])
 }

@@ -45,14 +45,15 @@ struct MirrorWriter {
 
     /// Applies one row change; returns the change in the mirror's row count.
     func apply(_ db: Database, op: RowOperation, pk: JSONObject, row: JSONObject?, epoch: String, seq: Int64, now: Timestamp) throws -> Int {
-        let keyColumns = target.columns.filter { $0.pkOrdinal > 0 }.sorted { $0.pkOrdinal < $1.pkOrdinal }
-        let keyValues = try keyColumns.map { column -> DatabaseValue in
+        let keyColumns = target.keyColumns
+        let dataKey = try keyColumns.map { column -> DatabaseValue in
             guard let value = pk[column.source] ?? row?[column.source] else {
                 throw MaterializationError.permanent("the row has no value for primary-key column \(column.source)")
             }
             return try Self.databaseValue(value, column: column.source)
         }
-        let keyClause = keyColumns.map { "\(MaterializationTarget.quote($0.target)) = ?" }.joined(separator: " AND ")
+        let keyValues = (target.coalesced ? [deviceID.databaseValue] : []) + dataKey
+        let keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
         let table = MaterializationTarget.quote(target.table)
         let held = try Row.fetchOne(db, sql: "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(keyValues))
         if let held, !Self.isNewer(epoch, seq, than: held["_journal_epoch"], held["_commit_seq"]) { return 0 }
@@ -88,7 +89,7 @@ struct MirrorWriter {
                                arguments: StatementArguments((platform + data).map(\.1) + keyValues))
                 return 0
             }
-            let all = [("_device_id", deviceID.databaseValue)] + platform + zip(keyColumns.map(\.target), keyValues).map { ($0, $1) } + data
+            let all = [("_device_id", deviceID.databaseValue)] + platform + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) } + data
             let names = all.map { MaterializationTarget.quote($0.0) }.joined(separator: ", ")
             let marks = Array(repeating: "?", count: all.count).joined(separator: ", ")
             try db.execute(sql: "INSERT INTO \(table) (\(names)) VALUES (\(marks))", arguments: StatementArguments(all.map(\.1)))

@@ -77,7 +77,7 @@ extension SQLiteGovernanceStore {
 
     /// Creates the target, or adds the columns a re-approval brought. A mirror's primary key
     /// cannot change in place.
-    private func provision(_ db: Database, _ target: MaterializationTarget) throws {
+    func provision(_ db: Database, _ target: MaterializationTarget) throws {
         guard try db.tableExists(target.table) else {
             for statement in target.createStatements { try db.execute(sql: statement) }
             return

@@ -83,9 +83,12 @@ extension SQLiteGovernanceStore {
         }
     }
 
+    /// By id, or by source table (the project-scoped one first).
     public func coalescedMirror(id: String, projectID: String) async throws -> CoalescedMirror? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM coalesced_mirror WHERE id = ? AND project_id = ?", arguments: [id, projectID]).map(Self.coalescedMirror)
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM coalesced_mirror WHERE project_id = ? AND (id = ? OR source_table = ?) ORDER BY id != ?, scope = 'fleet', created_at LIMIT 1
+                """, arguments: [projectID, id, id, id]).map(Self.coalescedMirror)
         }
     }
 

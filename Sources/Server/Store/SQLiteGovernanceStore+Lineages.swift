@@ -50,9 +50,13 @@ extension SQLiteGovernanceStore {
         guard let lineage = try Row.fetchOne(db, sql: "SELECT * FROM lineage WHERE id = ? AND project_id = ?", arguments: [id, projectID]) else { return false }
         let deviceID: String = lineage["device_id"]
         let table: String = lineage["source_table"]
-        if let target = lineage["mirror_table"] as String?,
-           try Bool.fetchOne(db, sql: "SELECT 1 FROM coalesced_mirror WHERE mirror_table = ?", arguments: [target]) != true {
-            try db.execute(sql: "DROP TABLE IF EXISTS \(MaterializationTarget.quote(target))")
+        if let target = lineage["mirror_table"] as String?, try db.tableExists(target) {
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM coalesced_mirror WHERE mirror_table = ?", arguments: [target]) == true {
+                let column = (try db.columns(in: target).contains { $0.name == "_device_id" }) ? "_device_id" : "device_id"
+                try db.execute(sql: "DELETE FROM \(MaterializationTarget.quote(target)) WHERE \(column) = ?", arguments: [deviceID])
+            } else {
+                try db.execute(sql: "DROP TABLE \(MaterializationTarget.quote(target))")
+            }
         }
         try db.execute(sql: "DELETE FROM staged_row WHERE lineage_id = ?", arguments: [id])
         for statement in ["DELETE FROM batch_ledger WHERE lineage_id = ?", "DELETE FROM schema_review WHERE lineage_id = ?",
@@ -73,10 +77,18 @@ extension SQLiteGovernanceStore {
     /// `query` keeps rows where any text column contains it.
     public func mirrorRows(lineageID: String, page: PageRequest, order: String?, query: String?) async throws -> (items: [JSONObject], total: Int) {
         try await pool.read { db in
-            guard let lineage = try Row.fetchOne(db, sql: "SELECT mirror_table, mirrored_row_count, strategy FROM lineage WHERE id = ?", arguments: [lineageID]),
+            guard let lineage = try Row.fetchOne(db, sql: "SELECT mirror_table, mirrored_row_count, device_id FROM lineage WHERE id = ?", arguments: [lineageID]),
                   let table = lineage["mirror_table"] as String?, try db.tableExists(table)
             else { return ([], 0) }
             let columns = try db.columns(in: table)
+            // A shared (coalesced) target holds every device of the scope; a lineage sees its own rows.
+            let shared = try Bool.fetchOne(db, sql: "SELECT 1 FROM coalesced_mirror WHERE mirror_table = ?", arguments: [table]) == true
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if shared {
+                conditions.append(columns.contains { $0.name == "_device_id" } ? "\"_device_id\" = ?" : "\"device_id\" = ?")
+                arguments += [lineage["device_id"] as String]
+            }
             let names = Set(columns.map(\.name))
             var orderBy: String
             if let order, !order.isEmpty {
@@ -90,15 +102,15 @@ extension SQLiteGovernanceStore {
                 let key = columns.filter { $0.primaryKeyIndex > 0 }.sorted { $0.primaryKeyIndex < $1.primaryKeyIndex }.map { MaterializationTarget.quote($0.name) }
                 orderBy = key.isEmpty ? "\"event_ts\", rowid" : key.joined(separator: ", ")
             }
-            var condition = ""
-            var arguments: StatementArguments = []
-            if let query, !query.isEmpty {
+            let filtered = query?.isEmpty == false
+            if let query, filtered {
                 let text = columns.filter { $0.type.uppercased() == "TEXT" }.map { "instr(\(MaterializationTarget.quote($0.name)), ?) > 0" }
-                condition = text.isEmpty ? "WHERE 0" : "WHERE " + text.joined(separator: " OR ")
-                arguments = StatementArguments(Array(repeating: query, count: text.count))
+                conditions.append(text.isEmpty ? "0" : "(" + text.joined(separator: " OR ") + ")")
+                arguments += StatementArguments(Array(repeating: query, count: text.count))
             }
+            let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let quoted = MaterializationTarget.quote(table)
-            let total = condition.isEmpty
+            let total = !filtered
                 ? Int(lineage["mirrored_row_count"] as Int64)
                 : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(quoted) \(condition)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(quoted) \(condition) ORDER BY \(orderBy) LIMIT ? OFFSET ?",

@@ -109,14 +109,22 @@ extension SQLiteGovernanceStore {
                 """, arguments: [id, projectID])
             else { return nil }
             let review = Self.review(row)
+            // A registry review's columns and bindings live in its scope's registry entries.
+            func entry(_ hash: String) throws -> Row? {
+                try self.registryEntryRow(db, projectID: projectID, scope: review.scope, fleetID: review.fleetID ?? "", table: review.sourceTable, hash: hash)
+            }
             func columns(_ hash: String?) throws -> [SchemaColumn]? {
-                guard let hash, let lineageID = review.lineageID else { return nil }
+                guard let hash else { return nil }
+                guard let lineageID = review.lineageID else {
+                    return try (entry(hash)?["columns_json"] as String?).flatMap { Self.columns(fromJSON: $0, table: review.sourceTable) }
+                }
                 return try self.schemaColumns(db, lineageID: lineageID, table: review.sourceTable, hash: hash)
             }
             let previousHash = row["previous_schema_hash"] as String?
             let current = try columns(review.schemaHash)
             let previous = try columns(previousHash)
-            let bindings = try review.lineageID.map { try self.bindings(db, lineageID: $0) } ?? []
+            let bindings = try review.lineageID.map { try self.bindings(db, lineageID: $0) }
+                ?? previousHash.flatMap { try Self.registryBindings(entry($0)?["bindings_json"]).map(\.action) } ?? []
             let sample = try review.lineageID.map { lineageID in
                 try Row.fetchAll(db, sql: "SELECT * FROM staged_row WHERE lineage_id = ? AND schema_hash = ? ORDER BY id LIMIT 5",
                                  arguments: [lineageID, review.schemaHash]).map(Self.stagedRow)

@@ -39,12 +39,13 @@ extension SQLiteGovernanceStore {
     /// Claims, approves, rejects or abandons a device review in one transaction. Returns the
     /// review as it is afterwards and the controls to deliver now.
     public func transitionReview(
-        id: String, projectID: String, principal: Principal, _ transition: ReviewTransition, now: Timestamp
+        id: String, projectID: String, registry: Bool, principal: Principal, _ transition: ReviewTransition, now: Timestamp
     ) async throws -> (review: SchemaReview, controls: [OutboundControl]) {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM schema_review WHERE id = ? AND project_id = ?", arguments: [id, projectID]),
-                  row["scope"] as String == ReviewScope.device.rawValue, let lineageID = row["lineage_id"] as String?
-            else { throw APIError(.notFound, "no schema review \(id)") }
+                  (row["scope"] as String == ReviewScope.device.rawValue) != registry
+            else { throw APIError(.notFound, "no \(registry ? "registry" : "schema") review \(id)") }
+            let lineageID = row["lineage_id"] as String?
             let version: Int = row["action_version"]
             guard transition.actionVersion == version else {
                 throw APIError(.actionVersionConflict, "the review is at action_version \(version); reload it and try again",
@@ -65,14 +66,19 @@ extension SQLiteGovernanceStore {
                     """, arguments: [principal.name, principal.tokenID, now.ns, now.ns, id])
             case .approve(let body):
                 try requireClaimer(row, principal: principal, force: transition.force)
-                controls = try approve(db, review: row, lineageID: lineageID, body: body, principal: principal, now: now)
+                controls = try lineageID.map { try approve(db, review: row, lineageID: $0, body: body, principal: principal, now: now) }
+                    ?? approveRegistry(db, review: row, body: body, principal: principal, now: now)
             case .reject(let body):
                 try requireClaimer(row, principal: principal, force: transition.force)
                 try decide(db, id: id, status: .rejected, principal: principal, reason: body.reason, now: now)
-                try db.execute(sql: "UPDATE schema_version SET decision = 'rejected' WHERE lineage_id = ? AND schema_hash = ?",
-                               arguments: [lineageID, row["schema_hash"] as String])
-                try db.execute(sql: "UPDATE lineage SET status = 'paused', pause_reason = 'rejected', updated_at = ? WHERE id = ?",
-                               arguments: [now.ns, lineageID])
+                if let lineageID {
+                    try db.execute(sql: "UPDATE schema_version SET decision = 'rejected' WHERE lineage_id = ? AND schema_hash = ?",
+                                   arguments: [lineageID, row["schema_hash"] as String])
+                    try db.execute(sql: "UPDATE lineage SET status = 'paused', pause_reason = 'rejected', updated_at = ? WHERE id = ?",
+                                   arguments: [now.ns, lineageID])
+                } else {
+                    try rejectRegistry(db, review: row, now: now)
+                }
             case .abandon(let body):
                 if status == .inReview { try requireClaimer(row, principal: principal, force: transition.force) }
                 try decide(db, id: id, status: .abandoned, principal: principal, reason: body.reason, now: now)
@@ -144,6 +150,7 @@ extension SQLiteGovernanceStore {
             MaterializationTarget.Column(source: $0["source_column"], target: $0["target_column"],
                                          affinity: ColumnAffinity(rawValue: $0["affinity"]) ?? .text, pkOrdinal: $0["pk_ordinal"])
         }
-        return MaterializationTarget(kind: lineage["strategy"] as String == "rows" ? .mirror : .series, table: table, columns: columns)
+        let coalesced = try Bool.fetchOne(db, sql: "SELECT 1 FROM coalesced_mirror WHERE mirror_table = ?", arguments: [table]) == true
+        return MaterializationTarget(kind: lineage["strategy"] as String == "rows" ? .mirror : .series, table: table, columns: columns, coalesced: coalesced)
     }
 }

@@ -67,24 +67,39 @@ extension SQLiteGovernanceStore {
                 guard let json = row["columns_json"] as String?, let columns = Self.columns(fromJSON: json, table: lineage.sourceTable) else { return nil }
                 return SchemaClassifier.Approved(hash: row["schema_hash"], columns: columns, bindings: bindings)
             }
+            let policy = try policy(db, projectID: plan.device.projectID, fleetID: plan.device.fleetID)
+            let registry = policy.schemaCoalescingMode == .perDevice ? nil : registryScope(policy.schemaCoalescingMode, device: plan.device)
+            let entry = try registry.flatMap {
+                try registryEntryRow(db, projectID: plan.device.projectID, scope: $0.0, fleetID: $0.1, table: lineage.sourceTable, hash: schema.hash)
+            }
+            let entryDecision = (entry?["decision"] as String?).flatMap(SchemaVersion.Decision.init)
             let verdict = SchemaClassifier.classify(
-                hash: schema.hash, columns: columns, current: current, approvedHashes: Set(approved.map { $0["schema_hash"] }))
+                hash: schema.hash, columns: columns, current: current, approvedHashes: Set(approved.map { $0["schema_hash"] }),
+                registryApproved: entryDecision == .approved)
             try db.execute(sql: """
                 INSERT INTO schema_version (lineage_id, schema_hash, columns_json, classification, decision, first_seen_at, approved_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [lineage.id, schema.hash, columnsJSON, verdict.classification.rawValue,
                                  verdict.needsReview ? "pending" : "approved", now.ns, verdict.needsReview ? nil : now.ns])
             if verdict.needsReview {
-                try queueReview(db, plan, lineage: lineage, strategy: strategy, hash: schema.hash, previousHash: current?.hash, verdict: verdict)
-                let additiveContinue = try policy(db, projectID: plan.device.projectID, fleetID: plan.device.fleetID).allowAdditiveContinue
-                let continues = verdict.classification == .compatibleAdditive && additiveContinue && current != nil
+                if let (scope, fleetID) = registry {
+                    if entry == nil {
+                        try queueRegistryReview(db, plan, lineage: lineage, strategy: strategy, schema: schema, scope: scope, fleetID: fleetID)
+                    }
+                } else {
+                    try queueReview(db, plan, lineage: lineage, strategy: strategy, hash: schema.hash, previousHash: current?.hash, verdict: verdict)
+                }
+                let continues = verdict.classification == .compatibleAdditive && policy.allowAdditiveContinue && current != nil
                 if status == .active, !continues {
                     status = .paused
-                    pauseReason = .schemaReview
-                    try db.execute(sql: "UPDATE lineage SET status = 'paused', pause_reason = 'schema_review' WHERE id = ?", arguments: [lineage.id])
+                    pauseReason = entryDecision == .rejected ? .rejected : .schemaReview
+                    try db.execute(sql: "UPDATE lineage SET status = 'paused', pause_reason = ? WHERE id = ?", arguments: [pauseReason!.rawValue, lineage.id])
                     try insertEvent(db, projectID: plan.device.projectID, deviceID: plan.device.id, lineageID: lineage.id, kind: .lineagePaused,
-                                    outcome: PauseReason.schemaReview.rawValue, message: "waiting for a schema review", at: now)
+                                    outcome: pauseReason!.rawValue, message: "waiting for a schema review", at: now)
                 }
+            } else if let entry, entryDecision == .approved {
+                _ = try adopt(db, lineageID: lineage.id, entry: entry, now: now)
+                status = .active
             } else {
                 returnsActive = true
             }

@@ -24,9 +24,9 @@ extension SQLiteGovernanceStore {
                 throw APIError(.validationFailed, "send 1–\(StateWriteRequest.maximumRows) rows", details: ["field": .string("rows")])
             }
             let byTarget = target.columns
-            let keyColumns = byTarget.filter { $0.pkOrdinal > 0 }.sorted { $0.pkOrdinal < $1.pkOrdinal }
+            let keyColumns = target.keyColumns
             let quoted = MaterializationTarget.quote(target.table)
-            let keyClause = keyColumns.map { "\(MaterializationTarget.quote($0.target)) = ?" }.joined(separator: " AND ")
+            let keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
             var written: [StateWriteRow] = []
             var added = 0
             for (index, row) in request.rows.enumerated() {
@@ -40,7 +40,8 @@ extension SQLiteGovernanceStore {
                     throw APIError(.unknownColumn, "rows[\(index)].values: not a mirrored non-key column: \(unknown.joined(separator: ", "))",
                                    details: ["row": .integer(Int64(index)), "columns": .array(unknown.map(JSONValue.string))])
                 }
-                let key = try keyColumns.map { try MirrorWriter.databaseValue(row.pk[$0.source]!, column: $0.source) }
+                let dataKey = try keyColumns.map { try MirrorWriter.databaseValue(row.pk[$0.source]!, column: $0.source) }
+                let key = (target.coalesced ? [deviceID.databaseValue] : []) + dataKey
                 let held = try Row.fetchOne(db, sql: "SELECT _cloud_version FROM \(quoted) WHERE \(keyClause)", arguments: StatementArguments(key))
                 let version = (held?["_cloud_version"] as Int64? ?? 0) + 1
                 let data = try row.values.members.map { member in
@@ -52,7 +53,7 @@ extension SQLiteGovernanceStore {
                                    arguments: StatementArguments(assigned.map(\.1) + key))
                 } else {
                     let all = [("_device_id", deviceID.databaseValue), ("_journal_epoch", "".databaseValue), ("_commit_seq", 0.databaseValue)]
-                        + assigned + zip(keyColumns.map(\.target), key).map { ($0, $1) }
+                        + assigned + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) }
                     try db.execute(sql: """
                         INSERT INTO \(quoted) (\(all.map { MaterializationTarget.quote($0.0) }.joined(separator: ", "))) \
                         VALUES (\(Array(repeating: "?", count: all.count).joined(separator: ", ")))

@@ -150,6 +150,9 @@ enum StoreMigrations {
                 ALTER TABLE lineage ADD COLUMN device_paused INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE lineage ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE schema_review ADD COLUMN claimed_by_token TEXT;
+                ALTER TABLE registry_entry ADD COLUMN strategy TEXT NOT NULL DEFAULT 'rows';
+                ALTER TABLE registry_entry ADD COLUMN bindings_json TEXT;
+                CREATE INDEX registry_by_review ON registry_entry (review_id);
                 CREATE INDEX lineage_device_paused ON lineage (device_paused, status);
                 """)
         }
