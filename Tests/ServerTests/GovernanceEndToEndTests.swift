@@ -60,6 +60,21 @@ struct GovernanceEndToEndTests {
         _ = try await api.waitFor("/edge/lineages/\(lineage.id)/mirror-rows", as: PageEnvelope<JSONObject>.self) { $0.meta.total == 12 }
         let ledger = try await api.get("/edge/batches", as: PageEnvelope<BatchLedgerEntry>.self).data.map(\.outcome)
         #expect(ledger == [.staged, .materialized])
+
+        // Write-back reaches the device once the table is cloud-authoritative (a re-approval).
+        try await client.publish(topic: "dev/pump-7/sync/rows/batch", payload: ByteBuffer(string: CanonicalJSON.string(of: .object(rowBatch(seqs: 13...13, columns: deviceStateV2)))))
+        let additive = try await api.waitFor("/edge/schema-reviews?status=queued", as: PageEnvelope<SchemaReview>.self) { $0.meta.total == 1 }.data[0]
+        _ = try await api.post("/edge/schema-reviews/\(additive.id)/claim", body: #"{"action_version":1}"#, as: JSONValue.self)
+        let reapprove = #"{"action_version":2,"sync_authority":"cloud_authoritative","column_actions":[{"source_column_name":"id","action":"mirror"},{"source_column_name":"mode","action":"mirror"},{"source_column_name":"zone","action":"mirror"}]}"#
+        _ = try await api.post("/edge/schema-reviews/\(additive.id)/approve", body: reapprove, as: JSONValue.self)
+        let written = try await api.post("/devices/\(device.id)/edge/state-tables/\(lineage.id)/rows", body: #"{"rows":[{"pk":{"id":2},"values":{"mode":"eco"}}]}"#,
+                                         as: ResourceEnvelope<StateWriteResponse>.self).data
+        var stateWrite = try await nextControl()
+        while stateWrite.kind != .stateWrite { stateWrite = try await nextControl() }
+        #expect(stateWrite.controlID == written.controlID)
+        #expect(stateWrite.payload == .stateWrite(sourceTable: "device_state", rows: [StateWriteRow(pk: ["id": .integer(2)], values: ["mode": .string("eco")], cloudVersion: 1)]))
+        let sent = try await api.waitFor("/events?kind=edge_control.sent", as: PageEnvelope<Event>.self) { $0.data.contains { $0.outcome == "state_write" } }
+        #expect(sent.data.map(\.outcome).contains("pause_lineage"))
         await client.shutdown()
         await server.stop()
     }

@@ -236,7 +236,16 @@ extension SQLiteGovernanceStore {
         guard !ids.isEmpty else { return }
         try await pool.write { db in
             for id in ids {
+                guard let control = try Row.fetchOne(
+                    db, sql: "SELECT project_id, device_id, lineage_id, kind, source_table, sent_count FROM pending_control WHERE id = ?", arguments: [id])
+                else { continue }
                 try db.execute(sql: "UPDATE pending_control SET sent_count = sent_count + 1, last_sent_at = ? WHERE id = ?", arguments: [time.ns, id])
+                // The first delivery is the event; re-sends show as the control's sent count.
+                if (control["sent_count"] as Int) == 0 {
+                    try self.insertEvent(db, projectID: control["project_id"], deviceID: control["device_id"], lineageID: control["lineage_id"],
+                                         kind: .controlSent, outcome: control["kind"],
+                                         message: "\(control["kind"] as String) \(id)\((control["source_table"] as String?).map { " for " + $0 } ?? "")", at: time)
+                }
             }
         }
     }

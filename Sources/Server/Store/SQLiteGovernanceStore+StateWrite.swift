@@ -66,8 +66,6 @@ extension SQLiteGovernanceStore {
                            arguments: [added, now.ns, lineageID])
             let control = DownlinkControl(controlID: self.ids.next().description, payload: .stateWrite(sourceTable: table, rows: written))
             let outbound = try self.insertControl(db, device: device, lineageID: lineageID, control: control, now: now)
-            try self.insertEvent(db, projectID: projectID, deviceID: deviceID, lineageID: lineageID, kind: .controlSent, outcome: "state_write",
-                                 message: "\(written.count) cloud rows written to \(table)", at: now)
             return (StateWriteResponse(controlID: control.controlID, rowsWritten: written.count, sourceTable: table), [outbound])
         }
     }
