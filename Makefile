@@ -44,7 +44,7 @@ demo: build
 	@echo "What runs today: $$($(SWIFT) build --show-bin-path)/platform-tui --help"
 
 bench: release
-	@echo "The full benchmark suite (issue 9) is not there yet; measuring payload validation:"
+	@echo "Benchmarks so far (the full suite with BENCHMARKS.md is issue 9):"
 	@"$$($(SWIFT) build -c release --show-bin-path)/edge-bench"
 
 clean:

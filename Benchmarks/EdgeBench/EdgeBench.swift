@@ -14,6 +14,7 @@ struct EdgeBench {
         broker?.stop()
         if broker == nil { print("mqtt: mosquitto not installed; run `make deps` for the comparison") }
         try await ServerBench.run()
+        try await GovernanceBench.run()
     }
 
     static func validator() throws {

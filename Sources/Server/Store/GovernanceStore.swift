@@ -104,6 +104,12 @@ public struct Principal: Sendable, Hashable {
     public var name: String
     public var scopes: Set<TokenScope>
 
+    public init(tokenID: String, name: String, scopes: Set<TokenScope>) {
+        self.tokenID = tokenID
+        self.name = name
+        self.scopes = scopes
+    }
+
     /// `admin` implies every other scope.
     public func has(_ scope: TokenScope) -> Bool {
         scopes.contains(scope) || scopes.contains(.admin)

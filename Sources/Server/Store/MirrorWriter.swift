@@ -55,24 +55,25 @@ struct MirrorWriter {
         let keyValues = (target.coalesced ? [deviceID.databaseValue] : []) + dataKey
         let keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
         let table = MaterializationTarget.quote(target.table)
-        let held = try Row.fetchOne(db, sql: "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(keyValues))
+        let held = try fetch(db, "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)", StatementArguments(keyValues))
         if let held, !Self.isNewer(epoch, seq, than: held["_journal_epoch"], held["_commit_seq"]) { return 0 }
         let pkHash = PrimaryKeyHash.hash(of: pk)
         switch op {
         case .delete:
             if keepTombstones {
-                try db.execute(sql: """
+                try run(db, """
                     INSERT INTO mirror_tombstone VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET journal_epoch = excluded.journal_epoch,
                     commit_seq = excluded.commit_seq WHERE (excluded.journal_epoch, excluded.commit_seq) > (journal_epoch, commit_seq)
-                    """, arguments: [lineageID, pkHash, epoch, seq])
+                    """, [lineageID, pkHash, epoch, seq])
             }
             guard held != nil else { return 0 }
-            try db.execute(sql: "DELETE FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(keyValues))
+            try run(db, "DELETE FROM \(table) WHERE \(keyClause)", StatementArguments(keyValues))
             return -1
         case .insert, .update:
-            if let tombstone = try Row.fetchOne(
-                db, sql: "SELECT journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash = ?", arguments: [lineageID, pkHash]),
-                !Self.isNewer(epoch, seq, than: tombstone["journal_epoch"], tombstone["commit_seq"]) {
+            // Tombstones exist only while a backlog does (the replay's completion clears them).
+            if keepTombstones,
+               let tombstone = try fetch(db, "SELECT journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash = ?", [lineageID, pkHash]),
+               !Self.isNewer(epoch, seq, than: tombstone["journal_epoch"], tombstone["commit_seq"]) {
                 return 0
             }
             guard let row else { throw MaterializationError.permanent("an \(op.rawValue) without a row") }
@@ -85,14 +86,13 @@ struct MirrorWriter {
             ]
             if held != nil {
                 let assignments = (platform + data).map { "\(MaterializationTarget.quote($0.0)) = ?" }.joined(separator: ", ")
-                try db.execute(sql: "UPDATE \(table) SET \(assignments) WHERE \(keyClause)",
-                               arguments: StatementArguments((platform + data).map(\.1) + keyValues))
+                try run(db, "UPDATE \(table) SET \(assignments) WHERE \(keyClause)", StatementArguments((platform + data).map(\.1) + keyValues))
                 return 0
             }
             let all = [("_device_id", deviceID.databaseValue)] + platform + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) } + data
             let names = all.map { MaterializationTarget.quote($0.0) }.joined(separator: ", ")
             let marks = Array(repeating: "?", count: all.count).joined(separator: ", ")
-            try db.execute(sql: "INSERT INTO \(table) (\(names)) VALUES (\(marks))", arguments: StatementArguments(all.map(\.1)))
+            try run(db, "INSERT INTO \(table) (\(names)) VALUES (\(marks))", StatementArguments(all.map(\.1)))
             return 1
         }
     }
@@ -106,8 +106,16 @@ struct MirrorWriter {
         let all = [("device_id", deviceID.databaseValue), ("event_ts", ts.sortableDescription.databaseValue), ("row_id", rowID.databaseValue)] + data
         let names = all.map { MaterializationTarget.quote($0.0) }.joined(separator: ", ")
         let marks = Array(repeating: "?", count: all.count).joined(separator: ", ")
-        try db.execute(sql: "INSERT INTO \(MaterializationTarget.quote(target.table)) (\(names)) VALUES (\(marks))",
-                       arguments: StatementArguments(all.map(\.1)))
+        try run(db, "INSERT INTO \(MaterializationTarget.quote(target.table)) (\(names)) VALUES (\(marks))", StatementArguments(all.map(\.1)))
+    }
+
+    /// Per-row statements are prepared once per connection and reused (their SQL repeats).
+    private func run(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    private func fetch(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Row? {
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
     static func isNewer(_ epoch: String, _ seq: Int64, than heldEpoch: String, _ heldSeq: Int64) -> Bool {

@@ -33,8 +33,7 @@ extension SQLiteGovernanceStore {
         }
         var fresh: [PlannedRow] = []
         for row in batch.rows {
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO row_dedup VALUES (?, ?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO row_dedup VALUES (?, ?, ?, ?, ?)").execute(
                 arguments: [plan.device.id, batch.sourceTable, batch.journalEpoch, row.pkHash, row.commitSeq])
             if db.changesCount == 1 { fresh.append(row) }
         }
@@ -55,10 +54,10 @@ extension SQLiteGovernanceStore {
         }
         for (index, why) in outcome.leftOver {
             let row = fresh[index]
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO staged_row (lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, reason, schema_hash, bytes, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [lineage.id, row.commitSeq, batch.journalEpoch, row.op.rawValue, row.pkJSON, row.rowJSON,
+                """).execute(arguments: [lineage.id, row.commitSeq, batch.journalEpoch, row.op.rawValue, row.pkJSON, row.rowJSON,
                                  why.rawValue, batch.schema.hash, row.bytes, now])
         }
         let stagedBytes = outcome.leftOver.reduce(0) { $0 + fresh[$1.index].bytes }
@@ -124,10 +123,10 @@ extension SQLiteGovernanceStore {
         }
         for (index, why) in outcome.leftOver {
             let sample = batch.samples[index]
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO staged_row (lineage_id, ts_ns, row_id, row_json, reason, schema_hash, bytes, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [lineage.id, sample.ts.ns, sample.rowID, sample.fieldsJSON, why.rawValue, batch.schema.hash, sample.bytes, now])
+                """).execute(arguments: [lineage.id, sample.ts.ns, sample.rowID, sample.fieldsJSON, why.rawValue, batch.schema.hash, sample.bytes, now])
         }
         let stagedBytes = outcome.leftOver.reduce(0) { $0 + batch.samples[$1.index].bytes }
         try db.execute(sql: """

@@ -28,6 +28,24 @@ extension SQLiteGovernanceStore {
         }
         var writer = MirrorWriter(target: target, lineageID: lineageID, deviceID: lineage["device_id"], keepTombstones: (lineage["staged_row_count"] as Int64) > 0)
         var consecutive: Int = lineage["consecutive_failures"]
+        // Fast path: the whole run in one savepoint. Only when a row fails is it rolled back and
+        // redone row by row, so a good batch pays for two statements, not two per row.
+        var delta = 0
+        do {
+            try db.inSavepoint {
+                for index in 0..<count { delta += try apply(&writer, index) }
+                return .commit
+            }
+            outcome.delta = delta
+            outcome.applied = count
+            if count > 0, consecutive > 0 {
+                try db.execute(sql: "UPDATE lineage SET consecutive_failures = 0 WHERE id = ?", arguments: [lineageID])
+            }
+            try db.execute(sql: "UPDATE lineage SET mirrored_row_count = mirrored_row_count + ? WHERE id = ?", arguments: [delta, lineageID])
+            return outcome
+        } catch {
+            writer.keepTombstones = (lineage["staged_row_count"] as Int64) > 0
+        }
         var lastError: String?
         var failures = 0
         var tripped = false

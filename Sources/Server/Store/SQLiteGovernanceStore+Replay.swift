@@ -43,9 +43,9 @@ extension SQLiteGovernanceStore {
             var bytes: Int64 = 0
             for (index, row) in rows.enumerated() {
                 if failed.contains(index) {
-                    try db.execute(sql: "UPDATE staged_row SET reason = 'materialization_failed' WHERE id = ?", arguments: [row.id])
+                    try db.cachedStatement(sql: "UPDATE staged_row SET reason = 'materialization_failed' WHERE id = ?").execute(arguments: [row.id])
                 } else {
-                    try db.execute(sql: "DELETE FROM staged_row WHERE id = ?", arguments: [row.id])
+                    try db.cachedStatement(sql: "DELETE FROM staged_row WHERE id = ?").execute(arguments: [row.id])
                     bytes += row.bytes
                 }
             }

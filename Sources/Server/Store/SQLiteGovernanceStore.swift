@@ -118,7 +118,7 @@ extension Timestamp {
         self.init(ns: ns)
     }
 
-    static var now: Timestamp {
+    public static var now: Timestamp {
         let interval = Date().timeIntervalSince1970
         let seconds = Int64(interval.rounded(.down))
         return Timestamp(seconds: seconds, nanoseconds: Int32((interval - Double(seconds)) * 1e9))

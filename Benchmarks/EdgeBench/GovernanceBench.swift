@@ -1,0 +1,92 @@
+import EdgeSyncModels
+import Foundation
+import MQTT
+import NIOCore
+import Server
+
+/// Materialization: replay of a 100,000-row staged backlog into a mirror, and live rows/s of an
+/// approved lineage (512 KiB batches over loopback MQTT until they are in the mirror).
+enum GovernanceBench {
+    static func run() async throws {
+        try await replay()
+        try await live()
+    }
+
+    static let principal = Principal(tokenID: "bench", name: "bench", scopes: [.admin])
+
+    /// Approves the first queued review with every column mirrored.
+    static func approveAll(_ store: SQLiteGovernanceStore, projectID: String) async throws {
+        let review = try await store.reviews(projectID: projectID, filter: ReviewFilter(), page: PageRequest()).items[0]
+        let detail = try await store.reviewDetail(id: review.id, projectID: projectID)!
+        let actions = detail.columns!.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
+        _ = try await store.transitionReview(
+            id: review.id, projectID: projectID, registry: false, principal: principal,
+            .approve(ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)), now: .now)
+    }
+
+    static func replay() async throws {
+        let directory = ServerBench.temporaryDirectory("replay")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        let tenancy = try await store.bootstrap(now: .now)
+        _ = try await store.registerDevice(name: "bench", projectID: tenancy.project.id, fleetID: tenancy.fleetID, now: .now)
+        let device = try await store.device(named: "bench", projectID: tenancy.project.id)!
+        let pipeline = IngestPipeline(store: store)
+        var staged = 0
+        var next: Int64 = 1
+        while staged < 100_000 {
+            let (bytes, count) = try EdgeBench.largestRowBatch(firstCommitSeq: next)
+            _ = try await pipeline.ingest(device: device, topic: .rowBatch, payload: bytes, receivedAt: .now)
+            staged += count
+            next += Int64(count)
+        }
+        try await approveAll(store, projectID: tenancy.project.id)
+        let start = ContinuousClock.now
+        var replayed = 0
+        while true {
+            let progress = try await store.replayStep(limit: 2_000, now: .now)
+            replayed += progress.replayed
+            if progress.replayed == 0 { break }
+        }
+        let seconds = EdgeBench.seconds(ContinuousClock.now - start)
+        print(String(format: "replay: %d staged rows into a mirror in %.2f s: %.0f rows/s", replayed, seconds, Double(replayed) / seconds))
+    }
+
+    static func live() async throws {
+        let directory = ServerBench.temporaryDirectory("live")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true))
+        let endpoints = try await server.start()
+        let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
+        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
+        try await client.connect()
+        let topic = "dev/bench-device/sync/rows/batch"
+        var next: Int64 = 1
+        let (first, firstCount) = try EdgeBench.largestRowBatch(firstCommitSeq: next)
+        next += Int64(firstCount)
+        try await client.publish(topic: topic, payload: ByteBuffer(bytes: first))
+        try await approveAll(server.store, projectID: server.tenancy.project.id)
+        while try await server.store.replayStep(limit: 5_000, now: .now).replayed > 0 {}
+        var payloads: [ByteBuffer] = []
+        var rows = 0
+        for _ in 0..<40 {
+            let (bytes, count) = try EdgeBench.largestRowBatch(firstCommitSeq: next)
+            payloads.append(ByteBuffer(bytes: bytes))
+            rows += count
+            next += Int64(count)
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, payload) in payloads.enumerated() {
+                if index >= 4 { try await group.next() }
+                group.addTask { try await client.publish(topic: topic, payload: payload) }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = EdgeBench.seconds(ContinuousClock.now - start)
+        print(String(format: "live: %d rows in 40 batches of 512 KiB materialized into the mirror in %.2f s: %.0f rows/s",
+                     rows, seconds, Double(rows) / seconds))
+        await client.shutdown()
+        await server.stop()
+    }
+}
