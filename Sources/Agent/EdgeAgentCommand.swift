@@ -1,18 +1,132 @@
 import ArgumentParser
 import EdgeSyncModels
+import Foundation
 
 /// `edge-agent`: captures changes of an application's SQLite tables and publishes them to the
-/// governance server over MQTT. The subcommands (`run`, `status`, `check`, `uninstall`) arrive
-/// with the agent issue; this entry point fixes the product's name and help.
+/// governance server over MQTT.
 @main
-struct EdgeAgentCommand: ParsableCommand {
+struct EdgeAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edge-agent",
         abstract: "Mirror an application's SQLite tables to an Edge Sync governance server.",
         discussion: """
             Runs beside an application on an edge device. Triggers capture every committed change of \
             the enrolled tables into a journal; batches go to the server over MQTT QoS 1 \
-            (wire format version \(WireLimits.formatVersion)).
+            (wire format version \(WireLimits.formatVersion)). Without --config the OMEGA_* variables configure it.
             """,
-        version: EdgeSyncVersion.string)
+        version: EdgeSyncVersion.string,
+        subcommands: [Run.self, Status.self, Check.self, Uninstall.self],
+        defaultSubcommand: Run.self)
+}
+
+/// `--config` and the configuration it yields (exit 2 with the key on a bad one).
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "YAML configuration file; without it the OMEGA_* environment variables are used.")
+    var config: String?
+
+    func load(databaseOverride: String? = nil) throws -> AgentConfiguration {
+        do {
+            let yaml = try config.map { path -> String in
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw AgentConfigurationError(key: "--config", message: "cannot read \(path)")
+                }
+                return text
+            }
+            var configuration = try AgentConfigurationLoader().load(yaml: yaml)
+            if let databaseOverride { configuration.sourceDatabasePath = databaseOverride }
+            return configuration
+        } catch let error as AgentConfigurationError {
+            FileHandle.standardError.write(Data("edge-agent: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument {
+    case table
+    case json
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+extension EdgeAgentCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Capture and publish until SIGTERM/SIGINT.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let configuration = try options.load()
+            let agent: EdgeAgent
+            do {
+                agent = try EdgeAgent(configuration: configuration) { FileHandle.standardError.write(Data("edge-agent: \($0)\n".utf8)) }
+            } catch let error as AgentConfigurationError {
+                FileHandle.standardError.write(Data("edge-agent: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            let task = Task { try await agent.run() }
+            let signals = ShutdownSignals { task.cancel() }
+            print("edge-agent: publishing \(configuration.sourceDatabasePath!) to \(configuration.serverURL!) as \(configuration.deviceID!)")
+            _ = try? await task.value
+            signals.cancel()
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Per table: strategy, cursor, pending journal, paused, last error.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "table or json") var output: OutputFormat = .table
+
+        func run() async throws {
+            let rows = try AgentInspection.status(try options.load())
+            if output == .json { return try printJSON(["tables": rows]) }
+            print("TABLE".padding(toLength: 24, withPad: " ", startingAt: 0) + "STRATEGY   PENDING  BYTES      PAUSED  CURSOR / LAST ERROR")
+            for row in rows {
+                print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0) + row.strategy.padding(toLength: 11, withPad: " ", startingAt: 0)
+                      + String(row.pendingRows).padding(toLength: 9, withPad: " ", startingAt: 0) + String(row.pendingBytes).padding(toLength: 11, withPad: " ", startingAt: 0)
+                      + (row.paused ? "yes     " : "no      ") + row.cursor + (row.lastError.map { "  ! " + $0 } ?? ""))
+            }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate the configuration and list tables, strategies and fingerprints, without connecting.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The source database (enough on its own).") var db: String?
+        @Option(help: "table or json") var output: OutputFormat = .table
+
+        func run() async throws {
+            let configuration = try options.load(databaseOverride: db)
+            guard configuration.sourceDatabasePath != nil else {
+                FileHandle.standardError.write(Data("edge-agent: configuration: source_db_path: give --db PATH, the config key or OMEGA_SOURCE_DB_PATH\n".utf8))
+                throw ExitCode(2)
+            }
+            let tables: [AgentInspection.CheckedTable]
+            do { tables = try AgentInspection.check(configuration) } catch {
+                FileHandle.standardError.write(Data("edge-agent: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            if output == .json { return try printJSON(["tables": tables]) }
+            for table in tables {
+                print("\(table.name)  \(table.strategy)  \(table.schemaHash.prefix(12))  \(table.schemaColumns.columns.map(\.name).joined(separator: ","))")
+                for problem in table.problems { print("  ! \(problem)") }
+            }
+        }
+    }
+
+    struct Uninstall: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Drop the agent's triggers and journal from the source database.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The source database.") var db: String?
+
+        func run() async throws {
+            let configuration = try options.load(databaseOverride: db)
+            guard let path = configuration.sourceDatabasePath else { throw ExitCode(2) }
+            let tables = try AgentInspection.uninstall(sourcePath: path)
+            print("edge-agent: removed capture from \(tables.count) tables of \(path)")
+        }
+    }
 }

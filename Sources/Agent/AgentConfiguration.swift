@@ -1,0 +1,76 @@
+import EdgeSyncModels
+import Foundation
+import MQTT
+
+/// A table's capture strategy (agent.md, `table_strategies`).
+public enum TableStrategy: Sendable, Hashable {
+    case rows
+    case telemetry(tsColumn: String, includeColumns: [String]?)
+    case ignore
+
+    var name: String {
+        switch self {
+        case .rows: "rows"
+        case .telemetry: "telemetry"
+        case .ignore: "ignore"
+        }
+    }
+}
+
+/// Everything the agent needs, from the YAML file and/or the `OMEGA_*` environment (agent.md,
+/// "Configuration"). Defaults are documented per field.
+public struct AgentConfiguration: Sendable, Hashable {
+    /// `mqtt://host:1883` or `mqtts://host:8883` (`ssl://` accepted).
+    public var serverURL: String?
+    /// The device name: the MQTT client id and the topic segment.
+    public var deviceID: String?
+    /// Default `dev/{device_id}` (the embedded server's default project slug).
+    public var rootTopic: String?
+    public var username: String?
+    public var password: String?
+    public var caCertificatePath: String?
+    public var clientCertificatePath: String?
+    public var clientKeyPath: String?
+    /// Default 30 s.
+    public var keepAlive: Duration = .seconds(30)
+    /// Default false (queued controls survive a disconnect).
+    public var cleanSession = false
+    public var sourceDatabasePath: String?
+    /// Default: next to the source database, `<source>.edgesync-state`.
+    public var stateDatabasePath: String?
+    /// Default 5 s.
+    public var flushInterval: Duration = .seconds(5)
+    /// Default 256 MiB per paused table.
+    public var localRetentionBytes: Int64 = 256 << 20
+    /// Default false.
+    public var snapshotOnFirstRun = false
+    /// Default 64 MiB.
+    public var snapshotInlineLimit: Int64 = 64 << 20
+    /// Tables not named here are `rows`.
+    public var tableStrategies: [String: TableStrategy] = [:]
+
+    public init() {}
+
+    public var resolvedRootTopic: String? { rootTopic ?? deviceID.map { "dev/" + $0 } }
+    public var resolvedStatePath: String? { stateDatabasePath ?? sourceDatabasePath.map { $0 + ".edgesync-state" } }
+
+    public func strategy(of table: String) -> TableStrategy { tableStrategies[table] ?? .rows }
+
+    /// Missing settings a `run` needs, each naming its key.
+    public var problemsForRun: [String] {
+        var problems: [String] = []
+        if serverURL == nil { problems.append("connection.server_url (or OMEGA_MQTT_BROKER_URL) is required") }
+        if let url = serverURL, MQTTClientConfiguration.parseServerURL(url) == nil { problems.append("connection.server_url: \(url) is not mqtt://, mqtts:// or ssl://") }
+        if deviceID == nil { problems.append("connection.device_id (or OMEGA_DEVICE_ID) is required") }
+        if let device = deviceID, !DeviceName.isValid(device) { problems.append("connection.device_id: \(device) is not 1–64 of A-Z a-z 0-9 . _ -") }
+        if sourceDatabasePath == nil { problems.append("sqlite-replication.source_db_path (or OMEGA_SOURCE_DB_PATH) is required") }
+        return problems
+    }
+}
+
+/// Why the configuration cannot be used; the message names the key. Exit status 2.
+public struct AgentConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+    public var description: String { "configuration: \(key): \(message)" }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Yams
+
+/// Reads the YAML file (keys compatible with the reference agent's client file) and the
+/// environment. Unknown keys are errors: a typo must not silently fall back to a default.
+public struct AgentConfigurationLoader {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// From `yaml` when given, else from the `OMEGA_*` variables alone.
+    public func load(yaml: String?) throws(AgentConfigurationError) -> AgentConfiguration {
+        var node = Node(path: "", value: [String: Any]())
+        if let yaml {
+            do {
+                guard let parsed = try Yams.load(yaml: yaml) else { return try load(yaml: nil) }
+                node = Node(path: "", value: parsed)
+            } catch let error as AgentConfigurationError {
+                throw error
+            } catch {
+                throw AgentConfigurationError(key: "(file)", message: "not valid YAML: \(error)")
+            }
+        }
+        let root = try node.mapping(allowed: ["connection", "sqlite-replication"])
+        let connection = try root.child("connection").mapping(allowed: [
+            "server_url", "server_url_env", "device_id", "device_id_env", "root_topic", "root_topic_env", "mqtt",
+        ])
+        let mqtt = try connection.child("mqtt").mapping(allowed: [
+            "keep_alive", "clean_session", "tls", "username", "username_env", "password", "password_env",
+        ])
+        let tls = try mqtt.child("tls").mapping(allowed: [
+            "ca_cert_path", "ca_cert_path_env", "client_cert_path", "client_cert_path_env", "client_key_path", "client_key_path_env",
+        ])
+        let replication = try root.child("sqlite-replication").mapping(allowed: [
+            "source_db_path", "source_db_path_env", "state_db_path", "state_db_path_env", "flush_interval", "local_retention_bytes",
+            "snapshot_on_first_run", "snapshot_inline_limit", "table_strategies",
+        ])
+        var configuration = AgentConfiguration()
+        configuration.serverURL = try value(connection, "server_url", defaultEnv: "OMEGA_MQTT_BROKER_URL")
+        configuration.deviceID = try value(connection, "device_id", defaultEnv: "OMEGA_DEVICE_ID")
+        configuration.rootTopic = try value(connection, "root_topic", defaultEnv: "OMEGA_ROOT_TOPIC")
+        configuration.username = try value(mqtt, "username", defaultEnv: "OMEGA_MQTT_USERNAME")
+        configuration.password = try value(mqtt, "password", defaultEnv: "OMEGA_MQTT_PASSWORD")
+        configuration.caCertificatePath = try value(tls, "ca_cert_path", defaultEnv: "OMEGA_TLS_CA_PATH")
+        configuration.clientCertificatePath = try value(tls, "client_cert_path", defaultEnv: "OMEGA_TLS_CERT_PATH")
+        configuration.clientKeyPath = try value(tls, "client_key_path", defaultEnv: "OMEGA_TLS_KEY_PATH")
+        configuration.sourceDatabasePath = try value(replication, "source_db_path", defaultEnv: "OMEGA_SOURCE_DB_PATH")
+        configuration.stateDatabasePath = try value(replication, "state_db_path", defaultEnv: "OMEGA_STATE_DB_PATH")
+        if let keepAlive = try mqtt.child("keep_alive").duration() { configuration.keepAlive = keepAlive }
+        if let clean = try mqtt.child("clean_session").bool() { configuration.cleanSession = clean }
+        if let interval = try replication.child("flush_interval").duration() { configuration.flushInterval = interval }
+        if let bytes = try replication.child("local_retention_bytes").byteCount() { configuration.localRetentionBytes = bytes }
+        if let bytes = try replication.child("snapshot_inline_limit").byteCount() { configuration.snapshotInlineLimit = bytes }
+        if let snapshot = try replication.child("snapshot_on_first_run").bool() { configuration.snapshotOnFirstRun = snapshot }
+        let strategies = replication.child("table_strategies")
+        for (table, entry) in try strategies.entries() {
+            let fields = try entry.mapping(allowed: ["strategy", "ts_column", "include_columns"])
+            switch try fields.child("strategy").string() ?? "rows" {
+            case "rows": configuration.tableStrategies[table] = .rows
+            case "ignore": configuration.tableStrategies[table] = .ignore
+            case "telemetry":
+                guard let ts = try fields.child("ts_column").string() else {
+                    throw AgentConfigurationError(key: fields.path + ".ts_column", message: "a telemetry table needs ts_column")
+                }
+                configuration.tableStrategies[table] = .telemetry(tsColumn: ts, includeColumns: try fields.child("include_columns").strings())
+            case let other:
+                throw AgentConfigurationError(key: fields.path + ".strategy", message: "\(other) is not rows, telemetry or ignore")
+            }
+        }
+        return configuration
+    }
+
+    /// A key's literal value, else the variable its `_env` twin names (default `defaultEnv`).
+    private func value(_ node: Node, _ key: String, defaultEnv: String) throws(AgentConfigurationError) -> String? {
+        if let literal = try node.child(key).string() { return literal }
+        let variable = try node.child(key + "_env").string() ?? defaultEnv
+        return environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A position in the YAML document, for typed reads that name the key on failure.
+    struct Node {
+        var path: String
+        var value: Any?
+
+        func child(_ key: String) -> Node {
+            Node(path: path.isEmpty ? key : path + "." + key, value: (value as? [String: Any])?[key])
+        }
+
+        func mapping(allowed: Set<String>) throws(AgentConfigurationError) -> Node {
+            guard let value else { return Node(path: path, value: [String: Any]()) }
+            guard let map = value as? [String: Any] else { throw AgentConfigurationError(key: path.isEmpty ? "(file)" : path, message: "expected a mapping") }
+            if let unknown = map.keys.sorted().first(where: { !allowed.contains($0) }) {
+                throw AgentConfigurationError(key: path.isEmpty ? unknown : path + "." + unknown, message: "unknown key")
+            }
+            return self
+        }
+
+        func entries() throws(AgentConfigurationError) -> [(String, Node)] {
+            guard let value else { return [] }
+            guard let map = value as? [String: Any] else { throw AgentConfigurationError(key: path, message: "expected a mapping of table names") }
+            return map.keys.sorted().map { ($0, child($0)) }
+        }
+
+        func string() throws(AgentConfigurationError) -> String? {
+            switch value {
+            case nil: return nil
+            case let text as String: return text
+            case let number as Int: return String(number)
+            default: throw AgentConfigurationError(key: path, message: "expected a string")
+            }
+        }
+
+        func strings() throws(AgentConfigurationError) -> [String]? {
+            guard let value else { return nil }
+            guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+                throw AgentConfigurationError(key: path, message: "expected a list of column names")
+            }
+            return list.compactMap { $0 as? String }
+        }
+
+        func bool() throws(AgentConfigurationError) -> Bool? {
+            guard let value else { return nil }
+            guard let flag = value as? Bool else { throw AgentConfigurationError(key: path, message: "expected true or false") }
+            return flag
+        }
+
+        /// `5s`, `500ms`, `2m`, `1h`, or a number of seconds.
+        func duration() throws(AgentConfigurationError) -> Duration? {
+            guard let text = try string() else { return nil }
+            let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+            for (suffix, scale) in units where text.hasSuffix(suffix) {
+                if let number = Double(text.dropLast(suffix.count)), number > 0 { return .milliseconds(Int64(number * scale * 1000)) }
+            }
+            if let seconds = Double(text), seconds > 0 { return .milliseconds(Int64(seconds * 1000)) }
+            throw AgentConfigurationError(key: path, message: "\(text) is not a duration like 5s, 500ms or 2m")
+        }
+
+        /// `256MiB`, `64MB`, `1GiB`, `512KiB`, or a number of bytes.
+        func byteCount() throws(AgentConfigurationError) -> Int64? {
+            guard let text = try string() else { return nil }
+            let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+            for (suffix, scale) in units where text.hasSuffix(suffix) {
+                if let number = Int64(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 { return number * scale }
+            }
+            if let number = Int64(text), number > 0 { return number }
+            throw AgentConfigurationError(key: path, message: "\(text) is not a size like 256MiB")
+        }
+    }
+}
