@@ -43,7 +43,9 @@ public actor EdgeAgent {
             tls = settings
         }
         client = MQTTClient(configuration: MQTTClientConfiguration(
-            host: host, port: port, tls: tls, clientID: configuration.deviceID!, username: configuration.username ?? configuration.deviceID,
+            host: host, port: port, tls: tls, clientID: configuration.deviceID!,
+            // The username is the device name when a password is configured (mTLS and dev-open need none).
+            username: configuration.username ?? (configuration.password == nil ? nil : configuration.deviceID),
             password: configuration.password.map { Array($0.utf8) }, cleanSession: configuration.cleanSession,
             keepAlive: UInt16(clamping: configuration.keepAlive.components.seconds)))
     }

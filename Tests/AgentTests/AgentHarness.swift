@@ -1,0 +1,132 @@
+import EdgeSyncModels
+import Foundation
+import GRDB
+import MQTT
+import Testing
+import TestSupport
+@testable import Agent
+@testable import Server
+
+/// An application database, a running governance server (dev-open) and the agent between them.
+final class AgentHarness: @unchecked Sendable {
+    let directory: URL
+    let app: DatabasePool
+    var server: GovernanceServer
+    let mqttPort: Int
+    let httpPort: Int
+    var configuration: AgentConfiguration
+
+    var appPath: String { directory.appendingPathComponent("app.db").path }
+    var store: SQLiteGovernanceStore { server.store }
+    var projectID: String { server.tenancy.project.id }
+
+    static let schema = """
+        CREATE TABLE device_state (id INTEGER PRIMARY KEY, mode TEXT, level REAL, raw BLOB);
+        CREATE TABLE sensor_timeseries (ts TEXT NOT NULL, value REAL, unit TEXT);
+        """
+
+    init(snapshot: Bool = false, createSchema: Bool = true) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-agent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        app = try EdgeAgent.openSource(directory.appendingPathComponent("app.db").path)
+        if createSchema { try await app.write { try $0.execute(sql: Self.schema) } }
+        (mqttPort, httpPort) = (try await freeTestPort(), try await freeTestPort())
+        server = try await Self.startServer(directory: directory, mqtt: mqttPort, http: httpPort)
+        configuration = AgentConfiguration()
+        configuration.serverURL = "mqtt://127.0.0.1:\(mqttPort)"
+        configuration.deviceID = "pump-7"
+        configuration.sourceDatabasePath = directory.appendingPathComponent("app.db").path
+        configuration.flushInterval = .milliseconds(100)
+        configuration.snapshotOnFirstRun = snapshot
+        configuration.tableStrategies = ["sensor_timeseries": .telemetry(tsColumn: "ts", includeColumns: nil)]
+    }
+
+    static func startServer(directory: URL, mqtt: Int, http: Int) async throws -> GovernanceServer {
+        var settings = ServerConfiguration(dataDirectory: directory.appendingPathComponent("server").path, httpPort: http, mqttPort: mqtt, devOpen: true)
+        settings.maintenanceInterval = .milliseconds(100)
+        settings.controlResendInterval = .seconds(1)
+        let server = try await GovernanceServer.open(settings)
+        try await server.start()
+        return server
+    }
+
+    func restartServer() async throws {
+        server = try await Self.startServer(directory: directory, mqtt: mqttPort, http: httpPort)
+    }
+
+    /// Starts the agent in this process, its triggers installed before this returns.
+    func startAgent() async throws -> (EdgeAgent, Task<Void, any Error>) {
+        let agent = try EdgeAgent(configuration: configuration) { _ in }
+        try await agent.prepare()
+        return (agent, Task { try await agent.run() })
+    }
+
+    func lineage(_ table: String) async throws -> Lineage? {
+        var filter = LineageFilter()
+        filter.sourceTable = table
+        return try await store.lineages(projectID: projectID, filter: filter, page: PageRequest()).items.first
+    }
+
+    /// Approves the open review of `table` with every column mirrored.
+    func approve(_ table: String, syncAuthority: SyncAuthority? = nil) async throws {
+        let lineage = try #require(try await waitFor { try await self.lineage(table)?.status == .paused ? try await self.lineage(table) : nil })
+        let detail = try #require(try await store.lineageDetail(id: lineage.id, projectID: projectID))
+        let reviewID = try #require(detail.openReviewID)
+        let review = try #require(try await store.reviewDetail(id: reviewID, projectID: projectID))
+        let actions = try #require(review.columns).map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
+        _ = try await store.transitionReview(
+            id: reviewID, projectID: projectID, registry: false, principal: Principal(tokenID: "t", name: "test", scopes: [.admin]),
+            .approve(ApproveReviewRequest(actionVersion: review.review.actionVersion, columnActions: actions, syncAuthority: syncAuthority, force: true)),
+            now: .now)
+    }
+
+    /// Polls until `probe` returns a value (15 s by default).
+    func waitFor<T>(timeout: Duration = .seconds(20), _ probe: () async throws -> T?) async throws -> T? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = try await probe() { return value }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    /// The source table as the mirror should show it: `[id: [mode, level, raw]]`.
+    func sourceRows() async throws -> [[JSONValue]] {
+        try await app.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, mode, level, raw FROM device_state ORDER BY id").map(Self.sourceRow)
+        }
+    }
+
+    static func sourceRow(_ row: Row) -> [JSONValue] {
+        let id: Int64 = row["id"]
+        let mode: String? = row["mode"]
+        let level: Double? = row["level"]
+        let raw: Data? = row["raw"]
+        let blob: JSONValue = raw.map { .object(["$hex": .string(Hex.encode($0))]) } ?? .null
+        return [.integer(id), mode.map(JSONValue.string) ?? .null, level.map(JSONValue.double) ?? .null, blob]
+    }
+
+    func mirrorRows() async throws -> [[JSONValue]] {
+        guard let lineage = try await lineage("device_state") else { return [] }
+        var rows: [[JSONValue]] = []
+        var page = 1
+        while true {
+            let items = try await store.mirrorRows(lineageID: lineage.id, page: PageRequest(page: page, limit: 500), order: nil, query: nil).items
+            rows += items.map { [$0["id"] ?? .null, $0["mode"] ?? .null, $0["level"] ?? .null, $0["raw"] ?? .null] }
+            if items.count < 500 { return rows }
+            page += 1
+        }
+    }
+
+    /// Waits until the mirror equals the source table.
+    func waitForConvergence(timeout: Duration = .seconds(30)) async throws -> Bool {
+        try await waitFor(timeout: timeout) {
+            let (source, mirror) = (try await self.sourceRows(), try await self.mirrorRows())
+            return source == mirror ? true : nil
+        } ?? false
+    }
+
+    func stop() async {
+        await server.stop()
+    }
+}

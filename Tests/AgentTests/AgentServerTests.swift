@@ -1,0 +1,171 @@
+import EdgeSyncModels
+import Foundation
+import GRDB
+import Testing
+@testable import Agent
+@testable import Server
+
+/// The agent against the real governance server over a socket.
+@Suite("Agent ⇄ server", .serialized)
+struct AgentServerTests {
+    static func write(_ harness: AgentHarness, from: Int, count: Int) async throws {
+        try await harness.app.write { db in
+            for id in from..<(from + count) {
+                try db.execute(sql: "INSERT INTO device_state (id, mode, level, raw) VALUES (?, ?, ?, ?)", arguments: [id, "m\(id)", Double(id) / 3, Data([UInt8(id % 256), 0xAB])])
+            }
+            try db.execute(sql: "INSERT INTO sensor_timeseries VALUES (?, ?, 'C')", arguments: ["2026-11-25T06:00:\(String(format: "%02d", from % 60))Z", Double(from) + 0.5])
+        }
+    }
+
+    @Test func changesFlowToApprovedMirrorsAndSeries() async throws {
+        let harness = try await AgentHarness()
+        let (agent, task) = try await harness.startAgent()
+        try await Self.write(harness, from: 1, count: 20)
+        try await harness.approve("device_state")
+        try await harness.approve("sensor_timeseries")
+        try await harness.app.write { db in
+            try db.execute(sql: "UPDATE device_state SET mode = 'hot', level = 0.1 + 0.2 WHERE id = 3")
+            try db.execute(sql: "UPDATE device_state SET id = 100 WHERE id = 4")
+            try db.execute(sql: "DELETE FROM device_state WHERE id IN (5, 6)")
+            try db.execute(sql: "UPDATE device_state SET raw = NULL WHERE id = 7")
+        }
+        try await Self.write(harness, from: 21, count: 5)
+        #expect(try await harness.waitForConvergence())
+        let series = try #require(try await harness.lineage("sensor_timeseries"))
+        let samples = try await harness.waitFor { () -> [JSONObject]? in
+            let rows = try await harness.store.mirrorRows(lineageID: series.id, page: PageRequest(), order: nil, query: nil).items
+            return rows.count == 2 ? rows : nil
+        }
+        #expect(samples?.map { $0["value"] } == [.double(1.5), .double(21.5)])
+        #expect(await agent.publishedRows >= 27)
+        let status = try AgentInspection.status(harness.configuration)
+        #expect(status.first { $0.name == "device_state" }?.pendingRows == 0 && status.allSatisfy { !$0.paused })
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func everyControlKind() async throws {
+        let harness = try await AgentHarness()
+        let (_, task) = try await harness.startAgent()
+        try await Self.write(harness, from: 1, count: 3)
+        try await harness.approve("device_state", syncAuthority: .cloudAuthoritative)
+        #expect(try await harness.waitForConvergence())
+        let lineage = try #require(try await harness.lineage("device_state"))
+        let device = try #require(try await harness.store.device(named: "pump-7", projectID: harness.projectID))
+        @discardableResult
+        func send(_ payload: DownlinkControl.Payload) async throws -> OutboundControl {
+            let control = try await harness.store.pool.write { db in
+                try harness.store.insertControl(
+                    db, device: device, lineageID: lineage.id, control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload),
+                    now: .now)
+            }
+            await harness.server.ingress.deliver([control])
+            return control
+        }
+        // pause: the table stops publishing (the journal keeps the rows), telemetry goes on.
+        try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 3, reason: "backpressure"))
+        #expect(try await harness.waitFor { try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true ? true : nil } == true)
+        try await Self.write(harness, from: 10, count: 4)
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.pendingRows == 4)
+        #expect(try await harness.lineage("sensor_timeseries")?.stagedRowCount == 2, "another table keeps publishing")
+        // resume: publishing continues from the journal, in order.
+        try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 3))
+        #expect(try await harness.waitForConvergence())
+        // state_write: the local table takes the cloud's values; the change flows back up.
+        try await send(.stateWrite(sourceTable: "device_state", rows: [StateWriteRow(pk: ["id": .integer(2)], values: ["mode": .string("cloud")], cloudVersion: 4)]))
+        let mode = try await harness.waitFor {
+            try await harness.app.read { try String.fetchOne($0, sql: "SELECT mode FROM device_state WHERE id = 2") } == "cloud" ? true : nil
+        }
+        #expect(mode == true)
+        #expect(try await harness.waitForConvergence())
+        #expect(try harness.agentState().cloudVersions(table: "device_state") == [#"{"id":2}"#: 4])
+        // batch_rejected and url_grant are reported; a repeated control id is acted on once.
+        try await send(.batchRejected(sourceTable: "device_state", batchID: "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d", reason: .rowCountMismatch, message: "test"))
+        let repeated = try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 9, reason: "test"))
+        try await Task.sleep(for: .milliseconds(300))
+        try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 9))
+        try await Task.sleep(for: .milliseconds(300))
+        await harness.server.ingress.deliver([repeated])
+        let reports = try await harness.waitFor { () -> [String]? in
+            let messages = try harness.agentState().reports().map(\.2)
+            return messages.contains { $0.contains("rejected: row_count_mismatch") } ? messages : nil
+        }
+        #expect(reports != nil)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == false, "the repeated pause was ignored")
+        let acked = try await harness.waitFor { try await harness.store.unacknowledgedControls(deviceID: device.id).isEmpty ? true : nil }
+        #expect(acked == true, "every control was acknowledged")
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func aColumnAddedWhileRunningQueuesAnAdditiveReview() async throws {
+        let harness = try await AgentHarness()
+        let (_, task) = try await harness.startAgent()
+        try await Self.write(harness, from: 1, count: 2)
+        try await harness.approve("device_state")
+        #expect(try await harness.waitForConvergence())
+        try await harness.app.write { db in
+            try db.execute(sql: "ALTER TABLE device_state ADD COLUMN zone TEXT")
+            try db.execute(sql: "INSERT INTO device_state VALUES (50, 'new', 1.5, NULL, 'north')")
+        }
+        try await Self.write(harness, from: 70, count: 1)
+        let review = try await harness.waitFor { () -> SchemaReview? in
+            var filter = ReviewFilter()
+            filter.status = .queued
+            return try await harness.store.reviews(projectID: harness.projectID, filter: filter, page: PageRequest()).items.first { $0.sourceTable == "device_state" }
+        }
+        #expect(review?.classification == .compatibleAdditive)
+        #expect(try await harness.waitFor { try await harness.lineage("sensor_timeseries")?.stagedRowCount == 2 ? true : nil } == true)
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func aSnapshotWhileTheApplicationWritesHasNoGapAndNoDuplicate() async throws {
+        let harness = try await AgentHarness(snapshot: true)
+        try await Self.write(harness, from: 1, count: 200)
+        let writer = Task {
+            for id in 1_000..<1_300 {
+                try await harness.app.write { db in
+                    try db.execute(sql: "INSERT INTO device_state VALUES (?, 'live', 1.0, NULL)", arguments: [id])
+                    try db.execute(sql: "UPDATE device_state SET mode = 'touched' WHERE id = ?", arguments: [id - 999])
+                }
+            }
+        }
+        let (_, task) = try await harness.startAgent()
+        try await writer.value
+        try await harness.approve("device_state")
+        #expect(try await harness.waitForConvergence())
+        let lineage = try #require(try await harness.lineage("device_state"))
+        #expect(lineage.mirroredRowCount == 500)
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func aServerOutageLosesNothing() async throws {
+        let harness = try await AgentHarness()
+        let (_, task) = try await harness.startAgent()
+        try await Self.write(harness, from: 1, count: 10)
+        try await harness.approve("device_state")
+        #expect(try await harness.waitForConvergence())
+        await harness.server.stop()
+        for round in 0..<5 { try await Self.write(harness, from: 100 + round * 10, count: 10) }
+        try await Task.sleep(for: .seconds(1))
+        try await harness.restartServer()
+        #expect(try await harness.waitForConvergence(timeout: .seconds(60)))
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+}
+
+extension AgentHarness {
+    func agentState() throws -> AgentStateStore {
+        try AgentStateStore(path: configuration.resolvedStatePath!)
+    }
+}
