@@ -15,6 +15,7 @@ struct EdgeBench {
         if broker == nil { print("mqtt: mosquitto not installed; run `make deps` for the comparison") }
         try await ServerBench.run()
         try await GovernanceBench.run()
+        try await AgentBench.run()
     }
 
     static func validator() throws {

@@ -1,0 +1,76 @@
+import EdgeSyncModels
+import Foundation
+import GRDB
+import Server
+
+/// Capture overhead (application inserts/s with the agent's triggers vs without) and the agent's
+/// sustained publish rate to the embedded server, with the real `edge-agent` process.
+enum AgentBench {
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("edge-agent").path
+    }
+
+    static let schema = "CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, qty INTEGER, price REAL, note TEXT)"
+
+    /// Inserts `rows` in transactions of 100, as an application would; returns rows/s.
+    static func insertRate(_ pool: DatabasePool, rows: Int, from first: Int = 1) throws -> Double {
+        let start = ContinuousClock.now
+        var id = first
+        while id < first + rows {
+            try pool.write { db in
+                let statement = try db.cachedStatement(sql: "INSERT INTO order_events VALUES (?, ?, ?, ?, ?)")
+                for _ in 0..<100 {
+                    try statement.execute(arguments: [id, "ord-\(id / 4)", id % 17, Double(id) * 0.25, "note \(id)"])
+                    id += 1
+                }
+            }
+        }
+        return Double(rows) / EdgeBench.seconds(ContinuousClock.now - start)
+    }
+
+    static func run() async throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            print("agent: \(binary) not built; skipped")
+            return
+        }
+        let directory = ServerBench.temporaryDirectory("agent")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.appendingPathComponent("server").path, httpPort: 0, mqttPort: 0, devOpen: true))
+        let endpoints = try await server.start()
+        // An application that shares its database waits for short locks instead of failing.
+        var settings = Configuration()
+        settings.busyMode = .timeout(10)
+        let plain = try DatabasePool(path: directory.appendingPathComponent("plain.db").path, configuration: settings)
+        let captured = try DatabasePool(path: directory.appendingPathComponent("app.db").path, configuration: settings)
+        for pool in [plain, captured] { try await pool.write { try $0.execute(sql: schema) } }
+        let config = directory.appendingPathComponent("agent.yaml")
+        try """
+            connection: {server_url: "\(endpoints.mqtt!)", device_id: bench-agent}
+            sqlite-replication: {source_db_path: \(directory.appendingPathComponent("app.db").path), flush_interval: 200ms}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: binary)
+        agent.arguments = ["run", "--config", config.path]
+        agent.standardOutput = FileHandle.nullDevice
+        try agent.run()
+        defer { agent.terminate() }
+        // The triggers are in place once the journal exists.
+        while try await captured.read({ try $0.tableExists("__edgesync_journal") }) == false { try await Task.sleep(for: .milliseconds(20)) }
+        let rows = 100_000
+        let without = try insertRate(plain, rows: rows)
+        let start = ContinuousClock.now
+        let with = try insertRate(captured, rows: rows)
+        print(String(format: "capture: application inserts %.0f rows/s without triggers, %.0f rows/s with (ratio %.2f)", without, with, with / without))
+        // Sustained publish: until every row is durably staged on the server.
+        var staged: Int64 = 0
+        while staged < Int64(rows) {
+            try await Task.sleep(for: .milliseconds(50))
+            staged = try await server.store.lineages(projectID: server.tenancy.project.id, filter: LineageFilter(), page: PageRequest()).items.first?.stagedRowCount ?? 0
+        }
+        let seconds = EdgeBench.seconds(ContinuousClock.now - start)
+        print(String(format: "agent: %d rows journaled, published and durably staged in %.2f s: %.0f rows/s", rows, seconds, Double(rows) / seconds))
+        agent.terminate()
+        agent.waitUntilExit()
+        await server.stop()
+    }
+}
