@@ -169,3 +169,40 @@ extension AgentHarness {
         try AgentStateStore(path: configuration.resolvedStatePath!)
     }
 }
+
+extension AgentServerTests {
+    /// A paused table's journal over `local_retention_bytes` drops its oldest rows (reported)
+    /// and re-snapshots under a new journal_epoch on resume; the mirror converges again.
+    @Test func retentionDropsAndResnapshots() async throws {
+        let harness = try await AgentHarness()
+        harness.configuration.localRetentionBytes = 4_000
+        let (_, task) = try await harness.startAgent()
+        try await Self.write(harness, from: 1, count: 5)
+        try await harness.approve("device_state")
+        #expect(try await harness.waitForConvergence())
+        let lineage = try #require(try await harness.lineage("device_state"))
+        let device = try #require(try await harness.store.device(named: "pump-7", projectID: harness.projectID))
+        func send(_ payload: DownlinkControl.Payload) async throws {
+            let control = try await harness.store.pool.write { db in
+                try harness.store.insertControl(db, device: device, lineageID: lineage.id,
+                                                control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload), now: .now)
+            }
+            await harness.server.ingress.deliver([control])
+        }
+        try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 5, reason: "backpressure"))
+        _ = try await harness.waitFor { try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true ? true : nil }
+        try await Self.write(harness, from: 100, count: 80)
+        try await harness.app.write { try $0.execute(sql: "UPDATE device_state SET mode = 'changed' WHERE id <= 3") }
+        let dropped = try await harness.waitFor { () -> String? in
+            try harness.agentState().reports().map(\.2).first { $0.contains("dropped the") }
+        }
+        #expect(dropped != nil)
+        #expect(try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }!.pendingBytes <= 4_000)
+        try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 5))
+        #expect(try await harness.waitForConvergence())
+        #expect(try harness.agentState().reports().map(\.2).contains { $0.contains("re-snapshot under journal_epoch") })
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+}

@@ -1,16 +1,15 @@
-import TestSupport
 import Foundation
 import NIOCore
 import NIOPosix
 
 /// A real `mosquitto` broker on a free loopback port, configured by the test.
-final class MosquittoBroker: Sendable {
-    let port: Int
-    let process: ProcessRunner.Running
-    let configPath: String
+public final class MosquittoBroker: Sendable {
+    public let port: Int
+    public let process: ProcessRunner.Running
+    public let configPath: String
 
     /// Extra listener lines (TLS) follow the plain listener.
-    static func start(port: Int? = nil, extraConfiguration: String = "") async throws -> MosquittoBroker {
+    public static func start(port: Int? = nil, extraConfiguration: String = "") async throws -> MosquittoBroker {
         let port = if let port { port } else { try await freeTestPort() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,9 +36,9 @@ final class MosquittoBroker: Sendable {
         self.configPath = configPath
     }
 
-    func stop() async { await process.stop() }
+    public func stop() async { await process.stop() }
 
-    static func waitForPort(_ port: Int, process: ProcessRunner.Running, timeout: Duration = .seconds(10)) async throws {
+    public static func waitForPort(_ port: Int, process: ProcessRunner.Running, timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning { throw ProcessRunner.Failure.spawnFailed("mosquitto: \(process.output().stderr)", -1) }
@@ -56,7 +55,7 @@ final class MosquittoBroker: Sendable {
 
 extension MosquittoBroker {
     /// Runs `body` with a started broker and always stops it afterwards.
-    static func with<T>(port: Int? = nil, extraConfiguration: String = "", _ body: (MosquittoBroker) async throws -> T) async throws -> T {
+    public static func with<T>(port: Int? = nil, extraConfiguration: String = "", _ body: (MosquittoBroker) async throws -> T) async throws -> T {
         try await scoped(try await start(port: port, extraConfiguration: extraConfiguration), cleanup: { await $0.stop() }, body)
     }
 }
