@@ -29,7 +29,12 @@ let package = Package(
     targets: [
         .target(
             name: "EdgeSyncModels",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
         ),
         .target(
             name: "MQTT",

@@ -60,6 +60,13 @@ final class AgentStateStore: Sendable {
                 CREATE TABLE report (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, table_name TEXT, message TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-uploads") { db in
+            try db.execute(sql: """
+                CREATE TABLE upload_grant (
+                    table_name TEXT PRIMARY KEY, batch_id TEXT, url TEXT, segment_kind TEXT NOT NULL, expires_at INTEGER,
+                    requested_at INTEGER NOT NULL, last_seq INTEGER);
+                """)
+        }
         try migrator.migrate(queue)
     }
 
@@ -155,6 +162,46 @@ final class AgentStateStore: Sendable {
             Dictionary(try Row.fetchAll(db, sql: "SELECT pk, version FROM cloud_version WHERE table_name = ?", arguments: [table]).map {
                 ($0["pk"], $0["version"])
             }, uniquingKeysWith: { _, last in last })
+        }
+    }
+
+    /// The upload of a table's large backlog: requested, then granted, then (object built) with
+    /// the last commit_seq it carries, so a restart PUTs and finalizes the same rows.
+    struct SpillUpload: Sendable, Hashable {
+        var table: String
+        var batchID: String?
+        var url: String?
+        var segmentKind: SegmentKind
+        var expiresAt: Int64?
+        var requestedAt: Int64
+        var lastSeq: Int64?
+    }
+
+    func spill(_ table: String) throws -> SpillUpload? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM upload_grant WHERE table_name = ?", arguments: [table]).map {
+                SpillUpload(table: table, batchID: $0["batch_id"], url: $0["url"], segmentKind: SegmentKind(rawValue: $0["segment_kind"]) ?? .payloadSpill,
+                            expiresAt: $0["expires_at"], requestedAt: $0["requested_at"], lastSeq: $0["last_seq"])
+            }
+        }
+    }
+
+    func saveSpill(_ spill: SpillUpload) throws {
+        try queue.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO upload_grant VALUES (?, ?, ?, ?, ?, ?, ?)", arguments: [
+                spill.table, spill.batchID, spill.url, spill.segmentKind.rawValue, spill.expiresAt, spill.requestedAt, spill.lastSeq,
+            ])
+        }
+    }
+
+    /// The finalize was acknowledged: the rows are stored; advance past them and forget the upload.
+    func completeSpill(_ spill: SpillUpload, schemaHash: String) throws {
+        try queue.write { db in
+            var progress = try Self.load(db, spill.table)
+            progress.lastAckedSeq = max(progress.lastAckedSeq, spill.lastSeq ?? 0)
+            progress.sentSchemaHash = schemaHash
+            try Self.save(db, progress)
+            try db.execute(sql: "DELETE FROM upload_grant WHERE table_name = ?", arguments: [spill.table])
         }
     }
 

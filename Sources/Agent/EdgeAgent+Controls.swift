@@ -53,7 +53,15 @@ extension EdgeAgent {
                 log("\(name): dropped rejected batch \(outbound.batchID)")
             }
         case .urlGrant(let grant):
-            try state.report(table: grant.sourceTable, "url_grant \(grant.batchID) not used: this agent publishes snapshots inline")
+            guard var spill = try state.spill(grant.sourceTable), spill.lastSeq == nil else {
+                try state.report(table: grant.sourceTable, "url_grant \(grant.batchID) not asked for (or an upload is under way); ignored")
+                return
+            }
+            spill.batchID = grant.batchID.description
+            spill.url = grant.presignedURL
+            spill.expiresAt = grant.expiresAt.seconds
+            try state.saveSpill(spill)
+            wake()
         }
     }
 

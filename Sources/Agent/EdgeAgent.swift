@@ -19,7 +19,7 @@ public actor EdgeAgent {
     var wakeRequested = false
     var lastSeenSeq: Int64 = 0
     /// Rows (and samples) acknowledged by the server since start.
-    public private(set) var publishedRows = 0
+    public internal(set) var publishedRows = 0
 
     public init(configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void = { print($0) }) throws {
         if let problem = configuration.problemsForRun.first {
@@ -170,6 +170,10 @@ public actor EdgeAgent {
                     return
                 }
                 if progress.needsResnapshot { try resnapshot(table, &progress) }
+                if case .rows = table.strategy, try state.outbound(name) == nil, try await spillIfLarge(table, progress) {
+                    if try state.spill(name) != nil { return }
+                    continue
+                }
                 guard let batch = try state.outbound(name) ?? nextBatch(table, progress) else { return }
                 try await client.publish(topic: root + "/" + batch.topic.rawValue, payload: ByteBuffer(bytes: batch.body))
                 _ = try state.complete(batch)

@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var deviceCAKeyPath: String?
     /// Accept any client id and register it on first connect. Only on loopback listeners.
     public var devOpen: Bool
+    /// The HTTP API's address as devices reach it, for upload URLs. Default: the address it listens on.
+    public var publicHTTPURL: String?
     /// How long an unacknowledged control waits before it is sent again. Default 30 s.
     public var controlResendInterval: Duration = .seconds(30)
     /// How often the backpressure sweep and the resend pass run. Default 2 s.

@@ -206,3 +206,28 @@ extension AgentServerTests {
         await harness.stop()
     }
 }
+
+extension AgentServerTests {
+    /// A snapshot over `snapshot_inline_limit` travels by the upload flow (url_request →
+    /// url_grant → PUT zstd JSONL → finalize) and lands exactly like row batches.
+    @Test func aLargeSnapshotTravelsByUpload() async throws {
+        let harness = try await AgentHarness(snapshot: true)
+        harness.configuration.snapshotInlineLimit = 10_000
+        try await Self.write(harness, from: 1, count: 400)
+        let (_, task) = try await harness.startAgent()
+        let staged = try await harness.waitFor { try await harness.lineage("device_state")?.stagedRowCount == 400 ? true : nil }
+        #expect(staged == true)
+        let reports = try harness.agentState().reports().map(\.2)
+        #expect(reports.contains { $0.contains("uploaded the backlog through commit_seq") }, "\(reports)")
+        let ledger = try await harness.store.batches(projectID: harness.projectID, filter: BatchFilter(), page: PageRequest(limit: 100)).items
+        #expect(ledger.allSatisfy { $0.outcome != .rejected }, "\(ledger.compactMap(\.rejectionMessage))")
+        try await harness.approve("device_state")
+        try await Self.write(harness, from: 1_000, count: 3)
+        #expect(try await harness.waitForConvergence())
+        let uploads = try FileManager.default.contentsOfDirectory(atPath: harness.server.uploads.directory.path)
+        #expect(uploads.isEmpty, "finalized objects are removed")
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+}

@@ -37,13 +37,15 @@ struct APIHarness {
         _ = try await fixture.ingest(try Vectors.body("valid telemetry batch"), .telemetryBatch)
         _ = try await fixture.ingest(try Vectors.body("row count mismatch"), .telemetryBatch)
         let authority = try DeviceAuthority.ensure(in: fixture.directory).authority
-        let router = APIRouter.build(store: fixture.store, tenancy: fixture.tenancy, authority: authority)
+        let uploads = try UploadDesk(dataDirectory: fixture.directory)
+        uploads.setBaseURL("http://127.0.0.1")
+        let router = APIRouter.build(store: fixture.store, tenancy: fixture.tenancy, authority: authority, uploads: uploads)
         return APIHarness(fixture: fixture, router: router, app: Application(router: router), tokens: tokens)
     }
 
     /// One request; mutations get a fresh `Idempotency-Key` unless `key` says otherwise (nil: none).
     func send(
-        _ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String = "admin",
+        _ method: HTTPRequest.Method, _ path: String, body: String? = nil, bytes: [UInt8]? = nil, token: String = "admin",
         key: String?? = .some(UUID().uuidString), headers extra: HTTPFields = [:]
     ) async throws -> Reply {
         let value = tokens[token] ?? (token.hasPrefix("es_") ? token : nil)
@@ -52,7 +54,8 @@ struct APIHarness {
             if let value { headers[.authorization] = "Bearer \(value)" }
             if body != nil { headers[.contentType] = "application/json" }
             if method != .get, case .some(.some(let key)) = key { headers[HTTPField.Name("Idempotency-Key")!] = key }
-            return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            let payload = bytes.map { ByteBuffer(bytes: $0) } ?? body.map { ByteBuffer(string: $0) }
+            return try await client.execute(uri: path, method: method, headers: headers, body: payload) { response in
                 Reply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
             }
         }

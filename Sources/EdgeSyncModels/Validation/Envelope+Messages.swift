@@ -28,7 +28,15 @@ extension Envelope {
             return .urlRequest(sourceTable: sourceTable, segmentKind: segment)
         case .finalize:
             let batchID = try uuidv7(field: "batch_id", code: .invalidBatchID)
-            return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment)
+            guard object["journal_epoch"] != nil else { return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment) }
+            guard let hash = object["schema_hash"]?.stringValue, Hex.isLowercaseHex(hash, count: 64) else {
+                throw reject(.invalidSchemaHash, "schema_hash must be 64 lowercase hex characters")
+            }
+            var withHash = self
+            withHash.schemaHash = hash
+            let header = UploadHeader(
+                journalEpoch: try uuidv7(field: "journal_epoch", code: .invalidJournalEpoch), schemaHash: hash, schemaColumns: try withHash.schemaColumns())
+            return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment, header: header)
         }
     }
 }

@@ -4,11 +4,25 @@ public enum SegmentKind: String, Sendable, Hashable, Codable, CaseIterable {
     case payloadSpill = "payload_spill"
 }
 
+/// (ext) What the rows of an uploaded object need to be ingested like a row batch: their
+/// journal_epoch and schema, sent with `finalize`.
+public struct UploadHeader: Sendable, Hashable {
+    public var journalEpoch: UUIDv7
+    public var schemaHash: String
+    public var schemaColumns: SchemaFingerprint?
+
+    public init(journalEpoch: UUIDv7, schemaHash: String, schemaColumns: SchemaFingerprint? = nil) {
+        self.journalEpoch = journalEpoch
+        self.schemaHash = schemaHash
+        self.schemaColumns = schemaColumns
+    }
+}
+
 /// A device's request about an upload (`sync/ingest/request`): ask for a URL, or finalize an
 /// object already PUT to a granted URL.
 public enum IngestRequest: Sendable, Hashable, Codable {
     case urlRequest(sourceTable: String, segmentKind: SegmentKind)
-    case finalize(sourceTable: String, batchID: UUIDv7, segmentKind: SegmentKind)
+    case finalize(sourceTable: String, batchID: UUIDv7, segmentKind: SegmentKind, header: UploadHeader? = nil)
 
     public enum Kind: String, Sendable, Hashable, Codable {
         case urlRequest = "url_request"
@@ -24,13 +38,13 @@ public enum IngestRequest: Sendable, Hashable, Codable {
 
     public var sourceTable: String {
         switch self {
-        case .urlRequest(let table, _), .finalize(let table, _, _): table
+        case .urlRequest(let table, _), .finalize(let table, _, _, _): table
         }
     }
 
     public var segmentKind: SegmentKind {
         switch self {
-        case .urlRequest(_, let kind), .finalize(_, _, let kind): kind
+        case .urlRequest(_, let kind), .finalize(_, _, let kind, _): kind
         }
     }
 
@@ -40,6 +54,9 @@ public enum IngestRequest: Sendable, Hashable, Codable {
         case sourceTable = "source_table"
         case segmentKind = "segment_kind"
         case batchID = "batch_id"
+        case journalEpoch = "journal_epoch"
+        case schemaHash = "schema_hash"
+        case schemaColumns = "schema_columns"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,8 +66,12 @@ public enum IngestRequest: Sendable, Hashable, Codable {
         switch try container.decode(Kind.self, forKey: .requestKind) {
         case .urlRequest: self = .urlRequest(sourceTable: table, segmentKind: segment)
         case .finalize:
+            let header = try container.decodeIfPresent(UUIDv7.self, forKey: .journalEpoch).map { epoch in
+                UploadHeader(journalEpoch: epoch, schemaHash: try container.decode(String.self, forKey: .schemaHash),
+                             schemaColumns: try container.decodeIfPresent(SchemaFingerprint.self, forKey: .schemaColumns))
+            }
             self = .finalize(
-                sourceTable: table, batchID: try container.decode(UUIDv7.self, forKey: .batchID), segmentKind: segment)
+                sourceTable: table, batchID: try container.decode(UUIDv7.self, forKey: .batchID), segmentKind: segment, header: header)
         }
     }
 
@@ -59,7 +80,12 @@ public enum IngestRequest: Sendable, Hashable, Codable {
         try container.encode(WireLimits.formatVersion, forKey: .formatVersion)
         try container.encode(kind, forKey: .requestKind)
         try container.encode(sourceTable, forKey: .sourceTable)
-        if case .finalize(_, let batchID, _) = self { try container.encode(batchID, forKey: .batchID) }
+        if case .finalize(_, let batchID, _, let header) = self {
+            try container.encode(batchID, forKey: .batchID)
+            try container.encodeIfPresent(header?.journalEpoch, forKey: .journalEpoch)
+            try container.encodeIfPresent(header?.schemaHash, forKey: .schemaHash)
+            try container.encodeIfPresent(header?.schemaColumns, forKey: .schemaColumns)
+        }
         try container.encode(segmentKind, forKey: .segmentKind)
     }
 }

@@ -6,7 +6,7 @@ import Hummingbird
 public enum APIRouter {
     public static func build(
         store: any GovernanceStore, tenancy: Tenancy, authority: DeviceAuthority, metrics: ServerMetrics = ServerMetrics(),
-        courier: (any ControlCourier)? = nil
+        courier: (any ControlCourier)? = nil, uploads: UploadDesk? = nil
     ) -> Router<EdgeRequestContext> {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
@@ -21,6 +21,7 @@ public enum APIRouter {
             headers[.contentType] = "application/yaml; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
         }
+        if let uploads { UploadRoutes(store: store, desk: uploads).register(on: router) }
         let api = router.group("core/api/v1")
             .add(middleware: BearerAuthMiddleware(store: store))
             .add(middleware: IdempotencyMiddleware(store: store))

@@ -6,9 +6,12 @@ import EdgeSyncModels
 public struct IngestPipeline: Sendable {
     let store: any GovernanceStore
     let validator = PayloadValidator()
+    /// The upload flow; without it `sync/ingest/request` is validated and answered with nothing.
+    let uploads: UploadDesk?
 
-    public init(store: any GovernanceStore) {
+    public init(store: any GovernanceStore, uploads: UploadDesk? = nil) {
         self.store = store
+        self.uploads = uploads
     }
 
     public func ingest(device: DeviceIdentity, topic: UplinkTopic, payload: [UInt8], receivedAt: Timestamp) async throws -> IngestResult {
@@ -27,9 +30,9 @@ public struct IngestPipeline: Sendable {
         case .success(.ingestAck(let ack)):
             _ = try await store.acknowledgeControl(deviceID: device.id, controlID: ack.controlID, at: receivedAt)
             return IngestResult(outcome: nil)
-        case .success(.ingestRequest):
-            // The upload flow (url_grant, PUT, finalize) is not served yet: nothing to record.
-            return IngestResult(outcome: nil)
+        case .success(.ingestRequest(let request)):
+            guard let uploads else { return IngestResult(outcome: nil) }
+            return try await UploadIngest(pipeline: self, desk: uploads).handle(request, device: device, bytes: payload.count, receivedAt: receivedAt)
         }
         return try await store.commit(IngestPlan(device: device, receivedAt: receivedAt, topic: topic, bytes: payload.count, content: plan))
     }

@@ -22,6 +22,8 @@ public final class GovernanceServer: Sendable {
     let logger: Logger
     public let metrics = ServerMetrics()
     let ingress: MQTTIngress
+    /// Signs upload URLs and keeps uploaded objects (`<data-dir>/uploads`).
+    public let uploads: UploadDesk
     private let running = Mutex<Running?>(nil)
 
     /// Where the server listens once started.
@@ -44,7 +46,7 @@ public final class GovernanceServer: Sendable {
 
     private init(
         configuration: ServerConfiguration, store: SQLiteGovernanceStore, tenancy: Tenancy, adminToken: String,
-        authority: (DeviceAuthority, String), logger: Logger
+        authority: (DeviceAuthority, String), uploads: UploadDesk, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -53,7 +55,8 @@ public final class GovernanceServer: Sendable {
         self.deviceAuthority = authority.0
         self.deviceCACertificatePath = authority.1
         self.logger = logger
-        self.ingress = MQTTIngress(store: store, metrics: metrics, logger: logger)
+        self.uploads = uploads
+        self.ingress = MQTTIngress(store: store, metrics: metrics, logger: logger, uploads: uploads)
     }
 
     /// Opens the data directory: the store (created and migrated as needed), the default
@@ -73,7 +76,8 @@ public final class GovernanceServer: Sendable {
             authority = try DeviceAuthority.ensure(in: directory)
         }
         return GovernanceServer(
-            configuration: configuration, store: store, tenancy: tenancy, adminToken: token, authority: authority, logger: logger)
+            configuration: configuration, store: store, tenancy: tenancy, adminToken: token, authority: authority,
+            uploads: try UploadDesk(dataDirectory: directory), logger: logger)
     }
 
     /// Binds every listener and starts serving; returns their addresses. With
@@ -117,7 +121,7 @@ public final class GovernanceServer: Sendable {
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: APIRouter.build(store: store, tenancy: tenancy, authority: deviceAuthority, metrics: metrics, courier: ingress),
+            router: APIRouter.build(store: store, tenancy: tenancy, authority: deviceAuthority, metrics: metrics, courier: ingress, uploads: uploads),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "edgesync"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -140,6 +144,7 @@ public final class GovernanceServer: Sendable {
             throw ServerError.httpDidNotStart
         }
         endpoints.http = "http://\(Self.urlHost(configuration.httpHost)):\(port)"
+        uploads.setBaseURL(configuration.publicHTTPURL ?? endpoints.http)
         running.withLock { $0 = Running(group: group, task: task, endpoints: endpoints) }
         return endpoints
     }

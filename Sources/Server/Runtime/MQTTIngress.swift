@@ -16,9 +16,9 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier {
     /// The plain and TLS listeners; a device is connected to at most one of them.
     private let listeners = Mutex<[MQTTListener]>([])
 
-    init(store: any GovernanceStore, metrics: ServerMetrics, logger: Logger) {
+    init(store: any GovernanceStore, metrics: ServerMetrics, logger: Logger, uploads: UploadDesk? = nil) {
         self.store = store
-        self.pipeline = IngestPipeline(store: store)
+        self.pipeline = IngestPipeline(store: store, uploads: uploads)
         self.metrics = metrics
         self.logger = logger
     }

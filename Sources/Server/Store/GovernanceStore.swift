@@ -62,6 +62,9 @@ public protocol GovernanceStore: Sendable {
     func deleteLineage(id: String, projectID: String, now: Timestamp) async throws
     func deleteDevice(id: String, projectID: String, now: Timestamp) async throws
     func mirrorRows(lineageID: String, page: PageRequest, order: String?, query: String?) async throws -> (items: [JSONObject], total: Int)
+    func grantUpload(_ grant: UploadGrant, device: DeviceIdentity, now: Timestamp) async throws -> OutboundControl
+    func upload(id: String) async throws -> UploadRecord?
+    func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws
     func consolidate(projectID: String, sourceTable: String, now: Timestamp) async throws -> ConsolidationResult
     func writeState(deviceID: String, lineageID: String, projectID: String, request: StateWriteRequest, now: Timestamp)
         async throws -> (StateWriteResponse, [OutboundControl])

@@ -156,6 +156,15 @@ enum StoreMigrations {
                 CREATE INDEX lineage_device_paused ON lineage (device_paused, status);
                 """)
         }
+        migrator.registerMigration("v3-uploads") { db in
+            try db.execute(sql: """
+                CREATE TABLE upload (
+                    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, device_id TEXT NOT NULL, source_table TEXT NOT NULL,
+                    segment_kind TEXT NOT NULL, expires_at INTEGER NOT NULL, state TEXT NOT NULL, bytes INTEGER,
+                    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE INDEX upload_by_device ON upload (device_id, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,55 @@
+import EdgeSyncModels
+import Foundation
+import Hummingbird
+
+/// `PUT /core/api/v1/uploads/{upload_id}?exp=…&sig=…`: the object of a granted upload. The
+/// HMAC signature stands in for the bearer token; a grant takes one object, once.
+struct UploadRoutes {
+    struct Receipt: Codable, Sendable {
+        var uploadID: String
+        var bytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case uploadID = "upload_id"
+            case bytes
+        }
+    }
+
+    let store: any GovernanceStore
+    let desk: UploadDesk
+
+    func register(on router: Router<EdgeRequestContext>) {
+        router.put("core/api/v1/uploads/:upload_id") { request, context in
+            let id = try context.parameters.require("upload_id")
+            guard let expires = request.uri.queryParameters.get("exp", as: Int64.self), let signature = request.uri.queryParameters.get("sig"),
+                  desk.verify(uploadID: id, expires: expires, signature: signature, now: Timestamp.now.seconds)
+            else { throw APIError(.forbidden, "the upload URL is invalid or expired; request a new grant") }
+            guard let record = try await store.upload(id: id) else { throw APIError(.notFound, "no upload \(id)") }
+            guard record.state == .granted else { throw APIError(.conflict, "upload \(id) already received its object") }
+            let path = desk.objectPath(id)
+            let partial = path.appendingPathExtension("part")
+            FileManager.default.createFile(atPath: partial.path, contents: nil)
+            let file = try FileHandle(forWritingTo: partial)
+            var bytes = 0
+            do {
+                for try await buffer in request.body {
+                    bytes += buffer.readableBytes
+                    guard bytes <= UploadDesk.maximumBytes else {
+                        throw APIError(.payloadTooLarge, "an upload object is at most \(UploadDesk.maximumBytes) bytes")
+                    }
+                    try file.write(contentsOf: Data(buffer.readableBytesView))
+                }
+                try file.synchronize()
+                try file.close()
+            } catch {
+                try? file.close()
+                try? FileManager.default.removeItem(at: partial)
+                throw error
+            }
+            try? FileManager.default.removeItem(at: path)
+            try FileManager.default.moveItem(at: partial, to: path)
+            try await store.setUploadState(id: id, .received, bytes: bytes, now: .now)
+            return EditedResponse(status: .created, response: ResourceEnvelope(Receipt(uploadID: id, bytes: bytes)))
+        }
+    }
+}
