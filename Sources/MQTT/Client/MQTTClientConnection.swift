@@ -38,10 +38,12 @@ final class MQTTClientConnection: Sendable {
                     try sync.addHandler(ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: maximumPacketSize)))
                     try sync.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
                     if keepAlive > 0 {
-                        // Ping after one idle period of writing; suspect the link only after two
-                        // of silence, so a ping just sent is never mistaken for an unanswered one.
+                        // Ping after three quarters of an idle period of writing (a late timer on a
+                        // busy device still lands inside the broker's 1.5× grace); suspect the link
+                        // only after two periods of silence, so a ping just sent is never mistaken
+                        // for an unanswered one.
                         let period = TimeAmount.seconds(Int64(keepAlive))
-                        try sync.addHandler(IdleStateHandler(readTimeout: period * 2, writeTimeout: period))
+                        try sync.addHandler(IdleStateHandler(readTimeout: period * 2, writeTimeout: .milliseconds(Int64(keepAlive) * 750)))
                         try sync.addHandler(MQTTClientKeepAliveHandler())
                     }
                     return try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel)
