@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "EdgeSyncModels",
                 "MQTT",
+                "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),

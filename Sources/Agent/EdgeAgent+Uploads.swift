@@ -2,9 +2,6 @@ import EdgeSyncModels
 import Foundation
 import GRDB
 import NIOCore
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Large backlogs (a bootstrap snapshot, or a journal that grew while offline or paused) go
 /// through the upload flow instead of MQTT batches: `url_request` → `url_grant` → HTTP PUT of
@@ -77,16 +74,11 @@ extension EdgeAgent {
         return (try Zstd.compress(Array(text.utf8)), entries.count, entries.last?.seq, epoch)
     }
 
-    /// HTTP PUT of the object (URLSession: libcurl on Linux). A 409 means an earlier attempt's
-    /// PUT arrived before a crash: the object is there.
+    /// HTTP PUT of the object through libcurl. A 409 means an earlier attempt's PUT arrived
+    /// before a crash: the object is there.
     func put(_ object: [UInt8], to url: String) async throws {
-        guard let target = URL(string: url) else { throw UploadFailure(description: "url_grant carried an invalid URL") }
-        var request = URLRequest(url: target)
-        request.httpMethod = "PUT"
-        request.setValue("application/zstd", forHTTPHeaderField: "Content-Type")
-        let (_, response) = try await URLSession.shared.upload(for: request, from: Data(object))
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard status == 201 || status == 409 else { throw UploadFailure(description: "PUT \(target.path) answered \(status)") }
+        let status = try await CurlUpload.put(object, to: url, contentType: "application/zstd")
+        guard status == 201 || status == 409 else { throw UploadFailure(description: "PUT \(url.prefix { $0 != "?" }) answered \(status)") }
     }
 
     struct UploadFailure: Error, CustomStringConvertible {
