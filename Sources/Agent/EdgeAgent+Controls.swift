@@ -108,24 +108,33 @@ extension EdgeAgent {
     /// an advisory `sync/schema/observe`, and `schema_columns` on its next batch.
     func detectDrift() throws {
         let current = try source.read { db in try CaptureSchema.discover(db, configuration: self.configuration) }
-        for table in current {
-            guard let known = tables[table.name] else {
-                tables[table.name] = table
-                if table.problems.isEmpty, table.strategy == .rows {
-                    try source.write { db in try Self.ensureCapture(db, table, snapshotIfNew: false) }
-                }
-                continue
-            }
-            guard known.fingerprint != table.fingerprint else { continue }
-            tables[table.name] = table
-            if table.problems.isEmpty, table.strategy == .rows {
-                try source.write { db in try Self.ensureCapture(db, table, snapshotIfNew: false) }
-            }
-            log("\(table.name): schema changed (\(table.fingerprint.schemaHash.prefix(12)))")
-            let observation = SchemaObservation(sourceTable: table.name, schemaHash: table.fingerprint.schemaHash, observedAt: Self.now(), schemaColumns: table.fingerprint)
-            let body = try JSONEncoder().encode(observation)
-            Task { try? await client.publish(topic: root + "/" + UplinkTopic.schemaObservation.rawValue, payload: ByteBuffer(bytes: body)) }
+        for table in current { try adopt(table) }
+    }
+
+    /// Re-reads one table's schema just before its next batch is built, so rows journaled after
+    /// a change never travel under the old hash.
+    func refreshSchema(_ name: String) throws -> SourceTable? {
+        guard let known = tables[name] else { return nil }
+        let columns = try source.read { db in try CaptureSchema.tableInfo(db, name) }
+        guard !columns.isEmpty, SchemaFingerprint(tableName: name, tableInfo: columns) != known.fingerprint else { return known }
+        try detectDrift()
+        return tables[name]
+    }
+
+    /// Takes a table's current shape: new tables start capture; a changed one gets new triggers,
+    /// an advisory observation and (through the sent-hash check) `schema_columns` on its next batch.
+    private func adopt(_ table: SourceTable) throws {
+        let known = tables[table.name]
+        guard known?.fingerprint != table.fingerprint else { return }
+        tables[table.name] = table
+        if table.problems.isEmpty, table.strategy == .rows {
+            try source.write { db in try Self.ensureCapture(db, table, snapshotIfNew: false) }
         }
+        guard known != nil else { return }
+        log("\(table.name): schema changed (\(table.fingerprint.schemaHash.prefix(12)))")
+        let observation = SchemaObservation(sourceTable: table.name, schemaHash: table.fingerprint.schemaHash, observedAt: Self.now(), schemaColumns: table.fingerprint)
+        let body = try JSONEncoder().encode(observation)
+        Task { try? await client.publish(topic: root + "/" + UplinkTopic.schemaObservation.rawValue, payload: ByteBuffer(bytes: body)) }
     }
 
     static func now() -> Timestamp {

@@ -163,7 +163,7 @@ public actor EdgeAgent {
 
     func publish(table name: String) async {
         do {
-            while !Task.isCancelled, let table = tables[name] {
+            while !Task.isCancelled, let table = try refreshSchema(name) {
                 var progress = try state.progress(name)
                 if progress.paused {
                     try enforceRetention(table, &progress)

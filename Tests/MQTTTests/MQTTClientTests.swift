@@ -106,9 +106,11 @@ struct MQTTClientTests {
 
     @Test func keepAlivePingsHoldAnIdleConnection() async throws {
         try await H.with { harness in
-            let client = Self.client(harness.port, keepAlive: 1)
+            // Two seconds: pings every 1.5 s against the listener's 3 s grace, with margin for a
+            // machine busy with the other suites.
+            let client = Self.client(harness.port, keepAlive: 2)
             try await client.connect()
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(5))
             #expect(await client.isConnected)
             #expect(await harness.delegate.disconnects.isEmpty)
             await client.shutdown()

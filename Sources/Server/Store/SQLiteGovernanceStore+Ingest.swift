@@ -215,10 +215,11 @@ extension SQLiteGovernanceStore {
         }
     }
 
-    /// Unacknowledged controls last sent before `before` (or never sent), to send again.
+    /// Unacknowledged controls last sent before `before`, to send again. Never-sent ones go out on
+    /// connect (or right after their decision), not here: that would race the first delivery.
     public func controlsToResend(sentBefore before: Timestamp, limit: Int) async throws -> [OutboundControl] {
         try await pool.read { db in
-            try self.outboundControls(db, where: "c.acked_at IS NULL AND COALESCE(c.last_sent_at, 0) < ? ORDER BY c.created_at LIMIT \(limit)", [before.ns])
+            try self.outboundControls(db, where: "c.acked_at IS NULL AND c.last_sent_at < ? ORDER BY c.created_at LIMIT \(limit)", [before.ns])
         }
     }
 
