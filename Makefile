@@ -8,7 +8,7 @@ APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench goldens clean
 
 deps: $(DEPS_STAMP)
 
@@ -46,6 +46,11 @@ demo: build
 bench: release
 	@echo "Benchmarks so far (the full suite with BENCHMARKS.md is issue 9):"
 	@"$$($(SWIFT) build -c release --show-bin-path)/edge-bench"
+
+# Regenerates Screens/ (the console goldens) after an intended change to a screen.
+goldens: deps
+	$(SWIFT) build --build-tests
+	UPDATE_GOLDENS=1 $(SWIFT) test --skip-build --filter ScreenGoldenTests
 
 clean:
 	rm -rf .build

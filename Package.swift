@@ -130,6 +130,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PlatformTUITests",
+            dependencies: ["PlatformTUI", "Server", "TestSupport"]
+        ),
+        .testTarget(
             name: "AgentTests",
             dependencies: [
                 "Agent",

@@ -1,0 +1,53 @@
+/// What every screen shows around its body (tui.md, "Layout"): the header with the server,
+/// project, connection state and counts; the breadcrumb and title; a status line for
+/// transient messages; and the footer with the keys that work here.
+struct ScreenFrame: Sendable {
+    var server: String
+    var project: String
+    var connected: Bool
+    var activeLineages: Int
+    var pausedLineages: Int
+    var queuedReviews: Int
+    var breadcrumb: [String]
+    var title: String
+    var status: (text: String, style: CellStyle)?
+    var keys: [(key: String, action: String)]
+
+    /// The header parts that fit, most important kept: the state and the counts outrank the
+    /// server address on a narrow terminal.
+    static func header(parts: [String], width: Int) -> String {
+        let order = [0, 3, 5, 4, 2, 1]
+        var kept = Set(order)
+        func text() -> String { " " + parts.indices.filter { kept.contains($0) }.map { parts[$0] }.joined(separator: " │ ") }
+        for index in order.reversed() where TextWidth.of(text()) > width && kept.count > 1 {
+            kept.remove(index)
+        }
+        return text()
+    }
+
+    /// Draws the frame; returns the body rectangle (x, y, width, height).
+    func draw(into grid: inout CellGrid) -> (x: Int, y: Int, width: Int, height: Int) {
+        grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: .header)
+        let style = connected ? CellStyle.header : CellStyle(foreground: .white, background: .red, bold: true)
+        grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: style)
+        grid.put(Self.header(parts: [
+            "Edge Sync", server, "project \(project)", connected ? "connected" : "DISCONNECTED",
+            "\(activeLineages) active · \(pausedLineages) paused", "\(queuedReviews) reviews queued",
+        ], width: grid.width), x: 0, y: 0, style: style)
+        grid.put(" " + breadcrumb.joined(separator: " › "), x: 0, y: 1, style: .muted)
+        let written = grid.put(" " + title, x: 0, y: 2, style: .title)
+        // The last data stays on screen; the badge says it is stale.
+        if !connected { grid.put(" disconnected ", x: written + 1, y: 2, style: CellStyle(foreground: .white, background: .red, bold: true)) }
+        if let status {
+            grid.put(" " + status.text, x: 0, y: grid.height - 2, style: status.style)
+        }
+        var column = 1
+        for (key, action) in keys {
+            let written = grid.put(key, x: column, y: grid.height - 1, style: .key)
+            column += written
+            column += grid.put(" " + action + "  ", x: column, y: grid.height - 1, style: .muted)
+            if column >= grid.width { break }
+        }
+        return (1, 4, grid.width - 2, max(0, grid.height - 7))
+    }
+}

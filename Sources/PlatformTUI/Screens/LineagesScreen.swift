@@ -1,0 +1,88 @@
+import EdgeSyncModels
+
+/// Screen 1 (tui.md): every lineage of the project, a page at a time, with status colours, the
+/// status filter, the sort and a selection anchored to the lineage id.
+struct LineagesScreen: Sendable {
+    enum Sort: String, CaseIterable, Sendable {
+        case updatedAt = "updated_at"
+        case staged
+        case device
+    }
+
+    var page: PageEnvelope<Lineage>
+    var statusFilter: LineageStatus?
+    var sort: Sort = .updatedAt
+    var selectedID: String?
+    /// Seconds since the data was loaded, and the clock for ages.
+    var dataAge: Int
+    var now: Timestamp
+
+    static let columns = [
+        TableView.Column("DEVICE", min: 8, max: 28), TableView.Column("TABLE", min: 10, max: 32), TableView.Column("STRATEGY", min: 9, max: 9),
+        TableView.Column("STATUS", min: 6, max: 6), TableView.Column("PAUSE REASON", min: 10, max: 23),
+        TableView.Column("STAGED", min: 6, max: 11, alignRight: true), TableView.Column("MIRRORED", min: 8, max: 13, alignRight: true),
+        TableView.Column("LAST", min: 5, max: 6, alignRight: true), TableView.Column("ERR", min: 3, max: 5, alignRight: true),
+    ]
+
+    var title: String {
+        let filter = statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"
+        return "Lineages [\(page.meta.total)] \(filter) sort:\(sort.rawValue) (updated \(Self.age(seconds: dataAge)) ago)"
+    }
+
+    static let keys: [(key: String, action: String)] = [
+        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("s", "sort"), ("/", "filter"), ("n/p", "page"), ("Space", "pause refresh"),
+        (":", "jump"), ("?", "help"), ("q", "quit"),
+    ]
+
+    var table: TableView {
+        var table = TableView(columns: Self.columns, rows: [])
+        for lineage in page.data {
+            let errors = lineage.materializationFailureCount
+            table.rows.append([
+                lineage.deviceName, lineage.sourceTable, lineage.strategy.rawValue, lineage.status.rawValue,
+                lineage.pauseReason?.rawValue ?? "-", Self.count(lineage.stagedRowCount), Self.count(lineage.mirroredRowCount),
+                lineage.lastBatchAt.map { Self.age(seconds: Int(now.seconds - $0.seconds)) } ?? "never", errors == 0 ? "-" : String(errors),
+            ])
+            let status: CellStyle = lineage.status == .active ? .ok : (lineage.pauseReason == .schemaReview ? .warning : .error)
+            table.styles.append([.plain, .plain, .muted, status, status, .plain, .plain, .muted, errors > 0 ? .error : .muted])
+        }
+        table.selected = page.data.firstIndex { $0.id == selectedID } ?? (page.data.isEmpty ? nil : 0)
+        return table
+    }
+
+    func draw(into grid: inout CellGrid, frame: ScreenFrame) {
+        var frame = frame
+        frame.breadcrumb = ["Lineages"]
+        frame.title = title
+        frame.keys = Self.keys
+        let body = frame.draw(into: &grid)
+        guard !page.data.isEmpty else {
+            grid.put("No lineages yet: they appear with a device's first batch.", x: body.x, y: body.y + 1, style: .muted)
+            return
+        }
+        table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height - 1)
+        let pages = page.meta.pageCount
+        grid.put("page \(page.meta.page)/\(pages) · \(page.meta.limit) per page", x: body.x, y: body.y + body.height - 1, style: .muted)
+    }
+
+    /// `3s`, `2m`, `1h`, `4d`.
+    static func age(seconds: Int) -> String {
+        switch max(0, seconds) {
+        case ..<60: "\(max(0, seconds))s"
+        case ..<3600: "\(seconds / 60)m"
+        case ..<86_400: "\(seconds / 3600)h"
+        default: "\(seconds / 86_400)d"
+        }
+    }
+
+    /// Thousands separated by a thin space-free comma: `12,345`.
+    static func count(_ value: Int64) -> String {
+        let digits = String(value)
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return out
+    }
+}

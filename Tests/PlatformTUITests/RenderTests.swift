@@ -1,0 +1,37 @@
+import Testing
+@testable import PlatformTUI
+
+@Suite("Rendering into the cell grid")
+struct RenderTests {
+    @Test func widthsOfWideAndCombiningCharacters() {
+        #expect(TextWidth.of("abc") == 3 && TextWidth.of("東京") == 4 && TextWidth.of("cafe\u{301}") == 4 && TextWidth.of("🙂") == 2)
+        #expect(TextWidth.truncate("order_events", to: 6) == "order…" && TextWidth.truncate("東京東京", to: 5) == "東京…")
+        #expect(TextWidth.pad("42", to: 5, alignRight: true) == "   42" && TextWidth.pad("東", to: 3) == "東 ")
+    }
+
+    @Test func gridKeepsColumnsAlignedAndStyles() {
+        var grid = CellGrid(width: 10, height: 2)
+        #expect(grid.put("東京x", x: 1, y: 0, style: .ok) == 5)
+        #expect(grid[1, 0].text == "東" && grid[2, 0].text == "" && grid[5, 0].text == "x" && grid[5, 0].style == .ok)
+        grid.put("cafe\u{301}!", x: 0, y: 1)
+        #expect(grid.lines == [" 東京x", "café!"])
+        #expect(grid.put("overflowing text", x: 6, y: 1) == 4 && grid.lines[1] == "café! ove…")
+    }
+
+    @Test func tableShrinksTextColumnsNeverNumbersAndScrollsSideways() {
+        let table = TableView(
+            columns: [TableView.Column("NAME", min: 4, max: 30), TableView.Column("COUNT", min: 3, max: 12, alignRight: true)],
+            rows: [["a-rather-long-device-name", "1,204,331"], ["b", "7"]])
+        #expect(table.widths(available: 40) == [25, 9])
+        #expect(table.widths(available: 16) == [6, 9])
+        var grid = CellGrid(width: 16, height: 3)
+        var selected = table
+        selected.selected = 1
+        selected.draw(into: &grid, x: 0, y: 0, width: 16, height: 3)
+        #expect(grid.lines == ["NAME       COUNT", "a-rat… 1,204,331", "b              7"])
+        #expect(grid[0, 2].style.reverse && !grid[0, 1].style.reverse)
+        var scrolled = table
+        scrolled.firstColumn = 1
+        #expect(scrolled.columnsShown(widths: table.widths(available: 10), width: 10) == [1])
+    }
+}
