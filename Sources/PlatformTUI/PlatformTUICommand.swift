@@ -3,9 +3,9 @@ import CCurl
 import CNCurses
 import EdgeSyncModels
 
-/// `platform-tui`: the operator console. `serve` runs the governance server headless; the
-/// console, `demo` and the CLI subcommands arrive with their issues. `--version` reports the C
-/// libraries it is linked against, the first thing to check where the console will not start.
+/// `platform-tui`: the operator console (by default on an embedded server); `serve` runs the
+/// governance server headless. `--version` reports the C libraries it is linked against, the
+/// first thing to check where the console will not start.
 @main
 struct PlatformTUICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +15,8 @@ struct PlatformTUICommand: AsyncParsableCommand {
             Without --server it embeds the governance server, so one command runs the whole stack.
             """,
         version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
-        subcommands: [ServeCommand.self])
+        subcommands: [ConsoleCommand.self, ServeCommand.self],
+        defaultSubcommand: ConsoleCommand.self)
 }
 
 enum LinkedLibraries {

@@ -30,8 +30,7 @@ struct LineagesScreen: Sendable {
     }
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("s", "sort"), ("/", "filter"), ("n/p", "page"), ("Space", "pause refresh"),
-        (":", "jump"), ("?", "help"), ("q", "quit"),
+        ("↑↓", "move"), ("f", "status"), ("s", "sort"), ("n/p", "page"), ("r", "refresh"), ("Space", "pause refresh"), ("q", "quit"),
     ]
 
     var table: TableView {
@@ -57,7 +56,9 @@ struct LineagesScreen: Sendable {
         frame.keys = Self.keys
         let body = frame.draw(into: &grid)
         guard !page.data.isEmpty else {
-            grid.put("No lineages yet: they appear with a device's first batch.", x: body.x, y: body.y + 1, style: .muted)
+            let message = statusFilter.map { "No \($0.rawValue) lineages (f changes the filter)." }
+                ?? "No lineages yet: they appear with a device's first batch."
+            grid.put(message, x: body.x, y: body.y + 1, style: .muted)
             return
         }
         table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height - 1)

@@ -1,0 +1,65 @@
+import ArgumentParser
+import EdgeSyncModels
+import Foundation
+import Logging
+import Server
+
+/// `platform-tui` (the default): the console, on an embedded governance server unless
+/// `--server`/`--token` (or `EDGESYNC_SERVER`/`EDGESYNC_TOKEN`) name a remote one.
+struct ConsoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console", abstract: "The operator console (the default command).")
+
+    @Option(help: "A remote server's URL (else EDGESYNC_SERVER; else an embedded server).")
+    var server: String?
+    @Option(help: "Bearer token for --server (else EDGESYNC_TOKEN).")
+    var token: String?
+    @Option(help: "Embedded server: data directory.")
+    var dataDir = "./.edgesync"
+    @Option(help: "Embedded server: HTTP port (0 picks a free one).")
+    var httpPort = 0
+    @Option(help: "Embedded server: MQTT port.")
+    var mqttPort = 1883
+    @Flag(help: "Embedded server: accept any device id on loopback (development).")
+    var devOpen = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var embedded: GovernanceServer?
+        let client: APIClient
+        let label: String
+        if let url = server ?? environment["EDGESYNC_SERVER"] {
+            guard let token = token ?? environment["EDGESYNC_TOKEN"] else { throw ValidationError("--server needs --token (or EDGESYNC_TOKEN)") }
+            client = APIClient(baseURL: url, token: token)
+            label = url
+        } else {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            let sink = FileLogHandler.Sink(path: URL(fileURLWithPath: dataDir).appendingPathComponent("server.log").path)
+            let started = try await GovernanceServer.open(
+                ServerConfiguration(dataDirectory: dataDir, httpPort: httpPort, mqttPort: mqttPort, devOpen: devOpen),
+                logger: Logger(label: "edgesync.server") { _ in FileLogHandler(sink: sink) })
+            let endpoints = try await started.start()
+            embedded = started
+            client = APIClient(baseURL: endpoints.http, token: started.adminToken)
+            label = "embedded \(endpoints.http)"
+        }
+        let project: Project
+        do {
+            guard let first = try await client.get("/projects", as: PageEnvelope<Project>.self).data.first else { throw ValidationError("the server has no project") }
+            project = first
+        } catch let error as ClientError {
+            await embedded?.stop()
+            throw ValidationError("\(label): \(error)")
+        }
+        let app = ConsoleApp(client: client, project: project, serverLabel: label)
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let terminal = Terminal()
+                app.run(terminal: terminal)
+                terminal.close()
+                continuation.resume()
+            }
+        }
+        await embedded?.stop()
+    }
+}
