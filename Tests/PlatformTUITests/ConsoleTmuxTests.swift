@@ -53,11 +53,48 @@ struct ConsoleTmuxTests {
             "-m", vector["body"] as! String,
         ])
         #expect(published.status == 0, "\(published.stderr)")
+        // A second batch leaves a row behind (the vector inserts, updates and deletes id 1).
+        let second = (vector["body"] as! String)
+            .replacingOccurrences(of: "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d", with: "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5e")
+            .replacingOccurrences(of: #""first_commit_seq":101,"last_commit_seq":103"#, with: #""first_commit_seq":104,"last_commit_seq":104"#)
+            .replacingOccurrences(of: #"[{"commit_seq":101,"op":"insert","pk":{"id":1},"row":{"id":1,"mode":"idle","setpoint":20.5}},{"commit_seq":102,"op":"update","pk":{"id":1},"row":{"id":1,"mode":"cooling","setpoint":21}},{"commit_seq":103,"op":"delete","pk":{"id":1},"row":null}]"#,
+                                  with: #"[{"commit_seq":104,"op":"insert","pk":{"id":2},"row":{"id":2,"mode":"heating","setpoint":22.5}}]"#)
+        let more = try await ProcessRunner.run("mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "-i", "pump-7", "-q", "1", "-t", "dev/pump-7/sync/rows/batch", "-m", second,
+        ])
+        #expect(more.status == 0, "\(more.stderr)")
         _ = try await tmux.run(["send-keys", "-t", "console", "r"])
         let screen = try await tmux.waitFor(["pump-7", "device_state", "schema_review", "1 reviews queued", "0 active · 1 paused"])
         #expect(!screen.contains("info"), "the embedded server logs to its file, not over the screen")
-        _ = try await tmux.run(["send-keys", "-t", "console", "f"])
-        _ = try await tmux.waitFor(["</active>", "No active lineages"])
+        // The approve flow with keys only: open the lineage, its review, claim, approve, then the written rows.
+        func keys(_ keys: String...) async throws { _ = try await tmux.run(["send-keys", "-t", "console"] + keys) }
+        try await keys("Enter")
+        _ = try await tmux.waitFor(["Waiting for a schema review", "v review"])
+        try await keys("v")
+        _ = try await tmux.waitFor(["Review of pump-7/device_state", "queued", "c claim"])
+        try await keys("c")
+        _ = try await tmux.waitFor(["claimed", "in_review", "a approve suggested"])
+        try await keys("a")
+        _ = try await tmux.waitFor(["y approves"])
+        try await keys("y")
+        _ = try await tmux.waitFor(["approved with", "approved"])
+        try await keys("Escape")
+        _ = try await tmux.waitFor(["Active: batches materialize"])
+        try await keys("w")
+        _ = try await tmux.waitFor(["Written rows [1]", "source: mirror", "_device_id"])
+        // Scroll sideways until the row's own columns show.
+        var shown = try await tmux.screen()
+        for _ in 0..<8 where !shown.contains("heating") {
+            try await keys("l")
+            try await Task.sleep(for: .milliseconds(300))
+            shown = try await tmux.screen()
+        }
+        #expect(shown.contains("heating"), "\(shown)")
+        try await keys("Escape", "Escape")
+        try await keys("f")
+        _ = try await tmux.waitFor(["</active>", "device_state"])
+        try await keys(":", "r", "e", "v", "i", "e", "w", "s", "Enter")
+        _ = try await tmux.waitFor(["Schema reviews [", "approved"])
         _ = try await tmux.run(["send-keys", "-t", "console", "q"])
         let deadline = ContinuousClock.now + .seconds(10)
         while try await tmux.run(["has-session", "-t", "console"]).status == 0, ContinuousClock.now < deadline {

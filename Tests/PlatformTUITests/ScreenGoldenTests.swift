@@ -41,6 +41,38 @@ struct ScreenGoldenTests {
     }
 }
 
+extension ScreenGoldenTests {
+    @Test func lineageDetail() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        LineageDetailScreen(detail: Fixtures.detail, now: Fixtures.now).draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "lineage-detail")
+    }
+
+    @Test(arguments: [(120, 40), (80, 24)])
+    func writtenRows(width: Int, height: Int) throws {
+        var grid = CellGrid(width: width, height: height)
+        var screen = RowsScreen(lineageName: "pump-7/device_state", written: true, page: Fixtures.rows)
+        screen.selected = 1
+        screen.draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "rows-written")
+    }
+
+    @Test(arguments: [(120, 40), (80, 24)])
+    func reviews(width: Int, height: Int) throws {
+        var grid = CellGrid(width: width, height: height)
+        ReviewsScreen(page: PageEnvelope(data: Fixtures.reviews, meta: PageMeta(page: 1, limit: 50, total: 2)), statusFilter: nil,
+                      selectedID: "review-2", now: Fixtures.now).draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "reviews")
+    }
+
+    @Test(arguments: [(120, 40, false), (80, 24, false), (120, 40, true)])
+    func reviewDetail(width: Int, height: Int, confirming: Bool) throws {
+        var grid = CellGrid(width: width, height: height)
+        ReviewDetailScreen(detail: Fixtures.reviewDetail, confirmingApproval: confirming).draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: confirming ? "review-detail-confirm" : "review-detail")
+    }
+}
+
 /// Fixed data for the goldens: deterministic ids, times and names (wide and combining
 /// characters included, to keep alignment honest).
 enum Fixtures {
@@ -68,6 +100,71 @@ enum Fixtures {
     static var lineagesScreen: LineagesScreen {
         LineagesScreen(
             page: PageEnvelope(data: lineages, meta: PageMeta(page: 1, limit: 50, total: lineages.count)), selectedID: "lineage-2", dataAge: 3, now: now)
+    }
+
+    static let columnsV2 = [
+        SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
+        SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
+        SchemaColumn(name: "zone", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
+    ]
+
+    static let bindings = [
+        ColumnAction(sourceColumnName: "id", action: .mirror, mirrorColumnName: "id"),
+        ColumnAction(sourceColumnName: "mode", action: .mirror, mirrorColumnName: "mode"),
+    ]
+
+    static var detail: LineageDetail {
+        var lineage = lineages[1]
+        lineage.mirrorTable = "edge_mirror_3f2a9c1d_device_state"
+        lineage.stagedRowCount = 2
+        return LineageDetail(
+            lineage: lineage,
+            schemaVersions: [SchemaVersion(schemaHash: String(repeating: "a1", count: 32), columns: Array(columnsV2.prefix(2)), classification: .ambiguous,
+                                           decision: .approved, firstSeenAt: Timestamp(seconds: now.seconds - 7_200), approvedAt: Timestamp(seconds: now.seconds - 7_000))],
+            bindings: bindings,
+            replayIntent: ReplayIntent(id: "replay-1", lineageID: lineage.id, state: .completed, totalRows: 42, replayedRows: 42,
+                                       createdAt: Timestamp(seconds: now.seconds - 7_000), updatedAt: Timestamp(seconds: now.seconds - 6_990)),
+            pendingControls: [PendingControl(id: "control-1", deviceID: lineage.deviceID, kind: .stateWrite, sourceTable: "device_state",
+                                             createdAt: Timestamp(seconds: now.seconds - 30), sentCount: 2)])
+    }
+
+    static let modes = ["idle", "heat", "cool", "eco", "hot", "ñandú"]
+
+    static func mirrorRow(_ index: Int) -> JSONObject {
+        var row = JSONObject()
+        row["_device_id"] = .string("3f2a9c1d-8b7e-4c55-9e0a-1d2c3b4a5f60")
+        row["_journal_epoch"] = .string("01936f2e-5c3b-7a00-8000-000000000001")
+        row["_commit_seq"] = .integer(Int64(100 + index))
+        row["_updated_at"] = .string("2026-11-25T06:00:0\(index).000000000Z")
+        row["_cloud_version"] = .integer(0)
+        row["id"] = .integer(Int64(index))
+        row["mode"] = .string(modes[index - 1])
+        row["raw"] = index == 3 ? .object(["$hex": .string("00ff")]) : .null
+        return row
+    }
+
+    static let rows = PageEnvelope<JSONObject>(data: (1...6).map(mirrorRow), meta: PageMeta(page: 1, limit: 50, total: 6, source: "mirror"))
+
+    static let reviews = [
+        SchemaReview(id: "review-1", projectID: "project", scope: .device, lineageID: "lineage-1", deviceID: "device-pump-7", deviceName: "pump-7",
+                     sourceTable: "order_events", strategy: .rows, schemaHash: String(repeating: "b2", count: 32), classification: .ambiguous,
+                     classificationReason: "first schema of this lineage", status: .queued, actionVersion: 1, stagedRowCount: 12_480,
+                     createdAt: Timestamp(seconds: now.seconds - 600), updatedAt: Timestamp(seconds: now.seconds - 600)),
+        SchemaReview(id: "review-2", projectID: "project", scope: .device, lineageID: "lineage-2", deviceID: "device-pump-7", deviceName: "pump-7",
+                     sourceTable: "device_state", strategy: .rows, schemaHash: String(repeating: "c3", count: 32), classification: .compatibleAdditive,
+                     classificationReason: "new columns: zone", status: .inReview, actionVersion: 2, claimedBy: "admin (first start)",
+                     claimedAt: Timestamp(seconds: now.seconds - 60), stagedRowCount: 2,
+                     createdAt: Timestamp(seconds: now.seconds - 3_600), updatedAt: Timestamp(seconds: now.seconds - 60)),
+    ]
+
+    static var reviewDetail: SchemaReviewDetail {
+        SchemaReviewDetail(
+            review: reviews[1], columns: columnsV2, previousSchemaHash: String(repeating: "a1", count: 32),
+            diff: SchemaDiff.diff(current: columnsV2, previous: Array(columnsV2.prefix(2)), bindings: bindings),
+            suggestedActions: SchemaDiff.suggestedActions(columns: columnsV2, strategy: .rows, previous: Array(columnsV2.prefix(2)), bindings: bindings),
+            stagedSample: [StagedRow(id: 1, lineageID: "lineage-2", commitSeq: 43, journalEpoch: "01936f2e-5c3b-7a00-8000-000000000001", op: .insert,
+                                     pk: ["id": .integer(43)], row: ["id": .integer(43), "mode": .string("eco"), "zone": .string("north")],
+                                     reason: .schemaReview, schemaHash: String(repeating: "c3", count: 32), bytes: 48, receivedAt: now)])
     }
 
     static let frame = ScreenFrame(

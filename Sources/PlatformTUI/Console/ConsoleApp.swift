@@ -2,33 +2,49 @@ import EdgeSyncModels
 import Foundation
 import Synchronization
 
-/// The interactive console loop: draws the current screen from the last loaded data, reads
-/// keys, and refreshes in the background (never overlapping, backing off on errors, pausable)
-/// without moving the selection, which is anchored to the lineage id.
+/// The interactive console: a stack of screens drawn from the last loaded data, keys, and a
+/// background refresh that never overlaps itself, backs off on errors, can be paused, and keeps
+/// selections anchored to ids.
 final class ConsoleApp: Sendable {
+    enum Route: Sendable, Hashable {
+        case lineages
+        case lineage(String)
+        case rows(lineageID: String, name: String, written: Bool)
+        case reviews
+        case review(String)
+    }
+
     struct State: Sendable {
-        var screen: LineagesScreen
+        var stack: [Route] = [.lineages]
+        var lineages: LineagesScreen
+        var lineage: LineageDetailScreen?
+        var rows: RowsScreen?
+        var reviews: ReviewsScreen
+        var review: ReviewDetailScreen?
         var frame: ScreenFrame
         var loadedAt: Date?
         var loading = false
         var refreshPaused = false
         var failures = 0
         var quit = false
+        /// The `:` jump prompt while it is open.
+        var prompt: String?
+        var route: Route { stack.last ?? .lineages }
     }
 
     let client: APIClient
     let projectID: String
     /// Default 5 s (tui.md).
     let refreshInterval: TimeInterval
-    private let state: Mutex<State>
+    let state: Mutex<State>
 
     init(client: APIClient, project: Project, serverLabel: String, refreshInterval: TimeInterval = 5) {
         self.client = client
         self.projectID = project.id
         self.refreshInterval = refreshInterval
-        let empty = PageEnvelope<Lineage>(data: [], meta: PageMeta(page: 1, limit: 50, total: 0))
         state = Mutex(State(
-            screen: LineagesScreen(page: empty, dataAge: 0, now: .now),
+            lineages: LineagesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), dataAge: 0, now: .now),
+            reviews: ReviewsScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
             frame: ScreenFrame(server: serverLabel, project: project.name, connected: true, activeLineages: 0, pausedLineages: 0, queuedReviews: 0,
                                breadcrumb: [], title: "", status: ("loading…", .muted), keys: [])))
     }
@@ -50,87 +66,87 @@ final class ConsoleApp: Sendable {
 
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
-        let (screen, frame) = state.withLock { state -> (LineagesScreen, ScreenFrame) in
-            var screen = state.screen
-            screen.dataAge = state.loadedAt.map { Int(Date().timeIntervalSince($0)) } ?? 0
-            screen.now = .now
-            return (screen, state.frame)
+        var snapshot = state.withLock { $0 }
+        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews; Enter jumps, Esc closes)", .key) }
+        switch snapshot.route {
+        case .lineages:
+            snapshot.lineages.dataAge = snapshot.loadedAt.map { Int(Date().timeIntervalSince($0)) } ?? 0
+            snapshot.lineages.now = .now
+            snapshot.lineages.draw(into: &grid, frame: snapshot.frame)
+        case .lineage:
+            snapshot.lineage?.draw(into: &grid, frame: snapshot.frame)
+        case .rows:
+            snapshot.rows?.draw(into: &grid, frame: snapshot.frame)
+        case .reviews:
+            snapshot.reviews.now = .now
+            snapshot.reviews.draw(into: &grid, frame: snapshot.frame)
+        case .review:
+            snapshot.review?.draw(into: &grid, frame: snapshot.frame)
         }
-        screen.draw(into: &grid, frame: frame)
+        if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
+        if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         return grid
+    }
+
+    /// Moves an id-anchored selection by `step` within `ids`.
+    static func move(_ selected: String?, in ids: [String], by step: Int) -> String? {
+        guard !ids.isEmpty else { return nil }
+        let index = ids.firstIndex { $0 == selected } ?? 0
+        return ids[min(ids.count - 1, max(0, index + step))]
     }
 
     func handle(_ key: Terminal.Key, pageSize: Int) {
         var reload = false
+        var mutation: Mutation?
         state.withLock { state in
-            let ids = state.screen.page.data.map(\.id)
-            let index = ids.firstIndex { $0 == state.screen.selectedID } ?? 0
+            if state.prompt != nil {
+                reload = handlePrompt(key, &state)
+                return
+            }
             switch key {
-            case .character("q"), .character("\u{3}"): state.quit = true
-            case .up, .character("k"): state.screen.selectedID = ids.isEmpty ? nil : ids[max(0, index - 1)]
-            case .down, .character("j"): state.screen.selectedID = ids.isEmpty ? nil : ids[min(ids.count - 1, index + 1)]
-            case .home: state.screen.selectedID = ids.first
-            case .end: state.screen.selectedID = ids.last
-            case .character("n"), .pageDown:
-                if state.screen.page.meta.page < state.screen.page.meta.pageCount { state.screen.page.meta.page += 1; reload = true }
-            case .character("p"), .pageUp:
-                if state.screen.page.meta.page > 1 { state.screen.page.meta.page -= 1; reload = true }
-            case .character("f"):
-                state.screen.statusFilter = switch state.screen.statusFilter { case nil: .active; case .active?: .paused; case .paused?: nil }
-                state.screen.page.meta.page = 1
-                reload = true
-            case .character("s"):
-                let sorts = LineagesScreen.Sort.allCases
-                state.screen.sort = sorts[(sorts.firstIndex(of: state.screen.sort)! + 1) % sorts.count]
-                reload = true
-            case .character("r"): reload = true
+            case .character("q"), .character("\u{3}"): state.quit = true; return
+            case .escape, .left where !isRows(state.route):
+                if case .review = state.route, state.review?.confirmingApproval == true {
+                    state.review?.confirmingApproval = false
+                } else if state.stack.count > 1 {
+                    state.stack.removeLast()
+                    reload = true
+                }
+                return
+            case .character(":"): state.prompt = ""; return
+            case .character("r"): reload = true; return
             case .character(" "):
                 state.refreshPaused.toggle()
                 state.frame.status = (state.refreshPaused ? "auto-refresh paused (Space resumes)" : "auto-refresh on", .muted)
+                return
             default: break
             }
-            state.screen.page.meta.limit = pageSize
+            (reload, mutation) = handleScreenKey(key, pageSize: pageSize, &state)
         }
-        if reload { refresh() }
+        if let mutation { perform(mutation) } else if reload { refresh() }
     }
 
-    /// Loads the page and the header counts in the background; the screen keeps the last data
-    /// (marked disconnected) when the server does not answer.
-    func refresh() {
-        let request = state.withLock { state -> (page: Int, limit: Int, status: LineageStatus?, sort: LineagesScreen.Sort)? in
-            guard !state.loading else { return nil }
-            state.loading = true
-            return (state.screen.page.meta.page, state.screen.page.meta.limit, state.screen.statusFilter, state.screen.sort)
-        }
-        guard let request else { return }
-        let base = "/projects/\(projectID)"
-        Task { [client] in
-            do {
-                let status = request.status.map { "&status=\($0.rawValue)" } ?? ""
-                let page = try await client.get("\(base)/edge/lineages?page=\(request.page)&limit=\(request.limit)&sort=\(request.sort.rawValue)\(status)",
-                                                as: PageEnvelope<Lineage>.self)
-                let active = try await client.get("\(base)/edge/lineages?status=active&limit=1", as: PageEnvelope<Lineage>.self).meta.total
-                let paused = try await client.get("\(base)/edge/lineages?status=paused&limit=1", as: PageEnvelope<Lineage>.self).meta.total
-                let queued = try await client.get("\(base)/edge/schema-reviews?status=queued&limit=1", as: PageEnvelope<SchemaReview>.self).meta.total
-                state.withLock { state in
-                    state.screen.page = page
-                    if !page.data.contains(where: { $0.id == state.screen.selectedID }) { state.screen.selectedID = page.data.first?.id }
-                    state.frame.connected = true
-                    (state.frame.activeLineages, state.frame.pausedLineages, state.frame.queuedReviews) = (active, paused, queued)
-                    if state.failures > 0 || state.frame.status?.text == "loading…" { state.frame.status = nil }
-                    state.failures = 0
-                    state.loadedAt = Date()
-                    state.loading = false
-                }
-            } catch {
-                state.withLock { state in
-                    state.failures += 1
-                    state.frame.connected = (error as? ClientError)?.code != "unreachable"
-                    state.frame.status = ("\(error)", .error)
-                    state.loadedAt = Date()
-                    state.loading = false
-                }
+    private func isRows(_ route: Route) -> Bool {
+        if case .rows = route { return true }
+        return false
+    }
+
+    private func handlePrompt(_ key: Terminal.Key, _ state: inout State) -> Bool {
+        switch key {
+        case .escape: state.prompt = nil
+        case .backspace: _ = state.prompt?.popLast()
+        case .character(let character): state.prompt?.append(character)
+        case .enter:
+            let target = state.prompt ?? ""
+            state.prompt = nil
+            switch target {
+            case "lineages": state.stack = [.lineages]
+            case "reviews": state.stack = [.reviews]
+            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews)", .error); return false
             }
+            return true
+        default: break
         }
+        return false
     }
 }

@@ -30,7 +30,8 @@ struct LineagesScreen: Sendable {
     }
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("f", "status"), ("s", "sort"), ("n/p", "page"), ("r", "refresh"), ("Space", "pause refresh"), ("q", "quit"),
+        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("s", "sort"), ("n/p", "page"), ("r", "refresh"), ("Space", "pause refresh"),
+        (":", "jump"), ("q", "quit"),
     ]
 
     var table: TableView {

@@ -1,0 +1,124 @@
+import EdgeSyncModels
+import Foundation
+
+extension ConsoleApp {
+    /// Loads the top screen's data and the header counts in the background. The screen keeps
+    /// its last data (marked disconnected) when the server does not answer.
+    func refresh() {
+        let request = state.withLock { state -> State? in
+            guard !state.loading else { return nil }
+            state.loading = true
+            return state
+        }
+        guard let request else { return }
+        let base = "/projects/\(projectID)"
+        Task { [client] in
+            do {
+                let active = try await client.get("\(base)/edge/lineages?status=active&limit=1", as: PageEnvelope<Lineage>.self).meta.total
+                let paused = try await client.get("\(base)/edge/lineages?status=paused&limit=1", as: PageEnvelope<Lineage>.self).meta.total
+                let queued = try await client.get("\(base)/edge/schema-reviews?status=queued&limit=1", as: PageEnvelope<SchemaReview>.self).meta.total
+                let update = try await load(request.route, request, base: base)
+                state.withLock { state in
+                    if state.route == request.route { update(&state) }
+                    state.frame.connected = true
+                    (state.frame.activeLineages, state.frame.pausedLineages, state.frame.queuedReviews) = (active, paused, queued)
+                    if state.failures > 0 || state.frame.status?.text == "loading…" { state.frame.status = nil }
+                    state.failures = 0
+                    state.loadedAt = Date()
+                    state.loading = false
+                }
+            } catch {
+                state.withLock { state in
+                    state.failures += 1
+                    state.frame.connected = (error as? ClientError)?.code != "unreachable"
+                    state.frame.status = ("\(error)", .error)
+                    state.loadedAt = Date()
+                    state.loading = false
+                }
+            }
+        }
+    }
+
+    /// Fetches what `route` shows; returns how to apply it.
+    private func load(_ route: Route, _ current: State, base: String) async throws -> @Sendable (inout State) -> Void {
+        switch route {
+        case .lineages:
+            let screen = current.lineages
+            let status = screen.statusFilter.map { "&status=\($0.rawValue)" } ?? ""
+            let page = try await client.get(
+                "\(base)/edge/lineages?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)&sort=\(screen.sort.rawValue)\(status)",
+                as: PageEnvelope<Lineage>.self)
+            return { state in
+                state.lineages.page = page
+                if !page.data.contains(where: { $0.id == state.lineages.selectedID }) { state.lineages.selectedID = page.data.first?.id }
+            }
+        case .lineage(let id):
+            let detail = try await client.get("\(base)/edge/lineages/\(id)", as: ResourceEnvelope<LineageDetail>.self).data
+            return { state in state.lineage = LineageDetailScreen(detail: detail, now: .now) }
+        case .rows(let id, let name, let written):
+            let meta = current.rows?.page.meta ?? PageMeta(page: 1, limit: 50, total: 0)
+            let path = written ? "mirror-rows" : "staged-rows"
+            let page: PageEnvelope<JSONObject>
+            if written {
+                page = try await client.get("\(base)/edge/lineages/\(id)/\(path)?page=\(meta.page)&limit=\(meta.limit)", as: PageEnvelope<JSONObject>.self)
+            } else {
+                let staged = try await client.get("\(base)/edge/lineages/\(id)/\(path)?page=\(meta.page)&limit=\(meta.limit)", as: PageEnvelope<StagedRow>.self)
+                page = PageEnvelope(data: staged.data.map(Self.stagedObject), meta: staged.meta)
+            }
+            return { state in
+                var rows = state.rows ?? RowsScreen(lineageName: name, written: written, page: page)
+                rows.page = page
+                state.rows = rows
+            }
+        case .reviews:
+            let screen = current.reviews
+            let status = screen.statusFilter.map { "&status=\($0.rawValue)" } ?? ""
+            let page = try await client.get("\(base)/edge/schema-reviews?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)\(status)",
+                                            as: PageEnvelope<SchemaReview>.self)
+            return { state in
+                state.reviews.page = page
+                if !page.data.contains(where: { $0.id == state.reviews.selectedID }) { state.reviews.selectedID = page.data.first?.id }
+            }
+        case .review(let id):
+            let detail = try await client.get("\(base)/edge/schema-reviews/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+            return { state in
+                let confirming = state.review?.confirmingApproval ?? false
+                state.review = ReviewDetailScreen(detail: detail, confirmingApproval: confirming && detail.review.status == .inReview)
+            }
+        }
+    }
+
+    /// A staged row as the data view shows it: position, op, then the row's columns.
+    static func stagedObject(_ row: StagedRow) -> JSONObject {
+        var object: JSONObject = ["#": .integer(row.commitSeq ?? row.id), "op": .string(row.op?.rawValue ?? (row.ts == nil ? "-" : "sample"))]
+        if let ts = row.ts { object["ts"] = .string(ts.description) }
+        for member in (row.row ?? row.pk ?? [:]).members { object[member.key] = member.value }
+        object["reason"] = .string(row.reason.rawValue)
+        return object
+    }
+
+    /// Claims or approves, then reloads; the API's refusal (a 409 with the current version, a
+    /// 422 naming the column) is shown on the status line and the review is reloaded.
+    func perform(_ mutation: Mutation) {
+        let base = "/projects/\(projectID)"
+        Task { [client] in
+            do {
+                switch mutation {
+                case .claim(let id, let version):
+                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/claim", body: Array(#"{"action_version":\#(version)}"#.utf8),
+                                              as: ResourceEnvelope<SchemaReview>.self)
+                    state.withLock { $0.frame.status = ("claimed: you may now approve (a) the suggested actions", .ok) }
+                case .approve(let id, let version, let actions):
+                    let body = try JSONEncoder().encode(ApproveReviewRequest(actionVersion: version, columnActions: actions))
+                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/approve", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
+                    state.withLock { $0.frame.status = ("approved with \(actions.count) column actions: the staged rows are being replayed", .ok) }
+                }
+            } catch {
+                let reloaded = (error as? ClientError)?.code == "action_version_conflict" ? " (the review changed; reloaded)" : ""
+                state.withLock { $0.frame.status = ("\(error)\(reloaded)", .error) }
+            }
+            state.withLock { $0.loadedAt = nil }
+            refresh()
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import EdgeSyncModels
+import Foundation
+
+extension ConsoleApp {
+    /// A change the console asks the server for.
+    enum Mutation: Sendable {
+        case claim(reviewID: String, actionVersion: Int)
+        case approve(reviewID: String, actionVersion: Int, actions: [ColumnAction])
+    }
+
+    /// Keys of the screen on top; returns whether to reload and a mutation to perform.
+    func handleScreenKey(_ key: Terminal.Key, pageSize: Int, _ state: inout State) -> (Bool, Mutation?) {
+        switch state.route {
+        case .lineages:
+            let ids = state.lineages.page.data.map(\.id)
+            switch key {
+            case .up, .character("k"): state.lineages.selectedID = Self.move(state.lineages.selectedID, in: ids, by: -1)
+            case .down, .character("j"): state.lineages.selectedID = Self.move(state.lineages.selectedID, in: ids, by: 1)
+            case .home: state.lineages.selectedID = ids.first
+            case .end: state.lineages.selectedID = ids.last
+            case .enter, .right:
+                guard let id = state.lineages.selectedID ?? ids.first else { return (false, nil) }
+                state.lineage = nil
+                state.stack.append(.lineage(id))
+                return (true, nil)
+            case .character("n"), .pageDown:
+                guard state.lineages.page.meta.page < state.lineages.page.meta.pageCount else { return (false, nil) }
+                state.lineages.page.meta.page += 1
+                return (true, nil)
+            case .character("p"), .pageUp:
+                guard state.lineages.page.meta.page > 1 else { return (false, nil) }
+                state.lineages.page.meta.page -= 1
+                return (true, nil)
+            case .character("f"):
+                state.lineages.statusFilter = switch state.lineages.statusFilter { case nil: .active; case .active?: .paused; case .paused?: nil }
+                state.lineages.page.meta.page = 1
+                return (true, nil)
+            case .character("s"):
+                let sorts = LineagesScreen.Sort.allCases
+                state.lineages.sort = sorts[(sorts.firstIndex(of: state.lineages.sort)! + 1) % sorts.count]
+                return (true, nil)
+            default: break
+            }
+            state.lineages.page.meta.limit = pageSize
+        case .lineage(let id):
+            guard let detail = state.lineage?.detail else { return (false, nil) }
+            let name = "\(detail.lineage.deviceName)/\(detail.lineage.sourceTable)"
+            switch key {
+            case .character("d"), .character("w"):
+                state.rows = nil
+                state.stack.append(.rows(lineageID: id, name: name, written: key == .character("w")))
+                return (true, nil)
+            case .character("v"):
+                guard let review = detail.openReviewID else {
+                    state.frame.status = ("no open review for this lineage", .muted)
+                    return (false, nil)
+                }
+                state.review = nil
+                state.stack.append(.review(review))
+                return (true, nil)
+            default: break
+            }
+        case .rows(let lineageID, let name, let written):
+            guard var rows = state.rows else { return (false, nil) }
+            switch key {
+            case .up, .character("k"): rows.selected = max(0, rows.selected - 1)
+            case .down, .character("j"): rows.selected = min(max(0, rows.page.data.count - 1), rows.selected + 1)
+            case .left, .character("h"): rows.firstColumn = max(0, rows.firstColumn - 1)
+            case .right, .character("l"): rows.firstColumn = min(max(0, rows.columnNames.count - 1), rows.firstColumn + 1)
+            case .character("s"), .character("w"):
+                state.stack[state.stack.count - 1] = .rows(lineageID: lineageID, name: name, written: key == .character("w"))
+                state.rows = nil
+                return (true, nil)
+            case .character("n"), .pageDown:
+                guard rows.page.meta.page < rows.page.meta.pageCount else { return (false, nil) }
+                rows.page.meta.page += 1
+                state.rows = rows
+                return (true, nil)
+            case .character("p"), .pageUp:
+                guard rows.page.meta.page > 1 else { return (false, nil) }
+                rows.page.meta.page -= 1
+                state.rows = rows
+                return (true, nil)
+            case .escape, .backspace:
+                state.stack.removeLast()
+                return (true, nil)
+            default: break
+            }
+            rows.page.meta.limit = pageSize
+            state.rows = rows
+        case .reviews:
+            let ids = state.reviews.page.data.map(\.id)
+            switch key {
+            case .up, .character("k"): state.reviews.selectedID = Self.move(state.reviews.selectedID, in: ids, by: -1)
+            case .down, .character("j"): state.reviews.selectedID = Self.move(state.reviews.selectedID, in: ids, by: 1)
+            case .enter, .right:
+                guard let id = state.reviews.selectedID ?? ids.first else { return (false, nil) }
+                state.review = nil
+                state.stack.append(.review(id))
+                return (true, nil)
+            case .character("f"):
+                let filters = ReviewsScreen.filters
+                let index = filters.firstIndex { $0 == state.reviews.statusFilter } ?? 0
+                state.reviews.statusFilter = filters[(index + 1) % filters.count]
+                state.reviews.page.meta.page = 1
+                return (true, nil)
+            case .character("n"), .pageDown:
+                guard state.reviews.page.meta.page < state.reviews.page.meta.pageCount else { return (false, nil) }
+                state.reviews.page.meta.page += 1
+                return (true, nil)
+            case .character("p"), .pageUp:
+                guard state.reviews.page.meta.page > 1 else { return (false, nil) }
+                state.reviews.page.meta.page -= 1
+                return (true, nil)
+            default: break
+            }
+            state.reviews.page.meta.limit = pageSize
+        case .review(let id):
+            guard let review = state.review else { return (false, nil) }
+            switch key {
+            case .character("c") where review.detail.review.status == .queued:
+                return (false, .claim(reviewID: id, actionVersion: review.detail.review.actionVersion))
+            case .character("a") where review.detail.review.status == .inReview:
+                state.review?.confirmingApproval = true
+            case .character("y") where review.confirmingApproval:
+                state.review?.confirmingApproval = false
+                return (false, .approve(reviewID: id, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))
+            default: break
+            }
+        }
+        return (false, nil)
+    }
+}

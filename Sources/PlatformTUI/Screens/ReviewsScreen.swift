@@ -1,0 +1,53 @@
+import EdgeSyncModels
+
+/// Screen 4 (tui.md): schema reviews with a status filter.
+struct ReviewsScreen: Sendable {
+    var page: PageEnvelope<SchemaReview>
+    var statusFilter: ReviewStatus? = .queued
+    var selectedID: String?
+    var now: Timestamp
+
+    static let filters: [ReviewStatus?] = [nil, .queued, .inReview, .approved, .rejected, .abandoned]
+
+    static let keys: [(key: String, action: String)] = [
+        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("n/p", "page"), ("Esc", "back"), ("r", "refresh"), ("q", "quit"),
+    ]
+
+    static let columns = [
+        TableView.Column("DEVICE", min: 8, max: 28), TableView.Column("TABLE", min: 10, max: 32), TableView.Column("CLASSIFICATION", min: 9, max: 19),
+        TableView.Column("STATUS", min: 9, max: 9), TableView.Column("STAGED", min: 6, max: 11, alignRight: true),
+        TableView.Column("AGE", min: 4, max: 5, alignRight: true), TableView.Column("CLAIMED BY", min: 8, max: 20),
+    ]
+
+    var table: TableView {
+        var table = TableView(columns: Self.columns, rows: page.data.map { review in
+            [review.deviceName ?? "(\(review.scope.rawValue))", review.sourceTable, review.classification.rawValue, review.status.rawValue,
+             LineagesScreen.count(review.stagedRowCount), LineagesScreen.age(seconds: Int(now.seconds - review.createdAt.seconds)), review.claimedBy ?? "-"]
+        })
+        table.styles = page.data.map { review in
+            let status: CellStyle = switch review.status {
+            case .queued: .warning
+            case .inReview: .key
+            case .approved: .ok
+            case .rejected: .error
+            case .abandoned: .muted
+            }
+            return [.plain, .plain, review.classification == .breaking ? .error : .plain, status, .plain, .muted, .muted]
+        }
+        table.selected = page.data.firstIndex { $0.id == selectedID } ?? (page.data.isEmpty ? nil : 0)
+        return table
+    }
+
+    func draw(into grid: inout CellGrid, frame: ScreenFrame) {
+        var frame = frame
+        frame.breadcrumb = ["Schema reviews"]
+        frame.title = "Schema reviews [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>")
+        frame.keys = Self.keys
+        let body = frame.draw(into: &grid)
+        guard !page.data.isEmpty else {
+            grid.put("No reviews here (f changes the filter).", x: body.x, y: body.y + 1, style: .muted)
+            return
+        }
+        table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height)
+    }
+}

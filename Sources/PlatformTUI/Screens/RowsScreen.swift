@@ -1,0 +1,61 @@
+import EdgeSyncModels
+
+/// Screen 3 (tui.md): staged or written rows as a table, columns sized to content, scrolled
+/// sideways with ←/→ (or h/l) when they do not fit.
+struct RowsScreen: Sendable {
+    var lineageName: String
+    var written: Bool
+    var page: PageEnvelope<JSONObject>
+    var selected = 0
+    var firstColumn = 0
+
+    static let keys: [(key: String, action: String)] = [
+        ("↑↓", "move"), ("←→", "scroll"), ("s/w", "staged/written"), ("n/p", "page"), ("Esc", "back"), ("q", "quit"),
+    ]
+
+    /// Every key of the page's objects: position and op first, the row's own columns (sorted),
+    /// then the platform columns (JSON objects carry no column order of their own).
+    var columnNames: [String] {
+        var names: Set<String> = []
+        for row in page.data { names.formUnion(row.keys) }
+        let leading = ["#", "op", "ts"].filter(names.contains)
+        let platform = ["_device_id", "_journal_epoch", "_commit_seq", "_updated_at", "_cloud_version", "reason"].filter(names.contains)
+        let own = names.subtracting(leading).subtracting(platform).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return leading + own + platform
+    }
+
+    static func text(_ value: JSONValue?) -> String {
+        switch value {
+        case nil, .null?: "∅"
+        case .string(let text)?: text
+        case .integer(let number)?: String(number)
+        case .double(let number)?: String(number)
+        case .bool(let flag)?: String(flag)
+        case let other?: CanonicalJSON.string(of: other)
+        }
+    }
+
+    var table: TableView {
+        let names = columnNames
+        var table = TableView(columns: names.map { TableView.Column($0, min: 4, max: 40) }, rows: page.data.map { row in names.map { Self.text(row[$0]) } })
+        table.selected = page.data.isEmpty ? nil : min(selected, page.data.count - 1)
+        table.firstColumn = firstColumn
+        return table
+    }
+
+    func draw(into grid: inout CellGrid, frame: ScreenFrame) {
+        var frame = frame
+        let source = page.meta.source ?? (written ? "mirror" : "staged")
+        frame.breadcrumb = ["Lineages", lineageName, written ? "written" : "staged"]
+        frame.title = "\(written ? "Written" : "Staged") rows [\(page.meta.total)] source: \(source)"
+        frame.keys = Self.keys
+        let body = frame.draw(into: &grid)
+        guard !page.data.isEmpty else {
+            grid.put(written ? "Nothing written yet: rows land here once the schema is approved." : "No staged rows.", x: body.x, y: body.y + 1, style: .muted)
+            return
+        }
+        table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height - 1)
+        grid.put("page \(page.meta.page)/\(page.meta.pageCount) · columns from \(firstColumn + 1) of \(columnNames.count)", x: body.x,
+                 y: body.y + body.height - 1, style: .muted)
+    }
+}
