@@ -73,6 +73,18 @@ extension ScreenGoldenTests {
     }
 }
 
+extension ScreenGoldenTests {
+    @Test(arguments: [(120, 40, false), (80, 24, false), (120, 40, true)])
+    func columnEditor(width: Int, height: Int, invalid: Bool) throws {
+        var grid = CellGrid(width: width, height: height)
+        var editor = ColumnEditorScreen(detail: Fixtures.reviewDetail)
+        editor.selected = invalid ? 0 : 2
+        if invalid { editor.cycleAction(by: 1) } else { editor.actions[2].mirrorColumnName = "area" }
+        editor.draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: invalid ? "column-editor-invalid" : "column-editor")
+    }
+}
+
 /// Fixed data for the goldens: deterministic ids, times and names (wide and combining
 /// characters included, to keep alignment honest).
 enum Fixtures {

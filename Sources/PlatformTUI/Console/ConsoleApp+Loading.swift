@@ -79,6 +79,18 @@ extension ConsoleApp {
                 state.reviews.page = page
                 if !page.data.contains(where: { $0.id == state.reviews.selectedID }) { state.reviews.selectedID = page.data.first?.id }
             }
+        case .editor(let id):
+            let detail = try await client.get("\(base)/edge/schema-reviews/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+            let device = detail.review.deviceID.map { "?device_id=\($0)&limit=500" } ?? "?limit=500"
+            let points = try await client.get("\(base)/data-points\(device)", as: PageEnvelope<DataPoint>.self).data.map { (id: $0.id, name: $0.name) }
+            let policy = try await client.get("\(base)/edge/policy", as: ResourceEnvelope<Policy>.self).data
+            return { state in
+                // A refresh never throws away the operator's edits.
+                var editor = state.editor ?? ColumnEditorScreen(detail: detail)
+                editor.dataPoints = points
+                editor.allowAutoCreate = policy.allowAutoCreateDeviceDataPoints
+                state.editor = editor
+            }
         case .review(let id):
             let detail = try await client.get("\(base)/edge/schema-reviews/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
             return { state in

@@ -122,11 +122,57 @@ extension ConsoleApp {
                 return (false, .claim(reviewID: id, actionVersion: review.detail.review.actionVersion))
             case .character("a") where review.detail.review.status == .inReview:
                 state.review?.confirmingApproval = true
+            case .character("e") where review.detail.review.status == .inReview:
+                state.editor = nil
+                state.stack.append(.editor(id))
+                return (true, nil)
             case .character("y") where review.confirmingApproval:
                 state.review?.confirmingApproval = false
                 return (false, .approve(reviewID: id, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))
             default: break
             }
+        case .editor:
+            break
+        }
+        return (false, nil)
+    }
+
+    /// The column-action editor's keys (text entry while a mirror name is being edited).
+    func handleEditorKey(_ key: Terminal.Key, _ state: inout State) -> (Bool, Mutation?) {
+        guard var editor = state.editor, case .editor(let id) = state.route else { return (false, nil) }
+        defer { state.editor = editor }
+        if let name = editor.editing {
+            switch key {
+            case .escape: editor.editing = nil
+            case .backspace: editor.editing = String(name.dropLast())
+            case .enter:
+                editor.actions[editor.selected].mirrorColumnName = name.isEmpty ? nil : name
+                editor.editing = nil
+            case .character(let character): editor.editing = name + String(character)
+            default: break
+            }
+            return (false, nil)
+        }
+        switch key {
+        case .up, .character("k"): editor.selected = max(0, editor.selected - 1)
+        case .down, .character("j"): editor.selected = min(max(0, editor.actions.count - 1), editor.selected + 1)
+        case .character(" "), .right: editor.cycleAction(by: 1)
+        case .left: editor.cycleAction(by: -1)
+        case .enter: editor.enter()
+        case .character("m"): editor.setAll(.mirror, keepKey: false)
+        case .character("i"): editor.setAll(.ignore, keepKey: true)
+        case .character("u"): editor.actions = editor.detail.suggestedActions
+        case .function(2), .character("\u{13}"):
+            if let problem = editor.problem {
+                state.frame.status = ("fix first: \(problem.message)", .error)
+                return (false, nil)
+            }
+            state.stack.removeLast()
+            return (false, .approve(reviewID: id, actionVersion: editor.detail.review.actionVersion, actions: editor.actions))
+        case .escape:
+            state.stack.removeLast()
+            return (true, nil)
+        default: break
         }
         return (false, nil)
     }

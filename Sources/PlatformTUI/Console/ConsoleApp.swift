@@ -12,6 +12,7 @@ final class ConsoleApp: Sendable {
         case rows(lineageID: String, name: String, written: Bool)
         case reviews
         case review(String)
+        case editor(String)
     }
 
     struct State: Sendable {
@@ -21,6 +22,7 @@ final class ConsoleApp: Sendable {
         var rows: RowsScreen?
         var reviews: ReviewsScreen
         var review: ReviewDetailScreen?
+        var editor: ColumnEditorScreen?
         var frame: ScreenFrame
         var loadedAt: Date?
         var loading = false
@@ -82,9 +84,12 @@ final class ConsoleApp: Sendable {
             snapshot.reviews.draw(into: &grid, frame: snapshot.frame)
         case .review:
             snapshot.review?.draw(into: &grid, frame: snapshot.frame)
+        case .editor:
+            snapshot.editor?.draw(into: &grid, frame: snapshot.frame)
         }
         if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
+        if case .editor = snapshot.route, snapshot.editor == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         return grid
     }
 
@@ -101,6 +106,10 @@ final class ConsoleApp: Sendable {
         state.withLock { state in
             if state.prompt != nil {
                 reload = handlePrompt(key, &state)
+                return
+            }
+            if case .editor = state.route, state.editor != nil {
+                (reload, mutation) = handleEditorKey(key, &state)
                 return
             }
             switch key {

@@ -11,7 +11,7 @@ struct ReviewDetailScreen: Sendable {
         if confirmingApproval { return [("y", "approve these actions"), ("Esc", "cancel")] }
         var keys: [(key: String, action: String)] = []
         if detail.review.status == .queued { keys.append(("c", "claim")) }
-        if detail.review.status == .inReview { keys.append(("a", "approve suggested")) }
+        if detail.review.status == .inReview { keys += [("e", "edit actions"), ("a", "approve suggested")] }
         return keys + [("Esc", "back"), ("r", "refresh"), ("q", "quit")]
     }
 

@@ -1,0 +1,150 @@
+import EdgeSyncModels
+import Server
+
+/// Screen 6 (tui.md): one line per source column with its action and target, inline
+/// validation (the server's own rules), and a live preview of the target's DDL.
+struct ColumnEditorScreen: Sendable {
+    var detail: SchemaReviewDetail
+    var actions: [ColumnAction]
+    /// Data points of the device `map` may choose from: id → name.
+    var dataPoints: [(id: String, name: String)] = []
+    var allowAutoCreate = false
+    var selected = 0
+    /// The mirror name being typed, while Enter editing is open.
+    var editing: String?
+
+    init(detail: SchemaReviewDetail) {
+        self.detail = detail
+        actions = detail.suggestedActions
+    }
+
+    static let cycle: [ColumnActionKind] = [.mirror, .ignore, .defer, .map, .autoCreateAndMap]
+
+    var keys: [(key: String, action: String)] {
+        if editing != nil { return [("Enter", "keep name"), ("Esc", "cancel")] }
+        return [("↑↓", "column"), ("Space/←→", "action"), ("Enter", "rename / data point"), ("m", "mirror all"), ("i", "ignore non-PK"),
+                ("u", "suggested"), ("F2", "approve"), ("Esc", "back")]
+    }
+
+    var columns: [SchemaColumn] { detail.columns ?? [] }
+
+    /// The server's verdict on the current actions: nil when they can be submitted.
+    var problem: APIError? {
+        let validator = ColumnActionValidator(
+            columns: columns, strategy: detail.review.strategy, dataPoints: Dictionary(dataPoints.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
+            allowAutoCreate: allowAutoCreate)
+        do {
+            _ = try validator.validate(actions)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The statements an approval would run: the target's creation, or for a re-approval the
+    /// columns it adds (the server decides at approval time).
+    var preview: [String] {
+        guard problem == nil, let resolved = try? ColumnActionValidator(
+            columns: columns, strategy: detail.review.strategy, dataPoints: Dictionary(dataPoints.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
+            allowAutoCreate: allowAutoCreate).validate(actions)
+        else { return [] }
+        let table = detail.review.strategy == .rows
+            ? MirrorIdentifier.mirrorTableName(scope: .device(id: detail.review.deviceID ?? "device"), sourceTable: detail.review.sourceTable)
+            : MirrorIdentifier.seriesTableName(scope: .device(id: detail.review.deviceID ?? "device"), sourceTable: detail.review.sourceTable)
+        let target = MaterializationTarget(strategy: detail.review.strategy, table: table, schema: columns, actions: resolved)
+        guard detail.previousSchemaHash != nil else { return target.createStatements }
+        // A re-approval extends the existing target: only the columns it lacks are added.
+        let existing = Set(MaterializationTarget.mirrorPlatformColumns + detail.diff.compactMap { $0.previousBinding?.effectiveMirrorColumnName })
+        let statements = target.addColumnStatements(existing: existing)
+        return statements.isEmpty ? ["-- no DDL: the target already has every column"] : statements
+    }
+
+    mutating func cycleAction(by step: Int) {
+        guard actions.indices.contains(selected) else { return }
+        let current = Self.cycle.firstIndex(of: actions[selected].action) ?? 0
+        actions[selected].action = Self.cycle[(current + step + Self.cycle.count) % Self.cycle.count]
+        actions[selected].mirrorColumnName = actions[selected].action == .mirror ? actions[selected].mirrorColumnName : nil
+        actions[selected].deviceDataPointID = actions[selected].action == .map ? dataPoints.first?.id : nil
+    }
+
+    /// Enter: rename a mirror column, or step to the next data point of a `map`.
+    mutating func enter() {
+        guard actions.indices.contains(selected) else { return }
+        switch actions[selected].action {
+        case .mirror: editing = actions[selected].effectiveMirrorColumnName ?? ""
+        case .map:
+            let ids = dataPoints.map(\.id)
+            let index = ids.firstIndex { $0 == actions[selected].deviceDataPointID }.map { $0 + 1 } ?? 0
+            actions[selected].deviceDataPointID = ids.isEmpty ? nil : ids[index % ids.count]
+        default: break
+        }
+    }
+
+    mutating func setAll(_ action: ColumnActionKind, keepKey: Bool) {
+        for index in actions.indices {
+            let isKey = columns.first { $0.name == actions[index].sourceColumnName }?.isPrimaryKey ?? false
+            guard !(keepKey && isKey) else { continue }
+            actions[index] = ColumnAction(sourceColumnName: actions[index].sourceColumnName, action: action)
+        }
+    }
+
+    func draw(into grid: inout CellGrid, frame: ScreenFrame) {
+        let review = detail.review
+        var frame = frame
+        frame.breadcrumb = ["Schema reviews", "\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)", "column actions"]
+        frame.title = "Column actions for \(review.sourceTable) (\(review.strategy.rawValue)) · v\(review.actionVersion)"
+        frame.keys = keys
+        if let editing { frame.status = ("mirror column name: \(editing)▏", .key) }
+        let body = frame.draw(into: &grid)
+        let markers = Dictionary(detail.diff.map { ($0.name, $0.marker) }, uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var table = TableView(
+            columns: [TableView.Column("COLUMN", min: 8, max: 28), TableView.Column("TYPE", min: 7, max: 7), TableView.Column("PK", min: 2, max: 2),
+                      TableView.Column("CHANGE", min: 9, max: 19), TableView.Column("ACTION", min: 19, max: 19), TableView.Column("TARGET", min: 12, max: 40)],
+            rows: actions.map { action in
+                let column = byName[action.sourceColumnName]
+                let target = action.effectiveMirrorColumnName
+                    ?? action.deviceDataPointID.map { id in dataPoints.first { $0.id == id }?.name ?? id }
+                    ?? (action.action == .autoCreateAndMap ? "new data point \(action.sourceColumnName)" : "-")
+                return [action.sourceColumnName, column?.declTypeAffinity.rawValue ?? "?", (column?.isPrimaryKey ?? false) ? "PK" : "",
+                        markers[action.sourceColumnName]?.rawValue ?? "-", action.action.rawValue, target]
+            })
+        let problemColumn = problem?.details?["column"]?.stringValue
+        table.styles = actions.map { action in
+            let bad = action.sourceColumnName == problemColumn
+            return [bad ? .error : .plain, .muted, .key, .muted, bad ? .error : .title, .plain]
+        }
+        table.selected = actions.isEmpty ? nil : min(selected, actions.count - 1)
+        let shown = table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: min(body.height / 2, actions.count + 1))
+        var y = body.y + shown.count + 2
+        if let problem {
+            grid.put("✗ \(problem.code.rawValue): \(problem.message)", x: body.x, y: y, style: .error)
+            y += 2
+        } else {
+            grid.put("✓ ready: F2 approves with these \(actions.count) actions", x: body.x, y: y, style: .ok)
+            y += 2
+        }
+        grid.put("Preview", x: body.x, y: y, style: .title)
+        y += 1
+        for statement in preview {
+            for line in wrap(statement, width: body.width - 2) where y < body.y + body.height {
+                grid.put(line, x: body.x + 2, y: y, style: .muted)
+                y += 1
+            }
+        }
+    }
+
+    private func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if TextWidth.of(current) + TextWidth.of(word) + 1 > width, !current.isEmpty {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}
