@@ -35,3 +35,19 @@ struct RenderTests {
         #expect(scrolled.columnsShown(widths: table.widths(available: 10), width: 10) == [1])
     }
 }
+
+@Suite("Confirm dialogs")
+struct ConfirmDialogTests {
+    @Test func enterNeverConfirmsAndADeleteNeedsTheName() {
+        var dialog = ConfirmDialog(title: "Delete lineage pump-7/device_state", effect: "Deletes its cloud state.", field: .mustType("device_state"))
+        #expect(dialog.handle(.character("y")) == .none && dialog.text == "y", "y is text until the field is done")
+        #expect(dialog.handle(.enter) == .none && !dialog.armed, "the wrong name does not arm it")
+        _ = dialog.handle(.backspace)
+        for character in "device_state" { _ = dialog.handle(.character(character)) }
+        #expect(dialog.handle(.enter) == .none && dialog.armed)
+        #expect(dialog.handle(.enter) == .none, "a bare Enter never confirms")
+        #expect(dialog.handle(.character("y")) == .confirm)
+        var plain = ConfirmDialog(title: "Reset", effect: "Clears the counter.")
+        #expect(plain.armed && plain.handle(.escape) == .cancel)
+    }
+}

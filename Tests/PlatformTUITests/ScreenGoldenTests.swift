@@ -85,6 +85,19 @@ extension ScreenGoldenTests {
     }
 }
 
+extension ScreenGoldenTests {
+    @Test func deleteDialogOverTheLineageDetail() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        LineageDetailScreen(detail: Fixtures.detail, now: Fixtures.now).draw(into: &grid, frame: Fixtures.frame)
+        var dialog = ConfirmDialog(title: "Delete lineage pump-7/device_state",
+                                   effect: "Deletes its staged rows, ledger, reviews, bindings and mirror table. Nothing on the device.",
+                                   field: .mustType("device_state"))
+        for character in "device_st" { _ = dialog.handle(.character(character)) }
+        dialog.draw(into: &grid)
+        try Self.check(grid, name: "lineage-delete-dialog")
+    }
+}
+
 /// Fixed data for the goldens: deterministic ids, times and names (wide and combining
 /// characters included, to keep alignment honest).
 enum Fixtures {

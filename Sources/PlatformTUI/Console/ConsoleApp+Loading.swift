@@ -124,6 +124,24 @@ extension ConsoleApp {
                     let body = try JSONEncoder().encode(ApproveReviewRequest(actionVersion: version, columnActions: actions))
                     _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/approve", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
                     state.withLock { $0.frame.status = ("approved with \(actions.count) column actions: the staged rows are being replayed", .ok) }
+                case .reject(let id, let version, let reason):
+                    let body = try JSONEncoder().encode(ReviewTransitionRequest(actionVersion: version, reason: reason))
+                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/reject", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
+                    state.withLock { $0.frame.status = ("rejected: the lineage stays paused", .ok) }
+                case .abandon(let id, let version):
+                    let body = try JSONEncoder().encode(ReviewTransitionRequest(actionVersion: version))
+                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/abandon", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
+                    state.withLock { $0.frame.status = ("abandoned", .ok) }
+                case .resetMaterialization(let id):
+                    let reset = try await client.send("POST", "\(base)/edge/lineages/\(id)/reset-materialization", body: nil,
+                                                      as: ResourceEnvelope<ResetMaterializationResponse>.self).data
+                    state.withLock { $0.frame.status = ("materialization reset: \(reset.status.rawValue)\(reset.resumed ? ", device resumed" : "")", .ok) }
+                case .deleteLineage(let id):
+                    _ = try await client.send("DELETE", "\(base)/edge/lineages/\(id)", body: nil, as: EmptyResponse.self)
+                    state.withLock { state in
+                        state.stack = [.lineages]
+                        state.frame.status = ("lineage deleted", .ok)
+                    }
                 }
             } catch {
                 let reloaded = (error as? ClientError)?.code == "action_version_conflict" ? " (the review changed; reloaded)" : ""

@@ -6,6 +6,16 @@ extension ConsoleApp {
     enum Mutation: Sendable {
         case claim(reviewID: String, actionVersion: Int)
         case approve(reviewID: String, actionVersion: Int, actions: [ColumnAction])
+        case reject(reviewID: String, actionVersion: Int, reason: String? = nil)
+        case abandon(reviewID: String, actionVersion: Int)
+        case resetMaterialization(lineageID: String)
+        case deleteLineage(lineageID: String)
+
+        /// The mutation with what its dialog's field collected (a reject's reason).
+        func with(dialogText text: String) -> Mutation {
+            guard case .reject(let id, let version, _) = self else { return self }
+            return .reject(reviewID: id, actionVersion: version, reason: text.isEmpty ? nil : text)
+        }
     }
 
     /// Keys of the screen on top; returns whether to reload and a mutation to perform.
@@ -50,6 +60,17 @@ extension ConsoleApp {
                 state.rows = nil
                 state.stack.append(.rows(lineageID: id, name: name, written: key == .character("w")))
                 return (true, nil)
+            case .character("x") where detail.lineage.materializationFailureCount > 0 || detail.lineage.pauseReason == .materializationFailure:
+                state.dialog = (ConfirmDialog(
+                    title: "Reset materialization of \(name)",
+                    effect: "Clears the failure counter; a lineage the breaker paused resumes and its device is told to publish again."),
+                    .resetMaterialization(lineageID: id))
+            case .character("D"):
+                state.dialog = (ConfirmDialog(
+                    title: "Delete lineage \(name)",
+                    effect: "Deletes its staged rows, ledger, reviews, bindings and mirror table. Nothing on the device.",
+                    field: .mustType(detail.lineage.sourceTable)),
+                    .deleteLineage(lineageID: id))
             case .character("v"):
                 guard let review = detail.openReviewID else {
                     state.frame.status = ("no open review for this lineage", .muted)
@@ -126,6 +147,15 @@ extension ConsoleApp {
                 state.editor = nil
                 state.stack.append(.editor(id))
                 return (true, nil)
+            case .character("x") where review.detail.review.status == .inReview:
+                state.dialog = (ConfirmDialog(
+                    title: "Reject schema \(review.detail.review.schemaHash.prefix(12)) of \(review.detail.review.sourceTable)",
+                    effect: "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.", field: .reason),
+                    .reject(reviewID: id, actionVersion: review.detail.review.actionVersion))
+            case .character("A") where review.detail.review.status.isOpen:
+                state.dialog = (ConfirmDialog(
+                    title: "Abandon this review", effect: "Closes the review without a decision; the lineage keeps waiting for the next schema."),
+                    .abandon(reviewID: id, actionVersion: review.detail.review.actionVersion))
             case .character("y") where review.confirmingApproval:
                 state.review?.confirmingApproval = false
                 return (false, .approve(reviewID: id, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))

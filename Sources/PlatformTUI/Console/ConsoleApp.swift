@@ -31,6 +31,8 @@ final class ConsoleApp: Sendable {
         var quit = false
         /// The `:` jump prompt while it is open.
         var prompt: String?
+        /// A destructive action waiting for its confirmation.
+        var dialog: (ConfirmDialog, Mutation)?
         var route: Route { stack.last ?? .lineages }
     }
 
@@ -90,6 +92,7 @@ final class ConsoleApp: Sendable {
         if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .editor = snapshot.route, snapshot.editor == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
+        snapshot.dialog?.0.draw(into: &grid)
         return grid
     }
 
@@ -106,6 +109,16 @@ final class ConsoleApp: Sendable {
         state.withLock { state in
             if state.prompt != nil {
                 reload = handlePrompt(key, &state)
+                return
+            }
+            if var (dialog, action) = state.dialog {
+                switch dialog.handle(key) {
+                case .cancel: state.dialog = nil
+                case .confirm:
+                    state.dialog = nil
+                    mutation = action.with(dialogText: dialog.text)
+                case .none: state.dialog = (dialog, action)
+                }
                 return
             }
             if case .editor = state.route, state.editor != nil {

@@ -5,9 +5,11 @@ struct LineageDetailScreen: Sendable {
     var detail: LineageDetail
     var now: Timestamp
 
-    static let keys: [(key: String, action: String)] = [
-        ("d", "staged rows"), ("w", "written rows"), ("v", "review"), ("Esc", "back"), ("r", "refresh"), ("q", "quit"),
-    ]
+    var keys: [(key: String, action: String)] {
+        let reset: [(key: String, action: String)] = detail.lineage.materializationFailureCount > 0 || detail.lineage.pauseReason == .materializationFailure
+            ? [("x", "reset materialization")] : []
+        return [("d", "staged rows"), ("w", "written rows"), ("v", "review")] + reset + [("D", "delete"), ("Esc", "back"), ("r", "refresh"), ("q", "quit")]
+    }
 
     /// What to do about the lineage's state, in one line.
     var hint: String {
@@ -27,7 +29,7 @@ struct LineageDetailScreen: Sendable {
         var frame = frame
         frame.breadcrumb = ["Lineages", "\(lineage.deviceName)/\(lineage.sourceTable)"]
         frame.title = "\(lineage.deviceName) / \(lineage.sourceTable)"
-        frame.keys = Self.keys
+        frame.keys = keys
         let body = frame.draw(into: &grid)
         var y = body.y
         let status: CellStyle = lineage.status == .active ? .ok : (lineage.pauseReason == .schemaReview ? .warning : .error)

@@ -11,7 +11,8 @@ struct ReviewDetailScreen: Sendable {
         if confirmingApproval { return [("y", "approve these actions"), ("Esc", "cancel")] }
         var keys: [(key: String, action: String)] = []
         if detail.review.status == .queued { keys.append(("c", "claim")) }
-        if detail.review.status == .inReview { keys += [("e", "edit actions"), ("a", "approve suggested")] }
+        if detail.review.status == .inReview { keys += [("e", "edit actions"), ("a", "approve suggested"), ("x", "reject")] }
+        if detail.review.status.isOpen { keys.append(("A", "abandon")) }
         return keys + [("Esc", "back"), ("r", "refresh"), ("q", "quit")]
     }
 

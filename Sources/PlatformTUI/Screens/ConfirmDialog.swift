@@ -1,0 +1,76 @@
+/// A destructive action's dialog (tui.md): it names the exact effect; an optional text field
+/// (a reason, or the table name a delete must be typed against) is finished with Enter, and
+/// only then does `y` confirm: the confirm key differs from the opening key, and a bare Enter
+/// never confirms.
+struct ConfirmDialog: Sendable {
+    enum Field: Sendable {
+        /// Free text (a reason); may stay empty.
+        case reason
+        /// Must equal this text (the table name of a delete).
+        case mustType(String)
+    }
+
+    var title: String
+    var effect: String
+    var field: Field?
+    var text = ""
+    /// Enter finished the field; `y` now confirms.
+    var armed = false
+
+    init(title: String, effect: String, field: Field? = nil) {
+        self.title = title
+        self.effect = effect
+        self.field = field
+        armed = field == nil
+    }
+
+    /// Whether the typed text satisfies the field.
+    var fieldAccepted: Bool {
+        switch field {
+        case .mustType(let expected)?: text == expected
+        default: true
+        }
+    }
+
+    enum Outcome: Equatable {
+        case none
+        case cancel
+        case confirm
+    }
+
+    mutating func handle(_ key: Terminal.Key) -> Outcome {
+        switch key {
+        case .escape: return .cancel
+        case .enter where !armed: armed = fieldAccepted
+        case .backspace where !armed: text = String(text.dropLast())
+        case .character("y") where armed: return .confirm
+        case .character(let character) where !armed && field != nil: text.append(character)
+        default: break
+        }
+        return .none
+    }
+
+    /// Draws a box over the middle of the screen.
+    func draw(into grid: inout CellGrid) {
+        let width = min(grid.width - 4, max(50, TextWidth.of(effect) + 4))
+        let height = field == nil ? 6 : 8
+        let x = (grid.width - width) / 2
+        let y = max(1, (grid.height - height) / 2)
+        grid.fill(x: x, y: y, width: width, height: height, style: CellStyle(foreground: .white, background: .blue))
+        let box = CellStyle(foreground: .white, background: .blue)
+        grid.put(" " + title, x: x, y: y, style: CellStyle(foreground: .white, background: .blue, bold: true), limit: width)
+        grid.put(" " + effect, x: x, y: y + 2, style: box, limit: width)
+        var line = y + 3
+        if let field {
+            let label = switch field {
+            case .reason: " Reason: "
+            case .mustType(let expected): " Type \(expected) to confirm: "
+            }
+            let written = grid.put(label, x: x, y: line + 1, style: box, limit: width)
+            grid.put(text + (armed ? "" : "▏"), x: x + written, y: line + 1, style: CellStyle(foreground: .black, background: .white), limit: width - written - 1)
+            line += 2
+        }
+        let hint = armed ? " y confirms · Esc cancels" : (fieldAccepted ? " Enter when done · Esc cancels" : " type it exactly · Esc cancels")
+        grid.put(hint, x: x, y: line + 1, style: CellStyle(foreground: .yellow, background: .blue, bold: true), limit: width)
+    }
+}
