@@ -22,6 +22,8 @@ struct ConsoleCommand: AsyncParsableCommand {
     var mqttPort = 1883
     @Flag(help: "Embedded server: accept any device id on loopback (development).")
     var devOpen = false
+    @Flag(help: "Look, do not touch: keys that change the server are off.")
+    var readonly = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -51,7 +53,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             await embedded?.stop()
             throw ValidationError("\(label): \(error)")
         }
-        let app = ConsoleApp(client: client, project: project, serverLabel: label)
+        let app = ConsoleApp(client: client, project: project, serverLabel: label, readOnly: readonly)
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 let terminal = Terminal()

@@ -113,6 +113,10 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["y confirms"])
         try await keys("y")
         _ = try await tmux.waitFor(["lineage deleted", "Lineages [0]"])
+        try await keys("?")
+        _ = try await tmux.waitFor(["Keys: Lineages", "any key closes"])
+        try await keys("x", "L")
+        _ = try await tmux.waitFor(["Action log [3]", "claim review", "approve review", "delete lineage"])
         _ = try await tmux.run(["send-keys", "-t", "console", "q"])
         let deadline = ContinuousClock.now + .seconds(10)
         while try await tmux.run(["has-session", "-t", "console"]).status == 0, ContinuousClock.now < deadline {

@@ -98,6 +98,27 @@ extension ScreenGoldenTests {
     }
 }
 
+extension ScreenGoldenTests {
+    @Test func readOnlyHelpOverTheReviewDetail() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        let screen = ReviewDetailScreen(detail: Fixtures.reviewDetail)
+        screen.draw(into: &grid, frame: Fixtures.frame)
+        let mutating: Set<String> = ["e", "a", "x", "A"]
+        HelpOverlay(screenTitle: "Review detail", keys: screen.keys.filter { !mutating.contains($0.key) },
+                    disabled: screen.keys.filter { mutating.contains($0.key) }, readOnlyReason: "read-only console (--readonly)").draw(into: &grid)
+        try Self.check(grid, name: "review-help-readonly")
+    }
+
+    @Test func actionLog() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        ActionLogScreen(entries: [
+            .init(time: "06:41:09", action: "approve review 01a2116b with 3 column actions", ok: true, result: "approved with 3 column actions"),
+            .init(time: "06:40:51", action: "claim review 01a2116b", ok: false, result: "action_version_conflict: the review is at action_version 2"),
+        ]).draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "action-log")
+    }
+}
+
 /// Fixed data for the goldens: deterministic ids, times and names (wide and combining
 /// characters included, to keep alignment honest).
 enum Fixtures {

@@ -91,6 +91,8 @@ extension ConsoleApp {
                 editor.allowAutoCreate = policy.allowAutoCreateDeviceDataPoints
                 state.editor = editor
             }
+        case .actionLog:
+            return { _ in }
         case .review(let id):
             let detail = try await client.get("\(base)/edge/schema-reviews/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
             return { state in
@@ -98,6 +100,13 @@ extension ConsoleApp {
                 state.review = ReviewDetailScreen(detail: detail, confirmingApproval: confirming && detail.review.status == .inReview)
             }
         }
+    }
+
+    /// `HH:MM:SS`, local time, for the action log.
+    static func clock() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: Date())
     }
 
     /// A staged row as the data view shows it: position, op, then the row's columns.
@@ -143,9 +152,13 @@ extension ConsoleApp {
                         state.frame.status = ("lineage deleted", .ok)
                     }
                 }
+                state.withLock { $0.actions.insert(.init(time: Self.clock(), action: mutation.summary, ok: true, result: $0.frame.status?.text ?? "done"), at: 0) }
             } catch {
                 let reloaded = (error as? ClientError)?.code == "action_version_conflict" ? " (the review changed; reloaded)" : ""
-                state.withLock { $0.frame.status = ("\(error)\(reloaded)", .error) }
+                state.withLock { state in
+                    state.frame.status = ("\(error)\(reloaded)", .error)
+                    state.actions.insert(.init(time: Self.clock(), action: mutation.summary, ok: false, result: "\(error)"), at: 0)
+                }
             }
             state.withLock { $0.loadedAt = nil }
             refresh()

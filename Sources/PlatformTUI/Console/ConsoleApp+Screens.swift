@@ -11,6 +11,18 @@ extension ConsoleApp {
         case resetMaterialization(lineageID: String)
         case deleteLineage(lineageID: String)
 
+        /// How the action log names it.
+        var summary: String {
+            switch self {
+            case .claim(let id, _): "claim review \(id.prefix(8))"
+            case .approve(let id, _, let actions): "approve review \(id.prefix(8)) with \(actions.count) column actions"
+            case .reject(let id, _, let reason): "reject review \(id.prefix(8))" + (reason.map { " (\($0))" } ?? "")
+            case .abandon(let id, _): "abandon review \(id.prefix(8))"
+            case .resetMaterialization(let id): "reset materialization of lineage \(id.prefix(8))"
+            case .deleteLineage(let id): "delete lineage \(id.prefix(8))"
+            }
+        }
+
         /// The mutation with what its dialog's field collected (a reject's reason).
         func with(dialogText text: String) -> Mutation {
             guard case .reject(let id, let version, _) = self else { return self }
@@ -161,7 +173,7 @@ extension ConsoleApp {
                 return (false, .approve(reviewID: id, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))
             default: break
             }
-        case .editor:
+        case .editor, .actionLog:
             break
         }
         return (false, nil)

@@ -13,6 +13,7 @@ final class ConsoleApp: Sendable {
         case reviews
         case review(String)
         case editor(String)
+        case actionLog
     }
 
     struct State: Sendable {
@@ -33,17 +34,22 @@ final class ConsoleApp: Sendable {
         var prompt: String?
         /// A destructive action waiting for its confirmation.
         var dialog: (ConfirmDialog, Mutation)?
+        var helpOpen = false
+        var actions: [ActionLogScreen.Entry] = []
         var route: Route { stack.last ?? .lineages }
     }
 
     let client: APIClient
     let projectID: String
+    /// `--readonly`: mutating keys are off (and listed as disabled in the help).
+    let readOnly: Bool
     /// Default 5 s (tui.md).
     let refreshInterval: TimeInterval
     let state: Mutex<State>
 
-    init(client: APIClient, project: Project, serverLabel: String, refreshInterval: TimeInterval = 5) {
+    init(client: APIClient, project: Project, serverLabel: String, readOnly: Bool = false, refreshInterval: TimeInterval = 5) {
         self.client = client
+        self.readOnly = readOnly
         self.projectID = project.id
         self.refreshInterval = refreshInterval
         state = Mutex(State(
@@ -88,11 +94,20 @@ final class ConsoleApp: Sendable {
             snapshot.review?.draw(into: &grid, frame: snapshot.frame)
         case .editor:
             snapshot.editor?.draw(into: &grid, frame: snapshot.frame)
+        case .actionLog:
+            ActionLogScreen(entries: snapshot.actions).draw(into: &grid, frame: snapshot.frame)
         }
         if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .editor = snapshot.route, snapshot.editor == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         snapshot.dialog?.0.draw(into: &grid)
+        if snapshot.helpOpen {
+            let (title, keys) = Self.keys(of: snapshot)
+            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "F2", "y"]
+            HelpOverlay(screenTitle: title, keys: readOnly ? keys.filter { !mutating.contains($0.key) } : keys,
+                        disabled: readOnly ? keys.filter { mutating.contains($0.key) } : [],
+                        readOnlyReason: readOnly ? "read-only console (--readonly)" : nil).draw(into: &grid)
+        }
         return grid
     }
 
@@ -107,6 +122,10 @@ final class ConsoleApp: Sendable {
         var reload = false
         var mutation: Mutation?
         state.withLock { state in
+            if state.helpOpen {
+                state.helpOpen = false
+                return
+            }
             if state.prompt != nil {
                 reload = handlePrompt(key, &state)
                 return
@@ -136,6 +155,8 @@ final class ConsoleApp: Sendable {
                 }
                 return
             case .character(":"): state.prompt = ""; return
+            case .character("?"): state.helpOpen = true; return
+            case .character("L"): state.stack.append(.actionLog); return
             case .character("r"): reload = true; return
             case .character(" "):
                 state.refreshPaused.toggle()
@@ -144,8 +165,26 @@ final class ConsoleApp: Sendable {
             default: break
             }
             (reload, mutation) = handleScreenKey(key, pageSize: pageSize, &state)
+            if readOnly, mutation != nil || state.dialog != nil {
+                state.dialog = nil
+                mutation = nil
+                state.frame.status = ("read-only console: that key changes the server (see ? for what is disabled)", .warning)
+            }
         }
         if let mutation { perform(mutation) } else if reload { refresh() }
+    }
+
+    /// The title and keys of the screen on top, for the help overlay.
+    static func keys(of state: State) -> (String, [(key: String, action: String)]) {
+        switch state.route {
+        case .lineages: ("Lineages", LineagesScreen.keys)
+        case .lineage: ("Lineage detail", state.lineage?.keys ?? [])
+        case .rows: ("Rows", RowsScreen.keys)
+        case .reviews: ("Schema reviews", ReviewsScreen.keys)
+        case .review: ("Review detail", state.review?.keys ?? [])
+        case .editor: ("Column-action editor", state.editor?.keys ?? [])
+        case .actionLog: ("Action log", ActionLogScreen.keys)
+        }
     }
 
     private func isRows(_ route: Route) -> Bool {
@@ -164,7 +203,8 @@ final class ConsoleApp: Sendable {
             switch target {
             case "lineages": state.stack = [.lineages]
             case "reviews": state.stack = [.reviews]
-            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews)", .error); return false
+            case "log": state.stack.append(.actionLog)
+            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, log)", .error); return false
             }
             return true
         default: break

@@ -1,0 +1,30 @@
+/// `L` (tui.md): what this console did, newest first, with the result and time.
+struct ActionLogScreen: Sendable {
+    struct Entry: Sendable, Hashable {
+        var time: String
+        var action: String
+        var ok: Bool
+        var result: String
+    }
+
+    var entries: [Entry]
+
+    static let keys: [(key: String, action: String)] = [("Esc", "back"), ("q", "quit")]
+
+    func draw(into grid: inout CellGrid, frame: ScreenFrame) {
+        var frame = frame
+        frame.breadcrumb = ["Action log"]
+        frame.title = "Action log [\(entries.count)] (this console session)"
+        frame.keys = Self.keys
+        let body = frame.draw(into: &grid)
+        guard !entries.isEmpty else {
+            grid.put("Nothing done yet: claims, approvals, rejections, resets and deletes appear here.", x: body.x, y: body.y + 1, style: .muted)
+            return
+        }
+        var table = TableView(
+            columns: [TableView.Column("TIME", min: 8, max: 8), TableView.Column("ACTION", min: 10, max: 60), TableView.Column("RESULT", min: 6, max: 60)],
+            rows: entries.map { [$0.time, $0.action, $0.result] })
+        table.styles = entries.map { [.muted, .plain, $0.ok ? .ok : .error] }
+        table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height)
+    }
+}
