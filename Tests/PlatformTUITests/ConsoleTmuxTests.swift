@@ -98,6 +98,11 @@ struct ConsoleTmuxTests {
         try await keys("Escape", "Escape")
         try await keys("f")
         _ = try await tmux.waitFor(["</active>", "device_state"])
+        try await keys("/", "z", "z", "Enter")
+        _ = try await tmux.waitFor(["No lineage matches \"zz\""])
+        try await keys("/", "BSpace", "BSpace", "d", "e", "v", "Enter")
+        _ = try await tmux.waitFor(["\"dev\"", "device_state"])
+        try await keys("/", "BSpace", "BSpace", "BSpace", "Enter", "f", "f")
         try await keys(":", "r", "e", "v", "i", "e", "w", "s", "Enter")
         _ = try await tmux.waitFor(["Schema reviews [", "approved"])
         // Delete needs the table name typed, then y.

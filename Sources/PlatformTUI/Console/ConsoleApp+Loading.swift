@@ -45,8 +45,9 @@ extension ConsoleApp {
         case .lineages:
             let screen = current.lineages
             let status = screen.statusFilter.map { "&status=\($0.rawValue)" } ?? ""
+            let query = screen.query.flatMap { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) }.map { "&q=\($0)" } ?? ""
             let page = try await client.get(
-                "\(base)/edge/lineages?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)&sort=\(screen.sort.rawValue)\(status)",
+                "\(base)/edge/lineages?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)&sort=\(screen.sort.rawValue)\(status)\(query)",
                 as: PageEnvelope<Lineage>.self)
             return { state in
                 state.lineages.page = page

@@ -32,6 +32,8 @@ final class ConsoleApp: Sendable {
         var quit = false
         /// The `:` jump prompt while it is open.
         var prompt: String?
+        /// The `/` filter being typed on the lineages screen.
+        var filterInput: String?
         /// A destructive action waiting for its confirmation.
         var dialog: (ConfirmDialog, Mutation)?
         var helpOpen = false
@@ -77,7 +79,8 @@ final class ConsoleApp: Sendable {
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
-        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews; Enter jumps, Esc closes)", .key) }
+        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, log; Enter jumps, Esc closes)", .key) }
+        if let filter = snapshot.filterInput { snapshot.frame.status = ("/" + filter + "▏  (device or table; Enter applies, empty clears, Esc cancels)", .key) }
         switch snapshot.route {
         case .lineages:
             snapshot.lineages.dataAge = snapshot.loadedAt.map { Int(Date().timeIntervalSince($0)) } ?? 0
@@ -130,6 +133,20 @@ final class ConsoleApp: Sendable {
                 reload = handlePrompt(key, &state)
                 return
             }
+            if let filter = state.filterInput {
+                switch key {
+                case .escape: state.filterInput = nil
+                case .backspace: state.filterInput = String(filter.dropLast())
+                case .enter:
+                    state.lineages.query = filter.isEmpty ? nil : filter
+                    state.lineages.page.meta.page = 1
+                    state.filterInput = nil
+                    reload = true
+                case .character(let character): state.filterInput = filter + String(character)
+                default: break
+                }
+                return
+            }
             if var (dialog, action) = state.dialog {
                 switch dialog.handle(key) {
                 case .cancel: state.dialog = nil
@@ -156,6 +173,7 @@ final class ConsoleApp: Sendable {
                 return
             case .character(":"): state.prompt = ""; return
             case .character("?"): state.helpOpen = true; return
+            case .character("/") where state.route == .lineages: state.filterInput = state.lineages.query ?? ""; return
             case .character("L"): state.stack.append(.actionLog); return
             case .character("r"): reload = true; return
             case .character(" "):

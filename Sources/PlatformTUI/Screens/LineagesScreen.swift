@@ -11,6 +11,8 @@ struct LineagesScreen: Sendable {
 
     var page: PageEnvelope<Lineage>
     var statusFilter: LineageStatus?
+    /// `/`: a substring of the device or table name, applied by the API.
+    var query: String?
     var sort: Sort = .updatedAt
     var selectedID: String?
     /// Seconds since the data was loaded, and the clock for ages.
@@ -26,11 +28,12 @@ struct LineagesScreen: Sendable {
 
     var title: String {
         let filter = statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"
-        return "Lineages [\(page.meta.total)] \(filter) sort:\(sort.rawValue) (updated \(Self.age(seconds: dataAge)) ago)"
+        let text = query.map { " \"\($0)\"" } ?? ""
+        return "Lineages [\(page.meta.total)] \(filter)\(text) sort:\(sort.rawValue) (updated \(Self.age(seconds: dataAge)) ago)"
     }
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("s", "sort"), ("n/p", "page"), ("r", "refresh"), ("Space", "pause refresh"),
+        ("↑↓", "move"), ("Enter", "open"), ("/", "filter"), ("f", "status"), ("s", "sort"), ("n/p", "page"), ("r", "refresh"), ("Space", "pause refresh"),
         (":", "jump"), ("q", "quit"),
     ]
 
@@ -57,7 +60,8 @@ struct LineagesScreen: Sendable {
         frame.keys = Self.keys
         let body = frame.draw(into: &grid)
         guard !page.data.isEmpty else {
-            let message = statusFilter.map { "No \($0.rawValue) lineages (f changes the filter)." }
+            let message = query.map { "No lineage matches \"\($0)\" (/ changes the filter)." }
+                ?? statusFilter.map { "No \($0.rawValue) lineages (f changes the filter)." }
                 ?? "No lineages yet: they appear with a device's first batch."
             grid.put(message, x: body.x, y: body.y + 1, style: .muted)
             return
