@@ -25,6 +25,17 @@ struct ScreenFrame: Sendable {
         return text()
     }
 
+    /// The footer's keys that fit; when some do not, `? more` points to the help and the last
+    /// key (quit) always stays.
+    static func footer(_ keys: [(key: String, action: String)], width: Int) -> [(key: String, action: String)] {
+        func length(_ keys: [(key: String, action: String)]) -> Int { keys.reduce(0) { $0 + TextWidth.of($1.key) + TextWidth.of($1.action) + 3 } }
+        guard length(keys) > width, let last = keys.last else { return keys }
+        var kept = Array(keys.dropLast())
+        let tail: [(key: String, action: String)] = [("?", "more"), last]
+        while !kept.isEmpty, length(kept + tail) > width { kept.removeLast() }
+        return kept + tail
+    }
+
     /// Draws the frame; returns the body rectangle (x, y, width, height).
     func draw(into grid: inout CellGrid) -> (x: Int, y: Int, width: Int, height: Int) {
         grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: .header)
@@ -42,7 +53,7 @@ struct ScreenFrame: Sendable {
             grid.put(" " + status.text, x: 0, y: grid.height - 2, style: status.style)
         }
         var column = 1
-        for (key, action) in keys {
+        for (key, action) in Self.footer(keys, width: grid.width - 1) {
             let written = grid.put(key, x: column, y: grid.height - 1, style: .key)
             column += written
             column += grid.put(" " + action + "  ", x: column, y: grid.height - 1, style: .muted)

@@ -22,8 +22,8 @@ struct ColumnEditorScreen: Sendable {
 
     var keys: [(key: String, action: String)] {
         if editing != nil { return [("Enter", "keep name"), ("Esc", "cancel")] }
-        return [("↑↓", "column"), ("Space/←→", "action"), ("Enter", "rename / data point"), ("m", "mirror all"), ("i", "ignore non-PK"),
-                ("u", "suggested"), ("F2", "approve"), ("Esc", "back")]
+        return [("F2", "approve"), ("↑↓", "column"), ("Space/←→", "action"), ("Enter", "rename / data point"), ("m", "mirror all"),
+                ("i", "ignore non-PK"), ("u", "suggested"), ("Esc", "back")]
     }
 
     var columns: [SchemaColumn] { detail.columns ?? [] }
