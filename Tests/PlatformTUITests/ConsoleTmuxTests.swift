@@ -81,20 +81,29 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["✗ pk_must_be_mirrored"])
         try await keys("Left", "Down", "Enter", "BSpace", "BSpace", "BSpace", "BSpace", "s", "t", "a", "t", "e", "Enter", "Down", "Space")
         _ = try await tmux.waitFor(["\"state\" TEXT", "✓ ready"])
+        try await keys("t")
+        _ = try await tmux.waitFor(["cloud_authoritative"])
         try await keys("F2")
         _ = try await tmux.waitFor(["approved with 3 column actions", "approved"])
         try await keys("Escape")
-        _ = try await tmux.waitFor(["Active: batches materialize"])
+        _ = try await tmux.waitFor(["Active: batches materialize", "W write back"])
+        // Write-back: the key, then a value; Enter through the fields arms it, y sends.
+        try await keys("W")
+        _ = try await tmux.waitFor(["Write back one row of device_state", "id (key)"])
+        try await keys("2", "Enter", "e", "c", "o", "Enter")
+        _ = try await tmux.waitFor(["y sends"])
+        try await keys("y")
+        _ = try await tmux.waitFor(["wrote 1 row to device_state"])
         try await keys("w")
         _ = try await tmux.waitFor(["Written rows [1]", "source: mirror", "_device_id"])
         // Scroll sideways until the row's own columns show.
         var shown = try await tmux.screen()
-        for _ in 0..<8 where !shown.contains("heating") {
+        for _ in 0..<8 where !shown.contains("eco") {
             try await keys("l")
             try await Task.sleep(for: .milliseconds(300))
             shown = try await tmux.screen()
         }
-        #expect(shown.contains("heating") && shown.contains("state") && !shown.contains("setpoint"), "\(shown)")
+        #expect(shown.contains("eco") && shown.contains("state") && !shown.contains("setpoint"), "\(shown)")
         try await keys("Escape", "Escape")
         try await keys("f")
         _ = try await tmux.waitFor(["</active>", "device_state"])
@@ -104,7 +113,9 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["\"dev\"", "device_state"])
         try await keys("/", "BSpace", "BSpace", "BSpace", "Enter", "f", "f")
         try await keys(":", "r", "e", "v", "i", "e", "w", "s", "Enter")
-        _ = try await tmux.waitFor(["Schema reviews [", "approved"])
+        _ = try await tmux.waitFor(["Schema reviews [0] </queued>"])
+        try await keys("f", "f")
+        _ = try await tmux.waitFor(["Schema reviews [1] </approved>", "device_state", "unknown"])
         // Delete needs the table name typed, then y.
         try await keys(":", "l", "i", "n", "e", "a", "g", "e", "s", "Enter")
         _ = try await tmux.waitFor(["Lineages [1]"])
@@ -121,7 +132,7 @@ struct ConsoleTmuxTests {
         try await keys("?")
         _ = try await tmux.waitFor(["Keys: Lineages", "any key closes"])
         try await keys("x", "L")
-        _ = try await tmux.waitFor(["Action log [3]", "claim review", "approve review", "delete lineage"])
+        _ = try await tmux.waitFor(["Action log [4]", "claim review", "approve review", "write back", "delete lineage"])
         _ = try await tmux.run(["send-keys", "-t", "console", "q"])
         let deadline = ContinuousClock.now + .seconds(10)
         while try await tmux.run(["has-session", "-t", "console"]).status == 0, ContinuousClock.now < deadline {

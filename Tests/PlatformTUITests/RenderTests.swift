@@ -1,3 +1,4 @@
+import EdgeSyncModels
 import Testing
 @testable import PlatformTUI
 
@@ -49,5 +50,27 @@ struct ConfirmDialogTests {
         #expect(dialog.handle(.character("y")) == .confirm)
         var plain = ConfirmDialog(title: "Reset", effect: "Clears the counter.")
         #expect(plain.armed && plain.handle(.escape) == .cancel)
+    }
+}
+
+@Suite("Write-back form")
+struct WriteBackFormTests {
+    @Test func keysAndValuesBecomeOneRow() {
+        var form = WriteBackForm(table: "device_state", bindings: [
+            ColumnAction(sourceColumnName: "id", action: .mirror), ColumnAction(sourceColumnName: "mode", action: .mirror),
+            ColumnAction(sourceColumnName: "raw", action: .ignore), ColumnAction(sourceColumnName: "level", action: .mirror),
+        ], keyColumns: ["id"])
+        #expect(form.fields.map(\.column) == ["id", "mode", "level"])
+        #expect(form.handle(.enter) == .none && form.focus == 1 && form.problem != nil)
+        for character in "\"eco\"" { _ = form.handle(.character(character)) }
+        _ = form.handle(.enter)
+        _ = form.handle(.enter)
+        #expect(!form.armed, "the key is still empty")
+        form.focus = 0
+        _ = form.handle(.character("7"))
+        form.focus = 2
+        _ = form.handle(.enter)
+        #expect(form.armed && form.handle(.character("y")) == .send)
+        #expect(form.row == StateWriteRequest.Row(pk: ["id": .integer(7)], values: ["mode": .string("eco")]))
     }
 }

@@ -130,8 +130,8 @@ extension ConsoleApp {
                     _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/claim", body: Array(#"{"action_version":\#(version)}"#.utf8),
                                               as: ResourceEnvelope<SchemaReview>.self)
                     state.withLock { $0.frame.status = ("claimed: you may now approve (a) the suggested actions", .ok) }
-                case .approve(let id, let version, let actions):
-                    let body = try JSONEncoder().encode(ApproveReviewRequest(actionVersion: version, columnActions: actions))
+                case .approve(let id, let version, let actions, let authority):
+                    let body = try JSONEncoder().encode(ApproveReviewRequest(actionVersion: version, columnActions: actions, syncAuthority: authority))
                     _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/approve", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
                     state.withLock { $0.frame.status = ("approved with \(actions.count) column actions: the staged rows are being replayed", .ok) }
                 case .reject(let id, let version, let reason):
@@ -146,6 +146,11 @@ extension ConsoleApp {
                     let reset = try await client.send("POST", "\(base)/edge/lineages/\(id)/reset-materialization", body: nil,
                                                       as: ResourceEnvelope<ResetMaterializationResponse>.self).data
                     state.withLock { $0.frame.status = ("materialization reset: \(reset.status.rawValue)\(reset.resumed ? ", device resumed" : "")", .ok) }
+                case .writeBack(let device, let id, let row):
+                    let body = try JSONEncoder().encode(StateWriteRequest(rows: [row]))
+                    let written = try await client.send("POST", "\(base)/devices/\(device)/edge/state-tables/\(id)/rows", body: Array(body),
+                                                        as: ResourceEnvelope<StateWriteResponse>.self).data
+                    state.withLock { $0.frame.status = ("wrote \(written.rowsWritten) row to \(written.sourceTable); state_write \(written.controlID.prefix(8)) queued for the device", .ok) }
                 case .deleteLineage(let id):
                     _ = try await client.send("DELETE", "\(base)/edge/lineages/\(id)", body: nil, as: EmptyResponse.self)
                     state.withLock { state in

@@ -5,21 +5,24 @@ extension ConsoleApp {
     /// A change the console asks the server for.
     enum Mutation: Sendable {
         case claim(reviewID: String, actionVersion: Int)
-        case approve(reviewID: String, actionVersion: Int, actions: [ColumnAction])
+        case approve(reviewID: String, actionVersion: Int, actions: [ColumnAction], syncAuthority: SyncAuthority? = nil)
         case reject(reviewID: String, actionVersion: Int, reason: String? = nil)
         case abandon(reviewID: String, actionVersion: Int)
         case resetMaterialization(lineageID: String)
         case deleteLineage(lineageID: String)
+        case writeBack(deviceID: String, lineageID: String, row: StateWriteRequest.Row)
 
         /// How the action log names it.
         var summary: String {
             switch self {
             case .claim(let id, _): "claim review \(id.prefix(8))"
-            case .approve(let id, _, let actions): "approve review \(id.prefix(8)) with \(actions.count) column actions"
+            case .approve(let id, _, let actions, let authority):
+                "approve review \(id.prefix(8)) with \(actions.count) column actions" + (authority.map { " (\($0.rawValue))" } ?? "")
             case .reject(let id, _, let reason): "reject review \(id.prefix(8))" + (reason.map { " (\($0))" } ?? "")
             case .abandon(let id, _): "abandon review \(id.prefix(8))"
             case .resetMaterialization(let id): "reset materialization of lineage \(id.prefix(8))"
             case .deleteLineage(let id): "delete lineage \(id.prefix(8))"
+            case .writeBack(_, let id, let row): "write back \(CanonicalJSON.string(of: .object(row.pk))) to lineage \(id.prefix(8))"
             }
         }
 
@@ -77,6 +80,9 @@ extension ConsoleApp {
                     title: "Reset materialization of \(name)",
                     effect: "Clears the failure counter; a lineage the breaker paused resumes and its device is told to publish again."),
                     .resetMaterialization(lineageID: id))
+            case .character("W") where detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil:
+                let keys = detail.schemaVersions.last { $0.decision == .approved }?.columns?.filter(\.isPrimaryKey).sorted { $0.pkOrdinal < $1.pkOrdinal }.map(\.name) ?? []
+                state.writeBack = (WriteBackForm(table: detail.lineage.sourceTable, bindings: detail.bindings, keyColumns: keys), id, detail.lineage.deviceID)
             case .character("D"):
                 state.dialog = (ConfirmDialog(
                     title: "Delete lineage \(name)",
@@ -204,13 +210,15 @@ extension ConsoleApp {
         case .character("m"): editor.setAll(.mirror, keepKey: false)
         case .character("i"): editor.setAll(.ignore, keepKey: true)
         case .character("u"): editor.actions = editor.detail.suggestedActions
+        case .character("t"): editor.syncAuthority = editor.syncAuthority == .cloudAuthoritative ? .deviceAuthoritative : .cloudAuthoritative
         case .function(2), .character("\u{13}"):
             if let problem = editor.problem {
                 state.frame.status = ("fix first: \(problem.message)", .error)
                 return (false, nil)
             }
             state.stack.removeLast()
-            return (false, .approve(reviewID: id, actionVersion: editor.detail.review.actionVersion, actions: editor.actions))
+            return (false, .approve(reviewID: id, actionVersion: editor.detail.review.actionVersion, actions: editor.actions,
+                                    syncAuthority: editor.syncAuthority))
         case .escape:
             state.stack.removeLast()
             return (true, nil)

@@ -37,6 +37,8 @@ final class ConsoleApp: Sendable {
         /// A destructive action waiting for its confirmation.
         var dialog: (ConfirmDialog, Mutation)?
         var helpOpen = false
+        /// The write-back form of the lineage on screen.
+        var writeBack: (WriteBackForm, lineageID: String, deviceID: String)?
         var actions: [ActionLogScreen.Entry] = []
         var route: Route { stack.last ?? .lineages }
     }
@@ -104,9 +106,10 @@ final class ConsoleApp: Sendable {
         if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .editor = snapshot.route, snapshot.editor == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         snapshot.dialog?.0.draw(into: &grid)
+        snapshot.writeBack?.0.draw(into: &grid)
         if snapshot.helpOpen {
             let (title, keys) = Self.keys(of: snapshot)
-            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "F2", "y"]
+            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "W", "F2", "y"]
             HelpOverlay(screenTitle: title, keys: readOnly ? keys.filter { !mutating.contains($0.key) } : keys,
                         disabled: readOnly ? keys.filter { mutating.contains($0.key) } : [],
                         readOnlyReason: readOnly ? "read-only console (--readonly)" : nil).draw(into: &grid)
@@ -147,6 +150,16 @@ final class ConsoleApp: Sendable {
                 }
                 return
             }
+            if var (form, lineageID, deviceID) = state.writeBack {
+                switch form.handle(key) {
+                case .cancel: state.writeBack = nil
+                case .send:
+                    state.writeBack = nil
+                    mutation = .writeBack(deviceID: deviceID, lineageID: lineageID, row: form.row)
+                case .none: state.writeBack = (form, lineageID, deviceID)
+                }
+                return
+            }
             if var (dialog, action) = state.dialog {
                 switch dialog.handle(key) {
                 case .cancel: state.dialog = nil
@@ -183,8 +196,9 @@ final class ConsoleApp: Sendable {
             default: break
             }
             (reload, mutation) = handleScreenKey(key, pageSize: pageSize, &state)
-            if readOnly, mutation != nil || state.dialog != nil {
+            if readOnly, mutation != nil || state.dialog != nil || state.writeBack != nil {
                 state.dialog = nil
+                state.writeBack = nil
                 mutation = nil
                 state.frame.status = ("read-only console: that key changes the server (see ? for what is disabled)", .warning)
             }

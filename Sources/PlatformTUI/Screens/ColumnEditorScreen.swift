@@ -12,6 +12,8 @@ struct ColumnEditorScreen: Sendable {
     var selected = 0
     /// The mirror name being typed, while Enter editing is open.
     var editing: String?
+    /// `t` toggles it; nil keeps the lineage's current authority.
+    var syncAuthority: SyncAuthority?
 
     init(detail: SchemaReviewDetail) {
         self.detail = detail
@@ -23,7 +25,7 @@ struct ColumnEditorScreen: Sendable {
     var keys: [(key: String, action: String)] {
         if editing != nil { return [("Enter", "keep name"), ("Esc", "cancel")] }
         return [("F2", "approve"), ("↑↓", "column"), ("Space/←→", "action"), ("Enter", "rename / data point"), ("m", "mirror all"),
-                ("i", "ignore non-PK"), ("u", "suggested"), ("Esc", "back")]
+                ("i", "ignore non-PK"), ("u", "suggested"), ("t", "sync authority"), ("Esc", "back")]
     }
 
     var columns: [SchemaColumn] { detail.columns ?? [] }
@@ -93,6 +95,7 @@ struct ColumnEditorScreen: Sendable {
         var frame = frame
         frame.breadcrumb = ["Schema reviews", "\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)", "column actions"]
         frame.title = "Column actions for \(review.sourceTable) (\(review.strategy.rawValue)) · v\(review.actionVersion)"
+            + (syncAuthority.map { " · \($0.rawValue)" } ?? "")
         frame.keys = keys
         if let editing { frame.status = ("mirror column name: \(editing)▏", .key) }
         let body = frame.draw(into: &grid)

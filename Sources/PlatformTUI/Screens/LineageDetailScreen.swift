@@ -8,7 +8,9 @@ struct LineageDetailScreen: Sendable {
     var keys: [(key: String, action: String)] {
         let reset: [(key: String, action: String)] = detail.lineage.materializationFailureCount > 0 || detail.lineage.pauseReason == .materializationFailure
             ? [("x", "reset materialization")] : []
-        return [("d", "staged rows"), ("w", "written rows"), ("v", "review")] + reset + [("D", "delete"), ("Esc", "back"), ("r", "refresh"), ("q", "quit")]
+        let writeBack: [(key: String, action: String)] = detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil
+            ? [("W", "write back")] : []
+        return [("d", "staged rows"), ("w", "written rows"), ("v", "review")] + reset + writeBack + [("D", "delete"), ("Esc", "back"), ("r", "refresh"), ("q", "quit")]
     }
 
     /// What to do about the lineage's state, in one line.

@@ -42,8 +42,12 @@ extension SQLiteGovernanceStore {
                                  item.action.deviceDataPointID, item.targetColumn, column.declTypeAffinity.rawValue,
                                  strategy == .rows ? column.pkOrdinal : 0, hash, position])
         }
-        try db.execute(sql: "UPDATE schema_version SET decision = 'approved', approved_at = ? WHERE lineage_id = ? AND schema_hash = ?",
-                       arguments: [now.ns, lineageID, hash])
+        // Columns inferred for an `unknown` schema become the approved version's columns.
+        let columnsJSON = CanonicalJSON.string(of: SchemaFingerprint(tableName: table, columns: columns).jsonValue["columns"] ?? .array([]))
+        try db.execute(sql: """
+            UPDATE schema_version SET decision = 'approved', approved_at = ?, columns_json = COALESCE(columns_json, ?)
+            WHERE lineage_id = ? AND schema_hash = ?
+            """, arguments: [now.ns, columnsJSON, lineageID, hash])
         try db.execute(sql: """
             UPDATE schema_review SET status = 'approved', decided_by = ?, decided_at = ?, action_version = action_version + 1, updated_at = ?
             WHERE id = ?
