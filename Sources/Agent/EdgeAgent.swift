@@ -189,22 +189,31 @@ public actor EdgeAgent {
     }
 
     /// Builds and persists the next batch (persisted first: a crash resends the same bytes).
-    func nextBatch(_ table: SourceTable, _ progress: TableProgress) throws -> OutboundBatch? {
-        let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
+    func nextBatch(_ known: SourceTable, _ progress: TableProgress) throws -> OutboundBatch? {
+        var table = known
         let batch: OutboundBatch?
         switch table.strategy {
         case .ignore:
             return nil
         case .telemetry(let ts, let include):
+            let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
             batch = try source.read { db in
                 try BatchBuilder.telemetryBatch(db, table: table, tsColumn: ts, include: include, progress: progress, includeColumns: includeColumns)
             }
         case .rows:
-            let (entries, epoch) = try source.read { db in
+            // The journal rows and the table's shape come from one snapshot, so rows committed
+            // after a schema change are never labelled with the schema before it.
+            let (entries, epoch, shape) = try source.read { db in
                 (try BatchBuilder.pendingEntries(db, table: table.name, after: progress.lastAckedSeq),
-                 try String.fetchOne(db, sql: "SELECT journal_epoch FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?", arguments: [table.name]))
+                 try String.fetchOne(db, sql: "SELECT journal_epoch FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?", arguments: [table.name]),
+                 try CaptureSchema.tableInfo(db, table.name))
             }
             guard !entries.isEmpty, let epoch else { return nil }
+            if !shape.isEmpty, SchemaFingerprint(tableName: table.name, tableInfo: shape) != table.fingerprint {
+                try detectDrift()
+                table = tables[table.name] ?? table
+            }
+            let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
             guard let built = BatchBuilder.rowBatch(
                 table: table.name, epoch: epoch, fingerprint: table.fingerprint, includeColumns: includeColumns, entries: entries,
                 lkcv: try state.cloudVersions(table: table.name))

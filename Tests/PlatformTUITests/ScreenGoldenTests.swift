@@ -119,6 +119,23 @@ extension ScreenGoldenTests {
     }
 }
 
+extension ScreenGoldenTests {
+    @Test func devices() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        let devices = [
+            Device(id: "3f2a9c1d-8b7e-4c55-9e0a-1d2c3b4a5f60", projectID: "project", fleetID: "fleet", name: "pump-7", connected: true,
+                   lastSeenAt: Timestamp(seconds: Fixtures.now.seconds - 2), credentialKinds: [.certificate], createdAt: Fixtures.now),
+            Device(id: "9c1d3f2a-7e8b-554c-0a9e-5f601d2c3b4a", projectID: "project", fleetID: "fleet", name: "valve-1", connected: false,
+                   lastSeenAt: Timestamp(seconds: Fixtures.now.seconds - 7_200), credentialKinds: [.password], createdAt: Fixtures.now),
+            Device(id: "0a9e5f60-1d2c-3b4a-3f2a-9c1d8b7e4c55", projectID: "project", fleetID: "fleet", name: "kiosk-東京", connected: false,
+                   credentialKinds: [], createdAt: Fixtures.now),
+        ]
+        DevicesScreen(page: PageEnvelope(data: devices, meta: PageMeta(page: 1, limit: 50, total: 3)), selectedID: devices[1].id, now: Fixtures.now)
+            .draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "devices")
+    }
+}
+
 /// Fixed data for the goldens: deterministic ids, times and names (wide and combining
 /// characters included, to keep alignment honest).
 enum Fixtures {

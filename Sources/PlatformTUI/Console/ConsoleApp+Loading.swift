@@ -94,6 +94,13 @@ extension ConsoleApp {
             }
         case .actionLog:
             return { _ in }
+        case .devices:
+            let meta = current.devices.page.meta
+            let page = try await client.get("\(base)/devices?page=\(meta.page)&limit=\(meta.limit)", as: PageEnvelope<Device>.self)
+            return { state in
+                state.devices.page = page
+                if !page.data.contains(where: { $0.id == state.devices.selectedID }) { state.devices.selectedID = page.data.first?.id }
+            }
         case .review(let id):
             let detail = try await client.get("\(base)/edge/schema-reviews/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
             return { state in
@@ -101,6 +108,21 @@ extension ConsoleApp {
                 state.review = ReviewDetailScreen(detail: detail, confirmingApproval: confirming && detail.review.status == .inReview)
             }
         }
+    }
+
+    /// A password is shown once on the status line; a certificate, its key and the CA go to
+    /// `./credentials/<device>/` (the key 0600), for copying to the device.
+    static func keep(_ issued: IssuedCredentials, for name: String) throws -> String {
+        guard issued.kind == .certificate, let certificate = issued.certificatePEM, let key = issued.privateKeyPEM, let ca = issued.caCertificatePEM else {
+            return "password for \(name) (shown once): \(issued.password ?? "?")"
+        }
+        let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("credentials").appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try certificate.write(to: directory.appendingPathComponent("\(name).pem"), atomically: true, encoding: .utf8)
+        try ca.write(to: directory.appendingPathComponent("ca.pem"), atomically: true, encoding: .utf8)
+        let keyPath = directory.appendingPathComponent("\(name).key").path
+        FileManager.default.createFile(atPath: keyPath, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+        return "certificate, key (0600) and CA for \(name) written to \(directory.path)"
     }
 
     /// `HH:MM:SS`, local time, for the action log.
@@ -151,6 +173,18 @@ extension ConsoleApp {
                     let written = try await client.send("POST", "\(base)/devices/\(device)/edge/state-tables/\(id)/rows", body: Array(body),
                                                         as: ResourceEnvelope<StateWriteResponse>.self).data
                     state.withLock { $0.frame.status = ("wrote \(written.rowsWritten) row to \(written.sourceTable); state_write \(written.controlID.prefix(8)) queued for the device", .ok) }
+                case .registerDevice(let name):
+                    let body = try JSONEncoder().encode(CreateDeviceRequest(name: name))
+                    let device = try await client.send("POST", "\(base)/devices", body: Array(body), as: ResourceEnvelope<Device>.self).data
+                    state.withLock { state in
+                        state.devices.selectedID = device.id
+                        state.frame.status = ("registered \(device.name); P issues a password, C a certificate", .ok)
+                    }
+                case .issueCredentials(let id, let name, let kind):
+                    let issued = try await client.send("POST", "\(base)/devices/\(id)/credentials", body: Array(#"{"kind":"\#(kind.rawValue)"}"#.utf8),
+                                                       as: ResourceEnvelope<IssuedCredentials>.self).data
+                    let message = try Self.keep(issued, for: name)
+                    state.withLock { $0.frame.status = (message, .ok) }
                 case .deleteLineage(let id):
                     _ = try await client.send("DELETE", "\(base)/edge/lineages/\(id)", body: nil, as: EmptyResponse.self)
                     state.withLock { state in

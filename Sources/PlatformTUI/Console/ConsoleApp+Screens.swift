@@ -11,6 +11,8 @@ extension ConsoleApp {
         case resetMaterialization(lineageID: String)
         case deleteLineage(lineageID: String)
         case writeBack(deviceID: String, lineageID: String, row: StateWriteRequest.Row)
+        case registerDevice(name: String)
+        case issueCredentials(deviceID: String, name: String, kind: CredentialKind)
 
         /// How the action log names it.
         var summary: String {
@@ -23,13 +25,35 @@ extension ConsoleApp {
             case .resetMaterialization(let id): "reset materialization of lineage \(id.prefix(8))"
             case .deleteLineage(let id): "delete lineage \(id.prefix(8))"
             case .writeBack(_, let id, let row): "write back \(CanonicalJSON.string(of: .object(row.pk))) to lineage \(id.prefix(8))"
+            case .registerDevice(let name): "register device \(name)"
+            case .issueCredentials(_, let name, let kind): "issue \(kind.rawValue) credentials to \(name)"
             }
         }
 
-        /// The mutation with what its dialog's field collected (a reject's reason).
+        /// The mutation with what its dialog's field collected (a reason, a name).
         func with(dialogText text: String) -> Mutation {
-            guard case .reject(let id, let version, _) = self else { return self }
-            return .reject(reviewID: id, actionVersion: version, reason: text.isEmpty ? nil : text)
+            switch self {
+            case .reject(let id, let version, _): .reject(reviewID: id, actionVersion: version, reason: text.isEmpty ? nil : text)
+            case .registerDevice: .registerDevice(name: text)
+            default: self
+            }
+        }
+    }
+
+    /// `n`/`p` (and PgDn/PgUp) on a paged list: nil when the key is not a paging key, else
+    /// whether the page changed (and must be loaded).
+    static func turnPage(_ key: Terminal.Key, _ meta: inout PageMeta) -> Bool? {
+        switch key {
+        case .character("n"), .pageDown:
+            guard meta.page < meta.pageCount else { return false }
+            meta.page += 1
+            return true
+        case .character("p"), .pageUp:
+            guard meta.page > 1 else { return false }
+            meta.page -= 1
+            return true
+        default:
+            return nil
         }
     }
 
@@ -48,14 +72,8 @@ extension ConsoleApp {
                 state.lineage = nil
                 state.stack.append(.lineage(id))
                 return (true, nil)
-            case .character("n"), .pageDown:
-                guard state.lineages.page.meta.page < state.lineages.page.meta.pageCount else { return (false, nil) }
-                state.lineages.page.meta.page += 1
-                return (true, nil)
-            case .character("p"), .pageUp:
-                guard state.lineages.page.meta.page > 1 else { return (false, nil) }
-                state.lineages.page.meta.page -= 1
-                return (true, nil)
+            case .character("n"), .pageDown, .character("p"), .pageUp:
+                return (Self.turnPage(key, &state.lineages.page.meta) ?? false, nil)
             case .character("f"):
                 state.lineages.statusFilter = switch state.lineages.statusFilter { case nil: .active; case .active?: .paused; case .paused?: nil }
                 state.lineages.page.meta.page = 1
@@ -110,16 +128,10 @@ extension ConsoleApp {
                 state.stack[state.stack.count - 1] = .rows(lineageID: lineageID, name: name, written: key == .character("w"))
                 state.rows = nil
                 return (true, nil)
-            case .character("n"), .pageDown:
-                guard rows.page.meta.page < rows.page.meta.pageCount else { return (false, nil) }
-                rows.page.meta.page += 1
+            case .character("n"), .pageDown, .character("p"), .pageUp:
+                let turned = Self.turnPage(key, &rows.page.meta) ?? false
                 state.rows = rows
-                return (true, nil)
-            case .character("p"), .pageUp:
-                guard rows.page.meta.page > 1 else { return (false, nil) }
-                rows.page.meta.page -= 1
-                state.rows = rows
-                return (true, nil)
+                return (turned, nil)
             case .escape, .backspace:
                 state.stack.removeLast()
                 return (true, nil)
@@ -143,14 +155,8 @@ extension ConsoleApp {
                 state.reviews.statusFilter = filters[(index + 1) % filters.count]
                 state.reviews.page.meta.page = 1
                 return (true, nil)
-            case .character("n"), .pageDown:
-                guard state.reviews.page.meta.page < state.reviews.page.meta.pageCount else { return (false, nil) }
-                state.reviews.page.meta.page += 1
-                return (true, nil)
-            case .character("p"), .pageUp:
-                guard state.reviews.page.meta.page > 1 else { return (false, nil) }
-                state.reviews.page.meta.page -= 1
-                return (true, nil)
+            case .character("n"), .pageDown, .character("p"), .pageUp:
+                return (Self.turnPage(key, &state.reviews.page.meta) ?? false, nil)
             default: break
             }
             state.reviews.page.meta.limit = pageSize
@@ -168,7 +174,7 @@ extension ConsoleApp {
             case .character("x") where review.detail.review.status == .inReview:
                 state.dialog = (ConfirmDialog(
                     title: "Reject schema \(review.detail.review.schemaHash.prefix(12)) of \(review.detail.review.sourceTable)",
-                    effect: "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.", field: .reason),
+                    effect: "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.", field: .text(label: "Reason", required: false)),
                     .reject(reviewID: id, actionVersion: review.detail.review.actionVersion))
             case .character("A") where review.detail.review.status.isOpen:
                 state.dialog = (ConfirmDialog(
@@ -179,6 +185,29 @@ extension ConsoleApp {
                 return (false, .approve(reviewID: id, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))
             default: break
             }
+        case .devices:
+            let devices = state.devices.page.data
+            let ids = devices.map(\.id)
+            let selected = devices.first { $0.id == state.devices.selectedID } ?? devices.first
+            switch key {
+            case .up, .character("k"): state.devices.selectedID = Self.move(state.devices.selectedID, in: ids, by: -1)
+            case .down, .character("j"): state.devices.selectedID = Self.move(state.devices.selectedID, in: ids, by: 1)
+            case .character("+"):
+                state.dialog = (ConfirmDialog(title: "Register a device", effect: "Its name is its MQTT client id: 1–64 of A-Z a-z 0-9 . _ -",
+                                              field: .text(label: "Name", required: true)), .registerDevice(name: ""))
+            case .character("P"):
+                guard let selected else { return (false, nil) }
+                state.dialog = (ConfirmDialog(title: "New password for \(selected.name)",
+                                              effect: "Replaces its password; the new one is shown once, on the status line."),
+                                .issueCredentials(deviceID: selected.id, name: selected.name, kind: .password))
+            case .character("C"):
+                guard let selected else { return (false, nil) }
+                return (false, .issueCredentials(deviceID: selected.id, name: selected.name, kind: .certificate))
+            case .character("n"), .pageDown, .character("p"), .pageUp:
+                return (Self.turnPage(key, &state.devices.page.meta) ?? false, nil)
+            default: break
+            }
+            state.devices.page.meta.limit = pageSize
         case .editor, .actionLog:
             break
         }

@@ -14,6 +14,7 @@ final class ConsoleApp: Sendable {
         case review(String)
         case editor(String)
         case actionLog
+        case devices
     }
 
     struct State: Sendable {
@@ -22,6 +23,7 @@ final class ConsoleApp: Sendable {
         var lineage: LineageDetailScreen?
         var rows: RowsScreen?
         var reviews: ReviewsScreen
+        var devices: DevicesScreen
         var review: ReviewDetailScreen?
         var editor: ColumnEditorScreen?
         var frame: ScreenFrame
@@ -59,6 +61,7 @@ final class ConsoleApp: Sendable {
         state = Mutex(State(
             lineages: LineagesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), dataAge: 0, now: .now),
             reviews: ReviewsScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
+            devices: DevicesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
             frame: ScreenFrame(server: serverLabel, project: project.name, connected: true, activeLineages: 0, pausedLineages: 0, queuedReviews: 0,
                                breadcrumb: [], title: "", status: ("loading…", .muted), keys: [])))
     }
@@ -81,7 +84,7 @@ final class ConsoleApp: Sendable {
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
-        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, log; Enter jumps, Esc closes)", .key) }
+        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, devices, log; Enter jumps, Esc closes)", .key) }
         if let filter = snapshot.filterInput { snapshot.frame.status = ("/" + filter + "▏  (device or table; Enter applies, empty clears, Esc cancels)", .key) }
         switch snapshot.route {
         case .lineages:
@@ -101,6 +104,9 @@ final class ConsoleApp: Sendable {
             snapshot.editor?.draw(into: &grid, frame: snapshot.frame)
         case .actionLog:
             ActionLogScreen(entries: snapshot.actions).draw(into: &grid, frame: snapshot.frame)
+        case .devices:
+            snapshot.devices.now = .now
+            snapshot.devices.draw(into: &grid, frame: snapshot.frame)
         }
         if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
@@ -109,7 +115,7 @@ final class ConsoleApp: Sendable {
         snapshot.writeBack?.0.draw(into: &grid)
         if snapshot.helpOpen {
             let (title, keys) = Self.keys(of: snapshot)
-            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "W", "F2", "y"]
+            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "W", "F2", "y", "+", "P", "C"]
             HelpOverlay(screenTitle: title, keys: readOnly ? keys.filter { !mutating.contains($0.key) } : keys,
                         disabled: readOnly ? keys.filter { mutating.contains($0.key) } : [],
                         readOnlyReason: readOnly ? "read-only console (--readonly)" : nil).draw(into: &grid)
@@ -216,6 +222,7 @@ final class ConsoleApp: Sendable {
         case .review: ("Review detail", state.review?.keys ?? [])
         case .editor: ("Column-action editor", state.editor?.keys ?? [])
         case .actionLog: ("Action log", ActionLogScreen.keys)
+        case .devices: ("Devices", DevicesScreen.keys)
         }
     }
 
@@ -236,7 +243,8 @@ final class ConsoleApp: Sendable {
             case "lineages": state.stack = [.lineages]
             case "reviews": state.stack = [.reviews]
             case "log": state.stack.append(.actionLog)
-            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, log)", .error); return false
+            case "devices": state.stack = [.devices]
+            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, devices, log)", .error); return false
             }
             return true
         default: break

@@ -61,4 +61,19 @@ struct ScreenFrame: Sendable {
         }
         return (1, 4, grid.width - 2, max(0, grid.height - 7))
     }
+
+    /// A list screen: this frame with its breadcrumb, title and keys, then the table, or a
+    /// line saying why there is nothing to show.
+    func drawList(into grid: inout CellGrid, breadcrumb: [String], title: String, keys: [(key: String, action: String)], table: TableView, empty: String) {
+        var frame = self
+        frame.breadcrumb = breadcrumb
+        frame.title = title
+        frame.keys = keys
+        let body = frame.draw(into: &grid)
+        guard !table.rows.isEmpty else {
+            grid.put(empty, x: body.x, y: body.y + 1, style: .muted)
+            return
+        }
+        table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height)
+    }
 }

@@ -12,19 +12,11 @@ struct ActionLogScreen: Sendable {
     static let keys: [(key: String, action: String)] = [("Esc", "back"), ("q", "quit")]
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
-        var frame = frame
-        frame.breadcrumb = ["Action log"]
-        frame.title = "Action log [\(entries.count)] (this console session)"
-        frame.keys = Self.keys
-        let body = frame.draw(into: &grid)
-        guard !entries.isEmpty else {
-            grid.put("Nothing done yet: claims, approvals, rejections, resets and deletes appear here.", x: body.x, y: body.y + 1, style: .muted)
-            return
-        }
         var table = TableView(
             columns: [TableView.Column("TIME", min: 8, max: 8), TableView.Column("ACTION", min: 10, max: 60), TableView.Column("RESULT", min: 6, max: 60)],
             rows: entries.map { [$0.time, $0.action, $0.result] })
         table.styles = entries.map { [.muted, .plain, $0.ok ? .ok : .error] }
-        table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height)
+        frame.drawList(into: &grid, breadcrumb: ["Action log"], title: "Action log [\(entries.count)] (this console session)", keys: Self.keys,
+                       table: table, empty: "Nothing done yet: claims, approvals, rejections, resets and deletes appear here.")
     }
 }

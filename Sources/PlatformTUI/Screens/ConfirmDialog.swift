@@ -4,8 +4,8 @@
 /// never confirms.
 struct ConfirmDialog: Sendable {
     enum Field: Sendable {
-        /// Free text (a reason); may stay empty.
-        case reason
+        /// Free text (a reason, a name); `required` text may not stay empty.
+        case text(label: String, required: Bool)
         /// Must equal this text (the table name of a delete).
         case mustType(String)
     }
@@ -28,7 +28,8 @@ struct ConfirmDialog: Sendable {
     var fieldAccepted: Bool {
         switch field {
         case .mustType(let expected)?: text == expected
-        default: true
+        case .text(_, let required)?: !required || !text.isEmpty
+        case nil: true
         }
     }
 
@@ -63,7 +64,7 @@ struct ConfirmDialog: Sendable {
         var line = y + 3
         if let field {
             let label = switch field {
-            case .reason: " Reason: "
+            case .text(let label, _): " \(label): "
             case .mustType(let expected): " Type \(expected) to confirm: "
             }
             let written = grid.put(label, x: x, y: line + 1, style: box, limit: width)

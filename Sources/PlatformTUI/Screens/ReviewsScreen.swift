@@ -39,15 +39,8 @@ struct ReviewsScreen: Sendable {
     }
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
-        var frame = frame
-        frame.breadcrumb = ["Schema reviews"]
-        frame.title = "Schema reviews [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>")
-        frame.keys = Self.keys
-        let body = frame.draw(into: &grid)
-        guard !page.data.isEmpty else {
-            grid.put("No reviews here (f changes the filter).", x: body.x, y: body.y + 1, style: .muted)
-            return
-        }
-        table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height)
+        frame.drawList(into: &grid, breadcrumb: ["Schema reviews"],
+                       title: "Schema reviews [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"), keys: Self.keys,
+                       table: table, empty: "No reviews here (f changes the filter).")
     }
 }
