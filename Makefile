@@ -40,8 +40,10 @@ test: deps
 	$(SWIFT) test --skip-build
 
 demo: build
-	@echo "The demo (embedded server, simulated devices, console) is not built yet: see issue 8."
-	@echo "What runs today: $$($(SWIFT) build --show-bin-path)/platform-tui --help"
+	@echo "The demo (simulated devices feeding the stack) is not built yet: see issue 8."
+	@echo "What runs today, the console on an embedded server:"
+	@echo "  $$($(SWIFT) build --show-bin-path)/platform-tui --dev-open"
+	@echo "and a device beside it: $$($(SWIFT) build --show-bin-path)/edge-agent --help"
 
 bench: release
 	@echo "Benchmarks so far (the full suite with BENCHMARKS.md is issue 9):"
