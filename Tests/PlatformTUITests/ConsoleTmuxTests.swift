@@ -137,8 +137,15 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["registered valve-9", "Devices [2]"])
         try await keys("P", "y")
         _ = try await tmux.waitFor(["password for valve-9 (shown once)"])
+        try await keys(":", "p", "o", "l", "i", "c", "y", "Enter")
+        _ = try await tmux.waitFor(["Project policy", "max_pending_rows_per_lineage", "100000"])
+        try await keys("Down", "Enter")
+        _ = try await tmux.waitFor(["(edited: F2 saves)"])
+        try await keys("F2")
+        _ = try await tmux.waitFor(["policy saved"])
         try await keys("L")
-        _ = try await tmux.waitFor(["Action log [6]", "claim review", "approve review", "write back", "delete lineage", "register device valve-9"])
+        _ = try await tmux.waitFor(["Action log [7]", "claim review", "approve review", "write back", "delete lineage", "register device valve-9",
+                                    "save the project policy"])
         _ = try await tmux.run(["send-keys", "-t", "console", "q"])
         let deadline = ContinuousClock.now + .seconds(10)
         while try await tmux.run(["has-session", "-t", "console"]).status == 0, ContinuousClock.now < deadline {

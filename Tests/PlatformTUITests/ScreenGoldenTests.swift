@@ -136,6 +136,20 @@ extension ScreenGoldenTests {
     }
 }
 
+extension ScreenGoldenTests {
+    @Test func policyBeingEdited() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        var screen = PolicyScreen(policy: Policy.defaults)
+        screen.selected = 1
+        screen.change()
+        screen.selected = 3
+        screen.change()
+        screen.editing = "5000"
+        screen.draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "policy-editing")
+    }
+}
+
 /// Fixed data for the goldens: deterministic ids, times and names (wide and combining
 /// characters included, to keep alignment honest).
 enum Fixtures {

@@ -94,6 +94,15 @@ extension ConsoleApp {
             }
         case .actionLog:
             return { _ in }
+        case .policy:
+            let policy = try await client.get("\(base)/edge/policy", as: ResourceEnvelope<Policy>.self).data
+            return { state in
+                // A refresh keeps the edits: only the saved column follows the server.
+                var screen = state.policy ?? PolicyScreen(policy: policy)
+                if screen.draft == screen.saved { screen.draft = policy }
+                screen.saved = policy
+                state.policy = screen
+            }
         case .devices:
             let meta = current.devices.page.meta
             let page = try await client.get("\(base)/devices?page=\(meta.page)&limit=\(meta.limit)", as: PageEnvelope<Device>.self)
@@ -185,6 +194,13 @@ extension ConsoleApp {
                                                        as: ResourceEnvelope<IssuedCredentials>.self).data
                     let message = try Self.keep(issued, for: name)
                     state.withLock { $0.frame.status = (message, .ok) }
+                case .savePolicy(let patch):
+                    let saved = try await client.send("PATCH", "\(base)/edge/policy", body: Array(try JSONEncoder().encode(patch)),
+                                                      as: ResourceEnvelope<Policy>.self).data
+                    state.withLock { state in
+                        state.policy = PolicyScreen(policy: saved)
+                        state.frame.status = ("policy saved", .ok)
+                    }
                 case .deleteLineage(let id):
                     _ = try await client.send("DELETE", "\(base)/edge/lineages/\(id)", body: nil, as: EmptyResponse.self)
                     state.withLock { state in

@@ -12,6 +12,7 @@ extension ConsoleApp {
         case deleteLineage(lineageID: String)
         case writeBack(deviceID: String, lineageID: String, row: StateWriteRequest.Row)
         case registerDevice(name: String)
+        case savePolicy(PolicyPatch)
         case issueCredentials(deviceID: String, name: String, kind: CredentialKind)
 
         /// How the action log names it.
@@ -26,6 +27,7 @@ extension ConsoleApp {
             case .deleteLineage(let id): "delete lineage \(id.prefix(8))"
             case .writeBack(_, let id, let row): "write back \(CanonicalJSON.string(of: .object(row.pk))) to lineage \(id.prefix(8))"
             case .registerDevice(let name): "register device \(name)"
+            case .savePolicy: "save the project policy"
             case .issueCredentials(_, let name, let kind): "issue \(kind.rawValue) credentials to \(name)"
             }
         }
@@ -208,6 +210,22 @@ extension ConsoleApp {
             default: break
             }
             state.devices.page.meta.limit = pageSize
+        case .policy:
+            guard var policy = state.policy else { return (false, nil) }
+            defer { state.policy = policy }
+            switch key {
+            case .up, .character("k"): policy.selected = max(0, policy.selected - 1)
+            case .down, .character("j"): policy.selected = min(PolicyScreen.fields.count - 1, policy.selected + 1)
+            case .enter, .character(" "): policy.change()
+            case .character("u"): policy.draft = policy.saved
+            case .function(2), .character("\u{13}"):
+                guard policy.draft != policy.saved else {
+                    state.frame.status = ("nothing changed", .muted)
+                    return (false, nil)
+                }
+                return (false, .savePolicy(policy.patch))
+            default: break
+            }
         case .editor, .actionLog:
             break
         }

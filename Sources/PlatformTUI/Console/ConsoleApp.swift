@@ -15,6 +15,7 @@ final class ConsoleApp: Sendable {
         case editor(String)
         case actionLog
         case devices
+        case policy
     }
 
     struct State: Sendable {
@@ -26,6 +27,7 @@ final class ConsoleApp: Sendable {
         var devices: DevicesScreen
         var review: ReviewDetailScreen?
         var editor: ColumnEditorScreen?
+        var policy: PolicyScreen?
         var frame: ScreenFrame
         var loadedAt: Date?
         var loading = false
@@ -84,7 +86,7 @@ final class ConsoleApp: Sendable {
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
-        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, devices, log; Enter jumps, Esc closes)", .key) }
+        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, devices, policy, log; Enter jumps, Esc closes)", .key) }
         if let filter = snapshot.filterInput { snapshot.frame.status = ("/" + filter + "▏  (device or table; Enter applies, empty clears, Esc cancels)", .key) }
         switch snapshot.route {
         case .lineages:
@@ -107,6 +109,8 @@ final class ConsoleApp: Sendable {
         case .devices:
             snapshot.devices.now = .now
             snapshot.devices.draw(into: &grid, frame: snapshot.frame)
+        case .policy:
+            snapshot.policy?.draw(into: &grid, frame: snapshot.frame)
         }
         if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
@@ -115,7 +119,7 @@ final class ConsoleApp: Sendable {
         snapshot.writeBack?.0.draw(into: &grid)
         if snapshot.helpOpen {
             let (title, keys) = Self.keys(of: snapshot)
-            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "W", "F2", "y", "+", "P", "C"]
+            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "W", "F2", "y", "+", "P", "C", "Enter/Space"]
             HelpOverlay(screenTitle: title, keys: readOnly ? keys.filter { !mutating.contains($0.key) } : keys,
                         disabled: readOnly ? keys.filter { mutating.contains($0.key) } : [],
                         readOnlyReason: readOnly ? "read-only console (--readonly)" : nil).draw(into: &grid)
@@ -180,6 +184,16 @@ final class ConsoleApp: Sendable {
                 (reload, mutation) = handleEditorKey(key, &state)
                 return
             }
+            if case .policy = state.route, state.policy?.editing != nil {
+                switch key {
+                case .escape: state.policy?.editing = nil
+                case .backspace: _ = state.policy?.editing?.popLast()
+                case .enter: state.policy?.commitEdit()
+                case .character(let character) where character.isNumber: state.policy?.editing?.append(character)
+                default: break
+                }
+                return
+            }
             switch key {
             case .character("q"), .character("\u{3}"): state.quit = true; return
             case .escape, .left where !isRows(state.route):
@@ -223,6 +237,7 @@ final class ConsoleApp: Sendable {
         case .editor: ("Column-action editor", state.editor?.keys ?? [])
         case .actionLog: ("Action log", ActionLogScreen.keys)
         case .devices: ("Devices", DevicesScreen.keys)
+        case .policy: ("Policy", state.policy?.keys ?? [])
         }
     }
 
@@ -244,7 +259,10 @@ final class ConsoleApp: Sendable {
             case "reviews": state.stack = [.reviews]
             case "log": state.stack.append(.actionLog)
             case "devices": state.stack = [.devices]
-            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, devices, log)", .error); return false
+            case "policy":
+                state.policy = nil
+                state.stack = [.policy]
+            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, devices, policy, log)", .error); return false
             }
             return true
         default: break

@@ -1,0 +1,89 @@
+import EdgeSyncModels
+
+/// Screen 7, policy (tui.md): every policy field, edited in place and saved with F2 (the API
+/// checks the values and its refusal is shown as it comes).
+struct PolicyScreen: Sendable {
+    var saved: Policy
+    var draft: Policy
+    var selected = 0
+    /// The number being typed into the selected field.
+    var editing: String?
+
+    init(policy: Policy) {
+        saved = policy
+        draft = policy
+    }
+
+    static let fields = [
+        "schema_coalescing_mode", "allow_additive_continue", "allow_auto_create_device_data_points",
+        "max_pending_rows_per_lineage", "max_pending_bytes_per_lineage", "resume_threshold_percent",
+    ]
+
+    var keys: [(key: String, action: String)] {
+        if editing != nil { return [("Enter", "keep"), ("Esc", "cancel")] }
+        return [("↑↓", "field"), ("Enter/Space", "change"), ("F2", "save"), ("u", "undo edits"), ("Esc", "back"), ("q", "quit")]
+    }
+
+    func value(_ index: Int, of policy: Policy) -> String {
+        switch index {
+        case 0: policy.schemaCoalescingMode.rawValue
+        case 1: String(policy.allowAdditiveContinue)
+        case 2: String(policy.allowAutoCreateDeviceDataPoints)
+        case 3: String(policy.maxPendingRowsPerLineage)
+        case 4: String(policy.maxPendingBytesPerLineage)
+        default: String(policy.resumeThresholdPercent)
+        }
+    }
+
+    /// Enter/Space: a mode cycles, a flag flips, a number opens for typing.
+    mutating func change() {
+        switch selected {
+        case 0:
+            let modes = CoalescingMode.allCases
+            draft.schemaCoalescingMode = modes[(modes.firstIndex(of: draft.schemaCoalescingMode)! + 1) % modes.count]
+        case 1: draft.allowAdditiveContinue.toggle()
+        case 2: draft.allowAutoCreateDeviceDataPoints.toggle()
+        default: editing = value(selected, of: draft)
+        }
+    }
+
+    /// Enter on a typed number: kept only when it is a whole number.
+    mutating func commitEdit() {
+        guard let text = editing, let number = Int64(text) else { return }
+        switch selected {
+        case 3: draft.maxPendingRowsPerLineage = number
+        case 4: draft.maxPendingBytesPerLineage = number
+        case 5: draft.resumeThresholdPercent = Int(number)
+        default: break
+        }
+        editing = nil
+    }
+
+    /// The fields that differ from the saved policy, as a PATCH body.
+    var patch: PolicyPatch {
+        var patch = PolicyPatch()
+        if draft.schemaCoalescingMode != saved.schemaCoalescingMode { patch.schemaCoalescingMode = draft.schemaCoalescingMode }
+        if draft.allowAdditiveContinue != saved.allowAdditiveContinue { patch.allowAdditiveContinue = draft.allowAdditiveContinue }
+        if draft.allowAutoCreateDeviceDataPoints != saved.allowAutoCreateDeviceDataPoints { patch.allowAutoCreateDeviceDataPoints = draft.allowAutoCreateDeviceDataPoints }
+        if draft.maxPendingRowsPerLineage != saved.maxPendingRowsPerLineage { patch.maxPendingRowsPerLineage = draft.maxPendingRowsPerLineage }
+        if draft.maxPendingBytesPerLineage != saved.maxPendingBytesPerLineage { patch.maxPendingBytesPerLineage = draft.maxPendingBytesPerLineage }
+        if draft.resumeThresholdPercent != saved.resumeThresholdPercent { patch.resumeThresholdPercent = draft.resumeThresholdPercent }
+        return patch
+    }
+
+    func draw(into grid: inout CellGrid, frame: ScreenFrame) {
+        var table = TableView(
+            columns: [TableView.Column("FIELD", min: 24, max: 40), TableView.Column("VALUE", min: 12, max: 24), TableView.Column("SAVED", min: 12, max: 24)],
+            rows: Self.fields.indices.map { index in
+                let current = index == selected && editing != nil ? (editing! + "▏") : value(index, of: draft)
+                return [Self.fields[index], current, value(index, of: saved)]
+            })
+        table.styles = Self.fields.indices.map { index in
+            [.plain, value(index, of: draft) == value(index, of: saved) ? .plain : .warning, .muted]
+        }
+        table.selected = selected
+        let changed = draft != saved
+        frame.drawList(into: &grid, breadcrumb: ["Policy"], title: "Project policy" + (changed ? " (edited: F2 saves)" : ""), keys: keys,
+                       table: table, empty: "")
+    }
+}
