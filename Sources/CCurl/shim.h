@@ -24,6 +24,13 @@ static inline CURLcode edge_curl_set_write_function(CURL *handle, size_t (*funct
     return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, function);
 }
 
+// Called about once a second even while no data flows: a non-zero return aborts the transfer.
+static inline CURLcode edge_curl_set_progress(CURL *handle, int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t), void *data) {
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, data);
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, function);
+}
+
 static inline long edge_curl_response_code(CURL *handle) {
     long code = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &code);

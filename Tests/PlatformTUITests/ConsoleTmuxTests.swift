@@ -143,6 +143,13 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["(edited: F2 saves)"])
         try await keys("F2")
         _ = try await tmux.waitFor(["policy saved"])
+        try await keys(":", "e", "v", "e", "n", "t", "s", "Enter")
+        _ = try await tmux.waitFor(["Events [", "● live", "edge_schema_review.approved"])
+        // A rejected batch shows up while the screen is open (the SSE stream).
+        _ = try await ProcessRunner.run("mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "-i", "pump-7", "-q", "1", "-t", "dev/pump-7/sync/rows/batch", "-m", "not json",
+        ])
+        _ = try await tmux.waitFor(["edge_batch.rejected", "invalid_json"])
         try await keys("L")
         _ = try await tmux.waitFor(["Action log [7]", "claim review", "approve review", "write back", "delete lineage", "register device valve-9",
                                     "save the project policy"])

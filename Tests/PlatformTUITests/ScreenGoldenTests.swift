@@ -150,6 +150,24 @@ extension ScreenGoldenTests {
     }
 }
 
+extension ScreenGoldenTests {
+    @Test func events() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        var screen = EventsScreen(live: true, now: Fixtures.now)
+        let kinds: [(EventKind, String, String)] = [
+            (.lineageCreated, "rows", "pump-7/device_state: first batch"), (.reviewQueued, "ambiguous", "pump-7/device_state: first schema of this lineage"),
+            (.lineagePaused, "schema_review", "waiting for a schema review"), (.reviewApproved, "admin", "device_state schema c3c3c3c3c3c3: approve by admin"),
+            (.replayCompleted, "completed", "device_state: 42 staged rows replayed"), (.batchRejected, "invalid_json", "the payload is not a JSON object"),
+        ]
+        for (index, (kind, outcome, message)) in kinds.enumerated() {
+            screen.append(Event(id: Int64(index + 1), time: Timestamp(seconds: Fixtures.now.seconds - Int64(60 - index * 10)), projectID: "project",
+                                deviceID: "device-pump-7", lineageID: "lineage-2", kind: kind, outcome: outcome, message: message))
+        }
+        screen.draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "events")
+    }
+}
+
 /// Fixed data for the goldens: deterministic ids, times and names (wide and combining
 /// characters included, to keep alignment honest).
 enum Fixtures {

@@ -94,6 +94,26 @@ extension ConsoleApp {
             }
         case .actionLog:
             return { _ in }
+        case .events:
+            guard current.events == nil else { return { _ in } }
+            // The newest page of the history, then the live stream from its last id.
+            let total = try await client.get("\(base)/events?limit=1", as: PageEnvelope<Event>.self).meta.total
+            let lastPage = max(1, (total + 199) / 200)
+            let history = try await client.get("\(base)/events?limit=200&page=\(lastPage)", as: PageEnvelope<Event>.self).data
+            return { [client, self] state in
+                var screen = EventsScreen(now: .now)
+                for event in history { screen.append(event) }
+                state.events = screen
+                let stream = EventStream(client: client, path: "\(base)/events/stream")
+                state.eventStream?.stop()
+                state.eventStream = stream
+                stream.start { event in
+                    self.state.withLock { state in
+                        state.events?.live = true
+                        state.events?.append(event)
+                    }
+                }
+            }
         case .policy:
             let policy = try await client.get("\(base)/edge/policy", as: ResourceEnvelope<Policy>.self).data
             return { state in

@@ -226,6 +226,18 @@ extension ConsoleApp {
                 return (false, .savePolicy(policy.patch))
             default: break
             }
+        case .events:
+            guard var events = state.events else { return (false, nil) }
+            defer { state.events = events }
+            switch key {
+            case .up, .character("k"): events.selected = max(0, events.selected - 1)
+            case .down, .character("j"): events.selected = min(max(0, events.shown.count - 1), events.selected + 1)
+            case .character("f"):
+                let kinds: [EventKind?] = [nil] + EventKind.allCases
+                events.kind = kinds[((kinds.firstIndex { $0 == events.kind } ?? 0) + 1) % kinds.count]
+                events.selected = 0
+            default: break
+            }
         case .editor, .actionLog:
             break
         }

@@ -16,6 +16,7 @@ final class ConsoleApp: Sendable {
         case actionLog
         case devices
         case policy
+        case events
     }
 
     struct State: Sendable {
@@ -28,6 +29,9 @@ final class ConsoleApp: Sendable {
         var review: ReviewDetailScreen?
         var editor: ColumnEditorScreen?
         var policy: PolicyScreen?
+        var events: EventsScreen?
+        /// The SSE stream while the events screen is open.
+        var eventStream: EventStream?
         var frame: ScreenFrame
         var loadedAt: Date?
         var loading = false
@@ -86,7 +90,7 @@ final class ConsoleApp: Sendable {
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
-        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, devices, policy, log; Enter jumps, Esc closes)", .key) }
+        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, devices, policy, events, log; Enter jumps, Esc closes)", .key) }
         if let filter = snapshot.filterInput { snapshot.frame.status = ("/" + filter + "▏  (device or table; Enter applies, empty clears, Esc cancels)", .key) }
         switch snapshot.route {
         case .lineages:
@@ -111,6 +115,9 @@ final class ConsoleApp: Sendable {
             snapshot.devices.draw(into: &grid, frame: snapshot.frame)
         case .policy:
             snapshot.policy?.draw(into: &grid, frame: snapshot.frame)
+        case .events:
+            snapshot.events?.now = .now
+            snapshot.events?.draw(into: &grid, frame: snapshot.frame)
         }
         if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
@@ -223,6 +230,12 @@ final class ConsoleApp: Sendable {
                 state.frame.status = ("read-only console: that key changes the server (see ? for what is disabled)", .warning)
             }
         }
+        let leftEvents = state.withLock { state -> EventStream? in
+            guard state.route != .events || state.quit, let stream = state.eventStream else { return nil }
+            state.eventStream = nil
+            return stream
+        }
+        leftEvents?.stop()
         if let mutation { perform(mutation) } else if reload { refresh() }
     }
 
@@ -238,6 +251,7 @@ final class ConsoleApp: Sendable {
         case .actionLog: ("Action log", ActionLogScreen.keys)
         case .devices: ("Devices", DevicesScreen.keys)
         case .policy: ("Policy", state.policy?.keys ?? [])
+        case .events: ("Events", EventsScreen.keys)
         }
     }
 
@@ -262,7 +276,10 @@ final class ConsoleApp: Sendable {
             case "policy":
                 state.policy = nil
                 state.stack = [.policy]
-            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, devices, policy, log)", .error); return false
+            case "events":
+                state.events = nil
+                state.stack = [.events]
+            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, devices, policy, events, log)", .error); return false
             }
             return true
         default: break

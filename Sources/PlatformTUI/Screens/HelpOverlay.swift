@@ -8,7 +8,7 @@ struct HelpOverlay: Sendable {
 
     static let global: [(key: String, action: String)] = [
         ("↑↓ j k", "move"), ("PgUp PgDn n p", "page"), ("Enter →", "open"), ("Esc ←", "back"), ("r", "refresh now"),
-        ("Space", "pause auto-refresh"), (":", "jump (:lineages :reviews :devices :policy :log)"), ("L", "action log"), ("?", "this help"), ("q Ctrl+C", "quit"),
+        ("Space", "pause auto-refresh"), (":", "jump (:lineages :reviews :devices :policy :events :log)"), ("L", "action log"), ("?", "this help"), ("q Ctrl+C", "quit"),
     ]
 
     func draw(into grid: inout CellGrid) {

@@ -9,7 +9,8 @@ import Hummingbird
 /// every 15 s keeps proxies from closing an idle stream.
 struct EventStreamRoute {
     static let pollInterval = Duration.milliseconds(250)
-    static let keepAliveInterval = Duration.seconds(15)
+    // Short: a write is how a closed client is noticed (and the server can shut down promptly).
+    static let keepAliveInterval = Duration.seconds(2)
     let store: any GovernanceStore
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
