@@ -61,29 +61,12 @@ enum GovernanceBench {
         let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
         try await client.connect()
         let topic = "dev/bench-device/sync/rows/batch"
-        var next: Int64 = 1
-        let (first, firstCount) = try EdgeBench.largestRowBatch(firstCommitSeq: next)
-        next += Int64(firstCount)
+        let (first, firstCount) = try EdgeBench.largestRowBatch(firstCommitSeq: 1)
         try await client.publish(topic: topic, payload: ByteBuffer(bytes: first))
         try await approveAll(server.store, projectID: server.tenancy.project.id)
         while try await server.store.replayStep(limit: 5_000, now: .now).replayed > 0 {}
-        var payloads: [ByteBuffer] = []
-        var rows = 0
-        for _ in 0..<40 {
-            let (bytes, count) = try EdgeBench.largestRowBatch(firstCommitSeq: next)
-            payloads.append(ByteBuffer(bytes: bytes))
-            rows += count
-            next += Int64(count)
-        }
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, payload) in payloads.enumerated() {
-                if index >= 4 { try await group.next() }
-                group.addTask { try await client.publish(topic: topic, payload: payload) }
-            }
-            try await group.waitForAll()
-        }
-        let seconds = EdgeBench.seconds(ContinuousClock.now - start)
+        let (payloads, rows) = try ServerBench.largestBatches(40, from: 1 + Int64(firstCount))
+        let seconds = try await ServerBench.publishWindowed(client, topic: topic, payloads)
         print(String(format: "live: %d rows in 40 batches of 512 KiB materialized into the mirror in %.2f s: %.0f rows/s",
                      rows, seconds, Double(rows) / seconds))
         await client.shutdown()

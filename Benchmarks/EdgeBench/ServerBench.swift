@@ -31,28 +31,41 @@ enum ServerBench {
         let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
         try await client.connect()
         let batchCount = 40
-        var payloads: [ByteBuffer] = []
-        var rows = 0
-        var next: Int64 = 1
-        for _ in 0..<batchCount {
-            let (bytes, count) = try EdgeBench.largestRowBatch(firstCommitSeq: next)
-            payloads.append(ByteBuffer(bytes: bytes))
-            rows += count
-            next += Int64(count)
-        }
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, payload) in payloads.enumerated() {
-                if index >= 4 { try await group.next() }
-                group.addTask { try await client.publish(topic: "dev/bench-device/sync/rows/batch", payload: payload) }
-            }
-            try await group.waitForAll()
-        }
-        let seconds = EdgeBench.seconds(ContinuousClock.now - start)
+        let (payloads, rows) = try largestBatches(batchCount, from: 1)
+        let seconds = try await publishWindowed(client, topic: "dev/bench-device/sync/rows/batch", payloads)
         print(String(format: "ingest: %d batches of 512 KiB (%d rows) staged in %.2f s: %.0f rows/s, %.1f MiB/s",
                      batchCount, rows, seconds, Double(rows) / seconds, Double(batchCount) / 2 / seconds))
         await client.shutdown()
         await server.stop()
+    }
+
+    /// `count` batches of the largest size, commit_seqs running on from `first`; returns the
+    /// payloads and their rows.
+    static func largestBatches(_ count: Int, from first: Int64) throws -> (payloads: [ByteBuffer], rows: Int) {
+        var payloads: [ByteBuffer] = []
+        var rows = 0
+        var next = first
+        for _ in 0..<count {
+            let (bytes, batchRows) = try EdgeBench.largestRowBatch(firstCommitSeq: next)
+            payloads.append(ByteBuffer(bytes: bytes))
+            rows += batchRows
+            next += Int64(batchRows)
+        }
+        return (payloads, rows)
+    }
+
+    /// QoS 1 publishes with four in flight, as an agent pipelines; returns the seconds until
+    /// the last PUBACK.
+    static func publishWindowed(_ client: MQTTClient, topic: String, _ payloads: [ByteBuffer]) async throws -> Double {
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, payload) in payloads.enumerated() {
+                if index >= 4 { try await group.next() }
+                group.addTask { try await client.publish(topic: topic, payload: payload) }
+            }
+            try await group.waitForAll()
+        }
+        return EdgeBench.seconds(ContinuousClock.now - start)
     }
 
     static func lineageListLatency() async throws {

@@ -60,13 +60,9 @@ enum AgentInspection {
             let hasJournal = try db.tableExists(CaptureSchema.journal)
             return try CaptureSchema.discover(db, configuration: configuration).map { table in
                 let progress = try state.progress(table.name)
-                var pending = (rows: 0, bytes: 0)
+                var pending: (rows: Int, bytes: Int64) = (0, 0)
                 if hasJournal, case .rows = table.strategy {
-                    let row = try Row.fetchOne(db, sql: """
-                        SELECT COUNT(*) AS rows, COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) AS bytes FROM "\(CaptureSchema.journal)"
-                        WHERE table_name = ? AND commit_seq > ?
-                        """, arguments: [table.name, progress.lastAckedSeq])!
-                    pending = (row["rows"], row["bytes"])
+                    pending = try CaptureSchema.pending(db, table: table.name, after: progress.lastAckedSeq)
                 }
                 let cursor = switch table.strategy {
                 case .rows: "commit_seq \(progress.lastAckedSeq)"
@@ -74,7 +70,7 @@ enum AgentInspection {
                 case .ignore: "-"
                 }
                 return TableStatus(name: table.name, strategy: table.strategy.name, cursor: cursor, pendingRows: pending.rows,
-                                   pendingBytes: pending.bytes, paused: progress.paused, lastError: progress.lastError ?? table.problems.first)
+                                   pendingBytes: Int(pending.bytes), paused: progress.paused, lastError: progress.lastError ?? table.problems.first)
             }
         }
     }

@@ -64,6 +64,15 @@ enum CaptureSchema {
             """)
     }
 
+    /// A table's journal rows after `cursor`: how many, and their JSON bytes.
+    static func pending(_ db: Database, table: String, after cursor: Int64 = 0) throws -> (rows: Int, bytes: Int64) {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*) AS rows, COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) AS bytes FROM "\(journal)"
+            WHERE table_name = ? AND commit_seq > ?
+            """, arguments: [table, cursor])!
+        return (row["rows"], row["bytes"])
+    }
+
     static func quote(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

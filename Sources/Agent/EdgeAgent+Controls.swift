@@ -111,16 +111,6 @@ extension EdgeAgent {
         for table in current { try adopt(table) }
     }
 
-    /// Re-reads one table's schema just before its next batch is built, so rows journaled after
-    /// a change never travel under the old hash.
-    func refreshSchema(_ name: String) throws -> SourceTable? {
-        guard let known = tables[name] else { return nil }
-        let columns = try source.read { db in try CaptureSchema.tableInfo(db, name) }
-        guard !columns.isEmpty, SchemaFingerprint(tableName: name, tableInfo: columns) != known.fingerprint else { return known }
-        try detectDrift()
-        return tables[name]
-    }
-
     /// Takes a table's current shape: new tables start capture; a changed one gets new triggers,
     /// an advisory observation and (through the sent-hash check) `schema_columns` on its next batch.
     private func adopt(_ table: SourceTable) throws {
@@ -132,15 +122,9 @@ extension EdgeAgent {
         }
         guard known != nil else { return }
         log("\(table.name): schema changed (\(table.fingerprint.schemaHash.prefix(12)))")
-        let observation = SchemaObservation(sourceTable: table.name, schemaHash: table.fingerprint.schemaHash, observedAt: Self.now(), schemaColumns: table.fingerprint)
+        let observation = SchemaObservation(sourceTable: table.name, schemaHash: table.fingerprint.schemaHash, observedAt: .now, schemaColumns: table.fingerprint)
         let body = try JSONEncoder().encode(observation)
         Task { try? await client.publish(topic: root + "/" + UplinkTopic.schemaObservation.rawValue, payload: ByteBuffer(bytes: body)) }
-    }
-
-    static func now() -> Timestamp {
-        let interval = Date().timeIntervalSince1970
-        let seconds = interval.rounded(.down)
-        return Timestamp(seconds: Int64(seconds), nanoseconds: Int32((interval - seconds) * 1e9))
     }
 
     /// A paused table's journal is the durable buffer, up to `local_retention_bytes`; beyond that
@@ -150,9 +134,7 @@ extension EdgeAgent {
         let limit = configuration.localRetentionBytes
         let dropped = try source.write { db -> Int in
             var dropped = 0
-            while (try Int64.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) FROM "\(CaptureSchema.journal)" WHERE table_name = ?
-                """, arguments: [table.name]) ?? 0) > limit {
+            while try CaptureSchema.pending(db, table: table.name).bytes > limit {
                 try db.execute(sql: """
                     DELETE FROM "\(CaptureSchema.journal)" WHERE commit_seq IN (SELECT commit_seq FROM "\(CaptureSchema.journal)" WHERE table_name = ?
                     ORDER BY commit_seq LIMIT 1000)

@@ -10,22 +10,13 @@ extension EdgeAgent {
     /// A grant that is not used within this time is asked for again.
     static let grantWait: Int64 = 30
 
-    /// Bytes of the table's journal after the cursor.
-    func pendingJournalBytes(_ table: String, after cursor: Int64) throws -> Int64 {
-        try source.read { db in
-            try Int64.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) FROM "\(CaptureSchema.journal)" WHERE table_name = ? AND commit_seq > ?
-                """, arguments: [table, cursor]) ?? 0
-        }
-    }
-
     /// Moves the table's backlog by upload when it exceeds `snapshot_inline_limit`. Returns
     /// false when the table should keep using MQTT batches.
     func spillIfLarge(_ table: SourceTable, _ progress: TableProgress) async throws -> Bool {
         let existing = try state.spill(table.name)
-        let large = existing == nil ? try pendingJournalBytes(table.name, after: progress.lastAckedSeq) > configuration.snapshotInlineLimit : true
-        guard large else {
-            return false
+        if existing == nil {
+            let backlog = try await source.read { try CaptureSchema.pending($0, table: table.name, after: progress.lastAckedSeq) }
+            guard backlog.bytes > configuration.snapshotInlineLimit else { return false }
         }
         let now = Int64(Date().timeIntervalSince1970)
         guard var spill = existing, let batchID = spill.batchID, let url = spill.url, (spill.expiresAt ?? 0) > now || spill.lastSeq != nil else {

@@ -163,7 +163,7 @@ public actor EdgeAgent {
 
     func publish(table name: String) async {
         do {
-            while !Task.isCancelled, let table = try refreshSchema(name) {
+            while !Task.isCancelled, let table = tables[name] {
                 var progress = try state.progress(name)
                 if progress.paused {
                     try enforceRetention(table, &progress)
@@ -196,10 +196,15 @@ public actor EdgeAgent {
         case .ignore:
             return nil
         case .telemetry(let ts, let include):
+            // The rows are read with the known columns and labelled with their hash; a changed
+            // shape seen in the same snapshot is adopted for the next batch.
             let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
-            batch = try source.read { db in
-                try BatchBuilder.telemetryBatch(db, table: table, tsColumn: ts, include: include, progress: progress, includeColumns: includeColumns)
+            let shape: [TableInfoColumn]
+            (batch, shape) = try source.read { db in
+                (try BatchBuilder.telemetryBatch(db, table: table, tsColumn: ts, include: include, progress: progress, includeColumns: includeColumns),
+                 try CaptureSchema.tableInfo(db, table.name))
             }
+            if !shape.isEmpty, SchemaFingerprint(tableName: table.name, tableInfo: shape) != table.fingerprint { try detectDrift() }
         case .rows:
             // The journal rows and the table's shape come from one snapshot, so rows committed
             // after a schema change are never labelled with the schema before it.

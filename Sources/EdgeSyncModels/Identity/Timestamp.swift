@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An instant with nanosecond precision, parsed from and printed as RFC 3339.
 ///
 /// The protocol compares timestamps as instants, never as strings: `…:01Z`, `…:01.000Z` and
@@ -81,6 +87,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             text += "." + fraction
         }
         return text + "Z"
+    }
+
+    /// The wall clock, to the nanosecond.
+    public static var now: Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int32(spec.tv_nsec))
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

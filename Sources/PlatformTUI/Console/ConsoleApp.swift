@@ -119,9 +119,13 @@ final class ConsoleApp: Sendable {
             snapshot.events?.now = .now
             snapshot.events?.draw(into: &grid, frame: snapshot.frame)
         }
-        if case .lineage = snapshot.route, snapshot.lineage == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
-        if case .review = snapshot.route, snapshot.review == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
-        if case .editor = snapshot.route, snapshot.editor == nil { grid.put(" loading…", x: 0, y: 4, style: .muted) }
+        let loading = switch snapshot.route {
+        case .lineage: snapshot.lineage == nil
+        case .review: snapshot.review == nil
+        case .editor: snapshot.editor == nil
+        default: false
+        }
+        if loading { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         snapshot.dialog?.0.draw(into: &grid)
         snapshot.writeBack?.0.draw(into: &grid)
         if snapshot.helpOpen {
@@ -167,7 +171,8 @@ final class ConsoleApp: Sendable {
                 }
                 return
             }
-            if var (form, lineageID, deviceID) = state.writeBack {
+            if let (current, lineageID, deviceID) = state.writeBack {
+                var form = current
                 switch form.handle(key) {
                 case .cancel: state.writeBack = nil
                 case .send:
@@ -177,7 +182,8 @@ final class ConsoleApp: Sendable {
                 }
                 return
             }
-            if var (dialog, action) = state.dialog {
+            if let (current, action) = state.dialog {
+                var dialog = current
                 switch dialog.handle(key) {
                 case .cancel: state.dialog = nil
                 case .confirm:

@@ -64,18 +64,24 @@ extension SQLiteGovernanceStore {
     func activate(_ db: Database, lineageID: String, now: Timestamp, message: String) throws -> [OutboundControl] {
         let lineage = try Row.fetchOne(db, sql: "SELECT * FROM lineage WHERE id = ?", arguments: [lineageID])!
         let wasPaused = (lineage["status"] as String) == LineageStatus.paused.rawValue
-        try db.execute(sql: "UPDATE lineage SET status = 'active', pause_reason = NULL, device_paused = 0, updated_at = ? WHERE id = ?",
-                       arguments: [now.ns, lineageID])
+        try db.execute(sql: "UPDATE lineage SET status = 'active', pause_reason = NULL, updated_at = ? WHERE id = ?", arguments: [now.ns, lineageID])
         try ensureReplayIntent(db, lineageID: lineageID, now: now)
         if wasPaused {
             try insertEvent(db, projectID: lineage["project_id"], deviceID: lineage["device_id"], lineageID: lineageID, kind: .lineageResumed,
                             outcome: "active", message: message, at: now)
         }
-        guard (lineage["device_paused"] as Int) == 1, let device = try deviceIdentity(db, id: lineage["device_id"]) else { return [] }
-        let strategy = LineageStrategy(rawValue: lineage["strategy"]) ?? .rows
-        let watermark: Int64 = (strategy == .rows ? lineage["last_commit_seq"] : lineage["last_batch_seq"]) ?? 0
+        return try resumeDevice(db, lineage, now: now)
+    }
+
+    /// Lifts a pause the device was told about: clears the mark and queues `resume_lineage`
+    /// from the server's watermark. Nothing when the device was never paused by a control.
+    func resumeDevice(_ db: Database, _ lineage: Row, now: Timestamp) throws -> [OutboundControl] {
+        guard (lineage["device_paused"] as Int) == 1 else { return [] }
+        let lineageID: String = lineage["id"]
+        try db.execute(sql: "UPDATE lineage SET device_paused = 0 WHERE id = ?", arguments: [lineageID])
+        guard let device = try deviceIdentity(db, id: lineage["device_id"]) else { return [] }
         let control = DownlinkControl(controlID: ids.next().description,
-                                      payload: .resumeLineage(sourceTable: lineage["source_table"], serverWatermark: watermark))
+                                      payload: .resumeLineage(sourceTable: lineage["source_table"], serverWatermark: Self.lineage(lineage).serverWatermark))
         return [try insertControl(db, device: device, lineageID: lineageID, control: control, now: now)]
     }
 

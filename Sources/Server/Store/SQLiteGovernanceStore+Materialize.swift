@@ -102,11 +102,9 @@ extension SQLiteGovernanceStore {
         try insertEvent(db, projectID: lineage["project_id"], deviceID: lineage["device_id"], lineageID: lineageID, kind: .lineagePaused,
                         outcome: reason.rawValue, message: message, at: now)
         guard let device = try deviceIdentity(db, id: lineage["device_id"]) else { return [] }
-        let strategy = LineageStrategy(rawValue: lineage["strategy"]) ?? .rows
-        let watermark: Int64 = (strategy == .rows ? lineage["last_commit_seq"] : lineage["last_batch_seq"]) ?? 0
         let control = DownlinkControl(
             controlID: ids.next().description,
-            payload: .pauseLineage(sourceTable: lineage["source_table"], serverWatermark: watermark, reason: reason.rawValue))
+            payload: .pauseLineage(sourceTable: lineage["source_table"], serverWatermark: Self.lineage(lineage).serverWatermark, reason: reason.rawValue))
         return [try insertControl(db, device: device, lineageID: lineageID, control: control, now: now)]
     }
 }

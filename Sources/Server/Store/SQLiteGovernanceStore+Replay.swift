@@ -124,13 +124,10 @@ extension SQLiteGovernanceStore {
     /// Lifts a server-side pause: a lineage paused for backpressure or the breaker becomes active
     /// (queueing its replay); one paused for a review only lets the device publish again.
     func resume(_ db: Database, lineageID: String, now: Timestamp, message: String) throws -> [OutboundControl] {
-        let lineage = try Row.fetchOne(db, sql: "SELECT pause_reason FROM lineage WHERE id = ?", arguments: [lineageID])!
+        let lineage = try Row.fetchOne(db, sql: "SELECT * FROM lineage WHERE id = ?", arguments: [lineageID])!
         switch (lineage["pause_reason"] as String?).flatMap(PauseReason.init) {
         case .schemaReview?, .rejected?:
-            let controls = try activate(db, lineageID: lineageID, now: now, message: message)
-            try db.execute(sql: "UPDATE lineage SET status = 'paused', pause_reason = ? WHERE id = ?",
-                           arguments: [lineage["pause_reason"] as String, lineageID])
-            return controls
+            return try resumeDevice(db, lineage, now: now)
         default:
             return try activate(db, lineageID: lineageID, now: now, message: message)
         }

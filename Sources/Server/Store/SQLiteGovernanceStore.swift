@@ -117,10 +117,4 @@ extension Timestamp {
         guard let ns else { return nil }
         self.init(ns: ns)
     }
-
-    public static var now: Timestamp {
-        let interval = Date().timeIntervalSince1970
-        let seconds = Int64(interval.rounded(.down))
-        return Timestamp(seconds: seconds, nanoseconds: Int32((interval - Double(seconds)) * 1e9))
-    }
 }
