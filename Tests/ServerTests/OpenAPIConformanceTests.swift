@@ -60,6 +60,8 @@ struct OpenAPIConformanceTests {
         let token = try #require(try await exchange(.post, "/core/api/v1/tokens", body: #"{"name":"ci","scopes":["read"]}"#).json?["data"]?["id"]?.stringValue)
         _ = try await exchange(.get, "/core/api/v1/tokens")
         _ = try await exchange(.get, "/core/api/v1/tokens", token: "read")
+        #expect(try await exchange(.get, "/core/api/v1/tokens/current", token: "read").json?["data"]?["scopes"] == .array([.string("read")]))
+        _ = try await exchange(.get, "/core/api/v1/tokens/current")
         _ = try await exchange(.delete, "/core/api/v1/tokens/\(token)")
         _ = try await exchange(.delete, "/core/api/v1/tokens/\(token)")
 
@@ -108,6 +110,8 @@ struct OpenAPIConformanceTests {
         _ = try await exchange(.get, "\(base)/fleets/\(fleet)/edge/policy")
         _ = try await exchange(.patch, "\(base)/fleets/\(fleet)/edge/policy", body: #"{"schema_coalescing_mode":"fleet"}"#)
         _ = try await exchange(.get, "\(base)/fleets/nope/edge/policy")
+        let fleets = try #require(try await exchange(.get, "\(base)/fleets").json?["data"]?.arrayValue)
+        #expect(fleets.map { $0["has_own_policy"] } == [.bool(true)])
         _ = try await exchange(.get, "\(base)/events?kind=edge_schema_review.queued")
 
         let orgID = harness.fixture.tenancy.project.orgID

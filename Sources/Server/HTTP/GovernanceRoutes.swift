@@ -13,6 +13,11 @@ struct GovernanceRoutes {
         group.patch("edge/policy") { request, context in
             try await patchPolicy(request, context, fleetID: nil)
         }
+        group.get("fleets") { request, context in
+            _ = try context.require(.read)
+            let page = try request.page()
+            return PageEnvelope(try await store.fleets(projectID: try await project(context), page: page), page: page)
+        }
         group.get("fleets/:fleet_id/edge/policy") { _, context in
             _ = try context.require(.read)
             let (projectID, fleetID) = try await fleet(context)
@@ -117,7 +122,8 @@ struct GovernanceRoutes {
     }
 }
 
-/// `/core/api/v1/tokens` (admin): create (the token is shown once), list, revoke.
+/// `/core/api/v1/tokens` (admin): create (the token is shown once), list, revoke; and the
+/// caller's own token (any scope).
 struct TokenRoutes {
     let store: any GovernanceStore
 
@@ -143,6 +149,11 @@ struct TokenRoutes {
             var token = try await store.createToken(name: body.name, tokenHash: Secrets.tokenHash(secret), scopes: scopes, now: .now)
             token.token = secret
             return EditedResponse(status: .created, response: ResourceEnvelope(token))
+        }
+        // (ext) What the caller's own token may do: the console hides what it may not.
+        group.get("tokens/current") { _, context in
+            guard let principal = context.principal else { throw APIError(.unauthorized, "a bearer token is required") }
+            return ResourceEnvelope(CurrentToken(id: principal.tokenID, name: principal.name, scopes: principal.scopes.map(\.rawValue).sorted()))
         }
         group.delete("tokens/:token_id") { _, context in
             let principal = try context.require(.admin)

@@ -146,12 +146,15 @@ public final class GovernanceServer: Sendable {
         endpoints.http = "http://\(Self.urlHost(configuration.httpHost)):\(port)"
         uploads.setBaseURL(configuration.publicHTTPURL ?? endpoints.http)
         running.withLock { $0 = Running(group: group, task: task, endpoints: endpoints) }
+        // (ext) Where the CLI mode finds this server when given only the data directory.
+        try? Data((endpoints.http + "\n").utf8).write(to: urlFile)
         return endpoints
     }
 
     /// Waits until the services end (a signal, or `stop()`).
     public func waitUntilStopped() async throws {
         guard let task = running.withLock({ $0?.task }) else { return }
+        defer { try? FileManager.default.removeItem(at: urlFile) }
         try await task.value
     }
 
@@ -163,6 +166,14 @@ public final class GovernanceServer: Sendable {
         }) else { return }
         await current.group.triggerGracefulShutdown()
         _ = try? await current.task.value
+        try? FileManager.default.removeItem(at: urlFile)
+    }
+
+    /// `<data-dir>/http.url`: the running server's HTTP URL, removed when it stops.
+    public static let urlFileName = "http.url"
+
+    var urlFile: URL {
+        URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(Self.urlFileName)
     }
 
     static func urlHost(_ host: String) -> String {

@@ -51,6 +51,7 @@ public protocol GovernanceStore: Sendable {
     func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken
     func revokeToken(id: String, now: Timestamp) async throws -> Bool
     func fleetExists(id: String, projectID: String) async throws -> Bool
+    func fleets(projectID: String, page: PageRequest) async throws -> (items: [Fleet], total: Int)
 
     // Governance decisions and materialization
     func transitionReview(id: String, projectID: String, registry: Bool, principal: Principal, _ transition: ReviewTransition, now: Timestamp)

@@ -35,6 +35,21 @@ extension SQLiteGovernanceStore {
         }
     }
 
+    public func fleets(projectID: String, page: PageRequest) async throws -> (items: [Fleet], total: Int) {
+        try await pool.read { db in
+            try self.fetchPage(
+                db, select: """
+                    fleet.*, (SELECT COUNT(*) FROM device WHERE device.fleet_id = fleet.id) AS device_count,
+                    EXISTS (SELECT 1 FROM policy WHERE policy.project_id = fleet.project_id AND policy.fleet_id = fleet.id) AS has_own_policy
+                    """,
+                from: "fleet", where: ["project_id = ?"], arguments: [projectID], order: "name, id", page: page
+            ) {
+                Fleet(id: $0["id"], projectID: $0["project_id"], name: $0["name"], deviceCount: $0["device_count"],
+                      hasOwnPolicy: $0["has_own_policy"], createdAt: Timestamp(ns: $0["created_at"]))
+            }
+        }
+    }
+
     public func dataPoints(projectID: String, deviceID: String?, page: PageRequest) async throws -> (items: [DataPoint], total: Int) {
         try await pool.read { db in
             var conditions = ["project_id = ?"]
