@@ -10,12 +10,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console", abstract: "The operator console (the default command).")
 
-    @Option(help: "A remote server's URL (else EDGESYNC_SERVER; else an embedded server).")
-    var server: String?
-    @Option(help: "Bearer token for --server (else EDGESYNC_TOKEN).")
-    var token: String?
-    @Option(help: "Embedded server: data directory.")
-    var dataDir = "./.edgesync"
+    @OptionGroup var connection: ConnectionOptions
     @Option(help: "Embedded server: HTTP port (0 picks a free one).")
     var httpPort = 0
     @Option(help: "Embedded server: MQTT port.")
@@ -26,14 +21,13 @@ struct ConsoleCommand: AsyncParsableCommand {
     var readonly = false
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
         var embedded: GovernanceServer?
         let client: APIClient
         let label: String
-        if let url = server ?? environment["EDGESYNC_SERVER"] {
-            guard let token = token ?? environment["EDGESYNC_TOKEN"] else { throw ValidationError("--server needs --token (or EDGESYNC_TOKEN)") }
-            client = APIClient(baseURL: url, token: token)
-            label = url
+        let dataDir = connection.dataDir
+        if let remote = try connection.remote() {
+            client = remote
+            label = remote.baseURL
         } else {
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
             let sink = FileLogHandler.Sink(path: URL(fileURLWithPath: dataDir).appendingPathComponent("server.log").path)
@@ -46,14 +40,17 @@ struct ConsoleCommand: AsyncParsableCommand {
             label = "embedded \(endpoints.http)"
         }
         let project: Project
+        let token: CurrentToken?
         do {
             guard let first = try await client.get("/projects", as: PageEnvelope<Project>.self).data.first else { throw ValidationError("the server has no project") }
             project = first
+            // An older server without the route: mutations are then refused by the API itself.
+            token = try? await client.get("/tokens/current", as: ResourceEnvelope<CurrentToken>.self).data
         } catch let error as ClientError {
             await embedded?.stop()
             throw ValidationError("\(label): \(error)")
         }
-        let app = ConsoleApp(client: client, project: project, serverLabel: label, readOnly: readonly)
+        let app = ConsoleApp(client: client, project: project, serverLabel: label, access: ConsoleAccess(readonlyFlag: readonly, token: token))
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 let terminal = Terminal()

@@ -2,20 +2,26 @@ import ArgumentParser
 import CCurl
 import CNCurses
 import EdgeSyncModels
+import Foundation
 
 /// `platform-tui`: the operator console (by default on an embedded server); `serve` runs the
-/// governance server headless. `--version` reports the C libraries it is linked against, the
-/// first thing to check where the console will not start.
-@main
+/// governance server headless; the other subcommands are the scriptable CLI mode. `--version`
+/// reports the C libraries it is linked against, the first thing to check where the console
+/// will not start.
 struct PlatformTUICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform-tui",
         abstract: "Operate Edge Sync: lineages, schema reviews, column actions and mirrored rows.",
         discussion: """
             Without --server it embeds the governance server, so one command runs the whole stack.
+            CLI mode (lineages, reviews, rows, devices, policy, events) prints --output table|json|jsonl
+            and exits 0 when it worked, 1 on an error, 2 when something is not found or the usage is wrong.
             """,
         version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
-        subcommands: [ConsoleCommand.self, ServeCommand.self],
+        subcommands: [
+            ConsoleCommand.self, ServeCommand.self, LineagesCommand.self, ReviewsCommand.self, RowsCommand.self, DevicesCommand.self,
+            PolicyCommand.self, EventsCommand.self,
+        ],
         defaultSubcommand: ConsoleCommand.self)
 }
 
@@ -24,5 +30,28 @@ enum LinkedLibraries {
         let curses = String(cString: curses_version())
         let curl = String(cString: curl_version())
         return "\(curses); \(curl)"
+    }
+}
+
+/// Runs the command and maps failures to tui.md's exit codes: 0 ok, 1 error, 2 not found /
+/// usage (ArgumentParser's own usage errors would exit 64).
+@main
+enum PlatformTUIMain {
+    static func main() async {
+        do {
+            var command = try PlatformTUICommand.parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(error.exitCode)
+        } catch {
+            guard PlatformTUICommand.exitCode(for: error) == .validationFailure else { PlatformTUICommand.exit(withError: error) }
+            FileHandle.standardError.write(Data((PlatformTUICommand.fullMessage(for: error) + "\n").utf8))
+            exit(2)
+        }
     }
 }

@@ -45,24 +45,9 @@ struct ConsoleTmuxTests {
         ])
         #expect(started.status == 0, "\(started.stderr)")
         _ = try await tmux.waitFor(["Lineages [0]", "connected", "q quit"])
-        let body = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/spec/vectors/payloads.json"), encoding: .utf8)
-        let vector = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]])?.first { $0["name"] as? String == "valid row batch" })
-        let published = try await ProcessRunner.run("mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "-i", "pump-7", "-q", "1", "-t", "dev/pump-7/sync/rows/batch",
-            "-m", vector["body"] as! String,
-        ])
-        #expect(published.status == 0, "\(published.stderr)")
+        try await DeviceFeed.publish(try DeviceFeed.validRowBatch(), port: port)
         // A second batch leaves a row behind (the vector inserts, updates and deletes id 1).
-        let second = (vector["body"] as! String)
-            .replacingOccurrences(of: "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d", with: "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5e")
-            .replacingOccurrences(of: #""first_commit_seq":101,"last_commit_seq":103"#, with: #""first_commit_seq":104,"last_commit_seq":104"#)
-            .replacingOccurrences(of: #"[{"commit_seq":101,"op":"insert","pk":{"id":1},"row":{"id":1,"mode":"idle","setpoint":20.5}},{"commit_seq":102,"op":"update","pk":{"id":1},"row":{"id":1,"mode":"cooling","setpoint":21}},{"commit_seq":103,"op":"delete","pk":{"id":1},"row":null}]"#,
-                                  with: #"[{"commit_seq":104,"op":"insert","pk":{"id":2},"row":{"id":2,"mode":"heating","setpoint":22.5}}]"#)
-        let more = try await ProcessRunner.run("mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "-i", "pump-7", "-q", "1", "-t", "dev/pump-7/sync/rows/batch", "-m", second,
-        ])
-        #expect(more.status == 0, "\(more.stderr)")
+        try await DeviceFeed.publish(try DeviceFeed.secondRowBatch(), port: port)
         _ = try await tmux.run(["send-keys", "-t", "console", "r"])
         let screen = try await tmux.waitFor(["pump-7", "device_state", "schema_review", "1 reviews queued", "0 active · 1 paused"])
         #expect(!screen.contains("info"), "the embedded server logs to its file, not over the screen")
@@ -140,18 +125,23 @@ struct ConsoleTmuxTests {
         try await keys(":", "p", "o", "l", "i", "c", "y", "Enter")
         _ = try await tmux.waitFor(["Project policy", "max_pending_rows_per_lineage", "100000"])
         try await keys("Down", "Enter")
-        _ = try await tmux.waitFor(["(edited: F2 saves)"])
+        _ = try await tmux.waitFor(["edited: F2 saves"])
         try await keys("F2")
         _ = try await tmux.waitFor(["policy saved"])
+        // The default fleet's policy follows the project's until it is saved on its own.
+        try await keys("F")
+        _ = try await tmux.waitFor(["Fleet default policy", "follows the project until saved"])
+        try await keys(":", "r", "e", "g", "i", "s", "t", "r", "y", "Enter")
+        _ = try await tmux.waitFor(["Schema registry [0]", "schema_coalescing_mode is project or fleet"])
+        try await keys("v")
+        _ = try await tmux.waitFor(["Registry reviews [0]"])
         try await keys(":", "e", "v", "e", "n", "t", "s", "Enter")
         _ = try await tmux.waitFor(["Events [", "● live", "edge_schema_review.approved"])
         // A rejected batch shows up while the screen is open (the SSE stream).
-        _ = try await ProcessRunner.run("mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "-i", "pump-7", "-q", "1", "-t", "dev/pump-7/sync/rows/batch", "-m", "not json",
-        ])
+        try await DeviceFeed.publish("not json", port: port)
         _ = try await tmux.waitFor(["edge_batch.rejected", "invalid_json"])
         try await keys("L")
-        _ = try await tmux.waitFor(["Action log [7]", "claim review", "approve review", "write back", "delete lineage", "register device valve-9",
+        _ = try await tmux.waitFor(["Action log [7]", "claim device review", "approve device review", "write back", "delete lineage", "register device valve-9",
                                     "save the project policy"])
         _ = try await tmux.run(["send-keys", "-t", "console", "q"])
         let deadline = ContinuousClock.now + .seconds(10)

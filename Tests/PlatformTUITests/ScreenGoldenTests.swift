@@ -103,10 +103,27 @@ extension ScreenGoldenTests {
         var grid = CellGrid(width: 120, height: 40)
         let screen = ReviewDetailScreen(detail: Fixtures.reviewDetail)
         screen.draw(into: &grid, frame: Fixtures.frame)
-        let mutating: Set<String> = ["e", "a", "x", "A"]
-        HelpOverlay(screenTitle: "Review detail", keys: screen.keys.filter { !mutating.contains($0.key) },
-                    disabled: screen.keys.filter { mutating.contains($0.key) }, readOnlyReason: "read-only console (--readonly)").draw(into: &grid)
+        ConsoleAccess(readonlyFlag: true, token: nil).help(title: "Review detail", keys: screen.keys, adminScreen: false).draw(into: &grid)
         try Self.check(grid, name: "review-help-readonly")
+    }
+
+    @Test func devicesHelpForATokenWithoutAdmin() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        Fixtures.devicesScreen.draw(into: &grid, frame: Fixtures.frame)
+        let access = ConsoleAccess(readonlyFlag: false, token: CurrentToken(id: "t", name: "night-shift", scopes: ["mirror:read", "operate", "read"]))
+        #expect(access.canOperate && !access.canAdminister)
+        access.help(title: "Devices", keys: DevicesScreen.keys, adminScreen: true).draw(into: &grid)
+        try Self.check(grid, name: "devices-help-no-admin")
+    }
+
+    @Test func accessFollowsTheTokenScopes() {
+        let reader = ConsoleAccess(readonlyFlag: false, token: CurrentToken(id: "t", name: "auditor", scopes: ["read", "mirror:read"]))
+        #expect(!reader.canOperate && !reader.canAdminister && reader.reason == "the token auditor lacks the operate scope")
+        #expect(!reader.allows(.claim(reviewID: "r", .device, actionVersion: 1)))
+        #expect(ConsoleAccess(readonlyFlag: false, token: CurrentToken(id: "t", name: "root", scopes: ["admin"])) == .full)
+        #expect(ConsoleAccess(readonlyFlag: false, token: nil) == .full, "an older server: the API itself refuses")
+        let operator_ = ConsoleAccess(readonlyFlag: false, token: CurrentToken(id: "t", name: "ops", scopes: ["read", "operate"]))
+        #expect(operator_.allows(.deleteLineage(lineageID: "l")) && !operator_.allows(.savePolicy(PolicyPatch(), fleet: nil)))
     }
 
     @Test func actionLog() throws {
@@ -122,17 +139,38 @@ extension ScreenGoldenTests {
 extension ScreenGoldenTests {
     @Test func devices() throws {
         var grid = CellGrid(width: 120, height: 40)
-        let devices = [
-            Device(id: "3f2a9c1d-8b7e-4c55-9e0a-1d2c3b4a5f60", projectID: "project", fleetID: "fleet", name: "pump-7", connected: true,
-                   lastSeenAt: Timestamp(seconds: Fixtures.now.seconds - 2), credentialKinds: [.certificate], createdAt: Fixtures.now),
-            Device(id: "9c1d3f2a-7e8b-554c-0a9e-5f601d2c3b4a", projectID: "project", fleetID: "fleet", name: "valve-1", connected: false,
-                   lastSeenAt: Timestamp(seconds: Fixtures.now.seconds - 7_200), credentialKinds: [.password], createdAt: Fixtures.now),
-            Device(id: "0a9e5f60-1d2c-3b4a-3f2a-9c1d8b7e4c55", projectID: "project", fleetID: "fleet", name: "kiosk-東京", connected: false,
-                   credentialKinds: [], createdAt: Fixtures.now),
-        ]
-        DevicesScreen(page: PageEnvelope(data: devices, meta: PageMeta(page: 1, limit: 50, total: 3)), selectedID: devices[1].id, now: Fixtures.now)
-            .draw(into: &grid, frame: Fixtures.frame)
+        Fixtures.devicesScreen.draw(into: &grid, frame: Fixtures.frame)
         try Self.check(grid, name: "devices")
+    }
+
+    @Test func registry() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        func entry(_ index: Int, scope: ReviewScope, table: String, decision: SchemaVersion.Decision, review: String?) -> RegistryEntry {
+            RegistryEntry(id: "entry-\(index)", projectID: "project", scope: scope, fleetID: scope == .fleet ? "7c1e0d2f-5a4b-4e3d-9c8b-1a2b3c4d5e6f" : nil,
+                          sourceTable: table, schemaHash: String(repeating: "d\(index)", count: 32), columns: Array(Fixtures.columnsV2.prefix(index + 1)),
+                          decision: decision, reviewID: review, createdAt: Fixtures.now, updatedAt: Timestamp(seconds: Fixtures.now.seconds - Int64(index * 900)))
+        }
+        let entries = [
+            entry(1, scope: .project, table: "order_events", decision: .approved, review: "0a1b2c3d-review"),
+            entry(2, scope: .project, table: "device_state", decision: .pending, review: "1b2c3d4e-review"),
+            entry(3, scope: .fleet, table: "sensor_timeseries", decision: .rejected, review: "2c3d4e5f-review"),
+        ]
+        RegistryScreen(page: PageEnvelope(data: entries, meta: PageMeta(page: 1, limit: 50, total: 3)), selectedID: "entry-2", now: Fixtures.now)
+            .draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "registry")
+    }
+
+    @Test func registryReviews() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        let reviews = Fixtures.reviews.enumerated().map { index, review in
+            var review = review
+            (review.scope, review.lineageID, review.deviceID, review.deviceName) = (index == 0 ? .project : .fleet, nil, nil, nil)
+            review.fleetID = index == 0 ? nil : "7c1e0d2f-5a4b-4e3d-9c8b-1a2b3c4d5e6f"
+            return review
+        }
+        ReviewsScreen(source: .registry, page: PageEnvelope(data: reviews, meta: PageMeta(page: 1, limit: 50, total: 2)), statusFilter: nil, now: Fixtures.now)
+            .draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "registry-reviews")
     }
 }
 
@@ -147,6 +185,15 @@ extension ScreenGoldenTests {
         screen.editing = "5000"
         screen.draw(into: &grid, frame: Fixtures.frame)
         try Self.check(grid, name: "policy-editing")
+    }
+
+    @Test func fleetPolicy() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        let fleet = Fleet(id: "7c1e0d2f-5a4b-4e3d-9c8b-1a2b3c4d5e6f", projectID: "project", name: "north-plant", deviceCount: 12, hasOwnPolicy: true, createdAt: Fixtures.now)
+        var policy = Policy.defaults
+        policy.schemaCoalescingMode = .fleet
+        PolicyScreen(policy: policy, fleet: fleet, fleets: [fleet]).draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "policy-fleet")
     }
 }
 
@@ -195,6 +242,18 @@ enum Fixtures {
     static var lineagesScreen: LineagesScreen {
         LineagesScreen(
             page: PageEnvelope(data: lineages, meta: PageMeta(page: 1, limit: 50, total: lineages.count)), selectedID: "lineage-2", dataAge: 3, now: now)
+    }
+
+    static var devicesScreen: DevicesScreen {
+        let devices = [
+            Device(id: "3f2a9c1d-8b7e-4c55-9e0a-1d2c3b4a5f60", projectID: "project", fleetID: "fleet", name: "pump-7", connected: true,
+                   lastSeenAt: Timestamp(seconds: now.seconds - 2), credentialKinds: [.certificate], createdAt: now),
+            Device(id: "9c1d3f2a-7e8b-554c-0a9e-5f601d2c3b4a", projectID: "project", fleetID: "fleet", name: "valve-1", connected: false,
+                   lastSeenAt: Timestamp(seconds: now.seconds - 7_200), credentialKinds: [.password], createdAt: now),
+            Device(id: "0a9e5f60-1d2c-3b4a-3f2a-9c1d8b7e4c55", projectID: "project", fleetID: "fleet", name: "kiosk-東京", connected: false,
+                   credentialKinds: [], createdAt: now),
+        ]
+        return DevicesScreen(page: PageEnvelope(data: devices, meta: PageMeta(page: 1, limit: 50, total: 3)), selectedID: devices[1].id, now: now)
     }
 
     static let columnsV2 = [

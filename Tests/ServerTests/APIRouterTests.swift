@@ -41,6 +41,8 @@ struct APIRouterTests {
         #expect(try await harness.get("\(harness.base)/edge/lineages?status=active", as: PageEnvelope<Lineage>.self).meta.total == 0)
         #expect(try await harness.get("\(harness.base)/edge/lineages?q=TEMP", as: PageEnvelope<Lineage>.self).data.map(\.sourceTable) == ["temps"])
         #expect(try await harness.get("\(harness.base)/edge/lineages?q=pump", as: PageEnvelope<Lineage>.self).meta.total == 2)
+        #expect(try await harness.get("\(harness.base)/edge/lineages?q=!TEMP", as: PageEnvelope<Lineage>.self).data.map(\.sourceTable) == ["device_state"],
+                "a leading ! inverts the filter")
         #expect(try await harness.get("\(harness.base)/edge/lineages?source_table=temps", as: PageEnvelope<Lineage>.self).meta.total == 1)
         let staged = try await harness.get("\(harness.base)/edge/lineages?sort=staged", as: PageEnvelope<Lineage>.self)
         #expect(staged.data.map(\.stagedRowCount) == [3, 2])

@@ -71,17 +71,24 @@ extension ConsoleApp {
                 rows.page = page
                 state.rows = rows
             }
-        case .reviews:
-            let screen = current.reviews
+        case .reviews(let source):
+            let screen = current[reviews: source]
             let status = screen.statusFilter.map { "&status=\($0.rawValue)" } ?? ""
-            let page = try await client.get("\(base)/edge/schema-reviews?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)\(status)",
+            let page = try await client.get("\(base)/\(source.path)?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)\(status)",
                                             as: PageEnvelope<SchemaReview>.self)
             return { state in
-                state.reviews.page = page
-                if !page.data.contains(where: { $0.id == state.reviews.selectedID }) { state.reviews.selectedID = page.data.first?.id }
+                state[reviews: source].page = page
+                if !page.data.contains(where: { $0.id == state[reviews: source].selectedID }) { state[reviews: source].selectedID = page.data.first?.id }
             }
-        case .editor(let id):
-            let detail = try await client.get("\(base)/edge/schema-reviews/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+        case .registry:
+            let meta = current.registry.page.meta
+            let page = try await client.get("\(base)/edge/registry?page=\(meta.page)&limit=\(meta.limit)", as: PageEnvelope<RegistryEntry>.self)
+            return { state in
+                state.registry.page = page
+                if !page.data.contains(where: { $0.id == state.registry.selectedID }) { state.registry.selectedID = page.data.first?.id }
+            }
+        case .editor(let id, let source):
+            let detail = try await client.get("\(base)/\(source.path)/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
             let device = detail.review.deviceID.map { "?device_id=\($0)&limit=500" } ?? "?limit=500"
             let points = try await client.get("\(base)/data-points\(device)", as: PageEnvelope<DataPoint>.self).data.map { (id: $0.id, name: $0.name) }
             let policy = try await client.get("\(base)/edge/policy", as: ResourceEnvelope<Policy>.self).data
@@ -115,10 +122,14 @@ extension ConsoleApp {
                 }
             }
         case .policy:
-            let policy = try await client.get("\(base)/edge/policy", as: ResourceEnvelope<Policy>.self).data
+            let fleets = try await client.get("\(base)/fleets?limit=500", as: PageEnvelope<Fleet>.self).data
+            let fleet = current.policyFleet.flatMap { shown in fleets.first { $0.id == shown.id } }
+            let policy = try await client.get("\(base)\(Self.policyPath(fleet))", as: ResourceEnvelope<Policy>.self).data
             return { state in
+                guard state.policyFleet?.id == fleet?.id else { return }
                 // A refresh keeps the edits: only the saved column follows the server.
                 var screen = state.policy ?? PolicyScreen(policy: policy)
+                (screen.fleet, screen.fleets) = (fleet, fleets)
                 if screen.draft == screen.saved { screen.draft = policy }
                 screen.saved = policy
                 state.policy = screen
@@ -130,8 +141,8 @@ extension ConsoleApp {
                 state.devices.page = page
                 if !page.data.contains(where: { $0.id == state.devices.selectedID }) { state.devices.selectedID = page.data.first?.id }
             }
-        case .review(let id):
-            let detail = try await client.get("\(base)/edge/schema-reviews/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+        case .review(let id, let source):
+            let detail = try await client.get("\(base)/\(source.path)/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
             return { state in
                 let confirming = state.review?.confirmingApproval ?? false
                 state.review = ReviewDetailScreen(detail: detail, confirmingApproval: confirming && detail.review.status == .inReview)
@@ -140,18 +151,24 @@ extension ConsoleApp {
     }
 
     /// A password is shown once on the status line; a certificate, its key and the CA go to
-    /// `./credentials/<device>/` (the key 0600), for copying to the device.
-    static func keep(_ issued: IssuedCredentials, for name: String) throws -> String {
+    /// `directory` (default `./credentials/<device>/`; the key 0600), for copying to the device.
+    static func keep(_ issued: IssuedCredentials, for name: String, in directory: URL? = nil) throws -> String {
         guard issued.kind == .certificate, let certificate = issued.certificatePEM, let key = issued.privateKeyPEM, let ca = issued.caCertificatePEM else {
             return "password for \(name) (shown once): \(issued.password ?? "?")"
         }
-        let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("credentials").appendingPathComponent(name)
+        let directory = directory
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("credentials").appendingPathComponent(name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try certificate.write(to: directory.appendingPathComponent("\(name).pem"), atomically: true, encoding: .utf8)
         try ca.write(to: directory.appendingPathComponent("ca.pem"), atomically: true, encoding: .utf8)
         let keyPath = directory.appendingPathComponent("\(name).key").path
-        FileManager.default.createFile(atPath: keyPath, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: keyPath, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
         return "certificate, key (0600) and CA for \(name) written to \(directory.path)"
+    }
+
+    /// The project's policy, or a fleet's.
+    static func policyPath(_ fleet: Fleet?) -> String {
+        fleet.map { "/fleets/\($0.id)/edge/policy" } ?? "/edge/policy"
     }
 
     /// `HH:MM:SS`, local time, for the action log.
@@ -177,21 +194,21 @@ extension ConsoleApp {
         Task { [client] in
             do {
                 switch mutation {
-                case .claim(let id, let version):
-                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/claim", body: Array(#"{"action_version":\#(version)}"#.utf8),
+                case .claim(let id, let source, let version):
+                    _ = try await client.send("POST", "\(base)/\(source.path)/\(id)/claim", body: Array(#"{"action_version":\#(version)}"#.utf8),
                                               as: ResourceEnvelope<SchemaReview>.self)
                     state.withLock { $0.frame.status = ("claimed: you may now approve (a) the suggested actions", .ok) }
-                case .approve(let id, let version, let actions, let authority):
+                case .approve(let id, let source, let version, let actions, let authority):
                     let body = try JSONEncoder().encode(ApproveReviewRequest(actionVersion: version, columnActions: actions, syncAuthority: authority))
-                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/approve", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
+                    _ = try await client.send("POST", "\(base)/\(source.path)/\(id)/approve", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
                     state.withLock { $0.frame.status = ("approved with \(actions.count) column actions: the staged rows are being replayed", .ok) }
-                case .reject(let id, let version, let reason):
+                case .reject(let id, let source, let version, let reason):
                     let body = try JSONEncoder().encode(ReviewTransitionRequest(actionVersion: version, reason: reason))
-                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/reject", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
+                    _ = try await client.send("POST", "\(base)/\(source.path)/\(id)/reject", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
                     state.withLock { $0.frame.status = ("rejected: the lineage stays paused", .ok) }
-                case .abandon(let id, let version):
+                case .abandon(let id, let source, let version):
                     let body = try JSONEncoder().encode(ReviewTransitionRequest(actionVersion: version))
-                    _ = try await client.send("POST", "\(base)/edge/schema-reviews/\(id)/abandon", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
+                    _ = try await client.send("POST", "\(base)/\(source.path)/\(id)/abandon", body: Array(body), as: ResourceEnvelope<SchemaReview>.self)
                     state.withLock { $0.frame.status = ("abandoned", .ok) }
                 case .resetMaterialization(let id):
                     let reset = try await client.send("POST", "\(base)/edge/lineages/\(id)/reset-materialization", body: nil,
@@ -214,11 +231,11 @@ extension ConsoleApp {
                                                        as: ResourceEnvelope<IssuedCredentials>.self).data
                     let message = try Self.keep(issued, for: name)
                     state.withLock { $0.frame.status = (message, .ok) }
-                case .savePolicy(let patch):
-                    let saved = try await client.send("PATCH", "\(base)/edge/policy", body: Array(try JSONEncoder().encode(patch)),
+                case .savePolicy(let patch, let fleet):
+                    let saved = try await client.send("PATCH", "\(base)\(Self.policyPath(fleet))", body: Array(try JSONEncoder().encode(patch)),
                                                       as: ResourceEnvelope<Policy>.self).data
                     state.withLock { state in
-                        state.policy = PolicyScreen(policy: saved)
+                        state.policy = PolicyScreen(policy: saved, fleet: fleet, fleets: state.policy?.fleets ?? [])
                         state.frame.status = ("policy saved", .ok)
                     }
                 case .deleteLineage(let id):

@@ -4,38 +4,46 @@ import Foundation
 extension ConsoleApp {
     /// A change the console asks the server for.
     enum Mutation: Sendable {
-        case claim(reviewID: String, actionVersion: Int)
-        case approve(reviewID: String, actionVersion: Int, actions: [ColumnAction], syncAuthority: SyncAuthority? = nil)
-        case reject(reviewID: String, actionVersion: Int, reason: String? = nil)
-        case abandon(reviewID: String, actionVersion: Int)
+        case claim(reviewID: String, ReviewSource, actionVersion: Int)
+        case approve(reviewID: String, ReviewSource, actionVersion: Int, actions: [ColumnAction], syncAuthority: SyncAuthority? = nil)
+        case reject(reviewID: String, ReviewSource, actionVersion: Int, reason: String? = nil)
+        case abandon(reviewID: String, ReviewSource, actionVersion: Int)
         case resetMaterialization(lineageID: String)
         case deleteLineage(lineageID: String)
         case writeBack(deviceID: String, lineageID: String, row: StateWriteRequest.Row)
         case registerDevice(name: String)
-        case savePolicy(PolicyPatch)
+        case savePolicy(PolicyPatch, fleet: Fleet?)
         case issueCredentials(deviceID: String, name: String, kind: CredentialKind)
 
         /// How the action log names it.
         var summary: String {
             switch self {
-            case .claim(let id, _): "claim review \(id.prefix(8))"
-            case .approve(let id, _, let actions, let authority):
-                "approve review \(id.prefix(8)) with \(actions.count) column actions" + (authority.map { " (\($0.rawValue))" } ?? "")
-            case .reject(let id, _, let reason): "reject review \(id.prefix(8))" + (reason.map { " (\($0))" } ?? "")
-            case .abandon(let id, _): "abandon review \(id.prefix(8))"
+            case .claim(let id, let source, _): "claim \(source.rawValue) review \(id.prefix(8))"
+            case .approve(let id, let source, _, let actions, let authority):
+                "approve \(source.rawValue) review \(id.prefix(8)) with \(actions.count) column actions" + (authority.map { " (\($0.rawValue))" } ?? "")
+            case .reject(let id, let source, _, let reason): "reject \(source.rawValue) review \(id.prefix(8))" + (reason.map { " (\($0))" } ?? "")
+            case .abandon(let id, let source, _): "abandon \(source.rawValue) review \(id.prefix(8))"
             case .resetMaterialization(let id): "reset materialization of lineage \(id.prefix(8))"
             case .deleteLineage(let id): "delete lineage \(id.prefix(8))"
             case .writeBack(_, let id, let row): "write back \(CanonicalJSON.string(of: .object(row.pk))) to lineage \(id.prefix(8))"
             case .registerDevice(let name): "register device \(name)"
-            case .savePolicy: "save the project policy"
+            case .savePolicy(_, let fleet): "save the " + (fleet.map { "fleet \($0.name) policy" } ?? "project policy")
             case .issueCredentials(_, let name, let kind): "issue \(kind.rawValue) credentials to \(name)"
+            }
+        }
+
+        /// Devices, credentials and policy need the `admin` scope; the rest `operate`.
+        var needsAdmin: Bool {
+            switch self {
+            case .registerDevice, .issueCredentials, .savePolicy: true
+            default: false
             }
         }
 
         /// The mutation with what its dialog's field collected (a reason, a name).
         func with(dialogText text: String) -> Mutation {
             switch self {
-            case .reject(let id, let version, _): .reject(reviewID: id, actionVersion: version, reason: text.isEmpty ? nil : text)
+            case .reject(let id, let source, let version, _): .reject(reviewID: id, source, actionVersion: version, reason: text.isEmpty ? nil : text)
             case .registerDevice: .registerDevice(name: text)
             default: self
             }
@@ -115,7 +123,7 @@ extension ConsoleApp {
                     return (false, nil)
                 }
                 state.review = nil
-                state.stack.append(.review(review))
+                state.stack.append(.review(review, .device))
                 return (true, nil)
             default: break
             }
@@ -141,50 +149,79 @@ extension ConsoleApp {
             }
             rows.page.meta.limit = pageSize
             state.rows = rows
-        case .reviews:
-            let ids = state.reviews.page.data.map(\.id)
+        case .reviews(let source):
+            let ids = state[reviews: source].page.data.map(\.id)
             switch key {
-            case .up, .character("k"): state.reviews.selectedID = Self.move(state.reviews.selectedID, in: ids, by: -1)
-            case .down, .character("j"): state.reviews.selectedID = Self.move(state.reviews.selectedID, in: ids, by: 1)
+            case .up, .character("k"): state[reviews: source].selectedID = Self.move(state[reviews: source].selectedID, in: ids, by: -1)
+            case .down, .character("j"): state[reviews: source].selectedID = Self.move(state[reviews: source].selectedID, in: ids, by: 1)
             case .enter, .right:
-                guard let id = state.reviews.selectedID ?? ids.first else { return (false, nil) }
+                guard let id = state[reviews: source].selectedID ?? ids.first else { return (false, nil) }
                 state.review = nil
-                state.stack.append(.review(id))
+                state.stack.append(.review(id, source))
                 return (true, nil)
             case .character("f"):
                 let filters = ReviewsScreen.filters
-                let index = filters.firstIndex { $0 == state.reviews.statusFilter } ?? 0
-                state.reviews.statusFilter = filters[(index + 1) % filters.count]
-                state.reviews.page.meta.page = 1
+                let index = filters.firstIndex { $0 == state[reviews: source].statusFilter } ?? 0
+                state[reviews: source].statusFilter = filters[(index + 1) % filters.count]
+                state[reviews: source].page.meta.page = 1
                 return (true, nil)
             case .character("n"), .pageDown, .character("p"), .pageUp:
-                return (Self.turnPage(key, &state.reviews.page.meta) ?? false, nil)
+                return (Self.turnPage(key, &state[reviews: source].page.meta) ?? false, nil)
             default: break
             }
-            state.reviews.page.meta.limit = pageSize
-        case .review(let id):
+            state[reviews: source].page.meta.limit = pageSize
+        case .registry:
+            let entries = state.registry.page.data
+            let ids = entries.map(\.id)
+            switch key {
+            case .up, .character("k"): state.registry.selectedID = Self.move(state.registry.selectedID, in: ids, by: -1)
+            case .down, .character("j"): state.registry.selectedID = Self.move(state.registry.selectedID, in: ids, by: 1)
+            case .enter, .right:
+                guard let entry = entries.first(where: { $0.id == state.registry.selectedID }) ?? entries.first else { return (false, nil) }
+                guard let review = entry.reviewID else {
+                    state.frame.status = ("no registry review for this entry", .muted)
+                    return (false, nil)
+                }
+                state.review = nil
+                state.stack.append(.review(review, .registry))
+                return (true, nil)
+            case .character("v"):
+                state.stack.append(.reviews(.registry))
+                return (true, nil)
+            case .character("n"), .pageDown, .character("p"), .pageUp:
+                return (Self.turnPage(key, &state.registry.page.meta) ?? false, nil)
+            default: break
+            }
+            state.registry.page.meta.limit = pageSize
+        case .review(let id, let source):
             guard let review = state.review else { return (false, nil) }
             switch key {
             case .character("c") where review.detail.review.status == .queued:
-                return (false, .claim(reviewID: id, actionVersion: review.detail.review.actionVersion))
+                return (false, .claim(reviewID: id, source, actionVersion: review.detail.review.actionVersion))
             case .character("a") where review.detail.review.status == .inReview:
                 state.review?.confirmingApproval = true
             case .character("e") where review.detail.review.status == .inReview:
                 state.editor = nil
-                state.stack.append(.editor(id))
+                state.stack.append(.editor(id, source))
                 return (true, nil)
             case .character("x") where review.detail.review.status == .inReview:
                 state.dialog = (ConfirmDialog(
                     title: "Reject schema \(review.detail.review.schemaHash.prefix(12)) of \(review.detail.review.sourceTable)",
                     effect: "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.", field: .text(label: "Reason", required: false)),
-                    .reject(reviewID: id, actionVersion: review.detail.review.actionVersion))
+                    .reject(reviewID: id, source, actionVersion: review.detail.review.actionVersion))
             case .character("A") where review.detail.review.status.isOpen:
                 state.dialog = (ConfirmDialog(
                     title: "Abandon this review", effect: "Closes the review without a decision; the lineage keeps waiting for the next schema."),
-                    .abandon(reviewID: id, actionVersion: review.detail.review.actionVersion))
+                    .abandon(reviewID: id, source, actionVersion: review.detail.review.actionVersion))
             case .character("y") where review.confirmingApproval:
                 state.review?.confirmingApproval = false
-                return (false, .approve(reviewID: id, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))
+                return (false, .approve(reviewID: id, source, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))
+            case .character("d"), .character("w"):
+                guard let lineageID = review.detail.review.lineageID else { return (false, nil) }
+                state.rows = nil
+                state.stack.append(.rows(lineageID: lineageID, name: "\(review.detail.review.deviceName ?? "?")/\(review.detail.review.sourceTable)",
+                                         written: key == .character("w")))
+                return (true, nil)
             default: break
             }
         case .devices:
@@ -212,6 +249,14 @@ extension ConsoleApp {
             state.devices.page.meta.limit = pageSize
         case .policy:
             guard var policy = state.policy else { return (false, nil) }
+            if key == .character("F") {
+                // Project → each fleet → project; unsaved edits belong to the scope they were made in.
+                let scopes: [Fleet?] = [nil] + policy.fleets
+                let index = scopes.firstIndex { $0?.id == state.policyFleet?.id } ?? 0
+                state.policyFleet = scopes[(index + 1) % scopes.count]
+                state.policy = nil
+                return (true, nil)
+            }
             defer { state.policy = policy }
             switch key {
             case .up, .character("k"): policy.selected = max(0, policy.selected - 1)
@@ -223,7 +268,8 @@ extension ConsoleApp {
                     state.frame.status = ("nothing changed", .muted)
                     return (false, nil)
                 }
-                return (false, .savePolicy(policy.patch))
+                return (false, .savePolicy(policy.patch, fleet: state.policyFleet))
+
             default: break
             }
         case .events:
@@ -246,7 +292,7 @@ extension ConsoleApp {
 
     /// The column-action editor's keys (text entry while a mirror name is being edited).
     func handleEditorKey(_ key: Terminal.Key, _ state: inout State) -> (Bool, Mutation?) {
-        guard var editor = state.editor, case .editor(let id) = state.route else { return (false, nil) }
+        guard var editor = state.editor, case .editor(let id, let source) = state.route else { return (false, nil) }
         defer { state.editor = editor }
         if let name = editor.editing {
             switch key {
@@ -276,7 +322,7 @@ extension ConsoleApp {
                 return (false, nil)
             }
             state.stack.removeLast()
-            return (false, .approve(reviewID: id, actionVersion: editor.detail.review.actionVersion, actions: editor.actions,
+            return (false, .approve(reviewID: id, source, actionVersion: editor.detail.review.actionVersion, actions: editor.actions,
                                     syncAuthority: editor.syncAuthority))
         case .escape:
             state.stack.removeLast()

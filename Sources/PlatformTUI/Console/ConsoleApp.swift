@@ -10,9 +10,10 @@ final class ConsoleApp: Sendable {
         case lineages
         case lineage(String)
         case rows(lineageID: String, name: String, written: Bool)
-        case reviews
-        case review(String)
-        case editor(String)
+        case reviews(ReviewSource)
+        case review(String, ReviewSource)
+        case editor(String, ReviewSource)
+        case registry
         case actionLog
         case devices
         case policy
@@ -25,10 +26,14 @@ final class ConsoleApp: Sendable {
         var lineage: LineageDetailScreen?
         var rows: RowsScreen?
         var reviews: ReviewsScreen
+        var registryReviews: ReviewsScreen
+        var registry: RegistryScreen
         var devices: DevicesScreen
         var review: ReviewDetailScreen?
         var editor: ColumnEditorScreen?
         var policy: PolicyScreen?
+        /// The fleet whose policy the policy screen shows; nil for the project's.
+        var policyFleet: Fleet?
         var events: EventsScreen?
         /// The SSE stream while the events screen is open.
         var eventStream: EventStream?
@@ -49,24 +54,31 @@ final class ConsoleApp: Sendable {
         var writeBack: (WriteBackForm, lineageID: String, deviceID: String)?
         var actions: [ActionLogScreen.Entry] = []
         var route: Route { stack.last ?? .lineages }
+
+        subscript(reviews source: ReviewSource) -> ReviewsScreen {
+            get { source == .device ? reviews : registryReviews }
+            set { if source == .device { reviews = newValue } else { registryReviews = newValue } }
+        }
     }
 
     let client: APIClient
     let projectID: String
-    /// `--readonly`: mutating keys are off (and listed as disabled in the help).
-    let readOnly: Bool
+    /// What the token (and `--readonly`) allow; other mutating keys are off.
+    let access: ConsoleAccess
     /// Default 5 s (tui.md).
     let refreshInterval: TimeInterval
     let state: Mutex<State>
 
-    init(client: APIClient, project: Project, serverLabel: String, readOnly: Bool = false, refreshInterval: TimeInterval = 5) {
+    init(client: APIClient, project: Project, serverLabel: String, access: ConsoleAccess = .full, refreshInterval: TimeInterval = 5) {
         self.client = client
-        self.readOnly = readOnly
+        self.access = access
         self.projectID = project.id
         self.refreshInterval = refreshInterval
         state = Mutex(State(
             lineages: LineagesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), dataAge: 0, now: .now),
             reviews: ReviewsScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
+            registryReviews: ReviewsScreen(source: .registry, page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), statusFilter: nil, now: .now),
+            registry: RegistryScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
             devices: DevicesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
             frame: ScreenFrame(server: serverLabel, project: project.name, connected: true, activeLineages: 0, pausedLineages: 0, queuedReviews: 0,
                                breadcrumb: [], title: "", status: ("loading…", .muted), keys: [])))
@@ -90,8 +102,8 @@ final class ConsoleApp: Sendable {
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
-        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (lineages, reviews, devices, policy, events, log; Enter jumps, Esc closes)", .key) }
-        if let filter = snapshot.filterInput { snapshot.frame.status = ("/" + filter + "▏  (device or table; Enter applies, empty clears, Esc cancels)", .key) }
+        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (\(Self.jumpTargets); Enter jumps, Esc closes)", .key) }
+        if let filter = snapshot.filterInput { snapshot.frame.status = ("/" + filter + "▏  (device or table, !text inverts; Enter applies, empty clears, Esc cancels)", .key) }
         switch snapshot.route {
         case .lineages:
             snapshot.lineages.dataAge = snapshot.loadedAt.map { Int(Date().timeIntervalSince($0)) } ?? 0
@@ -101,9 +113,12 @@ final class ConsoleApp: Sendable {
             snapshot.lineage?.draw(into: &grid, frame: snapshot.frame)
         case .rows:
             snapshot.rows?.draw(into: &grid, frame: snapshot.frame)
-        case .reviews:
-            snapshot.reviews.now = .now
-            snapshot.reviews.draw(into: &grid, frame: snapshot.frame)
+        case .reviews(let source):
+            snapshot[reviews: source].now = .now
+            snapshot[reviews: source].draw(into: &grid, frame: snapshot.frame)
+        case .registry:
+            snapshot.registry.now = .now
+            snapshot.registry.draw(into: &grid, frame: snapshot.frame)
         case .review:
             snapshot.review?.draw(into: &grid, frame: snapshot.frame)
         case .editor:
@@ -130,13 +145,12 @@ final class ConsoleApp: Sendable {
         snapshot.writeBack?.0.draw(into: &grid)
         if snapshot.helpOpen {
             let (title, keys) = Self.keys(of: snapshot)
-            let mutating: Set<String> = ["c", "a", "e", "x", "A", "D", "W", "F2", "y", "+", "P", "C", "Enter/Space"]
-            HelpOverlay(screenTitle: title, keys: readOnly ? keys.filter { !mutating.contains($0.key) } : keys,
-                        disabled: readOnly ? keys.filter { mutating.contains($0.key) } : [],
-                        readOnlyReason: readOnly ? "read-only console (--readonly)" : nil).draw(into: &grid)
+            access.help(title: title, keys: keys, adminScreen: snapshot.route == .devices || snapshot.route == .policy).draw(into: &grid)
         }
         return grid
     }
+
+    static let jumpTargets = "lineages, reviews, registry, devices, policy, events, log"
 
     /// Moves an id-anchored selection by `step` within `ids`.
     static func move(_ selected: String?, in ids: [String], by step: Int) -> String? {
@@ -229,11 +243,13 @@ final class ConsoleApp: Sendable {
             default: break
             }
             (reload, mutation) = handleScreenKey(key, pageSize: pageSize, &state)
-            if readOnly, mutation != nil || state.dialog != nil || state.writeBack != nil {
+            let blocked = mutation.map { !access.allows($0) } ?? false || state.dialog.map { !access.allows($0.1) } ?? false
+                || (state.writeBack != nil && !access.canOperate)
+            if blocked {
                 state.dialog = nil
                 state.writeBack = nil
                 mutation = nil
-                state.frame.status = ("read-only console: that key changes the server (see ? for what is disabled)", .warning)
+                state.frame.status = ("\(access.reason ?? "not allowed"): that key changes the server (? lists what is off)", .warning)
             }
         }
         let leftEvents = state.withLock { state -> EventStream? in
@@ -251,7 +267,8 @@ final class ConsoleApp: Sendable {
         case .lineages: ("Lineages", LineagesScreen.keys)
         case .lineage: ("Lineage detail", state.lineage?.keys ?? [])
         case .rows: ("Rows", RowsScreen.keys)
-        case .reviews: ("Schema reviews", ReviewsScreen.keys)
+        case .reviews(let source): (source.title, ReviewsScreen.keys)
+        case .registry: ("Schema registry", RegistryScreen.keys)
         case .review: ("Review detail", state.review?.keys ?? [])
         case .editor: ("Column-action editor", state.editor?.keys ?? [])
         case .actionLog: ("Action log", ActionLogScreen.keys)
@@ -276,7 +293,8 @@ final class ConsoleApp: Sendable {
             state.prompt = nil
             switch target {
             case "lineages": state.stack = [.lineages]
-            case "reviews": state.stack = [.reviews]
+            case "reviews": state.stack = [.reviews(.device)]
+            case "registry": state.stack = [.registry]
             case "log": state.stack.append(.actionLog)
             case "devices": state.stack = [.devices]
             case "policy":
@@ -285,7 +303,7 @@ final class ConsoleApp: Sendable {
             case "events":
                 state.events = nil
                 state.stack = [.events]
-            default: state.frame.status = (":\(target) is not a screen here (lineages, reviews, devices, policy, events, log)", .error); return false
+            default: state.frame.status = (":\(target) is not a screen here (\(Self.jumpTargets))", .error); return false
             }
             return true
         default: break

@@ -93,7 +93,7 @@ struct ColumnEditorScreen: Sendable {
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
         let review = detail.review
         var frame = frame
-        frame.breadcrumb = ["Schema reviews", "\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)", "column actions"]
+        frame.breadcrumb = ReviewSource(review.scope).breadcrumb + ["\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)", "column actions"]
         frame.title = "Column actions for \(review.sourceTable) (\(review.strategy.rawValue)) · v\(review.actionVersion)"
             + (syncAuthority.map { " · \($0.rawValue)" } ?? "")
         frame.keys = keys

@@ -8,12 +8,12 @@ struct HelpOverlay: Sendable {
 
     static let global: [(key: String, action: String)] = [
         ("↑↓ j k", "move"), ("PgUp PgDn n p", "page"), ("Enter →", "open"), ("Esc ←", "back"), ("r", "refresh now"),
-        ("Space", "pause auto-refresh"), (":", "jump (:lineages :reviews :devices :policy :events :log)"), ("L", "action log"), ("?", "this help"), ("q Ctrl+C", "quit"),
+        ("Space", "pause auto-refresh"), (":", "jump: " + ConsoleApp.jumpTargets.replacingOccurrences(of: ",", with: "")), ("L", "action log"), ("?", "this help"), ("q Ctrl+C", "quit"),
     ]
 
     func draw(into grid: inout CellGrid) {
         let lines = keys.count + Self.global.count + disabled.count + 8
-        let width = min(grid.width - 4, 72)
+        let width = min(grid.width - 4, 78)
         let height = min(grid.height - 2, lines)
         let x = (grid.width - width) / 2
         let y = max(1, (grid.height - height) / 2)

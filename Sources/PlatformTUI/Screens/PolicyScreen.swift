@@ -1,17 +1,24 @@
 import EdgeSyncModels
 
-/// Screen 7, policy (tui.md): every policy field, edited in place and saved with F2 (the API
-/// checks the values and its refusal is shown as it comes).
+/// Screen 7, policy (tui.md): every policy field of the project or of one fleet (`F` switches),
+/// edited in place and saved with F2 (the API checks the values and its refusal is shown as it
+/// comes).
 struct PolicyScreen: Sendable {
     var saved: Policy
     var draft: Policy
+    /// The fleet shown; nil for the project.
+    var fleet: Fleet?
+    /// Every fleet of the project, for `F`.
+    var fleets: [Fleet] = []
     var selected = 0
     /// The number being typed into the selected field.
     var editing: String?
 
-    init(policy: Policy) {
+    init(policy: Policy, fleet: Fleet? = nil, fleets: [Fleet] = []) {
         saved = policy
         draft = policy
+        self.fleet = fleet
+        self.fleets = fleets
     }
 
     static let fields = [
@@ -21,7 +28,7 @@ struct PolicyScreen: Sendable {
 
     var keys: [(key: String, action: String)] {
         if editing != nil { return [("Enter", "keep"), ("Esc", "cancel")] }
-        return [("↑↓", "field"), ("Enter/Space", "change"), ("F2", "save"), ("u", "undo edits"), ("Esc", "back"), ("q", "quit")]
+        return [("↑↓", "field"), ("Enter/Space", "change"), ("F2", "save"), ("u", "undo edits"), ("F", "project/fleet"), ("Esc", "back"), ("q", "quit")]
     }
 
     func value(_ index: Int, of policy: Policy) -> String {
@@ -83,7 +90,10 @@ struct PolicyScreen: Sendable {
         }
         table.selected = selected
         let changed = draft != saved
-        frame.drawList(into: &grid, breadcrumb: ["Policy"], title: "Project policy" + (changed ? " (edited: F2 saves)" : ""), keys: keys,
-                       table: table, empty: "")
+        let scope = fleet.map { fleet in
+            "Fleet \(fleet.name) policy (\(fleet.deviceCount) devices; " + (fleet.hasOwnPolicy ? "its own)" : "follows the project until saved)")
+        } ?? "Project policy" + (fleets.isEmpty ? "" : " (F: a fleet's)")
+        frame.drawList(into: &grid, breadcrumb: ["Policy", fleet.map { "fleet \($0.name)" } ?? "project"], title: scope + (changed ? " · edited: F2 saves" : ""),
+                       keys: keys, table: table, empty: "")
     }
 }

@@ -13,6 +13,7 @@ struct ReviewDetailScreen: Sendable {
         if detail.review.status == .queued { keys.append(("c", "claim")) }
         if detail.review.status == .inReview { keys += [("e", "edit actions"), ("a", "approve suggested"), ("x", "reject")] }
         if detail.review.status.isOpen { keys.append(("A", "abandon")) }
+        if detail.review.lineageID != nil { keys.append(("d/w", "staged/written rows")) }
         return keys + [("Esc", "back"), ("r", "refresh"), ("q", "quit")]
     }
 
@@ -47,7 +48,7 @@ struct ReviewDetailScreen: Sendable {
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
         let review = detail.review
         var frame = frame
-        frame.breadcrumb = ["Schema reviews", "\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)"]
+        frame.breadcrumb = ReviewSource(review.scope).breadcrumb + ["\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)"]
         frame.title = "Review of \(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable) · schema \(review.schemaHash.prefix(12)) · v\(review.actionVersion)"
         frame.keys = keys
         let body = frame.draw(into: &grid)

@@ -1,7 +1,9 @@
 import EdgeSyncModels
 
-/// Screen 4 (tui.md): schema reviews with a status filter.
+/// Screen 4 (tui.md): schema reviews with a status filter; the same screen lists registry
+/// reviews (their scope in the device column).
 struct ReviewsScreen: Sendable {
+    var source: ReviewSource = .device
     var page: PageEnvelope<SchemaReview>
     var statusFilter: ReviewStatus? = .queued
     var selectedID: String?
@@ -20,8 +22,10 @@ struct ReviewsScreen: Sendable {
     ]
 
     var table: TableView {
-        var table = TableView(columns: Self.columns, rows: page.data.map { review in
-            [review.deviceName ?? "(\(review.scope.rawValue))", review.sourceTable, review.classification.rawValue, review.status.rawValue,
+        var columns = Self.columns
+        if source == .registry { columns[0].title = "SCOPE" }
+        var table = TableView(columns: columns, rows: page.data.map { review in
+            [review.deviceName ?? review.fleetID.map { "(fleet \($0.prefix(8)))" } ?? "(\(review.scope.rawValue))", review.sourceTable, review.classification.rawValue, review.status.rawValue,
              LineagesScreen.count(review.stagedRowCount), LineagesScreen.age(seconds: Int(now.seconds - review.createdAt.seconds)), review.claimedBy ?? "-"]
         })
         table.styles = page.data.map { review in
@@ -39,8 +43,8 @@ struct ReviewsScreen: Sendable {
     }
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
-        frame.drawList(into: &grid, breadcrumb: ["Schema reviews"],
-                       title: "Schema reviews [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"), keys: Self.keys,
+        frame.drawList(into: &grid, breadcrumb: source.breadcrumb,
+                       title: "\(source.title) [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"), keys: Self.keys,
                        table: table, empty: "No reviews here (f changes the filter).")
     }
 }

@@ -15,9 +15,11 @@ struct RowsScreen: Sendable {
 
     /// Every key of the page's objects: position and op first, the row's own columns (sorted),
     /// then the platform columns (JSON objects carry no column order of their own).
-    var columnNames: [String] {
+    var columnNames: [String] { Self.columnNames(of: page.data) }
+
+    static func columnNames(of rows: [JSONObject]) -> [String] {
         var names: Set<String> = []
-        for row in page.data { names.formUnion(row.keys) }
+        for row in rows { names.formUnion(row.keys) }
         let leading = ["#", "op", "ts"].filter(names.contains)
         let platform = ["_device_id", "_journal_epoch", "_commit_seq", "_updated_at", "_cloud_version", "reason"].filter(names.contains)
         let own = names.subtracting(leading).subtracting(platform).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
