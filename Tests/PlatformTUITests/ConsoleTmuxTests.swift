@@ -89,6 +89,10 @@ struct ConsoleTmuxTests {
             shown = try await tmux.screen()
         }
         #expect(shown.contains("eco") && shown.contains("state") && !shown.contains("setpoint"), "\(shown)")
+        try await keys("Enter")
+        _ = try await tmux.waitFor(["\"state\": \"eco\"", "Enter or Esc back to the table"])
+        try await keys("Escape")
+        _ = try await tmux.waitFor(["columns from"])
         try await keys("Escape", "Escape")
         try await keys("f")
         _ = try await tmux.waitFor(["</active>", "device_state"])

@@ -57,6 +57,14 @@ extension ScreenGoldenTests {
         try Self.check(grid, name: "rows-written")
     }
 
+    @Test func oneRowAsJSON() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        var screen = RowsScreen(lineageName: "pump-7/device_state", written: true, page: Fixtures.rows)
+        (screen.selected, screen.showingJSON) = (2, true)
+        screen.draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "rows-json")
+    }
+
     @Test(arguments: [(120, 40), (80, 24)])
     func reviews(width: Int, height: Int) throws {
         var grid = CellGrid(width: width, height: height)

@@ -132,6 +132,7 @@ extension ConsoleApp {
             switch key {
             case .up, .character("k"): rows.selected = max(0, rows.selected - 1)
             case .down, .character("j"): rows.selected = min(max(0, rows.page.data.count - 1), rows.selected + 1)
+            case .enter: rows.showingJSON = !rows.showingJSON && !rows.page.data.isEmpty
             case .left, .character("h"): rows.firstColumn = max(0, rows.firstColumn - 1)
             case .right, .character("l"): rows.firstColumn = min(max(0, rows.columnNames.count - 1), rows.firstColumn + 1)
             case .character("s"), .character("w"):

@@ -226,6 +226,8 @@ final class ConsoleApp: Sendable {
             case .escape, .left where !isRows(state.route):
                 if case .review = state.route, state.review?.confirmingApproval == true {
                     state.review?.confirmingApproval = false
+                } else if case .rows = state.route, state.rows?.showingJSON == true {
+                    state.rows?.showingJSON = false
                 } else if state.stack.count > 1 {
                     state.stack.removeLast()
                     reload = true

@@ -8,9 +8,11 @@ struct RowsScreen: Sendable {
     var page: PageEnvelope<JSONObject>
     var selected = 0
     var firstColumn = 0
+    /// Enter: the selected row as pretty JSON instead of the table.
+    var showingJSON = false
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("←→", "scroll"), ("s/w", "staged/written"), ("n/p", "page"), ("Esc", "back"), ("q", "quit"),
+        ("↑↓", "move"), ("←→", "scroll"), ("Enter", "row as JSON"), ("s/w", "staged/written"), ("n/p", "page"), ("Esc", "back"), ("q", "quit"),
     ]
 
     /// Every key of the page's objects: position and op first, the row's own columns (sorted),
@@ -56,8 +58,24 @@ struct RowsScreen: Sendable {
             grid.put(written ? "Nothing written yet: rows land here once the schema is approved." : "No staged rows.", x: body.x, y: body.y + 1, style: .muted)
             return
         }
+        if showingJSON {
+            let lines = json(of: page.data[min(selected, page.data.count - 1)])
+            for (index, line) in lines.prefix(body.height - 1).enumerated() { grid.put(line, x: body.x, y: body.y + index) }
+            grid.put("row \(selected + 1) of \(page.data.count) on this page · ↑↓ other rows · Enter or Esc back to the table", x: body.x,
+                     y: body.y + body.height - 1, style: .muted)
+            return
+        }
         table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height - 1)
         grid.put("page \(page.meta.page)/\(page.meta.pageCount) · columns from \(firstColumn + 1) of \(columnNames.count)", x: body.x,
                  y: body.y + body.height - 1, style: .muted)
+    }
+
+    /// One member per line, in the table's column order; values as canonical JSON.
+    func json(of row: JSONObject) -> [String] {
+        let names = columnNames.filter { row[$0] != nil }
+        let members = names.enumerated().map { index, name in
+            "  " + CanonicalJSON.string(of: .string(name)) + ": " + CanonicalJSON.string(of: row[name]!) + (index < names.count - 1 ? "," : "")
+        }
+        return ["{"] + members + ["}"]
     }
 }
