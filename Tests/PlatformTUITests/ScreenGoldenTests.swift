@@ -91,6 +91,22 @@ extension ScreenGoldenTests {
         editor.draw(into: &grid, frame: Fixtures.frame)
         try Self.check(grid, name: invalid ? "column-editor-invalid" : "column-editor")
     }
+
+    @Test func dataPointPicker() throws {
+        var grid = CellGrid(width: 120, height: 40)
+        var detail = Fixtures.reviewDetail
+        detail.review.strategy = .telemetry
+        var editor = ColumnEditorScreen(detail: detail)
+        editor.dataPoints = [("dp-1", "north.temperature_c"), ("dp-2", "north.humidity_pct"), ("dp-3", "south.temperature_c")]
+        editor.selected = 1
+        editor.actions[1] = ColumnAction(sourceColumnName: "mode", action: .map, deviceDataPointID: "dp-1")
+        editor.enter()
+        editor.picking = 2
+        editor.draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "column-editor-picker")
+        editor.pick()
+        #expect(editor.actions[1].deviceDataPointID == "dp-3" && editor.picking == nil)
+    }
 }
 
 extension ScreenGoldenTests {

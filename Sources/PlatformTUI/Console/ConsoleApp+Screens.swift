@@ -295,6 +295,16 @@ extension ConsoleApp {
     func handleEditorKey(_ key: Terminal.Key, _ state: inout State) -> (Bool, Mutation?) {
         guard var editor = state.editor, case .editor(let id, let source) = state.route else { return (false, nil) }
         defer { state.editor = editor }
+        if let picking = editor.picking {
+            switch key {
+            case .escape: editor.picking = nil
+            case .up, .character("k"): editor.picking = max(0, picking - 1)
+            case .down, .character("j"): editor.picking = min(editor.dataPoints.count - 1, picking + 1)
+            case .enter: editor.pick()
+            default: break
+            }
+            return (false, nil)
+        }
         if let name = editor.editing {
             switch key {
             case .escape: editor.editing = nil

@@ -12,6 +12,8 @@ struct ColumnEditorScreen: Sendable {
     var selected = 0
     /// The mirror name being typed, while Enter editing is open.
     var editing: String?
+    /// While the data-point list of a `map` column is open: the highlighted entry.
+    var picking: Int?
     /// `t` toggles it; nil keeps the lineage's current authority.
     var syncAuthority: SyncAuthority?
 
@@ -24,6 +26,7 @@ struct ColumnEditorScreen: Sendable {
 
     var keys: [(key: String, action: String)] {
         if editing != nil { return [("Enter", "keep name"), ("Esc", "cancel")] }
+        if picking != nil { return [("↑↓", "data point"), ("Enter", "pick"), ("Esc", "cancel")] }
         return [("F2", "approve"), ("↑↓", "column"), ("Space/←→", "action"), ("Enter", "rename / data point"), ("m", "mirror all"),
                 ("i", "ignore non-PK"), ("u", "suggested"), ("t", "sync authority"), ("Esc", "back")]
     }
@@ -69,17 +72,22 @@ struct ColumnEditorScreen: Sendable {
         actions[selected].deviceDataPointID = actions[selected].action == .map ? dataPoints.first?.id : nil
     }
 
-    /// Enter: rename a mirror column, or step to the next data point of a `map`.
+    /// Enter: rename a mirror column, or open the list of data points of a `map`.
     mutating func enter() {
         guard actions.indices.contains(selected) else { return }
         switch actions[selected].action {
         case .mirror: editing = actions[selected].effectiveMirrorColumnName ?? ""
-        case .map:
-            let ids = dataPoints.map(\.id)
-            let index = ids.firstIndex { $0 == actions[selected].deviceDataPointID }.map { $0 + 1 } ?? 0
-            actions[selected].deviceDataPointID = ids.isEmpty ? nil : ids[index % ids.count]
+        case .map where !dataPoints.isEmpty: picking = dataPoints.firstIndex { $0.id == actions[selected].deviceDataPointID } ?? 0
         default: break
         }
+    }
+
+    /// Enter in the data-point list: the highlighted point becomes the column's target.
+    mutating func pick() {
+        if let picking, dataPoints.indices.contains(picking), actions.indices.contains(selected) {
+            actions[selected].deviceDataPointID = dataPoints[picking].id
+        }
+        picking = nil
     }
 
     mutating func setAll(_ action: ColumnActionKind, keepKey: Bool) {
@@ -135,6 +143,24 @@ struct ColumnEditorScreen: Sendable {
                 y += 1
             }
         }
+        if let picking { drawPicker(into: &grid, highlighted: picking, below: body.y + 2 + selected - shown.first, body: body) }
+    }
+
+    /// The data points of the device as a list just under the selected row.
+    private func drawPicker(into grid: inout CellGrid, highlighted: Int, below top: Int, body: (x: Int, y: Int, width: Int, height: Int)) {
+        let width = min(body.width - 4, max(32, (dataPoints.map { TextWidth.of($0.name) }.max() ?? 0) + 6))
+        let rows = min(dataPoints.count, max(3, body.y + body.height - top - 4))
+        let first = min(max(0, highlighted - rows + 1), max(0, dataPoints.count - rows))
+        let x = body.x + body.width - width - 2
+        let box = CellStyle(foreground: .white, background: .blue)
+        grid.fill(x: x, y: top, width: width, height: rows + 2, style: box)
+        grid.put(" Data point for \(actions[selected].sourceColumnName) (\(dataPoints.count))", x: x, y: top, style: CellStyle(foreground: .white, background: .blue, bold: true), limit: width)
+        for (offset, point) in dataPoints[first..<(first + rows)].enumerated() {
+            let chosen = first + offset == highlighted
+            grid.put((chosen ? " ▸ " : "   ") + point.name, x: x, y: top + 1 + offset,
+                     style: chosen ? CellStyle(foreground: .black, background: .yellow, bold: true) : box, limit: width)
+        }
+        grid.put(" Enter picks · Esc cancels", x: x, y: top + rows + 1, style: CellStyle(foreground: .yellow, background: .blue), limit: width)
     }
 
     private func wrap(_ text: String, width: Int) -> [String] {
