@@ -42,8 +42,9 @@ struct ScreenGoldenTests {
 }
 
 extension ScreenGoldenTests {
-    @Test func lineageDetail() throws {
-        var grid = CellGrid(width: 120, height: 40)
+    @Test(arguments: [(120, 40), (80, 24)])
+    func lineageDetail(width: Int, height: Int) throws {
+        var grid = CellGrid(width: width, height: height)
         LineageDetailScreen(detail: Fixtures.detail, now: Fixtures.now).draw(into: &grid, frame: Fixtures.frame)
         try Self.check(grid, name: "lineage-detail")
     }
