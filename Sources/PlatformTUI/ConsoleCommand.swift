@@ -3,6 +3,7 @@ import EdgeSyncModels
 import Foundation
 import Logging
 import Server
+import UnixSignals
 
 /// `platform-tui` (the default): the console, on an embedded governance server unless
 /// `--server`/`--token` (or `EDGESYNC_SERVER`/`EDGESYNC_TOKEN`) name a remote one.
@@ -29,16 +30,30 @@ struct ConsoleCommand: AsyncParsableCommand {
             client = remote
             label = remote.baseURL
         } else {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let sink = FileLogHandler.Sink(path: URL(fileURLWithPath: dataDir).appendingPathComponent("server.log").path)
-            let started = try await GovernanceServer.open(
-                ServerConfiguration(dataDirectory: dataDir, httpPort: httpPort, mqttPort: mqttPort, devOpen: devOpen),
-                logger: Logger(label: "edgesync.server") { _ in FileLogHandler(sink: sink) })
+            let started = try await Self.embeddedServer(ServerConfiguration(dataDirectory: dataDir, httpPort: httpPort, mqttPort: mqttPort, devOpen: devOpen))
             let endpoints = try await started.start()
             embedded = started
             client = APIClient(baseURL: endpoints.http, token: started.adminToken)
             label = "embedded \(endpoints.http)"
         }
+        do {
+            try await Self.console(client: client, label: label, readonly: readonly)
+        } catch {
+            await embedded?.stop()
+            throw error
+        }
+        await embedded?.stop()
+    }
+
+    /// A server in this process, logging to `<data-dir>/server.log` (the screen is the console's).
+    static func embeddedServer(_ configuration: ServerConfiguration) async throws -> GovernanceServer {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let sink = FileLogHandler.Sink(path: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("server.log").path)
+        return try await GovernanceServer.open(configuration, logger: Logger(label: "edgesync.server") { _ in FileLogHandler(sink: sink) })
+    }
+
+    /// The full-screen console on `client` until the operator quits.
+    static func console(client: APIClient, label: String, readonly: Bool, start: ConsoleApp.Route = .lineages) async throws {
         let project: Project
         let token: CurrentToken?
         do {
@@ -47,10 +62,17 @@ struct ConsoleCommand: AsyncParsableCommand {
             // An older server without the route: mutations are then refused by the API itself.
             token = try? await client.get("/tokens/current", as: ResourceEnvelope<CurrentToken>.self).data
         } catch let error as ClientError {
-            await embedded?.stop()
             throw ValidationError("\(label): \(error)")
         }
-        let app = ConsoleApp(client: client, project: project, serverLabel: label, access: ConsoleAccess(readonlyFlag: readonly, token: token))
+        let app = ConsoleApp(client: client, project: project, serverLabel: label, access: ConsoleAccess(readonlyFlag: readonly, token: token), start: start)
+        // A closed terminal or a SIGTERM ends the console like `q`, so whatever runs after it
+        // (the embedded server, the demo's agents) still stops cleanly.
+        let signals = Task {
+            for await _ in await UnixSignalsSequence(trapping: [.sighup, .sigterm]) {
+                app.quit()
+                break
+            }
+        }
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 let terminal = Terminal()
@@ -59,6 +81,6 @@ struct ConsoleCommand: AsyncParsableCommand {
                 continuation.resume()
             }
         }
-        await embedded?.stop()
+        signals.cancel()
     }
 }

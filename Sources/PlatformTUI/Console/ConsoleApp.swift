@@ -69,7 +69,8 @@ final class ConsoleApp: Sendable {
     let refreshInterval: TimeInterval
     let state: Mutex<State>
 
-    init(client: APIClient, project: Project, serverLabel: String, access: ConsoleAccess = .full, refreshInterval: TimeInterval = 5) {
+    /// `start` is the first screen (the demo opens on the queued reviews).
+    init(client: APIClient, project: Project, serverLabel: String, access: ConsoleAccess = .full, start: Route = .lineages, refreshInterval: TimeInterval = 5) {
         self.client = client
         self.access = access
         self.projectID = project.id
@@ -82,6 +83,12 @@ final class ConsoleApp: Sendable {
             devices: DevicesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
             frame: ScreenFrame(server: serverLabel, project: project.name, connected: true, activeLineages: 0, pausedLineages: 0, queuedReviews: 0,
                                breadcrumb: [], title: "", status: ("loading…", .muted), keys: [])))
+        state.withLock { $0.stack = [start] }
+    }
+
+    /// Ends `run` at its next turn (SIGHUP or SIGTERM: the terminal closed or the process is told to stop).
+    func quit() {
+        state.withLock { $0.quit = true }
     }
 
     /// Runs on the calling thread until `q` or Ctrl+C.
