@@ -3,7 +3,7 @@
 # otherwise the exact command is printed and make stops).
 
 SWIFT ?= swift
-APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config \
+APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config curl jq \
                 mosquitto mosquitto-clients tmux openssl
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
@@ -39,11 +39,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The whole stack on this machine: embedded server, 3 simulated devices with real agents, the
+# console on the queued reviews. DEMO_FLAGS passes more (e.g. DEMO_FLAGS=--reset, or --no-tui).
 demo: build
-	@echo "The demo (simulated devices feeding the stack) is not built yet: see issue 8."
-	@echo "What runs today, the console on an embedded server:"
-	@echo "  $$($(SWIFT) build --show-bin-path)/platform-tui --dev-open"
-	@echo "and a device beside it: $$($(SWIFT) build --show-bin-path)/edge-agent --help"
+	"$$($(SWIFT) build --show-bin-path)/platform-tui" demo $(DEMO_FLAGS)
 
 bench: release
 	@echo "Benchmarks so far (the full suite with BENCHMARKS.md is issue 9):"

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The documented commands work as written: every `sh` block of the wire-protocol guide, then of
+/// the HTTP API guide, runs in order in one `bash` (errors stop it) against a fresh
+/// `platform-tui serve`, with `platform-tui` on the PATH as the guides tell the reader to set up.
+@Suite("Documentation", .serialized)
+struct DocsTests {
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// The bodies of the ```sh blocks of a Markdown file, in order.
+    static func shellBlocks(of file: String) throws -> [String] {
+        let text = try String(contentsOf: repository.appendingPathComponent(file), encoding: .utf8)
+        var blocks: [String] = []
+        var current: [Substring]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line == "```sh" {
+                current = []
+            } else if current != nil, line == "```" {
+                blocks.append(current!.joined(separator: "\n"))
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    @Test func guidesRunAsWritten() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-docs-\(UUID().uuidString)")
+        let mqtt = try await freeTestPort()
+        let server = try ProcessRunner.start(ConsoleTmuxTests.binary, ["serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt)])
+        defer { Task { await server.stop() } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !server.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let http = try #require(server.output().stdout.split(separator: "\n").first { $0.hasPrefix("http: ") }.map { String($0.dropFirst(6)) })
+
+        let blocks = try Self.shellBlocks(of: "docs/wire-protocol-guide.md") + Self.shellBlocks(of: "docs/http-api.md")
+        #expect(blocks.count > 20)
+        let binaries = URL(fileURLWithPath: ConsoleTmuxTests.binary).deletingLastPathComponent().path
+        let script = """
+            set -euo pipefail
+            set -x
+            cd \(Self.repository.path)
+            export PATH="\(binaries):$PATH" EDGESYNC_URL=\(http) EDGESYNC_DATA_DIR=\(directory.path) EDGESYNC_MQTT_PORT=\(mqtt)
+            \(blocks.joined(separator: "\n"))
+            """
+        let scriptFile = directory.appendingPathComponent("guides.sh")
+        try script.write(to: scriptFile, atomically: true, encoding: .utf8)
+        let run = try await ProcessRunner.run("/bin/bash", [scriptFile.path], timeout: .seconds(120))
+        #expect(run.status == 0, "a documented command failed (the last + line is the command):\n\(run.stderr.suffix(3_000))\n\(run.stdout.suffix(2_000))")
+        // What the guides promise the reader sees.
+        for expected in ["staged", "duplicate", "envelope_unstripped_tenant_fields", "batch_rejected", "approved", "action_version_conflict",
+                         "operating_mode", "\"series\"", "flow_lpm", "eco", "validation_failed", "forbidden", "not_found", "OK"] {
+            #expect(run.stdout.contains(expected), "the guides' output lacks \(expected)")
+        }
+    }
+}
