@@ -3,7 +3,7 @@
 # otherwise the exact command is printed and make stops).
 
 SWIFT ?= swift
-APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config curl jq \
+APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config curl jq sqlite3 \
                 mosquitto mosquitto-clients tmux openssl
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok

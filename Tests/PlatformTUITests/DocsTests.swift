@@ -58,4 +58,27 @@ struct DocsTests {
             #expect(run.stdout.contains(expected), "the guides' output lacks \(expected)")
         }
     }
+
+    @Test func readmeShowsTheGoldens() throws {
+        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        for golden in ["lineages-120x40", "column-editor-80x24"] {
+            let lines = try String(contentsOf: Self.repository.appendingPathComponent("Screens/\(golden).txt"), encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false).prefix(12).joined(separator: "\n")
+            #expect(readme.contains(lines), "README's picture of \(golden) is stale: copy the first 12 lines of Screens/\(golden).txt")
+        }
+    }
+
+    @Test func shippedAgentConfigurationIsValid() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-deploy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = directory.appendingPathComponent("app.db").path
+        let created = try await ProcessRunner.run("/usr/bin/sqlite3", [database, "CREATE TABLE order_events (id INTEGER PRIMARY KEY, sku TEXT); CREATE TABLE sensor_timeseries (ts TEXT NOT NULL, value REAL);"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let agent = URL(fileURLWithPath: ConsoleTmuxTests.binary).deletingLastPathComponent().appendingPathComponent("edge-agent").path
+        let environment = try String(contentsOf: Self.repository.appendingPathComponent("deploy/edge-agent.env"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("=") }.map(String.init)
+        let check = try await ProcessRunner.run("/usr/bin/env", environment + [agent, "check", "--config", Self.repository.appendingPathComponent("deploy/agent.yaml").path, "--db", database])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("sensor_timeseries  telemetry"))
+    }
 }
