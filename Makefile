@@ -44,9 +44,9 @@ test: deps
 demo: build
 	"$$($(SWIFT) build --show-bin-path)/platform-tui" demo $(DEMO_FLAGS)
 
+# Every benchmark against a reference measured in the same run; writes BENCHMARKS.md.
 bench: release
-	@echo "Benchmarks so far (the full suite with BENCHMARKS.md is issue 9):"
-	@"$$($(SWIFT) build -c release --show-bin-path)/edge-bench"
+	"$$($(SWIFT) build -c release --show-bin-path)/edge-bench"
 
 # Regenerates Screens/ (the console goldens) after an intended change to a screen.
 goldens: deps

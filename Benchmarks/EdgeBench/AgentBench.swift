@@ -28,7 +28,7 @@ enum AgentBench {
         return Double(rows) / EdgeBench.seconds(ContinuousClock.now - start)
     }
 
-    static func run() async throws {
+    static func run(_ report: BenchReport, ceiling: Double) async throws {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             print("agent: \(binary) not built; skipped")
             return
@@ -60,7 +60,8 @@ enum AgentBench {
         let without = try insertRate(plain, rows: rows)
         let start = ContinuousClock.now
         let with = try insertRate(captured, rows: rows)
-        print(String(format: "capture: application inserts %.0f rows/s without triggers, %.0f rows/s with (ratio %.2f)", without, with, with / without))
+        report.add(Figure(section: "Capture", name: "application inserts with the agent's triggers (100 per transaction)", value: with,
+                          unit: "rows/s", reference: "the same table without triggers", referenceValue: without))
         // Sustained publish: until every row is durably staged on the server.
         var staged: Int64 = 0
         while staged < Int64(rows) {
@@ -68,7 +69,9 @@ enum AgentBench {
             staged = try await server.store.lineages(projectID: server.tenancy.project.id, filter: LineageFilter(), page: PageRequest()).items.first?.stagedRowCount ?? 0
         }
         let seconds = EdgeBench.seconds(ContinuousClock.now - start)
-        print(String(format: "agent: %d rows journaled, published and durably staged in %.2f s: %.0f rows/s", rows, seconds, Double(rows) / seconds))
+        report.add(Figure(section: "Capture", name: "edge-agent: journaled rows published until durably staged", value: Double(rows) / seconds,
+                          unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling,
+                          note: "\(rows.formatted()) rows, the real agent process and the embedded server"))
         agent.terminate()
         agent.waitUntilExit()
         await server.stop()

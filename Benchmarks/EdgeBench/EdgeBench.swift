@@ -1,54 +1,100 @@
 import EdgeSyncModels
 import Foundation
 
-/// `make bench`: prints timings; never part of `make test`, never asserted on.
-/// Today it measures payload validation; the full suite (issue 9) extends it.
+/// `make bench`: every area measured against a reference in the same run, printed as it goes and
+/// written to `BENCHMARKS.md` (a full run only). Never part of `make test`, never asserted on.
+/// `edge-bench AREA…` runs some areas (for profiling one).
 @main
 struct EdgeBench {
+    static let areas = ["ingest", "replay", "mqtt", "capture", "api", "scale", "console", "validator"]
+
     static func main() async throws {
+        let requested = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
+        if let unknown = requested.first(where: { !areas.contains($0) }) {
+            print("edge-bench: no area \(unknown); areas: \(areas.joined(separator: " "))")
+            exit(2)
+        }
+        let selected = requested.isEmpty ? areas : areas.filter(requested.contains)
+        let report = BenchReport()
+        let started = Date()
+        let clock = ContinuousClock.now
         // Started before any suspension, on the main thread, so the broker gets a normal signal mask.
-        let broker = BenchBroker(port: 28_830)
-        try validator()
-        try await Task.sleep(for: .milliseconds(300))
-        try await MQTTThroughputBench.run(mosquittoPort: broker?.port)
-        broker?.stop()
-        if broker == nil { print("mqtt: mosquitto not installed; run `make deps` for the comparison") }
-        try await ServerBench.run()
-        try await GovernanceBench.run()
-        try await AgentBench.run()
+        let broker = selected.contains("mqtt") ? BenchBroker(port: 28_830) : nil
+        let ceiling = try SQLiteCeiling.measure()
+        print(String(format: "reference: raw SQLite inserts of the same rows, prepared statement, 10,000 per transaction: %.0f rows/s", ceiling))
+        for area in selected {
+            switch area {
+            case "ingest": try await ServerBench.ingest(report, ceiling: ceiling)
+            case "replay": try await GovernanceBench.run(report, ceiling: ceiling)
+            case "mqtt":
+                try await Task.sleep(for: .milliseconds(300))
+                try await MQTTThroughputBench.run(report, mosquittoPort: broker?.port)
+                broker?.stop()
+            case "capture": try await AgentBench.run(report, ceiling: ceiling)
+            case "api": try await ServerBench.apiLatency(report)
+            case "scale": try await ScaleBench.run(report)
+            case "console": try await ConsoleBench.run(report)
+            default: try validator(report)
+            }
+        }
+        guard requested.isEmpty else { return }
+        let markdown = report.markdown(started: started, seconds: seconds(ContinuousClock.now - clock))
+        try markdown.write(toFile: "BENCHMARKS.md", atomically: true, encoding: .utf8)
+        print("\n" + markdown + "\nwritten to BENCHMARKS.md")
     }
 
-    static func validator() throws {
+    /// Validation of one 512 KiB row batch against decoding the same bytes with JSONSerialization.
+    static func validator(_ report: BenchReport) throws {
         let (batch, _) = try largestRowBatch()
-        print("validator: one row batch of \(batch.count) bytes (limit \(WireLimits.maximumPayloadBytes))")
         let validator = PayloadValidator()
-        for _ in 0..<5 { _ = validator.validate(batch, topic: .rowBatch) }
+        guard case .success = validator.validate(batch, topic: .rowBatch) else {
+            print("validator: the generated batch was rejected")
+            return
+        }
+        let ours = median(50) { _ = validator.validate(batch, topic: .rowBatch) }
+        let data = Data(batch)
+        let foundation = median(50) { _ = try? JSONSerialization.jsonObject(with: data) }
+        report.add(Figure(section: "Validation", name: "one 512 KiB row batch, all checks (median)", value: ours, unit: "ms",
+                          reference: "JSONSerialization parse only", referenceValue: foundation, higherIsBetter: false))
+    }
+
+    /// Median milliseconds of `runs` calls, after a few warm-up calls.
+    static func median(_ runs: Int, _ body: () -> Void) -> Double {
+        for _ in 0..<3 { body() }
         var samples: [Double] = []
-        for _ in 0..<50 {
+        for _ in 0..<runs {
             let start = ContinuousClock.now
-            guard case .success = validator.validate(batch, topic: .rowBatch) else {
-                print("validator: the generated batch was rejected")
-                return
-            }
+            body()
             samples.append(milliseconds(ContinuousClock.now - start))
         }
-        samples.sort()
-        let median = samples[samples.count / 2]
-        let p90 = samples[samples.count * 9 / 10]
-        print(String(format: "validator: median %.2f ms, p90 %.2f ms, %.0f MiB/s", median, p90,
-                     Double(batch.count) / 1_048_576 / (median / 1000)))
+        return samples.sorted()[runs / 2]
     }
 
-    /// A row batch as large as the protocol allows: as many rows as fit under 512 KiB (at most
-    /// 4,096), the last one padded up to the limit. Returns the body and its row count.
-    static func largestRowBatch(firstCommitSeq: Int64 = 1_000) throws -> ([UInt8], Int) {
-        let fingerprint = SchemaFingerprint(tableName: "order_events", columns: [
+    /// Percentile (0–100) of sorted samples.
+    static func percentile(_ sorted: [Double], _ p: Int) -> Double {
+        sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * p / 100)]
+    }
+
+    static let fingerprint = SchemaFingerprint(tableName: "order_events", columns: [
             SchemaColumn(name: "order_id", declTypeAffinity: .text, pkOrdinal: 1, notNull: true),
             SchemaColumn(name: "line", declTypeAffinity: .integer, pkOrdinal: 2, notNull: true),
             SchemaColumn(name: "qty", declTypeAffinity: .integer, pkOrdinal: 0, notNull: false),
             SchemaColumn(name: "price", declTypeAffinity: .numeric, pkOrdinal: 0, notNull: false),
             SchemaColumn(name: "note", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
-        ])
+    ])
+
+    /// A row batch of `rows` rows of the benchmark table.
+    static func rowBatch(rows: Int, firstCommitSeq: Int64) throws -> ([UInt8], Int) {
+        let batch = RowBatch(
+            batchID: UUIDv7Generator.shared.next(), journalEpoch: UUIDv7Generator.shared.next(),
+            sourceTable: "order_events", schemaHash: fingerprint.schemaHash, schemaColumns: fingerprint,
+            rows: (0..<rows).map { row($0, firstCommitSeq: firstCommitSeq) })
+        return (Array(try JSONEncoder().encode(batch)), rows)
+    }
+
+    /// A row batch as large as the protocol allows: as many rows as fit under 512 KiB (at most
+    /// 4,096), the last one padded up to the limit. Returns the body and its row count.
+    static func largestRowBatch(firstCommitSeq: Int64 = 1_000) throws -> ([UInt8], Int) {
         var rowCount = WireLimits.maximumRowsPerBatch
         while true {
             var batch = RowBatch(

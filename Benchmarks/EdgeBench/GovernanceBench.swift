@@ -7,9 +7,9 @@ import Server
 /// Materialization: replay of a 100,000-row staged backlog into a mirror, and live rows/s of an
 /// approved lineage (512 KiB batches over loopback MQTT until they are in the mirror).
 enum GovernanceBench {
-    static func run() async throws {
-        try await replay()
-        try await live()
+    static func run(_ report: BenchReport, ceiling: Double) async throws {
+        try await replay(report, ceiling: ceiling)
+        try await live(report, ceiling: ceiling)
     }
 
     static let principal = Principal(tokenID: "bench", name: "bench", scopes: [.admin])
@@ -24,7 +24,7 @@ enum GovernanceBench {
             .approve(ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)), now: .now)
     }
 
-    static func replay() async throws {
+    static func replay(_ report: BenchReport, ceiling: Double) async throws {
         let directory = ServerBench.temporaryDirectory("replay")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
@@ -49,10 +49,11 @@ enum GovernanceBench {
             if progress.replayed == 0 { break }
         }
         let seconds = EdgeBench.seconds(ContinuousClock.now - start)
-        print(String(format: "replay: %d staged rows into a mirror in %.2f s: %.0f rows/s", replayed, seconds, Double(replayed) / seconds))
+        report.add(Figure(section: "Replay", name: "a \(replayed.formatted())-row staged backlog drained into a mirror", value: Double(replayed) / seconds,
+                          unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling))
     }
 
-    static func live() async throws {
+    static func live(_ report: BenchReport, ceiling: Double) async throws {
         let directory = ServerBench.temporaryDirectory("live")
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true))
@@ -67,8 +68,9 @@ enum GovernanceBench {
         while try await server.store.replayStep(limit: 5_000, now: .now).replayed > 0 {}
         let (payloads, rows) = try ServerBench.largestBatches(40, from: 1 + Int64(firstCount))
         let seconds = try await ServerBench.publishWindowed(client, topic: topic, payloads)
-        print(String(format: "live: %d rows in 40 batches of 512 KiB materialized into the mirror in %.2f s: %.0f rows/s",
-                     rows, seconds, Double(rows) / seconds))
+        report.add(Figure(section: "Ingest end to end", name: "approved lineage: 512 KiB row batches until in the mirror table",
+                          value: Double(rows) / seconds, unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling,
+                          note: "\(rows.formatted()) rows in 40 batches"))
         await client.shutdown()
         await server.stop()
     }

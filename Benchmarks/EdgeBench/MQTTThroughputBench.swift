@@ -2,8 +2,8 @@ import Foundation
 import MQTT
 import NIOCore
 
-/// QoS 1 publishes/s of 1,000-byte messages from our client to our listener and to a `mosquitto`
-/// broker, same machine, same run; one message at a time and with 64 in flight.
+/// QoS 1 publishes/s of 1 KiB and 512 KiB messages from our client to our listener and to a
+/// `mosquitto` broker, same machine, same run, one at a time and pipelined.
 enum MQTTThroughputBench {
     struct Discard: MQTTListenerDelegate {
         func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws {}
@@ -14,41 +14,44 @@ enum MQTTThroughputBench {
         func canSubscribe(_ principal: MQTTPrincipal, filter: String) -> Bool { true }
     }
 
-    static let messageCount = 20_000
+    /// (message size, messages in flight, messages sent).
+    static let cases = [(1_024, 1, 5_000), (1_024, 64, 20_000), (524_288, 1, 200), (524_288, 8, 400)]
 
-    static func run(mosquittoPort: Int?) async throws {
+    static func run(_ report: BenchReport, mosquittoPort: Int?) async throws {
+        guard let mosquittoPort else {
+            print("mqtt: mosquitto not installed (make deps installs it); no reference, skipped")
+            return
+        }
         let listener = MQTTListener(
             configuration: .init(port: 0),
             authenticator: DevOpenAuthenticator { MQTTPrincipal(clientID: $0, rootTopic: "bench/" + $0, identity: $0) },
             acl: AllowAll(), delegate: Discard())
         let port = try await listener.start()
-        for window in [1, 64] {
-            let ours = try await measure(port: port, window: window)
-            var line = String(format: "mqtt qos1 1000 B, window %2d: our listener %8.0f msg/s", window, ours)
-            if let mosquittoPort {
-                let theirs = try await measure(port: mosquittoPort, window: window)
-                line += String(format: ", mosquitto %8.0f msg/s, ratio %.2f", theirs, ours / theirs)
-            }
-            print(line)
+        for (size, window, count) in cases {
+            let ours = try await measure(port: port, size: size, window: window, count: count)
+            let theirs = try await measure(port: mosquittoPort, size: size, window: window, count: count)
+            report.add(Figure(section: "MQTT QoS 1 publishes, our listener", name: "\(size == 1_024 ? "1 KiB" : "512 KiB"), \(window) in flight",
+                              value: ours, unit: "msg/s", reference: "mosquitto", referenceValue: theirs,
+                              note: String(format: "%.0f MiB/s", ours * Double(size) / 1_048_576)))
         }
         await listener.shutdown()
     }
 
-    static func measure(port: Int, window: Int) async throws -> Double {
+    static func measure(port: Int, size: Int, window: Int, count: Int) async throws -> Double {
         let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-\(window)", cleanSession: true))
         try await client.connect()
-        let payload = ByteBuffer(repeating: 0x61, count: 1_000)
+        let payload = ByteBuffer(repeating: 0x61, count: size)
         let topic = "bench/bench-\(window)/sync/rows/batch"
-        for _ in 0..<200 { try await client.publish(topic: topic, payload: payload) }
+        for _ in 0..<min(200, count / 4) { try await client.publish(topic: topic, payload: payload) }
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             var sent = 0
-            while sent < min(window, messageCount) {
+            while sent < min(window, count) {
                 group.addTask { try await client.publish(topic: topic, payload: payload) }
                 sent += 1
             }
             while try await group.next() != nil {
-                if sent < messageCount {
+                if sent < count {
                     group.addTask { try await client.publish(topic: topic, payload: payload) }
                     sent += 1
                 }
@@ -56,7 +59,7 @@ enum MQTTThroughputBench {
         }
         let elapsed = ContinuousClock.now - start
         await client.shutdown()
-        return Double(messageCount) / EdgeBench.seconds(elapsed)
+        return Double(count) / EdgeBench.seconds(elapsed)
     }
 }
 
@@ -69,7 +72,7 @@ final class BenchBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edge-bench-mosquitto")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("mosquitto.conf")
-        let text = "allow_anonymous true\npersistence false\nmax_inflight_messages 0\nlistener \(port) 127.0.0.1\n"
+        let text = "allow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_packet_size 1048576\nlistener \(port) 127.0.0.1\n"
         guard (try? text.write(to: config, atomically: true, encoding: .utf8)) != nil,
               FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto")
         else { return nil }

@@ -8,21 +8,16 @@ import Server
 import FoundationNetworking
 #endif
 
-/// Ingest throughput (512 KiB row batches over loopback MQTT until durably staged) and list
-/// latency of the HTTP API with 10,000 lineages.
+/// Ingest throughput (512 KiB row batches over loopback MQTT until durably staged) and the HTTP
+/// API's latency with 10,000 lineages and 1,000 reviews in the store.
 enum ServerBench {
-    static func run() async throws {
-        try await ingest()
-        try await lineageListLatency()
-    }
-
     static func temporaryDirectory(_ name: String) -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("edge-bench-\(name)-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
-    static func ingest() async throws {
+    static func ingest(_ report: BenchReport, ceiling: Double) async throws {
         let directory = temporaryDirectory("ingest")
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true))
@@ -33,8 +28,9 @@ enum ServerBench {
         let batchCount = 40
         let (payloads, rows) = try largestBatches(batchCount, from: 1)
         let seconds = try await publishWindowed(client, topic: "dev/bench-device/sync/rows/batch", payloads)
-        print(String(format: "ingest: %d batches of 512 KiB (%d rows) staged in %.2f s: %.0f rows/s, %.1f MiB/s",
-                     batchCount, rows, seconds, Double(rows) / seconds, Double(batchCount) / 2 / seconds))
+        report.add(Figure(section: "Ingest end to end", name: "512 KiB row batches over loopback MQTT until durably staged",
+                          value: Double(rows) / seconds, unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling,
+                          note: String(format: "%d batches, %.1f MiB/s", batchCount, Double(batchCount) / 2 / seconds)))
         await client.shutdown()
         await server.stop()
     }
@@ -68,48 +64,71 @@ enum ServerBench {
         return EdgeBench.seconds(ContinuousClock.now - start)
     }
 
-    static func lineageListLatency() async throws {
+    /// p50/p99 of `GET /edge/lineages?limit=50` and of a review's detail, 4 concurrent clients,
+    /// against `GET /healthz` (the same HTTP stack without the store).
+    static func apiLatency(_ report: BenchReport) async throws {
         let directory = temporaryDirectory("api")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let configuration = ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0)
-        let seeded = try await GovernanceServer.open(configuration)
+        let seeded = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0))
         let project = seeded.tenancy.project.id
         let fleet = seeded.tenancy.fleetID
-        // 10,000 lineages over 1,000 devices, written straight into the store's tables.
+        // 1,000 devices whose first batch queued a review (the real ingest path), then 9 more
+        // lineages each, written straight into the store's table: 10,000 lineages, 1,000 reviews.
+        let pipeline = IngestPipeline(store: seeded.store)
+        for device in 0..<1_000 {
+            let registered = try await seeded.store.registerDevice(name: "device-\(device)", projectID: project, fleetID: fleet, now: .now)
+            let identity = try await seeded.store.device(named: registered.name, projectID: project)!
+            let (bytes, _) = try EdgeBench.rowBatch(rows: 3, firstCommitSeq: 1)
+            _ = try await pipeline.ingest(device: identity, topic: .rowBatch, payload: bytes, receivedAt: .now)
+        }
         let queue = try DatabaseQueue(path: directory.appendingPathComponent("edgesync.sqlite").path)
         try await queue.write { db in
-            for device in 0..<1_000 {
-                let deviceID = UUIDv7Generator.shared.next().description
-                try db.execute(sql: "INSERT INTO device (id, project_id, fleet_id, name, created_at) VALUES (?, ?, ?, ?, 0)",
-                               arguments: [deviceID, project, fleet, "device-\(device)"])
-                for table in 0..<10 {
+            let devices = try Row.fetchAll(db, sql: "SELECT id, name FROM device")
+            for (index, device) in devices.enumerated() {
+                for table in 1..<10 {
                     try db.execute(sql: """
                         INSERT INTO lineage (id, project_id, device_id, fleet_id, device_name, source_table, strategy, status, pause_reason,
                         sync_authority, staged_row_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'rows', 'paused', 'schema_review',
                         'device_authoritative', ?, ?, ?)
-                        """, arguments: [UUIDv7Generator.shared.next().description, project, deviceID, fleet, "device-\(device)",
-                                         "table_\(table)", device * table, device * 10 + table, device * 10 + table])
+                        """, arguments: [UUIDv7Generator.shared.next().description, project, device["id"] as String, fleet, device["name"] as String,
+                                         "table_\(table)", index * table, index * 10 + table, index * 10 + table])
                 }
             }
         }
         try queue.close()
+        let reviews = try await seeded.store.reviews(projectID: project, filter: ReviewFilter(), page: PageRequest(page: 1, limit: 500)).items.map(\.id)
         let endpoints = try await seeded.start()
-        let url = URL(string: "\(endpoints.http)/core/api/v1/projects/\(project)/edge/lineages?limit=50")!
-        var authorized = URLRequest(url: url)
-        authorized.setValue("Bearer \(seeded.adminToken)", forHTTPHeaderField: "Authorization")
-        let request = authorized
-        for _ in 0..<20 { _ = try await URLSession.shared.data(for: request) }
-        let clients = 4
-        let perClient = 250
-        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<clients {
+        let base = "\(endpoints.http)/core/api/v1/projects/\(project)"
+        let health = try await latencies(token: seeded.adminToken) { _ in "\(endpoints.http)/healthz" }
+        let list = try await latencies(token: seeded.adminToken) { _ in "\(base)/edge/lineages?limit=50" }
+        let detail = try await latencies(token: seeded.adminToken) { index in "\(base)/edge/schema-reviews/\(reviews[index % reviews.count])" }
+        for (name, samples) in [("GET /edge/lineages?limit=50", list), ("GET /edge/schema-reviews/{id}", detail)] {
+            for p in [50, 99] {
+                report.add(Figure(section: "API (10,000 lineages, 1,000 reviews, 4 clients)", name: "\(name) p\(p)",
+                                  value: EdgeBench.percentile(samples, p), unit: "ms", reference: "GET /healthz p\(p)",
+                                  referenceValue: EdgeBench.percentile(health, p), higherIsBetter: false))
+            }
+        }
+        await seeded.stop()
+    }
+
+    /// Sorted milliseconds of 4 clients × 250 requests to `url(i)`, after a warm-up.
+    static func latencies(token: String, _ url: @escaping @Sendable (Int) -> String) async throws -> [Double] {
+        func request(_ index: Int) -> URLRequest {
+            var request = URLRequest(url: URL(string: url(index))!)
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            return request
+        }
+        for index in 0..<20 { _ = try await URLSession.shared.data(for: request(index)) }
+        return try await withThrowingTaskGroup(of: [Double].self) { group in
+            for client in 0..<4 {
                 group.addTask {
                     var local: [Double] = []
-                    for _ in 0..<perClient {
+                    for index in 0..<250 {
                         let start = ContinuousClock.now
-                        let (_, response) = try await URLSession.shared.data(for: request)
+                        let (_, response) = try await URLSession.shared.data(for: request(client * 250 + index))
                         guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw CancellationError() }
-                        local.append(EdgeBench.seconds(ContinuousClock.now - start) * 1000)
+                        local.append(EdgeBench.milliseconds(ContinuousClock.now - start))
                     }
                     return local
                 }
@@ -118,8 +137,5 @@ enum ServerBench {
             for try await part in group { all += part }
             return all.sorted()
         }
-        print(String(format: "api: GET /edge/lineages?limit=50 of 10,000, %d clients: p50 %.2f ms, p99 %.2f ms",
-                     clients, samples[samples.count / 2], samples[samples.count * 99 / 100]))
-        await seeded.stop()
     }
 }

@@ -19,7 +19,7 @@ struct PlatformTUICommand: AsyncParsableCommand {
             """,
         version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
         subcommands: [
-            ConsoleCommand.self, ServeCommand.self, DemoCommand.self, LineagesCommand.self, ReviewsCommand.self, RowsCommand.self, DevicesCommand.self,
+            ConsoleCommand.self, ServeCommand.self, DemoCommand.self, RenderBenchCommand.self, LineagesCommand.self, ReviewsCommand.self, RowsCommand.self, DevicesCommand.self,
             PolicyCommand.self, EventsCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self)
