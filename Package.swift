@@ -98,7 +98,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "EdgeBench",
-            dependencies: ["EdgeSyncModels", "MQTT", "Server", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "EdgeSyncModels", "MQTT", "Server", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/EdgeBench"
         ),
         .testTarget(

@@ -35,7 +35,7 @@ enum AgentBench {
         }
         let directory = ServerBench.temporaryDirectory("agent")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.appendingPathComponent("server").path, httpPort: 0, mqttPort: 0, devOpen: true))
+        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.appendingPathComponent("server").path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
         let endpoints = try await server.start()
         // An application that shares its database waits for short locks instead of failing.
         var settings = Configuration()
@@ -52,6 +52,8 @@ enum AgentBench {
         agent.executableURL = URL(fileURLWithPath: binary)
         agent.arguments = ["run", "--config", config.path]
         agent.standardOutput = FileHandle.nullDevice
+        // Its stop (SIGTERM mid-publish) is reported on stderr; not part of the figures.
+        agent.standardError = FileHandle.nullDevice
         try agent.run()
         defer { agent.terminate() }
         // The triggers are in place once the journal exists.

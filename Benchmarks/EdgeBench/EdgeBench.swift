@@ -1,11 +1,15 @@
 import EdgeSyncModels
 import Foundation
+import Logging
 
 /// `make bench`: every area measured against a reference in the same run, printed as it goes and
 /// written to `BENCHMARKS.md` (a full run only). Never part of `make test`, never asserted on.
 /// `edge-bench AREA…` runs some areas (for profiling one).
 @main
 struct EdgeBench {
+    /// The in-process servers' logs would interleave with the figures.
+    static let quiet = Logger(label: "edge-bench") { _ in SwiftLogNoOpLogHandler() }
+
     static let areas = ["ingest", "replay", "mqtt", "capture", "api", "scale", "console", "validator"]
 
     static func main() async throws {
@@ -56,6 +60,14 @@ struct EdgeBench {
         let foundation = median(50) { _ = try? JSONSerialization.jsonObject(with: data) }
         report.add(Figure(section: "Validation", name: "one 512 KiB row batch, all checks (median)", value: ours, unit: "ms",
                           reference: "JSONSerialization parse only", referenceValue: foundation, higherIsBetter: false))
+    }
+
+    /// With `EDGE_BENCH_PROFILE=1`, announces the timed part and waits 3 s, so a profiler can
+    /// attach to this process for just that part (`perf record -g -p PID`).
+    static func profilePoint(_ what: String) async {
+        guard ProcessInfo.processInfo.environment["EDGE_BENCH_PROFILE"] == "1" else { return }
+        FileHandle.standardOutput.write(Data("profile: \(what) starts in 3 s (pid \(getpid()))\n".utf8))
+        try? await Task.sleep(for: .seconds(3))
     }
 
     /// Median milliseconds of `runs` calls, after a few warm-up calls.

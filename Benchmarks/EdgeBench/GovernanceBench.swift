@@ -41,6 +41,7 @@ enum GovernanceBench {
             next += Int64(count)
         }
         try await approveAll(store, projectID: tenancy.project.id)
+        await EdgeBench.profilePoint("replay")
         let start = ContinuousClock.now
         var replayed = 0
         while true {
@@ -56,7 +57,7 @@ enum GovernanceBench {
     static func live(_ report: BenchReport, ceiling: Double) async throws {
         let directory = ServerBench.temporaryDirectory("live")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true))
+        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
         let endpoints = try await server.start()
         let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
         let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))

@@ -20,13 +20,14 @@ enum ServerBench {
     static func ingest(_ report: BenchReport, ceiling: Double) async throws {
         let directory = temporaryDirectory("ingest")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true))
+        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
         let endpoints = try await server.start()
         let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
         let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
         try await client.connect()
         let batchCount = 40
         let (payloads, rows) = try largestBatches(batchCount, from: 1)
+        await EdgeBench.profilePoint("ingest")
         let seconds = try await publishWindowed(client, topic: "dev/bench-device/sync/rows/batch", payloads)
         report.add(Figure(section: "Ingest end to end", name: "512 KiB row batches over loopback MQTT until durably staged",
                           value: Double(rows) / seconds, unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling,
@@ -69,7 +70,7 @@ enum ServerBench {
     static func apiLatency(_ report: BenchReport) async throws {
         let directory = temporaryDirectory("api")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let seeded = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0))
+        let seeded = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0), logger: EdgeBench.quiet)
         let project = seeded.tenancy.project.id
         let fleet = seeded.tenancy.fleetID
         // 1,000 devices whose first batch queued a review (the real ingest path), then 9 more

@@ -57,8 +57,11 @@ public struct MaterializationTarget: Sendable, Hashable {
         (coalesced ? ["_device_id"] : []) + keyColumns.map(\.target)
     }
 
+    /// A quoted SQL identifier. Runs for every column of every materialized row, so it stays in
+    /// the standard library (Foundation's `replacingOccurrences` was a quarter of the replay's time).
     public static func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard identifier.contains("\"") else { return "\"" + identifier + "\"" }
+        return "\"" + identifier.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 
     /// `CREATE TABLE` (and index) statements for a new target.

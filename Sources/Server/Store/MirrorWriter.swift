@@ -56,7 +56,8 @@ struct MirrorWriter {
         let keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
         let table = MaterializationTarget.quote(target.table)
         let held = try fetch(db, "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)", StatementArguments(keyValues))
-        if let held, !Self.isNewer(epoch, seq, than: held["_journal_epoch"], held["_commit_seq"]) { return 0 }
+        // Columns by position: a lookup by name lowercases both names, for every row.
+        if let held, !Self.isNewer(epoch, seq, than: held[0], held[1]) { return 0 }
         let pkHash = PrimaryKeyHash.hash(of: pk)
         switch op {
         case .delete:
@@ -73,7 +74,7 @@ struct MirrorWriter {
             // Tombstones exist only while a backlog does (the replay's completion clears them).
             if keepTombstones,
                let tombstone = try fetch(db, "SELECT journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash = ?", [lineageID, pkHash]),
-               !Self.isNewer(epoch, seq, than: tombstone["journal_epoch"], tombstone["commit_seq"]) {
+               !Self.isNewer(epoch, seq, than: tombstone[0], tombstone[1]) {
                 return 0
             }
             guard let row else { throw MaterializationError.permanent("an \(op.rawValue) without a row") }
