@@ -60,6 +60,7 @@ enum AgentBench {
         while try await captured.read({ try $0.tableExists("__edgesync_journal") }) == false { try await Task.sleep(for: .milliseconds(20)) }
         let rows = 100_000
         let without = try insertRate(plain, rows: rows)
+        await EdgeBench.profilePoint("capture")
         let start = ContinuousClock.now
         let with = try insertRate(captured, rows: rows)
         report.add(Figure(section: "Capture", name: "application inserts with the agent's triggers (100 per transaction)", value: with,

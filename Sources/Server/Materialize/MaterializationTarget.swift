@@ -60,7 +60,7 @@ public struct MaterializationTarget: Sendable, Hashable {
     /// A quoted SQL identifier. Runs for every column of every materialized row, so it stays in
     /// the standard library (Foundation's `replacingOccurrences` was a quarter of the replay's time).
     public static func quote(_ identifier: String) -> String {
-        guard identifier.contains("\"") else { return "\"" + identifier + "\"" }
+        guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }
         return "\"" + identifier.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 
