@@ -38,6 +38,10 @@ struct CLITests {
     }
 
     @Test func reviewLifecycleAndOutputs() async throws {
+        try await HeavyProcesses.gate.run { try await self.reviewLifecycleAndOutputsSteps() }
+    }
+
+    func reviewLifecycleAndOutputsSteps() async throws {
         let server = try await Server.start()
         defer { Task { await server.process.stop() } }
         try await DeviceFeed.publish(try DeviceFeed.validRowBatch(), port: server.mqtt)
@@ -95,6 +99,10 @@ struct CLITests {
     }
 
     @Test func devicesPolicyEventsAndExitCodes() async throws {
+        try await HeavyProcesses.gate.run { try await self.devicesPolicyEventsAndExitCodesSteps() }
+    }
+
+    func devicesPolicyEventsAndExitCodesSteps() async throws {
         let server = try await Server.start()
         defer { Task { await server.process.stop() } }
         let watch = try ProcessRunner.start(ConsoleTmuxTests.binary, ["events", "watch", "--data-dir", server.directory.path, "--output", "jsonl"])

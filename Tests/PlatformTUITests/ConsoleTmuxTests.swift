@@ -36,6 +36,10 @@ struct ConsoleTmuxTests {
     }
 
     @Test func aDeviceBatchAppearsAndKeysWork() async throws {
+        try await HeavyProcesses.gate.run { try await self.aDeviceBatchAppearsAndKeysWorkSteps() }
+    }
+
+    func aDeviceBatchAppearsAndKeysWorkSteps() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-tmux-\(UUID().uuidString)")
         let port = try await freeTestPort()
         let tmux = Tmux()

@@ -10,8 +10,12 @@ import TestSupport
 @Suite("Demo", .serialized)
 struct DemoTests {
     @Test func headlessDemoRunsTheWholeStack() async throws {
+        try await HeavyProcesses.gate.run { try await self.headlessDemoRunsTheWholeStackSteps() }
+    }
+
+    func headlessDemoRunsTheWholeStackSteps() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-demo-\(UUID().uuidString)")
-        let demo = try ProcessRunner.start(ConsoleTmuxTests.binary, ["demo", "--no-tui", "--data-dir", directory.path, "--migrate-after", "4"])
+        let demo = try ProcessRunner.start(ConsoleTmuxTests.binary, ["demo", "--no-tui", "--data-dir", directory.path, "--migrate-after", "4", "--tick-ms", "1000"])
         let started = ContinuousClock.now
         while !demo.output().stdout.contains("mqtt: "), ContinuousClock.now < started + .seconds(30) { try await Task.sleep(for: .milliseconds(50)) }
         let ready = demo.output()

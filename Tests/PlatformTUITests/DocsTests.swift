@@ -30,6 +30,10 @@ struct DocsTests {
     }
 
     @Test func guidesRunAsWritten() async throws {
+        try await HeavyProcesses.gate.run { try await self.guidesRunAsWrittenSteps() }
+    }
+
+    func guidesRunAsWrittenSteps() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-docs-\(UUID().uuidString)")
         let mqtt = try await freeTestPort()
         let server = try ProcessRunner.start(ConsoleTmuxTests.binary, ["serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt)])

@@ -23,16 +23,20 @@ struct DemoCommand: AsyncParsableCommand {
     var devices = 3
     @Option(help: "Seconds before each device's application migrates order_events (adds discount_cents).")
     var migrateAfter = 60
+    @Option(help: "Milliseconds between each application's writes.")
+    var tickMs = 250
 
     func validate() throws {
         guard (1...64).contains(devices) else { throw ValidationError("--devices is 1–64") }
         guard migrateAfter >= 0 else { throw ValidationError("--migrate-after is seconds, 0 or more") }
+        guard (10...60_000).contains(tickMs) else { throw ValidationError("--tick-ms is 10–60000") }
     }
 
     func run() async throws {
         if reset { try? FileManager.default.removeItem(atPath: dataDir) }
         var options = DemoStack.Options(dataDirectory: dataDir, httpPort: httpPort, mqttPort: mqttPort, devices: devices)
         options.simulator.migrateAfter = .seconds(migrateAfter)
+        options.simulator.tick = .milliseconds(tickMs)
         // Trapped before the start, so a Ctrl+C during it stops the stack once it is up.
         let signals = noTui ? await UnixSignalsSequence(trapping: [.sigint, .sigterm]) : nil
         let stack = try await DemoStack.start(options)
