@@ -230,7 +230,9 @@ final class ConsoleApp: Sendable {
             }
             switch key {
             case .character("q"), .character("\u{3}"): state.quit = true; return
-            case .escape, .left where !isRows(state.route):
+            case .escape, .left:
+                // ← scrolls sideways in the data view; Esc always goes back.
+                guard key == .escape || !isRows(state.route) else { break }
                 if case .review = state.route, state.review?.confirmingApproval == true {
                     state.review?.confirmingApproval = false
                 } else if case .rows = state.route, state.rows?.showingJSON == true {
