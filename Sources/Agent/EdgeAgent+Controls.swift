@@ -38,6 +38,8 @@ extension EdgeAgent {
             progress.paused = false
             progress.watermark = watermark
             try state.save(progress)
+            // The pause may have left a backlog worth uploading: look again now.
+            backlogChecks[table] = nil
             wake()
         case .stateWrite(let table, let rows):
             try applyStateWrite(table: table, rows: rows)

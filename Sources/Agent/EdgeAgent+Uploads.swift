@@ -9,13 +9,21 @@ import NIOCore
 extension EdgeAgent {
     /// A grant that is not used within this time is asked for again.
     static let grantWait: Int64 = 30
+    /// Summing a journal is O(backlog): a table well under the limit is summed again only
+    /// after this long, not before every batch.
+    static let backlogCheckInterval: Duration = .seconds(10)
 
     /// Moves the table's backlog by upload when it exceeds `snapshot_inline_limit`. Returns
     /// false when the table should keep using MQTT batches.
     func spillIfLarge(_ table: SourceTable, _ progress: TableProgress) async throws -> Bool {
         let existing = try state.spill(table.name)
         if existing == nil {
+            if let last = backlogChecks[table.name], ContinuousClock.now - last.at < Self.backlogCheckInterval,
+               last.bytes < configuration.snapshotInlineLimit / 2 {
+                return false
+            }
             let backlog = try await source.read { try CaptureSchema.pending($0, table: table.name, after: progress.lastAckedSeq) }
+            backlogChecks[table.name] = (.now, backlog.bytes)
             guard backlog.bytes > configuration.snapshotInlineLimit else { return false }
         }
         let now = Int64(Date().timeIntervalSince1970)

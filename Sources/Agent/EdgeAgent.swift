@@ -20,6 +20,8 @@ public actor EdgeAgent {
     var lastSeenSeq: Int64 = 0
     /// Rows (and samples) acknowledged by the server since start.
     public internal(set) var publishedRows = 0
+    /// When each table's journal backlog was last summed, and its bytes then (see `spillIfLarge`).
+    var backlogChecks: [String: (at: ContinuousClock.Instant, bytes: Int64)] = [:]
 
     public init(configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void = { print($0) }) throws {
         if let problem = configuration.problemsForRun.first {
