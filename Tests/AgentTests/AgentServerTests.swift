@@ -217,8 +217,9 @@ extension AgentServerTests {
         let (_, task) = try await harness.startAgent()
         let staged = try await harness.waitFor { try await harness.lineage("device_state")?.stagedRowCount == 400 ? true : nil }
         #expect(staged == true)
-        let reports = try harness.agentState().reports().map(\.2)
-        #expect(reports.contains { $0.contains("uploaded the backlog through commit_seq") }, "\(reports)")
+        // The agent reports the upload after the finalize's PUBACK, which follows the staging.
+        let uploaded = try await harness.waitFor { try harness.agentState().reports().map(\.2).first { $0.contains("uploaded the backlog through commit_seq") } }
+        #expect(uploaded != nil, "the agent never reported the upload")
         let ledger = try await harness.store.batches(projectID: harness.projectID, filter: BatchFilter(), page: PageRequest(limit: 100)).items
         #expect(ledger.allSatisfy { $0.outcome != .rejected }, "\(ledger.compactMap(\.rejectionMessage))")
         try await harness.approve("device_state")

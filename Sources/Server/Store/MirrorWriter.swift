@@ -42,10 +42,43 @@ struct MirrorWriter {
     let lineageID: String
     let deviceID: String
     var keepTombstones: Bool
+    /// What depends only on the target, worked out once per writer rather than once per row.
+    private let keyColumns: [MaterializationTarget.Column]
+    private let dataColumns: [MaterializationTarget.Column]
+    private let table: String
+    private let keyClause: String
+    private let selectHeld: String
+    private let deleteRow: String
+    /// The UPDATE and INSERT of a row that carries every data column (the usual case).
+    private let fullUpdate: String
+    private let fullInsert: String
+
+    init(target: MaterializationTarget, lineageID: String, deviceID: String, keepTombstones: Bool) {
+        self.target = target
+        self.lineageID = lineageID
+        self.deviceID = deviceID
+        self.keepTombstones = keepTombstones
+        keyColumns = target.keyColumns
+        dataColumns = target.columns.filter { $0.pkOrdinal == 0 }
+        table = MaterializationTarget.quote(target.table)
+        keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
+        selectHeld = "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)"
+        deleteRow = "DELETE FROM \(table) WHERE \(keyClause)"
+        let platform = ["_journal_epoch", "_commit_seq", "_updated_at"]
+        fullUpdate = Self.update(table: table, columns: platform + dataColumns.map(\.target), keyClause: keyClause)
+        fullInsert = Self.insert(table: table, columns: ["_device_id"] + platform + keyColumns.map(\.target) + dataColumns.map(\.target))
+    }
+
+    static func update(table: String, columns: [String], keyClause: String) -> String {
+        "UPDATE \(table) SET \(columns.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: ", ")) WHERE \(keyClause)"
+    }
+
+    static func insert(table: String, columns: [String]) -> String {
+        "INSERT INTO \(table) (\(columns.map(MaterializationTarget.quote).joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+    }
 
     /// Applies one row change; returns the change in the mirror's row count.
     func apply(_ db: Database, op: RowOperation, pk: JSONObject, row: JSONObject?, epoch: String, seq: Int64, now: Timestamp) throws -> Int {
-        let keyColumns = target.keyColumns
         let dataKey = try keyColumns.map { column -> DatabaseValue in
             guard let value = pk[column.source] ?? row?[column.source] else {
                 throw MaterializationError.permanent("the row has no value for primary-key column \(column.source)")
@@ -53,9 +86,7 @@ struct MirrorWriter {
             return try Self.databaseValue(value, column: column.source)
         }
         let keyValues = (target.coalesced ? [deviceID.databaseValue] : []) + dataKey
-        let keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
-        let table = MaterializationTarget.quote(target.table)
-        let held = try fetch(db, "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)", StatementArguments(keyValues))
+        let held = try fetch(db, selectHeld, StatementArguments(keyValues))
         // Columns by position: a lookup by name lowercases both names, for every row.
         if let held, !Self.isNewer(epoch, seq, than: held[0], held[1]) { return 0 }
         let pkHash = PrimaryKeyHash.hash(of: pk)
@@ -68,7 +99,7 @@ struct MirrorWriter {
                     """, [lineageID, pkHash, epoch, seq])
             }
             guard held != nil else { return 0 }
-            try run(db, "DELETE FROM \(table) WHERE \(keyClause)", StatementArguments(keyValues))
+            try run(db, deleteRow, StatementArguments(keyValues))
             return -1
         case .insert, .update:
             // Tombstones exist only while a backlog does (the replay's completion clears them).
@@ -78,22 +109,21 @@ struct MirrorWriter {
                 return 0
             }
             guard let row else { throw MaterializationError.permanent("an \(op.rawValue) without a row") }
-            let data = try target.columns.filter { $0.pkOrdinal == 0 }.compactMap { column -> (String, DatabaseValue)? in
+            let data = try dataColumns.compactMap { column -> (String, DatabaseValue)? in
                 guard let value = row[column.source] else { return nil }
                 return (column.target, try Self.databaseValue(value, column: column.source))
             }
             let platform: [(String, DatabaseValue)] = [
                 ("_journal_epoch", epoch.databaseValue), ("_commit_seq", seq.databaseValue), ("_updated_at", now.sortableDescription.databaseValue),
             ]
+            let complete = data.count == dataColumns.count
             if held != nil {
-                let assignments = (platform + data).map { "\(MaterializationTarget.quote($0.0)) = ?" }.joined(separator: ", ")
-                try run(db, "UPDATE \(table) SET \(assignments) WHERE \(keyClause)", StatementArguments((platform + data).map(\.1) + keyValues))
+                let sql = complete ? fullUpdate : Self.update(table: table, columns: (platform + data).map(\.0), keyClause: keyClause)
+                try run(db, sql, StatementArguments((platform + data).map(\.1) + keyValues))
                 return 0
             }
             let all = [("_device_id", deviceID.databaseValue)] + platform + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) } + data
-            let names = all.map { MaterializationTarget.quote($0.0) }.joined(separator: ", ")
-            let marks = Array(repeating: "?", count: all.count).joined(separator: ", ")
-            try run(db, "INSERT INTO \(table) (\(names)) VALUES (\(marks))", StatementArguments(all.map(\.1)))
+            try run(db, complete ? fullInsert : Self.insert(table: table, columns: all.map(\.0)), StatementArguments(all.map(\.1)))
             return 1
         }
     }
@@ -105,9 +135,7 @@ struct MirrorWriter {
             return (column.target, try Self.databaseValue(value, column: column.source))
         }
         let all = [("device_id", deviceID.databaseValue), ("event_ts", ts.sortableDescription.databaseValue), ("row_id", rowID.databaseValue)] + data
-        let names = all.map { MaterializationTarget.quote($0.0) }.joined(separator: ", ")
-        let marks = Array(repeating: "?", count: all.count).joined(separator: ", ")
-        try run(db, "INSERT INTO \(MaterializationTarget.quote(target.table)) (\(names)) VALUES (\(marks))", StatementArguments(all.map(\.1)))
+        try run(db, Self.insert(table: table, columns: all.map(\.0)), StatementArguments(all.map(\.1)))
     }
 
     /// Per-row statements are prepared once per connection and reused (their SQL repeats).

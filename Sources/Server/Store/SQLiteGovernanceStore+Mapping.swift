@@ -17,13 +17,17 @@ extension SQLiteGovernanceStore {
             createdAt: Timestamp(ns: row["created_at"]), updatedAt: Timestamp(ns: row["updated_at"]))
     }
 
+    /// The columns `stagedRow` reads, in its order: select exactly these. By position, because
+    /// the replay maps every staged row and a by-name read lowercases both names each time.
+    static let stagedRowColumns = "id, lineage_id, commit_seq, journal_epoch, ts_ns, op, pk_json, row_json, reason, schema_hash, bytes, received_at"
+
     static func stagedRow(_ row: Row) -> StagedRow {
         StagedRow(
-            id: row["id"], lineageID: row["lineage_id"], commitSeq: row["commit_seq"], journalEpoch: row["journal_epoch"],
-            ts: Timestamp(ns: row["ts_ns"] as Int64?), op: (row["op"] as String?).flatMap(RowOperation.init),
-            pk: (row["pk_json"] as String?).flatMap(object), row: (row["row_json"] as String?).flatMap(object),
-            reason: StagingReason(rawValue: row["reason"]) ?? .schemaReview, schemaHash: row["schema_hash"], bytes: row["bytes"],
-            receivedAt: Timestamp(ns: row["received_at"]))
+            id: row[0], lineageID: row[1], commitSeq: row[2], journalEpoch: row[3],
+            ts: Timestamp(ns: row[4] as Int64?), op: (row[5] as String?).flatMap(RowOperation.init),
+            pk: (row[6] as String?).flatMap(object), row: (row[7] as String?).flatMap(object),
+            reason: StagingReason(rawValue: row[8]) ?? .schemaReview, schemaHash: row[9], bytes: row[10],
+            receivedAt: Timestamp(ns: row[11]))
     }
 
     static func ledgerEntry(_ row: Row) -> BatchLedgerEntry {

@@ -69,7 +69,7 @@ extension SQLiteGovernanceStore {
             // The total is the lineage's counter: counting staged rows would scan them.
             let total = try Int.fetchOne(db, sql: "SELECT staged_row_count FROM lineage WHERE id = ?", arguments: [lineageID]) ?? 0
             let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM staged_row WHERE lineage_id = ? ORDER BY id LIMIT ? OFFSET ?",
+                db, sql: "SELECT \(Self.stagedRowColumns) FROM staged_row WHERE lineage_id = ? ORDER BY id LIMIT ? OFFSET ?",
                 arguments: [lineageID, page.limit, page.offset]).map(Self.stagedRow)
             return (items, total)
         }
@@ -129,7 +129,7 @@ extension SQLiteGovernanceStore {
             let bindings = try review.lineageID.map { try self.bindings(db, lineageID: $0) }
                 ?? previousHash.flatMap { try Self.registryBindings(entry($0)?["bindings_json"]).map(\.action) } ?? []
             let sample = try review.lineageID.map { lineageID in
-                try Row.fetchAll(db, sql: "SELECT * FROM staged_row WHERE lineage_id = ? AND schema_hash = ? ORDER BY id LIMIT 5",
+                try Row.fetchAll(db, sql: "SELECT \(Self.stagedRowColumns) FROM staged_row WHERE lineage_id = ? AND schema_hash = ? ORDER BY id LIMIT 5",
                                  arguments: [lineageID, review.schemaHash]).map(Self.stagedRow)
             } ?? []
             return SchemaReviewDetail(

@@ -27,7 +27,7 @@ extension SQLiteGovernanceStore {
             let lineageID: String = intent["lineage_id"]
             progress.lineageID = lineageID
             let order = (intent["strategy"] as String) == "rows" ? "journal_epoch, commit_seq, id" : "ts_ns, id"
-            let staged = try Row.fetchAll(db, sql: "SELECT * FROM staged_row WHERE lineage_id = ? ORDER BY \(order) LIMIT ?",
+            let staged = try Row.fetchAll(db, sql: "SELECT \(Self.stagedRowColumns) FROM staged_row WHERE lineage_id = ? ORDER BY \(order) LIMIT ?",
                                           arguments: [lineageID, limit])
             let rows = staged.map(Self.stagedRow)
             let outcome = try self.materialize(db, lineageID: lineageID, count: rows.count, now: now) { writer, index in
