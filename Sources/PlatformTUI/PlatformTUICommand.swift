@@ -14,7 +14,8 @@ struct PlatformTUICommand: AsyncParsableCommand {
         abstract: "Operate Edge Sync: lineages, schema reviews, column actions and mirrored rows.",
         discussion: """
             Without --server it embeds the governance server, so one command runs the whole stack.
-            CLI mode (lineages, reviews, rows, devices, policy, events) prints --output table|json|jsonl
+
+            CLI mode (lineages, reviews, rows, devices, policy, events) prints --output table|json|jsonl \
             and exits 0 when it worked, 1 on an error, 2 when something is not found or the usage is wrong.
             """,
         version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
