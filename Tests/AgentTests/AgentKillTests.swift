@@ -15,6 +15,10 @@ struct AgentKillTests {
     }
 
     @Test func twentyKillsLoseNothing() async throws {
+        try await HeavyProcesses.gate.run { try await self.twentyKillsLoseNothingSteps() }
+    }
+
+    func twentyKillsLoseNothingSteps() async throws {
         let harness = try await AgentHarness(snapshot: true)
         let config = harness.directory.appendingPathComponent("agent.yaml")
         try """

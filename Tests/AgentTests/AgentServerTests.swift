@@ -38,8 +38,12 @@ struct AgentServerTests {
         }
         #expect(samples?.map { $0["value"] } == [.double(1.5), .double(21.5)])
         #expect(await agent.publishedRows >= 27)
-        let status = try AgentInspection.status(harness.configuration)
-        #expect(status.first { $0.name == "device_state" }?.pendingRows == 0 && status.allSatisfy { !$0.paused })
+        // The agent forgets journal rows just after their PUBACK, so a moment after convergence.
+        let drained = try await harness.waitFor { () -> Bool? in
+            let status = try AgentInspection.status(harness.configuration)
+            return status.first { $0.name == "device_state" }?.pendingRows == 0 && status.allSatisfy { !$0.paused } ? true : nil
+        }
+        #expect(drained == true)
         task.cancel()
         _ = try? await task.value
         await harness.stop()

@@ -30,6 +30,10 @@ struct CrashRecoveryTests {
     }
 
     @Test func everyRowIsStagedExactlyOnceAcrossAKill() async throws {
+        try await HeavyProcesses.gate.run { try await self.everyRowIsStagedExactlyOnceAcrossAKillSteps() }
+    }
+
+    func everyRowIsStagedExactlyOnceAcrossAKillSteps() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-crash-\(UUID().uuidString)")
         let (http, mqtt) = (try await freeTestPort(), try await freeTestPort())
         var server = try await Self.serve(directory: directory, http: http, mqtt: mqtt)

@@ -33,6 +33,10 @@ struct ReplayCrashTests {
     }
 
     @Test func aKilledReplayResumesAndLandsEveryRowOnce() async throws {
+        try await HeavyProcesses.gate.run { try await self.aKilledReplayResumesAndLandsEveryRowOnceSteps() }
+    }
+
+    func aKilledReplayResumesAndLandsEveryRowOnceSteps() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-replay-\(UUID().uuidString)")
         let (lineageID, projectID) = try await Self.stageBacklog(in: directory)
         let (http, mqtt) = (try await freeTestPort(), try await freeTestPort())
