@@ -132,6 +132,8 @@ extension ConsoleApp {
             switch key {
             case .up, .character("k"): rows.selected = max(0, rows.selected - 1)
             case .down, .character("j"): rows.selected = min(max(0, rows.page.data.count - 1), rows.selected + 1)
+            case .home: rows.selected = 0
+            case .end: rows.selected = max(0, rows.page.data.count - 1)
             case .enter: rows.showingJSON = !rows.showingJSON && !rows.page.data.isEmpty
             case .left, .character("h"): rows.firstColumn = max(0, rows.firstColumn - 1)
             case .right, .character("l"): rows.firstColumn = min(max(0, rows.columnNames.count - 1), rows.firstColumn + 1)
@@ -155,6 +157,8 @@ extension ConsoleApp {
             switch key {
             case .up, .character("k"): state[reviews: source].selectedID = Self.move(state[reviews: source].selectedID, in: ids, by: -1)
             case .down, .character("j"): state[reviews: source].selectedID = Self.move(state[reviews: source].selectedID, in: ids, by: 1)
+            case .home: state[reviews: source].selectedID = ids.first
+            case .end: state[reviews: source].selectedID = ids.last
             case .enter, .right:
                 guard let id = state[reviews: source].selectedID ?? ids.first else { return (false, nil) }
                 state.review = nil
@@ -177,6 +181,8 @@ extension ConsoleApp {
             switch key {
             case .up, .character("k"): state.registry.selectedID = Self.move(state.registry.selectedID, in: ids, by: -1)
             case .down, .character("j"): state.registry.selectedID = Self.move(state.registry.selectedID, in: ids, by: 1)
+            case .home: state.registry.selectedID = ids.first
+            case .end: state.registry.selectedID = ids.last
             case .enter, .right:
                 guard let entry = entries.first(where: { $0.id == state.registry.selectedID }) ?? entries.first else { return (false, nil) }
                 guard let review = entry.reviewID else {
@@ -232,6 +238,8 @@ extension ConsoleApp {
             switch key {
             case .up, .character("k"): state.devices.selectedID = Self.move(state.devices.selectedID, in: ids, by: -1)
             case .down, .character("j"): state.devices.selectedID = Self.move(state.devices.selectedID, in: ids, by: 1)
+            case .home: state.devices.selectedID = ids.first
+            case .end: state.devices.selectedID = ids.last
             case .character("+"):
                 state.dialog = (ConfirmDialog(title: "Register a device", effect: "Its name is its MQTT client id: 1–64 of A-Z a-z 0-9 . _ -",
                                               field: .text(label: "Name", required: true)), .registerDevice(name: ""))
@@ -279,6 +287,8 @@ extension ConsoleApp {
             switch key {
             case .up, .character("k"): events.selected = max(0, events.selected - 1)
             case .down, .character("j"): events.selected = min(max(0, events.shown.count - 1), events.selected + 1)
+            case .home: events.selected = 0
+            case .end: events.selected = max(0, events.shown.count - 1)
             case .character("f"):
                 let kinds: [EventKind?] = [nil] + EventKind.allCases
                 events.kind = kinds[((kinds.firstIndex { $0 == events.kind } ?? 0) + 1) % kinds.count]
