@@ -16,9 +16,7 @@ final class AgentProcess: Sendable {
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
-        // An agent left by a demo that was killed would keep publishing to a dead port.
-        let pidFile = configuration.deletingLastPathComponent().appendingPathComponent("agent.pid")
-        Self.stopLeftover(pidFile: pidFile, configuration: configuration)
+        let pidFile = Self.pidFile(configuration)
         process = Process()
         process.executableURL = Self.binary
         process.arguments = ["run", "--config", configuration.path]
@@ -29,13 +27,23 @@ final class AgentProcess: Sendable {
         try? Data("\(process.processIdentifier)\n".utf8).write(to: pidFile)
     }
 
-    /// SIGTERM to the process in `pidFile` if it is still an `edge-agent` on this configuration.
-    static func stopLeftover(pidFile: URL, configuration: URL) {
-        guard let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-              String(decoding: commandLine, as: UTF8.self).contains(configuration.path) else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<500 where kill(pid, 0) == 0 { usleep(10_000) }
+    static func pidFile(_ configuration: URL) -> URL {
+        configuration.deletingLastPathComponent().appendingPathComponent("agent.pid")
+    }
+
+    /// Agents left by a demo that was killed would keep publishing to a dead port: SIGTERM to
+    /// every process named in the configurations' pid files that is still an `edge-agent` on
+    /// that configuration, all at once, then wait (5 s at most) for them to go.
+    static func stopLeftovers(_ configurations: [URL]) {
+        let leftovers = configurations.compactMap { configuration -> pid_t? in
+            guard let text = try? String(contentsOf: pidFile(configuration), encoding: .utf8),
+                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  String(decoding: commandLine, as: UTF8.self).contains(configuration.path) else { return nil }
+            kill(pid, SIGTERM)
+            return pid
+        }
+        for _ in 0..<500 where leftovers.contains(where: { kill($0, 0) == 0 }) { usleep(10_000) }
     }
 
     /// SIGTERM (the agent stops cleanly), SIGKILL after 10 s.

@@ -49,9 +49,11 @@ final class DemoStack: Sendable {
             _ = try await client.send("PATCH", "/projects/\(project)/edge/policy", body: Array(#"{"allow_auto_create_device_data_points":true}"#.utf8),
                                       as: ResourceEnvelope<Policy>.self)
             let known = try await client.get("/projects/\(project)/devices?limit=500", as: PageEnvelope<Device>.self).data
+            AgentProcess.stopLeftovers((0..<options.devices).map { configuration(options, device: deviceName($0)) })
             for index in 0..<options.devices {
                 let name = deviceName(index)
-                let directory = URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("devices").appendingPathComponent(name)
+                let configuration = configuration(options, device: name)
+                let directory = configuration.deletingLastPathComponent()
                 let simulator = DeviceSimulator(name: name, databasePath: directory.appendingPathComponent("app.db").path, configuration: options.simulator)
                 let database = try simulator.prepare()
                 let device: Device
@@ -63,7 +65,6 @@ final class DemoStack: Sendable {
                 }
                 let issued = try await client.send("POST", "/projects/\(project)/devices/\(device.id)/credentials", body: Array(#"{"kind":"password"}"#.utf8),
                                                    as: ResourceEnvelope<IssuedCredentials>.self).data
-                let configuration = directory.appendingPathComponent("agent.yaml")
                 try writeConfiguration(to: configuration, device: name, password: issued.password ?? "", mqtt: endpoints.mqtt ?? "", database: simulator.databasePath)
                 writers.append(Task {
                     do { try await simulator.run(database) } catch is CancellationError {} catch {
@@ -78,6 +79,11 @@ final class DemoStack: Sendable {
             throw error
         }
         return DemoStack(server: server, endpoints: endpoints, client: client, agents: agents, writers: writers)
+    }
+
+    /// `<data-dir>/devices/<name>/agent.yaml`; the device's database, state and logs sit beside it.
+    static func configuration(_ options: Options, device: String) -> URL {
+        URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("devices").appendingPathComponent(device).appendingPathComponent("agent.yaml")
     }
 
     /// The agent's file: the spec's keys (agent.md), mode 0600 as it holds the password.
