@@ -92,6 +92,21 @@ struct ServerEndToEndTests {
         await again.stop()
     }
 
+    @Test func aTakenPortIsNamedWithTheFlagThatChangesIt() async throws {
+        let (first, endpoints, _) = try await Self.open()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-taken-\(UUID().uuidString)")
+        let second = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: Self.mqttPort(endpoints)))
+        do {
+            _ = try await second.start()
+            Issue.record("two servers bound one MQTT port")
+        } catch let error as ServerError {
+            #expect(error.code == "cannot_listen")
+            #expect(error.description.contains("127.0.0.1:\(Self.mqttPort(endpoints))") && error.description.contains("--mqtt-port"))
+        }
+        await second.stop()
+        await first.stop()
+    }
+
     @Test func devOpenRegistersUnknownDevicesOnFirstConnect() async throws {
         let (server, endpoints, _) = try await Self.open(devOpen: true)
         let api = LiveHTTP(baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)", token: server.adminToken)

@@ -91,7 +91,7 @@ public final class GovernanceServer: Sendable {
             let listener = MQTTListener(
                 configuration: .init(host: configuration.mqttHost, port: port), authenticator: authenticator,
                 acl: DeviceAuthentication.acl, delegate: ingress)
-            let bound = try await listener.start()
+            let bound = try await Self.listen("mqtt", configuration.mqttHost, port) { try await listener.start() }
             ingress.attach(listener)
             services.append(MQTTListenerService(listener: listener))
             endpoints.mqtt = "mqtt://\(Self.urlHost(configuration.mqttHost)):\(bound)"
@@ -114,7 +114,7 @@ public final class GovernanceServer: Sendable {
             let listener = MQTTListener(
                 configuration: .init(host: configuration.mqttHost, port: port, tls: tls), authenticator: tlsAuthenticator,
                 acl: DeviceAuthentication.acl, delegate: ingress)
-            let bound = try await listener.start()
+            let bound = try await Self.listen("mqtts", configuration.mqttHost, port) { try await listener.start() }
             ingress.attach(listener)
             services.append(MQTTListenerService(listener: listener))
             endpoints.mqtts = "mqtts://\(Self.urlHost(configuration.mqttHost)):\(bound)"
@@ -140,7 +140,7 @@ public final class GovernanceServer: Sendable {
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            try await task.value
+            _ = try await Self.listen("http", configuration.httpHost, configuration.httpPort) { try await task.value }
             throw ServerError.httpDidNotStart
         }
         endpoints.http = "http://\(Self.urlHost(configuration.httpHost)):\(port)"
@@ -176,6 +176,16 @@ public final class GovernanceServer: Sendable {
         URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(Self.urlFileName)
     }
 
+    /// Runs a listener's start; a failure (the port is taken, the address is not local) names
+    /// the listener, the address and the flag that changes it.
+    static func listen<T>(_ name: String, _ host: String, _ port: Int, _ start: () async throws -> T) async throws -> T {
+        do {
+            return try await start()
+        } catch {
+            throw ServerError.cannotListen(listener: name, address: "\(urlHost(host)):\(port)", reason: "\(error)")
+        }
+    }
+
     static func urlHost(_ host: String) -> String {
         host.contains(":") ? "[\(host)]" : host
     }
@@ -194,11 +204,13 @@ struct MQTTListenerService: Service {
 public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidConfiguration([String])
     case httpDidNotStart
+    case cannotListen(listener: String, address: String, reason: String)
 
     public var code: String {
         switch self {
         case .invalidConfiguration: "invalid_configuration"
         case .httpDidNotStart: "http_did_not_start"
+        case .cannotListen: "cannot_listen"
         }
     }
 
@@ -206,6 +218,9 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalidConfiguration(let problems): "\(code): " + problems.joined(separator: "; ")
         case .httpDidNotStart: "\(code): the HTTP listener did not start"
+        case .cannotListen(let listener, let address, let reason):
+            "\(code): the \(listener) listener cannot use \(address) (\(reason)); is another server or broker on it? "
+                + "--\(listener)-port picks another port (0: any free one)"
         }
     }
 }
