@@ -37,7 +37,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             label = "embedded \(endpoints.http)"
         }
         do {
-            try await Self.console(client: client, label: label, readonly: readonly)
+            try await Self.console(client: client, label: label, readonly: readonly, project: connection.project)
         } catch {
             await embedded?.stop()
             throw error
@@ -53,16 +53,15 @@ struct ConsoleCommand: AsyncParsableCommand {
     }
 
     /// The full-screen console on `client` until the operator quits.
-    static func console(client: APIClient, label: String, readonly: Bool, start: ConsoleApp.Route = .lineages) async throws {
+    static func console(client: APIClient, label: String, readonly: Bool, project wanted: String? = nil, start: ConsoleApp.Route = .lineages) async throws {
         let project: Project
         let token: CurrentToken?
         do {
-            guard let first = try await client.get("/projects", as: PageEnvelope<Project>.self).data.first else { throw ValidationError("the server has no project") }
-            project = first
+            project = try await ConnectionOptions.project(wanted, on: client)
             // An older server without the route: mutations are then refused by the API itself.
             token = try? await client.get("/tokens/current", as: ResourceEnvelope<CurrentToken>.self).data
         } catch let error as ClientError {
-            throw ValidationError("\(label): \(error)")
+            throw CLIError.noServer("\(label): \(error)")
         }
         let app = ConsoleApp(client: client, project: project, serverLabel: label, access: ConsoleAccess(readonlyFlag: readonly, token: token), start: start)
         // A closed terminal or a SIGTERM ends the console like `q`, so whatever runs after it

@@ -91,9 +91,7 @@ enum CLI {
     static func run(_ options: CLIOptions, _ body: (APIClient, _ base: String, CLIOutput) async throws -> Void) async throws {
         let client = try options.connection.client()
         do {
-            guard let project = try await client.get("/projects", as: PageEnvelope<Project>.self).data.first else {
-                throw CLIError.notFound("the server has no project")
-            }
+            let project = try await options.connection.project(on: client)
             try await body(client, "/projects/\(project.id)", CLIOutput(format: options.output))
         } catch let error as ClientError {
             throw CLIError.api(error)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeSyncModels
 import Foundation
 
 /// How the console and the CLI reach a server: `--server`/`--token` (or `EDGESYNC_SERVER`/
@@ -10,6 +11,8 @@ struct ConnectionOptions: ParsableArguments {
     var token: String?
     @Option(help: "Data directory of the local server (its admin.token, and http.url while it runs).")
     var dataDir = "./.edgesync"
+    @Option(help: "Project id or name (default: the server's first project).")
+    var project: String?
 
     /// The server named by flags or the environment; nil when none is.
     func remote() throws -> APIClient? {
@@ -33,5 +36,18 @@ struct ConnectionOptions: ParsableArguments {
             throw CLIError.noServer("cannot read \(dataDir)/admin.token: pass --token")
         }
         return APIClient(baseURL: url, token: self.token ?? token)
+    }
+
+    /// The project `--project` names, else the first one the token sees.
+    func project(on client: APIClient) async throws -> Project {
+        try await Self.project(project, on: client)
+    }
+
+    static func project(_ wanted: String?, on client: APIClient) async throws -> Project {
+        let projects = try await client.get("/projects", as: PageEnvelope<Project>.self).data
+        guard let chosen = wanted.map({ wanted in projects.first { $0.id == wanted || $0.name == wanted } }) ?? projects.first else {
+            throw CLIError.notFound(wanted.map { "no project \($0) (projects: \(projects.map(\.name).joined(separator: ", ")))" } ?? "the server has no project")
+        }
+        return chosen
     }
 }
