@@ -26,9 +26,7 @@ extension SQLiteGovernanceStore {
             else { return progress }
             let lineageID: String = intent["lineage_id"]
             progress.lineageID = lineageID
-            let order = (intent["strategy"] as String) == "rows" ? "journal_epoch, commit_seq, id" : "ts_ns, id"
-            let staged = try Row.fetchAll(db, sql: "SELECT \(Self.stagedRowColumns) FROM staged_row WHERE lineage_id = ? ORDER BY \(order) LIMIT ?",
-                                          arguments: [lineageID, limit])
+            let staged = try Row.fetchAll(db, sql: Self.replayBatchSQL(rows: (intent["strategy"] as String) == "rows"), arguments: [lineageID, limit])
             let rows = staged.map(Self.stagedRow)
             let outcome = try self.materialize(db, lineageID: lineageID, count: rows.count, now: now) { writer, index in
                 let row = rows[index]
@@ -88,6 +86,13 @@ extension SQLiteGovernanceStore {
     /// Pauses the device's publishing of a lineage whose staged rows or bytes exceed the policy's
     /// caps (governance.md, "Backpressure"). An active lineage becomes paused (`backpressure`);
     /// one already paused for a review keeps its reason, but the device is told to stop too.
+    /// The next staged rows of a lineage in replay order (commit order, or time for samples).
+    /// Its conditions match the partial indexes' (v4), so the order comes from an index.
+    static func replayBatchSQL(rows: Bool) -> String {
+        let (kind, order) = rows ? ("commit_seq IS NOT NULL", "journal_epoch, commit_seq, id") : ("ts_ns IS NOT NULL", "ts_ns, id")
+        return "SELECT \(stagedRowColumns) FROM staged_row WHERE lineage_id = ? AND \(kind) ORDER BY \(order) LIMIT ?"
+    }
+
     func applyBackpressure(_ db: Database, lineageID: String, projectID: String, fleetID: String, now: Timestamp) throws -> [OutboundControl] {
         guard let lineage = try Row.fetchOne(db, sql: "SELECT staged_row_count, staged_bytes, device_paused FROM lineage WHERE id = ?", arguments: [lineageID]),
               (lineage["device_paused"] as Int) == 0

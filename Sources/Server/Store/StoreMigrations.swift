@@ -165,6 +165,16 @@ enum StoreMigrations {
                 CREATE INDEX upload_by_device ON upload (device_id, created_at);
                 """)
         }
+        // A staged row is either a row change (commit_seq) or a sample (ts_ns), never both: each
+        // replay-order index covers only its own kind, so an insert maintains one, not two.
+        migrator.registerMigration("v4-staged-partial-indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX staged_by_commit;
+                DROP INDEX staged_by_ts;
+                CREATE INDEX staged_by_commit ON staged_row (lineage_id, journal_epoch, commit_seq) WHERE commit_seq IS NOT NULL;
+                CREATE INDEX staged_by_ts ON staged_row (lineage_id, ts_ns) WHERE ts_ns IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }
