@@ -101,6 +101,7 @@ enum ServerBench {
         let endpoints = try await seeded.start()
         let base = "\(endpoints.http)/core/api/v1/projects/\(project)"
         let health = try await latencies(token: seeded.adminToken) { _ in "\(endpoints.http)/healthz" }
+        await EdgeBench.profilePoint("api")
         let list = try await latencies(token: seeded.adminToken) { _ in "\(base)/edge/lineages?limit=50" }
         let detail = try await latencies(token: seeded.adminToken) { index in "\(base)/edge/schema-reviews/\(reviews[index % reviews.count])" }
         for (name, samples) in [("GET /edge/lineages?limit=50", list), ("GET /edge/schema-reviews/{id}", detail)] {
