@@ -72,7 +72,10 @@ struct CLIOutput: Sendable {
     /// Left-aligned columns, numbers right-aligned, two spaces apart, nothing cut.
     static func table(columns: [String], rows: [[String]]) -> String {
         let widths = columns.indices.map { index in ([columns[index]] + rows.map { $0[index] }).map(TextWidth.of).max() ?? 0 }
-        let numeric = columns.indices.map { index in !rows.isEmpty && rows.allSatisfy { Int64($0[index]) != nil || $0[index] == "-" } }
+        // A column of whole numbers (or "-" where there is none) is right-aligned.
+        let numeric = columns.indices.map { index in
+            rows.contains { Int64($0[index]) != nil } && rows.allSatisfy { Int64($0[index]) != nil || $0[index] == "-" }
+        }
         func line(_ cells: [String]) -> String {
             var text = cells.indices.map { index in
                 let pad = String(repeating: " ", count: widths[index] - TextWidth.of(cells[index]))

@@ -59,7 +59,13 @@ struct ReviewDetailScreen: Sendable {
         grid.put(" · \(review.classification.rawValue): \(review.classificationReason)"
                  + (review.claimedBy.map { " · claimed by \($0)" } ?? ""), x: x + written, y: y)
         y += 1
-        grid.put("\(LineagesScreen.count(review.stagedRowCount)) staged rows wait for this decision · strategy \(review.strategy.rawValue)", x: x, y: y, style: .muted)
+        let staged = LineagesScreen.count(review.stagedRowCount)
+        let backlog = switch review.status {
+        case .queued, .inReview: "\(staged) staged rows wait for this decision"
+        case .approved: review.stagedRowCount > 0 ? "\(staged) staged rows still to replay into the target" : "every staged row is in the target"
+        case .rejected, .abandoned: "\(staged) staged rows wait for a later schema"
+        }
+        grid.put("\(backlog) · strategy \(review.strategy.rawValue)", x: x, y: y, style: .muted)
         y += 2
         let shown = table.draw(into: &grid, x: x, y: y, width: body.width, height: min(body.height - 6, detail.diff.count + 1))
         y += shown.count + 2
