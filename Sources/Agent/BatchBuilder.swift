@@ -60,8 +60,8 @@ enum BatchBuilder {
         _ db: Database, table: SourceTable, tsColumn: String, include: [String]?, progress: TableProgress, includeColumns: Bool
     ) throws -> OutboundBatch? {
         let fields = include ?? table.columnNames.filter { $0 != tsColumn }
-        let ts = CaptureSchema.quote(tsColumn)
-        var sql = "SELECT rowid AS __rowid, \(ts) AS __ts, \(fields.map(CaptureSchema.quote).joined(separator: ", ")) FROM \(CaptureSchema.quote(table.name))"
+        let ts = SQLIdentifier.quote(tsColumn)
+        var sql = "SELECT rowid AS __rowid, \(ts) AS __ts, \(fields.map(SQLIdentifier.quote).joined(separator: ", ")) FROM \(SQLIdentifier.quote(table.name))"
         var arguments: StatementArguments = []
         if let cursor = progress.tsCursor, let rowid = progress.rowidCursor {
             sql += " WHERE \(ts) > ? OR (\(ts) = ? AND rowid > ?)"

@@ -50,7 +50,7 @@ enum CaptureSchema {
 
     /// `PRAGMA table_info`, quoting the name itself (a table name may contain `"`).
     static func tableInfo(_ db: Database, _ table: String) throws -> [TableInfoColumn] {
-        try Row.fetchAll(db, sql: "PRAGMA table_info(\(quote(table)))").map {
+        try Row.fetchAll(db, sql: "PRAGMA table_info(\(SQLIdentifier.quote(table)))").map {
             TableInfoColumn(name: $0["name"], declaredType: $0["type"] ?? "", notNull: $0["notnull"], pk: $0["pk"])
         }
     }
@@ -73,10 +73,6 @@ enum CaptureSchema {
         return (row["rows"], row["bytes"])
     }
 
-    static func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     static func literal(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
@@ -90,7 +86,7 @@ enum CaptureSchema {
     /// `{"$hex": …}`. Non-finite REALs are strings: JSON has no token for them.
     static func jsonObject(_ columns: [String], row: String) -> String {
         let members = columns.map { column -> String in
-            let value = "\(row).\(quote(column))"
+            let value = "\(row).\(SQLIdentifier.quote(column))"
             return """
                 json_quote(\(literal(column))) || ':' || (CASE typeof(\(value)) WHEN 'null' THEN 'null' WHEN 'integer' THEN CAST(\(value) AS TEXT) \
                 WHEN 'real' THEN (CASE WHEN \(value) BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 THEN printf('%!.17g', \(value)) \
@@ -105,12 +101,12 @@ enum CaptureSchema {
     static func installTriggers(_ db: Database, _ table: SourceTable) throws {
         try dropTriggers(db, table.name)
         let name = literal(table.name)
-        let target = quote(table.name)
+        let target = SQLIdentifier.quote(table.name)
         let insert = { (op: String, pkRow: String, rowRow: String?) -> String in
             "INSERT INTO \"\(journal)\" (table_name, op, pk, row) VALUES (\(name), '\(op)', \(jsonObject(table.primaryKey, row: pkRow)), \(rowRow.map { jsonObject(table.columnNames, row: $0) } ?? "NULL"));"
         }
-        let sameKey = table.primaryKey.map { "OLD.\(quote($0)) IS NEW.\(quote($0))" }.joined(separator: " AND ")
-        let names = triggerNames(table.name).map(quote)
+        let sameKey = table.primaryKey.map { "OLD.\(SQLIdentifier.quote($0)) IS NEW.\(SQLIdentifier.quote($0))" }.joined(separator: " AND ")
+        let names = triggerNames(table.name).map(SQLIdentifier.quote)
         try db.execute(sql: """
             CREATE TRIGGER \(names[0]) AFTER INSERT ON \(target) BEGIN \(insert("insert", "NEW", "NEW")) END;
             CREATE TRIGGER \(names[1]) AFTER UPDATE ON \(target) WHEN \(sameKey) BEGIN \(insert("update", "NEW", "NEW")) END;
@@ -120,7 +116,7 @@ enum CaptureSchema {
     }
 
     static func dropTriggers(_ db: Database, _ table: String) throws {
-        for trigger in triggerNames(table) { try db.execute(sql: "DROP TRIGGER IF EXISTS \(quote(trigger))") }
+        for trigger in triggerNames(table) { try db.execute(sql: "DROP TRIGGER IF EXISTS \(SQLIdentifier.quote(trigger))") }
     }
 
     /// Seeds every existing row into the journal as an insert (in the trigger-install transaction,
@@ -128,7 +124,7 @@ enum CaptureSchema {
     static func snapshot(_ db: Database, _ table: SourceTable) throws {
         try db.execute(sql: """
             INSERT INTO "\(journal)" (table_name, op, pk, row) SELECT \(literal(table.name)), 'insert', \(jsonObject(table.primaryKey, row: "t")), \
-            \(jsonObject(table.columnNames, row: "t")) FROM \(quote(table.name)) AS t
+            \(jsonObject(table.columnNames, row: "t")) FROM \(SQLIdentifier.quote(table.name)) AS t
             """)
     }
 }

@@ -79,11 +79,11 @@ extension EdgeAgent {
                 let values = row.pk.members + row.values.members.filter { member in !table.primaryKey.contains(member.key) }
                 let known = Set(table.columnNames)
                 let columns = values.filter { known.contains($0.key) }
-                let names = columns.map { CaptureSchema.quote($0.key) }.joined(separator: ", ")
-                let updates = columns.filter { !table.primaryKey.contains($0.key) }.map { "\(CaptureSchema.quote($0.key)) = excluded.\(CaptureSchema.quote($0.key))" }
-                let conflict = table.primaryKey.map(CaptureSchema.quote).joined(separator: ", ")
+                let names = columns.map { SQLIdentifier.quote($0.key) }.joined(separator: ", ")
+                let updates = columns.filter { !table.primaryKey.contains($0.key) }.map { "\(SQLIdentifier.quote($0.key)) = excluded.\(SQLIdentifier.quote($0.key))" }
+                let conflict = table.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ")
                 try db.execute(sql: """
-                    INSERT INTO \(CaptureSchema.quote(name)) (\(names)) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+                    INSERT INTO \(SQLIdentifier.quote(name)) (\(names)) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
                     ON CONFLICT (\(conflict)) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
                     """, arguments: StatementArguments(columns.map { Self.databaseValue($0.value) }))
             }

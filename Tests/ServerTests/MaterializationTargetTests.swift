@@ -3,16 +3,9 @@ import GRDB
 import Testing
 @testable import Server
 
-/// Identifiers reach SQL only quoted; names with quotes and spaces make valid, exact DDL.
+/// Names with quotes and spaces make valid, exact DDL.
 @Suite("Materialization target")
 struct MaterializationTargetTests {
-    @Test func quoting() {
-        #expect(MaterializationTarget.quote("mode") == #""mode""#)
-        #expect(MaterializationTarget.quote(#"a"b"#) == #""a""b""#)
-        #expect(MaterializationTarget.quote(#""""#) == #""""""""#)
-        #expect(MaterializationTarget.quote("") == #""""#)
-    }
-
     @Test func awkwardNamesMakeValidTables() throws {
         let target = MaterializationTarget(kind: .mirror, table: #"edge_mirror_"odd" table"#, columns: [
             .init(source: "id", target: "id", affinity: .integer, pkOrdinal: 1),
@@ -21,7 +14,7 @@ struct MaterializationTargetTests {
         let database = try DatabaseQueue()
         try database.write { db in
             for statement in target.createStatements { try db.execute(sql: statement) }
-            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(MaterializationTarget.quote(target.table)))").map { $0["name"] as String }
+            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(SQLIdentifier.quote(target.table)))").map { $0["name"] as String }
             #expect(columns.contains(#"say "hi""#) && columns.contains("id"))
         }
     }

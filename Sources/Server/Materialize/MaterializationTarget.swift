@@ -57,30 +57,23 @@ public struct MaterializationTarget: Sendable, Hashable {
         (coalesced ? ["_device_id"] : []) + keyColumns.map(\.target)
     }
 
-    /// A quoted SQL identifier. Runs for every column of every materialized row, so it stays in
-    /// the standard library (Foundation's `replacingOccurrences` was a quarter of the replay's time).
-    public static func quote(_ identifier: String) -> String {
-        guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }
-        return "\"" + identifier.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-    }
-
     /// `CREATE TABLE` (and index) statements for a new target.
     public var createStatements: [String] {
-        let quoted = Self.quote(table)
-        let data = columns.map { "\(Self.quote($0.target)) \($0.affinity.rawValue)" }
+        let quoted = SQLIdentifier.quote(table)
+        let data = columns.map { "\(SQLIdentifier.quote($0.target)) \($0.affinity.rawValue)" }
         switch kind {
         case .mirror:
             let platform = [
                 "\"_device_id\" TEXT NOT NULL", "\"_journal_epoch\" TEXT NOT NULL", "\"_commit_seq\" INTEGER NOT NULL",
                 "\"_updated_at\" TEXT NOT NULL", "\"_cloud_version\" INTEGER NOT NULL DEFAULT 0",
             ]
-            let key = primaryKey.map(Self.quote).joined(separator: ", ")
+            let key = primaryKey.map(SQLIdentifier.quote).joined(separator: ", ")
             return ["CREATE TABLE \(quoted) (\((platform + data).joined(separator: ", ")), PRIMARY KEY (\(key)))"]
         case .series:
             let platform = ["\"device_id\" TEXT NOT NULL", "\"event_ts\" TEXT NOT NULL", "\"row_id\" TEXT"]
             return [
                 "CREATE TABLE \(quoted) (\((platform + data).joined(separator: ", ")))",
-                "CREATE INDEX \(Self.quote(table + "_by_time")) ON \(quoted) (\"device_id\", \"event_ts\")",
+                "CREATE INDEX \(SQLIdentifier.quote(table + "_by_time")) ON \(quoted) (\"device_id\", \"event_ts\")",
             ]
         }
     }
@@ -89,7 +82,7 @@ public struct MaterializationTarget: Sendable, Hashable {
     /// columns and never drops or retypes one, so no mirrored data is lost.
     public func addColumnStatements(existing: Set<String>) -> [String] {
         columns.filter { !existing.contains($0.target) }.map {
-            "ALTER TABLE \(Self.quote(table)) ADD COLUMN \(Self.quote($0.target)) \($0.affinity.rawValue)"
+            "ALTER TABLE \(SQLIdentifier.quote(table)) ADD COLUMN \(SQLIdentifier.quote($0.target)) \($0.affinity.rawValue)"
         }
     }
 }

@@ -52,6 +52,8 @@ struct MirrorWriter {
     /// The UPDATE and INSERT of a row that carries every data column (the usual case).
     private let fullUpdate: String
     private let fullInsert: String
+    /// A series sample that carries every bound field.
+    private let fullAppend: String
 
     init(target: MaterializationTarget, lineageID: String, deviceID: String, keepTombstones: Bool) {
         self.target = target
@@ -60,21 +62,22 @@ struct MirrorWriter {
         self.keepTombstones = keepTombstones
         keyColumns = target.keyColumns
         dataColumns = target.columns.filter { $0.pkOrdinal == 0 }
-        table = MaterializationTarget.quote(target.table)
-        keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
+        table = SQLIdentifier.quote(target.table)
+        keyClause = target.primaryKey.map { "\(SQLIdentifier.quote($0)) = ?" }.joined(separator: " AND ")
         selectHeld = "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)"
         deleteRow = "DELETE FROM \(table) WHERE \(keyClause)"
         let platform = ["_journal_epoch", "_commit_seq", "_updated_at"]
         fullUpdate = Self.update(table: table, columns: platform + dataColumns.map(\.target), keyClause: keyClause)
         fullInsert = Self.insert(table: table, columns: ["_device_id"] + platform + keyColumns.map(\.target) + dataColumns.map(\.target))
+        fullAppend = Self.insert(table: table, columns: ["device_id", "event_ts", "row_id"] + target.columns.map(\.target))
     }
 
     static func update(table: String, columns: [String], keyClause: String) -> String {
-        "UPDATE \(table) SET \(columns.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: ", ")) WHERE \(keyClause)"
+        "UPDATE \(table) SET \(columns.map { "\(SQLIdentifier.quote($0)) = ?" }.joined(separator: ", ")) WHERE \(keyClause)"
     }
 
     static func insert(table: String, columns: [String]) -> String {
-        "INSERT INTO \(table) (\(columns.map(MaterializationTarget.quote).joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+        "INSERT INTO \(table) (\(columns.map(SQLIdentifier.quote).joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
     }
 
     /// Applies one row change; returns the change in the mirror's row count.
@@ -135,7 +138,8 @@ struct MirrorWriter {
             return (column.target, try Self.databaseValue(value, column: column.source))
         }
         let all = [("device_id", deviceID.databaseValue), ("event_ts", ts.sortableDescription.databaseValue), ("row_id", rowID.databaseValue)] + data
-        try run(db, Self.insert(table: table, columns: all.map(\.0)), StatementArguments(all.map(\.1)))
+        let sql = data.count == target.columns.count ? fullAppend : Self.insert(table: table, columns: all.map(\.0))
+        try run(db, sql, StatementArguments(all.map(\.1)))
     }
 
     /// Per-row statements are prepared once per connection and reused (their SQL repeats).

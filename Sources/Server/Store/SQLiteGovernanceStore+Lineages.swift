@@ -53,9 +53,9 @@ extension SQLiteGovernanceStore {
         if let target = lineage["mirror_table"] as String?, try db.tableExists(target) {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM coalesced_mirror WHERE mirror_table = ?", arguments: [target]) == true {
                 let column = (try db.columns(in: target).contains { $0.name == "_device_id" }) ? "_device_id" : "device_id"
-                try db.execute(sql: "DELETE FROM \(MaterializationTarget.quote(target)) WHERE \(column) = ?", arguments: [deviceID])
+                try db.execute(sql: "DELETE FROM \(SQLIdentifier.quote(target)) WHERE \(column) = ?", arguments: [deviceID])
             } else {
-                try db.execute(sql: "DROP TABLE \(MaterializationTarget.quote(target))")
+                try db.execute(sql: "DROP TABLE \(SQLIdentifier.quote(target))")
             }
         }
         try db.execute(sql: "DELETE FROM staged_row WHERE lineage_id = ?", arguments: [id])
@@ -97,19 +97,19 @@ extension SQLiteGovernanceStore {
                 guard names.contains(name) else {
                     throw APIError(.badRequest, "order: \(name) is not a column of \(table)", details: ["parameter": .string("order")])
                 }
-                orderBy = MaterializationTarget.quote(name) + (descending ? " DESC" : "")
+                orderBy = SQLIdentifier.quote(name) + (descending ? " DESC" : "")
             } else {
-                let key = columns.filter { $0.primaryKeyIndex > 0 }.sorted { $0.primaryKeyIndex < $1.primaryKeyIndex }.map { MaterializationTarget.quote($0.name) }
+                let key = columns.filter { $0.primaryKeyIndex > 0 }.sorted { $0.primaryKeyIndex < $1.primaryKeyIndex }.map { SQLIdentifier.quote($0.name) }
                 orderBy = key.isEmpty ? "\"event_ts\", rowid" : key.joined(separator: ", ")
             }
             let filtered = query?.isEmpty == false
             if let query, filtered {
-                let text = columns.filter { $0.type.uppercased() == "TEXT" }.map { "instr(\(MaterializationTarget.quote($0.name)), ?) > 0" }
+                let text = columns.filter { $0.type.uppercased() == "TEXT" }.map { "instr(\(SQLIdentifier.quote($0.name)), ?) > 0" }
                 conditions.append(text.isEmpty ? "0" : "(" + text.joined(separator: " OR ") + ")")
                 arguments += StatementArguments(Array(repeating: query, count: text.count))
             }
             let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let quoted = MaterializationTarget.quote(table)
+            let quoted = SQLIdentifier.quote(table)
             let total = !filtered
                 ? Int(lineage["mirrored_row_count"] as Int64)
                 : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(quoted) \(condition)", arguments: arguments) ?? 0

@@ -188,8 +188,8 @@ extension SQLiteGovernanceStore {
                 }
                 for statement in sharedTarget.addColumnStatements(existing: Set(existing.map(\.name))) { try db.execute(sql: statement) }
                 let sharedColumns = Set(try db.columns(in: shared).map(\.name))
-                let columns = try db.columns(in: own).map(\.name).filter { sharedColumns.contains($0) }.map(MaterializationTarget.quote).joined(separator: ", ")
-                try db.execute(sql: "INSERT OR REPLACE INTO \(MaterializationTarget.quote(shared)) (\(columns)) SELECT \(columns) FROM \(MaterializationTarget.quote(own))")
+                let columns = try db.columns(in: own).map(\.name).filter { sharedColumns.contains($0) }.map(SQLIdentifier.quote).joined(separator: ", ")
+                try db.execute(sql: "INSERT OR REPLACE INTO \(SQLIdentifier.quote(shared)) (\(columns)) SELECT \(columns) FROM \(SQLIdentifier.quote(own))")
                 copied += db.changesCount
                 try db.execute(sql: "UPDATE lineage SET mirror_table = ?, updated_at = ? WHERE id = ?", arguments: [shared, now.ns, lineage["id"] as String])
                 moved.append(lineage["id"])

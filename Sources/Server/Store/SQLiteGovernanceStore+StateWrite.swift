@@ -25,8 +25,8 @@ extension SQLiteGovernanceStore {
             }
             let byTarget = target.columns
             let keyColumns = target.keyColumns
-            let quoted = MaterializationTarget.quote(target.table)
-            let keyClause = target.primaryKey.map { "\(MaterializationTarget.quote($0)) = ?" }.joined(separator: " AND ")
+            let quoted = SQLIdentifier.quote(target.table)
+            let keyClause = target.primaryKey.map { "\(SQLIdentifier.quote($0)) = ?" }.joined(separator: " AND ")
             var written: [StateWriteRow] = []
             var added = 0
             for (index, row) in request.rows.enumerated() {
@@ -49,13 +49,13 @@ extension SQLiteGovernanceStore {
                 }
                 let assigned = [("_cloud_version", version.databaseValue), ("_updated_at", now.sortableDescription.databaseValue)] + data
                 if held != nil {
-                    try db.execute(sql: "UPDATE \(quoted) SET \(assigned.map { "\(MaterializationTarget.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(keyClause)",
+                    try db.execute(sql: "UPDATE \(quoted) SET \(assigned.map { "\(SQLIdentifier.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(keyClause)",
                                    arguments: StatementArguments(assigned.map(\.1) + key))
                 } else {
                     let all = [("_device_id", deviceID.databaseValue), ("_journal_epoch", "".databaseValue), ("_commit_seq", 0.databaseValue)]
                         + assigned + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) }
                     try db.execute(sql: """
-                        INSERT INTO \(quoted) (\(all.map { MaterializationTarget.quote($0.0) }.joined(separator: ", "))) \
+                        INSERT INTO \(quoted) (\(all.map { SQLIdentifier.quote($0.0) }.joined(separator: ", "))) \
                         VALUES (\(Array(repeating: "?", count: all.count).joined(separator: ", ")))
                         """, arguments: StatementArguments(all.map(\.1)))
                     added += 1
