@@ -51,7 +51,7 @@ extension ConsoleApp {
                 as: PageEnvelope<Lineage>.self)
             return { state in
                 state.lineages.page = page
-                if !page.data.contains(where: { $0.id == state.lineages.selectedID }) { state.lineages.selectedID = page.data.first?.id }
+                Self.anchor(&state.lineages.selectedID, in: page)
             }
         case .lineage(let id):
             let detail = try await client.get("\(base)/edge/lineages/\(id)", as: ResourceEnvelope<LineageDetail>.self).data
@@ -78,14 +78,14 @@ extension ConsoleApp {
                                             as: PageEnvelope<SchemaReview>.self)
             return { state in
                 state[reviews: source].page = page
-                if !page.data.contains(where: { $0.id == state[reviews: source].selectedID }) { state[reviews: source].selectedID = page.data.first?.id }
+                Self.anchor(&state[reviews: source].selectedID, in: page)
             }
         case .registry:
             let meta = current.registry.page.meta
             let page = try await client.get("\(base)/edge/registry?page=\(meta.page)&limit=\(meta.limit)", as: PageEnvelope<RegistryEntry>.self)
             return { state in
                 state.registry.page = page
-                if !page.data.contains(where: { $0.id == state.registry.selectedID }) { state.registry.selectedID = page.data.first?.id }
+                Self.anchor(&state.registry.selectedID, in: page)
             }
         case .editor(let id, let source):
             let detail = try await client.get("\(base)/\(source.path)/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
@@ -139,7 +139,7 @@ extension ConsoleApp {
             let page = try await client.get("\(base)/devices?page=\(meta.page)&limit=\(meta.limit)", as: PageEnvelope<Device>.self)
             return { state in
                 state.devices.page = page
-                if !page.data.contains(where: { $0.id == state.devices.selectedID }) { state.devices.selectedID = page.data.first?.id }
+                Self.anchor(&state.devices.selectedID, in: page)
             }
         case .review(let id, let source):
             let detail = try await client.get("\(base)/\(source.path)/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
@@ -164,6 +164,12 @@ extension ConsoleApp {
         let keyPath = directory.appendingPathComponent("\(name).key").path
         _ = FileManager.default.createFile(atPath: keyPath, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
         return "certificate, key (0600) and CA for \(name) written to \(directory.path)"
+    }
+
+    /// A reloaded page keeps its selection when the selected row is still on it (tui.md: a
+    /// refresh never moves the selection), else selects the first row.
+    static func anchor<Item: Identifiable & Codable & Sendable>(_ selected: inout String?, in page: PageEnvelope<Item>) where Item.ID == String {
+        if !page.data.contains(where: { $0.id == selected }) { selected = page.data.first?.id }
     }
 
     /// The project's policy, or a fleet's.

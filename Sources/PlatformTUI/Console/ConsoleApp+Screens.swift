@@ -67,16 +67,36 @@ extension ConsoleApp {
         }
     }
 
+    /// ↑↓ (j k), Home and End on an id-anchored list; whether the key was one of them.
+    @discardableResult
+    static func select(_ key: Terminal.Key, _ selected: inout String?, in ids: [String]) -> Bool {
+        switch key {
+        case .up, .character("k"): selected = move(selected, in: ids, by: -1)
+        case .down, .character("j"): selected = move(selected, in: ids, by: 1)
+        case .home: selected = ids.first
+        case .end: selected = ids.last
+        default: return false
+        }
+        return true
+    }
+
+    /// Opens a review's detail (to be loaded), or says why there is none.
+    static func open(review id: String?, _ source: ReviewSource, _ state: inout State, missing: String? = nil) -> (Bool, Mutation?) {
+        guard let id else {
+            if let missing { state.frame.status = (missing, .muted) }
+            return (false, nil)
+        }
+        state.review = nil
+        state.stack.append(.review(id, source))
+        return (true, nil)
+    }
+
     /// Keys of the screen on top; returns whether to reload and a mutation to perform.
     func handleScreenKey(_ key: Terminal.Key, pageSize: Int, _ state: inout State) -> (Bool, Mutation?) {
         switch state.route {
         case .lineages:
             let ids = state.lineages.page.data.map(\.id)
             switch key {
-            case .up, .character("k"): state.lineages.selectedID = Self.move(state.lineages.selectedID, in: ids, by: -1)
-            case .down, .character("j"): state.lineages.selectedID = Self.move(state.lineages.selectedID, in: ids, by: 1)
-            case .home: state.lineages.selectedID = ids.first
-            case .end: state.lineages.selectedID = ids.last
             case .enter, .right:
                 guard let id = state.lineages.selectedID ?? ids.first else { return (false, nil) }
                 state.lineage = nil
@@ -92,7 +112,7 @@ extension ConsoleApp {
                 let sorts = LineagesScreen.Sort.allCases
                 state.lineages.sort = sorts[(sorts.firstIndex(of: state.lineages.sort)! + 1) % sorts.count]
                 return (true, nil)
-            default: break
+            default: Self.select(key, &state.lineages.selectedID, in: ids)
             }
             state.lineages.page.meta.limit = pageSize
         case .lineage(let id):
@@ -118,13 +138,7 @@ extension ConsoleApp {
                     field: .mustType(detail.lineage.sourceTable)),
                     .deleteLineage(lineageID: id))
             case .character("v"):
-                guard let review = detail.openReviewID else {
-                    state.frame.status = ("no open review for this lineage", .muted)
-                    return (false, nil)
-                }
-                state.review = nil
-                state.stack.append(.review(review, .device))
-                return (true, nil)
+                return Self.open(review: detail.openReviewID, .device, &state, missing: "no open review for this lineage")
             default: break
             }
         case .rows(let lineageID, let name, let written):
@@ -155,15 +169,8 @@ extension ConsoleApp {
         case .reviews(let source):
             let ids = state[reviews: source].page.data.map(\.id)
             switch key {
-            case .up, .character("k"): state[reviews: source].selectedID = Self.move(state[reviews: source].selectedID, in: ids, by: -1)
-            case .down, .character("j"): state[reviews: source].selectedID = Self.move(state[reviews: source].selectedID, in: ids, by: 1)
-            case .home: state[reviews: source].selectedID = ids.first
-            case .end: state[reviews: source].selectedID = ids.last
             case .enter, .right:
-                guard let id = state[reviews: source].selectedID ?? ids.first else { return (false, nil) }
-                state.review = nil
-                state.stack.append(.review(id, source))
-                return (true, nil)
+                return Self.open(review: state[reviews: source].selectedID ?? ids.first, source, &state)
             case .character("f"):
                 let filters = ReviewsScreen.filters
                 let index = filters.firstIndex { $0 == state[reviews: source].statusFilter } ?? 0
@@ -172,32 +179,22 @@ extension ConsoleApp {
                 return (true, nil)
             case .character("n"), .pageDown, .character("p"), .pageUp:
                 return (Self.turnPage(key, &state[reviews: source].page.meta) ?? false, nil)
-            default: break
+            default: Self.select(key, &state[reviews: source].selectedID, in: ids)
             }
             state[reviews: source].page.meta.limit = pageSize
         case .registry:
             let entries = state.registry.page.data
             let ids = entries.map(\.id)
             switch key {
-            case .up, .character("k"): state.registry.selectedID = Self.move(state.registry.selectedID, in: ids, by: -1)
-            case .down, .character("j"): state.registry.selectedID = Self.move(state.registry.selectedID, in: ids, by: 1)
-            case .home: state.registry.selectedID = ids.first
-            case .end: state.registry.selectedID = ids.last
             case .enter, .right:
                 guard let entry = entries.first(where: { $0.id == state.registry.selectedID }) ?? entries.first else { return (false, nil) }
-                guard let review = entry.reviewID else {
-                    state.frame.status = ("no registry review for this entry", .muted)
-                    return (false, nil)
-                }
-                state.review = nil
-                state.stack.append(.review(review, .registry))
-                return (true, nil)
+                return Self.open(review: entry.reviewID, .registry, &state, missing: "no registry review for this entry")
             case .character("v"):
                 state.stack.append(.reviews(.registry))
                 return (true, nil)
             case .character("n"), .pageDown, .character("p"), .pageUp:
                 return (Self.turnPage(key, &state.registry.page.meta) ?? false, nil)
-            default: break
+            default: Self.select(key, &state.registry.selectedID, in: ids)
             }
             state.registry.page.meta.limit = pageSize
         case .review(let id, let source):
@@ -236,10 +233,6 @@ extension ConsoleApp {
             let ids = devices.map(\.id)
             let selected = devices.first { $0.id == state.devices.selectedID } ?? devices.first
             switch key {
-            case .up, .character("k"): state.devices.selectedID = Self.move(state.devices.selectedID, in: ids, by: -1)
-            case .down, .character("j"): state.devices.selectedID = Self.move(state.devices.selectedID, in: ids, by: 1)
-            case .home: state.devices.selectedID = ids.first
-            case .end: state.devices.selectedID = ids.last
             case .character("+"):
                 state.dialog = (ConfirmDialog(title: "Register a device", effect: "Its name is its MQTT client id: 1–64 of A-Z a-z 0-9 . _ -",
                                               field: .text(label: "Name", required: true)), .registerDevice(name: ""))
@@ -253,7 +246,7 @@ extension ConsoleApp {
                 return (false, .issueCredentials(deviceID: selected.id, name: selected.name, kind: .certificate))
             case .character("n"), .pageDown, .character("p"), .pageUp:
                 return (Self.turnPage(key, &state.devices.page.meta) ?? false, nil)
-            default: break
+            default: Self.select(key, &state.devices.selectedID, in: ids)
             }
             state.devices.page.meta.limit = pageSize
         case .policy:
