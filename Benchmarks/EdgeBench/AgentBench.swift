@@ -6,9 +6,7 @@ import Server
 /// Capture overhead (application inserts/s with the agent's triggers vs without) and the agent's
 /// sustained publish rate to the embedded server, with the real `edge-agent` process.
 enum AgentBench {
-    static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("edge-agent").path
-    }
+    static var binary: String { EdgeBench.sibling("edge-agent").path }
 
     static let schema = "CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, qty INTEGER, price REAL, note TEXT)"
 

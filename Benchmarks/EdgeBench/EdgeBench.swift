@@ -62,6 +62,11 @@ struct EdgeBench {
                           reference: "JSONSerialization parse only", referenceValue: foundation, higherIsBetter: false))
     }
 
+    /// An executable of the same build (`edge-agent`, `platform-tui`), next to this one.
+    static func sibling(_ name: String) -> URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
+    }
+
     /// With `EDGE_BENCH_PROFILE=1`, announces the timed part and waits 3 s, so a profiler can
     /// attach to this process for just that part (`perf record -g -p PID`).
     static func profilePoint(_ what: String) async {

@@ -57,11 +57,7 @@ enum GovernanceBench {
     static func live(_ report: BenchReport, ceiling: Double) async throws {
         let directory = ServerBench.temporaryDirectory("live")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
-        let endpoints = try await server.start()
-        let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
-        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
-        try await client.connect()
+        let (server, client) = try await ServerBench.devOpenServer(in: directory)
         let topic = "dev/bench-device/sync/rows/batch"
         let (first, firstCount) = try EdgeBench.largestRowBatch(firstCommitSeq: 1)
         try await client.publish(topic: topic, payload: ByteBuffer(bytes: first))

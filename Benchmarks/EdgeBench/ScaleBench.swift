@@ -14,9 +14,7 @@ enum ScaleBench {
     static let devices = 1_000
     static let seconds = 30
 
-    static var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("platform-tui")
-    }
+    static var binary: URL { EdgeBench.sibling("platform-tui") }
 
     static func run(_ report: BenchReport) async throws {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {

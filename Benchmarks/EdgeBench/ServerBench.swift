@@ -20,11 +20,7 @@ enum ServerBench {
     static func ingest(_ report: BenchReport, ceiling: Double) async throws {
         let directory = temporaryDirectory("ingest")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
-        let endpoints = try await server.start()
-        let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
-        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
-        try await client.connect()
+        let (server, client) = try await devOpenServer(in: directory)
         let batchCount = 40
         let (payloads, rows) = try largestBatches(batchCount, from: 1)
         await EdgeBench.profilePoint("ingest")
@@ -34,6 +30,16 @@ enum ServerBench {
                           note: String(format: "%d batches, %.1f MiB/s", batchCount, Double(batchCount) / 2 / seconds)))
         await client.shutdown()
         await server.stop()
+    }
+
+    /// An embedded dev-open server in `directory`, and `bench-device` connected to its MQTT listener.
+    static func devOpenServer(in directory: URL) async throws -> (GovernanceServer, MQTTClient) {
+        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
+        let endpoints = try await server.start()
+        let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
+        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
+        try await client.connect()
+        return (server, client)
     }
 
     /// `count` batches of the largest size, commit_seqs running on from `first`; returns the

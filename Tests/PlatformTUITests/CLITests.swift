@@ -6,43 +6,12 @@ import TestSupport
 /// directory, fed by `mosquitto_pub`; outputs in every format and the exit codes.
 @Suite("CLI mode", .serialized)
 struct CLITests {
-    struct Server {
-        let directory: URL
-        let process: ProcessRunner.Running
-        let mqtt: Int
-
-        static func start() async throws -> Server {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-cli-\(UUID().uuidString)")
-            let mqtt = try await freeTestPort()
-            let process = try ProcessRunner.start(ConsoleTmuxTests.binary, [
-                "serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt), "--dev-open",
-            ])
-            let deadline = ContinuousClock.now + .seconds(20)
-            while !process.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("http.url").path), "serve leaves its URL for the CLI")
-            return Server(directory: directory, process: process, mqtt: mqtt)
-        }
-
-        /// `platform-tui ARGS --data-dir DIR`.
-        func cli(_ arguments: String...) async throws -> ProcessRunner.Output {
-            try await ProcessRunner.run(ConsoleTmuxTests.binary, arguments + ["--data-dir", directory.path])
-        }
-
-        /// The `data` of a `--output json` answer.
-        func json(_ arguments: String...) async throws -> Any {
-            let output = try await ProcessRunner.run(ConsoleTmuxTests.binary, arguments + ["--data-dir", directory.path, "--output", "json"])
-            #expect(output.status == 0, "\(arguments): \(output.stderr)")
-            let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
-            return try #require(object?["data"])
-        }
-    }
-
     @Test func reviewLifecycleAndOutputs() async throws {
         try await HeavyProcesses.gate.run { try await self.reviewLifecycleAndOutputsSteps() }
     }
 
     func reviewLifecycleAndOutputsSteps() async throws {
-        let server = try await Server.start()
+        let server = try await ServeProcess.start()
         defer { Task { await server.process.stop() } }
         try await DeviceFeed.publish(try DeviceFeed.validRowBatch(), port: server.mqtt)
         try await DeviceFeed.publish(try DeviceFeed.secondRowBatch(), port: server.mqtt)
@@ -103,7 +72,7 @@ struct CLITests {
     }
 
     func devicesPolicyEventsAndExitCodesSteps() async throws {
-        let server = try await Server.start()
+        let server = try await ServeProcess.start()
         defer { Task { await server.process.stop() } }
         let watch = try ProcessRunner.start(ConsoleTmuxTests.binary, ["events", "watch", "--data-dir", server.directory.path, "--output", "jsonl"])
         try await Task.sleep(for: .milliseconds(500))

@@ -34,13 +34,11 @@ struct DocsTests {
     }
 
     func guidesRunAsWrittenSteps() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-docs-\(UUID().uuidString)")
-        let mqtt = try await freeTestPort()
-        let server = try ProcessRunner.start(ConsoleTmuxTests.binary, ["serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt)])
-        defer { Task { await server.stop() } }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !server.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        let http = try #require(server.output().stdout.split(separator: "\n").first { $0.hasPrefix("http: ") }.map { String($0.dropFirst(6)) })
+        // Not dev-open: the guide's device must get in with its real password.
+        let server = try await ServeProcess.start(devOpen: false)
+        defer { Task { await server.process.stop() } }
+        let (directory, mqtt) = (server.directory, server.mqtt)
+        let http = try #require(server.http)
 
         let blocks = try Self.shellBlocks(of: "docs/wire-protocol-guide.md") + Self.shellBlocks(of: "docs/http-api.md")
         #expect(blocks.count > 20)

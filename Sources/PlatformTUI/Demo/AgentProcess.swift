@@ -13,7 +13,7 @@ final class AgentProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw DemoError.agentMissing(Self.binary.path)
         }
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
         let pidFile = Self.pidFile(configuration)
@@ -34,7 +34,7 @@ final class AgentProcess: Sendable {
     /// Agents left by a demo that was killed would keep publishing to a dead port: SIGTERM to
     /// every process named in the configurations' pid files that is still an `edge-agent` on
     /// that configuration, all at once, then wait (5 s at most) for them to go.
-    static func stopLeftovers(_ configurations: [URL]) {
+    static func stopLeftovers(_ configurations: [URL]) async {
         let leftovers = configurations.compactMap { configuration -> pid_t? in
             guard let text = try? String(contentsOf: pidFile(configuration), encoding: .utf8),
                   let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
@@ -43,7 +43,7 @@ final class AgentProcess: Sendable {
             kill(pid, SIGTERM)
             return pid
         }
-        for _ in 0..<500 where leftovers.contains(where: { kill($0, 0) == 0 }) { usleep(10_000) }
+        for _ in 0..<500 where leftovers.contains(where: { kill($0, 0) == 0 }) { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     /// SIGTERM (the agent stops cleanly), SIGKILL after 10 s.

@@ -49,7 +49,7 @@ final class DemoStack: Sendable {
             _ = try await client.send("PATCH", "/projects/\(project)/edge/policy", body: Array(#"{"allow_auto_create_device_data_points":true}"#.utf8),
                                       as: ResourceEnvelope<Policy>.self)
             let known = try await client.get("/projects/\(project)/devices?limit=500", as: PageEnvelope<Device>.self).data
-            AgentProcess.stopLeftovers((0..<options.devices).map { configuration(options, device: deviceName($0)) })
+            await AgentProcess.stopLeftovers((0..<options.devices).map { configuration(options, device: deviceName($0)) })
             for index in 0..<options.devices {
                 let name = deviceName(index)
                 let configuration = configuration(options, device: name)
