@@ -2,7 +2,7 @@ import EdgeSyncModels
 import Foundation
 import MQTT
 
-/// A table's capture strategy (agent.md, `table_strategies`).
+/// A table's capture strategy (docs/spec/agent.md, `table_strategies`).
 public enum TableStrategy: Sendable, Hashable {
     case rows
     case telemetry(tsColumn: String, includeColumns: [String]?)
@@ -17,7 +17,7 @@ public enum TableStrategy: Sendable, Hashable {
     }
 }
 
-/// Everything the agent needs, from the YAML file and/or the `OMEGA_*` environment (agent.md,
+/// Everything the agent needs, from the YAML file and/or the `OMEGA_*` environment (docs/spec/agent.md,
 /// "Configuration"). Defaults are documented per field.
 public struct AgentConfiguration: Sendable, Hashable {
     /// `mqtt://host:1883` or `mqtts://host:8883` (`ssl://` accepted).

@@ -14,7 +14,7 @@ public struct SourceTable: Sendable, Hashable {
     public var columnNames: [String] { fingerprint.columns.map(\.name) }
 }
 
-/// Table discovery and the capture triggers (agent.md, "Capture"). The triggers write the
+/// Table discovery and the capture triggers (docs/spec/agent.md, "Capture"). The triggers write the
 /// journal in the application's own transaction, so a change and its journal row commit together.
 enum CaptureSchema {
     static let journal = "__edgesync_journal"

@@ -5,7 +5,7 @@ import MQTT
 import NIOCore
 import NIOSSL
 
-/// The agent (agent.md): capture into the journal, publish batches at least once and in order
+/// The agent (docs/spec/agent.md): capture into the journal, publish batches at least once and in order
 /// per table, act on the server's controls. One batch per table is in flight at a time; tables
 /// publish concurrently, so one table's trouble never blocks another.
 public actor EdgeAgent {

@@ -34,7 +34,7 @@ enum LinkedLibraries {
     }
 }
 
-/// Runs the command and maps failures to tui.md's exit codes: 0 ok, 1 error, 2 not found /
+/// Runs the command and maps failures to docs/spec/tui.md's exit codes: 0 ok, 1 error, 2 not found /
 /// usage (ArgumentParser's own usage errors would exit 64).
 @main
 enum PlatformTUIMain {

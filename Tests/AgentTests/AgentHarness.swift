@@ -81,7 +81,7 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Polls until `probe` returns a value (15 s by default).
-    func waitFor<T>(timeout: Duration = .seconds(20), _ probe: () async throws -> T?) async throws -> T? {
+    func waitFor<T>(timeout: Duration = hangDeadline, _ probe: () async throws -> T?) async throws -> T? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let value = try await probe() { return value }
@@ -119,7 +119,7 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Waits until the mirror equals the source table.
-    func waitForConvergence(timeout: Duration = .seconds(30)) async throws -> Bool {
+    func waitForConvergence(timeout: Duration = hangDeadline) async throws -> Bool {
         try await waitFor(timeout: timeout) {
             let (source, mirror) = (try await self.sourceRows(), try await self.mirrorRows())
             return source == mirror ? true : nil

@@ -15,7 +15,7 @@ struct AgentKillTests {
     }
 
     @Test func twentyKillsLoseNothing() async throws {
-        try await HeavyProcesses.gate.run { try await self.twentyKillsLoseNothingSteps() }
+        try await Turns.heavyProcesses.run { try await self.twentyKillsLoseNothingSteps() }
     }
 
     func twentyKillsLoseNothingSteps() async throws {

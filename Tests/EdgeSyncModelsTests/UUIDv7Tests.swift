@@ -1,6 +1,7 @@
 import EdgeSyncModels
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite("UUIDv7")
 struct UUIDv7Tests {
@@ -15,17 +16,23 @@ struct UUIDv7Tests {
         }
     }
 
-    @Test func generatedIdsAreValidAndStrictlyIncreasing() {
-        let generator = UUIDv7Generator()
-        var previous = generator.next()
-        for _ in 0..<100_000 {
-            let next = generator.next()
-            #expect(UUIDv7(next.description) == next)
-            guard previous < next else {
-                Issue.record("\(previous) then \(next)")
-                return
+    @Test func generatedIdsAreValidAndStrictlyIncreasing() async {
+        await Turns.cpuBound.run {
+            let generator = UUIDv7Generator()
+            var previous = generator.next()
+            for round in 0..<100_000 {
+                await yieldNow(round: round)
+                let next = generator.next()
+                guard UUIDv7(next.description) == next else {
+                    Issue.record("\(next) does not parse back to itself")
+                    return
+                }
+                guard previous < next else {
+                    Issue.record("\(previous) then \(next)")
+                    return
+                }
+                previous = next
             }
-            previous = next
         }
     }
 

@@ -8,11 +8,14 @@ import TestSupport
 struct ValidatorRobustnessTests {
     typealias F = PayloadFixtures
 
-    @Test func everyTruncationOfValidBodiesIsRejected() {
-        for (object, topic) in [(F.rowBatch(), UplinkTopic.rowBatch), (F.telemetryBatch(), .telemetryBatch), (F.observation(), .schemaObservation)] {
-            let bytes = F.bytes(object)
-            for length in 0..<bytes.count {
-                #expect(F.verdict(Array(bytes[0..<length]), topic) != "ok")
+    @Test func everyTruncationOfValidBodiesIsRejected() async {
+        await Turns.cpuBound.run {
+            for (object, topic) in [(F.rowBatch(), UplinkTopic.rowBatch), (F.telemetryBatch(), .telemetryBatch), (F.observation(), .schemaObservation)] {
+                let bytes = F.bytes(object)
+                for length in 0..<bytes.count {
+                    await yieldNow(round: length)
+                    #expect(F.verdict(Array(bytes[0..<length]), topic) != "ok")
+                }
             }
         }
     }
@@ -33,18 +36,27 @@ struct ValidatorRobustnessTests {
         #expect(F.verdict(huge, .telemetryBatch) == "payload_too_large")
     }
 
-    @Test func randomBytesNeverCrash() {
-        var generator = SplitMix(state: 42)
-        let topics = UplinkTopic.allCases
-        for round in 0..<20_000 {
-            let length = Int.random(in: 0...256, using: &generator)
-            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            #expect(F.verdict(bytes, topics[round % topics.count]) != "ok")
+    @Test func randomBytesNeverCrash() async {
+        await Turns.cpuBound.run {
+            var generator = SplitMix(state: 42)
+            let topics = UplinkTopic.allCases
+            var accepted: [[UInt8]] = []
+            for round in 0..<20_000 {
+                await yieldNow(round: round)
+                let length = Int.random(in: 0...256, using: &generator)
+                let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                if F.verdict(bytes, topics[round % topics.count]) == "ok" { accepted.append(bytes) }
+            }
+            #expect(accepted.isEmpty, "random bytes accepted: \(accepted.prefix(3))")
         }
     }
 
     /// Flips, inserts and deletes bytes of valid bodies: every result is a verdict.
-    @Test func mutatedBodiesNeverCrash() {
+    @Test func mutatedBodiesNeverCrash() async {
+        await Turns.cpuBound.run { await Self.mutateBodies() }
+    }
+
+    static func mutateBodies() async {
         var generator = SplitMix(state: 7)
         let seeds: [([UInt8], UplinkTopic)] = [
             (F.bytes(F.rowBatch()), .rowBatch), (F.bytes(F.telemetryBatch()), .telemetryBatch),
@@ -53,6 +65,7 @@ struct ValidatorRobustnessTests {
         let interesting = Array("{}[]\",:\\-0123456789eE.tfnNIu ".utf8) + [0x00, 0x7F, 0xC3, 0xFF]
         var verdicts: Set<String> = []
         for round in 0..<20_000 {
+            await yieldNow(round: round)
             var (bytes, topic) = seeds[round % seeds.count]
             for _ in 0..<Int.random(in: 1...4, using: &generator) where !bytes.isEmpty {
                 let position = Int.random(in: 0..<bytes.count, using: &generator)

@@ -1,6 +1,7 @@
 import EdgeSyncModels
 import GRDB
 import Testing
+import TestSupport
 
 @Suite("Spec vectors")
 struct VectorTests {
@@ -44,6 +45,17 @@ struct VectorTests {
             }
             #expect(verdict == vector.expect, "\(vector.name)")
         }
+    }
+
+    /// A vector file that is missing or malformed fails the test with its path, never a crash.
+    @Test func aMissingOrMalformedVectorFileNamesTheFile() throws {
+        #expect {
+            try SpecVectors.load("no-such-vectors.json", as: [SpecVectors.Payload].self)
+        } throws: { "\($0)".contains("docs/spec/vectors/no-such-vectors.json") && "\($0)".contains("cannot be read") }
+        #expect {
+            try SpecVectors.load("fingerprints.json", as: [SpecVectors.Payload].self)
+        } throws: { "\($0)".contains("docs/spec/vectors/fingerprints.json") && "\($0)".contains("not a valid vector file") }
+        #expect { try SpecVectors.body("no such vector") } throws: { "\($0)".contains("no vector named \"no such vector\"") }
     }
 
     @Test func validRowBatchDecodesCompletely() throws {

@@ -63,12 +63,25 @@ struct MQTTClientTests {
         }
     }
 
+    /// A CONNACK followed at once by the close (a FIN or an RST in the same tick) is still read
+    /// and reported as the refusal it is, never as a closed connection.
+    @Test(arguments: [false, true]) func aRefusalRightBeforeTheCloseIsReported(reset: Bool) async throws {
+        let broker = try await RefusingBroker.start(code: .notAuthorized, reset: reset)
+        for _ in 0..<50 {
+            let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: broker.port, clientID: "dev-1"))
+            await #expect(throws: MQTTClientError.connectionRefused(.notAuthorized)) { try await client.connect() }
+            #expect(await client.lastError == .connectionRefused(.notAuthorized))
+            await client.shutdown()
+        }
+        await broker.stop()
+    }
+
     @Test func unacknowledgedPublishIsResentWithDupAndTheSameIdAfterReconnect() async throws {
         try await H.with { harness in
             await harness.delegate.failNext(1)
             let client = Self.client(harness.port)
             let runner = Task { await client.run() }
-            #expect(await client.waitUntilConnected(timeout: .seconds(5)))
+            #expect(await client.waitUntilConnected(timeout: hangDeadline))
             // The listener refuses the first delivery and drops the link; run() reconnects, the
             // session is present, and the publish goes again with DUP=1.
             try await client.publish(topic: "dev/dev-1/sync/rows/batch", payload: ByteBuffer(string: "once"))
@@ -85,7 +98,7 @@ struct MQTTClientTests {
             let control = "dev/dev-1/sync/ingest/control"
             let client = Self.client(harness.port)
             let runner = Task { await client.run() }
-            #expect(await client.waitUntilConnected(timeout: .seconds(5)))
+            #expect(await client.waitUntilConnected(timeout: hangDeadline))
             #expect(try await client.subscribe([.init(topicFilter: control, qos: .atLeastOnce)]) == [.granted(.atLeastOnce)])
             #expect(try await client.subscribe([.init(topicFilter: "dev/dev-2/sync/ingest/control", qos: .atLeastOnce)]) == [.failure])
             let acks = AckCounter()

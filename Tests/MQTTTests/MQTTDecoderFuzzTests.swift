@@ -19,7 +19,11 @@ struct MQTTDecoderFuzzTests {
         }
     }
 
-    @Test func randomAndMutatedPacketsNeverCrash() throws {
+    @Test func randomAndMutatedPacketsNeverCrash() async throws {
+        try await Turns.cpuBound.run { try await Self.fuzz() }
+    }
+
+    static func fuzz() async throws {
         var generator = SplitMix(state: 2026)
         var seeds: [[UInt8]] = []
         for (packet, _) in MQTTCodecTests.fixtures {
@@ -30,6 +34,7 @@ struct MQTTDecoderFuzzTests {
         var decoded = 0
         var errors = 0
         for round in 0..<100_000 {
+            await yieldNow(round: round)
             var bytes: [UInt8]
             if round % 4 == 0 {
                 bytes = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }

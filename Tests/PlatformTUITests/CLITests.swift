@@ -2,12 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
-/// CLI mode (tui.md): the real binary against `platform-tui serve`, found through its data
+/// CLI mode (docs/spec/tui.md): the real binary against `platform-tui serve`, found through its data
 /// directory, fed by `mosquitto_pub`; outputs in every format and the exit codes.
 @Suite("CLI mode", .serialized)
 struct CLITests {
     @Test func reviewLifecycleAndOutputs() async throws {
-        try await HeavyProcesses.gate.run { try await self.reviewLifecycleAndOutputsSteps() }
+        try await Turns.heavyProcesses.run { try await self.reviewLifecycleAndOutputsSteps() }
     }
 
     func reviewLifecycleAndOutputsSteps() async throws {
@@ -17,7 +17,7 @@ struct CLITests {
         try await DeviceFeed.publish(try DeviceFeed.secondRowBatch(), port: server.mqtt)
 
         var lineages: [[String: Any]] = []
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + hangDeadline
         while lineages.isEmpty || (lineages.first?["staged_row_count"] as? Int) != 4, ContinuousClock.now < deadline {
             lineages = try await server.json("lineages", "list") as? [[String: Any]] ?? []
         }
@@ -56,7 +56,7 @@ struct CLITests {
         #expect(approved?["status"] as? String == "approved")
 
         var mirrored: [Substring] = []
-        let replayed = ContinuousClock.now + .seconds(10)
+        let replayed = ContinuousClock.now + hangDeadline
         while mirrored.isEmpty, ContinuousClock.now < replayed {
             mirrored = try await server.cli("rows", "mirror", lineage, "--output", "jsonl").stdout.split(separator: "\n")
         }
@@ -68,7 +68,7 @@ struct CLITests {
     }
 
     @Test func devicesPolicyEventsAndExitCodes() async throws {
-        try await HeavyProcesses.gate.run { try await self.devicesPolicyEventsAndExitCodesSteps() }
+        try await Turns.heavyProcesses.run { try await self.devicesPolicyEventsAndExitCodesSteps() }
     }
 
     func devicesPolicyEventsAndExitCodesSteps() async throws {
@@ -121,7 +121,7 @@ struct CLITests {
 
         // The live stream printed what happened meanwhile, and Ctrl+C ends it cleanly.
         try await DeviceFeed.publish("not json", port: server.mqtt)
-        let rejected = ContinuousClock.now + .seconds(10)
+        let rejected = ContinuousClock.now + hangDeadline
         while !watch.output().stdout.contains("edge_batch.rejected"), ContinuousClock.now < rejected { try await Task.sleep(for: .milliseconds(50)) }
         kill(watch.pid, SIGINT)
         let ended = await watch.wait(timeout: .seconds(10))

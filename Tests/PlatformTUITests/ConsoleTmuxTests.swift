@@ -23,7 +23,7 @@ struct ConsoleTmuxTests {
 
         /// Waits until the screen contains every string (15 s).
         func waitFor(_ texts: [String]) async throws -> String {
-            let deadline = ContinuousClock.now + .seconds(15)
+            let deadline = ContinuousClock.now + hangDeadline
             var last = ""
             while ContinuousClock.now < deadline {
                 last = try await screen()
@@ -36,7 +36,7 @@ struct ConsoleTmuxTests {
     }
 
     @Test func aDeviceBatchAppearsAndKeysWork() async throws {
-        try await HeavyProcesses.gate.run { try await self.aDeviceBatchAppearsAndKeysWorkSteps() }
+        try await Turns.heavyProcesses.run { try await self.aDeviceBatchAppearsAndKeysWorkSteps() }
     }
 
     func aDeviceBatchAppearsAndKeysWorkSteps() async throws {
@@ -152,7 +152,7 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["Action log [7]", "claim device review", "approve device review", "write back", "delete lineage", "register device valve-9",
                                     "save the project policy"])
         _ = try await tmux.run(["send-keys", "-t", "console", "q"])
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + hangDeadline
         while try await tmux.run(["has-session", "-t", "console"]).status == 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -10,7 +10,7 @@ import TestSupport
 @Suite("Demo", .serialized)
 struct DemoTests {
     @Test func headlessDemoRunsTheWholeStack() async throws {
-        try await HeavyProcesses.gate.run { try await self.headlessDemoRunsTheWholeStackSteps() }
+        try await Turns.heavyProcesses.run { try await self.headlessDemoRunsTheWholeStackSteps() }
     }
 
     func headlessDemoRunsTheWholeStackSteps() async throws {

@@ -6,10 +6,7 @@ import TestSupport
 /// `device_state` table: insert, update and delete of id 1) and a follow-up that leaves id 2.
 enum DeviceFeed {
     static func validRowBatch() throws -> String {
-        let body = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/spec/vectors/payloads.json"), encoding: .utf8)
-        let vector = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]])?.first { $0["name"] as? String == "valid row batch" })
-        return try #require(vector["body"] as? String)
+        try SpecVectors.body("valid row batch")
     }
 
     /// The next batch of the same lineage: inserts id 2.

@@ -30,7 +30,7 @@ struct DocsTests {
     }
 
     @Test func guidesRunAsWritten() async throws {
-        try await HeavyProcesses.gate.run { try await self.guidesRunAsWrittenSteps() }
+        try await Turns.heavyProcesses.run { try await self.guidesRunAsWrittenSteps() }
     }
 
     func guidesRunAsWrittenSteps() async throws {

@@ -15,7 +15,7 @@ struct ServeProcess {
         let process = try ProcessRunner.start(ConsoleTmuxTests.binary, [
             "serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt),
         ] + (devOpen ? ["--dev-open"] : []))
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + hangDeadline
         while !process.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("http.url").path), "serve leaves its URL for the CLI")
         return ServeProcess(directory: directory, process: process, mqtt: mqtt)

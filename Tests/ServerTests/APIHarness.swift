@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 @testable import Server
 
 /// The API router over a real store with tokens of each scope and some data: a paused rows
@@ -34,8 +35,8 @@ struct APIHarness {
             tokens[name] = token
         }
         _ = try await fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
-        _ = try await fixture.ingest(try Vectors.body("valid telemetry batch"), .telemetryBatch)
-        _ = try await fixture.ingest(try Vectors.body("row count mismatch"), .telemetryBatch)
+        _ = try await fixture.ingest(try SpecVectors.body("valid telemetry batch"), .telemetryBatch)
+        _ = try await fixture.ingest(try SpecVectors.body("row count mismatch"), .telemetryBatch)
         let authority = try DeviceAuthority.ensure(in: fixture.directory).authority
         let uploads = try UploadDesk(dataDirectory: fixture.directory)
         uploads.setBaseURL("http://127.0.0.1")

@@ -30,7 +30,7 @@ struct CrashRecoveryTests {
     }
 
     @Test func everyRowIsStagedExactlyOnceAcrossAKill() async throws {
-        try await HeavyProcesses.gate.run { try await self.everyRowIsStagedExactlyOnceAcrossAKillSteps() }
+        try await Turns.heavyProcesses.run { try await self.everyRowIsStagedExactlyOnceAcrossAKillSteps() }
     }
 
     func everyRowIsStagedExactlyOnceAcrossAKillSteps() async throws {
@@ -41,7 +41,7 @@ struct CrashRecoveryTests {
             host: "127.0.0.1", port: mqtt, clientID: "crash-1",
             reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(50), maximumDelay: .milliseconds(300))))
         let runner = Task { await client.run() }
-        #expect(await client.waitUntilConnected(timeout: .seconds(10)))
+        #expect(await client.waitUntilConnected(timeout: hangDeadline))
         let batches = 120
         let rowsPerBatch = 25
         let acknowledged = Counter()

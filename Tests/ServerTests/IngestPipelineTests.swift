@@ -1,13 +1,15 @@
 import EdgeSyncModels
 import Testing
+import TestSupport
 @testable import Server
 
 @Suite("Ingest pipeline on a real SQLite store")
 struct IngestPipelineTests {
     @Test func everyVectorIsStagedOrRejectedWithItsCode() async throws {
         let fixture = try await StoreFixture.make()
-        for vector in try Vectors.payloads() {
-            let result = try await fixture.ingest(vector.body, UplinkTopic(rawValue: vector.topic_suffix)!)
+        for vector in try SpecVectors.payloads() {
+            let topic = try #require(UplinkTopic(rawValue: vector.topicSuffix), "\(vector.name)")
+            let result = try await fixture.ingest(vector.body, topic)
             if vector.expect == "ok" {
                 #expect(result.outcome == .staged, "\(vector.name)")
             } else {
@@ -16,7 +18,7 @@ struct IngestPipelineTests {
             }
         }
         let (entries, total) = try await fixture.store.batches(projectID: fixture.projectID, filter: BatchFilter(), page: PageRequest(limit: 100))
-        let vectors = try Vectors.payloads()
+        let vectors = try SpecVectors.payloads()
         #expect(total == vectors.count)
         #expect(entries.map { $0.rejectionCode?.rawValue ?? "ok" } == vectors.map(\.expect))
         #expect(entries.allSatisfy { $0.deviceName == "pump-7" && $0.bytes > 0 })
@@ -66,7 +68,7 @@ struct IngestPipelineTests {
 
     @Test func telemetryDedupAndSequenceRules() async throws {
         let fixture = try await StoreFixture.make()
-        let valid = try Vectors.body("valid telemetry batch")
+        let valid = try SpecVectors.body("valid telemetry batch")
         #expect(try await fixture.ingest(valid, .telemetryBatch).outcome == .staged)
         #expect(try await fixture.ingest(valid, .telemetryBatch).outcome == .duplicate)
         var sameSeq = try #require(try JSONParser().parse(valid).objectValue)
@@ -121,7 +123,7 @@ struct IngestPipelineTests {
 
     @Test func rejectionsQueueABatchRejectedControlUntilAcknowledged() async throws {
         let fixture = try await StoreFixture.make()
-        let result = try await fixture.ingest(try Vectors.body("batch id v4"), .rowBatch)
+        let result = try await fixture.ingest(try SpecVectors.body("batch id v4"), .rowBatch)
         let control = try #require(result.controls.first)
         let decoded = try JSONDecoderForTests.decode(DownlinkControl.self, control.body)
         guard case .batchRejected(let table, let batchID, let reason, _) = decoded.payload else {
@@ -141,8 +143,8 @@ struct IngestPipelineTests {
 
     @Test func aTableCannotSwitchStrategy() async throws {
         let fixture = try await StoreFixture.make()
-        _ = try await fixture.ingest(try Vectors.body("valid row batch"), .rowBatch)
-        var telemetry = try #require(try JSONParser().parse(try Vectors.body("valid telemetry batch")).objectValue)
+        _ = try await fixture.ingest(try SpecVectors.body("valid row batch"), .rowBatch)
+        var telemetry = try #require(try JSONParser().parse(try SpecVectors.body("valid telemetry batch")).objectValue)
         telemetry["source_table"] = .string("device_state")
         #expect(try await fixture.ingest(telemetry, .telemetryBatch).rejection == .invalidCaptureStrategy)
     }

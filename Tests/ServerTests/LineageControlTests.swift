@@ -2,6 +2,7 @@ import EdgeSyncModels
 import Foundation
 import HTTPTypes
 import Testing
+import TestSupport
 @testable import Server
 
 /// Backpressure, the breaker, write-back, force and supersession: the decisions that send
@@ -129,7 +130,7 @@ struct LineageControlTests {
 
         // A newer hash supersedes the open review of the telemetry lineage.
         let old = try await flow.review(of: flow.telemetryLineage).review
-        var newer = try JSONParser().parse(Array(try Vectors.body("valid telemetry batch").utf8)).objectValue!
+        var newer = try #require(try JSONParser().parse(Array(try SpecVectors.body("valid telemetry batch").utf8)).objectValue)
         newer["batch_seq"] = .integer(43)
         newer["batch_id"] = .string(UUIDv7Generator.shared.next().description)
         newer["schema_hash"] = .string(String(repeating: "b", count: 64))

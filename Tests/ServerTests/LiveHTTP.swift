@@ -1,5 +1,6 @@
 import EdgeSyncModels
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -41,7 +42,7 @@ struct LiveHTTP {
     }
 
     /// Polls `path` until `condition` holds (the server commits asynchronously to the test).
-    func waitFor<T: Decodable>(_ path: String, as type: T.Type, timeout: Duration = .seconds(20), _ condition: (T) -> Bool) async throws -> T {
+    func waitFor<T: Decodable>(_ path: String, as type: T.Type, timeout: Duration = hangDeadline, _ condition: (T) -> Bool) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while true {
             let value = try await get(path, as: type)

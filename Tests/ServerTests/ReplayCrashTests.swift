@@ -33,7 +33,7 @@ struct ReplayCrashTests {
     }
 
     @Test func aKilledReplayResumesAndLandsEveryRowOnce() async throws {
-        try await HeavyProcesses.gate.run { try await self.aKilledReplayResumesAndLandsEveryRowOnceSteps() }
+        try await Turns.heavyProcesses.run { try await self.aKilledReplayResumesAndLandsEveryRowOnceSteps() }
     }
 
     func aKilledReplayResumesAndLandsEveryRowOnceSteps() async throws {

@@ -36,9 +36,9 @@ struct ServerEndToEndTests {
             host: "127.0.0.1", port: Self.mqttPort(endpoints), clientID: "pump-7", username: "pump-7", password: Array(secrets["pump-7"]!.utf8)))
         try await client.connect()
         #expect(try await client.subscribe([.init(topicFilter: "dev/pump-7/sync/ingest/control", qos: .atLeastOnce)]) == [.granted(.atLeastOnce)])
-        let vectors = try Vectors.payloads()
+        let vectors = try SpecVectors.payloads()
         for vector in vectors {
-            try await client.publish(topic: "dev/pump-7/" + vector.topic_suffix, payload: ByteBuffer(string: vector.body))
+            try await client.publish(topic: "dev/pump-7/" + vector.topicSuffix, payload: ByteBuffer(string: vector.body))
         }
         let rejected = vectors.filter { $0.expect != "ok" }
         var controls = client.messages.makeAsyncIterator()
@@ -57,7 +57,7 @@ struct ServerEndToEndTests {
         let port = String(Self.mqttPort(endpoints))
         let published = try await ProcessRunner.run("mosquitto_pub", [
             "-h", "127.0.0.1", "-p", port, "-V", "mqttv311", "-i", "valve-1", "-u", "valve-1", "-P", secrets["valve-1"]!,
-            "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", try Vectors.body("valid row batch"),
+            "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", try SpecVectors.body("valid row batch"),
         ])
         #expect(published.status == 0, "\(published.stderr)")
         let refused = try await ProcessRunner.run("mosquitto_pub", [
@@ -112,7 +112,7 @@ struct ServerEndToEndTests {
         let api = LiveHTTP(baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)", token: server.adminToken)
         let output = try await ProcessRunner.run("mosquitto_pub", [
             "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "sensor-42",
-            "-q", "1", "-t", "dev/sensor-42/sync/telemetry/batch", "-m", try Vectors.body("valid telemetry batch"),
+            "-q", "1", "-t", "dev/sensor-42/sync/telemetry/batch", "-m", try SpecVectors.body("valid telemetry batch"),
         ])
         #expect(output.status == 0, "\(output.stderr)")
         let devices = try await api.get("/devices", as: PageEnvelope<Device>.self)
@@ -160,7 +160,7 @@ struct MutualTLSEndToEndTests {
             try await ProcessRunner.run("mosquitto_pub", [
                 "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "--cafile", certificates.caCertificate,
                 "--cert", certificate, "--key", key, "-i", id, "-q", "1", "-t", "dev/\(id)/sync/rows/batch",
-                "-m", try Vectors.body("valid row batch"),
+                "-m", try SpecVectors.body("valid row batch"),
             ])
         }
         let accepted = try await publish(id: "pump-7", certificate: certificate, key: key)

@@ -31,32 +31,6 @@ struct StoreFixture {
     var projectID: String { tenancy.project.id }
 }
 
-/// The shared spec vectors (`../shared/spec/vectors/`).
-enum Vectors {
-    struct Payload: Decodable {
-        var name: String
-        var topic_suffix: String
-        var body: String
-        var expect: String
-    }
-
-    static var directory: URL {
-        if let override = ProcessInfo.processInfo.environment["EDGESYNC_SPEC_DIR"] {
-            return URL(fileURLWithPath: override).appendingPathComponent("vectors")
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/spec/vectors")
-    }
-
-    static func payloads() throws -> [Payload] {
-        try JSONDecoder().decode([Payload].self, from: Data(contentsOf: directory.appendingPathComponent("payloads.json")))
-    }
-
-    static func body(_ name: String) throws -> String {
-        try payloads().first { $0.name == name }!.body
-    }
-}
-
 /// A row batch body for table `table` with rows `seqs` (insert of pk = seq).
 func rowBatch(table: String = "device_state", seqs: ClosedRange<Int64>, batchID: UUIDv7 = UUIDv7Generator.shared.next(),
               epoch: String = "01936f2e-5c3b-7a00-8000-000000000001", columns: SchemaFingerprint? = nil) -> JSONObject {

@@ -38,7 +38,7 @@ public final class MosquittoBroker: Sendable {
 
     public func stop() async { await process.stop() }
 
-    public static func waitForPort(_ port: Int, process: ProcessRunner.Running, timeout: Duration = .seconds(10)) async throws {
+    public static func waitForPort(_ port: Int, process: ProcessRunner.Running, timeout: Duration = hangDeadline) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning { throw ProcessRunner.Failure.spawnFailed("mosquitto: \(process.output().stderr)", -1) }

@@ -42,7 +42,7 @@ public struct ProcessRunner {
     }
 
     /// Runs to completion and returns status and output; kills the process and throws after `timeout`.
-    public static func run(_ name: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws -> Output {
+    public static func run(_ name: String, _ arguments: [String], timeout: Duration = hangDeadline) async throws -> Output {
         let running = try start(name, arguments)
         let output = await running.wait(timeout: timeout)
         if running.timedOut { throw Failure.timedOut(([name] + arguments).joined(separator: " ")) }

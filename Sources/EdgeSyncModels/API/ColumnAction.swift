@@ -1,4 +1,4 @@
-/// What an approval does with one source column (governance.md, "Column actions").
+/// What an approval does with one source column (docs/spec/governance.md, "Column actions").
 public enum ColumnActionKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A column of the mirror table.
     case mirror

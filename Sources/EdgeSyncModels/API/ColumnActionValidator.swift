@@ -1,4 +1,4 @@
-/// Checks an approval's `column_actions` against the reviewed schema (governance.md, "Column
+/// Checks an approval's `column_actions` against the reviewed schema (docs/spec/governance.md, "Column
 /// actions"). The result is the actions with every target name resolved: `mirror` gets its
 /// mirror column, `map` and `auto_create_and_map` get the series column they write.
 public struct ColumnActionValidator: Sendable {

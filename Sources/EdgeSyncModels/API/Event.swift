@@ -1,4 +1,4 @@
-/// Kinds of governance events (governance.md, "Events"). Stored as their raw strings.
+/// Kinds of governance events (docs/spec/governance.md, "Events"). Stored as their raw strings.
 public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case reviewQueued = "edge_schema_review.queued"
     case reviewClaimed = "edge_schema_review.claimed"

@@ -29,7 +29,7 @@ public enum StagingReason: String, Sendable, Hashable, Codable, CaseIterable {
     case materializationFailed = "materialization_failed"
 }
 
-/// The classification of a schema hash against a lineage's approved version (governance.md).
+/// The classification of a schema hash against a lineage's approved version (docs/spec/governance.md).
 public enum SchemaClassification: String, Sendable, Hashable, Codable, CaseIterable {
     case compatibleMapped = "compatible_mapped"
     case compatibleAdditive = "compatible_additive"

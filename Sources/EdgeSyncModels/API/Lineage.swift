@@ -1,4 +1,4 @@
-/// The cloud's record of syncing one table from one device (governance.md, "Lineage").
+/// The cloud's record of syncing one table from one device (docs/spec/governance.md, "Lineage").
 public struct Lineage: Codable, Sendable, Hashable, Identifiable {
     public var id: String
     public var projectID: String

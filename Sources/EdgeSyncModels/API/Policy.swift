@@ -1,4 +1,4 @@
-/// Governance policy of a project, optionally overridden per fleet (governance.md, "Policy").
+/// Governance policy of a project, optionally overridden per fleet (docs/spec/governance.md, "Policy").
 public struct Policy: Codable, Sendable, Hashable {
     public var schemaCoalescingMode: CoalescingMode
     /// Additive schema changes keep the lineage active (a non-blocking review is still queued).

@@ -1,4 +1,4 @@
-/// A human decision about one schema hash (governance.md, "Schema reviews").
+/// A human decision about one schema hash (docs/spec/governance.md, "Schema reviews").
 public struct SchemaReview: Codable, Sendable, Hashable, Identifiable {
     public var id: String
     public var projectID: String

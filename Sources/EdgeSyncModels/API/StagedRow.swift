@@ -1,4 +1,4 @@
-/// A row kept while its lineage cannot materialize (governance.md, "Staging").
+/// A row kept while its lineage cannot materialize (docs/spec/governance.md, "Staging").
 public struct StagedRow: Codable, Sendable, Hashable, Identifiable {
     public var id: Int64
     public var lineageID: String

@@ -1,4 +1,4 @@
-/// Safe SQL identifiers derived from names a device sent (governance.md, "Materialization
+/// Safe SQL identifiers derived from names a device sent (docs/spec/governance.md, "Materialization
 /// targets"). Device-supplied names are never used raw: they are lowercased, reduced to
 /// `[a-z0-9_]`, and disambiguated with a hash of the original whenever that changed anything,
 /// so `Temp`, `temp ` and `temp` can never land on the same column.

@@ -1,4 +1,4 @@
-/// What a device publishes to, under its root topic (wire-protocol.md, "Topics").
+/// What a device publishes to, under its root topic (docs/spec/wire-protocol.md, "Topics").
 public enum UplinkTopic: String, Sendable, Hashable, CaseIterable, Codable {
     case rowBatch = "sync/rows/batch"
     case telemetryBatch = "sync/telemetry/batch"

@@ -1,5 +1,5 @@
 /// The canonical JSON form the fingerprint and `source_pk_hash` are computed over
-/// (wire-protocol.md, "Canonical JSON"): object keys sorted bytewise on UTF-8, no whitespace,
+/// (docs/spec/wire-protocol.md, "Canonical JSON"): object keys sorted bytewise on UTF-8, no whitespace,
 /// strings escape only `"`, `\` and control characters, `/` and non-ASCII written as they are.
 ///
 /// Written by hand on purpose: `JSONEncoder` output (key order, escaping of `/`, number forms)

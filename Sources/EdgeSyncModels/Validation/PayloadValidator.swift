@@ -1,5 +1,5 @@
 /// Turns the raw bytes of an uplink message into a typed payload or a rejection, running the
-/// checks of wire-protocol.md ("Validation order and rejection codes") in exactly that order:
+/// checks of docs/spec/wire-protocol.md ("Validation order and rejection codes") in exactly that order:
 /// the first failing check decides the code.
 ///
 /// Stateless and pure: checks that need a lineage's history (`duplicate_batch_seq`,

@@ -39,7 +39,7 @@ public struct TableInfoColumn: Sendable, Hashable {
 }
 
 /// The fingerprint document of a table (`schema_columns`) and its `schema_hash`
-/// (wire-protocol.md, "Schema fingerprint"). Columns are kept sorted bytewise by name, so two
+/// (docs/spec/wire-protocol.md, "Schema fingerprint"). Columns are kept sorted bytewise by name, so two
 /// tables that differ only in column order have the same columns list.
 public struct SchemaFingerprint: Sendable, Hashable, Codable {
     public var tableName: String

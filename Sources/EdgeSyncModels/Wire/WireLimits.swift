@@ -1,4 +1,4 @@
-/// Protocol constants (wire-protocol.md, "Limits"). Shared so the agent, the listener and the
+/// Protocol constants (docs/spec/wire-protocol.md, "Limits"). Shared so the agent, the listener and the
 /// validator can never disagree.
 public enum WireLimits {
     /// Current and highest supported `format_version`.

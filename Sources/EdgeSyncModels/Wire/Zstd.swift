@@ -1,6 +1,6 @@
 import CZstd
 
-/// zstd frames for upload objects (wire-protocol.md, "Ingest requests"): zstd-compressed JSONL.
+/// zstd frames for upload objects (docs/spec/wire-protocol.md, "Ingest requests"): zstd-compressed JSONL.
 public enum Zstd {
     public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
         public var description: String

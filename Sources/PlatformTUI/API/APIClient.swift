@@ -26,7 +26,7 @@ enum ClientError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The console's HTTP client (tui.md: "it talks only to the HTTP API, through libcurl"). Each
+/// The console's HTTP client (docs/spec/tui.md: "it talks only to the HTTP API, through libcurl"). Each
 /// call runs on its own thread, so the UI thread never blocks on the network.
 struct APIClient: Sendable {
     let baseURL: String

@@ -1,4 +1,4 @@
-/// Why a CLI command failed; `exitCode` follows tui.md: 1 error, 2 not found / usage.
+/// Why a CLI command failed; `exitCode` follows docs/spec/tui.md: 1 error, 2 not found / usage.
 enum CLIError: Error, Sendable, CustomStringConvertible {
     case noServer(String)
     case usage(String)

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// What this console may change (tui.md "Read-only"): `--readonly`, or a token without the
+/// What this console may change (docs/spec/tui.md "Read-only"): `--readonly`, or a token without the
 /// `operate` scope, turns every mutating key off; a token without `admin` turns off the keys
 /// that need it (devices, credentials, policy). The help overlay lists them with the reason.
 struct ConsoleAccess: Sendable, Hashable {

@@ -166,7 +166,7 @@ extension ConsoleApp {
         return "certificate, key (0600) and CA for \(name) written to \(directory.path)"
     }
 
-    /// A reloaded page keeps its selection when the selected row is still on it (tui.md: a
+    /// A reloaded page keeps its selection when the selected row is still on it (docs/spec/tui.md: a
     /// refresh never moves the selection), else selects the first row.
     static func anchor<Item: Identifiable & Codable & Sendable>(_ selected: inout String?, in page: PageEnvelope<Item>) where Item.ID == String {
         if !page.data.contains(where: { $0.id == selected }) { selected = page.data.first?.id }

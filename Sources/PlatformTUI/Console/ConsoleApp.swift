@@ -65,7 +65,7 @@ final class ConsoleApp: Sendable {
     let projectID: String
     /// What the token (and `--readonly`) allow; other mutating keys are off.
     let access: ConsoleAccess
-    /// Default 5 s (tui.md).
+    /// Default 5 s (docs/spec/tui.md).
     let refreshInterval: TimeInterval
     let state: Mutex<State>
 

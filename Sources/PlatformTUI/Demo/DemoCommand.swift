@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import UnixSignals
 
-/// `platform-tui demo`: the whole stack on this machine (tui.md "Start-up"): the embedded
+/// `platform-tui demo`: the whole stack on this machine (docs/spec/tui.md "Start-up"): the embedded
 /// server, simulated devices each with its application writing to SQLite and a real
 /// `edge-agent`, then the console. `--no-tui` runs it headless for scripts.
 struct DemoCommand: AsyncParsableCommand {

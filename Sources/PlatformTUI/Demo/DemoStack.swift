@@ -45,7 +45,7 @@ final class DemoStack: Sendable {
         var writers: [Task<Void, Never>] = []
         do {
             let project = try await client.get("/projects", as: PageEnvelope<Project>.self).data.first?.id ?? ""
-            // Telemetry reviews suggest auto_create_and_map (governance.md), which the policy must allow.
+            // Telemetry reviews suggest auto_create_and_map (docs/spec/governance.md), which the policy must allow.
             _ = try await client.send("PATCH", "/projects/\(project)/edge/policy", body: Array(#"{"allow_auto_create_device_data_points":true}"#.utf8),
                                       as: ResourceEnvelope<Policy>.self)
             let known = try await client.get("/projects/\(project)/devices?limit=500", as: PageEnvelope<Device>.self).data
@@ -86,7 +86,7 @@ final class DemoStack: Sendable {
         URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("devices").appendingPathComponent(device).appendingPathComponent("agent.yaml")
     }
 
-    /// The agent's file: the spec's keys (agent.md), mode 0600 as it holds the password.
+    /// The agent's file: the spec's keys (docs/spec/agent.md), mode 0600 as it holds the password.
     static func writeConfiguration(to url: URL, device: String, password: String, mqtt: String, database: String) throws {
         let yaml = """
             # Written by `platform-tui demo`; the same file runs an agent on a real device.

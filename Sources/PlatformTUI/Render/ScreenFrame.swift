@@ -1,4 +1,4 @@
-/// What every screen shows around its body (tui.md, "Layout"): the header with the server,
+/// What every screen shows around its body (docs/spec/tui.md, "Layout"): the header with the server,
 /// project, connection state and counts; the breadcrumb and title; a status line for
 /// transient messages; and the footer with the keys that work here.
 struct ScreenFrame: Sendable {

@@ -1,4 +1,4 @@
-/// `L` (tui.md): what this console did, newest first, with the result and time.
+/// `L` (docs/spec/tui.md): what this console did, newest first, with the result and time.
 struct ActionLogScreen: Sendable {
     struct Entry: Sendable, Hashable {
         var time: String

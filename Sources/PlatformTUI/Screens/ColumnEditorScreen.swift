@@ -1,7 +1,7 @@
 import EdgeSyncModels
 import Server
 
-/// Screen 6 (tui.md): one line per source column with its action and target, inline
+/// Screen 6 (docs/spec/tui.md): one line per source column with its action and target, inline
 /// validation (the server's own rules), and a live preview of the target's DDL.
 struct ColumnEditorScreen: Sendable {
     var detail: SchemaReviewDetail

@@ -1,4 +1,4 @@
-/// A destructive action's dialog (tui.md): it names the exact effect; an optional text field
+/// A destructive action's dialog (docs/spec/tui.md): it names the exact effect; an optional text field
 /// (a reason, or the table name a delete must be typed against) is finished with Enter, and
 /// only then does `y` confirm: the confirm key differs from the opening key, and a bare Enter
 /// never confirms.

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 7, devices (tui.md): the project's devices; register one, issue its credentials.
+/// Screen 7, devices (docs/spec/tui.md): the project's devices; register one, issue its credentials.
 struct DevicesScreen: Sendable {
     var page: PageEnvelope<Device>
     var selectedID: String?

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 7, events (tui.md): the live stream (SSE) over the recent history, newest first,
+/// Screen 7, events (docs/spec/tui.md): the live stream (SSE) over the recent history, newest first,
 /// with scrollback and a filter by kind.
 struct EventsScreen: Sendable {
     var events: [Event] = []

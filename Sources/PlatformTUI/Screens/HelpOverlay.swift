@@ -1,4 +1,4 @@
-/// `?` (tui.md): every key of the screen and the global ones; in read-only mode the mutating
+/// `?` (docs/spec/tui.md): every key of the screen and the global ones; in read-only mode the mutating
 /// keys are listed as disabled, with the reason.
 struct HelpOverlay: Sendable {
     var screenTitle: String

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 2 (tui.md): one lineage with what an operator needs to act on it.
+/// Screen 2 (docs/spec/tui.md): one lineage with what an operator needs to act on it.
 struct LineageDetailScreen: Sendable {
     var detail: LineageDetail
     var now: Timestamp

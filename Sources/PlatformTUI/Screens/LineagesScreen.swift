@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 1 (tui.md): every lineage of the project, a page at a time, with status colours, the
+/// Screen 1 (docs/spec/tui.md): every lineage of the project, a page at a time, with status colours, the
 /// status filter, the sort and a selection anchored to the lineage id.
 struct LineagesScreen: Sendable {
     enum Sort: String, CaseIterable, Sendable {

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 7, policy (tui.md): every policy field of the project or of one fleet (`F` switches),
+/// Screen 7, policy (docs/spec/tui.md): every policy field of the project or of one fleet (`F` switches),
 /// edited in place and saved with F2 (the API checks the values and its refusal is shown as it
 /// comes).
 struct PolicyScreen: Sendable {

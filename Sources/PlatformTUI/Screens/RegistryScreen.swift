@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 7, registry (tui.md): the schema hashes the coalescing registry knows per scope and
+/// Screen 7, registry (docs/spec/tui.md): the schema hashes the coalescing registry knows per scope and
 /// table, with their decision; Enter opens an entry's registry review.
 struct RegistryScreen: Sendable {
     var page: PageEnvelope<RegistryEntry>

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 5 (tui.md): a review with its column diff, classification and claim state, and the
+/// Screen 5 (docs/spec/tui.md): a review with its column diff, classification and claim state, and the
 /// suggested actions an approval with `a` would submit.
 struct ReviewDetailScreen: Sendable {
     var detail: SchemaReviewDetail

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Device reviews or registry reviews (tui.md screen 7): the same screens and request bodies,
+/// Device reviews or registry reviews (docs/spec/tui.md screen 7): the same screens and request bodies,
 /// under other paths.
 enum ReviewSource: String, Sendable, Hashable, CaseIterable {
     case device

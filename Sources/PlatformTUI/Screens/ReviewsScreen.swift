@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 4 (tui.md): schema reviews with a status filter; the same screen lists registry
+/// Screen 4 (docs/spec/tui.md): schema reviews with a status filter; the same screen lists registry
 /// reviews (their scope in the device column).
 struct ReviewsScreen: Sendable {
     var source: ReviewSource = .device

@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// Screen 3 (tui.md): staged or written rows as a table, columns sized to content, scrolled
+/// Screen 3 (docs/spec/tui.md): staged or written rows as a table, columns sized to content, scrolled
 /// sideways with ←/→ (or h/l) when they do not fit.
 struct RowsScreen: Sendable {
     var lineageName: String

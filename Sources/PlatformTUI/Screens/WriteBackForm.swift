@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// `W` on a cloud-authoritative lineage (tui.md): one row's primary key and new values, sent
+/// `W` on a cloud-authoritative lineage (docs/spec/tui.md): one row's primary key and new values, sent
 /// as a write-back (mirror upsert plus a `state_write` to the device). Values are read as JSON
 /// when they parse (`42`, `true`, `"x"`), else as text; empty value fields are left out.
 struct WriteBackForm: Sendable {

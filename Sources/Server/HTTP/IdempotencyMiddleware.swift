@@ -2,7 +2,7 @@ import EdgeSyncModels
 import HTTPTypes
 import Hummingbird
 
-/// `Idempotency-Key` for every POST/PATCH/DELETE (http-api.md, "Mutations"): required (400
+/// `Idempotency-Key` for every POST/PATCH/DELETE (docs/spec/http-api.md, "Mutations"): required (400
 /// `idempotency_key_required`); a repeat of the same request by the same principal returns the
 /// stored response without acting again; the same key on a different request is 422
 /// `idempotency_key_reused`. Successful responses are kept 24 hours; a failed request can be

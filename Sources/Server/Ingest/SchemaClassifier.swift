@@ -1,7 +1,7 @@
 import EdgeSyncModels
 
 /// Classifies a schema hash a lineage has not had approved, against its current approved
-/// version (governance.md, "Schema versions and classification").
+/// version (docs/spec/governance.md, "Schema versions and classification").
 public enum SchemaClassifier {
     public struct Approved: Sendable {
         public var hash: String

@@ -3,7 +3,7 @@ import EdgeSyncModels
 import Foundation
 import Synchronization
 
-/// The upload flow's server side (wire-protocol.md, "Ingest requests"): signs single-use PUT
+/// The upload flow's server side (docs/spec/wire-protocol.md, "Ingest requests"): signs single-use PUT
 /// URLs (HMAC-SHA256 over id and expiry with a key kept in the data directory, 0600) and keeps
 /// the received objects until they are finalized.
 public final class UploadDesk: Sendable {

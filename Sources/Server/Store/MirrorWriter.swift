@@ -33,7 +33,7 @@ public enum MaterializationError: Error, Sendable, Hashable, CustomStringConvert
     }
 }
 
-/// Writes rows into one lineage's target inside the caller's transaction (governance.md, "Row
+/// Writes rows into one lineage's target inside the caller's transaction (docs/spec/governance.md, "Row
 /// semantics"): upsert by PK, delete, and skip anything older, by `(journal_epoch, commit_seq)`,
 /// than what the mirror holds. While a replay backlog exists, deletes leave tombstones so an
 /// older staged insert replayed later cannot bring a deleted row back.

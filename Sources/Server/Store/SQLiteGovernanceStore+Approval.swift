@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 extension SQLiteGovernanceStore {
-    /// Approve, inside the review transaction (governance.md, "Column actions"): validate the
+    /// Approve, inside the review transaction (docs/spec/governance.md, "Column actions"): validate the
     /// actions, create or extend the target, store the bindings, record a replay intent, set the
     /// lineage active (unless a primary-key column is deferred) and, if the device had been told
     /// to pause, tell it to resume.

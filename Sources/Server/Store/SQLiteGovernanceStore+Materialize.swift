@@ -15,7 +15,7 @@ extension SQLiteGovernanceStore {
     /// Applies `count` items to a lineage's target, each in its own savepoint so one bad row never
     /// undoes the others. A failure is left over for staging: transient ones for a retry,
     /// permanent ones counting toward the breaker, which after `breakerThreshold` consecutive
-    /// permanent failures pauses the lineage and tells the device (governance.md, "Circuit breaker").
+    /// permanent failures pauses the lineage and tells the device (docs/spec/governance.md, "Circuit breaker").
     func materialize(
         _ db: Database, lineageID: String, count: Int, now: Timestamp, apply: (inout MirrorWriter, Int) throws -> Int
     ) throws -> MaterializationOutcome {

@@ -11,7 +11,7 @@ extension SQLiteGovernanceStore {
             if let value = filter.status { conditions.append("status = ?"); arguments += [value.rawValue] }
             if let value = filter.sourceTable { conditions.append("source_table = ?"); arguments += [value] }
             if let value = filter.query, !value.isEmpty {
-                // `!text` (tui.md) keeps the lineages that do not match.
+                // `!text` (docs/spec/tui.md) keeps the lineages that do not match.
                 let inverted = value.hasPrefix("!") && value.count > 1
                 let text = inverted ? String(value.dropFirst()) : value
                 conditions.append((inverted ? "NOT " : "") + "(instr(lower(device_name), lower(?)) > 0 OR instr(lower(source_table), lower(?)) > 0)")

@@ -12,7 +12,7 @@ struct RegistryBinding: Codable {
     var pkOrdinal: Int
 }
 
-/// Schema coalescing (governance.md, "Registry coalescing"): in `project`/`fleet` mode a new
+/// Schema coalescing (docs/spec/governance.md, "Registry coalescing"): in `project`/`fleet` mode a new
 /// hash is decided once per scope by a registry review; every device of the scope that sends an
 /// approved hash adopts its bindings and writes into the shared target.
 extension SQLiteGovernanceStore {

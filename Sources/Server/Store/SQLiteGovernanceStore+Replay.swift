@@ -84,7 +84,7 @@ extension SQLiteGovernanceStore {
     }
 
     /// Pauses the device's publishing of a lineage whose staged rows or bytes exceed the policy's
-    /// caps (governance.md, "Backpressure"). An active lineage becomes paused (`backpressure`);
+    /// caps (docs/spec/governance.md, "Backpressure"). An active lineage becomes paused (`backpressure`);
     /// one already paused for a review keeps its reason, but the device is told to stop too.
     /// The next staged rows of a lineage in replay order (commit order, or time for samples).
     /// Its conditions match the partial indexes' (v4), so the order comes from an index.

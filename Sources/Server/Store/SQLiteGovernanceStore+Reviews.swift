@@ -2,7 +2,7 @@ import EdgeSyncModels
 import Foundation
 import GRDB
 
-/// A review mutation as the API asks for it (governance.md, "Schema reviews").
+/// A review mutation as the API asks for it (docs/spec/governance.md, "Schema reviews").
 public enum ReviewTransition: Sendable, Hashable {
     case claim(actionVersion: Int)
     case approve(ApproveReviewRequest)

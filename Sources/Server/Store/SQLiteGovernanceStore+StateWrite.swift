@@ -2,7 +2,7 @@ import EdgeSyncModels
 import GRDB
 
 extension SQLiteGovernanceStore {
-    /// Cloud state write-back (governance.md): upserts the rows into the mirror of a
+    /// Cloud state write-back (docs/spec/governance.md): upserts the rows into the mirror of a
     /// cloud-authoritative lineage, each with its `_cloud_version` increased, and queues one
     /// `state_write` control carrying them to the device, in one transaction.
     public func writeState(

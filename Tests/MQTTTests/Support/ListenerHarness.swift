@@ -29,12 +29,15 @@ struct ListenerHarness {
 
     static let certificates = CertificateAuthenticator { id in principal(id) }
 
+    /// `connectTimeout` is the listener's default unless a test is about it: a short one would
+    /// close connections whose CONNECT a loaded machine has not sent yet.
     static func start(
-        authenticator: any MQTTAuthenticator = devOpen, tls: TLSConfiguration? = nil, host: String = "127.0.0.1"
+        authenticator: any MQTTAuthenticator = devOpen, tls: TLSConfiguration? = nil, host: String = "127.0.0.1",
+        connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout
     ) async throws -> ListenerHarness {
         let delegate = RecordingDelegate()
         let listener = MQTTListener(
-            configuration: MQTTListenerConfiguration(host: host, port: 0, tls: tls, connectTimeout: .seconds(3)),
+            configuration: MQTTListenerConfiguration(host: host, port: 0, tls: tls, connectTimeout: connectTimeout),
             authenticator: authenticator,
             acl: DeviceTopicACL(publishSuffixes: uplinks, subscribeSuffixes: [control]),
             delegate: delegate)
@@ -51,8 +54,11 @@ extension ListenerHarness {
     /// Runs `body` with a started listener and always shuts it down afterwards.
     static func with<T>(
         authenticator: any MQTTAuthenticator = devOpen, tls: TLSConfiguration? = nil, host: String = "127.0.0.1",
+        connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout,
         _ body: (ListenerHarness) async throws -> T
     ) async throws -> T {
-        try await scoped(try await start(authenticator: authenticator, tls: tls, host: host), cleanup: { await $0.stop() }, body)
+        try await scoped(
+            try await start(authenticator: authenticator, tls: tls, host: host, connectTimeout: connectTimeout),
+            cleanup: { await $0.stop() }, body)
     }
 }

@@ -1,5 +1,6 @@
 import MQTT
 import NIOCore
+import TestSupport
 import NIOPosix
 
 /// A bare MQTT connection for protocol-level tests: sends exactly the packets a test names and
@@ -57,7 +58,7 @@ final class RawMQTTConnection: Sendable {
     }
 
     /// The next packet; nil once the server has closed the connection; throws on timeout.
-    func receive(timeout: Duration = .seconds(5)) async throws -> MQTTPacket? {
+    func receive(timeout: Duration = hangDeadline) async throws -> MQTTPacket? {
         let deadline = ContinuousClock.now + timeout
         while true {
             let (packet, closed) = await inbox.take()
@@ -76,7 +77,7 @@ final class RawMQTTConnection: Sendable {
     }
 
     /// Waits until the server closes the connection (throws on timeout).
-    func waitUntilClosed(timeout: Duration = .seconds(5)) async throws {
+    func waitUntilClosed(timeout: Duration = hangDeadline) async throws {
         while try await receive(timeout: timeout) != nil {}
     }
 

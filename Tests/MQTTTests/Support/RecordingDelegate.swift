@@ -1,5 +1,6 @@
 import MQTT
 import NIOCore
+import TestSupport
 
 /// Records what the listener hands the application, and can be told to fail.
 actor RecordingDelegate: MQTTListenerDelegate {
@@ -38,7 +39,7 @@ actor RecordingDelegate: MQTTListenerDelegate {
     }
 
     /// Polls until `condition` holds or `timeout` passes.
-    func waitFor(_ timeout: Duration = .seconds(10), _ condition: @Sendable (isolated RecordingDelegate) -> Bool) async -> Bool {
+    func waitFor(_ timeout: Duration = hangDeadline, _ condition: @Sendable (isolated RecordingDelegate) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !condition(self) {
             if ContinuousClock.now > deadline { return false }
