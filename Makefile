@@ -8,7 +8,7 @@ APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
 
-.PHONY: deps build release test demo bench goldens clean
+.PHONY: deps build release lint format test demo bench goldens clean
 
 deps: $(DEPS_STAMP)
 
@@ -35,7 +35,16 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+# The style is swift-nio's (.swift-format, line length 120); `make format` applies it.
+FORMAT_PATHS := Package.swift Sources Tests Benchmarks
+
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(FORMAT_PATHS)
+
+format:
+	$(SWIFT) format --in-place --parallel --recursive $(FORMAT_PATHS)
+
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

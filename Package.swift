@@ -99,7 +99,8 @@ let package = Package(
         .executableTarget(
             name: "EdgeBench",
             dependencies: [
-                "EdgeSyncModels", "MQTT", "Server", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                "EdgeSyncModels", "MQTT", "Server", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EdgeBench"
         ),

@@ -8,7 +8,8 @@ import Server
 enum AgentBench {
     static var binary: String { EdgeBench.sibling("edge-agent").path }
 
-    static let schema = "CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, qty INTEGER, price REAL, note TEXT)"
+    static let schema =
+        "CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, qty INTEGER, price REAL, note TEXT)"
 
     /// Inserts `rows` in transactions of 100, as an application would; returns rows/s.
     static func insertRate(_ pool: DatabasePool, rows: Int, from first: Int = 1) throws -> Double {
@@ -33,7 +34,15 @@ enum AgentBench {
         }
         let directory = ServerBench.temporaryDirectory("agent")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.appendingPathComponent("server").path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
+        let server = try await GovernanceServer.open(
+            ServerConfiguration(
+                dataDirectory: directory.appendingPathComponent("server").path,
+                httpPort: 0,
+                mqttPort: 0,
+                devOpen: true
+            ),
+            logger: EdgeBench.quiet
+        )
         let endpoints = try await server.start()
         // An application that shares its database waits for short locks instead of failing.
         var settings = Configuration()
@@ -43,9 +52,9 @@ enum AgentBench {
         for pool in [plain, captured] { try await pool.write { try $0.execute(sql: schema) } }
         let config = directory.appendingPathComponent("agent.yaml")
         try """
-            connection: {server_url: "\(endpoints.mqtt!)", device_id: bench-agent}
-            sqlite-replication: {source_db_path: \(directory.appendingPathComponent("app.db").path), flush_interval: 200ms}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        connection: {server_url: "\(endpoints.mqtt!)", device_id: bench-agent}
+        sqlite-replication: {source_db_path: \(directory.appendingPathComponent("app.db").path), flush_interval: 200ms}
+        """.write(to: config, atomically: true, encoding: .utf8)
         let agent = Process()
         agent.executableURL = URL(fileURLWithPath: binary)
         agent.arguments = ["run", "--config", config.path]
@@ -55,24 +64,47 @@ enum AgentBench {
         try agent.run()
         defer { agent.terminate() }
         // The triggers are in place once the journal exists.
-        while try await captured.read({ try $0.tableExists("__edgesync_journal") }) == false { try await Task.sleep(for: .milliseconds(20)) }
+        while try await captured.read({ try $0.tableExists("__edgesync_journal") }) == false {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let rows = 100_000
         let without = try insertRate(plain, rows: rows)
         await EdgeBench.profilePoint("capture")
         let start = ContinuousClock.now
         let with = try insertRate(captured, rows: rows)
-        report.add(Figure(section: "Capture", name: "application inserts with the agent's triggers (100 per transaction)", value: with,
-                          unit: "rows/s", reference: "the same table without triggers", referenceValue: without))
+        report.add(
+            Figure(
+                section: "Capture",
+                name: "application inserts with the agent's triggers (100 per transaction)",
+                value: with,
+                unit: "rows/s",
+                reference: "the same table without triggers",
+                referenceValue: without
+            )
+        )
         // Sustained publish: until every row is durably staged on the server.
         var staged: Int64 = 0
         while staged < Int64(rows) {
             try await Task.sleep(for: .milliseconds(50))
-            staged = try await server.store.lineages(projectID: server.tenancy.project.id, filter: LineageFilter(), page: PageRequest()).items.first?.stagedRowCount ?? 0
+            staged =
+                try await server.store.lineages(
+                    projectID: server.tenancy.project.id,
+                    filter: LineageFilter(),
+                    page: PageRequest()
+                ).items.first?.stagedRowCount ?? 0
         }
         let seconds = EdgeBench.seconds(ContinuousClock.now - start)
-        report.add(Figure(section: "Capture", name: "edge-agent: journaled rows published until durably staged", value: Double(rows) / seconds,
-                          unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling,
-                          note: "\(rows.formatted()) rows, the real agent process and the embedded server"))
+        report.add(
+            Figure(
+                section: "Capture",
+                name: "edge-agent: journaled rows published until durably staged",
+                value: Double(rows) / seconds,
+                unit: "rows/s",
+                reference: "raw SQLite inserts",
+                referenceValue: ceiling,
+                note: "\(rows.formatted()) rows, the real agent process and the embedded server"
+            )
+        )
         agent.terminate()
         agent.waitUntilExit()
         await server.stop()

@@ -19,7 +19,10 @@ struct Figure: Sendable {
         switch unit {
         case "ms": value < 10 ? String(format: "%.2f ms", value) : String(format: "%.1f ms", value)
         case "MiB": String(format: "%.1f MiB", value)
-        default: value >= 1_000 ? "\(Int(value.rounded()).formatted(.number.grouping(.automatic))) \(unit)" : String(format: "%.1f %@", value, unit)
+        default:
+            value >= 1_000
+                ? "\(Int(value.rounded()).formatted(.number.grouping(.automatic))) \(unit)"
+                : String(format: "%.1f %@", value, unit)
         }
     }
 
@@ -67,19 +70,25 @@ final class BenchReport: @unchecked Sendable {
 /// What the figures were measured on.
 enum Machine {
     static var description: String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
-        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+        let memory =
+            (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("MemTotal") }?
-            .split(separator: " ").compactMap { Double($0) }.first.map { String(format: "%.1f GiB", $0 / 1_048_576) } ?? "? GiB"
+            .split(separator: " ").compactMap { Double($0) }.first.map { String(format: "%.1f GiB", $0 / 1_048_576) }
+            ?? "? GiB"
         return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) RAM"
     }
 
     /// Resident memory of a process (kB from /proc), in MiB.
     static func residentMiB(pid: Int32) -> Double {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let kilobytes = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        let kilobytes =
+            status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?.split(separator: " ").compactMap {
+                Double($0)
+            }.first ?? 0
         return kilobytes / 1024
     }
 }

@@ -25,10 +25,28 @@ enum ConsoleBench {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let result = try JSONDecoder().decode(Result.self, from: data)
-        report.add(Figure(section: "Console (120×40, cell grid, no terminal)", name: "lineages screen, a page of 50 of \(result.lineages.formatted()) (median frame)",
-                          value: result.page, unit: "ms", reference: "an empty lineages screen", referenceValue: result.empty, higherIsBetter: false))
-        report.add(Figure(section: "Console (120×40, cell grid, no terminal)", name: "lineages screen, all \(result.lineages.formatted()) in one page (median frame)",
-                          value: result.all, unit: "ms", reference: "an empty lineages screen", referenceValue: result.empty, higherIsBetter: false,
-                          note: "the console loads a page at a time; this is the worst case of a huge page"))
+        report.add(
+            Figure(
+                section: "Console (120×40, cell grid, no terminal)",
+                name: "lineages screen, a page of 50 of \(result.lineages.formatted()) (median frame)",
+                value: result.page,
+                unit: "ms",
+                reference: "an empty lineages screen",
+                referenceValue: result.empty,
+                higherIsBetter: false
+            )
+        )
+        report.add(
+            Figure(
+                section: "Console (120×40, cell grid, no terminal)",
+                name: "lineages screen, all \(result.lineages.formatted()) in one page (median frame)",
+                value: result.all,
+                unit: "ms",
+                reference: "an empty lineages screen",
+                referenceValue: result.empty,
+                higherIsBetter: false,
+                note: "the console loads a page at a time; this is the worst case of a huge page"
+            )
+        )
     }
 }

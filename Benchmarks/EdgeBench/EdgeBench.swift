@@ -25,7 +25,13 @@ struct EdgeBench {
         // Started before any suspension, on the main thread, so the broker gets a normal signal mask.
         let broker = selected.contains("mqtt") ? BenchBroker(port: 28_830) : nil
         let ceiling = try SQLiteCeiling.measure()
-        print(String(format: "reference: raw SQLite inserts of the same rows, prepared statement, 10,000 per transaction: %.0f rows/s", ceiling))
+        print(
+            String(
+                format:
+                    "reference: raw SQLite inserts of the same rows, prepared statement, 10,000 per transaction: %.0f rows/s",
+                ceiling
+            )
+        )
         for area in selected {
             switch area {
             case "ingest": try await ServerBench.ingest(report, ceiling: ceiling)
@@ -58,13 +64,23 @@ struct EdgeBench {
         let ours = median(50) { _ = validator.validate(batch, topic: .rowBatch) }
         let data = Data(batch)
         let foundation = median(50) { _ = try? JSONSerialization.jsonObject(with: data) }
-        report.add(Figure(section: "Validation", name: "one 512 KiB row batch, all checks (median)", value: ours, unit: "ms",
-                          reference: "JSONSerialization parse only", referenceValue: foundation, higherIsBetter: false))
+        report.add(
+            Figure(
+                section: "Validation",
+                name: "one 512 KiB row batch, all checks (median)",
+                value: ours,
+                unit: "ms",
+                reference: "JSONSerialization parse only",
+                referenceValue: foundation,
+                higherIsBetter: false
+            )
+        )
     }
 
     /// An executable of the same build (`edge-agent`, `platform-tui`), next to this one.
     static func sibling(_ name: String) -> URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent(name)
     }
 
     /// With `EDGE_BENCH_PROFILE=1`, announces the timed part and waits 3 s, so a profiler can
@@ -92,20 +108,27 @@ struct EdgeBench {
         sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * p / 100)]
     }
 
-    static let fingerprint = SchemaFingerprint(tableName: "order_events", columns: [
+    static let fingerprint = SchemaFingerprint(
+        tableName: "order_events",
+        columns: [
             SchemaColumn(name: "order_id", declTypeAffinity: .text, pkOrdinal: 1, notNull: true),
             SchemaColumn(name: "line", declTypeAffinity: .integer, pkOrdinal: 2, notNull: true),
             SchemaColumn(name: "qty", declTypeAffinity: .integer, pkOrdinal: 0, notNull: false),
             SchemaColumn(name: "price", declTypeAffinity: .numeric, pkOrdinal: 0, notNull: false),
             SchemaColumn(name: "note", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
-    ])
+        ]
+    )
 
     /// A row batch of `rows` rows of the benchmark table.
     static func rowBatch(rows: Int, firstCommitSeq: Int64) throws -> ([UInt8], Int) {
         let batch = RowBatch(
-            batchID: UUIDv7Generator.shared.next(), journalEpoch: UUIDv7Generator.shared.next(),
-            sourceTable: "order_events", schemaHash: fingerprint.schemaHash, schemaColumns: fingerprint,
-            rows: (0..<rows).map { row($0, firstCommitSeq: firstCommitSeq) })
+            batchID: UUIDv7Generator.shared.next(),
+            journalEpoch: UUIDv7Generator.shared.next(),
+            sourceTable: "order_events",
+            schemaHash: fingerprint.schemaHash,
+            schemaColumns: fingerprint,
+            rows: (0..<rows).map { row($0, firstCommitSeq: firstCommitSeq) }
+        )
         return (Array(try JSONEncoder().encode(batch)), rows)
     }
 
@@ -115,9 +138,13 @@ struct EdgeBench {
         var rowCount = WireLimits.maximumRowsPerBatch
         while true {
             var batch = RowBatch(
-                batchID: UUIDv7Generator.shared.next(), journalEpoch: UUIDv7Generator.shared.next(),
-                sourceTable: "order_events", schemaHash: fingerprint.schemaHash, schemaColumns: fingerprint,
-                rows: (0..<rowCount).map { row($0, firstCommitSeq: firstCommitSeq) })
+                batchID: UUIDv7Generator.shared.next(),
+                journalEpoch: UUIDv7Generator.shared.next(),
+                sourceTable: "order_events",
+                schemaHash: fingerprint.schemaHash,
+                schemaColumns: fingerprint,
+                rows: (0..<rowCount).map { row($0, firstCommitSeq: firstCommitSeq) }
+            )
             let bytes = try JSONEncoder().encode(batch)
             let room = WireLimits.maximumPayloadBytes - bytes.count - 16
             if room >= 0 {
@@ -134,7 +161,12 @@ struct EdgeBench {
         row["qty"] = .integer(Int64(index % 17))
         row["price"] = .double(Double(index) * 0.25 + 0.5)
         row["note"] = .string("n\(index) \u{00E9}")
-        return RowChange(commitSeq: firstCommitSeq + Int64(index), op: index % 5 == 0 ? .update : .insert, pk: pk, row: row)
+        return RowChange(
+            commitSeq: firstCommitSeq + Int64(index),
+            op: index % 5 == 0 ? .update : .insert,
+            pk: pk,
+            row: row
+        )
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

@@ -20,8 +20,13 @@ enum GovernanceBench {
         let detail = try await store.reviewDetail(id: review.id, projectID: projectID)!
         let actions = detail.columns!.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
         _ = try await store.transitionReview(
-            id: review.id, projectID: projectID, registry: false, principal: principal,
-            .approve(ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)), now: .now)
+            id: review.id,
+            projectID: projectID,
+            registry: false,
+            principal: principal,
+            .approve(ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)),
+            now: .now
+        )
     }
 
     static func replay(_ report: BenchReport, ceiling: Double) async throws {
@@ -29,7 +34,12 @@ enum GovernanceBench {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
         let tenancy = try await store.bootstrap(now: .now)
-        _ = try await store.registerDevice(name: "bench", projectID: tenancy.project.id, fleetID: tenancy.fleetID, now: .now)
+        _ = try await store.registerDevice(
+            name: "bench",
+            projectID: tenancy.project.id,
+            fleetID: tenancy.fleetID,
+            now: .now
+        )
         let device = try await store.device(named: "bench", projectID: tenancy.project.id)!
         let pipeline = IngestPipeline(store: store)
         var staged = 0
@@ -50,8 +60,16 @@ enum GovernanceBench {
             if progress.replayed == 0 { break }
         }
         let seconds = EdgeBench.seconds(ContinuousClock.now - start)
-        report.add(Figure(section: "Replay", name: "a \(replayed.formatted())-row staged backlog drained into a mirror", value: Double(replayed) / seconds,
-                          unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling))
+        report.add(
+            Figure(
+                section: "Replay",
+                name: "a \(replayed.formatted())-row staged backlog drained into a mirror",
+                value: Double(replayed) / seconds,
+                unit: "rows/s",
+                reference: "raw SQLite inserts",
+                referenceValue: ceiling
+            )
+        )
     }
 
     static func live(_ report: BenchReport, ceiling: Double) async throws {
@@ -65,9 +83,17 @@ enum GovernanceBench {
         while try await server.store.replayStep(limit: 5_000, now: .now).replayed > 0 {}
         let (payloads, rows) = try ServerBench.largestBatches(40, from: 1 + Int64(firstCount))
         let seconds = try await ServerBench.publishWindowed(client, topic: topic, payloads)
-        report.add(Figure(section: "Ingest end to end", name: "approved lineage: 512 KiB row batches until in the mirror table",
-                          value: Double(rows) / seconds, unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling,
-                          note: "\(rows.formatted()) rows in 40 batches"))
+        report.add(
+            Figure(
+                section: "Ingest end to end",
+                name: "approved lineage: 512 KiB row batches until in the mirror table",
+                value: Double(rows) / seconds,
+                unit: "rows/s",
+                reference: "raw SQLite inserts",
+                referenceValue: ceiling,
+                note: "\(rows.formatted()) rows in 40 batches"
+            )
+        )
         await client.shutdown()
         await server.stop()
     }

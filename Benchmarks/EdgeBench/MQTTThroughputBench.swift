@@ -25,20 +25,32 @@ enum MQTTThroughputBench {
         let listener = MQTTListener(
             configuration: .init(port: 0),
             authenticator: DevOpenAuthenticator { MQTTPrincipal(clientID: $0, rootTopic: "bench/" + $0, identity: $0) },
-            acl: AllowAll(), delegate: Discard())
+            acl: AllowAll(),
+            delegate: Discard()
+        )
         let port = try await listener.start()
         for (size, window, count) in cases {
             let ours = try await measure(port: port, size: size, window: window, count: count)
             let theirs = try await measure(port: mosquittoPort, size: size, window: window, count: count)
-            report.add(Figure(section: "MQTT QoS 1 publishes, our listener", name: "\(size == 1_024 ? "1 KiB" : "512 KiB"), \(window) in flight",
-                              value: ours, unit: "msg/s", reference: "mosquitto", referenceValue: theirs,
-                              note: String(format: "%.0f MiB/s", ours * Double(size) / 1_048_576)))
+            report.add(
+                Figure(
+                    section: "MQTT QoS 1 publishes, our listener",
+                    name: "\(size == 1_024 ? "1 KiB" : "512 KiB"), \(window) in flight",
+                    value: ours,
+                    unit: "msg/s",
+                    reference: "mosquitto",
+                    referenceValue: theirs,
+                    note: String(format: "%.0f MiB/s", ours * Double(size) / 1_048_576)
+                )
+            )
         }
         await listener.shutdown()
     }
 
     static func measure(port: Int, size: Int, window: Int, count: Int) async throws -> Double {
-        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-\(window)", cleanSession: true))
+        let client = MQTTClient(
+            configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-\(window)", cleanSession: true)
+        )
         try await client.connect()
         let payload = ByteBuffer(repeating: 0x61, count: size)
         let topic = "bench/bench-\(window)/sync/rows/batch"
@@ -72,9 +84,10 @@ final class BenchBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edge-bench-mosquitto")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("mosquitto.conf")
-        let text = "allow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_packet_size 1048576\nlistener \(port) 127.0.0.1\n"
+        let text =
+            "allow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_packet_size 1048576\nlistener \(port) 127.0.0.1\n"
         guard (try? text.write(to: config, atomically: true, encoding: .utf8)) != nil,
-              FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto")
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto")
         else { return nil }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")

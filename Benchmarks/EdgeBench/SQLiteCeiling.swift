@@ -10,7 +10,10 @@ enum SQLiteCeiling {
         defer { try? FileManager.default.removeItem(at: directory) }
         let pool = try DatabasePool(path: directory.appendingPathComponent("ceiling.sqlite").path)
         try pool.write { db in
-            try db.execute(sql: "CREATE TABLE order_events (order_id TEXT NOT NULL, line INTEGER NOT NULL, qty INTEGER, price NUMERIC, note TEXT, PRIMARY KEY (order_id, line))")
+            try db.execute(
+                sql:
+                    "CREATE TABLE order_events (order_id TEXT NOT NULL, line INTEGER NOT NULL, qty INTEGER, price NUMERIC, note TEXT, PRIMARY KEY (order_id, line))"
+            )
         }
         let rows = (0..<count).map { EdgeBench.row($0, firstCommitSeq: 1) }
         let start = ContinuousClock.now
@@ -21,8 +24,10 @@ enum SQLiteCeiling {
                     guard let row = change.row else { continue }
                     var price: Double?
                     if case .double(let value)? = row["price"] { price = value }
-                    try statement.execute(arguments: [row["order_id"]?.stringValue, row["line"]?.integerValue, row["qty"]?.integerValue,
-                                                      price, row["note"]?.stringValue])
+                    try statement.execute(arguments: [
+                        row["order_id"]?.stringValue, row["line"]?.integerValue, row["qty"]?.integerValue,
+                        price, row["note"]?.stringValue,
+                    ])
                 }
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import MQTT
 import NIOCore
 import Synchronization
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -25,7 +26,9 @@ enum ScaleBench {
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = Process()
         server.executableURL = binary
-        server.arguments = ["serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", "0", "--dev-open"]
+        server.arguments = [
+            "serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", "0", "--dev-open",
+        ]
         let output = Pipe()
         server.standardOutput = output
         server.standardError = FileHandle.nullDevice
@@ -49,7 +52,13 @@ enum ScaleBench {
             var connected: [(Int, MQTTClient)] = []
             for index in 0..<devices {
                 group.addTask {
-                    let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: mqttPort, clientID: String(format: "sim-%04d", index)))
+                    let client = MQTTClient(
+                        configuration: .init(
+                            host: "127.0.0.1",
+                            port: mqttPort,
+                            clientID: String(format: "sim-%04d", index)
+                        )
+                    )
                     try await client.connect()
                     return (index, client)
                 }
@@ -62,7 +71,9 @@ enum ScaleBench {
         let sampler = Task {
             while !Task.isCancelled {
                 let mebibytes = Int(Machine.residentMiB(pid: server.processIdentifier))
-                if mebibytes > counters.peak.load(ordering: .relaxed) { counters.peak.store(mebibytes, ordering: .relaxed) }
+                if mebibytes > counters.peak.load(ordering: .relaxed) {
+                    counters.peak.store(mebibytes, ordering: .relaxed)
+                }
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }
@@ -73,13 +84,28 @@ enum ScaleBench {
                     // Spread over the second, as independent devices are.
                     try await Task.sleep(for: .milliseconds(index * 1_000 / devices))
                     for second in 0..<seconds {
-                        let body = try JSONEncoder().encode(TelemetryBatch(
-                            batchID: UUIDv7Generator.shared.next(), batchSeq: Int64(second + 1), sourceTable: "vibration",
-                            schemaHash: fingerprint.schemaHash, schemaColumns: second == 0 ? fingerprint : nil,
-                            rows: [TelemetryRow(ts: .now, rowID: String(second), fields: ["mm_s": .double(Double(index % 50) / 10)])]))
+                        let body = try JSONEncoder().encode(
+                            TelemetryBatch(
+                                batchID: UUIDv7Generator.shared.next(),
+                                batchSeq: Int64(second + 1),
+                                sourceTable: "vibration",
+                                schemaHash: fingerprint.schemaHash,
+                                schemaColumns: second == 0 ? fingerprint : nil,
+                                rows: [
+                                    TelemetryRow(
+                                        ts: .now,
+                                        rowID: String(second),
+                                        fields: ["mm_s": .double(Double(index % 50) / 10)]
+                                    )
+                                ]
+                            )
+                        )
                         let start = ContinuousClock.now
                         do {
-                            try await client.publish(topic: "dev/\(String(format: "sim-%04d", index))/sync/telemetry/batch", payload: ByteBuffer(bytes: body))
+                            try await client.publish(
+                                topic: "dev/\(String(format: "sim-%04d", index))/sync/telemetry/batch",
+                                payload: ByteBuffer(bytes: body)
+                            )
                             counters.published.add(1, ordering: .relaxed)
                             samples.append(EdgeBench.milliseconds(ContinuousClock.now - start))
                         } catch {
@@ -96,16 +122,33 @@ enum ScaleBench {
             return all.sorted()
         }
         sampler.cancel()
-        let dropped = try await disconnections(http: http, token: String(contentsOf: directory.appendingPathComponent("admin.token"), encoding: .utf8))
+        let dropped = try await disconnections(
+            http: http,
+            token: String(contentsOf: directory.appendingPathComponent("admin.token"), encoding: .utf8)
+        )
         for client in clients { await client.shutdown() }
         server.terminate()
         server.waitUntilExit()
-        report.add(Figure(
-            section: "Scale of connections", name: "server resident memory, \(devices.formatted()) devices each publishing 1 batch/s",
-            value: Double(counters.peak.load(ordering: .relaxed)), unit: "MiB", reference: "the same server idle", referenceValue: idle, higherIsBetter: false,
-            note: String(format: "%d s: %d publishes, %d failed, %d connections dropped, PUBACK p50 %.1f ms, p99 %.1f ms",
-                         seconds, counters.published.load(ordering: .relaxed), counters.failures.load(ordering: .relaxed), dropped,
-                         EdgeBench.percentile(latencies, 50), EdgeBench.percentile(latencies, 99))))
+        report.add(
+            Figure(
+                section: "Scale of connections",
+                name: "server resident memory, \(devices.formatted()) devices each publishing 1 batch/s",
+                value: Double(counters.peak.load(ordering: .relaxed)),
+                unit: "MiB",
+                reference: "the same server idle",
+                referenceValue: idle,
+                higherIsBetter: false,
+                note: String(
+                    format: "%d s: %d publishes, %d failed, %d connections dropped, PUBACK p50 %.1f ms, p99 %.1f ms",
+                    seconds,
+                    counters.published.load(ordering: .relaxed),
+                    counters.failures.load(ordering: .relaxed),
+                    dropped,
+                    EdgeBench.percentile(latencies, 50),
+                    EdgeBench.percentile(latencies, 99)
+                )
+            )
+        )
     }
 
     /// Shared by the device tasks and the memory sampler.
@@ -116,17 +159,31 @@ enum ScaleBench {
         let peak = Atomic<Int>(0)
     }
 
-    static let fingerprint = SchemaFingerprint(tableName: "vibration", columns: [
-        SchemaColumn(name: "mm_s", declTypeAffinity: .real, pkOrdinal: 0, notNull: false),
-        SchemaColumn(name: "ts", declTypeAffinity: .text, pkOrdinal: 0, notNull: true),
-    ])
+    static let fingerprint = SchemaFingerprint(
+        tableName: "vibration",
+        columns: [
+            SchemaColumn(name: "mm_s", declTypeAffinity: .real, pkOrdinal: 0, notNull: false),
+            SchemaColumn(name: "ts", declTypeAffinity: .text, pkOrdinal: 0, notNull: true),
+        ]
+    )
 
     /// `device.disconnected` events while every client was meant to stay connected.
     static func disconnections(http: String, token: String) async throws -> Int {
         var request = URLRequest(url: URL(string: "\(http)/core/api/v1/projects")!)
-        request.setValue("Bearer \(token.trimmingCharacters(in: .whitespacesAndNewlines))", forHTTPHeaderField: "Authorization")
-        let projects = try JSONDecoder().decode(PageEnvelope<Project>.self, from: try await URLSession.shared.data(for: request).0)
-        request.url = URL(string: "\(http)/core/api/v1/projects/\(projects.data[0].id)/events?kind=device.disconnected&limit=1")!
-        return try JSONDecoder().decode(PageEnvelope<Event>.self, from: try await URLSession.shared.data(for: request).0).meta.total
+        request.setValue(
+            "Bearer \(token.trimmingCharacters(in: .whitespacesAndNewlines))",
+            forHTTPHeaderField: "Authorization"
+        )
+        let projects = try JSONDecoder().decode(
+            PageEnvelope<Project>.self,
+            from: try await URLSession.shared.data(for: request).0
+        )
+        request.url = URL(
+            string: "\(http)/core/api/v1/projects/\(projects.data[0].id)/events?kind=device.disconnected&limit=1"
+        )!
+        return try JSONDecoder().decode(
+            PageEnvelope<Event>.self,
+            from: try await URLSession.shared.data(for: request).0
+        ).meta.total
     }
 }

@@ -4,6 +4,7 @@ import GRDB
 import MQTT
 import NIOCore
 import Server
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -12,7 +13,9 @@ import FoundationNetworking
 /// API's latency with 10,000 lineages and 1,000 reviews in the store.
 enum ServerBench {
     static func temporaryDirectory(_ name: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("edge-bench-\(name)-\(UUID().uuidString)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edge-bench-\(name)-\(UUID().uuidString)"
+        )
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -25,16 +28,27 @@ enum ServerBench {
         let (payloads, rows) = try largestBatches(batchCount, from: 1)
         await EdgeBench.profilePoint("ingest")
         let seconds = try await publishWindowed(client, topic: "dev/bench-device/sync/rows/batch", payloads)
-        report.add(Figure(section: "Ingest end to end", name: "512 KiB row batches over loopback MQTT until durably staged",
-                          value: Double(rows) / seconds, unit: "rows/s", reference: "raw SQLite inserts", referenceValue: ceiling,
-                          note: String(format: "%d batches, %.1f MiB/s", batchCount, Double(batchCount) / 2 / seconds)))
+        report.add(
+            Figure(
+                section: "Ingest end to end",
+                name: "512 KiB row batches over loopback MQTT until durably staged",
+                value: Double(rows) / seconds,
+                unit: "rows/s",
+                reference: "raw SQLite inserts",
+                referenceValue: ceiling,
+                note: String(format: "%d batches, %.1f MiB/s", batchCount, Double(batchCount) / 2 / seconds)
+            )
+        )
         await client.shutdown()
         await server.stop()
     }
 
     /// An embedded dev-open server in `directory`, and `bench-device` connected to its MQTT listener.
     static func devOpenServer(in directory: URL) async throws -> (GovernanceServer, MQTTClient) {
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true), logger: EdgeBench.quiet)
+        let server = try await GovernanceServer.open(
+            ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true),
+            logger: EdgeBench.quiet
+        )
         let endpoints = try await server.start()
         let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
         let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
@@ -76,14 +90,22 @@ enum ServerBench {
     static func apiLatency(_ report: BenchReport) async throws {
         let directory = temporaryDirectory("api")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let seeded = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0), logger: EdgeBench.quiet)
+        let seeded = try await GovernanceServer.open(
+            ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0),
+            logger: EdgeBench.quiet
+        )
         let project = seeded.tenancy.project.id
         let fleet = seeded.tenancy.fleetID
         // 1,000 devices whose first batch queued a review (the real ingest path), then 9 more
         // lineages each, written straight into the store's table: 10,000 lineages, 1,000 reviews.
         let pipeline = IngestPipeline(store: seeded.store)
         for device in 0..<1_000 {
-            let registered = try await seeded.store.registerDevice(name: "device-\(device)", projectID: project, fleetID: fleet, now: .now)
+            let registered = try await seeded.store.registerDevice(
+                name: "device-\(device)",
+                projectID: project,
+                fleetID: fleet,
+                now: .now
+            )
             let identity = try await seeded.store.device(named: registered.name, projectID: project)!
             let (bytes, _) = try EdgeBench.rowBatch(rows: 3, firstCommitSeq: 1)
             _ = try await pipeline.ingest(device: identity, topic: .rowBatch, payload: bytes, receivedAt: .now)
@@ -93,28 +115,48 @@ enum ServerBench {
             let devices = try Row.fetchAll(db, sql: "SELECT id, name FROM device")
             for (index, device) in devices.enumerated() {
                 for table in 1..<10 {
-                    try db.execute(sql: """
-                        INSERT INTO lineage (id, project_id, device_id, fleet_id, device_name, source_table, strategy, status, pause_reason,
-                        sync_authority, staged_row_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'rows', 'paused', 'schema_review',
-                        'device_authoritative', ?, ?, ?)
-                        """, arguments: [UUIDv7Generator.shared.next().description, project, device["id"] as String, fleet, device["name"] as String,
-                                         "table_\(table)", index * table, index * 10 + table, index * 10 + table])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO lineage (id, project_id, device_id, fleet_id, device_name, source_table, strategy, status, pause_reason,
+                            sync_authority, staged_row_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'rows', 'paused', 'schema_review',
+                            'device_authoritative', ?, ?, ?)
+                            """,
+                        arguments: [
+                            UUIDv7Generator.shared.next().description, project, device["id"] as String, fleet,
+                            device["name"] as String,
+                            "table_\(table)", index * table, index * 10 + table, index * 10 + table,
+                        ]
+                    )
                 }
             }
         }
         try queue.close()
-        let reviews = try await seeded.store.reviews(projectID: project, filter: ReviewFilter(), page: PageRequest(page: 1, limit: 500)).items.map(\.id)
+        let reviews = try await seeded.store.reviews(
+            projectID: project,
+            filter: ReviewFilter(),
+            page: PageRequest(page: 1, limit: 500)
+        ).items.map(\.id)
         let endpoints = try await seeded.start()
         let base = "\(endpoints.http)/core/api/v1/projects/\(project)"
         let health = try await latencies(token: seeded.adminToken) { _ in "\(endpoints.http)/healthz" }
         await EdgeBench.profilePoint("api")
         let list = try await latencies(token: seeded.adminToken) { _ in "\(base)/edge/lineages?limit=50" }
-        let detail = try await latencies(token: seeded.adminToken) { index in "\(base)/edge/schema-reviews/\(reviews[index % reviews.count])" }
+        let detail = try await latencies(token: seeded.adminToken) { index in
+            "\(base)/edge/schema-reviews/\(reviews[index % reviews.count])"
+        }
         for (name, samples) in [("GET /edge/lineages?limit=50", list), ("GET /edge/schema-reviews/{id}", detail)] {
             for p in [50, 99] {
-                report.add(Figure(section: "API (10,000 lineages, 1,000 reviews, 4 clients)", name: "\(name) p\(p)",
-                                  value: EdgeBench.percentile(samples, p), unit: "ms", reference: "GET /healthz p\(p)",
-                                  referenceValue: EdgeBench.percentile(health, p), higherIsBetter: false))
+                report.add(
+                    Figure(
+                        section: "API (10,000 lineages, 1,000 reviews, 4 clients)",
+                        name: "\(name) p\(p)",
+                        value: EdgeBench.percentile(samples, p),
+                        unit: "ms",
+                        reference: "GET /healthz p\(p)",
+                        referenceValue: EdgeBench.percentile(health, p),
+                        higherIsBetter: false
+                    )
+                )
             }
         }
         await seeded.stop()

@@ -60,10 +60,16 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var problemsForRun: [String] {
         var problems: [String] = []
         if serverURL == nil { problems.append("connection.server_url (or OMEGA_MQTT_BROKER_URL) is required") }
-        if let url = serverURL, MQTTClientConfiguration.parseServerURL(url) == nil { problems.append("connection.server_url: \(url) is not mqtt://, mqtts:// or ssl://") }
+        if let url = serverURL, MQTTClientConfiguration.parseServerURL(url) == nil {
+            problems.append("connection.server_url: \(url) is not mqtt://, mqtts:// or ssl://")
+        }
         if deviceID == nil { problems.append("connection.device_id (or OMEGA_DEVICE_ID) is required") }
-        if let device = deviceID, !DeviceName.isValid(device) { problems.append("connection.device_id: \(device) is not 1–64 of A-Z a-z 0-9 . _ -") }
-        if sourceDatabasePath == nil { problems.append("sqlite-replication.source_db_path (or OMEGA_SOURCE_DB_PATH) is required") }
+        if let device = deviceID, !DeviceName.isValid(device) {
+            problems.append("connection.device_id: \(device) is not 1–64 of A-Z a-z 0-9 . _ -")
+        }
+        if sourceDatabasePath == nil {
+            problems.append("sqlite-replication.source_db_path (or OMEGA_SOURCE_DB_PATH) is required")
+        }
         return problems
     }
 }

@@ -31,10 +31,12 @@ public struct AgentConfigurationLoader {
             "keep_alive", "clean_session", "tls", "username", "username_env", "password", "password_env",
         ])
         let tls = try mqtt.child("tls").mapping(allowed: [
-            "ca_cert_path", "ca_cert_path_env", "client_cert_path", "client_cert_path_env", "client_key_path", "client_key_path_env",
+            "ca_cert_path", "ca_cert_path_env", "client_cert_path", "client_cert_path_env", "client_key_path",
+            "client_key_path_env",
         ])
         let replication = try root.child("sqlite-replication").mapping(allowed: [
-            "source_db_path", "source_db_path_env", "state_db_path", "state_db_path_env", "flush_interval", "local_retention_bytes",
+            "source_db_path", "source_db_path_env", "state_db_path", "state_db_path_env", "flush_interval",
+            "local_retention_bytes",
             "snapshot_on_first_run", "snapshot_inline_limit", "table_strategies",
         ])
         var configuration = AgentConfiguration()
@@ -51,9 +53,15 @@ public struct AgentConfigurationLoader {
         if let keepAlive = try mqtt.child("keep_alive").duration() { configuration.keepAlive = keepAlive }
         if let clean = try mqtt.child("clean_session").bool() { configuration.cleanSession = clean }
         if let interval = try replication.child("flush_interval").duration() { configuration.flushInterval = interval }
-        if let bytes = try replication.child("local_retention_bytes").byteCount() { configuration.localRetentionBytes = bytes }
-        if let bytes = try replication.child("snapshot_inline_limit").byteCount() { configuration.snapshotInlineLimit = bytes }
-        if let snapshot = try replication.child("snapshot_on_first_run").bool() { configuration.snapshotOnFirstRun = snapshot }
+        if let bytes = try replication.child("local_retention_bytes").byteCount() {
+            configuration.localRetentionBytes = bytes
+        }
+        if let bytes = try replication.child("snapshot_inline_limit").byteCount() {
+            configuration.snapshotInlineLimit = bytes
+        }
+        if let snapshot = try replication.child("snapshot_on_first_run").bool() {
+            configuration.snapshotOnFirstRun = snapshot
+        }
         let strategies = replication.child("table_strategies")
         for (table, entry) in try strategies.entries() {
             let fields = try entry.mapping(allowed: ["strategy", "ts_column", "include_columns"])
@@ -62,11 +70,20 @@ public struct AgentConfigurationLoader {
             case "ignore": configuration.tableStrategies[table] = .ignore
             case "telemetry":
                 guard let ts = try fields.child("ts_column").string() else {
-                    throw AgentConfigurationError(key: fields.path + ".ts_column", message: "a telemetry table needs ts_column")
+                    throw AgentConfigurationError(
+                        key: fields.path + ".ts_column",
+                        message: "a telemetry table needs ts_column"
+                    )
                 }
-                configuration.tableStrategies[table] = .telemetry(tsColumn: ts, includeColumns: try fields.child("include_columns").strings())
+                configuration.tableStrategies[table] = .telemetry(
+                    tsColumn: ts,
+                    includeColumns: try fields.child("include_columns").strings()
+                )
             case let other:
-                throw AgentConfigurationError(key: fields.path + ".strategy", message: "\(other) is not rows, telemetry or ignore")
+                throw AgentConfigurationError(
+                    key: fields.path + ".strategy",
+                    message: "\(other) is not rows, telemetry or ignore"
+                )
             }
         }
         return configuration
@@ -90,16 +107,23 @@ public struct AgentConfigurationLoader {
 
         func mapping(allowed: Set<String>) throws(AgentConfigurationError) -> Node {
             guard let value else { return Node(path: path, value: [String: Any]()) }
-            guard let map = value as? [String: Any] else { throw AgentConfigurationError(key: path.isEmpty ? "(file)" : path, message: "expected a mapping") }
+            guard let map = value as? [String: Any] else {
+                throw AgentConfigurationError(key: path.isEmpty ? "(file)" : path, message: "expected a mapping")
+            }
             if let unknown = map.keys.sorted().first(where: { !allowed.contains($0) }) {
-                throw AgentConfigurationError(key: path.isEmpty ? unknown : path + "." + unknown, message: "unknown key")
+                throw AgentConfigurationError(
+                    key: path.isEmpty ? unknown : path + "." + unknown,
+                    message: "unknown key"
+                )
             }
             return self
         }
 
         func entries() throws(AgentConfigurationError) -> [(String, Node)] {
             guard let value else { return [] }
-            guard let map = value as? [String: Any] else { throw AgentConfigurationError(key: path, message: "expected a mapping of table names") }
+            guard let map = value as? [String: Any] else {
+                throw AgentConfigurationError(key: path, message: "expected a mapping of table names")
+            }
             return map.keys.sorted().map { ($0, child($0)) }
         }
 
@@ -122,7 +146,9 @@ public struct AgentConfigurationLoader {
 
         func bool() throws(AgentConfigurationError) -> Bool? {
             guard let value else { return nil }
-            guard let flag = value as? Bool else { throw AgentConfigurationError(key: path, message: "expected true or false") }
+            guard let flag = value as? Bool else {
+                throw AgentConfigurationError(key: path, message: "expected true or false")
+            }
             return flag
         }
 
@@ -131,7 +157,9 @@ public struct AgentConfigurationLoader {
             guard let text = try string() else { return nil }
             let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
             for (suffix, scale) in units where text.hasSuffix(suffix) {
-                if let number = Double(text.dropLast(suffix.count)), number > 0 { return .milliseconds(Int64(number * scale * 1000)) }
+                if let number = Double(text.dropLast(suffix.count)), number > 0 {
+                    return .milliseconds(Int64(number * scale * 1000))
+                }
             }
             if let seconds = Double(text), seconds > 0 { return .milliseconds(Int64(seconds * 1000)) }
             throw AgentConfigurationError(key: path, message: "\(text) is not a duration like 5s, 500ms or 2m")
@@ -140,9 +168,14 @@ public struct AgentConfigurationLoader {
         /// `256MiB`, `64MB`, `1GiB`, `512KiB`, or a number of bytes.
         func byteCount() throws(AgentConfigurationError) -> Int64? {
             guard let text = try string() else { return nil }
-            let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+            let units: [(String, Int64)] = [
+                ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
+                ("GB", 1_000_000_000), ("B", 1),
+            ]
             for (suffix, scale) in units where text.hasSuffix(suffix) {
-                if let number = Int64(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 { return number * scale }
+                if let number = Int64(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 {
+                    return number * scale
+                }
             }
             if let number = Int64(text), number > 0 { return number }
             throw AgentConfigurationError(key: path, message: "\(text) is not a size like 256MiB")

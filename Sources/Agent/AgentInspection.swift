@@ -38,7 +38,9 @@ enum AgentInspection {
 
     /// Opens the source read-only: `check` must not change the application's database.
     static func readOnly(_ path: String) throws -> DatabaseQueue {
-        guard FileManager.default.fileExists(atPath: path) else { throw AgentConfigurationError(key: "source_db_path", message: "\(path) does not exist") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw AgentConfigurationError(key: "source_db_path", message: "\(path) does not exist")
+        }
         var settings = Configuration()
         settings.readonly = true
         settings.busyMode = .timeout(5)
@@ -48,8 +50,13 @@ enum AgentInspection {
     static func check(_ configuration: AgentConfiguration) throws -> [CheckedTable] {
         try readOnly(configuration.sourceDatabasePath!).read { db in
             try CaptureSchema.discover(db, configuration: configuration).map {
-                CheckedTable(name: $0.name, strategy: $0.strategy.name, schemaHash: $0.fingerprint.schemaHash, schemaColumns: $0.fingerprint,
-                             problems: $0.problems)
+                CheckedTable(
+                    name: $0.name,
+                    strategy: $0.strategy.name,
+                    schemaHash: $0.fingerprint.schemaHash,
+                    schemaColumns: $0.fingerprint,
+                    problems: $0.problems
+                )
             }
         }
     }
@@ -64,13 +71,22 @@ enum AgentInspection {
                 if hasJournal, case .rows = table.strategy {
                     pending = try CaptureSchema.pending(db, table: table.name, after: progress.lastAckedSeq)
                 }
-                let cursor = switch table.strategy {
-                case .rows: "commit_seq \(progress.lastAckedSeq)"
-                case .telemetry: "batch_seq \(progress.batchSeq), ts \(progress.tsCursor ?? "-"), rowid \(progress.rowidCursor.map(String.init) ?? "-")"
-                case .ignore: "-"
-                }
-                return TableStatus(name: table.name, strategy: table.strategy.name, cursor: cursor, pendingRows: pending.rows,
-                                   pendingBytes: Int(pending.bytes), paused: progress.paused, lastError: progress.lastError ?? table.problems.first)
+                let cursor =
+                    switch table.strategy {
+                    case .rows: "commit_seq \(progress.lastAckedSeq)"
+                    case .telemetry:
+                        "batch_seq \(progress.batchSeq), ts \(progress.tsCursor ?? "-"), rowid \(progress.rowidCursor.map(String.init) ?? "-")"
+                    case .ignore: "-"
+                    }
+                return TableStatus(
+                    name: table.name,
+                    strategy: table.strategy.name,
+                    cursor: cursor,
+                    pendingRows: pending.rows,
+                    pendingBytes: Int(pending.bytes),
+                    paused: progress.paused,
+                    lastError: progress.lastError ?? table.problems.first
+                )
             }
         }
     }
@@ -79,9 +95,13 @@ enum AgentInspection {
     static func uninstall(sourcePath: String) throws -> [String] {
         let pool = try EdgeAgent.openSource(sourcePath)
         return try pool.write { db in
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'").filter { !CaptureSchema.isAgentTable($0) }
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'").filter {
+                !CaptureSchema.isAgentTable($0)
+            }
             for table in tables { try CaptureSchema.dropTriggers(db, table) }
-            try db.execute(sql: "DROP TABLE IF EXISTS \"\(CaptureSchema.journal)\"; DROP TABLE IF EXISTS \"\(CaptureSchema.meta)\"")
+            try db.execute(
+                sql: "DROP TABLE IF EXISTS \"\(CaptureSchema.journal)\"; DROP TABLE IF EXISTS \"\(CaptureSchema.meta)\""
+            )
             return tables
         }
     }

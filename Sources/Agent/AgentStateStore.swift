@@ -47,25 +47,29 @@ final class AgentStateStore: Sendable {
         queue = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE table_state (
-                    name TEXT PRIMARY KEY, last_acked_seq INTEGER NOT NULL DEFAULT 0, batch_seq INTEGER NOT NULL DEFAULT 0,
-                    ts_cursor TEXT, rowid_cursor INTEGER, sent_schema_hash TEXT, paused INTEGER NOT NULL DEFAULT 0, watermark INTEGER,
-                    last_error TEXT, needs_resnapshot INTEGER NOT NULL DEFAULT 0);
-                CREATE TABLE outbound (
-                    table_name TEXT PRIMARY KEY, batch_id TEXT NOT NULL, topic TEXT NOT NULL, body BLOB NOT NULL, row_count INTEGER NOT NULL,
-                    last_seq INTEGER, batch_seq INTEGER, ts_end TEXT, rowid_end INTEGER, schema_hash_sent TEXT);
-                CREATE TABLE processed_control (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-                CREATE TABLE cloud_version (table_name TEXT NOT NULL, pk TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (table_name, pk));
-                CREATE TABLE report (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, table_name TEXT, message TEXT NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE table_state (
+                        name TEXT PRIMARY KEY, last_acked_seq INTEGER NOT NULL DEFAULT 0, batch_seq INTEGER NOT NULL DEFAULT 0,
+                        ts_cursor TEXT, rowid_cursor INTEGER, sent_schema_hash TEXT, paused INTEGER NOT NULL DEFAULT 0, watermark INTEGER,
+                        last_error TEXT, needs_resnapshot INTEGER NOT NULL DEFAULT 0);
+                    CREATE TABLE outbound (
+                        table_name TEXT PRIMARY KEY, batch_id TEXT NOT NULL, topic TEXT NOT NULL, body BLOB NOT NULL, row_count INTEGER NOT NULL,
+                        last_seq INTEGER, batch_seq INTEGER, ts_end TEXT, rowid_end INTEGER, schema_hash_sent TEXT);
+                    CREATE TABLE processed_control (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+                    CREATE TABLE cloud_version (table_name TEXT NOT NULL, pk TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (table_name, pk));
+                    CREATE TABLE report (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, table_name TEXT, message TEXT NOT NULL);
+                    """
+            )
         }
         migrator.registerMigration("v2-uploads") { db in
-            try db.execute(sql: """
-                CREATE TABLE upload_grant (
-                    table_name TEXT PRIMARY KEY, batch_id TEXT, url TEXT, segment_kind TEXT NOT NULL, expires_at INTEGER,
-                    requested_at INTEGER NOT NULL, last_seq INTEGER);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE upload_grant (
+                        table_name TEXT PRIMARY KEY, batch_id TEXT, url TEXT, segment_kind TEXT NOT NULL, expires_at INTEGER,
+                        requested_at INTEGER NOT NULL, last_seq INTEGER);
+                    """
+            )
         }
         try migrator.migrate(queue)
     }
@@ -79,9 +83,17 @@ final class AgentStateStore: Sendable {
             return TableProgress(name: table)
         }
         return TableProgress(
-            name: table, lastAckedSeq: row["last_acked_seq"], batchSeq: row["batch_seq"], tsCursor: row["ts_cursor"],
-            rowidCursor: row["rowid_cursor"], sentSchemaHash: row["sent_schema_hash"], paused: row["paused"], watermark: row["watermark"],
-            lastError: row["last_error"], needsResnapshot: row["needs_resnapshot"])
+            name: table,
+            lastAckedSeq: row["last_acked_seq"],
+            batchSeq: row["batch_seq"],
+            tsCursor: row["ts_cursor"],
+            rowidCursor: row["rowid_cursor"],
+            sentSchemaHash: row["sent_schema_hash"],
+            paused: row["paused"],
+            watermark: row["watermark"],
+            lastError: row["last_error"],
+            needsResnapshot: row["needs_resnapshot"]
+        )
     }
 
     func save(_ progress: TableProgress) throws {
@@ -89,34 +101,53 @@ final class AgentStateStore: Sendable {
     }
 
     static func save(_ db: Database, _ p: TableProgress) throws {
-        try db.execute(sql: """
-            INSERT INTO table_state (name, last_acked_seq, batch_seq, ts_cursor, rowid_cursor, sent_schema_hash, paused, watermark, last_error,
-            needs_resnapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET last_acked_seq = excluded.last_acked_seq,
-            batch_seq = excluded.batch_seq, ts_cursor = excluded.ts_cursor, rowid_cursor = excluded.rowid_cursor,
-            sent_schema_hash = excluded.sent_schema_hash, paused = excluded.paused, watermark = excluded.watermark,
-            last_error = excluded.last_error, needs_resnapshot = excluded.needs_resnapshot
-            """, arguments: [p.name, p.lastAckedSeq, p.batchSeq, p.tsCursor, p.rowidCursor, p.sentSchemaHash, p.paused, p.watermark,
-                             p.lastError, p.needsResnapshot])
+        try db.execute(
+            sql: """
+                INSERT INTO table_state (name, last_acked_seq, batch_seq, ts_cursor, rowid_cursor, sent_schema_hash, paused, watermark, last_error,
+                needs_resnapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET last_acked_seq = excluded.last_acked_seq,
+                batch_seq = excluded.batch_seq, ts_cursor = excluded.ts_cursor, rowid_cursor = excluded.rowid_cursor,
+                sent_schema_hash = excluded.sent_schema_hash, paused = excluded.paused, watermark = excluded.watermark,
+                last_error = excluded.last_error, needs_resnapshot = excluded.needs_resnapshot
+                """,
+            arguments: [
+                p.name, p.lastAckedSeq, p.batchSeq, p.tsCursor, p.rowidCursor, p.sentSchemaHash, p.paused, p.watermark,
+                p.lastError, p.needsResnapshot,
+            ]
+        )
     }
 
     func outbound(_ table: String) throws -> OutboundBatch? {
         try queue.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM outbound WHERE table_name = ?", arguments: [table]).map {
                 OutboundBatch(
-                    table: table, batchID: $0["batch_id"], topic: UplinkTopic(rawValue: $0["topic"]) ?? .rowBatch, body: Array($0["body"] as Data),
-                    rowCount: $0["row_count"], lastSeq: $0["last_seq"], batchSeq: $0["batch_seq"], tsEnd: $0["ts_end"], rowidEnd: $0["rowid_end"],
-                    schemaHashSent: $0["schema_hash_sent"])
+                    table: table,
+                    batchID: $0["batch_id"],
+                    topic: UplinkTopic(rawValue: $0["topic"]) ?? .rowBatch,
+                    body: Array($0["body"] as Data),
+                    rowCount: $0["row_count"],
+                    lastSeq: $0["last_seq"],
+                    batchSeq: $0["batch_seq"],
+                    tsEnd: $0["ts_end"],
+                    rowidEnd: $0["rowid_end"],
+                    schemaHashSent: $0["schema_hash_sent"]
+                )
             }
         }
     }
 
     func saveOutbound(_ batch: OutboundBatch) throws {
         try queue.write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO outbound (table_name, batch_id, topic, body, row_count, last_seq, batch_seq, ts_end, rowid_end, schema_hash_sent)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [batch.table, batch.batchID, batch.topic.rawValue, Data(batch.body), batch.rowCount, batch.lastSeq, batch.batchSeq,
-                                 batch.tsEnd, batch.rowidEnd, batch.schemaHashSent])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO outbound (table_name, batch_id, topic, body, row_count, last_seq, batch_seq, ts_end, rowid_end, schema_hash_sent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    batch.table, batch.batchID, batch.topic.rawValue, Data(batch.body), batch.rowCount, batch.lastSeq,
+                    batch.batchSeq,
+                    batch.tsEnd, batch.rowidEnd, batch.schemaHashSent,
+                ]
+            )
         }
     }
 
@@ -127,10 +158,16 @@ final class AgentStateStore: Sendable {
             var progress = try Self.load(db, batch.table)
             if let last = batch.lastSeq { progress.lastAckedSeq = max(progress.lastAckedSeq, last) }
             if let seq = batch.batchSeq { progress.batchSeq = max(progress.batchSeq, seq) }
-            if let ts = batch.tsEnd { progress.tsCursor = ts; progress.rowidCursor = batch.rowidEnd }
+            if let ts = batch.tsEnd {
+                progress.tsCursor = ts
+                progress.rowidCursor = batch.rowidEnd
+            }
             if let hash = batch.schemaHashSent { progress.sentSchemaHash = hash }
             try Self.save(db, progress)
-            try db.execute(sql: "DELETE FROM outbound WHERE table_name = ? AND batch_id = ?", arguments: [batch.table, batch.batchID])
+            try db.execute(
+                sql: "DELETE FROM outbound WHERE table_name = ? AND batch_id = ?",
+                arguments: [batch.table, batch.batchID]
+            )
             return progress
         }
     }
@@ -142,26 +179,41 @@ final class AgentStateStore: Sendable {
     /// Records a control id; false when it had been processed before.
     func markProcessed(_ controlID: String) throws -> Bool {
         try queue.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO processed_control VALUES (?, ?)", arguments: [controlID, Int64(Date().timeIntervalSince1970)])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO processed_control VALUES (?, ?)",
+                arguments: [controlID, Int64(Date().timeIntervalSince1970)]
+            )
             return db.changesCount == 1
         }
     }
 
     func isProcessed(_ controlID: String) throws -> Bool {
-        try queue.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_control WHERE id = ?", arguments: [controlID]) == true }
+        try queue.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_control WHERE id = ?", arguments: [controlID]) == true
+        }
     }
 
     func setCloudVersion(table: String, pk: String, version: Int64) throws {
         try queue.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO cloud_version VALUES (?, ?, ?)", arguments: [table, pk, version])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO cloud_version VALUES (?, ?, ?)",
+                arguments: [table, pk, version]
+            )
         }
     }
 
     func cloudVersions(table: String) throws -> [String: Int64] {
         try queue.read { db in
-            Dictionary(try Row.fetchAll(db, sql: "SELECT pk, version FROM cloud_version WHERE table_name = ?", arguments: [table]).map {
-                ($0["pk"], $0["version"])
-            }, uniquingKeysWith: { _, last in last })
+            Dictionary(
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT pk, version FROM cloud_version WHERE table_name = ?",
+                    arguments: [table]
+                ).map {
+                    ($0["pk"], $0["version"])
+                },
+                uniquingKeysWith: { _, last in last }
+            )
         }
     }
 
@@ -180,17 +232,28 @@ final class AgentStateStore: Sendable {
     func spill(_ table: String) throws -> SpillUpload? {
         try queue.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM upload_grant WHERE table_name = ?", arguments: [table]).map {
-                SpillUpload(table: table, batchID: $0["batch_id"], url: $0["url"], segmentKind: SegmentKind(rawValue: $0["segment_kind"]) ?? .payloadSpill,
-                            expiresAt: $0["expires_at"], requestedAt: $0["requested_at"], lastSeq: $0["last_seq"])
+                SpillUpload(
+                    table: table,
+                    batchID: $0["batch_id"],
+                    url: $0["url"],
+                    segmentKind: SegmentKind(rawValue: $0["segment_kind"]) ?? .payloadSpill,
+                    expiresAt: $0["expires_at"],
+                    requestedAt: $0["requested_at"],
+                    lastSeq: $0["last_seq"]
+                )
             }
         }
     }
 
     func saveSpill(_ spill: SpillUpload) throws {
         try queue.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO upload_grant VALUES (?, ?, ?, ?, ?, ?, ?)", arguments: [
-                spill.table, spill.batchID, spill.url, spill.segmentKind.rawValue, spill.expiresAt, spill.requestedAt, spill.lastSeq,
-            ])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO upload_grant VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    spill.table, spill.batchID, spill.url, spill.segmentKind.rawValue, spill.expiresAt,
+                    spill.requestedAt, spill.lastSeq,
+                ]
+            )
         }
     }
 
@@ -207,14 +270,20 @@ final class AgentStateStore: Sendable {
 
     func report(table: String?, _ message: String) throws {
         try queue.write { db in
-            try db.execute(sql: "INSERT INTO report (at, table_name, message) VALUES (?, ?, ?)",
-                           arguments: [Date().ISO8601Format(), table, message])
+            try db.execute(
+                sql: "INSERT INTO report (at, table_name, message) VALUES (?, ?, ?)",
+                arguments: [Date().ISO8601Format(), table, message]
+            )
         }
     }
 
     func reports(limit: Int = 20) throws -> [(String, String?, String)] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, table_name, message FROM report ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+            try Row.fetchAll(
+                db,
+                sql: "SELECT at, table_name, message FROM report ORDER BY id DESC LIMIT ?",
+                arguments: [limit]
+            ).map {
                 ($0["at"], $0["table_name"], $0["message"])
             }
         }

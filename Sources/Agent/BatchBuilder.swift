@@ -20,23 +20,35 @@ enum BatchBuilder {
 
     /// Pending journal rows of a table after `cursor`, at most one batch's worth.
     static func pendingEntries(_ db: Database, table: String, after cursor: Int64) throws -> [JournalEntry] {
-        try Row.fetchAll(db, sql: """
-            SELECT commit_seq, op, pk, row FROM "\(CaptureSchema.journal)" WHERE table_name = ? AND commit_seq > ? ORDER BY commit_seq LIMIT ?
-            """, arguments: [table, cursor, maximumRows]).map { JournalEntry(seq: $0["commit_seq"], op: $0["op"], pk: $0["pk"], row: $0["row"]) }
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT commit_seq, op, pk, row FROM "\(CaptureSchema.journal)" WHERE table_name = ? AND commit_seq > ? ORDER BY commit_seq LIMIT ?
+                """,
+            arguments: [table, cursor, maximumRows]
+        ).map { JournalEntry(seq: $0["commit_seq"], op: $0["op"], pk: $0["pk"], row: $0["row"]) }
     }
 
     /// A row batch of the longest prefix of `entries` that fits; nil when even one row does not.
     static func rowBatch(
-        table: String, epoch: String, fingerprint: SchemaFingerprint, includeColumns: Bool, entries: [JournalEntry], lkcv: [String: Int64]
+        table: String,
+        epoch: String,
+        fingerprint: SchemaFingerprint,
+        includeColumns: Bool,
+        entries: [JournalEntry],
+        lkcv: [String: Int64]
     ) -> (body: [UInt8], count: Int, batchID: String)? {
         let batchID = UUIDv7Generator.shared.next().description
-        var head = #"{"format_version":1,"capture_strategy":"sqlite_row_batch_v1","batch_id":"\#(batchID)","journal_epoch":"\#(epoch)","#
-        head += #""source_table":\#(CanonicalJSON.string(of: .string(table))),"schema_hash":"\#(fingerprint.schemaHash)","#
+        var head =
+            #"{"format_version":1,"capture_strategy":"sqlite_row_batch_v1","batch_id":"\#(batchID)","journal_epoch":"\#(epoch)","#
+        head +=
+            #""source_table":\#(CanonicalJSON.string(of: .string(table))),"schema_hash":"\#(fingerprint.schemaHash)","#
         if includeColumns { head += #""schema_columns":\#(fingerprint.canonicalJSON),"# }
         var rows: [String] = []
         var size = head.utf8.count + 80
         for entry in entries.prefix(maximumRows) {
-            var row = #"{"commit_seq":\#(entry.seq),"op":"\#(entry.op)","pk":\#(entry.pk),"row":\#(entry.row ?? "null")"#
+            var row =
+                #"{"commit_seq":\#(entry.seq),"op":"\#(entry.op)","pk":\#(entry.pk),"row":\#(entry.row ?? "null")"#
             if !lkcv.isEmpty, let version = lkcv[canonicalKey(entry.pk)] { row += #","lkcv":\#(version)"# }
             row += "}"
             guard size + row.utf8.count + 1 <= maximumBytes else { break }
@@ -45,7 +57,9 @@ enum BatchBuilder {
         }
         guard !rows.isEmpty else { return nil }
         let used = entries.prefix(rows.count)
-        let body = head + #""first_commit_seq":\#(used.first!.seq),"last_commit_seq":\#(used.last!.seq),"rows":["# + rows.joined(separator: ",") + "]}"
+        let body =
+            head + #""first_commit_seq":\#(used.first!.seq),"last_commit_seq":\#(used.last!.seq),"rows":["#
+            + rows.joined(separator: ",") + "]}"
         return (Array(body.utf8), rows.count, batchID)
     }
 
@@ -57,11 +71,17 @@ enum BatchBuilder {
 
     /// The next telemetry batch of `table` after the `(ts, rowid)` cursor.
     static func telemetryBatch(
-        _ db: Database, table: SourceTable, tsColumn: String, include: [String]?, progress: TableProgress, includeColumns: Bool
+        _ db: Database,
+        table: SourceTable,
+        tsColumn: String,
+        include: [String]?,
+        progress: TableProgress,
+        includeColumns: Bool
     ) throws -> OutboundBatch? {
         let fields = include ?? table.columnNames.filter { $0 != tsColumn }
         let ts = SQLIdentifier.quote(tsColumn)
-        var sql = "SELECT rowid AS __rowid, \(ts) AS __ts, \(fields.map(SQLIdentifier.quote).joined(separator: ", ")) FROM \(SQLIdentifier.quote(table.name))"
+        var sql =
+            "SELECT rowid AS __rowid, \(ts) AS __ts, \(fields.map(SQLIdentifier.quote).joined(separator: ", ")) FROM \(SQLIdentifier.quote(table.name))"
         var arguments: StatementArguments = []
         if let cursor = progress.tsCursor, let rowid = progress.rowidCursor {
             sql += " WHERE \(ts) > ? OR (\(ts) = ? AND rowid > ?)"
@@ -79,7 +99,9 @@ enum BatchBuilder {
             var values = JSONObject()
             for field in fields { values[field] = jsonValue(row[field]) }
             let rowID: Int64 = row["__rowid"]
-            let sample: JSONValue = .object(["ts": .string(instant.description), "row_id": .string(String(rowID)), "fields": .object(values)])
+            let sample: JSONValue = .object([
+                "ts": .string(instant.description), "row_id": .string(String(rowID)), "fields": .object(values),
+            ])
             let length = CanonicalJSON.bytes(of: sample).count + 1
             guard size + length <= maximumBytes else { break }
             size += length
@@ -92,15 +114,26 @@ enum BatchBuilder {
         let batchID = UUIDv7Generator.shared.next().description
         let batchSeq = progress.batchSeq + 1
         var envelope: JSONObject = [
-            "format_version": .integer(1), "capture_strategy": .string("sqlite_telemetry_batch_v1"), "batch_id": .string(batchID),
-            "batch_seq": .integer(batchSeq), "source_table": .string(table.name), "schema_hash": .string(table.fingerprint.schemaHash),
-            "cursor_start_ts": .string(first.description), "cursor_end_ts": .string(last.description), "row_count": .integer(Int64(rows.count)),
+            "format_version": .integer(1), "capture_strategy": .string("sqlite_telemetry_batch_v1"),
+            "batch_id": .string(batchID),
+            "batch_seq": .integer(batchSeq), "source_table": .string(table.name),
+            "schema_hash": .string(table.fingerprint.schemaHash),
+            "cursor_start_ts": .string(first.description), "cursor_end_ts": .string(last.description),
+            "row_count": .integer(Int64(rows.count)),
             "rows": .array(rows),
         ]
         if includeColumns { envelope["schema_columns"] = table.fingerprint.jsonValue }
         return OutboundBatch(
-            table: table.name, batchID: batchID, topic: .telemetryBatch, body: CanonicalJSON.bytes(of: .object(envelope)), rowCount: rows.count,
-            batchSeq: batchSeq, tsEnd: end.0, rowidEnd: end.1, schemaHashSent: includeColumns ? table.fingerprint.schemaHash : nil)
+            table: table.name,
+            batchID: batchID,
+            topic: .telemetryBatch,
+            body: CanonicalJSON.bytes(of: .object(envelope)),
+            rowCount: rows.count,
+            batchSeq: batchSeq,
+            tsEnd: end.0,
+            rowidEnd: end.1,
+            schemaHashSent: includeColumns ? table.fingerprint.schemaHash : nil
+        )
     }
 
     /// The cursor as text; bound against the column, SQLite's affinity compares it as the

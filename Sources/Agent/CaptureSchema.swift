@@ -36,15 +36,25 @@ enum CaptureSchema {
             var problems: [String] = []
             switch strategy {
             case .rows where key.isEmpty:
-                problems.append("no PRIMARY KEY: rowid-only tables cannot be captured as rows (declare a key, or use telemetry)")
+                problems.append(
+                    "no PRIMARY KEY: rowid-only tables cannot be captured as rows (declare a key, or use telemetry)"
+                )
             case .telemetry(let ts, let include):
                 let known = Set(columns.map(\.name))
                 if !known.contains(ts) { problems.append("ts_column \(ts) is not a column") }
-                for column in include ?? [] where !known.contains(column) { problems.append("include_columns: \(column) is not a column") }
+                for column in include ?? [] where !known.contains(column) {
+                    problems.append("include_columns: \(column) is not a column")
+                }
             default:
                 break
             }
-            return SourceTable(name: name, strategy: strategy, fingerprint: fingerprint, primaryKey: key, problems: problems)
+            return SourceTable(
+                name: name,
+                strategy: strategy,
+                fingerprint: fingerprint,
+                primaryKey: key,
+                problems: problems
+            )
         }
     }
 
@@ -56,20 +66,26 @@ enum CaptureSchema {
     }
 
     static func createJournal(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS "\(journal)" (
-                commit_seq INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, op TEXT NOT NULL, pk TEXT NOT NULL, row TEXT);
-            CREATE INDEX IF NOT EXISTS "\(journal)_by_table" ON "\(journal)" (table_name, commit_seq);
-            CREATE TABLE IF NOT EXISTS "\(meta)" (table_name TEXT PRIMARY KEY, journal_epoch TEXT NOT NULL, schema_hash TEXT NOT NULL);
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS "\(journal)" (
+                    commit_seq INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, op TEXT NOT NULL, pk TEXT NOT NULL, row TEXT);
+                CREATE INDEX IF NOT EXISTS "\(journal)_by_table" ON "\(journal)" (table_name, commit_seq);
+                CREATE TABLE IF NOT EXISTS "\(meta)" (table_name TEXT PRIMARY KEY, journal_epoch TEXT NOT NULL, schema_hash TEXT NOT NULL);
+                """
+        )
     }
 
     /// A table's journal rows after `cursor`: how many, and their JSON bytes.
     static func pending(_ db: Database, table: String, after cursor: Int64 = 0) throws -> (rows: Int, bytes: Int64) {
-        let row = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*) AS rows, COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) AS bytes FROM "\(journal)"
-            WHERE table_name = ? AND commit_seq > ?
-            """, arguments: [table, cursor])!
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) AS rows, COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) AS bytes FROM "\(journal)"
+                WHERE table_name = ? AND commit_seq > ?
+                """,
+            arguments: [table, cursor]
+        )!
         return (row["rows"], row["bytes"])
     }
 
@@ -105,26 +121,33 @@ enum CaptureSchema {
         let insert = { (op: String, pkRow: String, rowRow: String?) -> String in
             "INSERT INTO \"\(journal)\" (table_name, op, pk, row) VALUES (\(name), '\(op)', \(jsonObject(table.primaryKey, row: pkRow)), \(rowRow.map { jsonObject(table.columnNames, row: $0) } ?? "NULL"));"
         }
-        let sameKey = table.primaryKey.map { "OLD.\(SQLIdentifier.quote($0)) IS NEW.\(SQLIdentifier.quote($0))" }.joined(separator: " AND ")
+        let sameKey = table.primaryKey.map { "OLD.\(SQLIdentifier.quote($0)) IS NEW.\(SQLIdentifier.quote($0))" }
+            .joined(separator: " AND ")
         let names = triggerNames(table.name).map(SQLIdentifier.quote)
-        try db.execute(sql: """
-            CREATE TRIGGER \(names[0]) AFTER INSERT ON \(target) BEGIN \(insert("insert", "NEW", "NEW")) END;
-            CREATE TRIGGER \(names[1]) AFTER UPDATE ON \(target) WHEN \(sameKey) BEGIN \(insert("update", "NEW", "NEW")) END;
-            CREATE TRIGGER \(names[2]) AFTER UPDATE ON \(target) WHEN NOT (\(sameKey)) BEGIN \(insert("delete", "OLD", nil)) \(insert("insert", "NEW", "NEW")) END;
-            CREATE TRIGGER \(names[3]) AFTER DELETE ON \(target) BEGIN \(insert("delete", "OLD", nil)) END;
-            """)
+        try db.execute(
+            sql: """
+                CREATE TRIGGER \(names[0]) AFTER INSERT ON \(target) BEGIN \(insert("insert", "NEW", "NEW")) END;
+                CREATE TRIGGER \(names[1]) AFTER UPDATE ON \(target) WHEN \(sameKey) BEGIN \(insert("update", "NEW", "NEW")) END;
+                CREATE TRIGGER \(names[2]) AFTER UPDATE ON \(target) WHEN NOT (\(sameKey)) BEGIN \(insert("delete", "OLD", nil)) \(insert("insert", "NEW", "NEW")) END;
+                CREATE TRIGGER \(names[3]) AFTER DELETE ON \(target) BEGIN \(insert("delete", "OLD", nil)) END;
+                """
+        )
     }
 
     static func dropTriggers(_ db: Database, _ table: String) throws {
-        for trigger in triggerNames(table) { try db.execute(sql: "DROP TRIGGER IF EXISTS \(SQLIdentifier.quote(trigger))") }
+        for trigger in triggerNames(table) {
+            try db.execute(sql: "DROP TRIGGER IF EXISTS \(SQLIdentifier.quote(trigger))")
+        }
     }
 
     /// Seeds every existing row into the journal as an insert (in the trigger-install transaction,
     /// so there is neither a gap nor a duplicate with live capture).
     static func snapshot(_ db: Database, _ table: SourceTable) throws {
-        try db.execute(sql: """
-            INSERT INTO "\(journal)" (table_name, op, pk, row) SELECT \(literal(table.name)), 'insert', \(jsonObject(table.primaryKey, row: "t")), \
-            \(jsonObject(table.columnNames, row: "t")) FROM \(SQLIdentifier.quote(table.name)) AS t
-            """)
+        try db.execute(
+            sql: """
+                INSERT INTO "\(journal)" (table_name, op, pk, row) SELECT \(literal(table.name)), 'insert', \(jsonObject(table.primaryKey, row: "t")), \
+                \(jsonObject(table.columnNames, row: "t")) FROM \(SQLIdentifier.quote(table.name)) AS t
+                """
+        )
     }
 }

@@ -8,10 +8,15 @@ enum CurlUpload {
     }
 
     /// PUTs `body` to `url`; returns the HTTP status.
-    static func put(_ body: [UInt8], to url: String, contentType: String, timeoutSeconds: Int = 600) async throws -> Int {
+    static func put(_ body: [UInt8], to url: String, contentType: String, timeoutSeconds: Int = 600) async throws -> Int
+    {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try perform(body, url: url, contentType: contentType, timeoutSeconds: timeoutSeconds) })
+                continuation.resume(
+                    with: Result {
+                        try perform(body, url: url, contentType: contentType, timeoutSeconds: timeoutSeconds)
+                    }
+                )
             }
         }
     }
@@ -33,7 +38,9 @@ enum CurlUpload {
             // The receipt is not needed: the status says it all.
             _ = edge_curl_set_write_function(handle) { _, size, count, _ in size * count }
             let result = curl_easy_perform(handle)
-            guard result == CURLE_OK else { throw Failure(description: "PUT failed: \(String(cString: curl_easy_strerror(result)))") }
+            guard result == CURLE_OK else {
+                throw Failure(description: "PUT failed: \(String(cString: curl_easy_strerror(result)))")
+            }
             return edge_curl_response_code(handle)
         }
     }

@@ -7,14 +7,19 @@ import NIOCore
 extension EdgeAgent {
     /// ACK first, then act; a control already processed is ACKed again and ignored.
     func handle(_ message: MQTTMessage) async {
-        guard let control = try? JSONDecoder().decode(DownlinkControl.self, from: Data(message.payload.readableBytesView)) else {
+        guard
+            let control = try? JSONDecoder().decode(DownlinkControl.self, from: Data(message.payload.readableBytesView))
+        else {
             log("ignored a control that is not valid JSON")
             await message.acknowledge()
             return
         }
         do {
             let ack = #"{"format_version":1,"control_id":\#(CanonicalJSON.string(of: .string(control.controlID)))}"#
-            try await client.publish(topic: root + "/" + UplinkTopic.ingestAck.rawValue, payload: ByteBuffer(string: ack))
+            try await client.publish(
+                topic: root + "/" + UplinkTopic.ingestAck.rawValue,
+                payload: ByteBuffer(string: ack)
+            )
             if try !state.isProcessed(control.controlID) {
                 try act(on: control)
                 _ = try state.markProcessed(control.controlID)
@@ -56,7 +61,10 @@ extension EdgeAgent {
             }
         case .urlGrant(let grant):
             guard var spill = try state.spill(grant.sourceTable), spill.lastSeq == nil else {
-                try state.report(table: grant.sourceTable, "url_grant \(grant.batchID) not asked for (or an upload is under way); ignored")
+                try state.report(
+                    table: grant.sourceTable,
+                    "url_grant \(grant.batchID) not asked for (or an upload is under way); ignored"
+                )
                 return
             }
             spill.batchID = grant.batchID.description
@@ -76,20 +84,30 @@ extension EdgeAgent {
         }
         try source.write { db in
             for row in rows {
-                let values = row.pk.members + row.values.members.filter { member in !table.primaryKey.contains(member.key) }
+                let values =
+                    row.pk.members + row.values.members.filter { member in !table.primaryKey.contains(member.key) }
                 let known = Set(table.columnNames)
                 let columns = values.filter { known.contains($0.key) }
                 let names = columns.map { SQLIdentifier.quote($0.key) }.joined(separator: ", ")
-                let updates = columns.filter { !table.primaryKey.contains($0.key) }.map { "\(SQLIdentifier.quote($0.key)) = excluded.\(SQLIdentifier.quote($0.key))" }
+                let updates = columns.filter { !table.primaryKey.contains($0.key) }.map {
+                    "\(SQLIdentifier.quote($0.key)) = excluded.\(SQLIdentifier.quote($0.key))"
+                }
                 let conflict = table.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ")
-                try db.execute(sql: """
-                    INSERT INTO \(SQLIdentifier.quote(name)) (\(names)) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
-                    ON CONFLICT (\(conflict)) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
-                    """, arguments: StatementArguments(columns.map { Self.databaseValue($0.value) }))
+                try db.execute(
+                    sql: """
+                        INSERT INTO \(SQLIdentifier.quote(name)) (\(names)) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+                        ON CONFLICT (\(conflict)) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+                        """,
+                    arguments: StatementArguments(columns.map { Self.databaseValue($0.value) })
+                )
             }
         }
         for row in rows {
-            try state.setCloudVersion(table: name, pk: PrimaryKeyHash.canonicalJSON(of: row.pk), version: row.cloudVersion)
+            try state.setCloudVersion(
+                table: name,
+                pk: PrimaryKeyHash.canonicalJSON(of: row.pk),
+                version: row.cloudVersion
+            )
         }
     }
 
@@ -101,7 +119,11 @@ extension EdgeAgent {
         case .double(let number): number.databaseValue
         case .string(let text): text.databaseValue
         case .object(let object) where object.count == 1:
-            if case .string(let hex)? = object["$hex"], let bytes = Hex.decode(hex) { Data(bytes).databaseValue } else { CanonicalJSON.string(of: value).databaseValue }
+            if case .string(let hex)? = object["$hex"], let bytes = Hex.decode(hex) {
+                Data(bytes).databaseValue
+            } else {
+                CanonicalJSON.string(of: value).databaseValue
+            }
         case .object, .array: CanonicalJSON.string(of: value).databaseValue
         }
     }
@@ -124,9 +146,19 @@ extension EdgeAgent {
         }
         guard known != nil else { return }
         log("\(table.name): schema changed (\(table.fingerprint.schemaHash.prefix(12)))")
-        let observation = SchemaObservation(sourceTable: table.name, schemaHash: table.fingerprint.schemaHash, observedAt: .now, schemaColumns: table.fingerprint)
+        let observation = SchemaObservation(
+            sourceTable: table.name,
+            schemaHash: table.fingerprint.schemaHash,
+            observedAt: .now,
+            schemaColumns: table.fingerprint
+        )
         let body = try JSONEncoder().encode(observation)
-        Task { try? await client.publish(topic: root + "/" + UplinkTopic.schemaObservation.rawValue, payload: ByteBuffer(bytes: body)) }
+        Task {
+            try? await client.publish(
+                topic: root + "/" + UplinkTopic.schemaObservation.rawValue,
+                payload: ByteBuffer(bytes: body)
+            )
+        }
     }
 
     /// A paused table's journal is the durable buffer, up to `local_retention_bytes`; beyond that
@@ -137,10 +169,13 @@ extension EdgeAgent {
         let dropped = try source.write { db -> Int in
             var dropped = 0
             while try CaptureSchema.pending(db, table: table.name).bytes > limit {
-                try db.execute(sql: """
-                    DELETE FROM "\(CaptureSchema.journal)" WHERE commit_seq IN (SELECT commit_seq FROM "\(CaptureSchema.journal)" WHERE table_name = ?
-                    ORDER BY commit_seq LIMIT 1000)
-                    """, arguments: [table.name])
+                try db.execute(
+                    sql: """
+                        DELETE FROM "\(CaptureSchema.journal)" WHERE commit_seq IN (SELECT commit_seq FROM "\(CaptureSchema.journal)" WHERE table_name = ?
+                        ORDER BY commit_seq LIMIT 1000)
+                        """,
+                    arguments: [table.name]
+                )
                 dropped += db.changesCount
             }
             return dropped
@@ -149,7 +184,10 @@ extension EdgeAgent {
         progress.needsResnapshot = true
         try state.save(progress)
         try state.dropOutbound(table.name)
-        try state.report(table: table.name, "paused journal over \(limit) bytes: dropped the \(dropped) oldest rows; the table re-snapshots on resume")
+        try state.report(
+            table: table.name,
+            "paused journal over \(limit) bytes: dropped the \(dropped) oldest rows; the table re-snapshots on resume"
+        )
         log("\(table.name): retention dropped \(dropped) journal rows; re-snapshot on resume")
     }
 
@@ -158,8 +196,14 @@ extension EdgeAgent {
     func resnapshot(_ table: SourceTable, _ progress: inout TableProgress) throws {
         let epoch = UUIDv7Generator.shared.next().description
         try source.write { db in
-            try db.execute(sql: "DELETE FROM \"\(CaptureSchema.journal)\" WHERE table_name = ?", arguments: [table.name])
-            try db.execute(sql: "UPDATE \"\(CaptureSchema.meta)\" SET journal_epoch = ? WHERE table_name = ?", arguments: [epoch, table.name])
+            try db.execute(
+                sql: "DELETE FROM \"\(CaptureSchema.journal)\" WHERE table_name = ?",
+                arguments: [table.name]
+            )
+            try db.execute(
+                sql: "UPDATE \"\(CaptureSchema.meta)\" SET journal_epoch = ? WHERE table_name = ?",
+                arguments: [epoch, table.name]
+            )
             try CaptureSchema.snapshot(db, table)
         }
         try state.dropOutbound(table.name)

@@ -44,12 +44,19 @@ public actor EdgeAgent {
             }
             tls = settings
         }
-        client = MQTTClient(configuration: MQTTClientConfiguration(
-            host: host, port: port, tls: tls, clientID: configuration.deviceID!,
-            // The username is the device name when a password is configured (mTLS and dev-open need none).
-            username: configuration.username ?? (configuration.password == nil ? nil : configuration.deviceID),
-            password: configuration.password.map { Array($0.utf8) }, cleanSession: configuration.cleanSession,
-            keepAlive: UInt16(clamping: configuration.keepAlive.components.seconds)))
+        client = MQTTClient(
+            configuration: MQTTClientConfiguration(
+                host: host,
+                port: port,
+                tls: tls,
+                clientID: configuration.deviceID!,
+                // The username is the device name when a password is configured (mTLS and dev-open need none).
+                username: configuration.username ?? (configuration.password == nil ? nil : configuration.deviceID),
+                password: configuration.password.map { Array($0.utf8) },
+                cleanSession: configuration.cleanSession,
+                keepAlive: UInt16(clamping: configuration.keepAlive.components.seconds)
+            )
+        )
     }
 
     /// The application's database: WAL so it keeps writing while the agent reads, and a busy
@@ -86,17 +93,31 @@ public actor EdgeAgent {
 
     /// Installs or refreshes a table's triggers when they are missing or its schema changed.
     static func ensureCapture(_ db: Database, _ table: SourceTable, snapshotIfNew: Bool) throws {
-        let known = try String.fetchOne(db, sql: "SELECT schema_hash FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?", arguments: [table.name])
-        let installed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name LIKE '\\_\\_edgesync\\_%' ESCAPE '\\'",
-                                         arguments: [table.name]) ?? 0
+        let known = try String.fetchOne(
+            db,
+            sql: "SELECT schema_hash FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?",
+            arguments: [table.name]
+        )
+        let installed =
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name LIKE '\\_\\_edgesync\\_%' ESCAPE '\\'",
+                arguments: [table.name]
+            ) ?? 0
         guard known != table.fingerprint.schemaHash || installed != 4 else { return }
         try CaptureSchema.installTriggers(db, table)
         if known == nil {
-            try db.execute(sql: "INSERT INTO \"\(CaptureSchema.meta)\" VALUES (?, ?, ?)",
-                           arguments: [table.name, UUIDv7Generator.shared.next().description, table.fingerprint.schemaHash])
+            try db.execute(
+                sql: "INSERT INTO \"\(CaptureSchema.meta)\" VALUES (?, ?, ?)",
+                arguments: [table.name, UUIDv7Generator.shared.next().description, table.fingerprint.schemaHash]
+            )
             if snapshotIfNew { try CaptureSchema.snapshot(db, table) }
         } else {
-            try db.execute(sql: "UPDATE \"\(CaptureSchema.meta)\" SET schema_hash = ? WHERE table_name = ?", arguments: [table.fingerprint.schemaHash, table.name])
+            try db.execute(
+                sql: "UPDATE \"\(CaptureSchema.meta)\" SET schema_hash = ? WHERE table_name = ?",
+                arguments: [table.fingerprint.schemaHash, table.name]
+            )
         }
     }
 
@@ -113,7 +134,9 @@ public actor EdgeAgent {
         var lastFlush = ContinuousClock.now - configuration.flushInterval
         while !Task.isCancelled {
             let pending = (try? pendingBytesSinceLastLook()) ?? 0
-            if ContinuousClock.now - lastFlush >= configuration.flushInterval || wakeRequested || pending >= BatchBuilder.maximumBytes {
+            if ContinuousClock.now - lastFlush >= configuration.flushInterval || wakeRequested
+                || pending >= BatchBuilder.maximumBytes
+            {
                 wakeRequested = false
                 lastFlush = ContinuousClock.now
                 await flush()
@@ -128,7 +151,10 @@ public actor EdgeAgent {
     func receiveControls() async {
         while !Task.isCancelled {
             if await client.waitUntilConnected(timeout: .seconds(1)),
-               (try? await client.subscribe([.init(topicFilter: root + "/" + TopicLayout.controlSuffix, qos: .atLeastOnce)])) != nil {
+                (try? await client.subscribe([
+                    .init(topicFilter: root + "/" + TopicLayout.controlSuffix, qos: .atLeastOnce)
+                ])) != nil
+            {
                 break
             }
         }
@@ -140,10 +166,14 @@ public actor EdgeAgent {
     /// Bytes journaled since the last look (only new rows are read).
     func pendingBytesSinceLastLook() throws -> Int {
         let (bytes, highest) = try source.read { db -> (Int, Int64) in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) AS bytes, MAX(commit_seq) AS highest
-                FROM "\(CaptureSchema.journal)" WHERE commit_seq > ?
-                """, arguments: [lastSeenSeq])!
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) AS bytes, MAX(commit_seq) AS highest
+                    FROM "\(CaptureSchema.journal)" WHERE commit_seq > ?
+                    """,
+                arguments: [lastSeenSeq]
+            )!
             return (row["bytes"], row["highest"] ?? 0)
         }
         guard highest > 0 else { return 0 }
@@ -172,12 +202,16 @@ public actor EdgeAgent {
                     return
                 }
                 if progress.needsResnapshot { try resnapshot(table, &progress) }
-                if case .rows = table.strategy, try state.outbound(name) == nil, try await spillIfLarge(table, progress) {
+                if case .rows = table.strategy, try state.outbound(name) == nil, try await spillIfLarge(table, progress)
+                {
                     if try state.spill(name) != nil { return }
                     continue
                 }
                 guard let batch = try state.outbound(name) ?? nextBatch(table, progress) else { return }
-                try await client.publish(topic: root + "/" + batch.topic.rawValue, payload: ByteBuffer(bytes: batch.body))
+                try await client.publish(
+                    topic: root + "/" + batch.topic.rawValue,
+                    payload: ByteBuffer(bytes: batch.body)
+                )
                 _ = try state.complete(batch)
                 if let last = batch.lastSeq {
                     try forgetJournal(table: name, through: last)
@@ -203,17 +237,34 @@ public actor EdgeAgent {
             let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
             let shape: [TableInfoColumn]
             (batch, shape) = try source.read { db in
-                (try BatchBuilder.telemetryBatch(db, table: table, tsColumn: ts, include: include, progress: progress, includeColumns: includeColumns),
-                 try CaptureSchema.tableInfo(db, table.name))
+                (
+                    try BatchBuilder.telemetryBatch(
+                        db,
+                        table: table,
+                        tsColumn: ts,
+                        include: include,
+                        progress: progress,
+                        includeColumns: includeColumns
+                    ),
+                    try CaptureSchema.tableInfo(db, table.name)
+                )
             }
-            if !shape.isEmpty, SchemaFingerprint(tableName: table.name, tableInfo: shape) != table.fingerprint { try detectDrift() }
+            if !shape.isEmpty, SchemaFingerprint(tableName: table.name, tableInfo: shape) != table.fingerprint {
+                try detectDrift()
+            }
         case .rows:
             // The journal rows and the table's shape come from one snapshot, so rows committed
             // after a schema change are never labelled with the schema before it.
             let (entries, epoch, shape) = try source.read { db in
-                (try BatchBuilder.pendingEntries(db, table: table.name, after: progress.lastAckedSeq),
-                 try String.fetchOne(db, sql: "SELECT journal_epoch FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?", arguments: [table.name]),
-                 try CaptureSchema.tableInfo(db, table.name))
+                (
+                    try BatchBuilder.pendingEntries(db, table: table.name, after: progress.lastAckedSeq),
+                    try String.fetchOne(
+                        db,
+                        sql: "SELECT journal_epoch FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?",
+                        arguments: [table.name]
+                    ),
+                    try CaptureSchema.tableInfo(db, table.name)
+                )
             }
             guard !entries.isEmpty, let epoch else { return nil }
             if !shape.isEmpty, SchemaFingerprint(tableName: table.name, tableInfo: shape) != table.fingerprint {
@@ -221,16 +272,31 @@ public actor EdgeAgent {
                 table = tables[table.name] ?? table
             }
             let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
-            guard let built = BatchBuilder.rowBatch(
-                table: table.name, epoch: epoch, fingerprint: table.fingerprint, includeColumns: includeColumns, entries: entries,
-                lkcv: try state.cloudVersions(table: table.name))
+            guard
+                let built = BatchBuilder.rowBatch(
+                    table: table.name,
+                    epoch: epoch,
+                    fingerprint: table.fingerprint,
+                    includeColumns: includeColumns,
+                    entries: entries,
+                    lkcv: try state.cloudVersions(table: table.name)
+                )
             else {
-                try recordError(table.name, "journal row \(entries[0].seq) is larger than a 512 KiB batch; it waits for the upload flow")
+                try recordError(
+                    table.name,
+                    "journal row \(entries[0].seq) is larger than a 512 KiB batch; it waits for the upload flow"
+                )
                 return nil
             }
             batch = OutboundBatch(
-                table: table.name, batchID: built.batchID, topic: .rowBatch, body: built.body, rowCount: built.count,
-                lastSeq: entries[built.count - 1].seq, schemaHashSent: includeColumns ? table.fingerprint.schemaHash : nil)
+                table: table.name,
+                batchID: built.batchID,
+                topic: .rowBatch,
+                body: built.body,
+                rowCount: built.count,
+                lastSeq: entries[built.count - 1].seq,
+                schemaHashSent: includeColumns ? table.fingerprint.schemaHash : nil
+            )
         }
         if let batch { try state.saveOutbound(batch) }
         return batch
@@ -240,7 +306,10 @@ public actor EdgeAgent {
     /// in between leaves rows the cursor already skips, removed at the next start).
     func forgetJournal(table: String, through seq: Int64) throws {
         try source.write { db in
-            try db.execute(sql: "DELETE FROM \"\(CaptureSchema.journal)\" WHERE table_name = ? AND commit_seq <= ?", arguments: [table, seq])
+            try db.execute(
+                sql: "DELETE FROM \"\(CaptureSchema.journal)\" WHERE table_name = ? AND commit_seq <= ?",
+                arguments: [table, seq]
+            )
         }
     }
 

@@ -16,7 +16,8 @@ struct EdgeAgentCommand: AsyncParsableCommand {
             """,
         version: EdgeSyncVersion.string,
         subcommands: [Run.self, Status.self, Check.self, Uninstall.self],
-        defaultSubcommand: Run.self)
+        defaultSubcommand: Run.self
+    )
 }
 
 /// `--config` and the configuration it yields (exit 2 with the key on a bad one).
@@ -62,38 +63,54 @@ extension EdgeAgentCommand {
             let configuration = try options.load()
             let agent: EdgeAgent
             do {
-                agent = try EdgeAgent(configuration: configuration) { FileHandle.standardError.write(Data("edge-agent: \($0)\n".utf8)) }
+                agent = try EdgeAgent(configuration: configuration) {
+                    FileHandle.standardError.write(Data("edge-agent: \($0)\n".utf8))
+                }
             } catch let error as AgentConfigurationError {
                 FileHandle.standardError.write(Data("edge-agent: \(error)\n".utf8))
                 throw ExitCode(2)
             }
             let task = Task { try await agent.run() }
             let signals = ShutdownSignals { task.cancel() }
-            print("edge-agent: publishing \(configuration.sourceDatabasePath!) to \(configuration.serverURL!) as \(configuration.deviceID!)")
+            print(
+                "edge-agent: publishing \(configuration.sourceDatabasePath!) to \(configuration.serverURL!) as \(configuration.deviceID!)"
+            )
             _ = try? await task.value
             signals.cancel()
         }
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Per table: strategy, cursor, pending journal, paused, last error.")
+        static let configuration = CommandConfiguration(
+            abstract: "Per table: strategy, cursor, pending journal, paused, last error."
+        )
         @OptionGroup var options: ConfigOptions
         @Option(help: "table or json") var output: OutputFormat = .table
 
         func run() async throws {
             let rows = try AgentInspection.status(try options.load())
             if output == .json { return try printJSON(["tables": rows]) }
-            print("TABLE".padding(toLength: 24, withPad: " ", startingAt: 0) + "STRATEGY   PENDING  BYTES      PAUSED  CURSOR / LAST ERROR")
+            print(
+                "TABLE".padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + "STRATEGY   PENDING  BYTES      PAUSED  CURSOR / LAST ERROR"
+            )
             for row in rows {
-                print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0) + row.strategy.padding(toLength: 11, withPad: " ", startingAt: 0)
-                      + String(row.pendingRows).padding(toLength: 9, withPad: " ", startingAt: 0) + String(row.pendingBytes).padding(toLength: 11, withPad: " ", startingAt: 0)
-                      + (row.paused ? "yes     " : "no      ") + row.cursor + (row.lastError.map { "  ! " + $0 } ?? ""))
+                print(
+                    row.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                        + row.strategy.padding(toLength: 11, withPad: " ", startingAt: 0)
+                        + String(row.pendingRows).padding(toLength: 9, withPad: " ", startingAt: 0)
+                        + String(row.pendingBytes).padding(toLength: 11, withPad: " ", startingAt: 0)
+                        + (row.paused ? "yes     " : "no      ") + row.cursor
+                        + (row.lastError.map { "  ! " + $0 } ?? "")
+                )
             }
         }
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate the configuration and list tables, strategies and fingerprints, without connecting.")
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration and list tables, strategies and fingerprints, without connecting."
+        )
         @OptionGroup var options: ConfigOptions
         @Option(help: "The source database (enough on its own).") var db: String?
         @Option(help: "table or json") var output: OutputFormat = .table
@@ -101,7 +118,12 @@ extension EdgeAgentCommand {
         func run() async throws {
             let configuration = try options.load(databaseOverride: db)
             guard configuration.sourceDatabasePath != nil else {
-                FileHandle.standardError.write(Data("edge-agent: configuration: source_db_path: give --db PATH, the config key or OMEGA_SOURCE_DB_PATH\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "edge-agent: configuration: source_db_path: give --db PATH, the config key or OMEGA_SOURCE_DB_PATH\n"
+                            .utf8
+                    )
+                )
                 throw ExitCode(2)
             }
             let tables: [AgentInspection.CheckedTable]
@@ -111,14 +133,18 @@ extension EdgeAgentCommand {
             }
             if output == .json { return try printJSON(["tables": tables]) }
             for table in tables {
-                print("\(table.name)  \(table.strategy)  \(table.schemaHash.prefix(12))  \(table.schemaColumns.columns.map(\.name).joined(separator: ","))")
+                print(
+                    "\(table.name)  \(table.strategy)  \(table.schemaHash.prefix(12))  \(table.schemaColumns.columns.map(\.name).joined(separator: ","))"
+                )
                 for problem in table.problems { print("  ! \(problem)") }
             }
         }
     }
 
     struct Uninstall: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Drop the agent's triggers and journal from the source database.")
+        static let configuration = CommandConfiguration(
+            abstract: "Drop the agent's triggers and journal from the source database."
+        )
         @OptionGroup var options: ConfigOptions
         @Option(help: "The source database.") var db: String?
 

@@ -34,7 +34,9 @@ extension ByteBuffer {
     }
 
     mutating func writeMQTTBinary(_ bytes: ByteBuffer) throws(MQTTProtocolError) {
-        guard bytes.readableBytes <= Int(UInt16.max) else { throw .invalidString(reason: "binary field longer than 65,535 bytes") }
+        guard bytes.readableBytes <= Int(UInt16.max) else {
+            throw .invalidString(reason: "binary field longer than 65,535 bytes")
+        }
         writeInteger(UInt16(bytes.readableBytes))
         writeImmutableBuffer(bytes)
     }

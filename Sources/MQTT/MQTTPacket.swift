@@ -20,8 +20,20 @@ public enum MQTTPacket: Sendable, Hashable {
 
     /// The 4-bit packet type of the fixed header.
     public enum PacketType: UInt8, Sendable, Hashable {
-        case connect = 1, connack, publish, puback, pubrec, pubrel, pubcomp, subscribe, suback, unsubscribe, unsuback
-        case pingreq, pingresp, disconnect
+        case connect = 1
+        case connack
+        case publish
+        case puback
+        case pubrec
+        case pubrel
+        case pubcomp
+        case subscribe
+        case suback
+        case unsubscribe
+        case unsuback
+        case pingreq
+        case pingresp
+        case disconnect
     }
 
     public var type: PacketType {
@@ -81,8 +93,14 @@ extension MQTTPacket {
         public var password: ByteBuffer?
 
         public init(
-            clientID: String, cleanSession: Bool = true, keepAlive: UInt16 = 30, will: Will? = nil,
-            username: String? = nil, password: ByteBuffer? = nil, protocolName: String = "MQTT", protocolLevel: UInt8 = 4
+            clientID: String,
+            cleanSession: Bool = true,
+            keepAlive: UInt16 = 30,
+            will: Will? = nil,
+            username: String? = nil,
+            password: ByteBuffer? = nil,
+            protocolName: String = "MQTT",
+            protocolLevel: UInt8 = 4
         ) {
             self.protocolName = protocolName
             self.protocolLevel = protocolLevel
@@ -125,7 +143,11 @@ extension MQTTPacket {
         public var packetID: UInt16?
 
         public init(
-            topic: String, payload: ByteBuffer, qos: QoS = .atMostOnce, retain: Bool = false, dup: Bool = false,
+            topic: String,
+            payload: ByteBuffer,
+            qos: QoS = .atMostOnce,
+            retain: Bool = false,
+            dup: Bool = false,
             packetID: UInt16? = nil
         ) {
             self.topic = topic

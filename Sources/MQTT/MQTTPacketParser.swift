@@ -9,14 +9,19 @@ public enum MQTTPacketParser {
     /// Parses one packet from the front of `buffer`, consuming it; nil (consuming nothing) while
     /// the packet is incomplete. A declared size above `maximumPacketSize` throws as soon as the
     /// length is read, before its body arrives, so a length prefix never allocates.
-    public static func parse(_ buffer: inout ByteBuffer, maximumPacketSize: Int) throws(MQTTProtocolError) -> MQTTPacket? {
+    public static func parse(
+        _ buffer: inout ByteBuffer,
+        maximumPacketSize: Int
+    ) throws(MQTTProtocolError) -> MQTTPacket? {
         guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
         var remaining = 0
         var multiplier = 1
         var headerLength = 1
         while true {
             guard headerLength <= 4 else { throw .malformedRemainingLength }
-            guard let byte = buffer.getInteger(at: buffer.readerIndex + headerLength, as: UInt8.self) else { return nil }
+            guard let byte = buffer.getInteger(at: buffer.readerIndex + headerLength, as: UInt8.self) else {
+                return nil
+            }
             remaining += Int(byte & 0x7F) * multiplier
             multiplier *= 128
             headerLength += 1
@@ -34,11 +39,12 @@ public enum MQTTPacketParser {
 
     static func parseBody(type: UInt8, flags: UInt8, body: inout ByteBuffer) throws(MQTTProtocolError) -> MQTTPacket {
         guard let packetType = MQTTPacket.PacketType(rawValue: type) else { throw .reservedPacketType(type) }
-        let requiredFlags: UInt8? = switch packetType {
-        case .publish: nil
-        case .pubrel, .subscribe, .unsubscribe: 0b0010
-        default: 0
-        }
+        let requiredFlags: UInt8? =
+            switch packetType {
+            case .publish: nil
+            case .pubrel, .subscribe, .unsubscribe: 0b0010
+            default: 0
+            }
         if let requiredFlags, flags != requiredFlags { throw .invalidFixedHeaderFlags(type: type, flags: flags) }
         switch packetType {
         case .connect: return .connect(try parseConnect(&body))
@@ -85,7 +91,7 @@ public enum MQTTPacketParser {
         let type = MQTTPacket.PacketType.connect.rawValue
         let name = try body.readMQTTString(packetType: type)
         guard let level = body.readInteger(as: UInt8.self), let flags = body.readInteger(as: UInt8.self),
-              let keepAlive = body.readInteger(as: UInt16.self)
+            let keepAlive = body.readInteger(as: UInt16.self)
         else { throw .truncatedPacket(type: type) }
         guard flags & 0x01 == 0 else { throw .invalidConnectFlags(reason: "reserved flag set") }
         let hasWill = flags & 0x04 != 0
@@ -109,8 +115,15 @@ public enum MQTTPacketParser {
         let username = hasUsername ? try body.readMQTTString(packetType: type) : nil
         let password = hasPassword ? try body.readMQTTBinary(packetType: type) : nil
         return .init(
-            clientID: clientID, cleanSession: flags & 0x02 != 0, keepAlive: keepAlive, will: will, username: username,
-            password: password, protocolName: name, protocolLevel: level)
+            clientID: clientID,
+            cleanSession: flags & 0x02 != 0,
+            keepAlive: keepAlive,
+            will: will,
+            username: username,
+            password: password,
+            protocolName: name,
+            protocolLevel: level
+        )
     }
 
     static func parsePublish(flags: UInt8, body: inout ByteBuffer) throws(MQTTProtocolError) -> MQTTPacket.Publish {

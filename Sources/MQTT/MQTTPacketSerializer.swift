@@ -69,7 +69,9 @@ public enum MQTTPacketSerializer {
                 flags |= 0x04 | will.qos.rawValue << 3 | (will.retain ? 0x20 : 0)
             }
             if connect.password != nil {
-                guard connect.username != nil else { throw .invalidConnectFlags(reason: "password without a user name") }
+                guard connect.username != nil else {
+                    throw .invalidConnectFlags(reason: "password without a user name")
+                }
                 flags |= 0x40
             }
             if connect.username != nil { flags |= 0x80 }
@@ -96,7 +98,9 @@ public enum MQTTPacketSerializer {
             guard subscribe.packetID != 0 else { throw .zeroPacketID }
             out.writeInteger(subscribe.packetID)
             for subscription in subscribe.subscriptions {
-                guard MQTTTopic.isValidFilter(subscription.topicFilter) else { throw .invalidTopicFilter(subscription.topicFilter) }
+                guard MQTTTopic.isValidFilter(subscription.topicFilter) else {
+                    throw .invalidTopicFilter(subscription.topicFilter)
+                }
                 try out.writeMQTTString(subscription.topicFilter)
                 out.writeInteger(subscription.qos.rawValue)
             }

@@ -40,7 +40,8 @@ public enum MQTTProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
         case .malformedRemainingLength: "\(code): remaining length longer than 4 bytes"
         case .packetTooLarge(let size, let limit): "\(code): \(size) bytes exceeds the \(limit)-byte limit"
         case .reservedPacketType(let type): "\(code): packet type \(type) is reserved"
-        case .invalidFixedHeaderFlags(let type, let flags): "\(code): flags \(flags) are invalid for packet type \(type)"
+        case .invalidFixedHeaderFlags(let type, let flags):
+            "\(code): flags \(flags) are invalid for packet type \(type)"
         case .truncatedPacket(let type): "\(code): packet type \(type) ends before its fields"
         case .trailingBytes(let type): "\(code): packet type \(type) has bytes after its fields"
         case .invalidString(let reason): "\(code): \(reason)"

@@ -9,7 +9,9 @@ import UnixSignals
 /// `--server`/`--token` (or `EDGESYNC_SERVER`/`EDGESYNC_TOKEN`) name a remote one.
 struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "console", abstract: "The operator console (the default command).")
+        commandName: "console",
+        abstract: "The operator console (the default command)."
+    )
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Embedded server: HTTP port (0 picks a free one).")
@@ -30,7 +32,9 @@ struct ConsoleCommand: AsyncParsableCommand {
             client = remote
             label = remote.baseURL
         } else {
-            let started = try await Self.embeddedServer(ServerConfiguration(dataDirectory: dataDir, httpPort: httpPort, mqttPort: mqttPort, devOpen: devOpen))
+            let started = try await Self.embeddedServer(
+                ServerConfiguration(dataDirectory: dataDir, httpPort: httpPort, mqttPort: mqttPort, devOpen: devOpen)
+            )
             let endpoints = try await started.start()
             embedded = started
             client = APIClient(baseURL: endpoints.http, token: started.adminToken)
@@ -48,12 +52,23 @@ struct ConsoleCommand: AsyncParsableCommand {
     /// A server in this process, logging to `<data-dir>/server.log` (the screen is the console's).
     static func embeddedServer(_ configuration: ServerConfiguration) async throws -> GovernanceServer {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let sink = FileLogHandler.Sink(path: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("server.log").path)
-        return try await GovernanceServer.open(configuration, logger: Logger(label: "edgesync.server") { _ in FileLogHandler(sink: sink) })
+        let sink = FileLogHandler.Sink(
+            path: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("server.log").path
+        )
+        return try await GovernanceServer.open(
+            configuration,
+            logger: Logger(label: "edgesync.server") { _ in FileLogHandler(sink: sink) }
+        )
     }
 
     /// The full-screen console on `client` until the operator quits.
-    static func console(client: APIClient, label: String, readonly: Bool, project wanted: String? = nil, start: ConsoleApp.Route = .lineages) async throws {
+    static func console(
+        client: APIClient,
+        label: String,
+        readonly: Bool,
+        project wanted: String? = nil,
+        start: ConsoleApp.Route = .lineages
+    ) async throws {
         let project: Project
         let token: CurrentToken?
         do {
@@ -63,7 +78,13 @@ struct ConsoleCommand: AsyncParsableCommand {
         } catch let error as ClientError {
             throw CLIError.noServer("\(label): \(error)")
         }
-        let app = ConsoleApp(client: client, project: project, serverLabel: label, access: ConsoleAccess(readonlyFlag: readonly, token: token), start: start)
+        let app = ConsoleApp(
+            client: client,
+            project: project,
+            serverLabel: label,
+            access: ConsoleAccess(readonlyFlag: readonly, token: token),
+            start: start
+        )
         // A closed terminal or a SIGTERM ends the console like `q`, so whatever runs after it
         // (the embedded server, the demo's agents) still stops cleanly.
         let signals = Task {

@@ -20,10 +20,12 @@ struct PlatformTUICommand: AsyncParsableCommand {
             """,
         version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
         subcommands: [
-            ConsoleCommand.self, ServeCommand.self, DemoCommand.self, RenderBenchCommand.self, LineagesCommand.self, ReviewsCommand.self, RowsCommand.self, DevicesCommand.self,
+            ConsoleCommand.self, ServeCommand.self, DemoCommand.self, RenderBenchCommand.self, LineagesCommand.self,
+            ReviewsCommand.self, RowsCommand.self, DevicesCommand.self,
             PolicyCommand.self, EventsCommand.self,
         ],
-        defaultSubcommand: ConsoleCommand.self)
+        defaultSubcommand: ConsoleCommand.self
+    )
 }
 
 enum LinkedLibraries {
@@ -50,7 +52,9 @@ enum PlatformTUIMain {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             exit(error.exitCode)
         } catch {
-            guard PlatformTUICommand.exitCode(for: error) == .validationFailure else { PlatformTUICommand.exit(withError: error) }
+            guard PlatformTUICommand.exitCode(for: error) == .validationFailure else {
+                PlatformTUICommand.exit(withError: error)
+            }
             FileHandle.standardError.write(Data((PlatformTUICommand.fullMessage(for: error) + "\n").utf8))
             exit(2)
         }

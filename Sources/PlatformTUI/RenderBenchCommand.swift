@@ -17,27 +17,56 @@ struct RenderBenchCommand: ParsableCommand {
             let paused = index % 4 == 0
             let device = "device-\(index / 10)"
             return Lineage(
-                id: "lineage-\(index)", projectID: "project", deviceID: device, deviceName: device, fleetID: "fleet",
-                sourceTable: tables[index % 3], strategy: index % 3 == 2 ? .telemetry : .rows, status: paused ? .paused : .active,
-                pauseReason: paused ? .schemaReview : nil, stagedRowCount: Int64(index) * 7, mirroredRowCount: Int64(index) * 131,
-                lastBatchAt: Timestamp(seconds: now.seconds - Int64(index % 600)), createdAt: now, updatedAt: now)
+                id: "lineage-\(index)",
+                projectID: "project",
+                deviceID: device,
+                deviceName: device,
+                fleetID: "fleet",
+                sourceTable: tables[index % 3],
+                strategy: index % 3 == 2 ? .telemetry : .rows,
+                status: paused ? .paused : .active,
+                pauseReason: paused ? .schemaReview : nil,
+                stagedRowCount: Int64(index) * 7,
+                mirroredRowCount: Int64(index) * 131,
+                lastBatchAt: Timestamp(seconds: now.seconds - Int64(index % 600)),
+                createdAt: now,
+                updatedAt: now
+            )
         }
-        let frame = ScreenFrame(server: "bench", project: "default", connected: true, activeLineages: lineages * 3 / 4, pausedLineages: lineages / 4,
-                                queuedReviews: lineages / 4, breadcrumb: [], title: "", status: nil, keys: [])
+        let frame = ScreenFrame(
+            server: "bench",
+            project: "default",
+            connected: true,
+            activeLineages: lineages * 3 / 4,
+            pausedLineages: lineages / 4,
+            queuedReviews: lineages / 4,
+            breadcrumb: [],
+            title: "",
+            status: nil,
+            keys: []
+        )
         func median(_ page: [Lineage]) -> Double {
-            let screen = LineagesScreen(page: PageEnvelope(data: page, meta: PageMeta(page: 1, limit: max(1, page.count), total: lineages)),
-                                        selectedID: page.dropFirst(page.count / 2).first?.id, dataAge: 3, now: now)
+            let screen = LineagesScreen(
+                page: PageEnvelope(data: page, meta: PageMeta(page: 1, limit: max(1, page.count), total: lineages)),
+                selectedID: page.dropFirst(page.count / 2).first?.id,
+                dataAge: 3,
+                now: now
+            )
             var samples: [Double] = []
             for _ in 0..<frames {
                 let start = ContinuousClock.now
                 var grid = CellGrid(width: 120, height: 40)
                 screen.draw(into: &grid, frame: frame)
                 let elapsed = ContinuousClock.now - start
-                samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                samples.append(
+                    Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+                )
             }
             return samples.sorted()[frames / 2]
         }
         let result = ["empty": median([]), "page": median(Array(all.prefix(50))), "all": median(all)]
-        print("{\"empty\":\(result["empty"]!),\"page\":\(result["page"]!),\"all\":\(result["all"]!),\"lineages\":\(lineages)}")
+        print(
+            "{\"empty\":\(result["empty"]!),\"page\":\(result["page"]!),\"all\":\(result["all"]!),\"lineages\":\(lineages)}"
+        )
     }
 }

@@ -7,7 +7,9 @@ import Server
 /// they accept connections; SIGTERM/SIGINT shut it down gracefully.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the governance server without the console.")
+        commandName: "serve",
+        abstract: "Run the governance server without the console."
+    )
 
     @Option(help: "Data directory (store, device CA, admin.token).")
     var dataDir = "./.edgesync"
@@ -34,9 +36,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = ServerConfiguration(
-            dataDirectory: dataDir, httpHost: httpHost, httpPort: httpPort, mqttHost: mqttHost, mqttPort: mqttPort,
-            mqttsPort: mqttsPort, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, deviceCACertificatePath: deviceCaCert,
-            deviceCAKeyPath: deviceCaKey, devOpen: devOpen)
+            dataDirectory: dataDir,
+            httpHost: httpHost,
+            httpPort: httpPort,
+            mqttHost: mqttHost,
+            mqttPort: mqttPort,
+            mqttsPort: mqttsPort,
+            tlsCertificatePath: tlsCert,
+            tlsKeyPath: tlsKey,
+            deviceCACertificatePath: deviceCaCert,
+            deviceCAKeyPath: deviceCaKey,
+            devOpen: devOpen
+        )
         let server: GovernanceServer
         do {
             server = try await GovernanceServer.open(configuration)

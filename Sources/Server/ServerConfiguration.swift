@@ -29,9 +29,16 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var maintenanceInterval: Duration = .seconds(2)
 
     public init(
-        dataDirectory: String = "./.edgesync", httpHost: String = "127.0.0.1", httpPort: Int = 0,
-        mqttHost: String = "127.0.0.1", mqttPort: Int? = 1883, mqttsPort: Int? = nil, tlsCertificatePath: String? = nil,
-        tlsKeyPath: String? = nil, deviceCACertificatePath: String? = nil, deviceCAKeyPath: String? = nil,
+        dataDirectory: String = "./.edgesync",
+        httpHost: String = "127.0.0.1",
+        httpPort: Int = 0,
+        mqttHost: String = "127.0.0.1",
+        mqttPort: Int? = 1883,
+        mqttsPort: Int? = nil,
+        tlsCertificatePath: String? = nil,
+        tlsKeyPath: String? = nil,
+        deviceCACertificatePath: String? = nil,
+        deviceCAKeyPath: String? = nil,
         devOpen: Bool = false
     ) {
         self.dataDirectory = dataDirectory
@@ -50,11 +57,15 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Configuration mistakes, each naming its flag; empty when the server may start.
     public var problems: [String] {
         var problems: [String] = []
-        for (flag, port) in [("--http-port", Optional(httpPort)), ("--mqtt-port", mqttPort), ("--mqtts-port", mqttsPort)] {
+        for (flag, port) in [
+            ("--http-port", Optional(httpPort)), ("--mqtt-port", mqttPort), ("--mqtts-port", mqttsPort),
+        ] {
             if let port, !(0...65_535).contains(port) { problems.append("\(flag) must be 0–65535, not \(port)") }
         }
         if devOpen, !MQTTListener.isLoopback(mqttHost) {
-            problems.append("--dev-open accepts any device, so it is only allowed on a loopback --mqtt-host, not \(mqttHost)")
+            problems.append(
+                "--dev-open accepts any device, so it is only allowed on a loopback --mqtt-host, not \(mqttHost)"
+            )
         }
         if mqttsPort != nil, tlsCertificatePath == nil || tlsKeyPath == nil {
             problems.append("--mqtts-port needs --tls-cert and --tls-key")

@@ -3,8 +3,9 @@ import Foundation
 import GRDB
 import MQTT
 import NIOCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import Agent
 
 /// The agent with Debian's `mosquitto` as its broker and a plain MQTT subscriber as the cloud:
@@ -13,7 +14,9 @@ import TestSupport
 struct AgentBrokerTests {
     @Test func batchesAndControlAcksThroughMosquitto() async throws {
         try await MosquittoBroker.with { broker in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-broker-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "edgesync-broker-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let app = try EdgeAgent.openSource(directory.appendingPathComponent("app.db").path)
             try await app.write { try $0.execute(sql: AgentHarness.schema) }
@@ -31,7 +34,9 @@ struct AgentBrokerTests {
             try await agent.prepare()
             let task = Task { try await agent.run() }
             try await app.write { db in
-                for id in 1...30 { try db.execute(sql: "INSERT INTO device_state VALUES (?, 'idle', 1.5, NULL)", arguments: [id]) }
+                for id in 1...30 {
+                    try db.execute(sql: "INSERT INTO device_state VALUES (?, 'idle', 1.5, NULL)", arguments: [id])
+                }
                 try db.execute(sql: "INSERT INTO sensor_timeseries VALUES ('2026-11-25T06:00:00.5Z', 21.5, 'C')")
             }
             var rows = 0
@@ -48,16 +53,25 @@ struct AgentBrokerTests {
                 case .failure(let rejection): Issue.record("\(topic.rawValue) rejected: \(rejection)")
                 }
             }
-            #expect(rows == 30 && samples.map(\.fields) == [["value": .double(21.5)]] && samples.first?.ts.description == "2026-11-25T06:00:00.5Z")
-            let control = DownlinkControl(controlID: UUIDv7Generator.shared.next().description,
-                                          payload: .pauseLineage(sourceTable: "device_state", serverWatermark: 30, reason: "backpressure"))
-            try await cloud.publish(topic: "dev/pump-7/sync/ingest/control", payload: ByteBuffer(bytes: try JSONEncoder().encode(control)))
+            #expect(
+                rows == 30 && samples.map(\.fields) == [["value": .double(21.5)]]
+                    && samples.first?.ts.description == "2026-11-25T06:00:00.5Z"
+            )
+            let control = DownlinkControl(
+                controlID: UUIDv7Generator.shared.next().description,
+                payload: .pauseLineage(sourceTable: "device_state", serverWatermark: 30, reason: "backpressure")
+            )
+            try await cloud.publish(
+                topic: "dev/pump-7/sync/ingest/control",
+                payload: ByteBuffer(bytes: try JSONEncoder().encode(control))
+            )
             var acked = false
             while !acked {
                 let message = try #require(await inbox.next())
                 await message.acknowledge()
                 if message.topic.hasSuffix("sync/ingest/ack") {
-                    acked = String(buffer: message.payload) == #"{"format_version":1,"control_id":"\#(control.controlID)"}"#
+                    acked =
+                        String(buffer: message.payload) == #"{"format_version":1,"control_id":"\#(control.controlID)"}"#
                 }
             }
             #expect(acked)

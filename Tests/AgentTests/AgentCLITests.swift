@@ -1,8 +1,9 @@
 import EdgeSyncModels
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
+
 @testable import Agent
 
 /// The `edge-agent` binary: `check` with `--db` alone, `status`, bad configuration → exit 2.
@@ -14,19 +15,31 @@ struct AgentCLITests {
         #expect(check.status == 0, "\(check.stderr)")
         let document = try JSONParser().parse(Array(check.stdout.utf8))
         let tables = try #require(document.objectValue?["tables"]?.arrayValue)
-        #expect(tables.compactMap { $0.objectValue?["name"]?.stringValue } == ["device_state", "log_lines", "odd \"name\""])
-        #expect(tables.allSatisfy { Set($0.objectValue?.keys ?? []) == ["name", "strategy", "schema_hash", "schema_columns", "problems"] })
+        #expect(
+            tables.compactMap { $0.objectValue?["name"]?.stringValue } == ["device_state", "log_lines", "odd \"name\""]
+        )
+        #expect(
+            tables.allSatisfy {
+                Set($0.objectValue?.keys ?? []) == ["name", "strategy", "schema_hash", "schema_columns", "problems"]
+            }
+        )
         #expect(tables[1].objectValue?["problems"]?.arrayValue?.count == 1)
 
         let config = URL(fileURLWithPath: path + ".yaml")
         try "sqlite-replication: {flush_intervall: 5s}".write(to: config, atomically: true, encoding: .utf8)
         let bad = try await ProcessRunner.run(AgentKillTests.binary, ["check", "--config", config.path])
-        #expect(bad.status == 2 && bad.stderr.contains("sqlite-replication.flush_intervall: unknown key"), "\(bad.stderr)")
+        #expect(
+            bad.status == 2 && bad.stderr.contains("sqlite-replication.flush_intervall: unknown key"),
+            "\(bad.stderr)"
+        )
         let missing = try await ProcessRunner.run(AgentKillTests.binary, ["run", "--config", "/nonexistent.yaml"])
         #expect(missing.status == 2 && missing.stderr.contains("--config"))
 
         try "sqlite-replication: {source_db_path: \(path)}".write(to: config, atomically: true, encoding: .utf8)
-        let status = try await ProcessRunner.run(AgentKillTests.binary, ["status", "--config", config.path, "--output", "json"])
+        let status = try await ProcessRunner.run(
+            AgentKillTests.binary,
+            ["status", "--config", config.path, "--output", "json"]
+        )
         #expect(status.status == 0, "\(status.stderr)")
         let rows = try JSONParser().parse(Array(status.stdout.utf8)).objectValue?["tables"]?.arrayValue ?? []
         #expect(rows.first?.objectValue?["pending_rows"] == .integer(0) && rows.count == 3)
@@ -36,22 +49,68 @@ struct AgentCLITests {
 @Suite("Batch building")
 struct BatchBuilderTests {
     @Test func batchesStayWithinTheProtocolLimits() throws {
-        let fingerprint = SchemaFingerprint(tableName: "t", columns: [SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true)])
-        let small = (1...5_000).map { JournalEntry(seq: Int64($0), op: "insert", pk: #"{"id":\#($0)}"#, row: #"{"id":\#($0)}"#) }
-        let first = try #require(BatchBuilder.rowBatch(table: "t", epoch: UUIDv7Generator.shared.next().description, fingerprint: fingerprint,
-                                                      includeColumns: true, entries: small, lkcv: [#"{"id":2}"#: 7]))
+        let fingerprint = SchemaFingerprint(
+            tableName: "t",
+            columns: [SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true)]
+        )
+        let small = (1...5_000).map {
+            JournalEntry(seq: Int64($0), op: "insert", pk: #"{"id":\#($0)}"#, row: #"{"id":\#($0)}"#)
+        }
+        let first = try #require(
+            BatchBuilder.rowBatch(
+                table: "t",
+                epoch: UUIDv7Generator.shared.next().description,
+                fingerprint: fingerprint,
+                includeColumns: true,
+                entries: small,
+                lkcv: [#"{"id":2}"#: 7]
+            )
+        )
         #expect(first.count == 4_096)
         guard case .success(.rowBatch(let batch)) = PayloadValidator().validate(first.body, topic: .rowBatch) else {
             Issue.record("the batch does not validate")
             return
         }
-        #expect(batch.rows.count == 4_096 && batch.schemaColumns == fingerprint && batch.rows[1].lkcv == 7 && batch.rows[0].lkcv == nil)
-        let wide = (1...40).map { JournalEntry(seq: Int64($0), op: "update", pk: #"{"id":\#($0)}"#, row: #"{"id":\#($0),"note":"\#(String(repeating: "x", count: 20_000))"}"#) }
-        let split = try #require(BatchBuilder.rowBatch(table: "t", epoch: UUIDv7Generator.shared.next().description, fingerprint: fingerprint,
-                                                      includeColumns: false, entries: wide, lkcv: [:]))
+        #expect(
+            batch.rows.count == 4_096 && batch.schemaColumns == fingerprint && batch.rows[1].lkcv == 7
+                && batch.rows[0].lkcv == nil
+        )
+        let wide = (1...40).map {
+            JournalEntry(
+                seq: Int64($0),
+                op: "update",
+                pk: #"{"id":\#($0)}"#,
+                row: #"{"id":\#($0),"note":"\#(String(repeating: "x", count: 20_000))"}"#
+            )
+        }
+        let split = try #require(
+            BatchBuilder.rowBatch(
+                table: "t",
+                epoch: UUIDv7Generator.shared.next().description,
+                fingerprint: fingerprint,
+                includeColumns: false,
+                entries: wide,
+                lkcv: [:]
+            )
+        )
         #expect(split.count == 26 && split.body.count <= WireLimits.maximumPayloadBytes)
-        let huge = [JournalEntry(seq: 1, op: "insert", pk: #"{"id":1}"#, row: #"{"note":"\#(String(repeating: "y", count: 600_000))"}"#)]
-        #expect(BatchBuilder.rowBatch(table: "t", epoch: UUIDv7Generator.shared.next().description, fingerprint: fingerprint,
-                                      includeColumns: false, entries: huge, lkcv: [:]) == nil)
+        let huge = [
+            JournalEntry(
+                seq: 1,
+                op: "insert",
+                pk: #"{"id":1}"#,
+                row: #"{"note":"\#(String(repeating: "y", count: 600_000))"}"#
+            )
+        ]
+        #expect(
+            BatchBuilder.rowBatch(
+                table: "t",
+                epoch: UUIDv7Generator.shared.next().description,
+                fingerprint: fingerprint,
+                includeColumns: false,
+                entries: huge,
+                lkcv: [:]
+            ) == nil
+        )
     }
 }

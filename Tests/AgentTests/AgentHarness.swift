@@ -2,8 +2,9 @@ import EdgeSyncModels
 import Foundation
 import GRDB
 import MQTT
-import Testing
 import TestSupport
+import Testing
+
 @testable import Agent
 @testable import Server
 
@@ -42,7 +43,12 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     static func startServer(directory: URL, mqtt: Int, http: Int) async throws -> GovernanceServer {
-        var settings = ServerConfiguration(dataDirectory: directory.appendingPathComponent("server").path, httpPort: http, mqttPort: mqtt, devOpen: true)
+        var settings = ServerConfiguration(
+            dataDirectory: directory.appendingPathComponent("server").path,
+            httpPort: http,
+            mqttPort: mqtt,
+            devOpen: true
+        )
         settings.maintenanceInterval = .milliseconds(100)
         settings.controlResendInterval = .seconds(1)
         let server = try await GovernanceServer.open(settings)
@@ -69,15 +75,28 @@ final class AgentHarness: @unchecked Sendable {
 
     /// Approves the open review of `table` with every column mirrored.
     func approve(_ table: String, syncAuthority: SyncAuthority? = nil) async throws {
-        let lineage = try #require(try await waitFor { try await self.lineage(table)?.status == .paused ? try await self.lineage(table) : nil })
+        let lineage = try #require(
+            try await waitFor { try await self.lineage(table)?.status == .paused ? try await self.lineage(table) : nil }
+        )
         let detail = try #require(try await store.lineageDetail(id: lineage.id, projectID: projectID))
         let reviewID = try #require(detail.openReviewID)
         let review = try #require(try await store.reviewDetail(id: reviewID, projectID: projectID))
         let actions = try #require(review.columns).map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
         _ = try await store.transitionReview(
-            id: reviewID, projectID: projectID, registry: false, principal: Principal(tokenID: "t", name: "test", scopes: [.admin]),
-            .approve(ApproveReviewRequest(actionVersion: review.review.actionVersion, columnActions: actions, syncAuthority: syncAuthority, force: true)),
-            now: .now)
+            id: reviewID,
+            projectID: projectID,
+            registry: false,
+            principal: Principal(tokenID: "t", name: "test", scopes: [.admin]),
+            .approve(
+                ApproveReviewRequest(
+                    actionVersion: review.review.actionVersion,
+                    columnActions: actions,
+                    syncAuthority: syncAuthority,
+                    force: true
+                )
+            ),
+            now: .now
+        )
     }
 
     /// Polls until `probe` returns a value (15 s by default).
@@ -111,7 +130,12 @@ final class AgentHarness: @unchecked Sendable {
         var rows: [[JSONValue]] = []
         var page = 1
         while true {
-            let items = try await store.mirrorRows(lineageID: lineage.id, page: PageRequest(page: page, limit: 500), order: nil, query: nil).items
+            let items = try await store.mirrorRows(
+                lineageID: lineage.id,
+                page: PageRequest(page: page, limit: 500),
+                order: nil,
+                query: nil
+            ).items
             rows += items.map { [$0["id"] ?? .null, $0["mode"] ?? .null, $0["level"] ?? .null, $0["raw"] ?? .null] }
             if items.count < 500 { return rows }
             page += 1

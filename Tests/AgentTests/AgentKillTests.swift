@@ -1,8 +1,9 @@
 import EdgeSyncModels
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
+
 @testable import Agent
 @testable import Server
 
@@ -11,7 +12,8 @@ import TestSupport
 @Suite("Agent kill test", .serialized)
 struct AgentKillTests {
     static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edge-agent").path
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edge-agent")
+            .path
     }
 
     @Test func twentyKillsLoseNothing() async throws {
@@ -22,13 +24,13 @@ struct AgentKillTests {
         let harness = try await AgentHarness(snapshot: true)
         let config = harness.directory.appendingPathComponent("agent.yaml")
         try """
-            connection: {server_url: "mqtt://127.0.0.1:\(harness.mqttPort)", device_id: pump-7}
-            sqlite-replication:
-              source_db_path: \(harness.appPath)
-              flush_interval: 50ms
-              snapshot_on_first_run: true
-              table_strategies: {sensor_timeseries: {strategy: ignore}}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        connection: {server_url: "mqtt://127.0.0.1:\(harness.mqttPort)", device_id: pump-7}
+        sqlite-replication:
+          source_db_path: \(harness.appPath)
+          flush_interval: 50ms
+          snapshot_on_first_run: true
+          table_strategies: {sensor_timeseries: {strategy: ignore}}
+        """.write(to: config, atomically: true, encoding: .utf8)
         try await AgentServerTests.write(harness, from: 1, count: 50)
         var random = SplitMix(state: 0xED6E)
         let writer = Task {
@@ -37,10 +39,25 @@ struct AgentKillTests {
                 let id = next
                 try await harness.app.write { db in
                     let ids = try Int.fetchAll(db, sql: "SELECT id FROM device_state ORDER BY random() LIMIT 2")
-                    try db.execute(sql: "INSERT INTO device_state VALUES (?, 'w', ?, NULL)", arguments: [id, Double(id) / 7])
-                    if let id = ids.first { try db.execute(sql: "UPDATE device_state SET mode = 'u' || mode, level = level + 1 WHERE id = ?", arguments: [id]) }
-                    if ids.count == 2 { try db.execute(sql: "DELETE FROM device_state WHERE id = ?", arguments: [ids[1]]) }
-                    if id % 17 == 0, let old = ids.first { try db.execute(sql: "UPDATE device_state SET id = ? WHERE id = ?", arguments: [id + 100_000, old]) }
+                    try db.execute(
+                        sql: "INSERT INTO device_state VALUES (?, 'w', ?, NULL)",
+                        arguments: [id, Double(id) / 7]
+                    )
+                    if let id = ids.first {
+                        try db.execute(
+                            sql: "UPDATE device_state SET mode = 'u' || mode, level = level + 1 WHERE id = ?",
+                            arguments: [id]
+                        )
+                    }
+                    if ids.count == 2 {
+                        try db.execute(sql: "DELETE FROM device_state WHERE id = ?", arguments: [ids[1]])
+                    }
+                    if id % 17 == 0, let old = ids.first {
+                        try db.execute(
+                            sql: "UPDATE device_state SET id = ? WHERE id = ?",
+                            arguments: [id + 100_000, old]
+                        )
+                    }
                 }
                 next += 1
                 try await Task.sleep(for: .milliseconds(3))

@@ -2,6 +2,7 @@ import EdgeSyncModels
 import Foundation
 import GRDB
 import Testing
+
 @testable import Agent
 @testable import Server
 
@@ -11,9 +12,15 @@ struct AgentServerTests {
     static func write(_ harness: AgentHarness, from: Int, count: Int) async throws {
         try await harness.app.write { db in
             for id in from..<(from + count) {
-                try db.execute(sql: "INSERT INTO device_state (id, mode, level, raw) VALUES (?, ?, ?, ?)", arguments: [id, "m\(id)", Double(id) / 3, Data([UInt8(id % 256), 0xAB])])
+                try db.execute(
+                    sql: "INSERT INTO device_state (id, mode, level, raw) VALUES (?, ?, ?, ?)",
+                    arguments: [id, "m\(id)", Double(id) / 3, Data([UInt8(id % 256), 0xAB])]
+                )
             }
-            try db.execute(sql: "INSERT INTO sensor_timeseries VALUES (?, ?, 'C')", arguments: ["2026-11-25T06:00:\(String(format: "%02d", from % 60))Z", Double(from) + 0.5])
+            try db.execute(
+                sql: "INSERT INTO sensor_timeseries VALUES (?, ?, 'C')",
+                arguments: ["2026-11-25T06:00:\(String(format: "%02d", from % 60))Z", Double(from) + 0.5]
+            )
         }
     }
 
@@ -33,7 +40,12 @@ struct AgentServerTests {
         #expect(try await harness.waitForConvergence())
         let series = try #require(try await harness.lineage("sensor_timeseries"))
         let samples = try await harness.waitFor { () -> [JSONObject]? in
-            let rows = try await harness.store.mirrorRows(lineageID: series.id, page: PageRequest(), order: nil, query: nil).items
+            let rows = try await harness.store.mirrorRows(
+                lineageID: series.id,
+                page: PageRequest(),
+                order: nil,
+                query: nil
+            ).items
             return rows.count == 2 ? rows : nil
         }
         #expect(samples?.map { $0["value"] } == [.double(1.5), .double(21.5)])
@@ -41,7 +53,8 @@ struct AgentServerTests {
         // The agent forgets journal rows just after their PUBACK, so a moment after convergence.
         let drained = try await harness.waitFor { () -> Bool? in
             let status = try AgentInspection.status(harness.configuration)
-            return status.first { $0.name == "device_state" }?.pendingRows == 0 && status.allSatisfy { !$0.paused } ? true : nil
+            return status.first { $0.name == "device_state" }?.pendingRows == 0 && status.allSatisfy { !$0.paused }
+                ? true : nil
         }
         #expect(drained == true)
         task.cancel()
@@ -61,15 +74,24 @@ struct AgentServerTests {
         func send(_ payload: DownlinkControl.Payload) async throws -> OutboundControl {
             let control = try await harness.store.pool.write { db in
                 try harness.store.insertControl(
-                    db, device: device, lineageID: lineage.id, control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload),
-                    now: .now)
+                    db,
+                    device: device,
+                    lineageID: lineage.id,
+                    control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload),
+                    now: .now
+                )
             }
             await harness.server.ingress.deliver([control])
             return control
         }
         // pause: the table stops publishing (the journal keeps the rows), telemetry goes on.
         try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 3, reason: "backpressure"))
-        #expect(try await harness.waitFor { try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true ? true : nil } == true)
+        #expect(
+            try await harness.waitFor {
+                try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true
+                    ? true : nil
+            } == true
+        )
         try await Self.write(harness, from: 10, count: 4)
         try await Task.sleep(for: .milliseconds(600))
         #expect(try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.pendingRows == 4)
@@ -78,15 +100,28 @@ struct AgentServerTests {
         try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 3))
         #expect(try await harness.waitForConvergence())
         // state_write: the local table takes the cloud's values; the change flows back up.
-        try await send(.stateWrite(sourceTable: "device_state", rows: [StateWriteRow(pk: ["id": .integer(2)], values: ["mode": .string("cloud")], cloudVersion: 4)]))
+        try await send(
+            .stateWrite(
+                sourceTable: "device_state",
+                rows: [StateWriteRow(pk: ["id": .integer(2)], values: ["mode": .string("cloud")], cloudVersion: 4)]
+            )
+        )
         let mode = try await harness.waitFor {
-            try await harness.app.read { try String.fetchOne($0, sql: "SELECT mode FROM device_state WHERE id = 2") } == "cloud" ? true : nil
+            try await harness.app.read { try String.fetchOne($0, sql: "SELECT mode FROM device_state WHERE id = 2") }
+                == "cloud" ? true : nil
         }
         #expect(mode == true)
         #expect(try await harness.waitForConvergence())
         #expect(try harness.agentState().cloudVersions(table: "device_state") == [#"{"id":2}"#: 4])
         // batch_rejected and url_grant are reported; a repeated control id is acted on once.
-        try await send(.batchRejected(sourceTable: "device_state", batchID: "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d", reason: .rowCountMismatch, message: "test"))
+        try await send(
+            .batchRejected(
+                sourceTable: "device_state",
+                batchID: "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d",
+                reason: .rowCountMismatch,
+                message: "test"
+            )
+        )
         let repeated = try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 9, reason: "test"))
         try await Task.sleep(for: .milliseconds(300))
         try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 9))
@@ -98,8 +133,13 @@ struct AgentServerTests {
         }
         #expect(reports != nil)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == false, "the repeated pause was ignored")
-        let acked = try await harness.waitFor { try await harness.store.unacknowledgedControls(deviceID: device.id).isEmpty ? true : nil }
+        #expect(
+            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == false,
+            "the repeated pause was ignored"
+        )
+        let acked = try await harness.waitFor {
+            try await harness.store.unacknowledgedControls(deviceID: device.id).isEmpty ? true : nil
+        }
         #expect(acked == true, "every control was acknowledged")
         task.cancel()
         _ = try? await task.value
@@ -120,10 +160,15 @@ struct AgentServerTests {
         let review = try await harness.waitFor { () -> SchemaReview? in
             var filter = ReviewFilter()
             filter.status = .queued
-            return try await harness.store.reviews(projectID: harness.projectID, filter: filter, page: PageRequest()).items.first { $0.sourceTable == "device_state" }
+            return try await harness.store.reviews(projectID: harness.projectID, filter: filter, page: PageRequest())
+                .items.first { $0.sourceTable == "device_state" }
         }
         #expect(review?.classification == .compatibleAdditive)
-        #expect(try await harness.waitFor { try await harness.lineage("sensor_timeseries")?.stagedRowCount == 2 ? true : nil } == true)
+        #expect(
+            try await harness.waitFor {
+                try await harness.lineage("sensor_timeseries")?.stagedRowCount == 2 ? true : nil
+            } == true
+        )
         task.cancel()
         _ = try? await task.value
         await harness.stop()
@@ -188,20 +233,30 @@ extension AgentServerTests {
         let device = try #require(try await harness.store.device(named: "pump-7", projectID: harness.projectID))
         func send(_ payload: DownlinkControl.Payload) async throws {
             let control = try await harness.store.pool.write { db in
-                try harness.store.insertControl(db, device: device, lineageID: lineage.id,
-                                                control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload), now: .now)
+                try harness.store.insertControl(
+                    db,
+                    device: device,
+                    lineageID: lineage.id,
+                    control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload),
+                    now: .now
+                )
             }
             await harness.server.ingress.deliver([control])
         }
         try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 5, reason: "backpressure"))
-        _ = try await harness.waitFor { try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true ? true : nil }
+        _ = try await harness.waitFor {
+            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true
+                ? true : nil
+        }
         try await Self.write(harness, from: 100, count: 80)
         try await harness.app.write { try $0.execute(sql: "UPDATE device_state SET mode = 'changed' WHERE id <= 3") }
         let dropped = try await harness.waitFor { () -> String? in
             try harness.agentState().reports().map(\.2).first { $0.contains("dropped the") }
         }
         #expect(dropped != nil)
-        #expect(try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }!.pendingBytes <= 4_000)
+        #expect(
+            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }!.pendingBytes <= 4_000
+        )
         try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 5))
         #expect(try await harness.waitForConvergence())
         #expect(try harness.agentState().reports().map(\.2).contains { $0.contains("re-snapshot under journal_epoch") })
@@ -219,12 +274,20 @@ extension AgentServerTests {
         harness.configuration.snapshotInlineLimit = 10_000
         try await Self.write(harness, from: 1, count: 400)
         let (_, task) = try await harness.startAgent()
-        let staged = try await harness.waitFor { try await harness.lineage("device_state")?.stagedRowCount == 400 ? true : nil }
+        let staged = try await harness.waitFor {
+            try await harness.lineage("device_state")?.stagedRowCount == 400 ? true : nil
+        }
         #expect(staged == true)
         // The agent reports the upload after the finalize's PUBACK, which follows the staging.
-        let uploaded = try await harness.waitFor { try harness.agentState().reports().map(\.2).first { $0.contains("uploaded the backlog through commit_seq") } }
+        let uploaded = try await harness.waitFor {
+            try harness.agentState().reports().map(\.2).first { $0.contains("uploaded the backlog through commit_seq") }
+        }
         #expect(uploaded != nil, "the agent never reported the upload")
-        let ledger = try await harness.store.batches(projectID: harness.projectID, filter: BatchFilter(), page: PageRequest(limit: 100)).items
+        let ledger = try await harness.store.batches(
+            projectID: harness.projectID,
+            filter: BatchFilter(),
+            page: PageRequest(limit: 100)
+        ).items
         #expect(ledger.allSatisfy { $0.outcome != .rejected }, "\(ledger.compactMap(\.rejectionMessage))")
         try await harness.approve("device_state")
         try await Self.write(harness, from: 1_000, count: 3)

@@ -49,10 +49,21 @@ struct IdentifierTests {
 
     @Test func targetNamesUseTheScopeTag() {
         let device = "4f9c2a1e-0b7d-4e0c-9a51-2b3c4d5e6f70"
-        #expect(MirrorIdentifier.mirrorTableName(scope: .device(id: device), sourceTable: "device_state") == "edge_mirror_4f9c2a1e_device_state")
-        #expect(MirrorIdentifier.mirrorTableName(scope: .project(id: "AB12CD34-0000-0000-0000-000000000000"), sourceTable: "Orders")
-                == "edge_mirror_pab12cd34_orders_" + SHA256Hex.digest("Orders").prefix(8))
-        #expect(MirrorIdentifier.seriesTableName(scope: .fleet(id: device), sourceTable: "temps") == "edge_ts_f4f9c2a1e_temps")
+        #expect(
+            MirrorIdentifier.mirrorTableName(scope: .device(id: device), sourceTable: "device_state")
+                == "edge_mirror_4f9c2a1e_device_state"
+        )
+        #expect(
+            MirrorIdentifier.mirrorTableName(
+                scope: .project(id: "AB12CD34-0000-0000-0000-000000000000"),
+                sourceTable: "Orders"
+            )
+                == "edge_mirror_pab12cd34_orders_" + SHA256Hex.digest("Orders").prefix(8)
+        )
+        #expect(
+            MirrorIdentifier.seriesTableName(scope: .fleet(id: device), sourceTable: "temps")
+                == "edge_ts_f4f9c2a1e_temps"
+        )
     }
 
     @Test func topicLayoutBuildsAndParses() throws {

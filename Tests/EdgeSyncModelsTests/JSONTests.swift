@@ -4,7 +4,9 @@ import Testing
 @Suite("JSON parsing and canonical form")
 struct JSONTests {
     @Test func keepsIntegersApartFromDoubles() throws {
-        let value = try JSONParser().parse(#"{"a":1,"b":1.0,"c":-0,"d":1e2,"e":9223372036854775807,"f":9223372036854775808,"g":-12.5e-1}"#)
+        let value = try JSONParser().parse(
+            #"{"a":1,"b":1.0,"c":-0,"d":1e2,"e":9223372036854775807,"f":9223372036854775808,"g":-12.5e-1}"#
+        )
         let object = try #require(value.objectValue)
         #expect(object["a"] == .integer(1))
         #expect(object["b"] == .double(1))
@@ -44,8 +46,13 @@ struct JSONTests {
     }
 
     @Test func canonicalFormSortsKeysBytewiseAndEscapesMinimally() throws {
-        let value = try JSONParser().parse(#"{"é":1,"b":"a/b \u0001\u001f\"\\ é","B":[1.5,2.0,-0.25,1e-7],"a":{"z":null,"y":false}}"#)
-        #expect(CanonicalJSON.string(of: value) == #"{"B":[1.5,2,-0.25,1e-07],"a":{"y":false,"z":null},"b":"a/b \u0001\u001f\"\\ é","é":1}"#)
+        let value = try JSONParser().parse(
+            #"{"é":1,"b":"a/b \u0001\u001f\"\\ é","B":[1.5,2.0,-0.25,1e-7],"a":{"z":null,"y":false}}"#
+        )
+        #expect(
+            CanonicalJSON.string(of: value)
+                == #"{"B":[1.5,2,-0.25,1e-07],"a":{"y":false,"z":null},"b":"a/b \u0001\u001f\"\\ é","é":1}"#
+        )
         #expect(CanonicalJSON.string(of: .string("\u{8}\u{c}\n\r\t\u{7f}")) == "\"\\b\\f\\n\\r\\t\u{7f}\"")
     }
 

@@ -5,11 +5,14 @@ enum PayloadFixtures {
     static let batchID = "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d"
     static let epoch = "01936f2e-5c3b-7a00-8000-000000000001"
 
-    static let fingerprint = SchemaFingerprint(tableName: "device_state", columns: [
-        SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
-        SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
-        SchemaColumn(name: "setpoint", declTypeAffinity: .real, pkOrdinal: 0, notNull: false),
-    ])
+    static let fingerprint = SchemaFingerprint(
+        tableName: "device_state",
+        columns: [
+            SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
+            SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
+            SchemaColumn(name: "setpoint", declTypeAffinity: .real, pkOrdinal: 0, notNull: false),
+        ]
+    )
 
     static func rowBatch() -> JSONObject {
         [
@@ -23,10 +26,14 @@ enum PayloadFixtures {
             "first_commit_seq": .integer(101),
             "last_commit_seq": .integer(102),
             "rows": .array([
-                .object(["commit_seq": .integer(101), "op": .string("insert"), "pk": .object(["id": .integer(1)]),
-                         "row": .object(["id": .integer(1), "mode": .string("idle"), "setpoint": .double(20.5)])]),
-                .object(["commit_seq": .integer(102), "op": .string("delete"), "pk": .object(["id": .integer(1)]),
-                         "row": .null]),
+                .object([
+                    "commit_seq": .integer(101), "op": .string("insert"), "pk": .object(["id": .integer(1)]),
+                    "row": .object(["id": .integer(1), "mode": .string("idle"), "setpoint": .double(20.5)]),
+                ]),
+                .object([
+                    "commit_seq": .integer(102), "op": .string("delete"), "pk": .object(["id": .integer(1)]),
+                    "row": .null,
+                ]),
             ]),
         ]
     }
@@ -43,8 +50,12 @@ enum PayloadFixtures {
             "cursor_end_ts": .string("2026-04-28T09:00:02.5Z"),
             "row_count": .integer(2),
             "rows": .array([
-                .object(["ts": .string("2026-04-28T09:00:01.000Z"), "row_id": .string("7"), "fields": .object(["value_c": .double(22.1)])]),
-                .object(["ts": .string("2026-04-28T10:00:02.500+01:00"), "fields": .object(["value_c": .double(22.4)])]),
+                .object([
+                    "ts": .string("2026-04-28T09:00:01.000Z"), "row_id": .string("7"),
+                    "fields": .object(["value_c": .double(22.1)]),
+                ]),
+                .object(["ts": .string("2026-04-28T10:00:02.500+01:00"), "fields": .object(["value_c": .double(22.4)])]
+                ),
             ]),
         ]
     }

@@ -24,7 +24,11 @@ struct RejectionCodeTests {
             "stale_batch_seq",
         ]
         for code in expected { #expect(RejectionCode(rawValue: code) != nil, "\(code)") }
-        #expect(RejectionCode.allCases.filter(\.isExtension).map(\.rawValue).sorted() == ["invalid_payload", "invalid_timestamp"])
+        #expect(
+            RejectionCode.allCases.filter(\.isExtension).map(\.rawValue).sorted() == [
+                "invalid_payload", "invalid_timestamp",
+            ]
+        )
     }
 
     @Test func payloadTooLarge() {
@@ -32,7 +36,10 @@ struct RejectionCodeTests {
         object["padding"] = .string(String(repeating: "x", count: WireLimits.maximumPayloadBytes))
         #expect(F.verdict(object, .rowBatch) == "payload_too_large")
         // Size wins over everything else, even garbage.
-        #expect(F.verdict([UInt8](repeating: 0xFF, count: WireLimits.maximumPayloadBytes + 1), .rowBatch) == "payload_too_large")
+        #expect(
+            F.verdict([UInt8](repeating: 0xFF, count: WireLimits.maximumPayloadBytes + 1), .rowBatch)
+                == "payload_too_large"
+        )
         #expect(F.verdict([UInt8](repeating: 0x20, count: WireLimits.maximumPayloadBytes), .rowBatch) == "invalid_json")
     }
 
@@ -49,8 +56,10 @@ struct RejectionCodeTests {
     }
 
     @Test func invalidJSON() {
-        for body in ["", "[]", "\"x\"", "42", "{", "{\"a\":1,}", "{\"a\" 1}", "{} {}", "\u{FEFF}{}", "{'a':1}",
-                     "{\"a\":\"\u{01}\"}", "{\"a\":01}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\ud800\"}"] {
+        for body in [
+            "", "[]", "\"x\"", "42", "{", "{\"a\":1,}", "{\"a\" 1}", "{} {}", "\u{FEFF}{}", "{'a':1}",
+            "{\"a\":\"\u{01}\"}", "{\"a\":01}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\ud800\"}",
+        ] {
             #expect(F.verdict(Array(body.utf8), .rowBatch) == "invalid_json", "\(body.debugDescription)")
         }
         #expect(F.verdict([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D], .rowBatch) == "invalid_json")
@@ -62,7 +71,16 @@ struct RejectionCodeTests {
             object[field] = .string("x")
             object["format_version"] = .string("bad")  // later checks must not win
             #expect(F.verdict(object, .rowBatch) == "envelope_unstripped_tenant_fields")
-            #expect(F.verdict({ var ack = F.ack(); ack[field] = .null; return ack }(), .ingestAck) == "envelope_unstripped_tenant_fields")
+            #expect(
+                F.verdict(
+                    {
+                        var ack = F.ack()
+                        ack[field] = .null
+                        return ack
+                    }(),
+                    .ingestAck
+                ) == "envelope_unstripped_tenant_fields"
+            )
         }
     }
 
@@ -73,7 +91,10 @@ struct RejectionCodeTests {
             #expect(F.verdict(object, .rowBatch) == "invalid_format_version", "\(String(describing: value))")
         }
         // 1.0 is a number but not an integer literal.
-        let spelled = String(decoding: F.bytes(F.rowBatch()), as: UTF8.self).replacingOccurrences(of: "\"format_version\":1", with: "\"format_version\":1.0")
+        let spelled = String(decoding: F.bytes(F.rowBatch()), as: UTF8.self).replacingOccurrences(
+            of: "\"format_version\":1",
+            with: "\"format_version\":1.0"
+        )
         #expect(F.verdict(Array(spelled.utf8), .rowBatch) == "invalid_format_version")
         var object = F.telemetryBatch()
         object["format_version"] = .integer(2)
@@ -90,8 +111,10 @@ struct RejectionCodeTests {
     }
 
     @Test func batchID() {
-        for value: JSONValue? in [nil, .string("3b241101-e2bb-4255-8caf-4136c566a962"), .string("01936f2e-5c3a-7b21-1c4d-2f1e8a7b6c5d"),
-                                   .string("01936f2e5c3a7b219c4d2f1e8a7b6c5d"), .string(""), .integer(7)] {
+        for value: JSONValue? in [
+            nil, .string("3b241101-e2bb-4255-8caf-4136c566a962"), .string("01936f2e-5c3a-7b21-1c4d-2f1e8a7b6c5d"),
+            .string("01936f2e5c3a7b219c4d2f1e8a7b6c5d"), .string(""), .integer(7),
+        ] {
             var object = F.rowBatch()
             object["batch_id"] = value
             object["source_table"] = .string("")  // a later check must not win
@@ -103,7 +126,9 @@ struct RejectionCodeTests {
     }
 
     @Test func sourceTable() {
-        for value: JSONValue? in [nil, .string(""), .string(String(repeating: "t", count: 129)), .string("a\u{0}b"), .integer(3)] {
+        for value: JSONValue? in [
+            nil, .string(""), .string(String(repeating: "t", count: 129)), .string("a\u{0}b"), .integer(3),
+        ] {
             var object = F.rowBatch()
             object["source_table"] = value
             object["schema_hash"] = .string("bad")
@@ -116,8 +141,10 @@ struct RejectionCodeTests {
     }
 
     @Test func schemaHash() {
-        for value: JSONValue? in [nil, .string(String(repeating: "A", count: 64)), .string(String(repeating: "a", count: 63)),
-                                   .string(String(repeating: "g", count: 64))] {
+        for value: JSONValue? in [
+            nil, .string(String(repeating: "A", count: 64)), .string(String(repeating: "a", count: 63)),
+            .string(String(repeating: "g", count: 64)),
+        ] {
             var object = F.rowBatch()
             object["schema_hash"] = value
             #expect(F.verdict(object, .rowBatch) == "invalid_schema_hash")
@@ -174,7 +201,9 @@ struct RejectionCodeTests {
         empty["rows"] = .array([])
         #expect(F.verdict(empty, .rowBatch) == "invalid_payload")
         var badColumns = F.rowBatch()
-        badColumns["schema_columns"] = .object(["table_name": .string("device_state"), "columns": .array([.object(["name": .string("id")])])])
+        badColumns["schema_columns"] = .object([
+            "table_name": .string("device_state"), "columns": .array([.object(["name": .string("id")])]),
+        ])
         #expect(F.verdict(badColumns, .rowBatch) == "invalid_payload")
         var ack = F.ack()
         ack["control_id"] = .string("")
@@ -194,14 +223,24 @@ struct RejectionCodeTests {
             object["cursor_end_ts"] = .string("2030-01-01T00:00:00Z")
             #expect(F.verdict(object, .telemetryBatch) == "invalid_row_id")
         }
-        #expect(F.verdict(F.settingRow(F.telemetryBatch(), 0, "row_id", .string(String(repeating: "é", count: 128))), .telemetryBatch) == "ok")
+        #expect(
+            F.verdict(
+                F.settingRow(F.telemetryBatch(), 0, "row_id", .string(String(repeating: "é", count: 128))),
+                .telemetryBatch
+            ) == "ok"
+        )
         var cursor = F.telemetryBatch()
         cursor["cursor_start_ts"] = .string("2026-04-28T09:00:01.000000001Z")
         #expect(F.verdict(cursor, .telemetryBatch) == "cursor_timestamp_mismatch")
         cursor["cursor_start_ts"] = .string("yesterday")
         #expect(F.verdict(cursor, .telemetryBatch) == "invalid_timestamp")
-        #expect(F.verdict(F.settingRow(F.telemetryBatch(), 1, "ts", .string("2026-02-30T00:00:00Z")), .telemetryBatch) == "invalid_timestamp")
-        #expect(F.verdict(F.settingRow(F.telemetryBatch(), 1, "fields", .array([])), .telemetryBatch) == "invalid_payload")
+        #expect(
+            F.verdict(F.settingRow(F.telemetryBatch(), 1, "ts", .string("2026-02-30T00:00:00Z")), .telemetryBatch)
+                == "invalid_timestamp"
+        )
+        #expect(
+            F.verdict(F.settingRow(F.telemetryBatch(), 1, "fields", .array([])), .telemetryBatch) == "invalid_payload"
+        )
         var seq = F.telemetryBatch()
         seq["batch_seq"] = .integer(-1)
         #expect(F.verdict(seq, .telemetryBatch) == "invalid_payload")

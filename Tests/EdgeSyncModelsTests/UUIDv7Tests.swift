@@ -1,7 +1,7 @@
 import EdgeSyncModels
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("UUIDv7")
 struct UUIDv7Tests {
@@ -9,9 +9,12 @@ struct UUIDv7Tests {
         let id = try #require(UUIDv7("01936F2E-5C3A-7B21-9C4D-2F1E8A7B6C5D"))
         #expect(id.description == "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d")
         #expect(id.unixMilliseconds == 0x0193_6F2E_5C3A)
-        for bad in ["3b241101-e2bb-4255-8caf-4136c566a962", "01936f2e-5c3a-7b21-cc4d-2f1e8a7b6c5d",
-                    "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5", "01936f2e5c3a-7b21-9c4d-2f1e8a7b6c5d0", "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5g",
-                    "", "{01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d}"] {
+        for bad in [
+            "3b241101-e2bb-4255-8caf-4136c566a962", "01936f2e-5c3a-7b21-cc4d-2f1e8a7b6c5d",
+            "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5", "01936f2e5c3a-7b21-9c4d-2f1e8a7b6c5d0",
+            "01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5g",
+            "", "{01936f2e-5c3a-7b21-9c4d-2f1e8a7b6c5d}",
+        ] {
             #expect(UUIDv7(bad) == nil, "\(bad)")
         }
     }

@@ -1,6 +1,6 @@
 import EdgeSyncModels
-import Testing
 import TestSupport
+import Testing
 
 /// The validator faces whatever bytes a device sends: it must answer every input with a verdict,
 /// never trap, and never recurse without bound.
@@ -10,7 +10,10 @@ struct ValidatorRobustnessTests {
 
     @Test func everyTruncationOfValidBodiesIsRejected() async {
         await Turns.cpuBound.run {
-            for (object, topic) in [(F.rowBatch(), UplinkTopic.rowBatch), (F.telemetryBatch(), .telemetryBatch), (F.observation(), .schemaObservation)] {
+            for (object, topic) in [
+                (F.rowBatch(), UplinkTopic.rowBatch), (F.telemetryBatch(), .telemetryBatch),
+                (F.observation(), .schemaObservation),
+            ] {
                 let bytes = F.bytes(object)
                 for length in 0..<bytes.count {
                     await yieldNow(round: length)
@@ -25,9 +28,13 @@ struct ValidatorRobustnessTests {
             let body = "{\"rows\":" + String(repeating: opener, count: 100_000)
             #expect(F.verdict(Array(body.utf8), .rowBatch) == "invalid_json")
         }
-        let balanced = "{\"format_version\":1,\"control_id\":\"c\",\"x\":" + String(repeating: "[", count: 129) + String(repeating: "]", count: 129) + "}"
+        let balanced =
+            "{\"format_version\":1,\"control_id\":\"c\",\"x\":" + String(repeating: "[", count: 129)
+            + String(repeating: "]", count: 129) + "}"
         #expect(F.verdict(Array(balanced.utf8), .ingestAck) == "invalid_json")
-        let allowed = "{\"format_version\":1,\"control_id\":\"c\",\"x\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}"
+        let allowed =
+            "{\"format_version\":1,\"control_id\":\"c\",\"x\":" + String(repeating: "[", count: 100)
+            + String(repeating: "]", count: 100) + "}"
         #expect(F.verdict(Array(allowed.utf8), .ingestAck) == "ok")
     }
 
@@ -60,7 +67,8 @@ struct ValidatorRobustnessTests {
         var generator = SplitMix(state: 7)
         let seeds: [([UInt8], UplinkTopic)] = [
             (F.bytes(F.rowBatch()), .rowBatch), (F.bytes(F.telemetryBatch()), .telemetryBatch),
-            (F.bytes(F.observation()), .schemaObservation), (F.bytes(F.ack()), .ingestAck), (F.bytes(F.finalize()), .ingestRequest),
+            (F.bytes(F.observation()), .schemaObservation), (F.bytes(F.ack()), .ingestAck),
+            (F.bytes(F.finalize()), .ingestRequest),
         ]
         let interesting = Array("{}[]\",:\\-0123456789eE.tfnNIu ".utf8) + [0x00, 0x7F, 0xC3, 0xFF]
         var verdicts: Set<String> = []

@@ -1,7 +1,7 @@
 import EdgeSyncModels
 import GRDB
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Spec vectors")
 struct VectorTests {
@@ -14,8 +14,19 @@ struct VectorTests {
         for vector in vectors {
             let info = try queue.write { db -> [TableInfoColumn] in
                 try db.execute(sql: vector.ddl)
-                return try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [vector.tableName])
-                    .map { TableInfoColumn(name: $0["name"], declaredType: $0["type"], notNull: $0["notnull"] as Int != 0, pk: $0["pk"]) }
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)",
+                    arguments: [vector.tableName]
+                )
+                .map {
+                    TableInfoColumn(
+                        name: $0["name"],
+                        declaredType: $0["type"],
+                        notNull: $0["notnull"] as Int != 0,
+                        pk: $0["pk"]
+                    )
+                }
             }
             let fingerprint = SchemaFingerprint(tableName: vector.tableName, tableInfo: info)
             #expect(fingerprint.canonicalJSON == vector.canonicalJSON, "\(vector.tableName)")
@@ -54,14 +65,22 @@ struct VectorTests {
         } throws: { "\($0)".contains("docs/spec/vectors/no-such-vectors.json") && "\($0)".contains("cannot be read") }
         #expect {
             try SpecVectors.load("fingerprints.json", as: [SpecVectors.Payload].self)
-        } throws: { "\($0)".contains("docs/spec/vectors/fingerprints.json") && "\($0)".contains("not a valid vector file") }
-        #expect { try SpecVectors.body("no such vector") } throws: { "\($0)".contains("no vector named \"no such vector\"") }
+        } throws: {
+            "\($0)".contains("docs/spec/vectors/fingerprints.json") && "\($0)".contains("not a valid vector file")
+        }
+        #expect { try SpecVectors.body("no such vector") } throws: {
+            "\($0)".contains("no vector named \"no such vector\"")
+        }
     }
 
     @Test func validRowBatchDecodesCompletely() throws {
         let vector = try #require(try SpecVectors.payloads().first { $0.name == "valid row batch" })
-        guard case .success(.rowBatch(let batch)) = PayloadValidator().validate(Array(vector.body.utf8), topic: .rowBatch)
-        else { Issue.record("not accepted"); return }
+        guard
+            case .success(.rowBatch(let batch)) = PayloadValidator().validate(Array(vector.body.utf8), topic: .rowBatch)
+        else {
+            Issue.record("not accepted")
+            return
+        }
         #expect(batch.sourceTable == "device_state")
         #expect(batch.rows.map(\.op) == [.insert, .update, .delete])
         #expect(batch.rows[0].row?["setpoint"] == .double(20.5))

@@ -1,7 +1,7 @@
 import MQTT
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("MQTT client")
 struct MQTTClientTests {
@@ -10,8 +10,16 @@ struct MQTTClientTests {
     static let fast = MQTTReconnectPolicy(initialDelay: .milliseconds(50), maximumDelay: .milliseconds(200), jitter: 0)
 
     static func client(_ port: Int, id: String = "dev-1", keepAlive: UInt16 = 30, clean: Bool = false) -> MQTTClient {
-        MQTTClient(configuration: .init(
-            host: "127.0.0.1", port: port, clientID: id, cleanSession: clean, keepAlive: keepAlive, reconnect: fast))
+        MQTTClient(
+            configuration: .init(
+                host: "127.0.0.1",
+                port: port,
+                clientID: id,
+                cleanSession: clean,
+                keepAlive: keepAlive,
+                reconnect: fast
+            )
+        )
     }
 
     @Test func backoffDoublesFromHalfASecondToAMinuteWithJitter() {
@@ -22,7 +30,10 @@ struct MQTTClientTests {
             for _ in 0..<20 {
                 let delay = policy.delay(attempt: index + 1, using: &generator)
                 let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-                #expect(seconds >= base * 0.8 - 0.001 && seconds <= base * 1.2 + 0.001, "attempt \(index + 1): \(seconds)")
+                #expect(
+                    seconds >= base * 0.8 - 0.001 && seconds <= base * 1.2 + 0.001,
+                    "attempt \(index + 1): \(seconds)"
+                )
             }
         }
         let exact = MQTTReconnectPolicy(jitter: 0)
@@ -55,9 +66,18 @@ struct MQTTClientTests {
 
     @Test func refusedConnectionsReportTheCode() async throws {
         try await H.with(authenticator: H.passwords) { harness in
-            let client = MQTTClient(configuration: .init(
-                host: "127.0.0.1", port: harness.port, clientID: "dev-1", username: "dev-1", password: Array("no".utf8)))
-            await #expect(throws: MQTTClientError.connectionRefused(.badUsernameOrPassword)) { try await client.connect() }
+            let client = MQTTClient(
+                configuration: .init(
+                    host: "127.0.0.1",
+                    port: harness.port,
+                    clientID: "dev-1",
+                    username: "dev-1",
+                    password: Array("no".utf8)
+                )
+            )
+            await #expect(throws: MQTTClientError.connectionRefused(.badUsernameOrPassword)) {
+                try await client.connect()
+            }
             #expect(await client.lastError == .connectionRefused(.badUsernameOrPassword))
             await client.shutdown()
         }
@@ -99,10 +119,17 @@ struct MQTTClientTests {
             let client = Self.client(harness.port)
             let runner = Task { await client.run() }
             #expect(await client.waitUntilConnected(timeout: hangDeadline))
-            #expect(try await client.subscribe([.init(topicFilter: control, qos: .atLeastOnce)]) == [.granted(.atLeastOnce)])
-            #expect(try await client.subscribe([.init(topicFilter: "dev/dev-2/sync/ingest/control", qos: .atLeastOnce)]) == [.failure])
+            #expect(
+                try await client.subscribe([.init(topicFilter: control, qos: .atLeastOnce)]) == [.granted(.atLeastOnce)]
+            )
+            #expect(
+                try await client.subscribe([.init(topicFilter: "dev/dev-2/sync/ingest/control", qos: .atLeastOnce)])
+                    == [.failure]
+            )
             let acks = AckCounter()
-            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "pause")) { await acks.add("pause") }
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "pause")) {
+                await acks.add("pause")
+            }
             var messages = client.messages.makeAsyncIterator()
             let first = try #require(await messages.next())
             #expect(String(buffer: first.payload) == "pause" && !first.dup)
@@ -138,7 +165,9 @@ struct MQTTClientTests {
         #expect(await client.inflightCount == 1)
         await client.shutdown()
         await #expect(throws: MQTTClientError.shutdown) { try await publish.value }
-        await #expect(throws: MQTTClientError.shutdown) { try await client.publish(topic: "a/b", payload: ByteBuffer()) }
+        await #expect(throws: MQTTClientError.shutdown) {
+            try await client.publish(topic: "a/b", payload: ByteBuffer())
+        }
     }
 
     @Test func unsubscribeStopsDeliveryAndListenerShutdownIsGraceful() async throws {

@@ -20,24 +20,59 @@ struct MQTTCodecTests {
         (.pingreq, "C0 00"),
         (.pingresp, "D0 00"),
         (.disconnect, "E0 00"),
-        (.connect(.init(clientID: "dev-1", cleanSession: false, keepAlive: 30, username: "dev-1", password: buffer("secret"))),
-         "10 20 0004 4D515454 04 C0 001E 0005 6465762D31 0005 6465762D31 0006 736563726574"),
+        (
+            .connect(
+                .init(
+                    clientID: "dev-1",
+                    cleanSession: false,
+                    keepAlive: 30,
+                    username: "dev-1",
+                    password: buffer("secret")
+                )
+            ),
+            "10 20 0004 4D515454 04 C0 001E 0005 6465762D31 0005 6465762D31 0006 736563726574"
+        ),
         (.connect(.init(clientID: "", cleanSession: true, keepAlive: 0)), "10 0C 0004 4D515454 04 02 0000 0000"),
-        (.connect(.init(clientID: "c", will: .init(topic: "w", message: buffer("x"), qos: .atLeastOnce, retain: true))),
-         "10 13 0004 4D515454 04 2E 001E 0001 63 0001 77 0001 78"),
+        (
+            .connect(
+                .init(clientID: "c", will: .init(topic: "w", message: buffer("x"), qos: .atLeastOnce, retain: true))
+            ),
+            "10 13 0004 4D515454 04 2E 001E 0001 63 0001 77 0001 78"
+        ),
         (.connack(.init(sessionPresent: true, returnCode: .accepted)), "20 02 01 00"),
         (.connack(.init(sessionPresent: false, returnCode: .notAuthorized)), "20 02 00 05"),
-        (.publish(.init(topic: "a/b", payload: buffer("hi"), qos: .atLeastOnce, packetID: 10)), "32 09 0003 612F62 000A 6869"),
-        (.publish(.init(topic: "a/b", payload: buffer("hi"), qos: .atLeastOnce, dup: true, packetID: 10)), "3A 09 0003 612F62 000A 6869"),
+        (
+            .publish(.init(topic: "a/b", payload: buffer("hi"), qos: .atLeastOnce, packetID: 10)),
+            "32 09 0003 612F62 000A 6869"
+        ),
+        (
+            .publish(.init(topic: "a/b", payload: buffer("hi"), qos: .atLeastOnce, dup: true, packetID: 10)),
+            "3A 09 0003 612F62 000A 6869"
+        ),
         (.publish(.init(topic: "a", payload: ByteBuffer(), qos: .atMostOnce, retain: true)), "31 03 0001 61"),
-        (.publish(.init(topic: "a", payload: buffer("z"), qos: .exactlyOnce, packetID: 0xFFFF)), "34 06 0001 61 FFFF 7A"),
+        (
+            .publish(.init(topic: "a", payload: buffer("z"), qos: .exactlyOnce, packetID: 0xFFFF)),
+            "34 06 0001 61 FFFF 7A"
+        ),
         (.puback(packetID: 10), "40 02 000A"),
         (.pubrec(packetID: 10), "50 02 000A"),
         (.pubrel(packetID: 10), "62 02 000A"),
         (.pubcomp(packetID: 10), "70 02 000A"),
-        (.subscribe(.init(packetID: 1, subscriptions: [.init(topicFilter: "a/#", qos: .atLeastOnce)])), "82 08 0001 0003 612F23 01"),
-        (.subscribe(.init(packetID: 2, subscriptions: [.init(topicFilter: "+", qos: .atMostOnce), .init(topicFilter: "b", qos: .exactlyOnce)])),
-         "82 0A 0002 0001 2B 00 0001 62 02"),
+        (
+            .subscribe(.init(packetID: 1, subscriptions: [.init(topicFilter: "a/#", qos: .atLeastOnce)])),
+            "82 08 0001 0003 612F23 01"
+        ),
+        (
+            .subscribe(
+                .init(
+                    packetID: 2,
+                    subscriptions: [
+                        .init(topicFilter: "+", qos: .atMostOnce), .init(topicFilter: "b", qos: .exactlyOnce),
+                    ]
+                )
+            ),
+            "82 0A 0002 0001 2B 00 0001 62 02"
+        ),
         (.suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce), .failure])), "90 04 0001 01 80"),
         (.unsubscribe(.init(packetID: 2, topicFilters: ["a/#"])), "A2 07 0002 0003 612F23"),
         (.unsuback(packetID: 2), "B0 02 0002"),
@@ -60,8 +95,10 @@ struct MQTTCodecTests {
     }
 
     @Test func remainingLengthUsesOneToFourBytes() throws {
-        let cases: [(Int, String)] = [(0, "00"), (127, "7F"), (128, "8001"), (16_383, "FF7F"), (16_384, "808001"),
-                                      (2_097_151, "FFFF7F"), (2_097_152, "80808001"), (268_435_455, "FFFFFF7F")]
+        let cases: [(Int, String)] = [
+            (0, "00"), (127, "7F"), (128, "8001"), (16_383, "FF7F"), (16_384, "808001"),
+            (2_097_151, "FFFF7F"), (2_097_152, "80808001"), (268_435_455, "FFFFFF7F"),
+        ]
         for (length, hex) in cases {
             let payload = ByteBuffer(repeating: 0x61, count: length - min(length, 3))
             guard length >= 3 else { continue }
@@ -75,7 +112,9 @@ struct MQTTCodecTests {
             }
         }
         var fifth = ByteBuffer(bytes: Self.bytes("30 FF FF FF FF 01"))
-        #expect(throws: MQTTProtocolError.malformedRemainingLength) { try MQTTPacketParser.parse(&fifth, maximumPacketSize: .max) }
+        #expect(throws: MQTTProtocolError.malformedRemainingLength) {
+            try MQTTPacketParser.parse(&fifth, maximumPacketSize: .max)
+        }
     }
 
     @Test func oversizePacketsFailBeforeTheirBodyArrives() throws {
@@ -158,11 +197,17 @@ struct MQTTCodecTests {
         ])
         let stream = Self.bytes("32 09 0003 612F62 000A 6869 C0 00")
         for byte in stream { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
-        #expect(try channel.readInbound(as: MQTTPacket.self) == .publish(.init(topic: "a/b", payload: Self.buffer("hi"), qos: .atLeastOnce, packetID: 10)))
+        #expect(
+            try channel.readInbound(as: MQTTPacket.self)
+                == .publish(.init(topic: "a/b", payload: Self.buffer("hi"), qos: .atLeastOnce, packetID: 10))
+        )
         #expect(try channel.readInbound(as: MQTTPacket.self) == .pingreq)
         #expect(try channel.readInbound(as: MQTTPacket.self) == nil)
         try channel.writeOutbound(MQTTPacket.puback(packetID: 10))
-        #expect(try channel.readOutbound(as: ByteBuffer.self).map { Array($0.readableBytesView) } == Self.bytes("40 02 000A"))
+        #expect(
+            try channel.readOutbound(as: ByteBuffer.self).map { Array($0.readableBytesView) }
+                == Self.bytes("40 02 000A")
+        )
         #expect(try channel.finish().isClean)
     }
 

@@ -1,7 +1,7 @@
 import MQTT
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 /// 100,000 random and mutated packets through the parser: every input ends in a packet, "need
 /// more data" or a protocol error; never a trap, never an allocation sized by a length prefix.
@@ -37,7 +37,9 @@ struct MQTTDecoderFuzzTests {
             await yieldNow(round: round)
             var bytes: [UInt8]
             if round % 4 == 0 {
-                bytes = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                bytes = (0..<Int.random(in: 0...64, using: &generator)).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
             } else {
                 bytes = seeds[round % seeds.count]
                 for _ in 0..<Int.random(in: 1...3, using: &generator) where !bytes.isEmpty {
@@ -77,7 +79,8 @@ struct MQTTDecoderFuzzTests {
             #expect(header.capacity == capacityBefore)
             switch outcome {
             case .success(let packet): #expect(packet == nil && packetSize <= 1_048_576)
-            case .failure(let error): #expect(error as? MQTTProtocolError == .packetTooLarge(size: packetSize, limit: 1_048_576))
+            case .failure(let error):
+                #expect(error as? MQTTProtocolError == .packetTooLarge(size: packetSize, limit: 1_048_576))
             }
         }
     }

@@ -26,8 +26,14 @@ struct MQTTListenerTests {
         try await H.with(authenticator: H.passwords) { secured in
             let passwordCases: [(MQTTPacket.Connect, MQTTPacket.ConnectReturnCode)] = [
                 (.init(clientID: "dev-1"), .notAuthorized),
-                (.init(clientID: "dev-1", username: "dev-1", password: ByteBuffer(string: "wrong")), .badUsernameOrPassword),
-                (.init(clientID: "dev-1", username: "dev-2", password: ByteBuffer(string: "dev-2-secret")), .badUsernameOrPassword),
+                (
+                    .init(clientID: "dev-1", username: "dev-1", password: ByteBuffer(string: "wrong")),
+                    .badUsernameOrPassword
+                ),
+                (
+                    .init(clientID: "dev-1", username: "dev-2", password: ByteBuffer(string: "dev-2-secret")),
+                    .badUsernameOrPassword
+                ),
                 (.init(clientID: "dev-1", username: "dev-1", password: ByteBuffer(string: "dev-1-secret")), .accepted),
             ]
             for (connect, code) in passwordCases {
@@ -106,7 +112,11 @@ struct MQTTListenerTests {
         try await H.with { harness in
             await harness.delegate.failNext(1)
             let publish = MQTTPacket.Publish(
-                topic: "dev/dev-1/sync/rows/batch", payload: ByteBuffer(string: "batch-1"), qos: .atLeastOnce, packetID: 7)
+                topic: "dev/dev-1/sync/rows/batch",
+                payload: ByteBuffer(string: "batch-1"),
+                qos: .atLeastOnce,
+                packetID: 7
+            )
             let first = try await harness.raw()
             #expect(try await first.connect(.init(clientID: "dev-1", cleanSession: false))?.returnCode == .accepted)
             try await first.send(.publish(publish))
@@ -129,24 +139,42 @@ struct MQTTListenerTests {
         try await H.with { harness in
             let connection = try await harness.raw()
             _ = try await connection.connect(.init(clientID: "dev-1"))
-            try await connection.send(.subscribe(.init(packetID: 1, subscriptions: [
-                .init(topicFilter: "dev/dev-1/sync/ingest/control", qos: .atLeastOnce),
-                .init(topicFilter: "dev/dev-2/sync/ingest/control", qos: .atLeastOnce),
-                .init(topicFilter: "dev/#", qos: .atMostOnce),
-                .init(topicFilter: "dev/dev-1/sync/rows/batch", qos: .exactlyOnce),
-            ])))
-            #expect(try await connection.receive() == .suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce), .failure, .failure, .failure])))
+            try await connection.send(
+                .subscribe(
+                    .init(
+                        packetID: 1,
+                        subscriptions: [
+                            .init(topicFilter: "dev/dev-1/sync/ingest/control", qos: .atLeastOnce),
+                            .init(topicFilter: "dev/dev-2/sync/ingest/control", qos: .atLeastOnce),
+                            .init(topicFilter: "dev/#", qos: .atMostOnce),
+                            .init(topicFilter: "dev/dev-1/sync/rows/batch", qos: .exactlyOnce),
+                        ]
+                    )
+                )
+            )
+            #expect(
+                try await connection.receive()
+                    == .suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce), .failure, .failure, .failure]))
+            )
             for topic in ["dev/dev-1/sync/rows/batch", "dev/dev-1/sync/ingest/ack", "dev/dev-1/sync/ingest/request"] {
-                try await connection.send(.publish(.init(topic: topic, payload: ByteBuffer(string: "{}"), qos: .atLeastOnce, packetID: 2)))
+                try await connection.send(
+                    .publish(.init(topic: topic, payload: ByteBuffer(string: "{}"), qos: .atLeastOnce, packetID: 2))
+                )
                 #expect(try await connection.receive() == .puback(packetID: 2))
             }
-            try await connection.send(.publish(.init(topic: "dev/dev-2/sync/rows/batch", payload: ByteBuffer(), qos: .atLeastOnce, packetID: 3)))
+            try await connection.send(
+                .publish(
+                    .init(topic: "dev/dev-2/sync/rows/batch", payload: ByteBuffer(), qos: .atLeastOnce, packetID: 3)
+                )
+            )
             #expect(try await connection.receive() == nil)
             let denials = await harness.delegate.denials.map { "\($0.denial.action.rawValue) \($0.denial.topic)" }
-            #expect(denials == [
-                "subscribe dev/dev-2/sync/ingest/control", "subscribe dev/#", "subscribe dev/dev-1/sync/rows/batch",
-                "publish dev/dev-2/sync/rows/batch",
-            ])
+            #expect(
+                denials == [
+                    "subscribe dev/dev-2/sync/ingest/control", "subscribe dev/#", "subscribe dev/dev-1/sync/rows/batch",
+                    "publish dev/dev-2/sync/rows/batch",
+                ]
+            )
             await connection.close()
         }
     }
@@ -156,26 +184,42 @@ struct MQTTListenerTests {
             let control = "dev/dev-1/sync/ingest/control"
             let acks = AckCounter()
             // Queued while the device has never connected: delivered once it subscribes.
-            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c1")) { await acks.add("c1") }
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c1")) {
+                await acks.add("c1")
+            }
             let first = try await harness.raw()
             #expect(try await first.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
-            try await first.send(.subscribe(.init(packetID: 1, subscriptions: [.init(topicFilter: control, qos: .atLeastOnce)])))
+            try await first.send(
+                .subscribe(.init(packetID: 1, subscriptions: [.init(topicFilter: control, qos: .atLeastOnce)]))
+            )
             #expect(try await first.receive() == .suback(.init(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
-            guard case .publish(let c1)? = try await first.receive() else { Issue.record("no downlink"); return }
+            guard case .publish(let c1)? = try await first.receive() else {
+                Issue.record("no downlink")
+                return
+            }
             #expect(String(buffer: c1.payload) == "c1" && c1.qos == .atLeastOnce && !c1.dup)
             try await first.send(.puback(packetID: c1.packetID!))
             #expect(await acks.wait(for: ["c1"]))
             // Sent but not acknowledged, then the device drops: redelivered with DUP=1 and the same id.
-            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c2")) { await acks.add("c2") }
-            guard case .publish(let c2)? = try await first.receive() else { Issue.record("no second downlink"); return }
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c2")) {
+                await acks.add("c2")
+            }
+            guard case .publish(let c2)? = try await first.receive() else {
+                Issue.record("no second downlink")
+                return
+            }
             await first.close()
             _ = await harness.delegate.waitFor { $0.disconnects.count == 1 }
             // Queued while offline.
-            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c3")) { await acks.add("c3") }
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c3")) {
+                await acks.add("c3")
+            }
             #expect(await harness.listener.pendingDownlinks(for: "dev-1") == (queued: 1, inflight: 1))
             let second = try await harness.raw()
             #expect(try await second.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
-            guard case .publish(let again)? = try await second.receive(), case .publish(let c3)? = try await second.receive() else {
+            guard case .publish(let again)? = try await second.receive(),
+                case .publish(let c3)? = try await second.receive()
+            else {
                 Issue.record("no redelivery")
                 return
             }
@@ -216,11 +260,15 @@ extension MQTTListenerTests {
             let connection = try await harness.raw()
             _ = try await connection.connect(.init(clientID: "dev-1"))
             let large = ByteBuffer(repeating: 0x7B, count: 600 * 1024)
-            try await connection.send(.publish(.init(topic: "dev/dev-1/sync/rows/batch", payload: large, qos: .atLeastOnce, packetID: 1)))
+            try await connection.send(
+                .publish(.init(topic: "dev/dev-1/sync/rows/batch", payload: large, qos: .atLeastOnce, packetID: 1))
+            )
             #expect(try await connection.receive() == .puback(packetID: 1))
             #expect(await harness.delegate.messages.first?.payload.utf8.count == 600 * 1024)
             let tooLarge = ByteBuffer(repeating: 0x7B, count: 1024 * 1024)
-            try await connection.send(.publish(.init(topic: "dev/dev-1/sync/rows/batch", payload: tooLarge, qos: .atLeastOnce, packetID: 2)))
+            try await connection.send(
+                .publish(.init(topic: "dev/dev-1/sync/rows/batch", payload: tooLarge, qos: .atLeastOnce, packetID: 2))
+            )
             #expect(try await connection.receive() == nil)
             #expect(await harness.delegate.messages.count == 1)
             await connection.close()

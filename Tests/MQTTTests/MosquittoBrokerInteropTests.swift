@@ -1,7 +1,7 @@
-import TestSupport
 import MQTT
 import NIOCore
 import NIOSSL
+import TestSupport
 import Testing
 
 /// Our client against a real `mosquitto` broker started by the test.
@@ -98,7 +98,9 @@ struct MosquittoBrokerInteropTests {
         try await MosquittoBroker.with(extraConfiguration: tlsListener) { _ in
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .file(certificates.caCertificate)
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificates.deviceCertificate).map { .certificate($0) }
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificates.deviceCertificate).map {
+                .certificate($0)
+            }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: certificates.deviceKey, format: .pem))
             let client = Self.client(tlsPort, id: "dev-1", tls: tls)
             try await client.connect()

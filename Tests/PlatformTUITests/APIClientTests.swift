@@ -1,7 +1,8 @@
 import EdgeSyncModels
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import PlatformTUI
 @testable import Server
 
@@ -9,22 +10,41 @@ import TestSupport
 @Suite("Console API client", .serialized)
 struct APIClientTests {
     @Test func readsMutatesAndReportsErrorsWithTheirCodes() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-client-\(UUID().uuidString)")
-        let server = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-client-\(UUID().uuidString)"
+        )
+        let server = try await GovernanceServer.open(
+            ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0)
+        )
         let endpoints = try await server.start()
         let client = APIClient(baseURL: endpoints.http, token: server.adminToken)
         let project = server.tenancy.project.id
         let projects = try await client.get("/projects", as: PageEnvelope<Project>.self)
         #expect(projects.data.map(\.id) == [project])
-        let created = try await client.send("POST", "/projects/\(project)/devices", body: Array(#"{"name":"pump-7"}"#.utf8), as: ResourceEnvelope<Device>.self)
+        let created = try await client.send(
+            "POST",
+            "/projects/\(project)/devices",
+            body: Array(#"{"name":"pump-7"}"#.utf8),
+            as: ResourceEnvelope<Device>.self
+        )
         #expect(created.data.name == "pump-7")
         do {
-            _ = try await client.send("POST", "/projects/\(project)/devices", body: Array(#"{"name":"pump-7"}"#.utf8), as: ResourceEnvelope<Device>.self)
+            _ = try await client.send(
+                "POST",
+                "/projects/\(project)/devices",
+                body: Array(#"{"name":"pump-7"}"#.utf8),
+                as: ResourceEnvelope<Device>.self
+            )
             Issue.record("a duplicate name was accepted")
         } catch let error as ClientError {
             #expect(error.code == "conflict" && error.description.contains("pump-7"))
         }
-        _ = try await client.send("DELETE", "/projects/\(project)/devices/\(created.data.id)", body: nil, as: EmptyResponse.self)
+        _ = try await client.send(
+            "DELETE",
+            "/projects/\(project)/devices/\(created.data.id)",
+            body: nil,
+            as: EmptyResponse.self
+        )
         await #expect(throws: ClientError.api(status: 404, APIError(.notFound, "no lineage nope"))) {
             try await client.get("/projects/\(project)/edge/lineages/nope", as: ResourceEnvelope<LineageDetail>.self)
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// CLI mode (docs/spec/tui.md): the real binary against `platform-tui serve`, found through its data
 /// directory, fed by `mosquitto_pub`; outputs in every format and the exit codes.
@@ -26,10 +26,16 @@ struct CLITests {
 
         let table = try await server.cli("lineages", "list")
         #expect(table.status == 0)
-        #expect(table.stdout.contains("ID") && table.stdout.contains("pump-7") && table.stdout.contains("device_state") && table.stdout.contains(lineage))
+        #expect(
+            table.stdout.contains("ID") && table.stdout.contains("pump-7") && table.stdout.contains("device_state")
+                && table.stdout.contains(lineage)
+        )
         #expect(table.stdout.contains("page 1 of 1 · 1 in all"))
         let detail = try await server.cli("lineages", "get", lineage)
-        #expect(detail.stdout.contains("Schema versions") && detail.stdout.contains("pending") && detail.stdout.contains("schema_review"))
+        #expect(
+            detail.stdout.contains("Schema versions") && detail.stdout.contains("pending")
+                && detail.stdout.contains("schema_review")
+        )
 
         let staged = try await server.cli("rows", "staged", lineage, "--output", "jsonl")
         #expect(staged.stdout.split(separator: "\n").count == 4, "one line per staged row: \(staged.stdout)")
@@ -37,9 +43,13 @@ struct CLITests {
         let reviews = try await server.cli("reviews", "list", "--output", "jsonl")
         let lines = reviews.stdout.split(separator: "\n")
         #expect(lines.count == 1)
-        let review = try #require((try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])?["id"] as? String)
+        let review = try #require(
+            (try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])?["id"] as? String
+        )
         let shown = try await server.cli("reviews", "get", review)
-        #expect(shown.stdout.contains("Columns") && shown.stdout.contains("setpoint") && shown.stdout.contains("queued"))
+        #expect(
+            shown.stdout.contains("Columns") && shown.stdout.contains("setpoint") && shown.stdout.contains("queued")
+        )
 
         let approveEarly = try await server.cli("reviews", "approve", review, "--suggested")
         #expect(approveEarly.status == 1, "a queued review must be claimed first")
@@ -47,23 +57,36 @@ struct CLITests {
 
         #expect(try await server.cli("reviews", "claim", review).status == 0)
         let actions = server.directory.appendingPathComponent("actions.json")
-        try Data(#"""
+        try Data(
+            #"""
             [{"source_column_name":"id","action":"mirror"},
              {"source_column_name":"mode","action":"mirror","mirror_column_name":"state"},
              {"source_column_name":"setpoint","action":"ignore"}]
-            """#.utf8).write(to: actions)
+            """#.utf8
+        ).write(to: actions)
         let approved = try await server.json("reviews", "approve", review, "--actions", actions.path) as? [String: Any]
         #expect(approved?["status"] as? String == "approved")
 
         var mirrored: [Substring] = []
         let replayed = ContinuousClock.now + hangDeadline
         while mirrored.isEmpty, ContinuousClock.now < replayed {
-            mirrored = try await server.cli("rows", "mirror", lineage, "--output", "jsonl").stdout.split(separator: "\n")
+            mirrored = try await server.cli("rows", "mirror", lineage, "--output", "jsonl").stdout.split(
+                separator: "\n"
+            )
         }
         #expect(mirrored.count == 1)
-        #expect(mirrored.first?.contains(#""state":"heating""#) == true && mirrored.first?.contains("setpoint") == false)
+        #expect(
+            mirrored.first?.contains(#""state":"heating""#) == true && mirrored.first?.contains("setpoint") == false
+        )
 
-        let events = try await server.cli("events", "list", "--kind", "edge_schema_review.approved", "--output", "jsonl")
+        let events = try await server.cli(
+            "events",
+            "list",
+            "--kind",
+            "edge_schema_review.approved",
+            "--output",
+            "jsonl"
+        )
         #expect(events.stdout.split(separator: "\n").count == 1)
     }
 
@@ -74,7 +97,10 @@ struct CLITests {
     func devicesPolicyEventsAndExitCodesSteps() async throws {
         let server = try await ServeProcess.start()
         defer { Task { await server.process.stop() } }
-        let watch = try ProcessRunner.start(ConsoleTmuxTests.binary, ["events", "watch", "--data-dir", server.directory.path, "--output", "jsonl"])
+        let watch = try ProcessRunner.start(
+            ConsoleTmuxTests.binary,
+            ["events", "watch", "--data-dir", server.directory.path, "--output", "jsonl"]
+        )
         try await Task.sleep(for: .milliseconds(500))
 
         let created = try await server.json("devices", "create", "valve-9") as? [String: Any]
@@ -83,7 +109,15 @@ struct CLITests {
         let password = try await server.cli("devices", "credentials", "valve-9")
         #expect(password.status == 0 && password.stdout.contains("password for valve-9 (shown once): es_"))
         let folder = server.directory.appendingPathComponent("valve-9-credentials")
-        let certificate = try await server.cli("devices", "credentials", "valve-9", "--kind", "certificate", "--out", folder.path)
+        let certificate = try await server.cli(
+            "devices",
+            "credentials",
+            "valve-9",
+            "--kind",
+            "certificate",
+            "--out",
+            folder.path
+        )
         #expect(certificate.status == 0, "\(certificate.stderr)")
         let key = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("valve-9.key").path)
         #expect((key[.posixPermissions] as? Int) == 0o600)
@@ -91,11 +125,24 @@ struct CLITests {
         let listed = try await server.cli("devices", "list")
         #expect(listed.stdout.contains("valve-9") && listed.stdout.contains("password,certificate"))
 
-        let policy = try await server.json("policy", "set", "max_pending_rows_per_lineage=5000", "allow_additive_continue=true") as? [String: Any]
-        #expect(policy?["max_pending_rows_per_lineage"] as? Int == 5000 && policy?["allow_additive_continue"] as? Bool == true)
-        let fleet = try await server.json("policy", "set", "--fleet", "default", "schema_coalescing_mode=fleet") as? [String: Any]
-        #expect(fleet?["schema_coalescing_mode"] as? String == "fleet" && fleet?["max_pending_rows_per_lineage"] as? Int == 5000)
-        #expect((try await server.json("policy", "get") as? [String: Any])?["schema_coalescing_mode"] as? String == "per_device")
+        let policy =
+            try await server.json("policy", "set", "max_pending_rows_per_lineage=5000", "allow_additive_continue=true")
+            as? [String: Any]
+        #expect(
+            policy?["max_pending_rows_per_lineage"] as? Int == 5000
+                && policy?["allow_additive_continue"] as? Bool == true
+        )
+        let fleet =
+            try await server.json("policy", "set", "--fleet", "default", "schema_coalescing_mode=fleet")
+            as? [String: Any]
+        #expect(
+            fleet?["schema_coalescing_mode"] as? String == "fleet"
+                && fleet?["max_pending_rows_per_lineage"] as? Int == 5000
+        )
+        #expect(
+            (try await server.json("policy", "get") as? [String: Any])?["schema_coalescing_mode"] as? String
+                == "per_device"
+        )
         let shown = try await server.cli("policy", "get", "--fleet", "default")
         #expect(shown.stdout.contains("schema_coalescing_mode") && shown.stdout.contains("fleet"))
 
@@ -111,22 +158,41 @@ struct CLITests {
         #expect(try await server.cli("devices", "list", "--project", "default").stdout.contains("valve-9"))
         let noProject = try await server.cli("devices", "list", "--project", "nope")
         #expect(noProject.status == 2 && noProject.stderr.contains("no project nope (projects: default)"))
-        let nowhere = try await ProcessRunner.run(ConsoleTmuxTests.binary, ["lineages", "list", "--data-dir", "/nonexistent-edgesync"])
+        let nowhere = try await ProcessRunner.run(
+            ConsoleTmuxTests.binary,
+            ["lineages", "list", "--data-dir", "/nonexistent-edgesync"]
+        )
         #expect(nowhere.status == 1 && nowhere.stderr.contains("no_server"))
-        let unreachable = try await ProcessRunner.run(ConsoleTmuxTests.binary, ["lineages", "list", "--server", "http://127.0.0.1:9", "--token", "x"])
+        let unreachable = try await ProcessRunner.run(
+            ConsoleTmuxTests.binary,
+            ["lineages", "list", "--server", "http://127.0.0.1:9", "--token", "x"]
+        )
         #expect(unreachable.status == 1 && unreachable.stderr.contains("unreachable"))
-        let badToken = try await ProcessRunner.run(ConsoleTmuxTests.binary, ["lineages", "list", "--server", try String(
-            contentsOf: server.directory.appendingPathComponent("http.url"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "--token", "nope"])
+        let badToken = try await ProcessRunner.run(
+            ConsoleTmuxTests.binary,
+            [
+                "lineages", "list", "--server",
+                try String(
+                    contentsOf: server.directory.appendingPathComponent("http.url"),
+                    encoding: .utf8
+                ).trimmingCharacters(in: .whitespacesAndNewlines), "--token", "nope",
+            ]
+        )
         #expect(badToken.status == 1 && badToken.stderr.contains("unauthorized"))
 
         // The live stream printed what happened meanwhile, and Ctrl+C ends it cleanly.
         try await DeviceFeed.publish("not json", port: server.mqtt)
         let rejected = ContinuousClock.now + hangDeadline
-        while !watch.output().stdout.contains("edge_batch.rejected"), ContinuousClock.now < rejected { try await Task.sleep(for: .milliseconds(50)) }
+        while !watch.output().stdout.contains("edge_batch.rejected"), ContinuousClock.now < rejected {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         kill(watch.pid, SIGINT)
         let ended = await watch.wait(timeout: .seconds(10))
         #expect(ended.status == 0, "\(ended.stderr)")
         let line = try #require(ended.stdout.split(separator: "\n").first { $0.contains("edge_batch.rejected") })
-        #expect((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["kind"] as? String == "edge_batch.rejected")
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["kind"] as? String
+                == "edge_batch.rejected"
+        )
     }
 }

@@ -1,6 +1,7 @@
 import EdgeSyncModels
 import Foundation
 import Testing
+
 @testable import PlatformTUI
 
 /// Key handling on the console's state, without a terminal or a server: list movement, the
@@ -8,16 +9,36 @@ import Testing
 @Suite("Console keys")
 struct ConsoleKeyTests {
     static func app(access: ConsoleAccess = .full) -> ConsoleApp {
-        ConsoleApp(client: APIClient(baseURL: "http://127.0.0.1:9", token: "none"), project: Project(
-            id: "project", orgID: "org", name: "default", topicSlug: "dev", createdAt: Fixtures.now), serverLabel: "test", access: access)
+        ConsoleApp(
+            client: APIClient(baseURL: "http://127.0.0.1:9", token: "none"),
+            project: Project(
+                id: "project",
+                orgID: "org",
+                name: "default",
+                topicSlug: "dev",
+                createdAt: Fixtures.now
+            ),
+            serverLabel: "test",
+            access: access
+        )
     }
 
     @Test func registryListMovesAndOpensRegistryReviews() {
         let app = Self.app()
         let entries = (1...3).map { index in
-            RegistryEntry(id: "entry-\(index)", projectID: "project", scope: .project, fleetID: nil, sourceTable: "t\(index)",
-                          schemaHash: String(repeating: "a", count: 64), columns: nil, decision: .pending,
-                          reviewID: index == 2 ? nil : "review-\(index)", createdAt: Fixtures.now, updatedAt: Fixtures.now)
+            RegistryEntry(
+                id: "entry-\(index)",
+                projectID: "project",
+                scope: .project,
+                fleetID: nil,
+                sourceTable: "t\(index)",
+                schemaHash: String(repeating: "a", count: 64),
+                columns: nil,
+                decision: .pending,
+                reviewID: index == 2 ? nil : "review-\(index)",
+                createdAt: Fixtures.now,
+                updatedAt: Fixtures.now
+            )
         }
         app.state.withLock { state in
             state.stack = [.registry]
@@ -40,7 +61,16 @@ struct ConsoleKeyTests {
 
     @Test func policyCyclesThroughTheFleets() {
         let app = Self.app()
-        let fleets = ["north", "south"].map { Fleet(id: "fleet-\($0)", projectID: "project", name: $0, deviceCount: 1, hasOwnPolicy: false, createdAt: Fixtures.now) }
+        let fleets = ["north", "south"].map {
+            Fleet(
+                id: "fleet-\($0)",
+                projectID: "project",
+                name: $0,
+                deviceCount: 1,
+                hasOwnPolicy: false,
+                createdAt: Fixtures.now
+            )
+        }
         app.state.withLock { state in
             state.stack = [.policy]
             for expected in ["fleet-north", "fleet-south", nil] {

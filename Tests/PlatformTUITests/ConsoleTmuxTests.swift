@@ -1,13 +1,15 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real `platform-tui` binary in `tmux`, on its embedded server, fed by `mosquitto_pub` as a
 /// device; driven with keystrokes and read back with `capture-pane`.
 @Suite("Console in tmux", .serialized)
 struct ConsoleTmuxTests {
     static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("platform-tui").path
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "platform-tui"
+        ).path
     }
 
     struct Tmux {
@@ -40,7 +42,9 @@ struct ConsoleTmuxTests {
     }
 
     func aDeviceBatchAppearsAndKeysWorkSteps() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-tmux-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-tmux-\(UUID().uuidString)"
+        )
         let port = try await freeTestPort()
         let tmux = Tmux()
         let started = try await tmux.run([
@@ -53,7 +57,9 @@ struct ConsoleTmuxTests {
         // A second batch leaves a row behind (the vector inserts, updates and deletes id 1).
         try await DeviceFeed.publish(try DeviceFeed.secondRowBatch(), port: port)
         _ = try await tmux.run(["send-keys", "-t", "console", "r"])
-        let screen = try await tmux.waitFor(["pump-7", "device_state", "schema_review", "1 reviews queued", "0 active · 1 paused"])
+        let screen = try await tmux.waitFor([
+            "pump-7", "device_state", "schema_review", "1 reviews queued", "0 active · 1 paused",
+        ])
         #expect(!screen.contains("info"), "the embedded server logs to its file, not over the screen")
         // The approve flow with keys only: open the lineage, its review, claim, approve, then the written rows.
         func keys(_ keys: String...) async throws { _ = try await tmux.run(["send-keys", "-t", "console"] + keys) }
@@ -68,7 +74,23 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["Column actions for device_state", "✓ ready", "CREATE TABLE"])
         try await keys("Space")
         _ = try await tmux.waitFor(["✗ pk_must_be_mirrored"])
-        try await keys("Left", "Down", "Enter", "BSpace", "BSpace", "BSpace", "BSpace", "s", "t", "a", "t", "e", "Enter", "Down", "Space")
+        try await keys(
+            "Left",
+            "Down",
+            "Enter",
+            "BSpace",
+            "BSpace",
+            "BSpace",
+            "BSpace",
+            "s",
+            "t",
+            "a",
+            "t",
+            "e",
+            "Enter",
+            "Down",
+            "Space"
+        )
         _ = try await tmux.waitFor(["\"state\" TEXT", "✓ ready"])
         try await keys("t")
         _ = try await tmux.waitFor(["cloud_authoritative"])
@@ -149,14 +171,20 @@ struct ConsoleTmuxTests {
         try await DeviceFeed.publish("not json", port: port)
         _ = try await tmux.waitFor(["edge_batch.rejected", "invalid_json"])
         try await keys("L")
-        _ = try await tmux.waitFor(["Action log [7]", "claim device review", "approve device review", "write back", "delete lineage", "register device valve-9",
-                                    "save the project policy"])
+        _ = try await tmux.waitFor([
+            "Action log [7]", "claim device review", "approve device review", "write back", "delete lineage",
+            "register device valve-9",
+            "save the project policy",
+        ])
         _ = try await tmux.run(["send-keys", "-t", "console", "q"])
         let deadline = ContinuousClock.now + hangDeadline
         while try await tmux.run(["has-session", "-t", "console"]).status == 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(try await tmux.run(["has-session", "-t", "console"]).status != 0, "q quits and stops the embedded server")
+        #expect(
+            try await tmux.run(["has-session", "-t", "console"]).status != 0,
+            "q quits and stops the embedded server"
+        )
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("server.log").path))
         _ = try? await tmux.run(["kill-server"])
     }

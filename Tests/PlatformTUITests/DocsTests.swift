@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The documented commands work as written: every `sh` block of the wire-protocol guide, then of
 /// the HTTP API guide, runs in order in one `bash` (errors stop it) against a fresh
@@ -8,7 +8,8 @@ import TestSupport
 @Suite("Documentation", .serialized)
 struct DocsTests {
     static var repository: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// The bodies of the ```sh blocks of a Markdown file, in order.
@@ -53,10 +54,16 @@ struct DocsTests {
         let scriptFile = directory.appendingPathComponent("guides.sh")
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
         let run = try await ProcessRunner.run("/bin/bash", [scriptFile.path], timeout: .seconds(120))
-        #expect(run.status == 0, "a documented command failed (the last + line is the command):\n\(run.stderr.suffix(3_000))\n\(run.stdout.suffix(2_000))")
+        #expect(
+            run.status == 0,
+            "a documented command failed (the last + line is the command):\n\(run.stderr.suffix(3_000))\n\(run.stdout.suffix(2_000))"
+        )
         // What the guides promise the reader sees.
-        for expected in ["staged", "duplicate", "envelope_unstripped_tenant_fields", "batch_rejected", "approved", "action_version_conflict",
-                         "operating_mode", "\"series\"", "flow_lpm", "eco", "validation_failed", "forbidden", "not_found", "OK"] {
+        for expected in [
+            "staged", "duplicate", "envelope_unstripped_tenant_fields", "batch_rejected", "approved",
+            "action_version_conflict",
+            "operating_mode", "\"series\"", "flow_lpm", "eco", "validation_failed", "forbidden", "not_found", "OK",
+        ] {
             #expect(run.stdout.contains(expected), "the guides' output lacks \(expected)")
         }
     }
@@ -64,22 +71,47 @@ struct DocsTests {
     @Test func readmeShowsTheGoldens() throws {
         let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
         for golden in ["lineages-120x40", "column-editor-80x24"] {
-            let lines = try String(contentsOf: Self.repository.appendingPathComponent("Screens/\(golden).txt"), encoding: .utf8)
-                .split(separator: "\n", omittingEmptySubsequences: false).prefix(12).joined(separator: "\n")
-            #expect(readme.contains(lines), "README's picture of \(golden) is stale: copy the first 12 lines of Screens/\(golden).txt")
+            let lines = try String(
+                contentsOf: Self.repository.appendingPathComponent("Screens/\(golden).txt"),
+                encoding: .utf8
+            )
+            .split(separator: "\n", omittingEmptySubsequences: false).prefix(12).joined(separator: "\n")
+            #expect(
+                readme.contains(lines),
+                "README's picture of \(golden) is stale: copy the first 12 lines of Screens/\(golden).txt"
+            )
         }
     }
 
     @Test func shippedAgentConfigurationIsValid() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-deploy-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-deploy-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = directory.appendingPathComponent("app.db").path
-        let created = try await ProcessRunner.run("/usr/bin/sqlite3", [database, "CREATE TABLE order_events (id INTEGER PRIMARY KEY, sku TEXT); CREATE TABLE sensor_timeseries (ts TEXT NOT NULL, value REAL);"])
+        let created = try await ProcessRunner.run(
+            "/usr/bin/sqlite3",
+            [
+                database,
+                "CREATE TABLE order_events (id INTEGER PRIMARY KEY, sku TEXT); CREATE TABLE sensor_timeseries (ts TEXT NOT NULL, value REAL);",
+            ]
+        )
         #expect(created.status == 0, "\(created.stderr)")
-        let agent = URL(fileURLWithPath: ConsoleTmuxTests.binary).deletingLastPathComponent().appendingPathComponent("edge-agent").path
-        let environment = try String(contentsOf: Self.repository.appendingPathComponent("deploy/edge-agent.env"), encoding: .utf8)
-            .split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("=") }.map(String.init)
-        let check = try await ProcessRunner.run("/usr/bin/env", environment + [agent, "check", "--config", Self.repository.appendingPathComponent("deploy/agent.yaml").path, "--db", database])
+        let agent = URL(fileURLWithPath: ConsoleTmuxTests.binary).deletingLastPathComponent().appendingPathComponent(
+            "edge-agent"
+        ).path
+        let environment = try String(
+            contentsOf: Self.repository.appendingPathComponent("deploy/edge-agent.env"),
+            encoding: .utf8
+        )
+        .split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("=") }.map(String.init)
+        let check = try await ProcessRunner.run(
+            "/usr/bin/env",
+            environment + [
+                agent, "check", "--config", Self.repository.appendingPathComponent("deploy/agent.yaml").path, "--db",
+                database,
+            ]
+        )
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("sensor_timeseries  telemetry"))
     }

@@ -1,11 +1,15 @@
 import EdgeSyncModels
 import Testing
+
 @testable import PlatformTUI
 
 @Suite("Rendering into the cell grid")
 struct RenderTests {
     @Test func widthsOfWideAndCombiningCharacters() {
-        #expect(TextWidth.of("abc") == 3 && TextWidth.of("東京") == 4 && TextWidth.of("cafe\u{301}") == 4 && TextWidth.of("🙂") == 2)
+        #expect(
+            TextWidth.of("abc") == 3 && TextWidth.of("東京") == 4 && TextWidth.of("cafe\u{301}") == 4
+                && TextWidth.of("🙂") == 2
+        )
         #expect(TextWidth.truncate("order_events", to: 6) == "order…" && TextWidth.truncate("東京東京", to: 5) == "東京…")
         #expect(TextWidth.pad("42", to: 5, alignRight: true) == "   42" && TextWidth.pad("東", to: 3) == "東 ")
     }
@@ -21,8 +25,11 @@ struct RenderTests {
 
     @Test func tableShrinksTextColumnsNeverNumbersAndScrollsSideways() {
         let table = TableView(
-            columns: [TableView.Column("NAME", min: 4, max: 30), TableView.Column("COUNT", min: 3, max: 12, alignRight: true)],
-            rows: [["a-rather-long-device-name", "1,204,331"], ["b", "7"]])
+            columns: [
+                TableView.Column("NAME", min: 4, max: 30), TableView.Column("COUNT", min: 3, max: 12, alignRight: true),
+            ],
+            rows: [["a-rather-long-device-name", "1,204,331"], ["b", "7"]]
+        )
         #expect(table.widths(available: 40) == [25, 9])
         #expect(table.widths(available: 16) == [6, 9])
         var grid = CellGrid(width: 16, height: 3)
@@ -40,7 +47,11 @@ struct RenderTests {
 @Suite("Confirm dialogs")
 struct ConfirmDialogTests {
     @Test func enterNeverConfirmsAndADeleteNeedsTheName() {
-        var dialog = ConfirmDialog(title: "Delete lineage pump-7/device_state", effect: "Deletes its cloud state.", field: .mustType("device_state"))
+        var dialog = ConfirmDialog(
+            title: "Delete lineage pump-7/device_state",
+            effect: "Deletes its cloud state.",
+            field: .mustType("device_state")
+        )
         #expect(dialog.handle(.character("y")) == .none && dialog.text == "y", "y is text until the field is done")
         #expect(dialog.handle(.enter) == .none && !dialog.armed, "the wrong name does not arm it")
         _ = dialog.handle(.backspace)
@@ -56,10 +67,16 @@ struct ConfirmDialogTests {
 @Suite("Write-back form")
 struct WriteBackFormTests {
     @Test func keysAndValuesBecomeOneRow() {
-        var form = WriteBackForm(table: "device_state", bindings: [
-            ColumnAction(sourceColumnName: "id", action: .mirror), ColumnAction(sourceColumnName: "mode", action: .mirror),
-            ColumnAction(sourceColumnName: "raw", action: .ignore), ColumnAction(sourceColumnName: "level", action: .mirror),
-        ], keyColumns: ["id"])
+        var form = WriteBackForm(
+            table: "device_state",
+            bindings: [
+                ColumnAction(sourceColumnName: "id", action: .mirror),
+                ColumnAction(sourceColumnName: "mode", action: .mirror),
+                ColumnAction(sourceColumnName: "raw", action: .ignore),
+                ColumnAction(sourceColumnName: "level", action: .mirror),
+            ],
+            keyColumns: ["id"]
+        )
         #expect(form.fields.map(\.column) == ["id", "mode", "level"])
         #expect(form.handle(.enter) == .none && form.focus == 1 && form.problem != nil)
         for character in "\"eco\"" { _ = form.handle(.character(character)) }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `platform-tui serve` in a fresh data directory, ready (its listeners print their lines).
 struct ServeProcess {
@@ -10,14 +10,24 @@ struct ServeProcess {
 
     /// `devOpen: false` when device credentials must be checked for real.
     static func start(devOpen: Bool = true) async throws -> ServeProcess {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-serve-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-serve-\(UUID().uuidString)"
+        )
         let mqtt = try await freeTestPort()
-        let process = try ProcessRunner.start(ConsoleTmuxTests.binary, [
-            "serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt),
-        ] + (devOpen ? ["--dev-open"] : []))
+        let process = try ProcessRunner.start(
+            ConsoleTmuxTests.binary,
+            [
+                "serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt),
+            ] + (devOpen ? ["--dev-open"] : [])
+        )
         let deadline = ContinuousClock.now + hangDeadline
-        while !process.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("http.url").path), "serve leaves its URL for the CLI")
+        while !process.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("http.url").path),
+            "serve leaves its URL for the CLI"
+        )
         return ServeProcess(directory: directory, process: process, mqtt: mqtt)
     }
 
@@ -33,7 +43,10 @@ struct ServeProcess {
 
     /// The `data` of a `--output json` answer.
     func json(_ arguments: String...) async throws -> Any {
-        let output = try await ProcessRunner.run(ConsoleTmuxTests.binary, arguments + ["--data-dir", directory.path, "--output", "json"])
+        let output = try await ProcessRunner.run(
+            ConsoleTmuxTests.binary,
+            arguments + ["--data-dir", directory.path, "--output", "json"]
+        )
         #expect(output.status == 0, "\(arguments): \(output.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
         return try #require(object?["data"])

@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
+
 @testable import Server
 
 /// The API router over a real store with tokens of each scope and some data: a paused rows
@@ -29,9 +30,17 @@ struct APIHarness {
     static func make() async throws -> APIHarness {
         let fixture = try await StoreFixture.make()
         var tokens: [String: String] = [:]
-        for (name, scopes) in [("admin", [TokenScope.admin]), ("read", [.read]), ("mirror", [.read, .mirrorRead]), ("operate", [.read, .mirrorRead, .operate])] {
+        for (name, scopes) in [
+            ("admin", [TokenScope.admin]), ("read", [.read]), ("mirror", [.read, .mirrorRead]),
+            ("operate", [.read, .mirrorRead, .operate]),
+        ] {
             let token = Secrets.randomToken()
-            try await fixture.store.createToken(name: name, tokenHash: Secrets.tokenHash(token), scopes: scopes, now: .now)
+            try await fixture.store.createToken(
+                name: name,
+                tokenHash: Secrets.tokenHash(token),
+                scopes: scopes,
+                now: .now
+            )
             tokens[name] = token
         }
         _ = try await fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
@@ -40,14 +49,24 @@ struct APIHarness {
         let authority = try DeviceAuthority.ensure(in: fixture.directory).authority
         let uploads = try UploadDesk(dataDirectory: fixture.directory)
         uploads.setBaseURL("http://127.0.0.1")
-        let router = APIRouter.build(store: fixture.store, tenancy: fixture.tenancy, authority: authority, uploads: uploads)
+        let router = APIRouter.build(
+            store: fixture.store,
+            tenancy: fixture.tenancy,
+            authority: authority,
+            uploads: uploads
+        )
         return APIHarness(fixture: fixture, router: router, app: Application(router: router), tokens: tokens)
     }
 
     /// One request; mutations get a fresh `Idempotency-Key` unless `key` says otherwise (nil: none).
     func send(
-        _ method: HTTPRequest.Method, _ path: String, body: String? = nil, bytes: [UInt8]? = nil, token: String = "admin",
-        key: String?? = .some(UUID().uuidString), headers extra: HTTPFields = [:]
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        body: String? = nil,
+        bytes: [UInt8]? = nil,
+        token: String = "admin",
+        key: String?? = .some(UUID().uuidString),
+        headers extra: HTTPFields = [:]
     ) async throws -> Reply {
         let value = tokens[token] ?? (token.hasPrefix("es_") ? token : nil)
         return try await app.test(.router) { client in
@@ -62,7 +81,12 @@ struct APIHarness {
         }
     }
 
-    func get<T: Decodable & Sendable>(_ path: String, token: String = "read", as type: T.Type = JSONValue.self, status expected: HTTPResponse.Status = .ok) async throws -> T {
+    func get<T: Decodable & Sendable>(
+        _ path: String,
+        token: String = "read",
+        as type: T.Type = JSONValue.self,
+        status expected: HTTPResponse.Status = .ok
+    ) async throws -> T {
         let reply = try await send(.get, path, token: token)
         #expect(reply.status == expected, "\(path): \(String(decoding: reply.body, as: UTF8.self))")
         return try JSONDecoder().decode(T.self, from: Data(reply.body))

@@ -4,13 +4,20 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import Server
 
 @Suite("HTTP API: mutations and idempotency")
 struct APIMutationTests {
     typealias Harness = APIHarness
 
-    func post(_ harness: Harness, _ path: String, body: String, token: String = "admin", key: String? = UUID().uuidString)
+    func post(
+        _ harness: Harness,
+        _ path: String,
+        body: String,
+        token: String = "admin",
+        key: String? = UUID().uuidString
+    )
         async throws -> (HTTPResponse.Status, JSONValue, HTTPFields)
     {
         let reply = try await harness.send(.post, path, body: body, token: token, key: .some(key))
@@ -22,10 +29,18 @@ struct APIMutationTests {
         let path = "\(harness.base)/devices"
         let (status, body, _) = try await post(harness, path, body: #"{"name":"valve-2"}"#)
         #expect(status == .created)
-        #expect(body["data"]?["name"] == .string("valve-2") && body["data"]?["fleet_id"] == .string(harness.fixture.tenancy.fleetID))
+        #expect(
+            body["data"]?["name"] == .string("valve-2")
+                && body["data"]?["fleet_id"] == .string(harness.fixture.tenancy.fleetID)
+        )
         #expect(try await post(harness, path, body: #"{"name":"valve-2"}"#).1["error"]?["code"] == .string("conflict"))
-        #expect(try await post(harness, path, body: #"{"name":"a/b"}"#).1["error"]?["code"] == .string("validation_failed"))
-        #expect(try await post(harness, path, body: #"{"name":"x","fleet_id":"nope"}"#).1["error"]?["code"] == .string("validation_failed"))
+        #expect(
+            try await post(harness, path, body: #"{"name":"a/b"}"#).1["error"]?["code"] == .string("validation_failed")
+        )
+        #expect(
+            try await post(harness, path, body: #"{"name":"x","fleet_id":"nope"}"#).1["error"]?["code"]
+                == .string("validation_failed")
+        )
         #expect(try await post(harness, path, body: #"{"nam":"x"}"#).1["error"]?["code"] == .string("bad_request"))
         #expect(try await post(harness, path, body: #"{"name":"x"}"#, token: "read").0 == .forbidden)
         let missingKey = try await post(harness, path, body: #"{"name":"x"}"#, key: nil)
@@ -49,7 +64,11 @@ struct APIMutationTests {
     @Test func passwordCredentialsAreShownOnceAndStoredHashed() async throws {
         let harness = try await Harness.make()
         let device = harness.fixture.device
-        let (status, body, _) = try await post(harness, "\(harness.base)/devices/\(device.id)/credentials", body: #"{"kind":"password"}"#)
+        let (status, body, _) = try await post(
+            harness,
+            "\(harness.base)/devices/\(device.id)/credentials",
+            body: #"{"kind":"password"}"#
+        )
         #expect(status == .created)
         let secret = try #require(body["data"]?["password"]?.stringValue)
         #expect(body["data"]?["username"] == .string("pump-7"))
@@ -57,6 +76,12 @@ struct APIMutationTests {
         #expect(!stored.contains(secret) && Secrets.verifyPassword(Array(secret.utf8), against: stored))
         let listed = try await harness.get("\(harness.base)/devices/\(device.id)", as: ResourceEnvelope<Device>.self)
         #expect(listed.data.credentialKinds == [.password])
-        #expect(try await post(harness, "\(harness.base)/devices/\(device.id)/credentials", body: #"{"kind":"carrier-pigeon"}"#).0 == .badRequest)
+        #expect(
+            try await post(
+                harness,
+                "\(harness.base)/devices/\(device.id)/credentials",
+                body: #"{"kind":"carrier-pigeon"}"#
+            ).0 == .badRequest
+        )
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import Server
 
 /// Every route of the read API through HummingbirdTesting, with a real store behind it.
@@ -23,12 +24,24 @@ struct APIRouterTests {
         var bogus = harness
         bogus.tokens = ["x": "es_" + String(repeating: "0", count: 64)]
         #expect(try await bogus.error("\(harness.base)/edge/lineages", token: "x").1.code == .unauthorized)
-        let lineageID = try #require(try await harness.get("\(harness.base)/edge/lineages", as: PageEnvelope<Lineage>.self).data.first?.id)
+        let lineageID = try #require(
+            try await harness.get("\(harness.base)/edge/lineages", as: PageEnvelope<Lineage>.self).data.first?.id
+        )
         let forbidden = try await harness.error("\(harness.base)/edge/lineages/\(lineageID)/staged-rows")
         #expect(forbidden.0 == .forbidden && forbidden.1.code == .forbidden)
-        let staged = try await harness.get("\(harness.base)/edge/lineages/\(lineageID)/staged-rows", token: "mirror", as: PageEnvelope<StagedRow>.self)
+        let staged = try await harness.get(
+            "\(harness.base)/edge/lineages/\(lineageID)/staged-rows",
+            token: "mirror",
+            as: PageEnvelope<StagedRow>.self
+        )
         #expect(staged.meta.source == "staged" && staged.meta.total == staged.data.count)
-        #expect(try await harness.get("\(harness.base)/edge/lineages/\(lineageID)/staged-rows", token: "admin", as: PageEnvelope<StagedRow>.self).data.count > 0)
+        #expect(
+            try await harness.get(
+                "\(harness.base)/edge/lineages/\(lineageID)/staged-rows",
+                token: "admin",
+                as: PageEnvelope<StagedRow>.self
+            ).data.count > 0
+        )
     }
 
     @Test func lineagesFilterSortAndPage() async throws {
@@ -36,22 +49,56 @@ struct APIRouterTests {
         let all = try await harness.get("\(harness.base)/edge/lineages", as: PageEnvelope<Lineage>.self)
         #expect(all.meta == PageMeta(page: 1, limit: 50, total: 2))
         #expect(Set(all.data.map(\.sourceTable)) == ["device_state", "temps"])
-        let paused = try await harness.get("\(harness.base)/edge/lineages?status=paused", as: PageEnvelope<Lineage>.self)
+        let paused = try await harness.get(
+            "\(harness.base)/edge/lineages?status=paused",
+            as: PageEnvelope<Lineage>.self
+        )
         #expect(paused.meta.total == 2)
-        #expect(try await harness.get("\(harness.base)/edge/lineages?status=active", as: PageEnvelope<Lineage>.self).meta.total == 0)
-        #expect(try await harness.get("\(harness.base)/edge/lineages?q=TEMP", as: PageEnvelope<Lineage>.self).data.map(\.sourceTable) == ["temps"])
-        #expect(try await harness.get("\(harness.base)/edge/lineages?q=pump", as: PageEnvelope<Lineage>.self).meta.total == 2)
-        #expect(try await harness.get("\(harness.base)/edge/lineages?q=!TEMP", as: PageEnvelope<Lineage>.self).data.map(\.sourceTable) == ["device_state"],
-                "a leading ! inverts the filter")
-        #expect(try await harness.get("\(harness.base)/edge/lineages?source_table=temps", as: PageEnvelope<Lineage>.self).meta.total == 1)
+        #expect(
+            try await harness.get("\(harness.base)/edge/lineages?status=active", as: PageEnvelope<Lineage>.self).meta
+                .total == 0
+        )
+        #expect(
+            try await harness.get("\(harness.base)/edge/lineages?q=TEMP", as: PageEnvelope<Lineage>.self).data.map(
+                \.sourceTable
+            ) == ["temps"]
+        )
+        #expect(
+            try await harness.get("\(harness.base)/edge/lineages?q=pump", as: PageEnvelope<Lineage>.self).meta.total
+                == 2
+        )
+        #expect(
+            try await harness.get("\(harness.base)/edge/lineages?q=!TEMP", as: PageEnvelope<Lineage>.self).data.map(
+                \.sourceTable
+            ) == ["device_state"],
+            "a leading ! inverts the filter"
+        )
+        #expect(
+            try await harness.get("\(harness.base)/edge/lineages?source_table=temps", as: PageEnvelope<Lineage>.self)
+                .meta.total == 1
+        )
         let staged = try await harness.get("\(harness.base)/edge/lineages?sort=staged", as: PageEnvelope<Lineage>.self)
         #expect(staged.data.map(\.stagedRowCount) == [3, 2])
-        let byDevice = try await harness.get("\(harness.base)/edge/lineages?sort=device", as: PageEnvelope<Lineage>.self)
+        let byDevice = try await harness.get(
+            "\(harness.base)/edge/lineages?sort=device",
+            as: PageEnvelope<Lineage>.self
+        )
         #expect(byDevice.data.map(\.sourceTable) == ["device_state", "temps"])
-        let second = try await harness.get("\(harness.base)/edge/lineages?sort=device&limit=1&page=2", as: PageEnvelope<Lineage>.self)
+        let second = try await harness.get(
+            "\(harness.base)/edge/lineages?sort=device&limit=1&page=2",
+            as: PageEnvelope<Lineage>.self
+        )
         #expect(second.meta == PageMeta(page: 2, limit: 1, total: 2) && second.data.map(\.sourceTable) == ["temps"])
-        #expect(try await harness.get("\(harness.base)/edge/lineages?device_id=\(harness.fixture.device.id)", as: PageEnvelope<Lineage>.self).meta.total == 2)
-        let detail = try await harness.get("\(harness.base)/edge/lineages/\(staged.data[0].id)", as: ResourceEnvelope<LineageDetail>.self).data
+        #expect(
+            try await harness.get(
+                "\(harness.base)/edge/lineages?device_id=\(harness.fixture.device.id)",
+                as: PageEnvelope<Lineage>.self
+            ).meta.total == 2
+        )
+        let detail = try await harness.get(
+            "\(harness.base)/edge/lineages/\(staged.data[0].id)",
+            as: ResourceEnvelope<LineageDetail>.self
+        ).data
         #expect(detail.schemaVersions.count == 1 && detail.openReviewID != nil)
     }
 
@@ -68,8 +115,12 @@ struct APIRouterTests {
 
     @Test func unknownThingsAre404s() async throws {
         let harness = try await Harness.make()
-        for path in ["/core/api/v1/projects/nope/edge/lineages", "\(harness.base)/edge/lineages/nope", "\(harness.base)/edge/schema-reviews/nope",
-                     "\(harness.base)/devices/nope", "\(harness.base)/edge/lineages/nope/staged-rows", "/core/api/v1/nothing-here"] {
+        for path in [
+            "/core/api/v1/projects/nope/edge/lineages", "\(harness.base)/edge/lineages/nope",
+            "\(harness.base)/edge/schema-reviews/nope",
+            "\(harness.base)/devices/nope", "\(harness.base)/edge/lineages/nope/staged-rows",
+            "/core/api/v1/nothing-here",
+        ] {
             let (status, error) = try await harness.error(path, token: "admin")
             #expect(status == .notFound && error.code == .notFound, "\(path)")
         }
@@ -82,29 +133,59 @@ struct APIRouterTests {
         #expect(ledger.data.map(\.topicSuffix) == ["sync/rows/batch", "sync/telemetry/batch", "sync/telemetry/batch"])
         let raw = try await harness.get("\(harness.base)/edge/batches?outcome=rejected")
         let entry = try #require(raw["data"]?.arrayValue?.first?.objectValue)
-        for field in ["id", "received_at", "device_id", "device_name", "source_table", "topic_suffix", "batch_id", "kind", "row_count",
-                      "bytes", "outcome", "rejection_code"] {
+        for field in [
+            "id", "received_at", "device_id", "device_name", "source_table", "topic_suffix", "batch_id", "kind",
+            "row_count",
+            "bytes", "outcome", "rejection_code",
+        ] {
             #expect(entry[field] != nil, "\(field)")
         }
         #expect(entry["rejection_code"] == .string("row_count_mismatch"))
-        #expect(try await harness.get("\(harness.base)/edge/batches?code=row_count_mismatch", as: PageEnvelope<BatchLedgerEntry>.self).meta.total == 1)
+        #expect(
+            try await harness.get(
+                "\(harness.base)/edge/batches?code=row_count_mismatch",
+                as: PageEnvelope<BatchLedgerEntry>.self
+            ).meta.total == 1
+        )
         let lineageID = try #require(ledger.data[0].lineageID)
-        let perLineage = try await harness.get("\(harness.base)/edge/lineages/\(lineageID)/batches", as: PageEnvelope<BatchLedgerEntry>.self)
+        let perLineage = try await harness.get(
+            "\(harness.base)/edge/lineages/\(lineageID)/batches",
+            as: PageEnvelope<BatchLedgerEntry>.self
+        )
         #expect(perLineage.data.count == 1 && perLineage.data[0].sourceTable == "device_state")
-        #expect(try await harness.get("\(harness.base)/edge/batches?lineage_id=\(lineageID)", as: PageEnvelope<BatchLedgerEntry>.self).meta.total == 1)
+        #expect(
+            try await harness.get(
+                "\(harness.base)/edge/batches?lineage_id=\(lineageID)",
+                as: PageEnvelope<BatchLedgerEntry>.self
+            ).meta.total == 1
+        )
     }
 
     @Test func reviewsAndTheirDetail() async throws {
         let harness = try await Harness.make()
-        let reviews = try await harness.get("\(harness.base)/edge/schema-reviews?status=queued", as: PageEnvelope<SchemaReview>.self)
+        let reviews = try await harness.get(
+            "\(harness.base)/edge/schema-reviews?status=queued",
+            as: PageEnvelope<SchemaReview>.self
+        )
         #expect(reviews.meta.total == 2)
-        #expect(try await harness.get("\(harness.base)/edge/schema-reviews?status=approved", as: PageEnvelope<SchemaReview>.self).meta.total == 0)
+        #expect(
+            try await harness.get(
+                "\(harness.base)/edge/schema-reviews?status=approved",
+                as: PageEnvelope<SchemaReview>.self
+            ).meta.total == 0
+        )
         let rows = try #require(reviews.data.first { $0.strategy == .rows })
-        let detail = try await harness.get("\(harness.base)/edge/schema-reviews/\(rows.id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+        let detail = try await harness.get(
+            "\(harness.base)/edge/schema-reviews/\(rows.id)",
+            as: ResourceEnvelope<SchemaReviewDetail>.self
+        ).data
         #expect(detail.review.classification == .ambiguous && detail.columns?.map(\.name) == ["id", "mode"])
         #expect(detail.diff.allSatisfy { $0.marker == .added } && detail.suggestedActions.count == 2)
         let telemetry = try #require(reviews.data.first { $0.strategy == .telemetry })
-        let unknown = try await harness.get("\(harness.base)/edge/schema-reviews/\(telemetry.id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
+        let unknown = try await harness.get(
+            "\(harness.base)/edge/schema-reviews/\(telemetry.id)",
+            as: ResourceEnvelope<SchemaReviewDetail>.self
+        ).data
         // Without schema_columns the columns are inferred from the first staged row.
         #expect(unknown.review.classification == .unknown && unknown.columns?.map(\.declTypeAffinity) == [.real])
     }
@@ -114,9 +195,15 @@ struct APIRouterTests {
         let events = try await harness.get("\(harness.base)/events", as: PageEnvelope<Event>.self)
         #expect(events.data.map(\.id) == events.data.map(\.id).sorted())
         #expect(events.data.contains { $0.kind == .batchRejected })
-        let queued = try await harness.get("\(harness.base)/events?kind=edge_schema_review.queued", as: PageEnvelope<Event>.self)
+        let queued = try await harness.get(
+            "\(harness.base)/events?kind=edge_schema_review.queued",
+            as: PageEnvelope<Event>.self
+        )
         #expect(queued.meta.total == 2)
-        let since = try await harness.get("\(harness.base)/events?since=\(events.data[2].id)", as: PageEnvelope<Event>.self)
+        let since = try await harness.get(
+            "\(harness.base)/events?since=\(events.data[2].id)",
+            as: PageEnvelope<Event>.self
+        )
         #expect(since.data.first?.id == events.data[3].id)
     }
 
@@ -126,7 +213,10 @@ struct APIRouterTests {
         #expect(projects.data.map(\.topicSlug) == ["dev"])
         let devices = try await harness.get("\(harness.base)/devices", as: PageEnvelope<Device>.self)
         #expect(devices.data.map(\.name) == ["pump-7"])
-        let device = try await harness.get("\(harness.base)/devices/\(devices.data[0].id)", as: ResourceEnvelope<Device>.self)
+        let device = try await harness.get(
+            "\(harness.base)/devices/\(devices.data[0].id)",
+            as: ResourceEnvelope<Device>.self
+        )
         #expect(device.data.name == "pump-7")
     }
 }

@@ -2,8 +2,9 @@ import EdgeSyncModels
 import Foundation
 import MQTT
 import NIOCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import Server
 
 /// SIGKILL the server process in the middle of a stream of batches; the client resends what was
@@ -12,13 +13,19 @@ import TestSupport
 struct CrashRecoveryTests {
     /// `platform-tui`, built next to the test bundle.
     static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("platform-tui").path
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "platform-tui"
+        ).path
     }
 
     static func serve(directory: URL, http: Int, mqtt: Int) async throws -> ProcessRunner.Running {
-        let process = try ProcessRunner.start(binary, [
-            "serve", "--data-dir", directory.path, "--http-port", String(http), "--mqtt-port", String(mqtt), "--dev-open",
-        ])
+        let process = try ProcessRunner.start(
+            binary,
+            [
+                "serve", "--data-dir", directory.path, "--http-port", String(http), "--mqtt-port", String(mqtt),
+                "--dev-open",
+            ]
+        )
         let deadline = ContinuousClock.now + .seconds(30)
         while !process.output().stdout.contains("mqtt: ") {
             guard process.isRunning, ContinuousClock.now < deadline else {
@@ -34,12 +41,19 @@ struct CrashRecoveryTests {
     }
 
     func everyRowIsStagedExactlyOnceAcrossAKillSteps() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-crash-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-crash-\(UUID().uuidString)"
+        )
         let (http, mqtt) = (try await freeTestPort(), try await freeTestPort())
         var server = try await Self.serve(directory: directory, http: http, mqtt: mqtt)
-        let client = MQTTClient(configuration: .init(
-            host: "127.0.0.1", port: mqtt, clientID: "crash-1",
-            reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(50), maximumDelay: .milliseconds(300))))
+        let client = MQTTClient(
+            configuration: .init(
+                host: "127.0.0.1",
+                port: mqtt,
+                clientID: "crash-1",
+                reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(50), maximumDelay: .milliseconds(300))
+            )
+        )
         let runner = Task { await client.run() }
         #expect(await client.waitUntilConnected(timeout: hangDeadline))
         let batches = 120
@@ -51,9 +65,14 @@ struct CrashRecoveryTests {
                 for index in 0..<batches {
                     if index >= 8 { try await group.next() }
                     let first = Int64(index * rowsPerBatch + 1)
-                    let body = CanonicalJSON.string(of: .object(rowBatch(seqs: first...(first + Int64(rowsPerBatch) - 1), columns: deviceStateV1)))
+                    let body = CanonicalJSON.string(
+                        of: .object(rowBatch(seqs: first...(first + Int64(rowsPerBatch) - 1), columns: deviceStateV1))
+                    )
                     group.addTask {
-                        try await client.publish(topic: "dev/crash-1/sync/rows/batch", payload: ByteBuffer(string: body))
+                        try await client.publish(
+                            topic: "dev/crash-1/sync/rows/batch",
+                            payload: ByteBuffer(string: body)
+                        )
                         await acknowledged.increment()
                     }
                 }
@@ -67,15 +86,25 @@ struct CrashRecoveryTests {
         try await stream.value
         #expect(killedAt < batches)
 
-        let token = try String(contentsOf: directory.appendingPathComponent("admin.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let projects = try await LiveHTTP(baseURL: "http://127.0.0.1:\(http)/core/api/v1", token: token).get("/projects", as: PageEnvelope<Project>.self)
-        let api = LiveHTTP(baseURL: "http://127.0.0.1:\(http)/core/api/v1/projects/\(projects.data[0].id)", token: token)
+        let token = try String(contentsOf: directory.appendingPathComponent("admin.token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let projects = try await LiveHTTP(baseURL: "http://127.0.0.1:\(http)/core/api/v1", token: token).get(
+            "/projects",
+            as: PageEnvelope<Project>.self
+        )
+        let api = LiveHTTP(
+            baseURL: "http://127.0.0.1:\(http)/core/api/v1/projects/\(projects.data[0].id)",
+            token: token
+        )
         let lineage = try #require(try await api.get("/edge/lineages", as: PageEnvelope<Lineage>.self).data.first)
         #expect(lineage.stagedRowCount == Int64(batches * rowsPerBatch))
         var seqs: [Int64] = []
         var page = 1
         while true {
-            let rows = try await api.get("/edge/lineages/\(lineage.id)/staged-rows?limit=500&page=\(page)", as: PageEnvelope<StagedRow>.self)
+            let rows = try await api.get(
+                "/edge/lineages/\(lineage.id)/staged-rows?limit=500&page=\(page)",
+                as: PageEnvelope<StagedRow>.self
+            )
             seqs += rows.data.compactMap(\.commitSeq)
             if rows.data.count < 500 { break }
             page += 1

@@ -1,6 +1,7 @@
 import EdgeSyncModels
 import Foundation
 import TestSupport
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -37,12 +38,19 @@ struct LiveHTTP {
 
     func post<T: Decodable>(_ path: String, body: String, as: T.Type) async throws -> T {
         let (status, response) = try await request("POST", path, body: body)
-        guard (200..<300).contains(status) else { throw Failure(status: status, body: String(decoding: response, as: UTF8.self)) }
+        guard (200..<300).contains(status) else {
+            throw Failure(status: status, body: String(decoding: response, as: UTF8.self))
+        }
         return try JSONDecoder().decode(T.self, from: Data(response))
     }
 
     /// Polls `path` until `condition` holds (the server commits asynchronously to the test).
-    func waitFor<T: Decodable>(_ path: String, as type: T.Type, timeout: Duration = hangDeadline, _ condition: (T) -> Bool) async throws -> T {
+    func waitFor<T: Decodable>(
+        _ path: String,
+        as type: T.Type,
+        timeout: Duration = hangDeadline,
+        _ condition: (T) -> Bool
+    ) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while true {
             let value = try await get(path, as: type)

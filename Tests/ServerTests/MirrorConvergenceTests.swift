@@ -1,8 +1,9 @@
 import EdgeSyncModels
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
+
 @testable import Server
 
 /// Property: whatever a device does to a table (inserts, updates, deletes, primary-key changes),
@@ -10,11 +11,14 @@ import TestSupport
 /// after it, with the replay interleaved at random, the mirror ends equal to the source table.
 @Suite("Mirror convergence (property)")
 struct MirrorConvergenceTests {
-    static let schema = SchemaFingerprint(tableName: "device_state", columns: [
-        SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
-        SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
-        SchemaColumn(name: "payload", declTypeAffinity: .blob, pkOrdinal: 0, notNull: false),
-    ])
+    static let schema = SchemaFingerprint(
+        tableName: "device_state",
+        columns: [
+            SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
+            SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
+            SchemaColumn(name: "payload", declTypeAffinity: .blob, pkOrdinal: 0, notNull: false),
+        ]
+    )
 
     struct Change {
         var seq: Int64
@@ -33,8 +37,12 @@ struct MirrorConvergenceTests {
         var seq: Int64 = 0
         func row(_ id: Int64, _ random: inout SplitMix) -> (JSONObject, String, Data) {
             let mode = ["idle", "heat", "cool", "eco", "ñ-mode"].randomElement(using: &random)!
-            let bytes = (0..<Int.random(in: 0...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-            return (["id": .integer(id), "mode": .string(mode), "payload": .object(["$hex": .string(Hex.encode(bytes))])], mode, Data(bytes))
+            let bytes = (0..<Int.random(in: 0...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random)
+            }
+            return (
+                ["id": .integer(id), "mode": .string(mode), "payload": .object(["$hex": .string(Hex.encode(bytes))])],
+                mode, Data(bytes)
+            )
         }
         for _ in 0..<operations {
             let present = try reference.read { try Int64.fetchAll($0, sql: "SELECT id FROM device_state") }
@@ -44,25 +52,44 @@ struct MirrorConvergenceTests {
             case 0...3 where !absent.isEmpty:
                 let id = absent.randomElement(using: &random)!
                 let (object, mode, payload) = row(id, &random)
-                try reference.write { try $0.execute(sql: "INSERT INTO device_state VALUES (?, ?, ?)", arguments: [id, mode, payload]) }
+                try reference.write {
+                    try $0.execute(sql: "INSERT INTO device_state VALUES (?, ?, ?)", arguments: [id, mode, payload])
+                }
                 seq += 1
                 journal.append(Change(seq: seq, op: .insert, id: id, row: object))
             case 4...6:
                 let id = present.randomElement(using: &random)!
                 let (object, mode, payload) = row(id, &random)
-                try reference.write { try $0.execute(sql: "UPDATE device_state SET mode = ?, payload = ? WHERE id = ?", arguments: [mode, payload, id]) }
+                try reference.write {
+                    try $0.execute(
+                        sql: "UPDATE device_state SET mode = ?, payload = ? WHERE id = ?",
+                        arguments: [mode, payload, id]
+                    )
+                }
                 seq += 1
                 journal.append(Change(seq: seq, op: .update, id: id, row: object))
             case 7...8 where !absent.isEmpty:
                 let old = present.randomElement(using: &random)!
                 let new = absent.randomElement(using: &random)!
-                try reference.write { try $0.execute(sql: "UPDATE device_state SET id = ? WHERE id = ?", arguments: [new, old]) }
-                let moved = try reference.read { try Row.fetchOne($0, sql: "SELECT mode, payload FROM device_state WHERE id = ?", arguments: [new])! }
+                try reference.write {
+                    try $0.execute(sql: "UPDATE device_state SET id = ? WHERE id = ?", arguments: [new, old])
+                }
+                let moved = try reference.read {
+                    try Row.fetchOne($0, sql: "SELECT mode, payload FROM device_state WHERE id = ?", arguments: [new])!
+                }
                 let bytes: Data = moved["payload"]
                 journal.append(Change(seq: seq + 1, op: .delete, id: old, row: nil))
-                journal.append(Change(seq: seq + 2, op: .insert, id: new, row: [
-                    "id": .integer(new), "mode": .string(moved["mode"]), "payload": .object(["$hex": .string(Hex.encode(bytes))]),
-                ]))
+                journal.append(
+                    Change(
+                        seq: seq + 2,
+                        op: .insert,
+                        id: new,
+                        row: [
+                            "id": .integer(new), "mode": .string(moved["mode"]),
+                            "payload": .object(["$hex": .string(Hex.encode(bytes))]),
+                        ]
+                    )
+                )
                 seq += 2
             default:
                 let id = present.randomElement(using: &random)!
@@ -76,11 +103,16 @@ struct MirrorConvergenceTests {
 
     static func batch(_ changes: ArraySlice<Change>, epoch: String) -> JSONObject {
         var object = rowBatch(seqs: changes.first!.seq...changes.last!.seq, epoch: epoch, columns: schema)
-        object["rows"] = .array(changes.map { change in
-            var entry: JSONObject = ["commit_seq": .integer(change.seq), "op": .string(change.op.rawValue), "pk": .object(["id": .integer(change.id)])]
-            if let row = change.row { entry["row"] = .object(row) }
-            return .object(entry)
-        })
+        object["rows"] = .array(
+            changes.map { change in
+                var entry: JSONObject = [
+                    "commit_seq": .integer(change.seq), "op": .string(change.op.rawValue),
+                    "pk": .object(["id": .integer(change.id)]),
+                ]
+                if let row = change.row { entry["row"] = .object(row) }
+                return .object(entry)
+            }
+        )
         return object
     }
 
@@ -106,11 +138,22 @@ struct MirrorConvergenceTests {
                 _ = try await fixture.ingest(batches[Int.random(in: 0...index, using: &random)], .rowBatch)
             }
             if index == approveAfter {
-                let review = try await fixture.store.reviews(projectID: fixture.projectID, filter: ReviewFilter(), page: PageRequest(page: 1, limit: 5)).items[0]
+                let review = try await fixture.store.reviews(
+                    projectID: fixture.projectID,
+                    filter: ReviewFilter(),
+                    page: PageRequest(page: 1, limit: 5)
+                ).items[0]
                 let actions = Self.schema.columns.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
                 _ = try await fixture.store.transitionReview(
-                    id: review.id, projectID: fixture.projectID, registry: false, principal: principal,
-                    .approve(ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)), now: .now)
+                    id: review.id,
+                    projectID: fixture.projectID,
+                    registry: false,
+                    principal: principal,
+                    .approve(
+                        ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)
+                    ),
+                    now: .now
+                )
             }
             if index >= approveAfter, Bool.random(using: &random) {
                 _ = try await fixture.store.replayStep(limit: Int.random(in: 1...20, using: &random), now: .now)
@@ -118,16 +161,29 @@ struct MirrorConvergenceTests {
         }
         while try await fixture.store.replayStep(limit: 50, now: .now).replayed > 0 {}
 
-        let lineage = try await fixture.store.lineages(projectID: fixture.projectID, filter: LineageFilter(), page: PageRequest(page: 1, limit: 5)).items[0]
-        let mirror = try await fixture.store.mirrorRows(lineageID: lineage.id, page: PageRequest(page: 1, limit: 500), order: nil, query: nil)
+        let lineage = try await fixture.store.lineages(
+            projectID: fixture.projectID,
+            filter: LineageFilter(),
+            page: PageRequest(page: 1, limit: 5)
+        ).items[0]
+        let mirror = try await fixture.store.mirrorRows(
+            lineageID: lineage.id,
+            page: PageRequest(page: 1, limit: 500),
+            order: nil,
+            query: nil
+        )
         let expected = try await reference.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, mode, payload FROM device_state ORDER BY id").map { row -> [JSONValue] in
+            try Row.fetchAll(db, sql: "SELECT id, mode, payload FROM device_state ORDER BY id").map {
+                row -> [JSONValue] in
                 let bytes: Data = row["payload"]
                 return [.integer(row["id"]), .string(row["mode"]), .object(["$hex": .string(Hex.encode(bytes))])]
             }
         }
         let actual = mirror.items.map { [$0["id"]!, $0["mode"]!, $0["payload"]!] }
-        #expect(actual == expected, "seed \(seed): \(journal.count) changes in \(batches.count) batches, approved after \(approveAfter)")
+        #expect(
+            actual == expected,
+            "seed \(seed): \(journal.count) changes in \(batches.count) batches, approved after \(approveAfter)"
+        )
         #expect(mirror.total == expected.count && lineage.stagedRowCount == 0 && lineage.status == .active)
     }
 }

@@ -9,7 +9,9 @@ struct OpenAPIContract {
     let document: [String: Any]
 
     init(yaml: String) throws {
-        guard let document = try Yams.load(yaml: yaml) as? [String: Any] else { throw ContractError("the document is not a mapping") }
+        guard let document = try Yams.load(yaml: yaml) as? [String: Any] else {
+            throw ContractError("the document is not a mapping")
+        }
         self.document = document
     }
 
@@ -37,9 +39,11 @@ struct OpenAPIContract {
     /// The problems of `body` as the response `status` of `method path`; empty when it conforms.
     func check(method: String, path: String, status: Int, body: [UInt8], contentType: String?) throws -> [String] {
         guard let template = template(for: path) else { return ["\(path): no path in the document"] }
-        guard let operation = paths[template]?[method.lowercased()] as? [String: Any] else { return ["\(method) \(template): not documented"] }
+        guard let operation = paths[template]?[method.lowercased()] as? [String: Any] else {
+            return ["\(method) \(template): not documented"]
+        }
         guard let responses = operation["responses"] as? [String: Any],
-              var response = (responses[String(status)] ?? (status >= 400 ? responses["default"] : nil)) as? [String: Any]
+            var response = (responses[String(status)] ?? (status >= 400 ? responses["default"] : nil)) as? [String: Any]
         else {
             return ["\(method) \(template): status \(status) not documented"]
         }
@@ -48,7 +52,9 @@ struct OpenAPIContract {
             return body.isEmpty ? [] : ["\(method) \(template) \(status): a body where none is documented"]
         }
         let media = (contentType ?? "").split(separator: ";")[0].trimmingCharacters(in: .whitespaces)
-        guard let entry = content[media] as? [String: Any] else { return ["\(method) \(template) \(status): content type \(media) not documented"] }
+        guard let entry = content[media] as? [String: Any] else {
+            return ["\(method) \(template) \(status): content type \(media) not documented"]
+        }
         guard media == "application/json", let schema = entry["schema"] as? [String: Any] else { return [] }
         let value = try JSONParser().parse(body)
         return try problems(value, schema, at: "\(method) \(template) \(status) $")
@@ -67,7 +73,9 @@ struct OpenAPIContract {
     func problems(_ value: JSONValue, _ schema: [String: Any], at location: String) throws -> [String] {
         if let ref = schema["$ref"] as? String { return try problems(value, resolve(ref), at: location) }
         if let allowed = schema["enum"] as? [Any] {
-            guard allowed.contains(where: { "\($0)" == value.plainText }) else { return ["\(location): \(value.plainText) not in \(allowed)"] }
+            guard allowed.contains(where: { "\($0)" == value.plainText }) else {
+                return ["\(location): \(value.plainText) not in \(allowed)"]
+            }
         }
         switch schema["type"] as? String {
         case "string":
@@ -75,8 +83,12 @@ struct OpenAPIContract {
         case "boolean":
             guard case .bool = value else { return ["\(location): expected a boolean"] }
         case "integer":
-            guard case .integer(let number) = value else { return ["\(location): expected an integer, got \(value.plainText)"] }
-            if let minimum = schema["minimum"] as? Int, number < minimum { return ["\(location): \(number) below \(minimum)"] }
+            guard case .integer(let number) = value else {
+                return ["\(location): expected an integer, got \(value.plainText)"]
+            }
+            if let minimum = schema["minimum"] as? Int, number < minimum {
+                return ["\(location): \(number) below \(minimum)"]
+            }
         case "number":
             switch value {
             case .integer, .double: break
@@ -85,10 +97,14 @@ struct OpenAPIContract {
         case "array":
             guard case .array(let items) = value else { return ["\(location): expected an array"] }
             guard let itemSchema = schema["items"] as? [String: Any] else { return [] }
-            return try items.enumerated().flatMap { index, item in try problems(item, itemSchema, at: "\(location)[\(index)]") }
+            return try items.enumerated().flatMap { index, item in
+                try problems(item, itemSchema, at: "\(location)[\(index)]")
+            }
         case "object":
             guard case .object(let object) = value else { return ["\(location): expected an object"] }
-            var found: [String] = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map { "\(location): missing \($0)" }
+            var found: [String] = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map {
+                "\(location): missing \($0)"
+            }
             guard let properties = schema["properties"] as? [String: Any] else { return found }
             for (key, member) in object.members.map({ ($0.key, $0.value) }) {
                 guard let memberSchema = properties[key] as? [String: Any] else {

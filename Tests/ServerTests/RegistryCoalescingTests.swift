@@ -2,6 +2,7 @@ import EdgeSyncModels
 import Foundation
 import HTTPTypes
 import Testing
+
 @testable import Server
 
 /// Project-mode coalescing: one registry review per (table, hash), shared targets keyed by
@@ -10,51 +11,94 @@ import Testing
 struct RegistryCoalescingTests {
     typealias Flow = ReviewFlowTests.Flow
 
-    static let orders = SchemaFingerprint(tableName: "orders", columns: [
-        SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
-        SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
-    ])
+    static let orders = SchemaFingerprint(
+        tableName: "orders",
+        columns: [
+            SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
+            SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
+        ]
+    )
 
     func device(_ flow: Flow, _ name: String) async throws -> DeviceIdentity {
         let fixture = flow.harness.fixture
-        _ = try await fixture.store.registerDevice(name: name, projectID: fixture.projectID, fleetID: fixture.tenancy.fleetID, now: .now)
+        _ = try await fixture.store.registerDevice(
+            name: name,
+            projectID: fixture.projectID,
+            fleetID: fixture.tenancy.fleetID,
+            now: .now
+        )
         return try #require(try await fixture.store.device(named: name, projectID: fixture.projectID))
     }
 
     func send(_ flow: Flow, _ device: DeviceIdentity, _ batch: JSONObject) async throws -> IngestResult {
         try await flow.harness.fixture.pipeline.ingest(
-            device: device, topic: .rowBatch, payload: Array(CanonicalJSON.string(of: .object(batch)).utf8), receivedAt: .now)
+            device: device,
+            topic: .rowBatch,
+            payload: Array(CanonicalJSON.string(of: .object(batch)).utf8),
+            receivedAt: .now
+        )
     }
 
     @Test func oneRegistryReviewSharedTargetAndAdoption() async throws {
         let flow = try await Flow.make()
-        _ = try await flow.harness.send(.patch, "\(flow.base)/edge/policy", body: #"{"schema_coalescing_mode":"project"}"#)
+        _ = try await flow.harness.send(
+            .patch,
+            "\(flow.base)/edge/policy",
+            body: #"{"schema_coalescing_mode":"project"}"#
+        )
         let pump = flow.harness.fixture.device
         let valve = try await device(flow, "valve-1")
         _ = try await send(flow, pump, rowBatch(table: "orders", seqs: 1...3, columns: Self.orders))
         _ = try await send(flow, valve, rowBatch(table: "orders", seqs: 1...2, columns: Self.orders))
-        let registryReviews = try await flow.harness.get("\(flow.base)/edge/registry-reviews", as: PageEnvelope<SchemaReview>.self)
-        #expect(registryReviews.meta.total == 1 && registryReviews.data[0].scope == .project && registryReviews.data[0].lineageID == nil)
-        let deviceReviews = try await flow.harness.get("\(flow.base)/edge/schema-reviews?status=queued", as: PageEnvelope<SchemaReview>.self).data
+        let registryReviews = try await flow.harness.get(
+            "\(flow.base)/edge/registry-reviews",
+            as: PageEnvelope<SchemaReview>.self
+        )
+        #expect(
+            registryReviews.meta.total == 1 && registryReviews.data[0].scope == .project
+                && registryReviews.data[0].lineageID == nil
+        )
+        let deviceReviews = try await flow.harness.get(
+            "\(flow.base)/edge/schema-reviews?status=queued",
+            as: PageEnvelope<SchemaReview>.self
+        ).data
         #expect(!deviceReviews.contains { $0.sourceTable == "orders" }, "coalesced tables are decided in the registry")
         let review = registryReviews.data[0]
-        let detail = try await flow.harness.get("\(flow.base)/edge/registry-reviews/\(review.id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data
-        #expect(detail.columns?.map(\.name) == ["id", "mode"] && detail.suggestedActions.map(\.action) == [.mirror, .mirror])
+        let detail = try await flow.harness.get(
+            "\(flow.base)/edge/registry-reviews/\(review.id)",
+            as: ResourceEnvelope<SchemaReviewDetail>.self
+        ).data
+        #expect(
+            detail.columns?.map(\.name) == ["id", "mode"]
+                && detail.suggestedActions.map(\.action) == [.mirror, .mirror]
+        )
 
         let path = "\(flow.base)/edge/registry-reviews/\(review.id)"
-        #expect(try await flow.post("\(flow.base)/edge/schema-reviews/\(review.id)/claim", #"{"action_version":1}"#).status == .notFound)
+        #expect(
+            try await flow.post("\(flow.base)/edge/schema-reviews/\(review.id)/claim", #"{"action_version":1}"#).status
+                == .notFound
+        )
         _ = try await flow.post("\(path)/claim", #"{"action_version":1}"#)
-        let approved = try await flow.post("\(path)/approve", #"{"action_version":2,"column_actions":[\#(ReviewFlowTests.mirrorBoth)]}"#)
+        let approved = try await flow.post(
+            "\(path)/approve",
+            #"{"action_version":2,"column_actions":[\#(ReviewFlowTests.mirrorBoth)]}"#
+        )
         #expect(approved.status == .ok && approved.json?["data"]?["status"] == .string("approved"))
         try await flow.drainReplay()
 
-        let lineages = try await flow.harness.get("\(flow.base)/edge/lineages?source_table=orders&sort=device", as: PageEnvelope<Lineage>.self).data
+        let lineages = try await flow.harness.get(
+            "\(flow.base)/edge/lineages?source_table=orders&sort=device",
+            as: PageEnvelope<Lineage>.self
+        ).data
         let shared = "edge_mirror_p" + String(flow.harness.fixture.projectID.filter { $0 != "-" }.prefix(8)) + "_orders"
         #expect(lineages.map(\.status) == [.active, .active] && lineages.allSatisfy { $0.mirrorTable == shared })
         let pumpRows = try await flow.mirrorRows(lineages[0].id)
         let valveRows = try await flow.mirrorRows(lineages[1].id)
         #expect(pumpRows.meta.total == 3 && valveRows.meta.total == 2)
-        #expect(pumpRows.data.allSatisfy { $0["_device_id"] == .string(pump.id) } && valveRows.data.map { $0["id"] } == [.integer(1), .integer(2)])
+        #expect(
+            pumpRows.data.allSatisfy { $0["_device_id"] == .string(pump.id) }
+                && valveRows.data.map { $0["id"] } == [.integer(1), .integer(2)]
+        )
 
         // A device that sends the approved hash later is adopted at once and materializes live.
         let third = try await device(flow, "tank-3")
@@ -62,7 +106,10 @@ struct RegistryCoalescingTests {
         #expect(result.outcome == .materialized)
         let entry = try await flow.harness.get("\(flow.base)/edge/registry", as: PageEnvelope<RegistryEntry>.self).data
         #expect(entry.map(\.decision) == [.approved] && entry[0].reviewID == review.id)
-        let mirrors = try await flow.harness.get("\(flow.base)/edge/coalesced-mirrors", as: PageEnvelope<CoalescedMirror>.self).data
+        let mirrors = try await flow.harness.get(
+            "\(flow.base)/edge/coalesced-mirrors",
+            as: PageEnvelope<CoalescedMirror>.self
+        ).data
         #expect(mirrors.map(\.mirrorTable) == [shared] && mirrors[0].scope == .project)
         let total = try await flow.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \"\(shared)\"") }
         #expect(total == 6)
@@ -72,20 +119,45 @@ struct RegistryCoalescingTests {
         let flow = try await Flow.make()
         try await flow.approve(flow.rowsLineage, ReviewFlowTests.mirrorBoth)
         try await flow.drainReplay()
-        #expect(try await flow.post("\(flow.base)/edge/coalesced-mirrors/device_state/consolidate", "", token: "admin").status == .notFound)
-        _ = try await flow.harness.send(.patch, "\(flow.base)/edge/policy", body: #"{"schema_coalescing_mode":"project"}"#)
+        #expect(
+            try await flow.post("\(flow.base)/edge/coalesced-mirrors/device_state/consolidate", "", token: "admin")
+                .status == .notFound
+        )
+        _ = try await flow.harness.send(
+            .patch,
+            "\(flow.base)/edge/policy",
+            body: #"{"schema_coalescing_mode":"project"}"#
+        )
         let valve = try await device(flow, "valve-1")
         _ = try await send(flow, valve, rowBatch(seqs: 1...2, columns: deviceStateV1))
-        let review = try await flow.harness.get("\(flow.base)/edge/registry-reviews", as: PageEnvelope<SchemaReview>.self).data[0]
+        let review = try await flow.harness.get(
+            "\(flow.base)/edge/registry-reviews",
+            as: PageEnvelope<SchemaReview>.self
+        ).data[0]
         _ = try await flow.post("\(flow.base)/edge/registry-reviews/\(review.id)/claim", #"{"action_version":1}"#)
-        _ = try await flow.post("\(flow.base)/edge/registry-reviews/\(review.id)/approve", #"{"action_version":2,"column_actions":[\#(ReviewFlowTests.mirrorBoth)]}"#)
+        _ = try await flow.post(
+            "\(flow.base)/edge/registry-reviews/\(review.id)/approve",
+            #"{"action_version":2,"column_actions":[\#(ReviewFlowTests.mirrorBoth)]}"#
+        )
         try await flow.drainReplay()
-        #expect(try await flow.post("\(flow.base)/edge/coalesced-mirrors/device_state/consolidate", "", token: "operate").status == .forbidden)
-        let consolidated = try await flow.post("\(flow.base)/edge/coalesced-mirrors/device_state/consolidate", "", token: "admin")
+        #expect(
+            try await flow.post("\(flow.base)/edge/coalesced-mirrors/device_state/consolidate", "", token: "operate")
+                .status == .forbidden
+        )
+        let consolidated = try await flow.post(
+            "\(flow.base)/edge/coalesced-mirrors/device_state/consolidate",
+            "",
+            token: "admin"
+        )
         #expect(consolidated.status == .ok)
-        #expect(consolidated.json?["data"]?["lineage_ids"] == .array([.string(flow.rowsLineage)]) && consolidated.json?["data"]?["rows_copied"] == .integer(3))
+        #expect(
+            consolidated.json?["data"]?["lineage_ids"] == .array([.string(flow.rowsLineage)])
+                && consolidated.json?["data"]?["rows_copied"] == .integer(3)
+        )
         let rows = try await flow.mirrorRows(flow.rowsLineage)
-        #expect(rows.meta.total == 3 && rows.data.allSatisfy { $0["_device_id"] == .string(flow.harness.fixture.device.id) })
+        #expect(
+            rows.meta.total == 3 && rows.data.allSatisfy { $0["_device_id"] == .string(flow.harness.fixture.device.id) }
+        )
         // Live rows of the consolidated lineage now land in the shared target.
         _ = try await flow.harness.fixture.ingest(rowBatch(seqs: 4...4, columns: deviceStateV1), .rowBatch)
         #expect(try await flow.mirrorRows(flow.rowsLineage).meta.total == 4)

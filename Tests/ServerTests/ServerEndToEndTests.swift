@@ -2,17 +2,29 @@ import EdgeSyncModels
 import Foundation
 import MQTT
 import NIOCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import Server
 
 /// A running `GovernanceServer` with real devices over MQTT, read back over real HTTP.
 @Suite("End to end: devices → MQTT → store → HTTP", .serialized)
 struct ServerEndToEndTests {
-    static func open(devOpen: Bool = false, directory: URL? = nil) async throws -> (GovernanceServer, GovernanceServer.Endpoints, URL) {
-        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-e2e-\(UUID().uuidString)")
-        let server = try await GovernanceServer.open(ServerConfiguration(
-            dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: devOpen))
+    static func open(
+        devOpen: Bool = false,
+        directory: URL? = nil
+    ) async throws -> (GovernanceServer, GovernanceServer.Endpoints, URL) {
+        let directory =
+            directory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-e2e-\(UUID().uuidString)")
+        let server = try await GovernanceServer.open(
+            ServerConfiguration(
+                dataDirectory: directory.path,
+                httpPort: 0,
+                mqttPort: 0,
+                devOpen: devOpen
+            )
+        )
         return (server, try await server.start(), directory)
     }
 
@@ -27,18 +39,39 @@ struct ServerEndToEndTests {
         // Register two devices and issue their passwords over the API.
         var secrets: [String: String] = [:]
         for name in ["pump-7", "valve-1"] {
-            let device = try await api.post("/devices", body: #"{"name":"\#(name)"}"#, as: ResourceEnvelope<Device>.self).data
-            secrets[name] = try await api.post("/devices/\(device.id)/credentials", body: #"{"kind":"password"}"#,
-                                               as: ResourceEnvelope<IssuedCredentials>.self).data.password
+            let device = try await api.post(
+                "/devices",
+                body: #"{"name":"\#(name)"}"#,
+                as: ResourceEnvelope<Device>.self
+            ).data
+            secrets[name] = try await api.post(
+                "/devices/\(device.id)/credentials",
+                body: #"{"kind":"password"}"#,
+                as: ResourceEnvelope<IssuedCredentials>.self
+            ).data.password
         }
         // Our client publishes every vector and acknowledges the batch_rejected controls it gets.
-        let client = MQTTClient(configuration: .init(
-            host: "127.0.0.1", port: Self.mqttPort(endpoints), clientID: "pump-7", username: "pump-7", password: Array(secrets["pump-7"]!.utf8)))
+        let client = MQTTClient(
+            configuration: .init(
+                host: "127.0.0.1",
+                port: Self.mqttPort(endpoints),
+                clientID: "pump-7",
+                username: "pump-7",
+                password: Array(secrets["pump-7"]!.utf8)
+            )
+        )
         try await client.connect()
-        #expect(try await client.subscribe([.init(topicFilter: "dev/pump-7/sync/ingest/control", qos: .atLeastOnce)]) == [.granted(.atLeastOnce)])
+        #expect(
+            try await client.subscribe([.init(topicFilter: "dev/pump-7/sync/ingest/control", qos: .atLeastOnce)]) == [
+                .granted(.atLeastOnce)
+            ]
+        )
         let vectors = try SpecVectors.payloads()
         for vector in vectors {
-            try await client.publish(topic: "dev/pump-7/" + vector.topicSuffix, payload: ByteBuffer(string: vector.body))
+            try await client.publish(
+                topic: "dev/pump-7/" + vector.topicSuffix,
+                payload: ByteBuffer(string: vector.body)
+            )
         }
         let rejected = vectors.filter { $0.expect != "ok" }
         var controls = client.messages.makeAsyncIterator()
@@ -48,34 +81,52 @@ struct ServerEndToEndTests {
         while reasons.count < rejected.count {
             let message = try #require(await controls.next())
             let control = try JSONDecoder().decode(DownlinkControl.self, from: Data(buffer: message.payload))
-            if seen.insert(control.controlID).inserted, case .batchRejected(_, _, let reason, _) = control.payload { reasons.append(reason.rawValue) }
-            try await client.publish(topic: "dev/pump-7/sync/ingest/ack", payload: ByteBuffer(string: #"{"format_version":1,"control_id":"\#(control.controlID)"}"#))
+            if seen.insert(control.controlID).inserted, case .batchRejected(_, _, let reason, _) = control.payload {
+                reasons.append(reason.rawValue)
+            }
+            try await client.publish(
+                topic: "dev/pump-7/sync/ingest/ack",
+                payload: ByteBuffer(string: #"{"format_version":1,"control_id":"\#(control.controlID)"}"#)
+            )
             await message.acknowledge()
         }
         #expect(reasons == rejected.map(\.expect))
         // mosquitto_pub as a third-party device with its password; a wrong one is refused.
         let port = String(Self.mqttPort(endpoints))
-        let published = try await ProcessRunner.run("mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", port, "-V", "mqttv311", "-i", "valve-1", "-u", "valve-1", "-P", secrets["valve-1"]!,
-            "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", try SpecVectors.body("valid row batch"),
-        ])
+        let published = try await ProcessRunner.run(
+            "mosquitto_pub",
+            [
+                "-h", "127.0.0.1", "-p", port, "-V", "mqttv311", "-i", "valve-1", "-u", "valve-1", "-P",
+                secrets["valve-1"]!,
+                "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", try SpecVectors.body("valid row batch"),
+            ]
+        )
         #expect(published.status == 0, "\(published.stderr)")
-        let refused = try await ProcessRunner.run("mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", port, "-V", "mqttv311", "-i", "valve-1", "-u", "valve-1", "-P", "guess",
-            "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", "{}",
-        ])
+        let refused = try await ProcessRunner.run(
+            "mosquitto_pub",
+            [
+                "-h", "127.0.0.1", "-p", port, "-V", "mqttv311", "-i", "valve-1", "-u", "valve-1", "-P", "guess",
+                "-q", "1", "-t", "dev/valve-1/sync/rows/batch", "-m", "{}",
+            ]
+        )
         #expect(refused.status != 0)
 
         let ledger = try await api.get("/edge/batches?limit=100", as: PageEnvelope<BatchLedgerEntry>.self)
         #expect(ledger.data.map { $0.rejectionCode?.rawValue ?? "ok" } == vectors.map(\.expect) + ["ok"])
         let lineages = try await api.get("/edge/lineages?sort=device", as: PageEnvelope<Lineage>.self).data
-        #expect(lineages.map { "\($0.deviceName)/\($0.sourceTable)" } == ["pump-7/device_state", "pump-7/temps", "valve-1/device_state"])
+        #expect(
+            lineages.map { "\($0.deviceName)/\($0.sourceTable)" } == [
+                "pump-7/device_state", "pump-7/temps", "valve-1/device_state",
+            ]
+        )
         #expect(lineages.allSatisfy { $0.status == .paused && $0.pauseReason == .schemaReview })
         let reviews = try await api.get("/edge/schema-reviews?status=queued", as: PageEnvelope<SchemaReview>.self)
         #expect(reviews.meta.total == 3)
         let staged = try await api.get("/edge/lineages/\(lineages[2].id)/staged-rows", as: PageEnvelope<StagedRow>.self)
         #expect(staged.data.map(\.op) == [.insert, .update, .delete] && staged.meta.source == "staged")
-        let acked = try await api.waitFor("/events?kind=edge_control.acked", as: PageEnvelope<Event>.self) { $0.meta.total == rejected.count }
+        let acked = try await api.waitFor("/events?kind=edge_control.acked", as: PageEnvelope<Event>.self) {
+            $0.meta.total == rejected.count
+        }
         #expect(acked.meta.total == rejected.count)
         let pending = try await server.store.unacknowledgedControls(deviceID: lineages[0].deviceID)
         #expect(pending.isEmpty)
@@ -85,23 +136,36 @@ struct ServerEndToEndTests {
         // A restart keeps everything and the same admin token.
         let (again, endpointsAgain, _) = try await Self.open(directory: directory)
         #expect(again.adminToken == server.adminToken)
-        let reopened = LiveHTTP(baseURL: endpointsAgain.http + "/core/api/v1/projects/\(project)", token: again.adminToken)
+        let reopened = LiveHTTP(
+            baseURL: endpointsAgain.http + "/core/api/v1/projects/\(project)",
+            token: again.adminToken
+        )
         #expect(try await reopened.get("/edge/lineages", as: PageEnvelope<Lineage>.self).meta.total == 3)
-        let mode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("admin.token").path)[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("admin.token").path)[
+                .posixPermissions
+            ] as? Int
         #expect(mode == 0o600)
         await again.stop()
     }
 
     @Test func aTakenPortIsNamedWithTheFlagThatChangesIt() async throws {
         let (first, endpoints, _) = try await Self.open()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-taken-\(UUID().uuidString)")
-        let second = try await GovernanceServer.open(ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: Self.mqttPort(endpoints)))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-taken-\(UUID().uuidString)"
+        )
+        let second = try await GovernanceServer.open(
+            ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: Self.mqttPort(endpoints))
+        )
         do {
             _ = try await second.start()
             Issue.record("two servers bound one MQTT port")
         } catch let error as ServerError {
             #expect(error.code == "cannot_listen")
-            #expect(error.description.contains("127.0.0.1:\(Self.mqttPort(endpoints))") && error.description.contains("--mqtt-port"))
+            #expect(
+                error.description.contains("127.0.0.1:\(Self.mqttPort(endpoints))")
+                    && error.description.contains("--mqtt-port")
+            )
         }
         await second.stop()
         await first.stop()
@@ -109,11 +173,18 @@ struct ServerEndToEndTests {
 
     @Test func devOpenRegistersUnknownDevicesOnFirstConnect() async throws {
         let (server, endpoints, _) = try await Self.open(devOpen: true)
-        let api = LiveHTTP(baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)", token: server.adminToken)
-        let output = try await ProcessRunner.run("mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "sensor-42",
-            "-q", "1", "-t", "dev/sensor-42/sync/telemetry/batch", "-m", try SpecVectors.body("valid telemetry batch"),
-        ])
+        let api = LiveHTTP(
+            baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)",
+            token: server.adminToken
+        )
+        let output = try await ProcessRunner.run(
+            "mosquitto_pub",
+            [
+                "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "sensor-42",
+                "-q", "1", "-t", "dev/sensor-42/sync/telemetry/batch", "-m",
+                try SpecVectors.body("valid telemetry batch"),
+            ]
+        )
         #expect(output.status == 0, "\(output.stderr)")
         let devices = try await api.get("/devices", as: PageEnvelope<Device>.self)
         #expect(devices.data.map(\.name) == ["sensor-42"])
@@ -125,9 +196,13 @@ struct ServerEndToEndTests {
         #expect(text.contains("edgesync_rows_staged_total 2"))
         #expect(text.contains("edgesync_ingest_duration_seconds_count 1"))
         #expect(text.contains("edgesync_connected_devices"))
-        let bad = try await ProcessRunner.run("mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "bad name!", "-q", "1", "-t", "x", "-m", "x",
-        ])
+        let bad = try await ProcessRunner.run(
+            "mosquitto_pub",
+            [
+                "-h", "127.0.0.1", "-p", String(Self.mqttPort(endpoints)), "-V", "mqttv311", "-i", "bad name!", "-q",
+                "1", "-t", "x", "-m", "x",
+            ]
+        )
         #expect(bad.status != 0)
         await server.stop()
     }
@@ -137,42 +212,75 @@ struct ServerEndToEndTests {
 struct MutualTLSEndToEndTests {
     @Test func aDeviceCertificateFromTheAPIConnectsAndOthersAreRefused() async throws {
         let certificates = try await TestCertificates.make()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-mtls-\(UUID().uuidString)")
-        let server = try await GovernanceServer.open(ServerConfiguration(
-            dataDirectory: directory.path, httpPort: 0, mqttPort: nil, mqttsPort: 0,
-            tlsCertificatePath: certificates.serverCertificate, tlsKeyPath: certificates.serverKey))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-mtls-\(UUID().uuidString)"
+        )
+        let server = try await GovernanceServer.open(
+            ServerConfiguration(
+                dataDirectory: directory.path,
+                httpPort: 0,
+                mqttPort: nil,
+                mqttsPort: 0,
+                tlsCertificatePath: certificates.serverCertificate,
+                tlsKeyPath: certificates.serverKey
+            )
+        )
         let endpoints = try await server.start()
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("device-ca.pem").path))
-        let api = LiveHTTP(baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)", token: server.adminToken)
+        let api = LiveHTTP(
+            baseURL: endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)",
+            token: server.adminToken
+        )
         var devices: [String: Device] = [:]
         for name in ["pump-7", "valve-1"] {
-            devices[name] = try await api.post("/devices", body: #"{"name":"\#(name)"}"#, as: ResourceEnvelope<Device>.self).data
+            devices[name] = try await api.post(
+                "/devices",
+                body: #"{"name":"\#(name)"}"#,
+                as: ResourceEnvelope<Device>.self
+            ).data
         }
-        let issued = try await api.post("/devices/\(devices["pump-7"]!.id)/credentials", body: #"{"kind":"certificate"}"#,
-                                        as: ResourceEnvelope<IssuedCredentials>.self).data
+        let issued = try await api.post(
+            "/devices/\(devices["pump-7"]!.id)/credentials",
+            body: #"{"kind":"certificate"}"#,
+            as: ResourceEnvelope<IssuedCredentials>.self
+        ).data
         let certificate = directory.appendingPathComponent("pump-7.pem").path
         let key = directory.appendingPathComponent("pump-7.key").path
         try issued.certificatePEM!.write(toFile: certificate, atomically: true, encoding: .utf8)
         try issued.privateKeyPEM!.write(toFile: key, atomically: true, encoding: .utf8)
-        #expect(issued.caCertificatePEM == (try String(contentsOfFile: server.deviceCACertificatePath, encoding: .utf8)))
+        #expect(
+            issued.caCertificatePEM == (try String(contentsOfFile: server.deviceCACertificatePath, encoding: .utf8))
+        )
         let port = endpoints.mqtts!.split(separator: ":").last!
         func publish(id: String, certificate: String, key: String) async throws -> ProcessRunner.Output {
-            try await ProcessRunner.run("mosquitto_pub", [
-                "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "--cafile", certificates.caCertificate,
-                "--cert", certificate, "--key", key, "-i", id, "-q", "1", "-t", "dev/\(id)/sync/rows/batch",
-                "-m", try SpecVectors.body("valid row batch"),
-            ])
+            try await ProcessRunner.run(
+                "mosquitto_pub",
+                [
+                    "-h", "127.0.0.1", "-p", String(port), "-V", "mqttv311", "--cafile", certificates.caCertificate,
+                    "--cert", certificate, "--key", key, "-i", id, "-q", "1", "-t", "dev/\(id)/sync/rows/batch",
+                    "-m", try SpecVectors.body("valid row batch"),
+                ]
+            )
         }
         let accepted = try await publish(id: "pump-7", certificate: certificate, key: key)
         #expect(accepted.status == 0, "\(accepted.stderr)")
-        #expect(try await api.get("/edge/lineages", as: PageEnvelope<Lineage>.self).data.map(\.deviceName) == ["pump-7"])
+        #expect(
+            try await api.get("/edge/lineages", as: PageEnvelope<Lineage>.self).data.map(\.deviceName) == ["pump-7"]
+        )
         // Another device's id with pump-7's certificate: CN mismatch, not authorized.
         let mismatch = try await publish(id: "valve-1", certificate: certificate, key: key)
         #expect(mismatch.status != 0)
         // A certificate from a CA the server does not trust fails the handshake.
-        let foreign = try await publish(id: "pump-7", certificate: certificates.foreignCertificate, key: certificates.foreignKey)
+        let foreign = try await publish(
+            id: "pump-7",
+            certificate: certificates.foreignCertificate,
+            key: certificates.foreignKey
+        )
         #expect(foreign.status != 0)
-        #expect(try await api.get("/devices/\(devices["pump-7"]!.id)", as: ResourceEnvelope<Device>.self).data.credentialKinds == [.certificate])
+        #expect(
+            try await api.get("/devices/\(devices["pump-7"]!.id)", as: ResourceEnvelope<Device>.self).data
+                .credentialKinds == [.certificate]
+        )
         await server.stop()
     }
 }

@@ -1,5 +1,6 @@
 import EdgeSyncModels
 import Foundation
+
 @testable import Server
 
 /// A real store in a fresh temporary directory, with one registered device.
@@ -11,13 +12,26 @@ struct StoreFixture {
     let pipeline: IngestPipeline
 
     static func make(deviceName: String = "pump-7") async throws -> StoreFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-store-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-store-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
         let tenancy = try await store.bootstrap(now: .now)
-        _ = try await store.registerDevice(name: deviceName, projectID: tenancy.project.id, fleetID: tenancy.fleetID, now: .now)
+        _ = try await store.registerDevice(
+            name: deviceName,
+            projectID: tenancy.project.id,
+            fleetID: tenancy.fleetID,
+            now: .now
+        )
         let device = try await store.device(named: deviceName, projectID: tenancy.project.id)!
-        return StoreFixture(directory: directory, store: store, tenancy: tenancy, device: device, pipeline: IngestPipeline(store: store))
+        return StoreFixture(
+            directory: directory,
+            store: store,
+            tenancy: tenancy,
+            device: device,
+            pipeline: IngestPipeline(store: store)
+        )
     }
 
     func ingest(_ body: String, _ topic: UplinkTopic) async throws -> IngestResult {
@@ -32,27 +46,43 @@ struct StoreFixture {
 }
 
 /// A row batch body for table `table` with rows `seqs` (insert of pk = seq).
-func rowBatch(table: String = "device_state", seqs: ClosedRange<Int64>, batchID: UUIDv7 = UUIDv7Generator.shared.next(),
-              epoch: String = "01936f2e-5c3b-7a00-8000-000000000001", columns: SchemaFingerprint? = nil) -> JSONObject {
+func rowBatch(
+    table: String = "device_state",
+    seqs: ClosedRange<Int64>,
+    batchID: UUIDv7 = UUIDv7Generator.shared.next(),
+    epoch: String = "01936f2e-5c3b-7a00-8000-000000000001",
+    columns: SchemaFingerprint? = nil
+) -> JSONObject {
     var object: JSONObject = [
-        "format_version": .integer(1), "capture_strategy": .string("sqlite_row_batch_v1"), "batch_id": .string(batchID.description),
+        "format_version": .integer(1), "capture_strategy": .string("sqlite_row_batch_v1"),
+        "batch_id": .string(batchID.description),
         "journal_epoch": .string(epoch), "source_table": .string(table),
         "schema_hash": .string(columns?.schemaHash ?? String(repeating: "a", count: 64)),
         "first_commit_seq": .integer(seqs.lowerBound), "last_commit_seq": .integer(seqs.upperBound),
-        "rows": .array(seqs.map { seq in
-            .object(["commit_seq": .integer(seq), "op": .string("insert"), "pk": .object(["id": .integer(seq)]),
-                     "row": .object(["id": .integer(seq), "mode": .string("m\(seq)")])])
-        }),
+        "rows": .array(
+            seqs.map { seq in
+                .object([
+                    "commit_seq": .integer(seq), "op": .string("insert"), "pk": .object(["id": .integer(seq)]),
+                    "row": .object(["id": .integer(seq), "mode": .string("m\(seq)")]),
+                ])
+            }
+        ),
     ]
     if let columns { object["schema_columns"] = columns.jsonValue }
     return object
 }
 
-let deviceStateV1 = SchemaFingerprint(tableName: "device_state", columns: [
-    SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
-    SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
-])
+let deviceStateV1 = SchemaFingerprint(
+    tableName: "device_state",
+    columns: [
+        SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true),
+        SchemaColumn(name: "mode", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
+    ]
+)
 
-let deviceStateV2 = SchemaFingerprint(tableName: "device_state", columns: deviceStateV1.columns + [
-    SchemaColumn(name: "zone", declTypeAffinity: .text, pkOrdinal: 0, notNull: false),
-])
+let deviceStateV2 = SchemaFingerprint(
+    tableName: "device_state",
+    columns: deviceStateV1.columns + [
+        SchemaColumn(name: "zone", declTypeAffinity: .text, pkOrdinal: 0, notNull: false)
+    ]
+)

@@ -11,7 +11,9 @@ public final class MosquittoBroker: Sendable {
     /// Extra listener lines (TLS) follow the plain listener.
     public static func start(port: Int? = nil, extraConfiguration: String = "") async throws -> MosquittoBroker {
         let port = if let port { port } else { try await freeTestPort() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-mosquitto-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-mosquitto-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("mosquitto.conf").path
         let configuration = """
@@ -38,12 +40,19 @@ public final class MosquittoBroker: Sendable {
 
     public func stop() async { await process.stop() }
 
-    public static func waitForPort(_ port: Int, process: ProcessRunner.Running, timeout: Duration = hangDeadline) async throws {
+    public static func waitForPort(
+        _ port: Int,
+        process: ProcessRunner.Running,
+        timeout: Duration = hangDeadline
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if !process.isRunning { throw ProcessRunner.Failure.spawnFailed("mosquitto: \(process.output().stderr)", -1) }
+            if !process.isRunning {
+                throw ProcessRunner.Failure.spawnFailed("mosquitto: \(process.output().stderr)", -1)
+            }
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get() {
+                .connect(host: "127.0.0.1", port: port).get()
+            {
                 try? await channel.close()
                 return
             }
@@ -55,7 +64,15 @@ public final class MosquittoBroker: Sendable {
 
 extension MosquittoBroker {
     /// Runs `body` with a started broker and always stops it afterwards.
-    public static func with<T>(port: Int? = nil, extraConfiguration: String = "", _ body: (MosquittoBroker) async throws -> T) async throws -> T {
-        try await scoped(try await start(port: port, extraConfiguration: extraConfiguration), cleanup: { await $0.stop() }, body)
+    public static func with<T>(
+        port: Int? = nil,
+        extraConfiguration: String = "",
+        _ body: (MosquittoBroker) async throws -> T
+    ) async throws -> T {
+        try await scoped(
+            try await start(port: port, extraConfiguration: extraConfiguration),
+            cleanup: { await $0.stop() },
+            body
+        )
     }
 }

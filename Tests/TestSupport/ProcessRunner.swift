@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,7 +43,11 @@ public struct ProcessRunner {
     }
 
     /// Runs to completion and returns status and output; kills the process and throws after `timeout`.
-    public static func run(_ name: String, _ arguments: [String], timeout: Duration = hangDeadline) async throws -> Output {
+    public static func run(
+        _ name: String,
+        _ arguments: [String],
+        timeout: Duration = hangDeadline
+    ) async throws -> Output {
         let running = try start(name, arguments)
         let output = await running.wait(timeout: timeout)
         if running.timedOut { throw Failure.timedOut(([name] + arguments).joined(separator: " ")) }
@@ -80,7 +85,8 @@ public struct ProcessRunner {
             Output(
                 status: poll() ?? -1,
                 stdout: (try? String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8)) ?? "",
-                stderr: (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? "")
+                stderr: (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
+            )
         }
 
         /// Waits for exit; after `timeout` sends SIGTERM, then SIGKILL.
@@ -115,17 +121,35 @@ public struct ProcessRunner {
         return entries.compactMap { Int32($0) }.filter { fcntl($0, F_GETFD) != -1 }
     }
 
-    public static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    public static func start(
+        _ name: String,
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) throws -> Running {
         let path = try locate(name)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-proc-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-proc-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("stdout").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, directory.appendingPathComponent("stderr").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(
+            &actions,
+            1,
+            directory.appendingPathComponent("stdout").path,
+            O_WRONLY | O_CREAT | O_TRUNC,
+            0o644
+        )
+        posix_spawn_file_actions_addopen(
+            &actions,
+            2,
+            directory.appendingPathComponent("stderr").path,
+            O_WRONLY | O_CREAT | O_TRUNC,
+            0o644
+        )
         // The child must not inherit the test's sockets: a connection the test closes would stay
         // open in the child, and the peer would never see it end.
         for descriptor in openDescriptors() where descriptor > 2 {
@@ -144,11 +168,11 @@ public struct ProcessRunner {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var variables = ProcessInfo.processInfo.environment
         variables.merge(environment) { $1 }
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
+        defer { for variable in envp { free(variable) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw Failure.spawnFailed(name, result) }

@@ -1,7 +1,9 @@
 /// Runs `body` with `resource` and always runs `cleanup` afterwards, also when `body` throws
 /// (Swift has no async `defer`).
 public func scoped<Resource, Result>(
-    _ resource: Resource, cleanup: (Resource) async -> Void, _ body: (Resource) async throws -> Result
+    _ resource: Resource,
+    cleanup: (Resource) async -> Void,
+    _ body: (Resource) async throws -> Result
 ) async throws -> Result {
     do {
         let result = try await body(resource)

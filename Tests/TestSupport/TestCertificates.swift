@@ -19,7 +19,9 @@ public struct TestCertificates: Sendable {
     public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     public static func make() async throws -> TestCertificates {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-certs-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-certs-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
@@ -60,7 +62,11 @@ public struct TestCertificates: Sendable {
     private func openssl(_ arguments: [String]) async throws {
         let output = try await ProcessRunner.run("openssl", arguments)
         guard output.status == 0 else {
-            throw NSError(domain: "openssl", code: Int(output.status), userInfo: [NSLocalizedDescriptionKey: output.stderr])
+            throw NSError(
+                domain: "openssl",
+                code: Int(output.status),
+                userInfo: [NSLocalizedDescriptionKey: output.stderr]
+            )
         }
     }
 }

@@ -6,8 +6,9 @@ import NIOPosix
 public func freeTestPort() async throws -> Int {
     while true {
         let port = Int.random(in: 20_000..<32_000)
-        guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: port).get()
+        guard
+            let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: "127.0.0.1", port: port).get()
         else { continue }
         try await channel.close()
         return port

@@ -34,7 +34,7 @@ public enum APIErrorCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .conflict, .actionVersionConflict, .invalidTransition: 409
         case .payloadTooLarge: 413
         case .validationFailed, .unknownColumn, .missingColumnAction, .pkMustBeMirrored, .duplicateMirrorColumn,
-             .invalidMirrorColumnName, .dataPointRequired, .autoCreateNotAllowed, .idempotencyKeyReused:
+            .invalidMirrorColumnName, .dataPointRequired, .autoCreateNotAllowed, .idempotencyKeyReused:
             422
         case .rateLimited: 429
         case .unavailable: 503

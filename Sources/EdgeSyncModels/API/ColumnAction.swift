@@ -22,7 +22,9 @@ public struct ColumnAction: Codable, Sendable, Hashable {
     public var deviceDataPointID: String?
 
     public init(
-        sourceColumnName: String, action: ColumnActionKind, mirrorColumnName: String? = nil,
+        sourceColumnName: String,
+        action: ColumnActionKind,
+        mirrorColumnName: String? = nil,
         deviceDataPointID: String? = nil
     ) {
         self.sourceColumnName = sourceColumnName
@@ -52,7 +54,12 @@ public struct ApproveReviewRequest: Codable, Sendable, Hashable {
     public var syncAuthority: SyncAuthority?
     public var force: Bool?
 
-    public init(actionVersion: Int, columnActions: [ColumnAction], syncAuthority: SyncAuthority? = nil, force: Bool? = nil) {
+    public init(
+        actionVersion: Int,
+        columnActions: [ColumnAction],
+        syncAuthority: SyncAuthority? = nil,
+        force: Bool? = nil
+    ) {
         self.actionVersion = actionVersion
         self.columnActions = columnActions
         self.syncAuthority = syncAuthority

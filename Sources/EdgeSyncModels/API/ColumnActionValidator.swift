@@ -11,7 +11,8 @@ public struct ColumnActionValidator: Sendable {
     /// Columns every telemetry series has.
     public static let seriesPlatformColumns: Set<String> = ["device_id", "event_ts", "row_id"]
 
-    public init(columns: [SchemaColumn], strategy: LineageStrategy, dataPoints: [String: String], allowAutoCreate: Bool) {
+    public init(columns: [SchemaColumn], strategy: LineageStrategy, dataPoints: [String: String], allowAutoCreate: Bool)
+    {
         self.columns = columns
         self.strategy = strategy
         self.dataPoints = dataPoints
@@ -29,18 +30,27 @@ public struct ColumnActionValidator: Sendable {
         let known = Set(columns.map(\.name))
         let unknown = actions.map(\.sourceColumnName).filter { !known.contains($0) }
         guard unknown.isEmpty else {
-            throw APIError(.unknownColumn, "not a column of the reviewed schema: \(unknown.joined(separator: ", "))",
-                           details: ["columns": .array(unknown.map(JSONValue.string))])
+            throw APIError(
+                .unknownColumn,
+                "not a column of the reviewed schema: \(unknown.joined(separator: ", "))",
+                details: ["columns": .array(unknown.map(JSONValue.string))]
+            )
         }
         var seen: Set<String> = []
         for action in actions where !seen.insert(action.sourceColumnName).inserted {
-            throw APIError(.validationFailed, "column \(action.sourceColumnName) has more than one action",
-                           details: ["column": .string(action.sourceColumnName)])
+            throw APIError(
+                .validationFailed,
+                "column \(action.sourceColumnName) has more than one action",
+                details: ["column": .string(action.sourceColumnName)]
+            )
         }
         let missing = columns.map(\.name).filter { !seen.contains($0) }
         guard missing.isEmpty else {
-            throw APIError(.missingColumnAction, "every column needs an action; missing: \(missing.joined(separator: ", "))",
-                           details: ["columns": .array(missing.map(JSONValue.string))])
+            throw APIError(
+                .missingColumnAction,
+                "every column needs an action; missing: \(missing.joined(separator: ", "))",
+                details: ["columns": .array(missing.map(JSONValue.string))]
+            )
         }
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var resolved: [Resolved] = []
@@ -48,18 +58,27 @@ public struct ColumnActionValidator: Sendable {
         for action in actions {
             let column = byName[action.sourceColumnName]!
             if strategy == .rows, column.isPrimaryKey, action.action != .mirror {
-                throw APIError(.pkMustBeMirrored, "primary-key column \(column.name) must be mirrored in a rows lineage",
-                               details: ["column": .string(column.name)])
+                throw APIError(
+                    .pkMustBeMirrored,
+                    "primary-key column \(column.name) must be mirrored in a rows lineage",
+                    details: ["column": .string(column.name)]
+                )
             }
             if action.mirrorColumnName != nil, action.action != .mirror {
-                throw APIError(.validationFailed, "mirror_column_name applies to the mirror action only (column \(column.name))",
-                               details: ["column": .string(column.name)])
+                throw APIError(
+                    .validationFailed,
+                    "mirror_column_name applies to the mirror action only (column \(column.name))",
+                    details: ["column": .string(column.name)]
+                )
             }
             let target = try target(of: action)
             if let target {
                 if let other = targets[target] {
-                    throw APIError(.duplicateMirrorColumn, "columns \(other) and \(column.name) both write \(target)",
-                                   details: ["column": .string(column.name), "mirror_column_name": .string(target)])
+                    throw APIError(
+                        .duplicateMirrorColumn,
+                        "columns \(other) and \(column.name) both write \(target)",
+                        details: ["column": .string(column.name), "mirror_column_name": .string(target)]
+                    )
                 }
                 targets[target] = column.name
             }
@@ -76,25 +95,38 @@ public struct ColumnActionValidator: Sendable {
         case .mirror:
             let name = action.effectiveMirrorColumnName!
             if let problem = MirrorIdentifier.problem(withColumnName: name) {
-                throw APIError(.invalidMirrorColumnName, "mirror column name \(name) \(problem)", details: ["column": .string(column)])
+                throw APIError(
+                    .invalidMirrorColumnName,
+                    "mirror column name \(name) \(problem)",
+                    details: ["column": .string(column)]
+                )
             }
             if strategy == .telemetry, Self.seriesPlatformColumns.contains(name) {
-                throw APIError(.duplicateMirrorColumn, "\(name) is a column every series has; choose another name for \(column)",
-                               details: ["column": .string(column), "mirror_column_name": .string(name)])
+                throw APIError(
+                    .duplicateMirrorColumn,
+                    "\(name) is a column every series has; choose another name for \(column)",
+                    details: ["column": .string(column), "mirror_column_name": .string(name)]
+                )
             }
             return name
         case .map:
             try requireTelemetry(action)
             guard let id = action.deviceDataPointID, let name = dataPoints[id] else {
-                throw APIError(.dataPointRequired, "map needs device_data_point_id naming an existing data point of the device (column \(column))",
-                               details: ["column": .string(column)])
+                throw APIError(
+                    .dataPointRequired,
+                    "map needs device_data_point_id naming an existing data point of the device (column \(column))",
+                    details: ["column": .string(column)]
+                )
             }
             return MirrorIdentifier.columnName(forSourceColumn: name)
         case .autoCreateAndMap:
             try requireTelemetry(action)
             guard allowAutoCreate else {
-                throw APIError(.autoCreateNotAllowed, "policy allow_auto_create_device_data_points is off; map \(column) to an existing data point",
-                               details: ["column": .string(column)])
+                throw APIError(
+                    .autoCreateNotAllowed,
+                    "policy allow_auto_create_device_data_points is off; map \(column) to an existing data point",
+                    details: ["column": .string(column)]
+                )
             }
             return MirrorIdentifier.columnName(forSourceColumn: column)
         }
@@ -102,8 +134,11 @@ public struct ColumnActionValidator: Sendable {
 
     private func requireTelemetry(_ action: ColumnAction) throws(APIError) {
         guard strategy == .telemetry else {
-            throw APIError(.validationFailed, "\(action.action.rawValue) writes a telemetry series; in a rows lineage mirror \(action.sourceColumnName) instead",
-                           details: ["column": .string(action.sourceColumnName)])
+            throw APIError(
+                .validationFailed,
+                "\(action.action.rawValue) writes a telemetry series; in a rows lineage mirror \(action.sourceColumnName) instead",
+                details: ["column": .string(action.sourceColumnName)]
+            )
         }
     }
 }

@@ -22,8 +22,14 @@ public struct ColumnDiff: Codable, Sendable, Hashable {
     public var previousBinding: ColumnAction?
 
     public init(
-        name: String, marker: ColumnDiffMarker, affinity: ColumnAffinity? = nil, previousAffinity: ColumnAffinity? = nil,
-        pkOrdinal: Int? = nil, previousPkOrdinal: Int? = nil, notNull: Bool? = nil, previousNotNull: Bool? = nil,
+        name: String,
+        marker: ColumnDiffMarker,
+        affinity: ColumnAffinity? = nil,
+        previousAffinity: ColumnAffinity? = nil,
+        pkOrdinal: Int? = nil,
+        previousPkOrdinal: Int? = nil,
+        notNull: Bool? = nil,
+        previousNotNull: Bool? = nil,
         previousBinding: ColumnAction? = nil
     ) {
         self.name = name
@@ -53,7 +59,11 @@ public struct ColumnDiff: Codable, Sendable, Hashable {
 public enum SchemaDiff {
     /// Every column of either schema, sorted bytewise by name. With no previous schema (a first
     /// review) every column is `added`.
-    public static func diff(current: [SchemaColumn], previous: [SchemaColumn]?, bindings: [ColumnAction] = []) -> [ColumnDiff] {
+    public static func diff(
+        current: [SchemaColumn],
+        previous: [SchemaColumn]?,
+        bindings: [ColumnAction] = []
+    ) -> [ColumnDiff] {
         let old = Dictionary((previous ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let new = Dictionary(current.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let binding = Dictionary(bindings.map { ($0.sourceColumnName, $0) }, uniquingKeysWith: { first, _ in first })
@@ -62,9 +72,16 @@ public enum SchemaDiff {
             let before = old[name]
             let after = new[name]
             return ColumnDiff(
-                name: name, marker: marker(before: before, after: after), affinity: after?.declTypeAffinity,
-                previousAffinity: before?.declTypeAffinity, pkOrdinal: after?.pkOrdinal, previousPkOrdinal: before?.pkOrdinal,
-                notNull: after?.notNull, previousNotNull: before?.notNull, previousBinding: binding[name])
+                name: name,
+                marker: marker(before: before, after: after),
+                affinity: after?.declTypeAffinity,
+                previousAffinity: before?.declTypeAffinity,
+                pkOrdinal: after?.pkOrdinal,
+                previousPkOrdinal: before?.pkOrdinal,
+                notNull: after?.notNull,
+                previousNotNull: before?.notNull,
+                previousBinding: binding[name]
+            )
         }
     }
 
@@ -81,7 +98,10 @@ public enum SchemaDiff {
     /// time columns of telemetry lineages → ignore (the series has its own time column); the rest
     /// → mirror (rows) or auto_create_and_map (telemetry).
     public static func suggestedActions(
-        columns: [SchemaColumn], strategy: LineageStrategy, previous: [SchemaColumn]? = nil, bindings: [ColumnAction] = []
+        columns: [SchemaColumn],
+        strategy: LineageStrategy,
+        previous: [SchemaColumn]? = nil,
+        bindings: [ColumnAction] = []
     ) -> [ColumnAction] {
         let old = Dictionary((previous ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let binding = Dictionary(bindings.map { ($0.sourceColumnName, $0) }, uniquingKeysWith: { first, _ in first })
@@ -91,8 +111,10 @@ public enum SchemaDiff {
             }
             if column.isPrimaryKey || strategy == .rows {
                 return ColumnAction(
-                    sourceColumnName: column.name, action: .mirror,
-                    mirrorColumnName: MirrorIdentifier.columnName(forSourceColumn: column.name))
+                    sourceColumnName: column.name,
+                    action: .mirror,
+                    mirrorColumnName: MirrorIdentifier.columnName(forSourceColumn: column.name)
+                )
             }
             if isTimeColumn(column.name) {
                 return ColumnAction(sourceColumnName: column.name, action: .ignore)

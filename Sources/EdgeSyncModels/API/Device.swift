@@ -11,8 +11,14 @@ public struct Device: Codable, Sendable, Hashable, Identifiable {
     public var createdAt: Timestamp
 
     public init(
-        id: String, projectID: String, fleetID: String, name: String, connected: Bool = false,
-        lastSeenAt: Timestamp? = nil, credentialKinds: [CredentialKind] = [], createdAt: Timestamp
+        id: String,
+        projectID: String,
+        fleetID: String,
+        name: String,
+        connected: Bool = false,
+        lastSeenAt: Timestamp? = nil,
+        credentialKinds: [CredentialKind] = [],
+        createdAt: Timestamp
     ) {
         self.id = id
         self.projectID = projectID
@@ -66,8 +72,12 @@ public struct IssuedCredentials: Codable, Sendable, Hashable {
     public var caCertificatePEM: String?
 
     public init(
-        kind: CredentialKind, username: String? = nil, password: String? = nil, certificatePEM: String? = nil,
-        privateKeyPEM: String? = nil, caCertificatePEM: String? = nil
+        kind: CredentialKind,
+        username: String? = nil,
+        password: String? = nil,
+        certificatePEM: String? = nil,
+        privateKeyPEM: String? = nil,
+        caCertificatePEM: String? = nil
     ) {
         self.kind = kind
         self.username = username

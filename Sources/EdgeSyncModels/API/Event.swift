@@ -31,8 +31,14 @@ public struct Event: Codable, Sendable, Hashable, Identifiable {
     public var message: String
 
     public init(
-        id: Int64, time: Timestamp, projectID: String, deviceID: String? = nil, lineageID: String? = nil,
-        kind: EventKind, outcome: String, message: String
+        id: Int64,
+        time: Timestamp,
+        projectID: String,
+        deviceID: String? = nil,
+        lineageID: String? = nil,
+        kind: EventKind,
+        outcome: String,
+        message: String
     ) {
         self.id = id
         self.time = time

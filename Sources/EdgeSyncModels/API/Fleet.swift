@@ -9,7 +9,8 @@ public struct Fleet: Codable, Sendable, Hashable, Identifiable {
     public var hasOwnPolicy: Bool
     public var createdAt: Timestamp
 
-    public init(id: String, projectID: String, name: String, deviceCount: Int, hasOwnPolicy: Bool, createdAt: Timestamp) {
+    public init(id: String, projectID: String, name: String, deviceCount: Int, hasOwnPolicy: Bool, createdAt: Timestamp)
+    {
         self.id = id
         self.projectID = projectID
         self.name = name

@@ -24,12 +24,28 @@ public struct Lineage: Codable, Sendable, Hashable, Identifiable {
     public var updatedAt: Timestamp
 
     public init(
-        id: String, projectID: String, deviceID: String, deviceName: String, fleetID: String, sourceTable: String,
-        strategy: LineageStrategy, status: LineageStatus, pauseReason: PauseReason? = nil,
-        syncAuthority: SyncAuthority = .deviceAuthoritative, schemaHash: String? = nil, stagedRowCount: Int64 = 0,
-        stagedBytes: Int64 = 0, mirroredRowCount: Int64 = 0, lastBatchAt: Timestamp? = nil, lastCommitSeq: Int64? = nil,
-        lastBatchSeq: Int64? = nil, materializationFailureCount: Int = 0, lastMaterializationError: String? = nil,
-        mirrorTable: String? = nil, createdAt: Timestamp, updatedAt: Timestamp
+        id: String,
+        projectID: String,
+        deviceID: String,
+        deviceName: String,
+        fleetID: String,
+        sourceTable: String,
+        strategy: LineageStrategy,
+        status: LineageStatus,
+        pauseReason: PauseReason? = nil,
+        syncAuthority: SyncAuthority = .deviceAuthoritative,
+        schemaHash: String? = nil,
+        stagedRowCount: Int64 = 0,
+        stagedBytes: Int64 = 0,
+        mirroredRowCount: Int64 = 0,
+        lastBatchAt: Timestamp? = nil,
+        lastCommitSeq: Int64? = nil,
+        lastBatchSeq: Int64? = nil,
+        materializationFailureCount: Int = 0,
+        lastMaterializationError: String? = nil,
+        mirrorTable: String? = nil,
+        createdAt: Timestamp,
+        updatedAt: Timestamp
     ) {
         self.id = id
         self.projectID = projectID
@@ -100,8 +116,12 @@ public struct LineageDetail: Codable, Sendable, Hashable {
     public var recentRejections: [BatchLedgerEntry]
 
     public init(
-        lineage: Lineage, schemaVersions: [SchemaVersion] = [], bindings: [ColumnAction] = [],
-        replayIntent: ReplayIntent? = nil, pendingControls: [PendingControl] = [], openReviewID: String? = nil,
+        lineage: Lineage,
+        schemaVersions: [SchemaVersion] = [],
+        bindings: [ColumnAction] = [],
+        replayIntent: ReplayIntent? = nil,
+        pendingControls: [PendingControl] = [],
+        openReviewID: String? = nil,
         recentRejections: [BatchLedgerEntry] = []
     ) {
         self.lineage = lineage
@@ -141,8 +161,12 @@ public struct SchemaVersion: Codable, Sendable, Hashable {
     public var approvedAt: Timestamp?
 
     public init(
-        schemaHash: String, columns: [SchemaColumn]?, classification: SchemaClassification, decision: Decision,
-        firstSeenAt: Timestamp, approvedAt: Timestamp? = nil
+        schemaHash: String,
+        columns: [SchemaColumn]?,
+        classification: SchemaClassification,
+        decision: Decision,
+        firstSeenAt: Timestamp,
+        approvedAt: Timestamp? = nil
     ) {
         self.schemaHash = schemaHash
         self.columns = columns
@@ -179,8 +203,14 @@ public struct ReplayIntent: Codable, Sendable, Hashable {
     public var updatedAt: Timestamp
 
     public init(
-        id: String, lineageID: String, state: State, totalRows: Int64, replayedRows: Int64, lastError: String? = nil,
-        createdAt: Timestamp, updatedAt: Timestamp
+        id: String,
+        lineageID: String,
+        state: State,
+        totalRows: Int64,
+        replayedRows: Int64,
+        lastError: String? = nil,
+        createdAt: Timestamp,
+        updatedAt: Timestamp
     ) {
         self.id = id
         self.lineageID = lineageID
@@ -216,8 +246,14 @@ public struct PendingControl: Codable, Sendable, Hashable {
     public var ackedAt: Timestamp?
 
     public init(
-        id: String, deviceID: String, kind: DownlinkControl.Kind, sourceTable: String?, createdAt: Timestamp,
-        sentCount: Int = 0, lastSentAt: Timestamp? = nil, ackedAt: Timestamp? = nil
+        id: String,
+        deviceID: String,
+        kind: DownlinkControl.Kind,
+        sourceTable: String?,
+        createdAt: Timestamp,
+        sentCount: Int = 0,
+        lastSentAt: Timestamp? = nil,
+        ackedAt: Timestamp? = nil
     ) {
         self.id = id
         self.deviceID = deviceID

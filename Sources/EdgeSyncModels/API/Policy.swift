@@ -15,12 +15,21 @@ public struct Policy: Codable, Sendable, Hashable {
     /// The documented defaults: per-device reviews, no additive continue, no auto-created data
     /// points, 100,000 rows / 1 GiB caps, resume at 80%.
     public static let defaults = Policy(
-        schemaCoalescingMode: .perDevice, allowAdditiveContinue: false, allowAutoCreateDeviceDataPoints: false,
-        maxPendingRowsPerLineage: 100_000, maxPendingBytesPerLineage: 1 << 30, resumeThresholdPercent: 80)
+        schemaCoalescingMode: .perDevice,
+        allowAdditiveContinue: false,
+        allowAutoCreateDeviceDataPoints: false,
+        maxPendingRowsPerLineage: 100_000,
+        maxPendingBytesPerLineage: 1 << 30,
+        resumeThresholdPercent: 80
+    )
 
     public init(
-        schemaCoalescingMode: CoalescingMode, allowAdditiveContinue: Bool, allowAutoCreateDeviceDataPoints: Bool,
-        maxPendingRowsPerLineage: Int64, maxPendingBytesPerLineage: Int64, resumeThresholdPercent: Int
+        schemaCoalescingMode: CoalescingMode,
+        allowAdditiveContinue: Bool,
+        allowAutoCreateDeviceDataPoints: Bool,
+        maxPendingRowsPerLineage: Int64,
+        maxPendingBytesPerLineage: Int64,
+        resumeThresholdPercent: Int
     ) {
         self.schemaCoalescingMode = schemaCoalescingMode
         self.allowAdditiveContinue = allowAdditiveContinue
@@ -71,9 +80,12 @@ public struct PolicyPatch: Codable, Sendable, Hashable {
     public var resumeThresholdPercent: Int?
 
     public init(
-        schemaCoalescingMode: CoalescingMode? = nil, allowAdditiveContinue: Bool? = nil,
-        allowAutoCreateDeviceDataPoints: Bool? = nil, maxPendingRowsPerLineage: Int64? = nil,
-        maxPendingBytesPerLineage: Int64? = nil, resumeThresholdPercent: Int? = nil
+        schemaCoalescingMode: CoalescingMode? = nil,
+        allowAdditiveContinue: Bool? = nil,
+        allowAutoCreateDeviceDataPoints: Bool? = nil,
+        maxPendingRowsPerLineage: Int64? = nil,
+        maxPendingBytesPerLineage: Int64? = nil,
+        resumeThresholdPercent: Int? = nil
     ) {
         self.schemaCoalescingMode = schemaCoalescingMode
         self.allowAdditiveContinue = allowAdditiveContinue

@@ -13,8 +13,17 @@ public struct RegistryEntry: Codable, Sendable, Hashable, Identifiable {
     public var updatedAt: Timestamp
 
     public init(
-        id: String, projectID: String, scope: ReviewScope, fleetID: String?, sourceTable: String, schemaHash: String,
-        columns: [SchemaColumn]?, decision: SchemaVersion.Decision, reviewID: String?, createdAt: Timestamp, updatedAt: Timestamp
+        id: String,
+        projectID: String,
+        scope: ReviewScope,
+        fleetID: String?,
+        sourceTable: String,
+        schemaHash: String,
+        columns: [SchemaColumn]?,
+        decision: SchemaVersion.Decision,
+        reviewID: String?,
+        createdAt: Timestamp,
+        updatedAt: Timestamp
     ) {
         self.id = id
         self.projectID = projectID
@@ -53,7 +62,15 @@ public struct CoalescedMirror: Codable, Sendable, Hashable, Identifiable {
     public var mirrorTable: String
     public var createdAt: Timestamp
 
-    public init(id: String, projectID: String, scope: ReviewScope, fleetID: String?, sourceTable: String, mirrorTable: String, createdAt: Timestamp) {
+    public init(
+        id: String,
+        projectID: String,
+        scope: ReviewScope,
+        fleetID: String?,
+        sourceTable: String,
+        mirrorTable: String,
+        createdAt: Timestamp
+    ) {
         self.id = id
         self.projectID = projectID
         self.scope = scope
@@ -84,7 +101,14 @@ public struct APIToken: Codable, Sendable, Hashable, Identifiable {
     public var createdAt: Timestamp
     public var revokedAt: Timestamp?
 
-    public init(id: String, name: String, scopes: [String], token: String? = nil, createdAt: Timestamp, revokedAt: Timestamp? = nil) {
+    public init(
+        id: String,
+        name: String,
+        scopes: [String],
+        token: String? = nil,
+        createdAt: Timestamp,
+        revokedAt: Timestamp? = nil
+    ) {
         self.id = id
         self.name = name
         self.scopes = scopes

@@ -28,11 +28,27 @@ public struct SchemaReview: Codable, Sendable, Hashable, Identifiable {
     public var updatedAt: Timestamp
 
     public init(
-        id: String, projectID: String, scope: ReviewScope, lineageID: String?, deviceID: String?, deviceName: String?,
-        fleetID: String? = nil, sourceTable: String, strategy: LineageStrategy, schemaHash: String,
-        classification: SchemaClassification, classificationReason: String, status: ReviewStatus,
-        actionVersion: Int = 1, claimedBy: String? = nil, claimedAt: Timestamp? = nil, decidedBy: String? = nil,
-        decidedAt: Timestamp? = nil, reason: String? = nil, stagedRowCount: Int64 = 0, createdAt: Timestamp,
+        id: String,
+        projectID: String,
+        scope: ReviewScope,
+        lineageID: String?,
+        deviceID: String?,
+        deviceName: String?,
+        fleetID: String? = nil,
+        sourceTable: String,
+        strategy: LineageStrategy,
+        schemaHash: String,
+        classification: SchemaClassification,
+        classificationReason: String,
+        status: ReviewStatus,
+        actionVersion: Int = 1,
+        claimedBy: String? = nil,
+        claimedAt: Timestamp? = nil,
+        decidedBy: String? = nil,
+        decidedAt: Timestamp? = nil,
+        reason: String? = nil,
+        stagedRowCount: Int64 = 0,
+        createdAt: Timestamp,
         updatedAt: Timestamp
     ) {
         self.id = id
@@ -96,8 +112,12 @@ public struct SchemaReviewDetail: Codable, Sendable, Hashable {
     public var stagedSample: [StagedRow]
 
     public init(
-        review: SchemaReview, columns: [SchemaColumn]?, previousSchemaHash: String?, diff: [ColumnDiff],
-        suggestedActions: [ColumnAction], stagedSample: [StagedRow] = []
+        review: SchemaReview,
+        columns: [SchemaColumn]?,
+        previousSchemaHash: String?,
+        diff: [ColumnDiff],
+        suggestedActions: [ColumnAction],
+        stagedSample: [StagedRow] = []
     ) {
         self.review = review
         self.columns = columns

@@ -17,9 +17,18 @@ public struct StagedRow: Codable, Sendable, Hashable, Identifiable {
     public var receivedAt: Timestamp
 
     public init(
-        id: Int64, lineageID: String, commitSeq: Int64? = nil, journalEpoch: String? = nil, ts: Timestamp? = nil,
-        op: RowOperation? = nil, pk: JSONObject? = nil, row: JSONObject?, reason: StagingReason, schemaHash: String,
-        bytes: Int64, receivedAt: Timestamp
+        id: Int64,
+        lineageID: String,
+        commitSeq: Int64? = nil,
+        journalEpoch: String? = nil,
+        ts: Timestamp? = nil,
+        op: RowOperation? = nil,
+        pk: JSONObject? = nil,
+        row: JSONObject?,
+        reason: StagingReason,
+        schemaHash: String,
+        bytes: Int64,
+        receivedAt: Timestamp
     ) {
         self.id = id
         self.lineageID = lineageID
@@ -65,9 +74,19 @@ public struct BatchLedgerEntry: Codable, Sendable, Hashable, Identifiable {
     public var rejectionMessage: String?
 
     public init(
-        id: Int64, receivedAt: Timestamp, deviceID: String, deviceName: String, lineageID: String?, sourceTable: String?,
-        batchID: String?, kind: UplinkTopic, rowCount: Int, bytes: Int, outcome: BatchOutcome,
-        rejectionCode: RejectionCode? = nil, rejectionMessage: String? = nil
+        id: Int64,
+        receivedAt: Timestamp,
+        deviceID: String,
+        deviceName: String,
+        lineageID: String?,
+        sourceTable: String?,
+        batchID: String?,
+        kind: UplinkTopic,
+        rowCount: Int,
+        bytes: Int,
+        outcome: BatchOutcome,
+        rejectionCode: RejectionCode? = nil,
+        rejectionMessage: String? = nil
     ) {
         self.id = id
         self.receivedAt = receivedAt

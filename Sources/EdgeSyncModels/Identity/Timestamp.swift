@@ -32,14 +32,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         guard bytes.count >= 20 else { return nil }
         var reader = DigitReader(bytes: bytes)
         guard let year = reader.number(4), reader.expect(UInt8(ascii: "-")),
-              let month = reader.number(2), reader.expect(UInt8(ascii: "-")),
-              let day = reader.number(2), reader.expect(UInt8(ascii: "T"), orLower: true),
-              let hour = reader.number(2), reader.expect(UInt8(ascii: ":")),
-              let minute = reader.number(2), reader.expect(UInt8(ascii: ":")),
-              let second = reader.number(2)
+            let month = reader.number(2), reader.expect(UInt8(ascii: "-")),
+            let day = reader.number(2), reader.expect(UInt8(ascii: "T"), orLower: true),
+            let hour = reader.number(2), reader.expect(UInt8(ascii: ":")),
+            let minute = reader.number(2), reader.expect(UInt8(ascii: ":")),
+            let second = reader.number(2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 60
+            hour < 24, minute < 60, second < 60
         else { return nil }
         var nanos: Int64 = 0
         if reader.expect(UInt8(ascii: ".")) {
@@ -56,7 +56,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         if reader.expect(UInt8(ascii: "Z"), orLower: true) {
             offsetSeconds = 0
         } else if let sign = reader.sign(), let offsetHour = reader.number(2), reader.expect(UInt8(ascii: ":")),
-                  let offsetMinute = reader.number(2), offsetHour < 24, offsetMinute < 60 {
+            let offsetMinute = reader.number(2), offsetHour < 24, offsetMinute < 60
+        {
             offsetSeconds = sign * Int64(offsetHour * 3600 + offsetMinute * 60)
         } else {
             return nil
@@ -104,7 +105,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let parsed = Timestamp(rfc3339: text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "not an RFC 3339 timestamp: \(text)"))
+                .init(codingPath: decoder.codingPath, debugDescription: "not an RFC 3339 timestamp: \(text)")
+            )
         }
         self = parsed
     }

@@ -50,7 +50,8 @@ public struct UUIDv7: Sendable, Hashable, Comparable, Codable, CustomStringConve
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let parsed = UUIDv7(text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "not a UUIDv7: \(text)"))
+                .init(codingPath: decoder.codingPath, debugDescription: "not a UUIDv7: \(text)")
+            )
         }
         self = parsed
     }

@@ -72,9 +72,15 @@ private struct Reader {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error(.unexpectedCharacter)
         }
@@ -113,7 +119,10 @@ private struct Reader {
             let next = try peek()
             index += 1
             if next == UInt8(ascii: "}") { break }
-            guard next == UInt8(ascii: ",") else { index -= 1; throw error(.unexpectedCharacter) }
+            guard next == UInt8(ascii: ",") else {
+                index -= 1
+                throw error(.unexpectedCharacter)
+            }
         }
         return .object(JSONObject(members: members))
     }
@@ -134,7 +143,10 @@ private struct Reader {
             let next = try peek()
             index += 1
             if next == UInt8(ascii: "]") { break }
-            guard next == UInt8(ascii: ",") else { index -= 1; throw error(.unexpectedCharacter) }
+            guard next == UInt8(ascii: ",") else {
+                index -= 1
+                throw error(.unexpectedCharacter)
+            }
         }
         return .array(elements)
     }
@@ -180,7 +192,8 @@ private struct Reader {
         while position < range.upperBound {
             let digit = Int64(bytes[position] - 0x30)
             let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            let (next, overflow2) =
+                negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
             if overflow1 || overflow2 { return nil }
             value = next
             position += 1
@@ -206,7 +219,10 @@ private struct Reader {
             highBits |= byte
             if byte == UInt8(ascii: "\"") {
                 let string = try makeString(
-                    UnsafeRawBufferPointer(rebasing: bytes[start..<index]), isASCII: highBits < 0x80, offset: start)
+                    UnsafeRawBufferPointer(rebasing: bytes[start..<index]),
+                    isASCII: highBits < 0x80,
+                    offset: start
+                )
                 index += 1
                 return string
             }

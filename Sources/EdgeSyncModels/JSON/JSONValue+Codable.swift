@@ -68,7 +68,8 @@ extension JSONObject: Codable {
         guard case .object(let object) = try JSONValue(from: decoder) else {
             throw DecodingError.typeMismatch(
                 JSONObject.self,
-                .init(codingPath: decoder.codingPath, debugDescription: "expected a JSON object"))
+                .init(codingPath: decoder.codingPath, debugDescription: "expected a JSON object")
+            )
         }
         self = object
     }

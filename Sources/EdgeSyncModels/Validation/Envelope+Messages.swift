@@ -2,7 +2,11 @@ extension Envelope {
     func schemaObservation() throws(PayloadRejection) -> SchemaObservation {
         let observedAt = try timestamp(object["observed_at"], path: "observed_at")
         var observation = SchemaObservation(
-            sourceTable: sourceTable, schemaHash: schemaHash, observedAt: observedAt, schemaColumns: try schemaColumns())
+            sourceTable: sourceTable,
+            schemaHash: schemaHash,
+            observedAt: observedAt,
+            schemaColumns: try schemaColumns()
+        )
         observation.formatVersion = formatVersion
         return observation
     }
@@ -17,10 +21,12 @@ extension Envelope {
     }
 
     func ingestRequest() throws(PayloadRejection) -> IngestRequest {
-        guard let kindText = object["request_kind"]?.stringValue, let kind = IngestRequest.Kind(rawValue: kindText) else {
+        guard let kindText = object["request_kind"]?.stringValue, let kind = IngestRequest.Kind(rawValue: kindText)
+        else {
             throw invalid("request_kind", expected: "\"url_request\" or \"finalize\"")
         }
-        guard let segmentText = object["segment_kind"]?.stringValue, let segment = SegmentKind(rawValue: segmentText) else {
+        guard let segmentText = object["segment_kind"]?.stringValue, let segment = SegmentKind(rawValue: segmentText)
+        else {
             throw invalid("segment_kind", expected: "\"bootstrap_snapshot\" or \"payload_spill\"")
         }
         switch kind {
@@ -28,14 +34,19 @@ extension Envelope {
             return .urlRequest(sourceTable: sourceTable, segmentKind: segment)
         case .finalize:
             let batchID = try uuidv7(field: "batch_id", code: .invalidBatchID)
-            guard object["journal_epoch"] != nil else { return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment) }
+            guard object["journal_epoch"] != nil else {
+                return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment)
+            }
             guard let hash = object["schema_hash"]?.stringValue, Hex.isLowercaseHex(hash, count: 64) else {
                 throw reject(.invalidSchemaHash, "schema_hash must be 64 lowercase hex characters")
             }
             var withHash = self
             withHash.schemaHash = hash
             let header = UploadHeader(
-                journalEpoch: try uuidv7(field: "journal_epoch", code: .invalidJournalEpoch), schemaHash: hash, schemaColumns: try withHash.schemaColumns())
+                journalEpoch: try uuidv7(field: "journal_epoch", code: .invalidJournalEpoch),
+                schemaHash: hash,
+                schemaColumns: try withHash.schemaColumns()
+            )
             return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment, header: header)
         }
     }

@@ -32,12 +32,18 @@ extension Envelope {
         guard first == minimum, last == maximum else {
             throw reject(
                 .commitSeqRangeMismatch,
-                "first/last_commit_seq are \(describe(first))/\(describe(last)); the rows span \(minimum)…\(maximum)")
+                "first/last_commit_seq are \(describe(first))/\(describe(last)); the rows span \(minimum)…\(maximum)"
+            )
         }
         let fingerprint = try schemaColumns()
         var batch = RowBatch(
-            batchID: batchID!, journalEpoch: journalEpoch, sourceTable: sourceTable, schemaHash: schemaHash,
-            schemaColumns: fingerprint, rows: changes)
+            batchID: batchID!,
+            journalEpoch: journalEpoch,
+            sourceTable: sourceTable,
+            schemaHash: schemaHash,
+            schemaColumns: fingerprint,
+            rows: changes
+        )
         batch.formatVersion = formatVersion
         return batch
     }

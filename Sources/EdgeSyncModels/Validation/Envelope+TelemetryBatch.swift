@@ -8,7 +8,10 @@ extension Envelope {
         let rows = try rowObjects()
         let declared = object["row_count"]?.integerValue
         guard declared == Int64(rows.count) else {
-            throw reject(.rowCountMismatch, "row_count is \(declared.map(String.init) ?? "missing"); the batch has \(rows.count) rows")
+            throw reject(
+                .rowCountMismatch,
+                "row_count is \(declared.map(String.init) ?? "missing"); the batch has \(rows.count) rows"
+            )
         }
         var rowIDs: [String?] = []
         rowIDs.reserveCapacity(rows.count)
@@ -18,7 +21,7 @@ extension Envelope {
                 continue
             }
             guard let text = value.stringValue, !text.isEmpty,
-                  text.unicodeScalars.count <= WireLimits.maximumRowIDLength
+                text.unicodeScalars.count <= WireLimits.maximumRowIDLength
             else {
                 throw reject(.invalidRowID, "rows[\(index)].row_id must be a string of 1–128 characters")
             }
@@ -40,12 +43,18 @@ extension Envelope {
         guard start == earliest, end == latest else {
             throw reject(
                 .cursorTimestampMismatch,
-                "cursors are \(start)…\(end); the rows span \(earliest)…\(latest)")
+                "cursors are \(start)…\(end); the rows span \(earliest)…\(latest)"
+            )
         }
         let fingerprint = try schemaColumns()
         var batch = TelemetryBatch(
-            batchID: batchID!, batchSeq: batchSeq, sourceTable: sourceTable, schemaHash: schemaHash,
-            schemaColumns: fingerprint, rows: samples)
+            batchID: batchID!,
+            batchSeq: batchSeq,
+            sourceTable: sourceTable,
+            schemaHash: schemaHash,
+            schemaColumns: fingerprint,
+            rows: samples
+        )
         batch.formatVersion = formatVersion
         // Keep the cursors as sent: equal as instants, but the device's spelling is what it stores.
         batch.cursorStartTs = start

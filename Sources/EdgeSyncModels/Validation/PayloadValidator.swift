@@ -16,7 +16,10 @@ public struct PayloadValidator: Sendable {
         bytes.withUnsafeBytes { validate(buffer: $0, topic: topic) }
     }
 
-    public func validate(buffer: UnsafeRawBufferPointer, topic: UplinkTopic) -> Result<ValidatedPayload, PayloadRejection> {
+    public func validate(
+        buffer: UnsafeRawBufferPointer,
+        topic: UplinkTopic
+    ) -> Result<ValidatedPayload, PayloadRejection> {
         do throws(PayloadRejection) {
             return .success(try check(buffer, topic: topic))
         } catch {
@@ -24,12 +27,16 @@ public struct PayloadValidator: Sendable {
         }
     }
 
-    private func check(_ buffer: UnsafeRawBufferPointer, topic: UplinkTopic) throws(PayloadRejection) -> ValidatedPayload {
+    private func check(
+        _ buffer: UnsafeRawBufferPointer,
+        topic: UplinkTopic
+    ) throws(PayloadRejection) -> ValidatedPayload {
         // 1. size
         guard buffer.count <= WireLimits.maximumPayloadBytes else {
             throw PayloadRejection(
                 code: .payloadTooLarge,
-                message: "payload is \(buffer.count) bytes; the limit is \(WireLimits.maximumPayloadBytes)")
+                message: "payload is \(buffer.count) bytes; the limit is \(WireLimits.maximumPayloadBytes)"
+            )
         }
         // 2 and 3. A document that parses cannot hold a bare NaN/Infinity token (the parser rejects
         // them), so the scan for check 2 only runs on bodies that failed to parse: same verdicts,
@@ -39,13 +46,19 @@ public struct PayloadValidator: Sendable {
             parsed = try parser.parse(buffer)
         } catch {
             if let offset = NonFiniteNumberScanner.firstToken(in: buffer) {
-                throw PayloadRejection(code: .invalidNumberEncoding, message: "bare NaN/Infinity token at byte \(offset)")
+                throw PayloadRejection(
+                    code: .invalidNumberEncoding,
+                    message: "bare NaN/Infinity token at byte \(offset)"
+                )
             }
             let code: RejectionCode = error.reason == .nonFiniteNumber ? .invalidNumberEncoding : .invalidJSON
             throw PayloadRejection(code: code, message: "malformed JSON: \(error)")
         }
         guard let object = parsed.objectValue else {
-            throw PayloadRejection(code: .invalidJSON, message: "the payload is a JSON \(parsed.typeName), not an object")
+            throw PayloadRejection(
+                code: .invalidJSON,
+                message: "the payload is a JSON \(parsed.typeName), not an object"
+            )
         }
         var envelope = Envelope(object: object)
         try envelope.checkCommonHeader(topic: topic)
@@ -76,8 +89,11 @@ struct Envelope {
     /// A rejection that carries the batch's identity as far as it can be read.
     func reject(_ code: RejectionCode, _ message: String) -> PayloadRejection {
         PayloadRejection(
-            code: code, message: message,
-            batchID: object["batch_id"]?.stringValue, sourceTable: object["source_table"]?.stringValue)
+            code: code,
+            message: message,
+            batchID: object["batch_id"]?.stringValue,
+            sourceTable: object["source_table"]?.stringValue
+        )
     }
 
     func invalid(_ path: String, expected: String) -> PayloadRejection {
@@ -89,14 +105,20 @@ struct Envelope {
         // 4. tenant fields
         let present = Self.tenantFields.filter { object[$0] != nil }
         guard present.isEmpty else {
-            throw reject(.envelopeUnstrippedTenantFields, "remove \(present.joined(separator: ", ")): the server derives tenancy from the connection")
+            throw reject(
+                .envelopeUnstrippedTenantFields,
+                "remove \(present.joined(separator: ", ")): the server derives tenancy from the connection"
+            )
         }
         // 5, 6. format version
         guard let version = object["format_version"]?.integerValue, version >= 1 else {
             throw reject(.invalidFormatVersion, "format_version must be an integer ≥ 1")
         }
         guard version <= WireLimits.formatVersion else {
-            throw reject(.unsupportedFormatVersion, "format_version \(version) is newer than \(WireLimits.formatVersion)")
+            throw reject(
+                .unsupportedFormatVersion,
+                "format_version \(version) is newer than \(WireLimits.formatVersion)"
+            )
         }
         formatVersion = version
         let isBatch = topic == .rowBatch || topic == .telemetryBatch
@@ -104,7 +126,10 @@ struct Envelope {
         if isBatch {
             let expected: CaptureStrategy = topic == .rowBatch ? .rowBatch : .telemetryBatch
             guard object["capture_strategy"]?.stringValue == expected.rawValue else {
-                throw reject(.invalidCaptureStrategy, "capture_strategy must be \"\(expected.rawValue)\" on \(topic.rawValue)")
+                throw reject(
+                    .invalidCaptureStrategy,
+                    "capture_strategy must be \"\(expected.rawValue)\" on \(topic.rawValue)"
+                )
             }
         }
         // 8. batch id
@@ -137,9 +162,12 @@ struct Envelope {
 
     func checkedSourceTable() throws(PayloadRejection) -> String {
         guard let table = object["source_table"]?.stringValue, !table.isEmpty,
-              table.utf8.count <= WireLimits.maximumSourceTableBytes, !table.utf8.contains(0)
+            table.utf8.count <= WireLimits.maximumSourceTableBytes, !table.utf8.contains(0)
         else {
-            throw reject(.invalidSourceTable, "source_table must be a non-empty string of at most 128 bytes without NUL")
+            throw reject(
+                .invalidSourceTable,
+                "source_table must be a non-empty string of at most 128 bytes without NUL"
+            )
         }
         return table
     }

@@ -59,29 +59,36 @@ public struct DownlinkControl: Sendable, Hashable, Codable {
             payload = .pauseLineage(
                 sourceTable: try c.decode(String.self, forKey: .sourceTable),
                 serverWatermark: try c.decode(Int64.self, forKey: .serverWatermark),
-                reason: try c.decodeIfPresent(String.self, forKey: .reason) ?? "")
+                reason: try c.decodeIfPresent(String.self, forKey: .reason) ?? ""
+            )
         case .resumeLineage:
             payload = .resumeLineage(
                 sourceTable: try c.decode(String.self, forKey: .sourceTable),
-                serverWatermark: try c.decode(Int64.self, forKey: .serverWatermark))
+                serverWatermark: try c.decode(Int64.self, forKey: .serverWatermark)
+            )
         case .urlGrant:
-            payload = .urlGrant(UploadGrant(
-                sourceTable: try c.decode(String.self, forKey: .sourceTable),
-                presignedURL: try c.decode(String.self, forKey: .presignedURL),
-                expiresAt: try c.decode(Timestamp.self, forKey: .presignedURLExpiresAt),
-                batchID: try c.decode(UUIDv7.self, forKey: .batchID),
-                segmentKind: try c.decode(SegmentKind.self, forKey: .segmentKind)))
+            payload = .urlGrant(
+                UploadGrant(
+                    sourceTable: try c.decode(String.self, forKey: .sourceTable),
+                    presignedURL: try c.decode(String.self, forKey: .presignedURL),
+                    expiresAt: try c.decode(Timestamp.self, forKey: .presignedURLExpiresAt),
+                    batchID: try c.decode(UUIDv7.self, forKey: .batchID),
+                    segmentKind: try c.decode(SegmentKind.self, forKey: .segmentKind)
+                )
+            )
         case .stateWrite:
             payload = .stateWrite(
                 sourceTable: try c.decode(String.self, forKey: .sourceTable),
-                rows: try c.decode([StateWriteRow].self, forKey: .rows))
+                rows: try c.decode([StateWriteRow].self, forKey: .rows)
+            )
         case .batchRejected:
             let code = try c.decode(String.self, forKey: .reason)
             payload = .batchRejected(
                 sourceTable: try c.decodeIfPresent(String.self, forKey: .sourceTable),
                 batchID: try c.decodeIfPresent(String.self, forKey: .batchID),
                 reason: RejectionCode(rawValue: code) ?? .invalidPayload,
-                message: try c.decodeIfPresent(String.self, forKey: .message))
+                message: try c.decodeIfPresent(String.self, forKey: .message)
+            )
         }
     }
 
@@ -123,7 +130,13 @@ public struct UploadGrant: Sendable, Hashable {
     public var batchID: UUIDv7
     public var segmentKind: SegmentKind
 
-    public init(sourceTable: String, presignedURL: String, expiresAt: Timestamp, batchID: UUIDv7, segmentKind: SegmentKind) {
+    public init(
+        sourceTable: String,
+        presignedURL: String,
+        expiresAt: Timestamp,
+        batchID: UUIDv7,
+        segmentKind: SegmentKind
+    ) {
         self.sourceTable = sourceTable
         self.presignedURL = presignedURL
         self.expiresAt = expiresAt

@@ -67,11 +67,18 @@ public enum IngestRequest: Sendable, Hashable, Codable {
         case .urlRequest: self = .urlRequest(sourceTable: table, segmentKind: segment)
         case .finalize:
             let header = try container.decodeIfPresent(UUIDv7.self, forKey: .journalEpoch).map { epoch in
-                UploadHeader(journalEpoch: epoch, schemaHash: try container.decode(String.self, forKey: .schemaHash),
-                             schemaColumns: try container.decodeIfPresent(SchemaFingerprint.self, forKey: .schemaColumns))
+                UploadHeader(
+                    journalEpoch: epoch,
+                    schemaHash: try container.decode(String.self, forKey: .schemaHash),
+                    schemaColumns: try container.decodeIfPresent(SchemaFingerprint.self, forKey: .schemaColumns)
+                )
             }
             self = .finalize(
-                sourceTable: table, batchID: try container.decode(UUIDv7.self, forKey: .batchID), segmentKind: segment, header: header)
+                sourceTable: table,
+                batchID: try container.decode(UUIDv7.self, forKey: .batchID),
+                segmentKind: segment,
+                header: header
+            )
         }
     }
 

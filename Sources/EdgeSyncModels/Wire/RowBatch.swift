@@ -13,8 +13,12 @@ public struct RowBatch: Sendable, Hashable, Codable {
     public var rows: [RowChange]
 
     public init(
-        batchID: UUIDv7, journalEpoch: UUIDv7, sourceTable: String, schemaHash: String,
-        schemaColumns: SchemaFingerprint? = nil, rows: [RowChange]
+        batchID: UUIDv7,
+        journalEpoch: UUIDv7,
+        sourceTable: String,
+        schemaHash: String,
+        schemaColumns: SchemaFingerprint? = nil,
+        rows: [RowChange]
     ) {
         self.formatVersion = WireLimits.formatVersion
         self.captureStrategy = .rowBatch

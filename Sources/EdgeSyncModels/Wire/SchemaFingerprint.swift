@@ -51,11 +51,17 @@ public struct SchemaFingerprint: Sendable, Hashable, Codable {
     }
 
     public init(tableName: String, tableInfo: [TableInfoColumn]) {
-        self.init(tableName: tableName, columns: tableInfo.map {
-            SchemaColumn(
-                name: $0.name, declTypeAffinity: ColumnAffinity(declaredType: $0.declaredType),
-                pkOrdinal: $0.pk, notNull: $0.notNull)
-        })
+        self.init(
+            tableName: tableName,
+            columns: tableInfo.map {
+                SchemaColumn(
+                    name: $0.name,
+                    declTypeAffinity: ColumnAffinity(declaredType: $0.declaredType),
+                    pkOrdinal: $0.pk,
+                    notNull: $0.notNull
+                )
+            }
+        )
     }
 
     enum CodingKeys: String, CodingKey {
@@ -67,7 +73,8 @@ public struct SchemaFingerprint: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             tableName: try container.decode(String.self, forKey: .tableName),
-            columns: try container.decode([SchemaColumn].self, forKey: .columns))
+            columns: try container.decode([SchemaColumn].self, forKey: .columns)
+        )
     }
 
     /// Primary-key columns in key order.
@@ -82,14 +89,16 @@ public struct SchemaFingerprint: Sendable, Hashable, Codable {
     public var jsonValue: JSONValue {
         .object([
             "table_name": .string(tableName),
-            "columns": .array(columns.map { column in
-                .object([
-                    "name": .string(column.name),
-                    "decl_type_affinity": .string(column.declTypeAffinity.rawValue),
-                    "pk_ordinal": .integer(Int64(column.pkOrdinal)),
-                    "not_null": .bool(column.notNull),
-                ])
-            }),
+            "columns": .array(
+                columns.map { column in
+                    .object([
+                        "name": .string(column.name),
+                        "decl_type_affinity": .string(column.declTypeAffinity.rawValue),
+                        "pk_ordinal": .integer(Int64(column.pkOrdinal)),
+                        "not_null": .bool(column.notNull),
+                    ])
+                }
+            ),
         ])
     }
 
@@ -117,7 +126,7 @@ public struct SchemaFingerprint: Sendable, Hashable, Codable {
                 throw FieldError(path: path + ".name", expected: "a unique non-empty string")
             }
             guard let affinityText = column["decl_type_affinity"]?.stringValue,
-                  let affinity = ColumnAffinity(rawValue: affinityText)
+                let affinity = ColumnAffinity(rawValue: affinityText)
             else {
                 throw FieldError(path: path + ".decl_type_affinity", expected: "INTEGER, TEXT, BLOB, REAL or NUMERIC")
             }
@@ -127,7 +136,9 @@ public struct SchemaFingerprint: Sendable, Hashable, Codable {
             guard let notNull = column["not_null"]?.boolValue else {
                 throw FieldError(path: path + ".not_null", expected: "a boolean")
             }
-            columns.append(SchemaColumn(name: name, declTypeAffinity: affinity, pkOrdinal: Int(ordinal), notNull: notNull))
+            columns.append(
+                SchemaColumn(name: name, declTypeAffinity: affinity, pkOrdinal: Int(ordinal), notNull: notNull)
+            )
         }
         self.init(tableName: tableName, columns: columns)
     }

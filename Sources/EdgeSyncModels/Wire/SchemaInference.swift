@@ -8,7 +8,12 @@ public enum SchemaInference {
         return names.map { name in
             let value = row?[name] ?? pk?[name] ?? .null
             let ordinal = (pkNames.firstIndex(of: name)).map { $0 + 1 } ?? 0
-            return SchemaColumn(name: name, declTypeAffinity: affinity(of: value), pkOrdinal: ordinal, notNull: ordinal > 0)
+            return SchemaColumn(
+                name: name,
+                declTypeAffinity: affinity(of: value),
+                pkOrdinal: ordinal,
+                notNull: ordinal > 0
+            )
         }
     }
 

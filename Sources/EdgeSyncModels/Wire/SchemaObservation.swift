@@ -8,7 +8,8 @@ public struct SchemaObservation: Sendable, Hashable, Codable {
     /// (ext) the fingerprint document itself.
     public var schemaColumns: SchemaFingerprint?
 
-    public init(sourceTable: String, schemaHash: String, observedAt: Timestamp, schemaColumns: SchemaFingerprint? = nil) {
+    public init(sourceTable: String, schemaHash: String, observedAt: Timestamp, schemaColumns: SchemaFingerprint? = nil)
+    {
         self.formatVersion = WireLimits.formatVersion
         self.sourceTable = sourceTable
         self.schemaHash = schemaHash

@@ -14,8 +14,12 @@ public struct TelemetryBatch: Sendable, Hashable, Codable {
     public var rows: [TelemetryRow]
 
     public init(
-        batchID: UUIDv7, batchSeq: Int64, sourceTable: String, schemaHash: String,
-        schemaColumns: SchemaFingerprint? = nil, rows: [TelemetryRow]
+        batchID: UUIDv7,
+        batchSeq: Int64,
+        sourceTable: String,
+        schemaHash: String,
+        schemaColumns: SchemaFingerprint? = nil,
+        rows: [TelemetryRow]
     ) {
         self.formatVersion = WireLimits.formatVersion
         self.captureStrategy = .telemetryBatch

@@ -10,9 +10,13 @@ public enum Zstd {
     public static func compress(_ input: [UInt8], level: Int32 = 3) throws -> [UInt8] {
         var output = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
         let written = output.withUnsafeMutableBytes { out in
-            input.withUnsafeBytes { source in ZSTD_compress(out.baseAddress, out.count, source.baseAddress, source.count, level) }
+            input.withUnsafeBytes { source in
+                ZSTD_compress(out.baseAddress, out.count, source.baseAddress, source.count, level)
+            }
         }
-        guard ZSTD_isError(written) == 0 else { throw Failure(description: String(cString: ZSTD_getErrorName(written))) }
+        guard ZSTD_isError(written) == 0 else {
+            throw Failure(description: String(cString: ZSTD_getErrorName(written)))
+        }
         output.removeLast(output.count - written)
         return output
     }
@@ -32,11 +36,15 @@ public enum Zstd {
                 produced = try chunk.withUnsafeMutableBytes { out -> Int in
                     var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
                     last = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
-                    guard ZSTD_isError(last) == 0 else { throw Failure(description: String(cString: ZSTD_getErrorName(last))) }
+                    guard ZSTD_isError(last) == 0 else {
+                        throw Failure(description: String(cString: ZSTD_getErrorName(last)))
+                    }
                     return outBuffer.pos
                 }
                 output += chunk[0..<produced]
-                guard output.count <= limit else { throw Failure(description: "more than \(limit) bytes once decompressed") }
+                guard output.count <= limit else {
+                    throw Failure(description: "more than \(limit) bytes once decompressed")
+                }
             } while inBuffer.pos < source.count || produced == chunk.count
         }
         guard last == 0 else { throw Failure(description: "truncated zstd frame") }

@@ -13,9 +13,12 @@ extension MQTTClient {
         let connection: MQTTClientConnection
         do {
             connection = try await MQTTClientConnection.open(
-                id: id, configuration: configuration, group: group,
+                id: id,
+                configuration: configuration,
+                group: group,
                 onPacket: { [weak self] packet in await self?.receive(packet, connectionID: id) },
-                onClose: { [weak self] in await self?.connectionEnded(connectionID: id) })
+                onClose: { [weak self] in await self?.connectionEnded(connectionID: id) }
+            )
         } catch {
             if state == .connecting { state = .disconnected }
             lastError = .connectionClosed
@@ -23,8 +26,12 @@ extension MQTTClient {
         }
         self.connection = connection
         let connect = MQTTPacket.Connect(
-            clientID: configuration.clientID, cleanSession: configuration.cleanSession, keepAlive: configuration.keepAlive,
-            username: configuration.username, password: configuration.password.map { ByteBuffer(bytes: $0) })
+            clientID: configuration.clientID,
+            cleanSession: configuration.cleanSession,
+            keepAlive: configuration.keepAlive,
+            username: configuration.username,
+            password: configuration.password.map { ByteBuffer(bytes: $0) }
+        )
         let ack: MQTTPacket.ConnAck
         do {
             ack = try await withCheckedThrowingContinuation { continuation in
@@ -97,9 +104,17 @@ extension MQTTClient {
         case .unsuback(let id):
             pendingUnsubscribes.removeValue(forKey: id)?.resume()
         case .publish(let publish):
-            messagesContinuation.yield(MQTTMessage(
-                topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, dup: publish.dup,
-                packetID: publish.packetID, client: self))
+            messagesContinuation.yield(
+                MQTTMessage(
+                    topic: publish.topic,
+                    payload: publish.payload,
+                    qos: publish.qos,
+                    retain: publish.retain,
+                    dup: publish.dup,
+                    packetID: publish.packetID,
+                    client: self
+                )
+            )
         case .pubrel(let id):
             try? await connection?.write(.pubcomp(packetID: id))
         default:

@@ -44,7 +44,10 @@ public actor MQTTClient {
     var lastPacketID: UInt16 = 0
     var connackWaiter: (connectionID: UInt64, continuation: CheckedContinuation<MQTTPacket.ConnAck, any Error>)?
 
-    public init(configuration: MQTTClientConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(
+        configuration: MQTTClientConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.configuration = configuration
         self.group = group
         (messages, messagesContinuation) = AsyncStream.makeStream(of: MQTTMessage.self)
@@ -85,16 +88,25 @@ public actor MQTTClient {
 
     /// Publishes a message. QoS 0 needs a live connection. QoS 1 returns once the broker
     /// acknowledged it, across reconnects; cancelling the task gives up (it may still arrive).
-    public func publish(topic: String, payload: ByteBuffer, qos: QoS = .atLeastOnce, retain: Bool = false) async throws {
+    public func publish(topic: String, payload: ByteBuffer, qos: QoS = .atLeastOnce, retain: Bool = false) async throws
+    {
         guard state != .shutDown else { throw MQTTClientError.shutdown }
         guard MQTTTopic.isValidName(topic) else { throw MQTTProtocolError.invalidTopicName(topic) }
         if qos == .atMostOnce {
             guard let connection, isConnected else { throw MQTTClientError.notConnected }
-            try await connection.write(.publish(.init(topic: topic, payload: payload, qos: .atMostOnce, retain: retain)))
+            try await connection.write(
+                .publish(.init(topic: topic, payload: payload, qos: .atMostOnce, retain: retain))
+            )
             return
         }
         guard let id = allocatePacketID() else { throw MQTTClientError.packetIDsExhausted }
-        let publish = MQTTPacket.Publish(topic: topic, payload: payload, qos: .atLeastOnce, retain: retain, packetID: id)
+        let publish = MQTTPacket.Publish(
+            topic: topic,
+            payload: payload,
+            qos: .atLeastOnce,
+            retain: retain,
+            packetID: id
+        )
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 inflight[id] = Outgoing(publish: publish, continuation: continuation)
@@ -172,7 +184,8 @@ public actor MQTTClient {
         guard used < Int(UInt16.max) else { return nil }
         repeat {
             lastPacketID = lastPacketID == UInt16.max ? 1 : lastPacketID + 1
-        } while inflight[lastPacketID] != nil || pendingSubscribes[lastPacketID] != nil || pendingUnsubscribes[lastPacketID] != nil
+        } while inflight[lastPacketID] != nil || pendingSubscribes[lastPacketID] != nil
+            || pendingUnsubscribes[lastPacketID] != nil
         return lastPacketID
     }
 

@@ -21,9 +21,17 @@ public struct MQTTClientConfiguration: Sendable {
     public var reconnect: MQTTReconnectPolicy
 
     public init(
-        host: String, port: Int = 1883, tls: TLSConfiguration? = nil, tlsServerName: String? = nil, clientID: String,
-        username: String? = nil, password: [UInt8]? = nil, cleanSession: Bool = false, keepAlive: UInt16 = 30,
-        connectTimeout: TimeAmount = .seconds(10), maximumPacketSize: Int = MQTTPacketDecoder.defaultMaximumPacketSize,
+        host: String,
+        port: Int = 1883,
+        tls: TLSConfiguration? = nil,
+        tlsServerName: String? = nil,
+        clientID: String,
+        username: String? = nil,
+        password: [UInt8]? = nil,
+        cleanSession: Bool = false,
+        keepAlive: UInt16 = 30,
+        connectTimeout: TimeAmount = .seconds(10),
+        maximumPacketSize: Int = MQTTPacketDecoder.defaultMaximumPacketSize,
         reconnect: MQTTReconnectPolicy = MQTTReconnectPolicy()
     ) {
         self.host = host
@@ -43,8 +51,12 @@ public struct MQTTClientConfiguration: Sendable {
     /// Host, port and whether TLS is wanted from `mqtt://host:port`, `mqtts://…` or `ssl://…`
     /// (default ports 1883 and 8883); nil for anything else.
     public static func parseServerURL(_ url: String) -> (host: String, port: Int, tls: Bool)? {
-        let schemes: [(String, Bool, Int)] = [("mqtt://", false, 1883), ("tcp://", false, 1883), ("mqtts://", true, 8883), ("ssl://", true, 8883)]
-        guard let (scheme, tls, defaultPort) = schemes.first(where: { url.lowercased().hasPrefix($0.0) }) else { return nil }
+        let schemes: [(String, Bool, Int)] = [
+            ("mqtt://", false, 1883), ("tcp://", false, 1883), ("mqtts://", true, 8883), ("ssl://", true, 8883),
+        ]
+        guard let (scheme, tls, defaultPort) = schemes.first(where: { url.lowercased().hasPrefix($0.0) }) else {
+            return nil
+        }
         var rest = Substring(url.dropFirst(scheme.count))
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         var host = String(rest)
@@ -77,7 +89,9 @@ public struct MQTTReconnectPolicy: Sendable, Hashable {
     public var jitter: Double
 
     public init(
-        initialDelay: Duration = .milliseconds(500), maximumDelay: Duration = .seconds(60), multiplier: Double = 2,
+        initialDelay: Duration = .milliseconds(500),
+        maximumDelay: Duration = .seconds(60),
+        multiplier: Double = 2,
         jitter: Double = 0.2
     ) {
         self.initialDelay = initialDelay

@@ -10,7 +10,12 @@ final class MQTTClientConnection: Sendable {
     private let writer: NIOAsyncChannelOutboundWriter<MQTTPacket>
     private let reader: Task<Void, Never>
 
-    private init(id: UInt64, channel: any Channel, writer: NIOAsyncChannelOutboundWriter<MQTTPacket>, reader: Task<Void, Never>) {
+    private init(
+        id: UInt64,
+        channel: any Channel,
+        writer: NIOAsyncChannelOutboundWriter<MQTTPacket>,
+        reader: Task<Void, Never>
+    ) {
         self.id = id
         self.channel = channel
         self.writer = writer
@@ -18,8 +23,11 @@ final class MQTTClientConnection: Sendable {
     }
 
     static func open(
-        id: UInt64, configuration: MQTTClientConfiguration, group: any EventLoopGroup,
-        onPacket: @escaping @Sendable (MQTTPacket) async -> Void, onClose: @escaping @Sendable () async -> Void
+        id: UInt64,
+        configuration: MQTTClientConfiguration,
+        group: any EventLoopGroup,
+        onPacket: @escaping @Sendable (MQTTPacket) async -> Void,
+        onClose: @escaping @Sendable () async -> Void
     ) async throws -> MQTTClientConnection {
         let sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
         let serverName = configuration.tlsServerName ?? configuration.host
@@ -43,7 +51,12 @@ final class MQTTClientConnection: Sendable {
                         // only after two periods of silence, so a ping just sent is never mistaken
                         // for an unanswered one.
                         let period = TimeAmount.seconds(Int64(keepAlive))
-                        try sync.addHandler(IdleStateHandler(readTimeout: period * 2, writeTimeout: .milliseconds(Int64(keepAlive) * 750)))
+                        try sync.addHandler(
+                            IdleStateHandler(
+                                readTimeout: period * 2,
+                                writeTimeout: .milliseconds(Int64(keepAlive) * 750)
+                            )
+                        )
                         try sync.addHandler(MQTTClientKeepAliveHandler())
                     }
                     return try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel)

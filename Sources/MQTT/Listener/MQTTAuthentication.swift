@@ -11,8 +11,12 @@ public struct MQTTConnectRequest: Sendable {
     public var usesTLS: Bool
 
     public init(
-        clientID: String, username: String? = nil, password: ByteBuffer? = nil, certificateCommonName: String? = nil,
-        remoteAddress: String? = nil, usesTLS: Bool = false
+        clientID: String,
+        username: String? = nil,
+        password: ByteBuffer? = nil,
+        certificateCommonName: String? = nil,
+        remoteAddress: String? = nil,
+        usesTLS: Bool = false
     ) {
         self.clientID = clientID
         self.username = username

@@ -13,7 +13,13 @@ extension MQTTListener {
             var exactlyOnceInFlight = Set<UInt16>()
             do {
                 while let packet = try await packets.next() {
-                    guard try await handle(packet, session: session, outbound: outbound, exactlyOnce: &exactlyOnceInFlight)
+                    guard
+                        try await handle(
+                            packet,
+                            session: session,
+                            outbound: outbound,
+                            exactlyOnce: &exactlyOnceInFlight
+                        )
                     else { break }
                 }
             } catch {
@@ -28,7 +34,9 @@ extension MQTTListener {
     /// Answers CONNECT: checks the protocol, authenticates, attaches the session, sends CONNACK
     /// and any redeliveries. Nil when the connection must close.
     private func accept(
-        _ connect: MQTTPacket.Connect, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>
+        _ connect: MQTTPacket.Connect,
+        channel: any Channel,
+        outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>
     ) async throws -> MQTTSessionInfo? {
         func refuse(_ code: MQTTPacket.ConnectReturnCode) async throws -> MQTTSessionInfo? {
             try await outbound.write(.connack(.init(sessionPresent: false, returnCode: code)))
@@ -41,8 +49,13 @@ extension MQTTListener {
         let usesTLS = configuration.tls != nil
         let commonName = usesTLS ? try? await Self.peerCommonName(channel) : nil
         let request = MQTTConnectRequest(
-            clientID: connect.clientID, username: connect.username, password: connect.password,
-            certificateCommonName: commonName ?? nil, remoteAddress: channel.remoteAddress?.description, usesTLS: usesTLS)
+            clientID: connect.clientID,
+            username: connect.username,
+            password: connect.password,
+            certificateCommonName: commonName ?? nil,
+            remoteAddress: channel.remoteAddress?.description,
+            usesTLS: usesTLS
+        )
         let principal: MQTTPrincipal
         switch await authenticator.authenticate(request) {
         case .accepted(let accepted): principal = accepted
@@ -50,18 +63,28 @@ extension MQTTListener {
         }
         let id = nextConnectionID()
         let handle = MQTTSessionRegistry.Connection(id: id, writer: outbound, channel: channel)
-        let attached = await registry.attach(clientID: connect.clientID, cleanSession: connect.cleanSession, connection: handle)
+        let attached = await registry.attach(
+            clientID: connect.clientID,
+            cleanSession: connect.cleanSession,
+            connection: handle
+        )
         if let takenOver = attached.takenOver { try? await takenOver.channel.close() }
         try await outbound.write(.connack(.init(sessionPresent: attached.sessionPresent, returnCode: .accepted)))
         for packet in attached.resend { await Self.send(outbound, packet) }
         return MQTTSessionInfo(
-            principal: principal, connectionID: id, cleanSession: connect.cleanSession,
-            remoteAddress: request.remoteAddress, usesTLS: usesTLS)
+            principal: principal,
+            connectionID: id,
+            cleanSession: connect.cleanSession,
+            remoteAddress: request.remoteAddress,
+            usesTLS: usesTLS
+        )
     }
 
     /// Handles one packet after CONNECT; false when the connection must close.
     private func handle(
-        _ packet: MQTTPacket, session: MQTTSessionInfo, outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>,
+        _ packet: MQTTPacket,
+        session: MQTTSessionInfo,
+        outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>,
         exactlyOnce: inout Set<UInt16>
     ) async throws -> Bool {
         switch packet {
@@ -71,7 +94,12 @@ extension MQTTListener {
                 return false
             }
             let message = MQTTInboundPublish(
-                topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, dup: publish.dup)
+                topic: publish.topic,
+                payload: publish.payload,
+                qos: publish.qos,
+                retain: publish.retain,
+                dup: publish.dup
+            )
             switch publish.qos {
             case .atMostOnce:
                 try await delegate.mqttListener(didReceive: message, from: session)
@@ -105,7 +133,9 @@ extension MQTTListener {
                 } else {
                     codes.append(.failure)
                     await delegate.mqttListener(
-                        didDeny: .init(action: .subscribe, topic: subscription.topicFilter), session: session)
+                        didDeny: .init(action: .subscribe, topic: subscription.topicFilter),
+                        session: session
+                    )
                 }
             }
             let deliveries = await registry.subscribe(clientID: session.clientID, granted: granted)

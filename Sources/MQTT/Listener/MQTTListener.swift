@@ -27,8 +27,11 @@ public final class MQTTListener: Sendable {
     }
 
     public init(
-        configuration: MQTTListenerConfiguration, authenticator: any MQTTAuthenticator, acl: any MQTTTopicACL,
-        delegate: any MQTTListenerDelegate, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        configuration: MQTTListenerConfiguration,
+        authenticator: any MQTTAuthenticator,
+        acl: any MQTTTopicACL,
+        delegate: any MQTTListenerDelegate,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.configuration = configuration
         self.authenticator = authenticator
@@ -106,7 +109,10 @@ public final class MQTTListener: Sendable {
     /// Sends a QoS 1 message to a client, now if it is connected and subscribed, else when it
     /// reconnects (persistent sessions) or subscribes. `acknowledged` runs when its PUBACK arrives.
     public func publish(
-        to clientID: String, topic: String, payload: ByteBuffer, acknowledged: (@Sendable () async -> Void)? = nil
+        to clientID: String,
+        topic: String,
+        payload: ByteBuffer,
+        acknowledged: (@Sendable () async -> Void)? = nil
     ) async {
         let downlink = Downlink(topic: topic, payload: payload, acknowledged: acknowledged)
         guard let (connection, packet) = await registry.enqueue(clientID: clientID, downlink: downlink) else { return }

@@ -20,8 +20,11 @@ public struct MQTTListenerConfiguration: Sendable {
     public var maximumQueuedDownlinksPerSession: Int
 
     public init(
-        host: String = "127.0.0.1", port: Int = 1883, tls: TLSConfiguration? = nil,
-        maximumPacketSize: Int = MQTTPacketDecoder.defaultMaximumPacketSize, connectTimeout: TimeAmount = .seconds(10),
+        host: String = "127.0.0.1",
+        port: Int = 1883,
+        tls: TLSConfiguration? = nil,
+        maximumPacketSize: Int = MQTTPacketDecoder.defaultMaximumPacketSize,
+        connectTimeout: TimeAmount = .seconds(10),
         maximumQueuedDownlinksPerSession: Int = 10_000
     ) {
         self.host = host
@@ -34,10 +37,15 @@ public struct MQTTListenerConfiguration: Sendable {
 
     /// A TLS configuration for a listener that requires client certificates signed by `clientCA`
     /// (mTLS), from PEM files.
-    public static func mutualTLS(certificatePath: String, keyPath: String, clientCAPath: String) throws -> TLSConfiguration {
+    public static func mutualTLS(
+        certificatePath: String,
+        keyPath: String,
+        clientCAPath: String
+    ) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem))
+        )
         tls.certificateVerification = .noHostnameVerification
         tls.trustRoots = .file(clientCAPath)
         return tls

@@ -41,7 +41,11 @@ actor MQTTSessionRegistry {
     /// Binds a new connection to the client's session. Returns whether a session was present,
     /// the connection it takes over (to be closed), and the packets to send after CONNACK:
     /// unacknowledged downlinks again (DUP=1, same ids, in order) and queued ones now deliverable.
-    func attach(clientID: String, cleanSession: Bool, connection: Connection)
+    func attach(
+        clientID: String,
+        cleanSession: Bool,
+        connection: Connection
+    )
         -> (sessionPresent: Bool, takenOver: Connection?, resend: [MQTTPacket])
     {
         let previous = sessions[clientID]
@@ -54,9 +58,15 @@ actor MQTTSessionRegistry {
         session.cleanSession = false
         session.connection = connection
         var packets = session.inflight.map { entry in
-            MQTTPacket.publish(.init(
-                topic: entry.downlink.topic, payload: entry.downlink.payload, qos: .atLeastOnce, dup: true,
-                packetID: entry.packetID))
+            MQTTPacket.publish(
+                .init(
+                    topic: entry.downlink.topic,
+                    payload: entry.downlink.payload,
+                    qos: .atLeastOnce,
+                    dup: true,
+                    packetID: entry.packetID
+                )
+            )
         }
         packets += deliverQueued(&session)
         sessions[clientID] = session
@@ -89,7 +99,8 @@ actor MQTTSessionRegistry {
 
     /// A PUBACK for a downlink: removes it from flight and returns its callback.
     func acknowledge(clientID: String, packetID: UInt16) -> (@Sendable () async -> Void)? {
-        guard var session = sessions[clientID], let index = session.inflight.firstIndex(where: { $0.packetID == packetID })
+        guard var session = sessions[clientID],
+            let index = session.inflight.firstIndex(where: { $0.packetID == packetID })
         else { return nil }
         let entry = session.inflight.remove(at: index)
         sessions[clientID] = session
@@ -128,13 +139,17 @@ actor MQTTSessionRegistry {
         var packets: [MQTTPacket] = []
         var remaining: [Downlink] = []
         for downlink in session.queued {
-            let subscribed = session.subscriptions.keys.contains { MQTTTopic.matches(filter: $0, topic: downlink.topic) }
+            let subscribed = session.subscriptions.keys.contains {
+                MQTTTopic.matches(filter: $0, topic: downlink.topic)
+            }
             guard subscribed, let packetID = nextPacketID(&session) else {
                 remaining.append(downlink)
                 continue
             }
             session.inflight.append((packetID, downlink))
-            packets.append(.publish(.init(topic: downlink.topic, payload: downlink.payload, qos: .atLeastOnce, packetID: packetID)))
+            packets.append(
+                .publish(.init(topic: downlink.topic, payload: downlink.payload, qos: .atLeastOnce, packetID: packetID))
+            )
         }
         session.queued = remaining
         return packets

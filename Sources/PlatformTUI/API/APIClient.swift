@@ -40,28 +40,47 @@ struct APIClient: Sendable {
     }
 
     /// A mutation with a fresh `Idempotency-Key`.
-    func send<T: Decodable & Sendable>(_ method: String, _ path: String, body: [UInt8]?, as type: T.Type) async throws -> T {
+    func send<T: Decodable & Sendable>(
+        _ method: String,
+        _ path: String,
+        body: [UInt8]?,
+        as type: T.Type
+    ) async throws -> T {
         try await call(method, path, body: body, as: type)
     }
 
-    private func call<T: Decodable & Sendable>(_ method: String, _ path: String, body: [UInt8]?, as type: T.Type) async throws -> T {
+    private func call<T: Decodable & Sendable>(
+        _ method: String,
+        _ path: String,
+        body: [UInt8]?,
+        as type: T.Type
+    ) async throws -> T {
         let (status, bytes) = try await perform(method, baseURL + "/core/api/v1" + path, body: body)
         let data = Data(bytes)
         guard (200..<300).contains(status) else {
-            if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data) { throw ClientError.api(status: status, envelope.error) }
+            if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data) {
+                throw ClientError.api(status: status, envelope.error)
+            }
             throw ClientError.api(status: status, APIError(.internal, "HTTP \(status)"))
         }
         // 204 No Content decodes as an empty object (`EmptyResponse`).
-        do { return try JSONDecoder().decode(T.self, from: bytes.isEmpty ? Data("{}".utf8) : data) } catch { throw ClientError.decoding("\(error)") }
+        do { return try JSONDecoder().decode(T.self, from: bytes.isEmpty ? Data("{}".utf8) : data) } catch {
+            throw ClientError.decoding("\(error)")
+        }
     }
 
     private func perform(_ method: String, _ url: String, body: [UInt8]?) async throws -> (Int, [UInt8]) {
-        let headers = ["Authorization: Bearer \(token)", "Content-Type: application/json", "Accept: application/json", "Expect:"]
+        let headers =
+            ["Authorization: Bearer \(token)", "Content-Type: application/json", "Accept: application/json", "Expect:"]
             + (method == "GET" ? [] : ["Idempotency-Key: \(UUID().uuidString)"])
         let timeout = timeout
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try Self.transfer(method, url, headers: headers, body: body ?? [], timeout: timeout) })
+                continuation.resume(
+                    with: Result {
+                        try Self.transfer(method, url, headers: headers, body: body ?? [], timeout: timeout)
+                    }
+                )
             }
         }
     }
@@ -73,7 +92,13 @@ struct APIClient: Sendable {
         var bytes: [UInt8] = []
     }
 
-    private static func transfer(_ method: String, _ url: String, headers: [String], body: [UInt8], timeout: Int) throws -> (Int, [UInt8]) {
+    private static func transfer(
+        _ method: String,
+        _ url: String,
+        headers: [String],
+        body: [UInt8],
+        timeout: Int
+    ) throws -> (Int, [UInt8]) {
         guard let handle = curl_easy_init() else { throw ClientError.transport("curl_easy_init failed") }
         defer { curl_easy_cleanup(handle) }
         var list: UnsafeMutablePointer<curl_slist>?
@@ -86,7 +111,13 @@ struct APIClient: Sendable {
                 _ = edge_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
                 if method != "GET" {
                     // An empty body still needs a pointer: NULL would make libcurl read stdin.
-                    _ = edge_curl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(Self.emptyBody.utf8Start)))
+                    _ = edge_curl_set_pointer(
+                        handle,
+                        CURLOPT_POSTFIELDS,
+                        UnsafeMutableRawPointer(
+                            mutating: bytes.baseAddress ?? UnsafeRawPointer(Self.emptyBody.utf8Start)
+                        )
+                    )
                     _ = edge_curl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
                 }
                 _ = edge_curl_set_pointer(handle, CURLOPT_HTTPHEADER, list.map { UnsafeMutableRawPointer($0) })
@@ -96,7 +127,9 @@ struct APIClient: Sendable {
                 _ = edge_curl_set_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
                 _ = edge_curl_set_write_function(handle) { data, size, count, context in
                     guard let data, let context else { return 0 }
-                    Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue().bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+                    Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue().bytes.append(
+                        contentsOf: UnsafeRawBufferPointer(start: data, count: size * count)
+                    )
                     return size * count
                 }
                 return curl_easy_perform(handle)

@@ -49,7 +49,9 @@ final class EventStream: Sendable {
             while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
                 buffer.removeSubrange(...newline)
-                guard line.hasPrefix("data: "), let event = try? JSONDecoder().decode(Event.self, from: Data(line.dropFirst(6).utf8)) else { continue }
+                guard line.hasPrefix("data: "),
+                    let event = try? JSONDecoder().decode(Event.self, from: Data(line.dropFirst(6).utf8))
+                else { continue }
                 lastID = event.id
                 onEvent(event)
             }
@@ -64,7 +66,11 @@ final class EventStream: Sendable {
         headers = curl_slist_append(headers, "Accept: text/event-stream")
         if let lastID { headers = curl_slist_append(headers, "Last-Event-ID: \(lastID)") }
         defer { curl_slist_free_all(headers) }
-        let parser = Parser(lastID: lastID, onEvent: onEvent, stopped: { [self] in self.stopped.load(ordering: .relaxed) })
+        let parser = Parser(
+            lastID: lastID,
+            onEvent: onEvent,
+            stopped: { [self] in self.stopped.load(ordering: .relaxed) }
+        )
         withExtendedLifetime(parser) {
             _ = edge_curl_set_string(handle, CURLOPT_URL, client.baseURL + "/core/api/v1" + path)
             _ = edge_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headers.map { UnsafeMutableRawPointer($0) })
@@ -80,10 +86,14 @@ final class EventStream: Sendable {
                 return size * count
             }
             // An idle stream gets no writes: the progress callback notices stop() within a second.
-            _ = edge_curl_set_progress(handle, { context, _, _, _, _ in
-                guard let context else { return 1 }
-                return Unmanaged<Parser>.fromOpaque(context).takeUnretainedValue().stopped() ? 1 : 0
-            }, Unmanaged.passUnretained(parser).toOpaque())
+            _ = edge_curl_set_progress(
+                handle,
+                { context, _, _, _, _ in
+                    guard let context else { return 1 }
+                    return Unmanaged<Parser>.fromOpaque(context).takeUnretainedValue().stopped() ? 1 : 0
+                },
+                Unmanaged.passUnretained(parser).toOpaque()
+            )
             _ = curl_easy_perform(handle)
         }
         return parser.lastID

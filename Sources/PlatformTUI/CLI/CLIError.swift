@@ -26,7 +26,8 @@ enum CLIError: Error, Sendable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .noServer(let message), .usage(let message), .notFound(let message), .file(let message): "\(code): \(message)"
+        case .noServer(let message), .usage(let message), .notFound(let message), .file(let message):
+            "\(code): \(message)"
         case .api(let error): "\(error)"
         }
     }

@@ -36,7 +36,10 @@ struct CLIOutput: Sendable {
         case .table:
             write(Self.table(columns: columns, rows: page.data.map(row)))
             let meta = page.meta
-            write("page \(meta.page) of \(meta.pageCount) · \(meta.total) in all" + (meta.page < meta.pageCount ? " (--page \(meta.page + 1) for more)" : ""))
+            write(
+                "page \(meta.page) of \(meta.pageCount) · \(meta.total) in all"
+                    + (meta.page < meta.pageCount ? " (--page \(meta.page + 1) for more)" : "")
+            )
         }
     }
 
@@ -50,7 +53,10 @@ struct CLIOutput: Sendable {
                 switch section {
                 case .fields(let fields):
                     let width = fields.map { TextWidth.of($0.0) }.max() ?? 0
-                    blocks.append(fields.map { $0.0 + String(repeating: " ", count: width - TextWidth.of($0.0) + 2) + $0.1 }.joined(separator: "\n"))
+                    blocks.append(
+                        fields.map { $0.0 + String(repeating: " ", count: width - TextWidth.of($0.0) + 2) + $0.1 }
+                            .joined(separator: "\n")
+                    )
                 case .table(let title, let columns, let rows):
                     blocks.append(title + "\n" + (rows.isEmpty ? "  (none)" : Self.table(columns: columns, rows: rows)))
                 }
@@ -65,13 +71,16 @@ struct CLIOutput: Sendable {
 
     static func json<Value: Encodable>(_ value: Value, pretty: Bool) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
     }
 
     /// Left-aligned columns, numbers right-aligned, two spaces apart, nothing cut.
     static func table(columns: [String], rows: [[String]]) -> String {
-        let widths = columns.indices.map { index in ([columns[index]] + rows.map { $0[index] }).map(TextWidth.of).max() ?? 0 }
+        let widths = columns.indices.map { index in
+            ([columns[index]] + rows.map { $0[index] }).map(TextWidth.of).max() ?? 0
+        }
         // A column of whole numbers (or "-" where there is none) is right-aligned.
         let numeric = columns.indices.map { index in
             rows.contains { Int64($0[index]) != nil } && rows.allSatisfy { Int64($0[index]) != nil || $0[index] == "-" }
@@ -91,7 +100,10 @@ struct CLIOutput: Sendable {
 /// Runs one CLI command against the server the options name, in its first project; API and
 /// transport errors become `CLIError`s (and so exit codes).
 enum CLI {
-    static func run(_ options: CLIOptions, _ body: (APIClient, _ base: String, CLIOutput) async throws -> Void) async throws {
+    static func run(
+        _ options: CLIOptions,
+        _ body: (APIClient, _ base: String, CLIOutput) async throws -> Void
+    ) async throws {
         let client = try options.connection.client()
         do {
             let project = try await options.connection.project(on: client)

@@ -18,7 +18,9 @@ struct ConnectionOptions: ParsableArguments {
     func remote() throws -> APIClient? {
         let environment = ProcessInfo.processInfo.environment
         guard let url = server ?? environment["EDGESYNC_SERVER"] else { return nil }
-        guard let token = token ?? environment["EDGESYNC_TOKEN"] else { throw ValidationError("--server needs --token (or EDGESYNC_TOKEN)") }
+        guard let token = token ?? environment["EDGESYNC_TOKEN"] else {
+            throw ValidationError("--server needs --token (or EDGESYNC_TOKEN)")
+        }
         return APIClient(baseURL: url, token: token)
     }
 
@@ -27,12 +29,18 @@ struct ConnectionOptions: ParsableArguments {
     func client() throws -> APIClient {
         if let remote = try remote() { return remote }
         let directory = URL(fileURLWithPath: dataDir)
-        guard let url = try? String(contentsOf: directory.appendingPathComponent("http.url"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty else {
-            throw CLIError.noServer("no server is running on \(dataDir): start `platform-tui serve --data-dir \(dataDir)`, or pass --server and --token")
+        guard
+            let url = try? String(contentsOf: directory.appendingPathComponent("http.url"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty
+        else {
+            throw CLIError.noServer(
+                "no server is running on \(dataDir): start `platform-tui serve --data-dir \(dataDir)`, or pass --server and --token"
+            )
         }
-        guard let token = try? String(contentsOf: directory.appendingPathComponent("admin.token"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines) else {
+        guard
+            let token = try? String(contentsOf: directory.appendingPathComponent("admin.token"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        else {
             throw CLIError.noServer("cannot read \(dataDir)/admin.token: pass --token")
         }
         return APIClient(baseURL: url, token: self.token ?? token)
@@ -45,8 +53,14 @@ struct ConnectionOptions: ParsableArguments {
 
     static func project(_ wanted: String?, on client: APIClient) async throws -> Project {
         let projects = try await client.get("/projects", as: PageEnvelope<Project>.self).data
-        guard let chosen = wanted.map({ wanted in projects.first { $0.id == wanted || $0.name == wanted } }) ?? projects.first else {
-            throw CLIError.notFound(wanted.map { "no project \($0) (projects: \(projects.map(\.name).joined(separator: ", ")))" } ?? "the server has no project")
+        guard
+            let chosen = wanted.map({ wanted in projects.first { $0.id == wanted || $0.name == wanted } })
+                ?? projects.first
+        else {
+            throw CLIError.notFound(
+                wanted.map { "no project \($0) (projects: \(projects.map(\.name).joined(separator: ", ")))" }
+                    ?? "the server has no project"
+            )
         }
         return chosen
     }

@@ -5,11 +5,16 @@ import Foundation
 /// `platform-tui devices list|create|credentials`.
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "devices", abstract: "Devices: list, register, issue credentials.", subcommands: [List.self, Create.self, Credentials.self])
+        commandName: "devices",
+        abstract: "Devices: list, register, issue credentials.",
+        subcommands: [List.self, Create.self, Credentials.self]
+    )
 
     static func row(_ device: Device) -> [String] {
-        [device.id, device.name, device.fleetID, device.connected ? "yes" : "no", CLI.time(device.lastSeenAt),
-         device.credentialKinds.isEmpty ? "none" : device.credentialKinds.map(\.rawValue).joined(separator: ",")]
+        [
+            device.id, device.name, device.fleetID, device.connected ? "yes" : "no", CLI.time(device.lastSeenAt),
+            device.credentialKinds.isEmpty ? "none" : device.credentialKinds.map(\.rawValue).joined(separator: ","),
+        ]
     }
 
     static let columns = ["ID", "NAME", "FLEET", "CONNECTED", "LAST SEEN", "CREDENTIALS"]
@@ -22,7 +27,10 @@ struct DevicesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(options) { client, base, output in
-                let devices = try await client.get("\(base)/devices\(CLI.query([("page", String(page)), ("limit", String(limit))]))", as: PageEnvelope<Device>.self)
+                let devices = try await client.get(
+                    "\(base)/devices\(CLI.query([("page", String(page)), ("limit", String(limit))]))",
+                    as: PageEnvelope<Device>.self
+                )
                 output.list(devices, columns: DevicesCommand.columns, row: DevicesCommand.row)
             }
         }
@@ -37,28 +45,47 @@ struct DevicesCommand: AsyncParsableCommand {
         func run() async throws {
             try await CLI.run(options) { client, base, output in
                 let body = try JSONEncoder().encode(CreateDeviceRequest(name: name, fleetID: fleet))
-                let device = try await client.send("POST", "\(base)/devices", body: Array(body), as: ResourceEnvelope<Device>.self).data
-                output.resource(device, [.fields(Array(zip(DevicesCommand.columns.map { $0.lowercased() }, DevicesCommand.row(device))))])
+                let device = try await client.send(
+                    "POST",
+                    "\(base)/devices",
+                    body: Array(body),
+                    as: ResourceEnvelope<Device>.self
+                ).data
+                output.resource(
+                    device,
+                    [.fields(Array(zip(DevicesCommand.columns.map { $0.lowercased() }, DevicesCommand.row(device))))]
+                )
             }
         }
     }
 
     struct Credentials: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue a password (printed once) or a certificate (written with its key and the CA to a directory).")
+            abstract:
+                "Issue a password (printed once) or a certificate (written with its key and the CA to a directory)."
+        )
         @OptionGroup var options: CLIOptions
         @Argument(help: "Device id or name.") var device: String
         @Option(help: "password or certificate.") var kind: String = "password"
         @Option(help: "Where a certificate goes (default ./credentials/<name>).") var out: String?
 
         func run() async throws {
-            guard let kind = CredentialKind(rawValue: kind) else { throw CLIError.usage("--kind is password or certificate") }
+            guard let kind = CredentialKind(rawValue: kind) else {
+                throw CLIError.usage("--kind is password or certificate")
+            }
             try await CLI.run(options) { client, base, output in
                 let target = try await DevicesCommand.find(device, client: client, base: base)
-                let issued = try await client.send("POST", "\(base)/devices/\(target.id)/credentials", body: Array(#"{"kind":"\#(kind.rawValue)"}"#.utf8),
-                                                   as: ResourceEnvelope<IssuedCredentials>.self).data
+                let issued = try await client.send(
+                    "POST",
+                    "\(base)/devices/\(target.id)/credentials",
+                    body: Array(#"{"kind":"\#(kind.rawValue)"}"#.utf8),
+                    as: ResourceEnvelope<IssuedCredentials>.self
+                ).data
                 let kept = try ConsoleApp.keep(issued, for: target.name, in: out.map { URL(fileURLWithPath: $0) })
-                output.resource(issued, [.fields([("device", target.name), ("kind", kind.rawValue), ("result", kept)])])
+                output.resource(
+                    issued,
+                    [.fields([("device", target.name), ("kind", kind.rawValue), ("result", kept)])]
+                )
             }
         }
     }
@@ -70,9 +97,14 @@ struct DevicesCommand: AsyncParsableCommand {
         } catch ClientError.api(404, _) {
             var page = 1
             while true {
-                let devices = try await client.get("\(base)/devices?limit=500&page=\(page)", as: PageEnvelope<Device>.self)
+                let devices = try await client.get(
+                    "\(base)/devices?limit=500&page=\(page)",
+                    as: PageEnvelope<Device>.self
+                )
                 if let device = devices.data.first(where: { $0.name == reference }) { return device }
-                guard page < devices.meta.pageCount else { throw CLIError.notFound("no device with the id or name \(reference)") }
+                guard page < devices.meta.pageCount else {
+                    throw CLIError.notFound("no device with the id or name \(reference)")
+                }
                 page += 1
             }
         }

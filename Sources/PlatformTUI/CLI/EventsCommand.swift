@@ -6,12 +6,18 @@ import UnixSignals
 /// `platform-tui events list|watch`: the event history, or the live stream until interrupted.
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events", abstract: "Governance events: history and live stream.", subcommands: [List.self, Watch.self])
+        commandName: "events",
+        abstract: "Governance events: history and live stream.",
+        subcommands: [List.self, Watch.self]
+    )
 
     static let columns = ["ID", "TIME", "KIND", "OUTCOME", "DEVICE", "LINEAGE", "MESSAGE"]
 
     static func row(_ event: Event) -> [String] {
-        [String(event.id), event.time.description, event.kind.rawValue, event.outcome, event.deviceID ?? "-", event.lineageID ?? "-", event.message]
+        [
+            String(event.id), event.time.description, event.kind.rawValue, event.outcome, event.deviceID ?? "-",
+            event.lineageID ?? "-", event.message,
+        ]
     }
 
     struct List: AsyncParsableCommand {
@@ -26,15 +32,23 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(options) { client, base, output in
-                let query = CLI.query([("kind", kind), ("device_id", device), ("lineage_id", lineage), ("since", since.map(String.init)),
-                                       ("page", String(page)), ("limit", String(limit))])
-                output.list(try await client.get("\(base)/events\(query)", as: PageEnvelope<Event>.self), columns: EventsCommand.columns, row: EventsCommand.row)
+                let query = CLI.query([
+                    ("kind", kind), ("device_id", device), ("lineage_id", lineage), ("since", since.map(String.init)),
+                    ("page", String(page)), ("limit", String(limit)),
+                ])
+                output.list(
+                    try await client.get("\(base)/events\(query)", as: PageEnvelope<Event>.self),
+                    columns: EventsCommand.columns,
+                    row: EventsCommand.row
+                )
             }
         }
     }
 
     struct Watch: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print events as they happen (one per line) until Ctrl+C.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print events as they happen (one per line) until Ctrl+C."
+        )
         @OptionGroup var options: CLIOptions
         @Option(help: "Only this event kind.") var kind: String?
 
@@ -43,7 +57,10 @@ struct EventsCommand: AsyncParsableCommand {
             try await CLI.run(options) { client, base, output in
                 let stream = EventStream(client: client, path: "\(base)/events/stream\(CLI.query([("kind", kind)]))")
                 stream.start { event in
-                    output.write(output.format == .table ? EventsCommand.row(event).joined(separator: "  ") : CLIOutput.json(event, pretty: false))
+                    output.write(
+                        output.format == .table
+                            ? EventsCommand.row(event).joined(separator: "  ") : CLIOutput.json(event, pretty: false)
+                    )
                 }
                 for await _ in await UnixSignalsSequence(trapping: [.sigint, .sigterm]) { break }
                 stream.stop()

@@ -6,33 +6,62 @@ import Foundation
 /// `list --registry`, or by id) registry reviews.
 struct ReviewsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reviews", abstract: "Schema reviews: list, inspect, claim, approve, reject, abandon.",
-        subcommands: [List.self, Get.self, Claim.self, Approve.self, Reject.self, Abandon.self])
+        commandName: "reviews",
+        abstract: "Schema reviews: list, inspect, claim, approve, reject, abandon.",
+        subcommands: [List.self, Get.self, Claim.self, Approve.self, Reject.self, Abandon.self]
+    )
 
     /// A review by id, device or registry (the id says which).
-    static func fetch(_ id: String, client: APIClient, base: String) async throws -> (SchemaReviewDetail, ReviewSource) {
+    static func fetch(_ id: String, client: APIClient, base: String) async throws -> (SchemaReviewDetail, ReviewSource)
+    {
         do {
-            return (try await client.get("\(base)/\(ReviewSource.device.path)/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data, .device)
+            return (
+                try await client.get(
+                    "\(base)/\(ReviewSource.device.path)/\(id)",
+                    as: ResourceEnvelope<SchemaReviewDetail>.self
+                ).data, .device
+            )
         } catch ClientError.api(404, _) {
-            return (try await client.get("\(base)/\(ReviewSource.registry.path)/\(id)", as: ResourceEnvelope<SchemaReviewDetail>.self).data, .registry)
+            return (
+                try await client.get(
+                    "\(base)/\(ReviewSource.registry.path)/\(id)",
+                    as: ResourceEnvelope<SchemaReviewDetail>.self
+                ).data, .registry
+            )
         }
     }
 
     /// Posts a transition with the review's current action_version unless one is given; prints the review.
-    static func transition(_ id: String, _ name: String, options: CLIOptions, actionVersion: Int?, body: @escaping (Int) throws -> Encodable & Sendable) async throws {
+    static func transition(
+        _ id: String,
+        _ name: String,
+        options: CLIOptions,
+        actionVersion: Int?,
+        body: @escaping (Int) throws -> Encodable & Sendable
+    ) async throws {
         try await CLI.run(options) { client, base, output in
             let (detail, source) = try await fetch(id, client: client, base: base)
             let payload = try JSONEncoder().encode(body(actionVersion ?? detail.review.actionVersion))
-            let review = try await client.send("POST", "\(base)/\(source.path)/\(id)/\(name)", body: Array(payload), as: ResourceEnvelope<SchemaReview>.self).data
+            let review = try await client.send(
+                "POST",
+                "\(base)/\(source.path)/\(id)/\(name)",
+                body: Array(payload),
+                as: ResourceEnvelope<SchemaReview>.self
+            ).data
             output.resource(review, [.fields(summary(review))])
         }
     }
 
     static func summary(_ review: SchemaReview) -> [(String, String)] {
-        [("id", review.id), ("scope", review.scope.rawValue), ("device", review.deviceName ?? "-"), ("table", review.sourceTable),
-         ("schema", review.schemaHash), ("classification", "\(review.classification.rawValue): \(review.classificationReason)"),
-         ("status", review.status.rawValue + (review.reason.map { " (\($0))" } ?? "")), ("action version", String(review.actionVersion)),
-         ("claimed by", review.claimedBy ?? "-"), ("staged rows", String(review.stagedRowCount))]
+        [
+            ("id", review.id), ("scope", review.scope.rawValue), ("device", review.deviceName ?? "-"),
+            ("table", review.sourceTable),
+            ("schema", review.schemaHash),
+            ("classification", "\(review.classification.rawValue): \(review.classificationReason)"),
+            ("status", review.status.rawValue + (review.reason.map { " (\($0))" } ?? "")),
+            ("action version", String(review.actionVersion)),
+            ("claimed by", review.claimedBy ?? "-"), ("staged rows", String(review.stagedRowCount)),
+        ]
     }
 
     struct List: AsyncParsableCommand {
@@ -48,33 +77,65 @@ struct ReviewsCommand: AsyncParsableCommand {
         func run() async throws {
             try await CLI.run(options) { client, base, output in
                 let source: ReviewSource = registry ? .registry : .device
-                let query = CLI.query([("status", status), ("device_id", device), ("lineage_id", lineage), ("page", String(page)), ("limit", String(limit))])
-                let reviews = try await client.get("\(base)/\(source.path)\(query)", as: PageEnvelope<SchemaReview>.self)
-                output.list(reviews, columns: ["ID", registry ? "SCOPE" : "DEVICE", "TABLE", "CLASSIFICATION", "STATUS", "STAGED", "CREATED", "CLAIMED BY", "VERSION"]) {
-                    [$0.id, $0.deviceName ?? $0.fleetID.map { "fleet \($0)" } ?? $0.scope.rawValue, $0.sourceTable, $0.classification.rawValue,
-                     $0.status.rawValue, String($0.stagedRowCount), CLI.time($0.createdAt), $0.claimedBy ?? "-", String($0.actionVersion)]
+                let query = CLI.query([
+                    ("status", status), ("device_id", device), ("lineage_id", lineage), ("page", String(page)),
+                    ("limit", String(limit)),
+                ])
+                let reviews = try await client.get(
+                    "\(base)/\(source.path)\(query)",
+                    as: PageEnvelope<SchemaReview>.self
+                )
+                output.list(
+                    reviews,
+                    columns: [
+                        "ID", registry ? "SCOPE" : "DEVICE", "TABLE", "CLASSIFICATION", "STATUS", "STAGED", "CREATED",
+                        "CLAIMED BY", "VERSION",
+                    ]
+                ) {
+                    [
+                        $0.id, $0.deviceName ?? $0.fleetID.map { "fleet \($0)" } ?? $0.scope.rawValue, $0.sourceTable,
+                        $0.classification.rawValue,
+                        $0.status.rawValue, String($0.stagedRowCount), CLI.time($0.createdAt), $0.claimedBy ?? "-",
+                        String($0.actionVersion),
+                    ]
                 }
             }
         }
     }
 
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One review with its column diff and suggested actions.")
+        static let configuration = CommandConfiguration(
+            abstract: "One review with its column diff and suggested actions."
+        )
         @OptionGroup var options: CLIOptions
         @Argument(help: "Review id.") var id: String
 
         func run() async throws {
             try await CLI.run(options) { client, base, output in
                 let (detail, _) = try await fetch(id, client: client, base: base)
-                let suggested = Dictionary(detail.suggestedActions.map { ($0.sourceColumnName, $0) }, uniquingKeysWith: { first, _ in first })
-                output.resource(detail, [
-                    .fields(summary(detail.review) + [("previous schema", detail.previousSchemaHash ?? "-")]),
-                    .table(title: "Columns", columns: ["COLUMN", "CHANGE", "TYPE", "PK", "SUGGESTED", "TARGET"], rows: detail.diff.map { column in
-                        let action = suggested[column.name]
-                        return [column.name, column.marker.rawValue, column.affinity?.rawValue ?? "-", column.pkOrdinal.map { $0 > 0 ? String($0) : "" } ?? "",
-                                action?.action.rawValue ?? "-", action?.effectiveMirrorColumnName ?? action?.deviceDataPointID ?? "-"]
-                    }),
-                ])
+                let suggested = Dictionary(
+                    detail.suggestedActions.map { ($0.sourceColumnName, $0) },
+                    uniquingKeysWith: { first, _ in first }
+                )
+                output.resource(
+                    detail,
+                    [
+                        .fields(summary(detail.review) + [("previous schema", detail.previousSchemaHash ?? "-")]),
+                        .table(
+                            title: "Columns",
+                            columns: ["COLUMN", "CHANGE", "TYPE", "PK", "SUGGESTED", "TARGET"],
+                            rows: detail.diff.map { column in
+                                let action = suggested[column.name]
+                                return [
+                                    column.name, column.marker.rawValue, column.affinity?.rawValue ?? "-",
+                                    column.pkOrdinal.map { $0 > 0 ? String($0) : "" } ?? "",
+                                    action?.action.rawValue ?? "-",
+                                    action?.effectiveMirrorColumnName ?? action?.deviceDataPointID ?? "-",
+                                ]
+                            }
+                        ),
+                    ]
+                )
             }
         }
     }
@@ -86,7 +147,9 @@ struct ReviewsCommand: AsyncParsableCommand {
         @Option(help: "The action_version you saw (default: the current one).") var actionVersion: Int?
 
         func run() async throws {
-            try await ReviewsCommand.transition(id, "claim", options: options, actionVersion: actionVersion) { ReviewTransitionRequest(actionVersion: $0) }
+            try await ReviewsCommand.transition(id, "claim", options: options, actionVersion: actionVersion) {
+                ReviewTransitionRequest(actionVersion: $0)
+            }
         }
     }
 
@@ -96,7 +159,8 @@ struct ReviewsCommand: AsyncParsableCommand {
             discussion: """
                 FILE holds the column actions as JSON: an array of {source_column_name, action, mirror_column_name?, \
                 device_data_point_id?}, or the whole approve body ({column_actions, sync_authority?}). `-` reads stdin.
-                """)
+                """
+        )
         @OptionGroup var options: CLIOptions
         @Argument(help: "Review id.") var id: String
         @Option(help: "Column actions file (JSON), or - for stdin.") var actions: String?
@@ -113,17 +177,27 @@ struct ReviewsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let authority = try syncAuthority.map { value -> SyncAuthority in
-                guard let authority = SyncAuthority(rawValue: value) else { throw CLIError.usage("--sync-authority is device_authoritative or cloud_authoritative") }
+                guard let authority = SyncAuthority(rawValue: value) else {
+                    throw CLIError.usage("--sync-authority is device_authoritative or cloud_authoritative")
+                }
                 return authority
             }
             let file = try actions.map(Self.read)
             try await CLI.run(options) { client, base, output in
                 let (detail, source) = try await ReviewsCommand.fetch(id, client: client, base: base)
                 let columnActions = file?.columnActions ?? detail.suggestedActions
-                let body = ApproveReviewRequest(actionVersion: actionVersion ?? detail.review.actionVersion, columnActions: columnActions,
-                                                syncAuthority: authority ?? file?.syncAuthority, force: force ? true : nil)
-                let review = try await client.send("POST", "\(base)/\(source.path)/\(id)/approve", body: Array(try JSONEncoder().encode(body)),
-                                                   as: ResourceEnvelope<SchemaReview>.self).data
+                let body = ApproveReviewRequest(
+                    actionVersion: actionVersion ?? detail.review.actionVersion,
+                    columnActions: columnActions,
+                    syncAuthority: authority ?? file?.syncAuthority,
+                    force: force ? true : nil
+                )
+                let review = try await client.send(
+                    "POST",
+                    "\(base)/\(source.path)/\(id)/approve",
+                    body: Array(try JSONEncoder().encode(body)),
+                    as: ResourceEnvelope<SchemaReview>.self
+                ).data
                 output.resource(review, [.fields(ReviewsCommand.summary(review))])
             }
         }
@@ -144,10 +218,14 @@ struct ReviewsCommand: AsyncParsableCommand {
             if path == "-" {
                 data = FileHandle.standardInput.readDataToEndOfFile()
             } else {
-                guard let contents = FileManager.default.contents(atPath: path) else { throw CLIError.file("cannot read \(path)") }
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw CLIError.file("cannot read \(path)")
+                }
                 data = contents
             }
-            if let list = try? JSONDecoder().decode([ColumnAction].self, from: data) { return ActionsFile(columnActions: list) }
+            if let list = try? JSONDecoder().decode([ColumnAction].self, from: data) {
+                return ActionsFile(columnActions: list)
+            }
             do {
                 return try JSONDecoder().decode(ActionsFile.self, from: data)
             } catch {

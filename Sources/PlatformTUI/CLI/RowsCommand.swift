@@ -5,7 +5,10 @@ import EdgeSyncModels
 /// written to the mirror table (or telemetry series).
 struct RowsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rows", abstract: "Row data of a lineage: staged or mirrored.", subcommands: [Staged.self, Mirror.self])
+        commandName: "rows",
+        abstract: "Row data of a lineage: staged or mirrored.",
+        subcommands: [Staged.self, Mirror.self]
+    )
 
     struct Staged: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Staged rows (waiting for a review or a replay).")
@@ -16,8 +19,10 @@ struct RowsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(options) { client, base, output in
-                let rows = try await client.get("\(base)/edge/lineages/\(lineage)/staged-rows\(CLI.query([("page", String(page)), ("limit", String(limit))]))",
-                                                as: PageEnvelope<StagedRow>.self)
+                let rows = try await client.get(
+                    "\(base)/edge/lineages/\(lineage)/staged-rows\(CLI.query([("page", String(page)), ("limit", String(limit))]))",
+                    as: PageEnvelope<StagedRow>.self
+                )
                 let columns = RowsScreen.columnNames(of: rows.data.map(ConsoleApp.stagedObject))
                 output.list(rows, columns: columns) { RowsCommand.cells(ConsoleApp.stagedObject($0), columns) }
             }
@@ -36,7 +41,10 @@ struct RowsCommand: AsyncParsableCommand {
         func run() async throws {
             try await CLI.run(options) { client, base, output in
                 let query = CLI.query([("order", order), ("q", q), ("page", String(page)), ("limit", String(limit))])
-                let rows = try await client.get("\(base)/edge/lineages/\(lineage)/mirror-rows\(query)", as: PageEnvelope<JSONObject>.self)
+                let rows = try await client.get(
+                    "\(base)/edge/lineages/\(lineage)/mirror-rows\(query)",
+                    as: PageEnvelope<JSONObject>.self
+                )
                 let columns = RowsScreen.columnNames(of: rows.data)
                 output.list(rows, columns: columns) { RowsCommand.cells($0, columns) }
             }

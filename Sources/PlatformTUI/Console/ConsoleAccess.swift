@@ -22,7 +22,11 @@ struct ConsoleAccess: Sendable, Hashable {
         if readonlyFlag {
             self.init(canOperate: false, canAdminister: false, reason: "read-only console (--readonly)")
         } else if let token, !token.allows("operate") {
-            self.init(canOperate: false, canAdminister: false, reason: "the token \(token.name) lacks the operate scope")
+            self.init(
+                canOperate: false,
+                canAdminister: false,
+                reason: "the token \(token.name) lacks the operate scope"
+            )
         } else if let token, !token.allows("admin") {
             self.init(canOperate: true, canAdminister: false, reason: "the token \(token.name) lacks the admin scope")
         } else {
@@ -43,8 +47,12 @@ struct ConsoleAccess: Sendable, Hashable {
     /// The help overlay of a screen: its keys, the ones that are off listed apart with the reason.
     func help(title: String, keys: [(key: String, action: String)], adminScreen: Bool) -> HelpOverlay {
         let disabled = keys.filter { self.disabled($0.key, adminScreen: adminScreen) }
-        return HelpOverlay(screenTitle: title, keys: keys.filter { !self.disabled($0.key, adminScreen: adminScreen) }, disabled: disabled,
-                           readOnlyReason: disabled.isEmpty ? nil : reason)
+        return HelpOverlay(
+            screenTitle: title,
+            keys: keys.filter { !self.disabled($0.key, adminScreen: adminScreen) },
+            disabled: disabled,
+            readOnlyReason: disabled.isEmpty ? nil : reason
+        )
     }
 
     func allows(_ mutation: ConsoleApp.Mutation) -> Bool {

@@ -5,7 +5,13 @@ extension ConsoleApp {
     /// A change the console asks the server for.
     enum Mutation: Sendable {
         case claim(reviewID: String, ReviewSource, actionVersion: Int)
-        case approve(reviewID: String, ReviewSource, actionVersion: Int, actions: [ColumnAction], syncAuthority: SyncAuthority? = nil)
+        case approve(
+            reviewID: String,
+            ReviewSource,
+            actionVersion: Int,
+            actions: [ColumnAction],
+            syncAuthority: SyncAuthority? = nil
+        )
         case reject(reviewID: String, ReviewSource, actionVersion: Int, reason: String? = nil)
         case abandon(reviewID: String, ReviewSource, actionVersion: Int)
         case resetMaterialization(lineageID: String)
@@ -20,12 +26,15 @@ extension ConsoleApp {
             switch self {
             case .claim(let id, let source, _): "claim \(source.rawValue) review \(id.prefix(8))"
             case .approve(let id, let source, _, let actions, let authority):
-                "approve \(source.rawValue) review \(id.prefix(8)) with \(actions.count) column actions" + (authority.map { " (\($0.rawValue))" } ?? "")
-            case .reject(let id, let source, _, let reason): "reject \(source.rawValue) review \(id.prefix(8))" + (reason.map { " (\($0))" } ?? "")
+                "approve \(source.rawValue) review \(id.prefix(8)) with \(actions.count) column actions"
+                    + (authority.map { " (\($0.rawValue))" } ?? "")
+            case .reject(let id, let source, _, let reason):
+                "reject \(source.rawValue) review \(id.prefix(8))" + (reason.map { " (\($0))" } ?? "")
             case .abandon(let id, let source, _): "abandon \(source.rawValue) review \(id.prefix(8))"
             case .resetMaterialization(let id): "reset materialization of lineage \(id.prefix(8))"
             case .deleteLineage(let id): "delete lineage \(id.prefix(8))"
-            case .writeBack(_, let id, let row): "write back \(CanonicalJSON.string(of: .object(row.pk))) to lineage \(id.prefix(8))"
+            case .writeBack(_, let id, let row):
+                "write back \(CanonicalJSON.string(of: .object(row.pk))) to lineage \(id.prefix(8))"
             case .registerDevice(let name): "register device \(name)"
             case .savePolicy(_, let fleet): "save the " + (fleet.map { "fleet \($0.name) policy" } ?? "project policy")
             case .issueCredentials(_, let name, let kind): "issue \(kind.rawValue) credentials to \(name)"
@@ -43,7 +52,8 @@ extension ConsoleApp {
         /// The mutation with what its dialog's field collected (a reason, a name).
         func with(dialogText text: String) -> Mutation {
             switch self {
-            case .reject(let id, let source, let version, _): .reject(reviewID: id, source, actionVersion: version, reason: text.isEmpty ? nil : text)
+            case .reject(let id, let source, let version, _):
+                .reject(reviewID: id, source, actionVersion: version, reason: text.isEmpty ? nil : text)
             case .registerDevice: .registerDevice(name: text)
             default: self
             }
@@ -81,7 +91,12 @@ extension ConsoleApp {
     }
 
     /// Opens a review's detail (to be loaded), or says why there is none.
-    static func open(review id: String?, _ source: ReviewSource, _ state: inout State, missing: String? = nil) -> (Bool, Mutation?) {
+    static func open(
+        review id: String?,
+        _ source: ReviewSource,
+        _ state: inout State,
+        missing: String? = nil
+    ) -> (Bool, Mutation?) {
         guard let id else {
             if let missing { state.frame.status = (missing, .muted) }
             return (false, nil)
@@ -105,7 +120,12 @@ extension ConsoleApp {
             case .character("n"), .pageDown, .character("p"), .pageUp:
                 return (Self.turnPage(key, &state.lineages.page.meta) ?? false, nil)
             case .character("f"):
-                state.lineages.statusFilter = switch state.lineages.statusFilter { case nil: .active; case .active?: .paused; case .paused?: nil }
+                state.lineages.statusFilter =
+                    switch state.lineages.statusFilter {
+                    case nil: .active
+                    case .active?: .paused
+                    case .paused?: nil
+                    }
                 state.lineages.page.meta.page = 1
                 return (true, nil)
             case .character("s"):
@@ -123,22 +143,44 @@ extension ConsoleApp {
                 state.rows = nil
                 state.stack.append(.rows(lineageID: id, name: name, written: key == .character("w")))
                 return (true, nil)
-            case .character("x") where detail.lineage.materializationFailureCount > 0 || detail.lineage.pauseReason == .materializationFailure:
-                state.dialog = (ConfirmDialog(
-                    title: "Reset materialization of \(name)",
-                    effect: "Clears the failure counter; a lineage the breaker paused resumes and its device is told to publish again."),
-                    .resetMaterialization(lineageID: id))
-            case .character("W") where detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil:
-                let keys = detail.schemaVersions.last { $0.decision == .approved }?.columns?.filter(\.isPrimaryKey).sorted { $0.pkOrdinal < $1.pkOrdinal }.map(\.name) ?? []
-                state.writeBack = (WriteBackForm(table: detail.lineage.sourceTable, bindings: detail.bindings, keyColumns: keys), id, detail.lineage.deviceID)
+            case .character("x")
+            where detail.lineage.materializationFailureCount > 0
+                || detail.lineage.pauseReason == .materializationFailure:
+                state.dialog = (
+                    ConfirmDialog(
+                        title: "Reset materialization of \(name)",
+                        effect:
+                            "Clears the failure counter; a lineage the breaker paused resumes and its device is told to publish again."
+                    ),
+                    .resetMaterialization(lineageID: id)
+                )
+            case .character("W")
+            where detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil:
+                let keys =
+                    detail.schemaVersions.last { $0.decision == .approved }?.columns?.filter(\.isPrimaryKey).sorted {
+                        $0.pkOrdinal < $1.pkOrdinal
+                    }.map(\.name) ?? []
+                state.writeBack = (
+                    WriteBackForm(table: detail.lineage.sourceTable, bindings: detail.bindings, keyColumns: keys), id,
+                    detail.lineage.deviceID
+                )
             case .character("D"):
-                state.dialog = (ConfirmDialog(
-                    title: "Delete lineage \(name)",
-                    effect: "Deletes its staged rows, ledger, reviews, bindings and mirror table. Nothing on the device.",
-                    field: .mustType(detail.lineage.sourceTable)),
-                    .deleteLineage(lineageID: id))
+                state.dialog = (
+                    ConfirmDialog(
+                        title: "Delete lineage \(name)",
+                        effect:
+                            "Deletes its staged rows, ledger, reviews, bindings and mirror table. Nothing on the device.",
+                        field: .mustType(detail.lineage.sourceTable)
+                    ),
+                    .deleteLineage(lineageID: id)
+                )
             case .character("v"):
-                return Self.open(review: detail.openReviewID, .device, &state, missing: "no open review for this lineage")
+                return Self.open(
+                    review: detail.openReviewID,
+                    .device,
+                    &state,
+                    missing: "no open review for this lineage"
+                )
             default: break
             }
         case .rows(let lineageID, let name, let written):
@@ -150,9 +192,14 @@ extension ConsoleApp {
             case .end: rows.selected = max(0, rows.page.data.count - 1)
             case .enter: rows.showingJSON = !rows.showingJSON && !rows.page.data.isEmpty
             case .left, .character("h"): rows.firstColumn = max(0, rows.firstColumn - 1)
-            case .right, .character("l"): rows.firstColumn = min(max(0, rows.columnNames.count - 1), rows.firstColumn + 1)
+            case .right, .character("l"):
+                rows.firstColumn = min(max(0, rows.columnNames.count - 1), rows.firstColumn + 1)
             case .character("s"), .character("w"):
-                state.stack[state.stack.count - 1] = .rows(lineageID: lineageID, name: name, written: key == .character("w"))
+                state.stack[state.stack.count - 1] = .rows(
+                    lineageID: lineageID,
+                    name: name,
+                    written: key == .character("w")
+                )
                 state.rows = nil
                 return (true, nil)
             case .character("n"), .pageDown, .character("p"), .pageUp:
@@ -187,8 +234,15 @@ extension ConsoleApp {
             let ids = entries.map(\.id)
             switch key {
             case .enter, .right:
-                guard let entry = entries.first(where: { $0.id == state.registry.selectedID }) ?? entries.first else { return (false, nil) }
-                return Self.open(review: entry.reviewID, .registry, &state, missing: "no registry review for this entry")
+                guard let entry = entries.first(where: { $0.id == state.registry.selectedID }) ?? entries.first else {
+                    return (false, nil)
+                }
+                return Self.open(
+                    review: entry.reviewID,
+                    .registry,
+                    &state,
+                    missing: "no registry review for this entry"
+                )
             case .character("v"):
                 state.stack.append(.reviews(.registry))
                 return (true, nil)
@@ -209,22 +263,45 @@ extension ConsoleApp {
                 state.stack.append(.editor(id, source))
                 return (true, nil)
             case .character("x") where review.detail.review.status == .inReview:
-                state.dialog = (ConfirmDialog(
-                    title: "Reject schema \(review.detail.review.schemaHash.prefix(12)) of \(review.detail.review.sourceTable)",
-                    effect: "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.", field: .text(label: "Reason", required: false)),
-                    .reject(reviewID: id, source, actionVersion: review.detail.review.actionVersion))
+                state.dialog = (
+                    ConfirmDialog(
+                        title:
+                            "Reject schema \(review.detail.review.schemaHash.prefix(12)) of \(review.detail.review.sourceTable)",
+                        effect:
+                            "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.",
+                        field: .text(label: "Reason", required: false)
+                    ),
+                    .reject(reviewID: id, source, actionVersion: review.detail.review.actionVersion)
+                )
             case .character("A") where review.detail.review.status.isOpen:
-                state.dialog = (ConfirmDialog(
-                    title: "Abandon this review", effect: "Closes the review without a decision; the lineage keeps waiting for the next schema."),
-                    .abandon(reviewID: id, source, actionVersion: review.detail.review.actionVersion))
+                state.dialog = (
+                    ConfirmDialog(
+                        title: "Abandon this review",
+                        effect: "Closes the review without a decision; the lineage keeps waiting for the next schema."
+                    ),
+                    .abandon(reviewID: id, source, actionVersion: review.detail.review.actionVersion)
+                )
             case .character("y") where review.confirmingApproval:
                 state.review?.confirmingApproval = false
-                return (false, .approve(reviewID: id, source, actionVersion: review.detail.review.actionVersion, actions: review.detail.suggestedActions))
+                return (
+                    false,
+                    .approve(
+                        reviewID: id,
+                        source,
+                        actionVersion: review.detail.review.actionVersion,
+                        actions: review.detail.suggestedActions
+                    )
+                )
             case .character("d"), .character("w"):
                 guard let lineageID = review.detail.review.lineageID else { return (false, nil) }
                 state.rows = nil
-                state.stack.append(.rows(lineageID: lineageID, name: "\(review.detail.review.deviceName ?? "?")/\(review.detail.review.sourceTable)",
-                                         written: key == .character("w")))
+                state.stack.append(
+                    .rows(
+                        lineageID: lineageID,
+                        name: "\(review.detail.review.deviceName ?? "?")/\(review.detail.review.sourceTable)",
+                        written: key == .character("w")
+                    )
+                )
                 return (true, nil)
             default: break
             }
@@ -234,13 +311,22 @@ extension ConsoleApp {
             let selected = devices.first { $0.id == state.devices.selectedID } ?? devices.first
             switch key {
             case .character("+"):
-                state.dialog = (ConfirmDialog(title: "Register a device", effect: "Its name is its MQTT client id: 1–64 of A-Z a-z 0-9 . _ -",
-                                              field: .text(label: "Name", required: true)), .registerDevice(name: ""))
+                state.dialog = (
+                    ConfirmDialog(
+                        title: "Register a device",
+                        effect: "Its name is its MQTT client id: 1–64 of A-Z a-z 0-9 . _ -",
+                        field: .text(label: "Name", required: true)
+                    ), .registerDevice(name: "")
+                )
             case .character("P"):
                 guard let selected else { return (false, nil) }
-                state.dialog = (ConfirmDialog(title: "New password for \(selected.name)",
-                                              effect: "Replaces its password; the new one is shown once, on the status line."),
-                                .issueCredentials(deviceID: selected.id, name: selected.name, kind: .password))
+                state.dialog = (
+                    ConfirmDialog(
+                        title: "New password for \(selected.name)",
+                        effect: "Replaces its password; the new one is shown once, on the status line."
+                    ),
+                    .issueCredentials(deviceID: selected.id, name: selected.name, kind: .password)
+                )
             case .character("C"):
                 guard let selected else { return (false, nil) }
                 return (false, .issueCredentials(deviceID: selected.id, name: selected.name, kind: .certificate))
@@ -329,15 +415,25 @@ extension ConsoleApp {
         case .character("m"): editor.setAll(.mirror, keepKey: false)
         case .character("i"): editor.setAll(.ignore, keepKey: true)
         case .character("u"): editor.actions = editor.detail.suggestedActions
-        case .character("t"): editor.syncAuthority = editor.syncAuthority == .cloudAuthoritative ? .deviceAuthoritative : .cloudAuthoritative
+        case .character("t"):
+            editor.syncAuthority =
+                editor.syncAuthority == .cloudAuthoritative ? .deviceAuthoritative : .cloudAuthoritative
         case .function(2), .character("\u{13}"):
             if let problem = editor.problem {
                 state.frame.status = ("fix first: \(problem.message)", .error)
                 return (false, nil)
             }
             state.stack.removeLast()
-            return (false, .approve(reviewID: id, source, actionVersion: editor.detail.review.actionVersion, actions: editor.actions,
-                                    syncAuthority: editor.syncAuthority))
+            return (
+                false,
+                .approve(
+                    reviewID: id,
+                    source,
+                    actionVersion: editor.detail.review.actionVersion,
+                    actions: editor.actions,
+                    syncAuthority: editor.syncAuthority
+                )
+            )
         case .escape:
             state.stack.removeLast()
             return (true, nil)

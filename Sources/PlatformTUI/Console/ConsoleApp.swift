@@ -70,19 +70,57 @@ final class ConsoleApp: Sendable {
     let state: Mutex<State>
 
     /// `start` is the first screen (the demo opens on the queued reviews).
-    init(client: APIClient, project: Project, serverLabel: String, access: ConsoleAccess = .full, start: Route = .lineages, refreshInterval: TimeInterval = 5) {
+    init(
+        client: APIClient,
+        project: Project,
+        serverLabel: String,
+        access: ConsoleAccess = .full,
+        start: Route = .lineages,
+        refreshInterval: TimeInterval = 5
+    ) {
         self.client = client
         self.access = access
         self.projectID = project.id
         self.refreshInterval = refreshInterval
-        state = Mutex(State(
-            lineages: LineagesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), dataAge: 0, now: .now),
-            reviews: ReviewsScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
-            registryReviews: ReviewsScreen(source: .registry, page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), statusFilter: nil, now: .now),
-            registry: RegistryScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
-            devices: DevicesScreen(page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)), now: .now),
-            frame: ScreenFrame(server: serverLabel, project: project.name, connected: true, activeLineages: 0, pausedLineages: 0, queuedReviews: 0,
-                               breadcrumb: [], title: "", status: ("loading…", .muted), keys: [])))
+        state = Mutex(
+            State(
+                lineages: LineagesScreen(
+                    page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)),
+                    dataAge: 0,
+                    now: .now
+                ),
+                reviews: ReviewsScreen(
+                    page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)),
+                    now: .now
+                ),
+                registryReviews: ReviewsScreen(
+                    source: .registry,
+                    page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)),
+                    statusFilter: nil,
+                    now: .now
+                ),
+                registry: RegistryScreen(
+                    page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)),
+                    now: .now
+                ),
+                devices: DevicesScreen(
+                    page: PageEnvelope(data: [], meta: PageMeta(page: 1, limit: 50, total: 0)),
+                    now: .now
+                ),
+                frame: ScreenFrame(
+                    server: serverLabel,
+                    project: project.name,
+                    connected: true,
+                    activeLineages: 0,
+                    pausedLineages: 0,
+                    queuedReviews: 0,
+                    breadcrumb: [],
+                    title: "",
+                    status: ("loading…", .muted),
+                    keys: []
+                )
+            )
+        )
         state.withLock { $0.stack = [start] }
     }
 
@@ -100,7 +138,8 @@ final class ConsoleApp: Sendable {
             if let key = terminal.key(timeout: 200) { handle(key, pageSize: max(5, height - 9)) }
             let due = state.withLock { state in
                 !state.loading && !state.refreshPaused
-                    && Date().timeIntervalSince(state.loadedAt ?? .distantPast) >= refreshInterval * pow(2, Double(min(state.failures, 4)))
+                    && Date().timeIntervalSince(state.loadedAt ?? .distantPast) >= refreshInterval
+                        * pow(2, Double(min(state.failures, 4)))
             }
             if due { refresh() }
         }
@@ -109,8 +148,14 @@ final class ConsoleApp: Sendable {
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
-        if let prompt = snapshot.prompt { snapshot.frame.status = (":" + prompt + "▏  (\(Self.jumpTargets); Enter jumps, Esc closes)", .key) }
-        if let filter = snapshot.filterInput { snapshot.frame.status = ("/" + filter + "▏  (device or table, !text inverts; Enter applies, empty clears, Esc cancels)", .key) }
+        if let prompt = snapshot.prompt {
+            snapshot.frame.status = (":" + prompt + "▏  (\(Self.jumpTargets); Enter jumps, Esc closes)", .key)
+        }
+        if let filter = snapshot.filterInput {
+            snapshot.frame.status = (
+                "/" + filter + "▏  (device or table, !text inverts; Enter applies, empty clears, Esc cancels)", .key
+            )
+        }
         switch snapshot.route {
         case .lineages:
             snapshot.lineages.dataAge = snapshot.loadedAt.map { Int(Date().timeIntervalSince($0)) } ?? 0
@@ -141,18 +186,20 @@ final class ConsoleApp: Sendable {
             snapshot.events?.now = .now
             snapshot.events?.draw(into: &grid, frame: snapshot.frame)
         }
-        let loading = switch snapshot.route {
-        case .lineage: snapshot.lineage == nil
-        case .review: snapshot.review == nil
-        case .editor: snapshot.editor == nil
-        default: false
-        }
+        let loading =
+            switch snapshot.route {
+            case .lineage: snapshot.lineage == nil
+            case .review: snapshot.review == nil
+            case .editor: snapshot.editor == nil
+            default: false
+            }
         if loading { grid.put(" loading…", x: 0, y: 4, style: .muted) }
         snapshot.dialog?.0.draw(into: &grid)
         snapshot.writeBack?.0.draw(into: &grid)
         if snapshot.helpOpen {
             let (title, keys) = Self.keys(of: snapshot)
-            access.help(title: title, keys: keys, adminScreen: snapshot.route == .devices || snapshot.route == .policy).draw(into: &grid)
+            access.help(title: title, keys: keys, adminScreen: snapshot.route == .devices || snapshot.route == .policy)
+                .draw(into: &grid)
         }
         return grid
     }
@@ -229,7 +276,9 @@ final class ConsoleApp: Sendable {
                 return
             }
             switch key {
-            case .character("q"), .character("\u{3}"): state.quit = true; return
+            case .character("q"), .character("\u{3}"):
+                state.quit = true
+                return
             case .escape, .left:
                 // ← scrolls sideways in the data view; Esc always goes back.
                 guard key == .escape || !isRows(state.route) else { break }
@@ -242,25 +291,40 @@ final class ConsoleApp: Sendable {
                     reload = true
                 }
                 return
-            case .character(":"): state.prompt = ""; return
-            case .character("?"): state.helpOpen = true; return
-            case .character("/") where state.route == .lineages: state.filterInput = state.lineages.query ?? ""; return
-            case .character("L"): state.stack.append(.actionLog); return
-            case .character("r"): reload = true; return
+            case .character(":"):
+                state.prompt = ""
+                return
+            case .character("?"):
+                state.helpOpen = true
+                return
+            case .character("/") where state.route == .lineages:
+                state.filterInput = state.lineages.query ?? ""
+                return
+            case .character("L"):
+                state.stack.append(.actionLog)
+                return
+            case .character("r"):
+                reload = true
+                return
             case .character(" "):
                 state.refreshPaused.toggle()
-                state.frame.status = (state.refreshPaused ? "auto-refresh paused (Space resumes)" : "auto-refresh on", .muted)
+                state.frame.status = (
+                    state.refreshPaused ? "auto-refresh paused (Space resumes)" : "auto-refresh on", .muted
+                )
                 return
             default: break
             }
             (reload, mutation) = handleScreenKey(key, pageSize: pageSize, &state)
-            let blocked = mutation.map { !access.allows($0) } ?? false || state.dialog.map { !access.allows($0.1) } ?? false
+            let blocked =
+                mutation.map { !access.allows($0) } ?? false || state.dialog.map { !access.allows($0.1) } ?? false
                 || (state.writeBack != nil && !access.canOperate)
             if blocked {
                 state.dialog = nil
                 state.writeBack = nil
                 mutation = nil
-                state.frame.status = ("\(access.reason ?? "not allowed"): that key changes the server (? lists what is off)", .warning)
+                state.frame.status = (
+                    "\(access.reason ?? "not allowed"): that key changes the server (? lists what is off)", .warning
+                )
             }
         }
         let leftEvents = state.withLock { state -> EventStream? in
@@ -314,7 +378,9 @@ final class ConsoleApp: Sendable {
             case "events":
                 state.events = nil
                 state.stack = [.events]
-            default: state.frame.status = (":\(target) is not a screen here (\(Self.jumpTargets))", .error); return false
+            default:
+                state.frame.status = (":\(target) is not a screen here (\(Self.jumpTargets))", .error)
+                return false
             }
             return true
         default: break

@@ -10,7 +10,9 @@ struct FileLogHandler: LogHandler {
         let handle: Mutex<FileHandle?>
 
         init(path: String) {
-            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+            }
             let file = FileHandle(forWritingAtPath: path)
             _ = try? file?.seekToEnd()
             handle = Mutex(file)
@@ -28,7 +30,9 @@ struct FileLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let details = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let details =
+            merged.isEmpty
+            ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let error = event.error.map { " error=\($0)" } ?? ""
         let text = "\(Date().ISO8601Format()) \(event.level) \(event.message)\(details)\(error)\n"
         sink.handle.withLock { try? $0?.write(contentsOf: Data(text.utf8)) }

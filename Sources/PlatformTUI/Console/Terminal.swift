@@ -7,7 +7,8 @@ final class Terminal {
     /// Keys as the console understands them.
     enum Key: Hashable {
         case character(Character)
-        case up, down, left, right, pageUp, pageDown, home, end, enter, escape, backspace, resize, function(Int)
+        case up, down, left, right, pageUp, pageDown, home, end, enter, escape, backspace, resize
+        case function(Int)
     }
 
     private let colors: Bool
@@ -17,8 +18,10 @@ final class Terminal {
 
     // ncurses' key codes and attribute bits are macros Swift does not import.
     private enum Code {
-        static let down: Int32 = 0o402, up: Int32 = 0o403, left: Int32 = 0o404, right: Int32 = 0o405, home: Int32 = 0o406
-        static let backspace: Int32 = 0o407, f0: Int32 = 0o410, pageDown: Int32 = 0o522, pageUp: Int32 = 0o523, enter: Int32 = 0o527
+        static let down: Int32 = 0o402, up: Int32 = 0o403, left: Int32 = 0o404, right: Int32 = 0o405,
+            home: Int32 = 0o406
+        static let backspace: Int32 = 0o407, f0: Int32 = 0o410, pageDown: Int32 = 0o522, pageUp: Int32 = 0o523,
+            enter: Int32 = 0o527
         static let end: Int32 = 0o550, resize: Int32 = 0o632
     }
 
@@ -96,12 +99,14 @@ final class Terminal {
         var colorOnly = CellStyle()
         colorOnly.foreground = style.foreground
         colorOnly.background = style.background
-        let pair = pairs[colorOnly] ?? {
-            let next = Int16(pairs.count + 1)
-            init_pair(next, Self.color(style.foreground), Self.color(style.background))
-            pairs[colorOnly] = next
-            return next
-        }()
+        let pair =
+            pairs[colorOnly]
+            ?? {
+                let next = Int16(pairs.count + 1)
+                init_pair(next, Self.color(style.foreground), Self.color(style.background))
+                pairs[colorOnly] = next
+                return next
+            }()
         return value | (Int32(pair) << 8)
     }
 

@@ -6,14 +6,17 @@ final class AgentProcess: Sendable {
 
     /// `edge-agent` next to this executable (both are products of the same build).
     static var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("edge-agent")
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("edge-agent")
     }
 
     init(configuration: URL, log: URL) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw DemoError.agentMissing(Self.binary.path)
         }
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
         let pidFile = Self.pidFile(configuration)
@@ -37,13 +40,16 @@ final class AgentProcess: Sendable {
     static func stopLeftovers(_ configurations: [URL]) async {
         let leftovers = configurations.compactMap { configuration -> pid_t? in
             guard let text = try? String(contentsOf: pidFile(configuration), encoding: .utf8),
-                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                  String(decoding: commandLine, as: UTF8.self).contains(configuration.path) else { return nil }
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                String(decoding: commandLine, as: UTF8.self).contains(configuration.path)
+            else { return nil }
             kill(pid, SIGTERM)
             return pid
         }
-        for _ in 0..<500 where leftovers.contains(where: { kill($0, 0) == 0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<500 where leftovers.contains(where: { kill($0, 0) == 0 }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// SIGTERM (the agent stops cleanly), SIGKILL after 10 s.
@@ -60,7 +66,8 @@ enum DemoError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .agentMissing(let path): "agent_missing: \(path) is not there; build both products with `swift build` (make demo does)"
+        case .agentMissing(let path):
+            "agent_missing: \(path) is not there; build both products with `swift build` (make demo does)"
         }
     }
 }

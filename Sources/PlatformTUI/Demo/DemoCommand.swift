@@ -7,7 +7,9 @@ import UnixSignals
 /// `edge-agent`, then the console. `--no-tui` runs it headless for scripts.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run the whole stack locally: server, simulated devices with real agents, console.")
+        commandName: "demo",
+        abstract: "Run the whole stack locally: server, simulated devices with real agents, console."
+    )
 
     @Option(help: "Data directory (a second run reuses it; --reset starts afresh).")
     var dataDir = "./.edgesync-demo"
@@ -34,7 +36,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         if reset { try? FileManager.default.removeItem(atPath: dataDir) }
-        var options = DemoStack.Options(dataDirectory: dataDir, httpPort: httpPort, mqttPort: mqttPort, devices: devices)
+        var options = DemoStack.Options(
+            dataDirectory: dataDir,
+            httpPort: httpPort,
+            mqttPort: mqttPort,
+            devices: devices
+        )
         options.simulator.migrateAfter = .seconds(migrateAfter)
         options.simulator.tick = .milliseconds(tickMs)
         // Trapped before the start, so a Ctrl+C during it stops the stack once it is up.
@@ -42,11 +49,21 @@ struct DemoCommand: AsyncParsableCommand {
         let stack = try await DemoStack.start(options)
         if let signals {
             FileHandle.standardOutput.write(Data(stack.endpoints.readyLines.map { $0 + "\n" }.joined().utf8))
-            FileHandle.standardError.write(Data("admin token: \(dataDir)/admin.token\ndemo: \(devices) devices writing (logs in \(dataDir)/devices); Ctrl+C stops\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "admin token: \(dataDir)/admin.token\ndemo: \(devices) devices writing (logs in \(dataDir)/devices); Ctrl+C stops\n"
+                        .utf8
+                )
+            )
             for await _ in signals { break }
         } else {
             do {
-                try await ConsoleCommand.console(client: stack.client, label: "demo \(stack.endpoints.http)", readonly: false, start: .reviews(.device))
+                try await ConsoleCommand.console(
+                    client: stack.client,
+                    label: "demo \(stack.endpoints.http)",
+                    readonly: false,
+                    start: .reviews(.device)
+                )
             } catch {
                 await stack.stop()
                 throw error

@@ -24,7 +24,13 @@ final class DemoStack: Sendable {
     let agents: [AgentProcess]
     let writers: [Task<Void, Never>]
 
-    private init(server: GovernanceServer, endpoints: GovernanceServer.Endpoints, client: APIClient, agents: [AgentProcess], writers: [Task<Void, Never>]) {
+    private init(
+        server: GovernanceServer,
+        endpoints: GovernanceServer.Endpoints,
+        client: APIClient,
+        agents: [AgentProcess],
+        writers: [Task<Void, Never>]
+    ) {
         self.server = server
         self.endpoints = endpoints
         self.client = client
@@ -37,8 +43,13 @@ final class DemoStack: Sendable {
     }
 
     static func start(_ options: Options) async throws -> DemoStack {
-        let server = try await ConsoleCommand.embeddedServer(ServerConfiguration(
-            dataDirectory: options.dataDirectory, httpPort: options.httpPort, mqttPort: options.mqttPort))
+        let server = try await ConsoleCommand.embeddedServer(
+            ServerConfiguration(
+                dataDirectory: options.dataDirectory,
+                httpPort: options.httpPort,
+                mqttPort: options.mqttPort
+            )
+        )
         let endpoints = try await server.start()
         let client = APIClient(baseURL: endpoints.http, token: server.adminToken)
         var agents: [AgentProcess] = []
@@ -46,35 +57,70 @@ final class DemoStack: Sendable {
         do {
             let project = try await client.get("/projects", as: PageEnvelope<Project>.self).data.first?.id ?? ""
             // Telemetry reviews suggest auto_create_and_map (docs/spec/governance.md), which the policy must allow.
-            _ = try await client.send("PATCH", "/projects/\(project)/edge/policy", body: Array(#"{"allow_auto_create_device_data_points":true}"#.utf8),
-                                      as: ResourceEnvelope<Policy>.self)
-            let known = try await client.get("/projects/\(project)/devices?limit=500", as: PageEnvelope<Device>.self).data
-            await AgentProcess.stopLeftovers((0..<options.devices).map { configuration(options, device: deviceName($0)) })
+            _ = try await client.send(
+                "PATCH",
+                "/projects/\(project)/edge/policy",
+                body: Array(#"{"allow_auto_create_device_data_points":true}"#.utf8),
+                as: ResourceEnvelope<Policy>.self
+            )
+            let known = try await client.get("/projects/\(project)/devices?limit=500", as: PageEnvelope<Device>.self)
+                .data
+            await AgentProcess.stopLeftovers(
+                (0..<options.devices).map { configuration(options, device: deviceName($0)) }
+            )
             for index in 0..<options.devices {
                 let name = deviceName(index)
                 let configuration = configuration(options, device: name)
                 let directory = configuration.deletingLastPathComponent()
-                let simulator = DeviceSimulator(name: name, databasePath: directory.appendingPathComponent("app.db").path, configuration: options.simulator)
+                let simulator = DeviceSimulator(
+                    name: name,
+                    databasePath: directory.appendingPathComponent("app.db").path,
+                    configuration: options.simulator
+                )
                 let database = try simulator.prepare()
                 let device: Device
                 if let existing = known.first(where: { $0.name == name }) {
                     device = existing
                 } else {
-                    device = try await client.send("POST", "/projects/\(project)/devices", body: Array(try JSONEncoder().encode(CreateDeviceRequest(name: name))),
-                                                   as: ResourceEnvelope<Device>.self).data
+                    device = try await client.send(
+                        "POST",
+                        "/projects/\(project)/devices",
+                        body: Array(try JSONEncoder().encode(CreateDeviceRequest(name: name))),
+                        as: ResourceEnvelope<Device>.self
+                    ).data
                 }
-                let issued = try await client.send("POST", "/projects/\(project)/devices/\(device.id)/credentials", body: Array(#"{"kind":"password"}"#.utf8),
-                                                   as: ResourceEnvelope<IssuedCredentials>.self).data
-                try writeConfiguration(to: configuration, device: name, password: issued.password ?? "", mqtt: endpoints.mqtt ?? "", database: simulator.databasePath)
-                writers.append(Task {
-                    do { try await simulator.run(database) } catch is CancellationError {} catch {
-                        FileHandle.standardError.write(Data("demo: \(name)'s application stopped: \(error)\n".utf8))
+                let issued = try await client.send(
+                    "POST",
+                    "/projects/\(project)/devices/\(device.id)/credentials",
+                    body: Array(#"{"kind":"password"}"#.utf8),
+                    as: ResourceEnvelope<IssuedCredentials>.self
+                ).data
+                try writeConfiguration(
+                    to: configuration,
+                    device: name,
+                    password: issued.password ?? "",
+                    mqtt: endpoints.mqtt ?? "",
+                    database: simulator.databasePath
+                )
+                writers.append(
+                    Task {
+                        do { try await simulator.run(database) } catch is CancellationError {} catch {
+                            FileHandle.standardError.write(Data("demo: \(name)'s application stopped: \(error)\n".utf8))
+                        }
                     }
-                })
-                agents.append(try AgentProcess(configuration: configuration, log: directory.appendingPathComponent("agent.log")))
+                )
+                agents.append(
+                    try AgentProcess(configuration: configuration, log: directory.appendingPathComponent("agent.log"))
+                )
             }
         } catch {
-            let partial = DemoStack(server: server, endpoints: endpoints, client: client, agents: agents, writers: writers)
+            let partial = DemoStack(
+                server: server,
+                endpoints: endpoints,
+                client: client,
+                agents: agents,
+                writers: writers
+            )
             await partial.stop()
             throw error
         }
@@ -83,11 +129,13 @@ final class DemoStack: Sendable {
 
     /// `<data-dir>/devices/<name>/agent.yaml`; the device's database, state and logs sit beside it.
     static func configuration(_ options: Options, device: String) -> URL {
-        URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("devices").appendingPathComponent(device).appendingPathComponent("agent.yaml")
+        URL(fileURLWithPath: options.dataDirectory).appendingPathComponent("devices").appendingPathComponent(device)
+            .appendingPathComponent("agent.yaml")
     }
 
     /// The agent's file: the spec's keys (docs/spec/agent.md), mode 0600 as it holds the password.
-    static func writeConfiguration(to url: URL, device: String, password: String, mqtt: String, database: String) throws {
+    static func writeConfiguration(to url: URL, device: String, password: String, mqtt: String, database: String) throws
+    {
         let yaml = """
             # Written by `platform-tui demo`; the same file runs an agent on a real device.
             connection:
@@ -104,7 +152,11 @@ final class DemoStack: Sendable {
                 sensor_timeseries: {strategy: telemetry, ts_column: ts}
 
             """
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: url.path,
+            contents: Data(yaml.utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
     }
 
     /// Applications first (no write is left half-done), then the agents (SIGTERM: they finish

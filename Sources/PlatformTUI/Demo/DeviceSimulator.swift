@@ -37,7 +37,10 @@ struct DeviceSimulator: Sendable {
 
     /// Creates the database and its tables (kept as they are on a second run).
     func prepare() throws -> DatabaseQueue {
-        try FileManager.default.createDirectory(atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (databasePath as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         var options = Configuration.grdb
         options.label = name
         let database = try DatabaseQueue(path: databasePath, configuration: options)
@@ -51,42 +54,66 @@ struct DeviceSimulator: Sendable {
         var migrated = try await database.read { try Self.hasDiscount($0) }
         while !Task.isCancelled {
             if !migrated, ContinuousClock.now - started >= configuration.migrateAfter {
-                try await database.write { try $0.execute(sql: "ALTER TABLE order_events ADD COLUMN discount_cents INTEGER") }
+                try await database.write {
+                    try $0.execute(sql: "ALTER TABLE order_events ADD COLUMN discount_cents INTEGER")
+                }
                 migrated = true
             }
             let now = Timestamp.now.description
             let draw = (0..<6).map { _ in Double.random(in: 0..<1) }
-            let readings = Self.sensors.map { base, spread in ((base + Double.random(in: -0.5..<0.5) * spread) * 100).rounded() / 100 }
+            let readings = Self.sensors.map { base, spread in
+                ((base + Double.random(in: -0.5..<0.5) * spread) * 100).rounded() / 100
+            }
             try await database.write { [migrated] db in
-                try db.execute(sql: "INSERT INTO sensor_timeseries (ts, temperature_c, humidity_pct, vibration_mm_s) VALUES (?, ?, ?, ?)",
-                               arguments: [now, readings[0], readings[1], readings[2]])
+                try db.execute(
+                    sql:
+                        "INSERT INTO sensor_timeseries (ts, temperature_c, humidity_pct, vibration_mm_s) VALUES (?, ?, ?, ?)",
+                    arguments: [now, readings[0], readings[1], readings[2]]
+                )
                 if draw[0] < 0.35 {
                     let sku = Self.skus[Int(draw[1] * Double(Self.skus.count)) % Self.skus.count]
                     let columns = migrated ? ", discount_cents" : ""
                     let values = migrated ? ", ?" : ""
-                    var arguments: StatementArguments = ["SO-\(name.uppercased())-\(Int(draw[2] * 1_000_000))", sku, 1 + Int(draw[3] * 12),
-                                                         1_000 + Int(draw[4] * 40_000), "placed", now]
+                    var arguments: StatementArguments = [
+                        "SO-\(name.uppercased())-\(Int(draw[2] * 1_000_000))", sku, 1 + Int(draw[3] * 12),
+                        1_000 + Int(draw[4] * 40_000), "placed", now,
+                    ]
                     if migrated { arguments += [draw[5] < 0.3 ? Int(draw[5] * 2_000) : 0] }
-                    try db.execute(sql: """
-                        INSERT INTO order_events (order_no, sku, quantity, unit_price_cents, status, created_at\(columns))
-                        VALUES (?, ?, ?, ?, ?, ?\(values))
-                        """, arguments: arguments)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO order_events (order_no, sku, quantity, unit_price_cents, status, created_at\(columns))
+                            VALUES (?, ?, ?, ?, ?, ?\(values))
+                            """,
+                        arguments: arguments
+                    )
                 }
                 if draw[1] < 0.25 {
                     // Orders move on: placed → packed → shipped; a few are cancelled.
-                    try db.execute(sql: """
-                        UPDATE order_events SET status = CASE status WHEN 'placed' THEN (CASE WHEN ? < 0.1 THEN 'cancelled' ELSE 'packed' END)
-                                                                      WHEN 'packed' THEN 'shipped' ELSE status END
-                        WHERE id = (SELECT id FROM order_events WHERE status IN ('placed', 'packed') ORDER BY random() LIMIT 1)
-                        """, arguments: [draw[2]])
+                    try db.execute(
+                        sql: """
+                            UPDATE order_events SET status = CASE status WHEN 'placed' THEN (CASE WHEN ? < 0.1 THEN 'cancelled' ELSE 'packed' END)
+                                                                          WHEN 'packed' THEN 'shipped' ELSE status END
+                            WHERE id = (SELECT id FROM order_events WHERE status IN ('placed', 'packed') ORDER BY random() LIMIT 1)
+                            """,
+                        arguments: [draw[2]]
+                    )
                 }
                 if draw[2] < 0.04 {
-                    try db.execute(sql: "DELETE FROM order_events WHERE id = (SELECT id FROM order_events WHERE status = 'cancelled' ORDER BY id LIMIT 1)")
+                    try db.execute(
+                        sql:
+                            "DELETE FROM order_events WHERE id = (SELECT id FROM order_events WHERE status = 'cancelled' ORDER BY id LIMIT 1)"
+                    )
                 }
                 if draw[3] < 0.1 {
                     let modes = ["running", "idle", "auto", "maintenance"]
-                    try db.execute(sql: "UPDATE device_state SET mode = ?, setpoint = round(setpoint + ?, 1), updated_at = ? WHERE name = ?",
-                                   arguments: [modes[Int(draw[4] * 4) % 4], (draw[5] - 0.5) * 2, now, ["line-1", "line-2", "compressor"][Int(draw[0] * 3) % 3]])
+                    try db.execute(
+                        sql:
+                            "UPDATE device_state SET mode = ?, setpoint = round(setpoint + ?, 1), updated_at = ? WHERE name = ?",
+                        arguments: [
+                            modes[Int(draw[4] * 4) % 4], (draw[5] - 0.5) * 2, now,
+                            ["line-1", "line-2", "compressor"][Int(draw[0] * 3) % 3],
+                        ]
+                    )
                 }
             }
             try await Task.sleep(for: configuration.tick)

@@ -18,7 +18,9 @@ struct ScreenFrame: Sendable {
     static func header(parts: [String], width: Int) -> String {
         let order = [0, 3, 5, 4, 2, 1]
         var kept = Set(order)
-        func text() -> String { " " + parts.indices.filter { kept.contains($0) }.map { parts[$0] }.joined(separator: " │ ") }
+        func text() -> String {
+            " " + parts.indices.filter { kept.contains($0) }.map { parts[$0] }.joined(separator: " │ ")
+        }
         for index in order.reversed() where TextWidth.of(text()) > width && kept.count > 1 {
             kept.remove(index)
         }
@@ -28,7 +30,9 @@ struct ScreenFrame: Sendable {
     /// The footer's keys that fit; when some do not, `? more` points to the help and the last
     /// key (quit) always stays.
     static func footer(_ keys: [(key: String, action: String)], width: Int) -> [(key: String, action: String)] {
-        func length(_ keys: [(key: String, action: String)]) -> Int { keys.reduce(0) { $0 + TextWidth.of($1.key) + TextWidth.of($1.action) + 3 } }
+        func length(_ keys: [(key: String, action: String)]) -> Int {
+            keys.reduce(0) { $0 + TextWidth.of($1.key) + TextWidth.of($1.action) + 3 }
+        }
         guard length(keys) > width, let last = keys.last else { return keys }
         var kept = Array(keys.dropLast())
         let tail: [(key: String, action: String)] = [("?", "more"), last]
@@ -41,14 +45,29 @@ struct ScreenFrame: Sendable {
         grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: .header)
         let style = connected ? CellStyle.header : CellStyle(foreground: .white, background: .red, bold: true)
         grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: style)
-        grid.put(Self.header(parts: [
-            "Edge Sync", server, "project \(project)", connected ? "connected" : "DISCONNECTED",
-            "\(activeLineages) active · \(pausedLineages) paused", "\(queuedReviews) reviews queued",
-        ], width: grid.width), x: 0, y: 0, style: style)
+        grid.put(
+            Self.header(
+                parts: [
+                    "Edge Sync", server, "project \(project)", connected ? "connected" : "DISCONNECTED",
+                    "\(activeLineages) active · \(pausedLineages) paused", "\(queuedReviews) reviews queued",
+                ],
+                width: grid.width
+            ),
+            x: 0,
+            y: 0,
+            style: style
+        )
         grid.put(" " + breadcrumb.joined(separator: " › "), x: 0, y: 1, style: .muted)
         let written = grid.put(" " + title, x: 0, y: 2, style: .title)
         // The last data stays on screen; the badge says it is stale.
-        if !connected { grid.put(" disconnected ", x: written + 1, y: 2, style: CellStyle(foreground: .white, background: .red, bold: true)) }
+        if !connected {
+            grid.put(
+                " disconnected ",
+                x: written + 1,
+                y: 2,
+                style: CellStyle(foreground: .white, background: .red, bold: true)
+            )
+        }
         if let status {
             grid.put(" " + status.text, x: 0, y: grid.height - 2, style: status.style)
         }
@@ -64,7 +83,14 @@ struct ScreenFrame: Sendable {
 
     /// A list screen: this frame with its breadcrumb, title and keys, then the table, or a
     /// line saying why there is nothing to show.
-    func drawList(into grid: inout CellGrid, breadcrumb: [String], title: String, keys: [(key: String, action: String)], table: TableView, empty: String) {
+    func drawList(
+        into grid: inout CellGrid,
+        breadcrumb: [String],
+        title: String,
+        keys: [(key: String, action: String)],
+        table: TableView,
+        empty: String
+    ) {
         var frame = self
         frame.breadcrumb = breadcrumb
         frame.title = title

@@ -35,7 +35,9 @@ struct TableView: Sendable {
         let floors = columns.enumerated().map { index, column in column.alignRight ? natural[index] : column.minWidth }
         var widths = natural
         var total = widths.reduce(0, +) + max(0, widths.count - 1)
-        while total > available, let widest = widths.indices.filter({ widths[$0] > floors[$0] }).max(by: { widths[$0] < widths[$1] }) {
+        while total > available,
+            let widest = widths.indices.filter({ widths[$0] > floors[$0] }).max(by: { widths[$0] < widths[$1] })
+        {
             widths[widest] -= 1
             total -= 1
         }
@@ -49,7 +51,12 @@ struct TableView: Sendable {
         let visible = columnsShown(widths: widths, width: width)
         var column = x
         for index in visible {
-            grid.put(TextWidth.pad(columns[index].title, to: widths[index], alignRight: columns[index].alignRight), x: column, y: y, style: .title)
+            grid.put(
+                TextWidth.pad(columns[index].title, to: widths[index], alignRight: columns[index].alignRight),
+                x: column,
+                y: y,
+                style: .title
+            )
             column += widths[index] + 1
         }
         let bodyHeight = max(0, height - 1)
@@ -59,7 +66,12 @@ struct TableView: Sendable {
             var column = x
             for index in visible {
                 let style = rowIndex < styles.count && index < styles[rowIndex].count ? styles[rowIndex][index] : .plain
-                grid.put(TextWidth.pad(rows[rowIndex][index], to: widths[index], alignRight: columns[index].alignRight), x: column, y: line, style: style)
+                grid.put(
+                    TextWidth.pad(rows[rowIndex][index], to: widths[index], alignRight: columns[index].alignRight),
+                    x: column,
+                    y: line,
+                    style: style
+                )
                 column += widths[index] + 1
             }
             if rowIndex == selected {

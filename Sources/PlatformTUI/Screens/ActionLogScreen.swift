@@ -13,10 +13,20 @@ struct ActionLogScreen: Sendable {
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
         var table = TableView(
-            columns: [TableView.Column("TIME", min: 8, max: 8), TableView.Column("ACTION", min: 10, max: 60), TableView.Column("RESULT", min: 6, max: 60)],
-            rows: entries.map { [$0.time, $0.action, $0.result] })
+            columns: [
+                TableView.Column("TIME", min: 8, max: 8), TableView.Column("ACTION", min: 10, max: 60),
+                TableView.Column("RESULT", min: 6, max: 60),
+            ],
+            rows: entries.map { [$0.time, $0.action, $0.result] }
+        )
         table.styles = entries.map { [.muted, .plain, $0.ok ? .ok : .error] }
-        frame.drawList(into: &grid, breadcrumb: ["Action log"], title: "Action log [\(entries.count)] (this console session)", keys: Self.keys,
-                       table: table, empty: "Nothing done yet: claims, approvals, rejections, resets and deletes appear here.")
+        frame.drawList(
+            into: &grid,
+            breadcrumb: ["Action log"],
+            title: "Action log [\(entries.count)] (this console session)",
+            keys: Self.keys,
+            table: table,
+            empty: "Nothing done yet: claims, approvals, rejections, resets and deletes appear here."
+        )
     }
 }

@@ -27,8 +27,11 @@ struct ColumnEditorScreen: Sendable {
     var keys: [(key: String, action: String)] {
         if editing != nil { return [("Enter", "keep name"), ("Esc", "cancel")] }
         if picking != nil { return [("↑↓", "data point"), ("Enter", "pick"), ("Esc", "cancel")] }
-        return [("F2", "approve"), ("↑↓", "column"), ("Space/←→", "action"), ("Enter", "rename / data point"), ("m", "mirror all"),
-                ("i", "ignore non-PK"), ("u", "suggested"), ("t", "sync authority"), ("Esc", "back")]
+        return [
+            ("F2", "approve"), ("↑↓", "column"), ("Space/←→", "action"), ("Enter", "rename / data point"),
+            ("m", "mirror all"),
+            ("i", "ignore non-PK"), ("u", "suggested"), ("t", "sync authority"), ("Esc", "back"),
+        ]
     }
 
     var columns: [SchemaColumn] { detail.columns ?? [] }
@@ -36,8 +39,11 @@ struct ColumnEditorScreen: Sendable {
     /// The server's verdict on the current actions: nil when they can be submitted.
     var problem: APIError? {
         let validator = ColumnActionValidator(
-            columns: columns, strategy: detail.review.strategy, dataPoints: Dictionary(dataPoints.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
-            allowAutoCreate: allowAutoCreate)
+            columns: columns,
+            strategy: detail.review.strategy,
+            dataPoints: Dictionary(dataPoints.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
+            allowAutoCreate: allowAutoCreate
+        )
         do {
             _ = try validator.validate(actions)
             return nil
@@ -49,17 +55,36 @@ struct ColumnEditorScreen: Sendable {
     /// The statements an approval would run: the target's creation, or for a re-approval the
     /// columns it adds (the server decides at approval time).
     var preview: [String] {
-        guard problem == nil, let resolved = try? ColumnActionValidator(
-            columns: columns, strategy: detail.review.strategy, dataPoints: Dictionary(dataPoints.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
-            allowAutoCreate: allowAutoCreate).validate(actions)
+        guard problem == nil,
+            let resolved = try? ColumnActionValidator(
+                columns: columns,
+                strategy: detail.review.strategy,
+                dataPoints: Dictionary(dataPoints.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
+                allowAutoCreate: allowAutoCreate
+            ).validate(actions)
         else { return [] }
-        let table = detail.review.strategy == .rows
-            ? MirrorIdentifier.mirrorTableName(scope: .device(id: detail.review.deviceID ?? "device"), sourceTable: detail.review.sourceTable)
-            : MirrorIdentifier.seriesTableName(scope: .device(id: detail.review.deviceID ?? "device"), sourceTable: detail.review.sourceTable)
-        let target = MaterializationTarget(strategy: detail.review.strategy, table: table, schema: columns, actions: resolved)
+        let table =
+            detail.review.strategy == .rows
+            ? MirrorIdentifier.mirrorTableName(
+                scope: .device(id: detail.review.deviceID ?? "device"),
+                sourceTable: detail.review.sourceTable
+            )
+            : MirrorIdentifier.seriesTableName(
+                scope: .device(id: detail.review.deviceID ?? "device"),
+                sourceTable: detail.review.sourceTable
+            )
+        let target = MaterializationTarget(
+            strategy: detail.review.strategy,
+            table: table,
+            schema: columns,
+            actions: resolved
+        )
         guard detail.previousSchemaHash != nil else { return target.createStatements }
         // A re-approval extends the existing target: only the columns it lacks are added.
-        let existing = Set(MaterializationTarget.mirrorPlatformColumns + detail.diff.compactMap { $0.previousBinding?.effectiveMirrorColumnName })
+        let existing = Set(
+            MaterializationTarget.mirrorPlatformColumns
+                + detail.diff.compactMap { $0.previousBinding?.effectiveMirrorColumnName }
+        )
         let statements = target.addColumnStatements(existing: existing)
         return statements.isEmpty ? ["-- no DDL: the target already has every column"] : statements
     }
@@ -68,7 +93,8 @@ struct ColumnEditorScreen: Sendable {
         guard actions.indices.contains(selected) else { return }
         let current = Self.cycle.firstIndex(of: actions[selected].action) ?? 0
         actions[selected].action = Self.cycle[(current + step + Self.cycle.count) % Self.cycle.count]
-        actions[selected].mirrorColumnName = actions[selected].action == .mirror ? actions[selected].mirrorColumnName : nil
+        actions[selected].mirrorColumnName =
+            actions[selected].action == .mirror ? actions[selected].mirrorColumnName : nil
         actions[selected].deviceDataPointID = actions[selected].action == .map ? dataPoints.first?.id : nil
     }
 
@@ -77,7 +103,8 @@ struct ColumnEditorScreen: Sendable {
         guard actions.indices.contains(selected) else { return }
         switch actions[selected].action {
         case .mirror: editing = actions[selected].effectiveMirrorColumnName ?? ""
-        case .map where !dataPoints.isEmpty: picking = dataPoints.firstIndex { $0.id == actions[selected].deviceDataPointID } ?? 0
+        case .map where !dataPoints.isEmpty:
+            picking = dataPoints.firstIndex { $0.id == actions[selected].deviceDataPointID } ?? 0
         default: break
         }
     }
@@ -101,8 +128,12 @@ struct ColumnEditorScreen: Sendable {
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
         let review = detail.review
         var frame = frame
-        frame.breadcrumb = ReviewSource(review.scope).breadcrumb + ["\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)", "column actions"]
-        frame.title = "Column actions for \(review.sourceTable) (\(review.strategy.rawValue)) · v\(review.actionVersion)"
+        frame.breadcrumb =
+            ReviewSource(review.scope).breadcrumb + [
+                "\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)", "column actions",
+            ]
+        frame.title =
+            "Column actions for \(review.sourceTable) (\(review.strategy.rawValue)) · v\(review.actionVersion)"
             + (syncAuthority.map { " · \($0.rawValue)" } ?? "")
         frame.keys = keys
         if let editing { frame.status = ("mirror column name: \(editing)▏", .key) }
@@ -110,23 +141,38 @@ struct ColumnEditorScreen: Sendable {
         let markers = Dictionary(detail.diff.map { ($0.name, $0.marker) }, uniquingKeysWith: { first, _ in first })
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var table = TableView(
-            columns: [TableView.Column("COLUMN", min: 8, max: 28), TableView.Column("TYPE", min: 7, max: 7), TableView.Column("PK", min: 2, max: 2),
-                      TableView.Column("CHANGE", min: 9, max: 19), TableView.Column("ACTION", min: 19, max: 19), TableView.Column("TARGET", min: 12, max: 40)],
+            columns: [
+                TableView.Column("COLUMN", min: 8, max: 28), TableView.Column("TYPE", min: 7, max: 7),
+                TableView.Column("PK", min: 2, max: 2),
+                TableView.Column("CHANGE", min: 9, max: 19), TableView.Column("ACTION", min: 19, max: 19),
+                TableView.Column("TARGET", min: 12, max: 40),
+            ],
             rows: actions.map { action in
                 let column = byName[action.sourceColumnName]
-                let target = action.effectiveMirrorColumnName
+                let target =
+                    action.effectiveMirrorColumnName
                     ?? action.deviceDataPointID.map { id in dataPoints.first { $0.id == id }?.name ?? id }
                     ?? (action.action == .autoCreateAndMap ? "new data point \(action.sourceColumnName)" : "-")
-                return [action.sourceColumnName, column?.declTypeAffinity.rawValue ?? "?", (column?.isPrimaryKey ?? false) ? "PK" : "",
-                        markers[action.sourceColumnName]?.rawValue ?? "-", action.action.rawValue, target]
-            })
+                return [
+                    action.sourceColumnName, column?.declTypeAffinity.rawValue ?? "?",
+                    (column?.isPrimaryKey ?? false) ? "PK" : "",
+                    markers[action.sourceColumnName]?.rawValue ?? "-", action.action.rawValue, target,
+                ]
+            }
+        )
         let problemColumn = problem?.details?["column"]?.stringValue
         table.styles = actions.map { action in
             let bad = action.sourceColumnName == problemColumn
             return [bad ? .error : .plain, .muted, .key, .muted, bad ? .error : .title, .plain]
         }
         table.selected = actions.isEmpty ? nil : min(selected, actions.count - 1)
-        let shown = table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: min(body.height / 2, actions.count + 1))
+        let shown = table.draw(
+            into: &grid,
+            x: body.x,
+            y: body.y,
+            width: body.width,
+            height: min(body.height / 2, actions.count + 1)
+        )
         var y = body.y + shown.count + 2
         if let problem {
             grid.put("✗ \(problem.code.rawValue): \(problem.message)", x: body.x, y: y, style: .error)
@@ -143,24 +189,48 @@ struct ColumnEditorScreen: Sendable {
                 y += 1
             }
         }
-        if let picking { drawPicker(into: &grid, highlighted: picking, below: body.y + 2 + selected - shown.first, body: body) }
+        if let picking {
+            drawPicker(into: &grid, highlighted: picking, below: body.y + 2 + selected - shown.first, body: body)
+        }
     }
 
     /// The data points of the device as a list just under the selected row.
-    private func drawPicker(into grid: inout CellGrid, highlighted: Int, below top: Int, body: (x: Int, y: Int, width: Int, height: Int)) {
+    private func drawPicker(
+        into grid: inout CellGrid,
+        highlighted: Int,
+        below top: Int,
+        body: (x: Int, y: Int, width: Int, height: Int)
+    ) {
         let width = min(body.width - 4, max(32, (dataPoints.map { TextWidth.of($0.name) }.max() ?? 0) + 6))
         let rows = min(dataPoints.count, max(3, body.y + body.height - top - 4))
         let first = min(max(0, highlighted - rows + 1), max(0, dataPoints.count - rows))
         let x = body.x + body.width - width - 2
         let box = CellStyle(foreground: .white, background: .blue)
         grid.fill(x: x, y: top, width: width, height: rows + 2, style: box)
-        grid.put(" Data point for \(actions[selected].sourceColumnName) (\(dataPoints.count))", x: x, y: top, style: CellStyle(foreground: .white, background: .blue, bold: true), limit: width)
+        grid.put(
+            " Data point for \(actions[selected].sourceColumnName) (\(dataPoints.count))",
+            x: x,
+            y: top,
+            style: CellStyle(foreground: .white, background: .blue, bold: true),
+            limit: width
+        )
         for (offset, point) in dataPoints[first..<(first + rows)].enumerated() {
             let chosen = first + offset == highlighted
-            grid.put((chosen ? " ▸ " : "   ") + point.name, x: x, y: top + 1 + offset,
-                     style: chosen ? CellStyle(foreground: .black, background: .yellow, bold: true) : box, limit: width)
+            grid.put(
+                (chosen ? " ▸ " : "   ") + point.name,
+                x: x,
+                y: top + 1 + offset,
+                style: chosen ? CellStyle(foreground: .black, background: .yellow, bold: true) : box,
+                limit: width
+            )
         }
-        grid.put(" Enter picks · Esc cancels", x: x, y: top + rows + 1, style: CellStyle(foreground: .yellow, background: .blue), limit: width)
+        grid.put(
+            " Enter picks · Esc cancels",
+            x: x,
+            y: top + rows + 1,
+            style: CellStyle(foreground: .yellow, background: .blue),
+            limit: width
+        )
     }
 
     private func wrap(_ text: String, width: Int) -> [String] {

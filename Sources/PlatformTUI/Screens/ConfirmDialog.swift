@@ -59,19 +59,41 @@ struct ConfirmDialog: Sendable {
         let y = max(1, (grid.height - height) / 2)
         grid.fill(x: x, y: y, width: width, height: height, style: CellStyle(foreground: .white, background: .blue))
         let box = CellStyle(foreground: .white, background: .blue)
-        grid.put(" " + title, x: x, y: y, style: CellStyle(foreground: .white, background: .blue, bold: true), limit: width)
+        grid.put(
+            " " + title,
+            x: x,
+            y: y,
+            style: CellStyle(foreground: .white, background: .blue, bold: true),
+            limit: width
+        )
         grid.put(" " + effect, x: x, y: y + 2, style: box, limit: width)
         var line = y + 3
         if let field {
-            let label = switch field {
-            case .text(let label, _): " \(label): "
-            case .mustType(let expected): " Type \(expected) to confirm: "
-            }
+            let label =
+                switch field {
+                case .text(let label, _): " \(label): "
+                case .mustType(let expected): " Type \(expected) to confirm: "
+                }
             let written = grid.put(label, x: x, y: line + 1, style: box, limit: width)
-            grid.put(text + (armed ? "" : "▏"), x: x + written, y: line + 1, style: CellStyle(foreground: .black, background: .white), limit: width - written - 1)
+            grid.put(
+                text + (armed ? "" : "▏"),
+                x: x + written,
+                y: line + 1,
+                style: CellStyle(foreground: .black, background: .white),
+                limit: width - written - 1
+            )
             line += 2
         }
-        let hint = armed ? " y confirms · Esc cancels" : (fieldAccepted ? " Enter when done · Esc cancels" : " type it exactly · Esc cancels")
-        grid.put(hint, x: x, y: line + 1, style: CellStyle(foreground: .yellow, background: .blue, bold: true), limit: width)
+        let hint =
+            armed
+            ? " y confirms · Esc cancels"
+            : (fieldAccepted ? " Enter when done · Esc cancels" : " type it exactly · Esc cancels")
+        grid.put(
+            hint,
+            x: x,
+            y: line + 1,
+            style: CellStyle(foreground: .yellow, background: .blue, bold: true),
+            limit: width
+        )
     }
 }

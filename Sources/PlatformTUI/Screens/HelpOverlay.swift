@@ -8,7 +8,9 @@ struct HelpOverlay: Sendable {
 
     static let global: [(key: String, action: String)] = [
         ("↑↓ j k", "move"), ("PgUp PgDn n p", "page"), ("Enter →", "open"), ("Esc ←", "back"), ("r", "refresh now"),
-        ("Space", "pause auto-refresh"), (":", "jump: " + ConsoleApp.jumpTargets.replacingOccurrences(of: ",", with: "")), ("L", "action log"), ("?", "this help"), ("q Ctrl+C", "quit"),
+        ("Space", "pause auto-refresh"),
+        (":", "jump: " + ConsoleApp.jumpTargets.replacingOccurrences(of: ",", with: "")), ("L", "action log"),
+        ("?", "this help"), ("q Ctrl+C", "quit"),
     ]
 
     func draw(into grid: inout CellGrid) {
@@ -19,7 +21,13 @@ struct HelpOverlay: Sendable {
         let y = max(1, (grid.height - height) / 2)
         let box = CellStyle(foreground: .white, background: .blue)
         grid.fill(x: x, y: y, width: width, height: height, style: box)
-        grid.put(" Keys: \(screenTitle)", x: x, y: y, style: CellStyle(foreground: .white, background: .blue, bold: true), limit: width)
+        grid.put(
+            " Keys: \(screenTitle)",
+            x: x,
+            y: y,
+            style: CellStyle(foreground: .white, background: .blue, bold: true),
+            limit: width
+        )
         var line = y + 2
         func row(_ key: String, _ action: String, _ style: CellStyle) {
             guard line < y + height - 1 else { return }
@@ -32,8 +40,16 @@ struct HelpOverlay: Sendable {
         if !disabled.isEmpty {
             line += 1
             row("disabled", readOnlyReason ?? "read-only", CellStyle(foreground: .white, background: .blue, dim: true))
-            for (key, action) in disabled { row(key, action, CellStyle(foreground: .white, background: .blue, dim: true)) }
+            for (key, action) in disabled {
+                row(key, action, CellStyle(foreground: .white, background: .blue, dim: true))
+            }
         }
-        grid.put(" any key closes", x: x, y: y + height - 1, style: CellStyle(foreground: .yellow, background: .blue), limit: width)
+        grid.put(
+            " any key closes",
+            x: x,
+            y: y + height - 1,
+            style: CellStyle(foreground: .yellow, background: .blue),
+            limit: width
+        )
     }
 }

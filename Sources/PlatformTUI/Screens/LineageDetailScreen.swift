@@ -6,11 +6,15 @@ struct LineageDetailScreen: Sendable {
     var now: Timestamp
 
     var keys: [(key: String, action: String)] {
-        let reset: [(key: String, action: String)] = detail.lineage.materializationFailureCount > 0 || detail.lineage.pauseReason == .materializationFailure
+        let reset: [(key: String, action: String)] =
+            detail.lineage.materializationFailureCount > 0 || detail.lineage.pauseReason == .materializationFailure
             ? [("x", "reset materialization")] : []
-        let writeBack: [(key: String, action: String)] = detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil
+        let writeBack: [(key: String, action: String)] =
+            detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil
             ? [("W", "write back")] : []
-        return [("d", "staged rows"), ("w", "written rows"), ("v", "review")] + reset + writeBack + [("D", "delete"), ("Esc", "back"), ("r", "refresh"), ("q", "quit")]
+        return [("d", "staged rows"), ("w", "written rows"), ("v", "review")] + reset + writeBack + [
+            ("D", "delete"), ("Esc", "back"), ("r", "refresh"), ("q", "quit"),
+        ]
     }
 
     /// What to do about the lineage's state, in one line.
@@ -18,10 +22,13 @@ struct LineageDetailScreen: Sendable {
         let lineage = detail.lineage
         switch (lineage.status, lineage.pauseReason) {
         case (.active, _): return "Active: batches materialize as they arrive."
-        case (_, .schemaReview?): return "Waiting for a schema review: press v, claim it and approve its column actions."
-        case (_, .backpressure?): return "Paused by backpressure: it resumes by itself once the backlog drains below the threshold."
+        case (_, .schemaReview?):
+            return "Waiting for a schema review: press v, claim it and approve its column actions."
+        case (_, .backpressure?):
+            return "Paused by backpressure: it resumes by itself once the backlog drains below the threshold."
         case (_, .materializationFailure?): return "Paused by the breaker: fix the cause, then reset materialization."
-        case (_, .rejected?): return "The schema was rejected: the device must send another schema (or delete the lineage)."
+        case (_, .rejected?):
+            return "The schema was rejected: the device must send another schema (or delete the lineage)."
         case (.paused, nil): return "Paused."
         }
     }
@@ -34,49 +41,97 @@ struct LineageDetailScreen: Sendable {
         frame.keys = keys
         let body = frame.draw(into: &grid)
         var y = body.y
-        let status: CellStyle = lineage.status == .active ? .ok : (lineage.pauseReason == .schemaReview ? .warning : .error)
+        let status: CellStyle =
+            lineage.status == .active ? .ok : (lineage.pauseReason == .schemaReview ? .warning : .error)
         let x = body.x
         var column = x + grid.put("Status ", x: x, y: y, style: .muted)
-        column += grid.put(lineage.status.rawValue + (lineage.pauseReason.map { " (\($0.rawValue))" } ?? ""), x: column, y: y, style: status)
+        column += grid.put(
+            lineage.status.rawValue + (lineage.pauseReason.map { " (\($0.rawValue))" } ?? ""),
+            x: column,
+            y: y,
+            style: status
+        )
         grid.put("  " + hint, x: column, y: y, style: .muted)
         y += 1
-        grid.put("Strategy \(lineage.strategy.rawValue) · \(lineage.syncAuthority.rawValue) · mirror \(lineage.mirrorTable ?? "none yet")", x: x, y: y)
+        grid.put(
+            "Strategy \(lineage.strategy.rawValue) · \(lineage.syncAuthority.rawValue) · mirror \(lineage.mirrorTable ?? "none yet")",
+            x: x,
+            y: y
+        )
         y += 1
-        grid.put("Staged \(LineagesScreen.count(lineage.stagedRowCount)) rows (\(LineagesScreen.count(lineage.stagedBytes)) bytes) · "
-                 + "mirrored \(LineagesScreen.count(lineage.mirroredRowCount)) · last batch "
-                 + (lineage.lastBatchAt.map { LineagesScreen.age(seconds: Int(now.seconds - $0.seconds)) + " ago" } ?? "never"), x: x, y: y)
+        grid.put(
+            "Staged \(LineagesScreen.count(lineage.stagedRowCount)) rows (\(LineagesScreen.count(lineage.stagedBytes)) bytes) · "
+                + "mirrored \(LineagesScreen.count(lineage.mirroredRowCount)) · last batch "
+                + (lineage.lastBatchAt.map { LineagesScreen.age(seconds: Int(now.seconds - $0.seconds)) + " ago" }
+                    ?? "never"),
+            x: x,
+            y: y
+        )
         y += 1
         if lineage.materializationFailureCount > 0 || lineage.lastMaterializationError != nil {
-            grid.put("Materialization: \(lineage.materializationFailureCount) failures · \(lineage.lastMaterializationError ?? "")", x: x, y: y, style: .error)
+            grid.put(
+                "Materialization: \(lineage.materializationFailureCount) failures · \(lineage.lastMaterializationError ?? "")",
+                x: x,
+                y: y,
+                style: .error
+            )
             y += 1
         }
         if let replay = detail.replayIntent {
-            grid.put("Replay \(replay.state.rawValue): \(LineagesScreen.count(replay.replayedRows)) of \(LineagesScreen.count(replay.totalRows)) rows"
-                     + (replay.lastError.map { " · \($0)" } ?? ""), x: x, y: y, style: replay.state == .failed ? .error : .plain)
+            grid.put(
+                "Replay \(replay.state.rawValue): \(LineagesScreen.count(replay.replayedRows)) of \(LineagesScreen.count(replay.totalRows)) rows"
+                    + (replay.lastError.map { " · \($0)" } ?? ""),
+                x: x,
+                y: y,
+                style: replay.state == .failed ? .error : .plain
+            )
             y += 1
         }
         y += 1
         grid.put("Column bindings", x: x, y: y, style: .title)
         y += 1
-        if detail.bindings.isEmpty { grid.put("none: not approved yet", x: x + 2, y: y, style: .muted); y += 1 }
+        if detail.bindings.isEmpty {
+            grid.put("none: not approved yet", x: x + 2, y: y, style: .muted)
+            y += 1
+        }
         for binding in detail.bindings.prefix(max(0, (body.y + body.height) - y - 8)) {
             let target = binding.mirrorColumnName ?? binding.deviceDataPointID ?? ""
-            grid.put("\(TextWidth.pad(binding.sourceColumnName, to: 24)) \(TextWidth.pad(binding.action.rawValue, to: 20)) \(target)", x: x + 2, y: y)
+            grid.put(
+                "\(TextWidth.pad(binding.sourceColumnName, to: 24)) \(TextWidth.pad(binding.action.rawValue, to: 20)) \(target)",
+                x: x + 2,
+                y: y
+            )
             y += 1
         }
         y += 1
         grid.put("Schema versions", x: x, y: y, style: .title)
         y += 1
         for version in detail.schemaVersions.suffix(3) {
-            grid.put("\(version.schemaHash.prefix(12))  \(TextWidth.pad(version.classification.rawValue, to: 20)) \(version.decision.rawValue)", x: x + 2, y: y)
+            grid.put(
+                "\(version.schemaHash.prefix(12))  \(TextWidth.pad(version.classification.rawValue, to: 20)) \(version.decision.rawValue)",
+                x: x + 2,
+                y: y
+            )
             y += 1
         }
         y += 1
-        grid.put("Pending controls: \(detail.pendingControls.isEmpty ? "none" : detail.pendingControls.map { "\($0.kind.rawValue) (sent \($0.sentCount)×)" }.joined(separator: ", "))",
-                 x: x, y: y, style: detail.pendingControls.isEmpty ? .muted : .warning)
+        grid.put(
+            "Pending controls: \(detail.pendingControls.isEmpty ? "none" : detail.pendingControls.map { "\($0.kind.rawValue) (sent \($0.sentCount)×)" }.joined(separator: ", "))",
+            x: x,
+            y: y,
+            style: detail.pendingControls.isEmpty ? .muted : .warning
+        )
         y += 1
         if !detail.recentRejections.isEmpty {
-            grid.put("Recent rejections: " + detail.recentRejections.prefix(3).map { $0.rejectionCode?.rawValue ?? "?" }.joined(separator: ", "), x: x, y: y, style: .error)
+            grid.put(
+                "Recent rejections: "
+                    + detail.recentRejections.prefix(3).map { $0.rejectionCode?.rawValue ?? "?" }.joined(
+                        separator: ", "
+                    ),
+                x: x,
+                y: y,
+                style: .error
+            )
         }
     }
 }

@@ -20,20 +20,25 @@ struct LineagesScreen: Sendable {
     var now: Timestamp
 
     static let columns = [
-        TableView.Column("DEVICE", min: 8, max: 28), TableView.Column("TABLE", min: 10, max: 32), TableView.Column("STRATEGY", min: 9, max: 9),
+        TableView.Column("DEVICE", min: 8, max: 28), TableView.Column("TABLE", min: 10, max: 32),
+        TableView.Column("STRATEGY", min: 9, max: 9),
         TableView.Column("STATUS", min: 6, max: 6), TableView.Column("PAUSE REASON", min: 10, max: 23),
-        TableView.Column("STAGED", min: 6, max: 11, alignRight: true), TableView.Column("MIRRORED", min: 8, max: 13, alignRight: true),
-        TableView.Column("LAST", min: 5, max: 6, alignRight: true), TableView.Column("ERR", min: 3, max: 5, alignRight: true),
+        TableView.Column("STAGED", min: 6, max: 11, alignRight: true),
+        TableView.Column("MIRRORED", min: 8, max: 13, alignRight: true),
+        TableView.Column("LAST", min: 5, max: 6, alignRight: true),
+        TableView.Column("ERR", min: 3, max: 5, alignRight: true),
     ]
 
     var title: String {
         let filter = statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"
         let text = query.map { " \"\($0)\"" } ?? ""
-        return "Lineages [\(page.meta.total)] \(filter)\(text) sort:\(sort.rawValue) (updated \(Self.age(seconds: dataAge)) ago)"
+        return
+            "Lineages [\(page.meta.total)] \(filter)\(text) sort:\(sort.rawValue) (updated \(Self.age(seconds: dataAge)) ago)"
     }
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("Enter", "open"), ("/", "filter"), ("f", "status"), ("s", "sort"), ("n/p", "page"), ("r", "refresh"), ("Space", "pause refresh"),
+        ("↑↓", "move"), ("Enter", "open"), ("/", "filter"), ("f", "status"), ("s", "sort"), ("n/p", "page"),
+        ("r", "refresh"), ("Space", "pause refresh"),
         (":", "jump"), ("q", "quit"),
     ]
 
@@ -43,11 +48,16 @@ struct LineagesScreen: Sendable {
             let errors = lineage.materializationFailureCount
             table.rows.append([
                 lineage.deviceName, lineage.sourceTable, lineage.strategy.rawValue, lineage.status.rawValue,
-                lineage.pauseReason?.rawValue ?? "-", Self.count(lineage.stagedRowCount), Self.count(lineage.mirroredRowCount),
-                lineage.lastBatchAt.map { Self.age(seconds: Int(now.seconds - $0.seconds)) } ?? "never", errors == 0 ? "-" : String(errors),
+                lineage.pauseReason?.rawValue ?? "-", Self.count(lineage.stagedRowCount),
+                Self.count(lineage.mirroredRowCount),
+                lineage.lastBatchAt.map { Self.age(seconds: Int(now.seconds - $0.seconds)) } ?? "never",
+                errors == 0 ? "-" : String(errors),
             ])
-            let status: CellStyle = lineage.status == .active ? .ok : (lineage.pauseReason == .schemaReview ? .warning : .error)
-            table.styles.append([.plain, .plain, .muted, status, status, .plain, .plain, .muted, errors > 0 ? .error : .muted])
+            let status: CellStyle =
+                lineage.status == .active ? .ok : (lineage.pauseReason == .schemaReview ? .warning : .error)
+            table.styles.append([
+                .plain, .plain, .muted, status, status, .plain, .plain, .muted, errors > 0 ? .error : .muted,
+            ])
         }
         table.selected = page.data.firstIndex { $0.id == selectedID } ?? (page.data.isEmpty ? nil : 0)
         return table
@@ -60,7 +70,8 @@ struct LineagesScreen: Sendable {
         frame.keys = Self.keys
         let body = frame.draw(into: &grid)
         guard !page.data.isEmpty else {
-            let message = query.map { "No lineage matches \"\($0)\" (/ changes the filter)." }
+            let message =
+                query.map { "No lineage matches \"\($0)\" (/ changes the filter)." }
                 ?? statusFilter.map { "No \($0.rawValue) lineages (f changes the filter)." }
                 ?? "No lineages yet: they appear with a device's first batch."
             grid.put(message, x: body.x, y: body.y + 1, style: .muted)
@@ -68,7 +79,12 @@ struct LineagesScreen: Sendable {
         }
         table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height - 1)
         let pages = page.meta.pageCount
-        grid.put("page \(page.meta.page)/\(pages) · \(page.meta.limit) per page", x: body.x, y: body.y + body.height - 1, style: .muted)
+        grid.put(
+            "page \(page.meta.page)/\(pages) · \(page.meta.limit) per page",
+            x: body.x,
+            y: body.y + body.height - 1,
+            style: .muted
+        )
     }
 
     /// `3s`, `2m`, `1h`, `4d`.

@@ -28,7 +28,10 @@ struct PolicyScreen: Sendable {
 
     var keys: [(key: String, action: String)] {
         if editing != nil { return [("Enter", "keep"), ("Esc", "cancel")] }
-        return [("↑↓", "field"), ("Enter/Space", "change"), ("F2", "save"), ("u", "undo edits"), ("F", "project/fleet"), ("Esc", "back"), ("q", "quit")]
+        return [
+            ("↑↓", "field"), ("Enter/Space", "change"), ("F2", "save"), ("u", "undo edits"), ("F", "project/fleet"),
+            ("Esc", "back"), ("q", "quit"),
+        ]
     }
 
     func value(_ index: Int, of policy: Policy) -> String {
@@ -69,31 +72,55 @@ struct PolicyScreen: Sendable {
     /// The fields that differ from the saved policy, as a PATCH body.
     var patch: PolicyPatch {
         var patch = PolicyPatch()
-        if draft.schemaCoalescingMode != saved.schemaCoalescingMode { patch.schemaCoalescingMode = draft.schemaCoalescingMode }
-        if draft.allowAdditiveContinue != saved.allowAdditiveContinue { patch.allowAdditiveContinue = draft.allowAdditiveContinue }
-        if draft.allowAutoCreateDeviceDataPoints != saved.allowAutoCreateDeviceDataPoints { patch.allowAutoCreateDeviceDataPoints = draft.allowAutoCreateDeviceDataPoints }
-        if draft.maxPendingRowsPerLineage != saved.maxPendingRowsPerLineage { patch.maxPendingRowsPerLineage = draft.maxPendingRowsPerLineage }
-        if draft.maxPendingBytesPerLineage != saved.maxPendingBytesPerLineage { patch.maxPendingBytesPerLineage = draft.maxPendingBytesPerLineage }
-        if draft.resumeThresholdPercent != saved.resumeThresholdPercent { patch.resumeThresholdPercent = draft.resumeThresholdPercent }
+        if draft.schemaCoalescingMode != saved.schemaCoalescingMode {
+            patch.schemaCoalescingMode = draft.schemaCoalescingMode
+        }
+        if draft.allowAdditiveContinue != saved.allowAdditiveContinue {
+            patch.allowAdditiveContinue = draft.allowAdditiveContinue
+        }
+        if draft.allowAutoCreateDeviceDataPoints != saved.allowAutoCreateDeviceDataPoints {
+            patch.allowAutoCreateDeviceDataPoints = draft.allowAutoCreateDeviceDataPoints
+        }
+        if draft.maxPendingRowsPerLineage != saved.maxPendingRowsPerLineage {
+            patch.maxPendingRowsPerLineage = draft.maxPendingRowsPerLineage
+        }
+        if draft.maxPendingBytesPerLineage != saved.maxPendingBytesPerLineage {
+            patch.maxPendingBytesPerLineage = draft.maxPendingBytesPerLineage
+        }
+        if draft.resumeThresholdPercent != saved.resumeThresholdPercent {
+            patch.resumeThresholdPercent = draft.resumeThresholdPercent
+        }
         return patch
     }
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
         var table = TableView(
-            columns: [TableView.Column("FIELD", min: 24, max: 40), TableView.Column("VALUE", min: 12, max: 24), TableView.Column("SAVED", min: 12, max: 24)],
+            columns: [
+                TableView.Column("FIELD", min: 24, max: 40), TableView.Column("VALUE", min: 12, max: 24),
+                TableView.Column("SAVED", min: 12, max: 24),
+            ],
             rows: Self.fields.indices.map { index in
                 let current = index == selected && editing != nil ? (editing! + "▏") : value(index, of: draft)
                 return [Self.fields[index], current, value(index, of: saved)]
-            })
+            }
+        )
         table.styles = Self.fields.indices.map { index in
             [.plain, value(index, of: draft) == value(index, of: saved) ? .plain : .warning, .muted]
         }
         table.selected = selected
         let changed = draft != saved
-        let scope = fleet.map { fleet in
-            "Fleet \(fleet.name) policy (\(fleet.deviceCount) devices; " + (fleet.hasOwnPolicy ? "its own)" : "follows the project until saved)")
-        } ?? "Project policy" + (fleets.isEmpty ? "" : " (F: a fleet's)")
-        frame.drawList(into: &grid, breadcrumb: ["Policy", fleet.map { "fleet \($0.name)" } ?? "project"], title: scope + (changed ? " · edited: F2 saves" : ""),
-                       keys: keys, table: table, empty: "")
+        let scope =
+            fleet.map { fleet in
+                "Fleet \(fleet.name) policy (\(fleet.deviceCount) devices; "
+                    + (fleet.hasOwnPolicy ? "its own)" : "follows the project until saved)")
+            } ?? "Project policy" + (fleets.isEmpty ? "" : " (F: a fleet's)")
+        frame.drawList(
+            into: &grid,
+            breadcrumb: ["Policy", fleet.map { "fleet \($0.name)" } ?? "project"],
+            title: scope + (changed ? " · edited: F2 saves" : ""),
+            keys: keys,
+            table: table,
+            empty: ""
+        )
     }
 }

@@ -8,27 +8,37 @@ struct RegistryScreen: Sendable {
     var now: Timestamp
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("Enter", "open its review"), ("v", "registry reviews"), ("n/p", "page"), ("r", "refresh"), (":", "jump"), ("q", "quit"),
+        ("↑↓", "move"), ("Enter", "open its review"), ("v", "registry reviews"), ("n/p", "page"), ("r", "refresh"),
+        (":", "jump"), ("q", "quit"),
     ]
 
     static let columns = [
-        TableView.Column("SCOPE", min: 7, max: 16), TableView.Column("TABLE", min: 10, max: 32), TableView.Column("SCHEMA", min: 12, max: 12),
+        TableView.Column("SCOPE", min: 7, max: 16), TableView.Column("TABLE", min: 10, max: 32),
+        TableView.Column("SCHEMA", min: 12, max: 12),
         TableView.Column("DECISION", min: 8, max: 10), TableView.Column("COLUMNS", min: 7, max: 7, alignRight: true),
         TableView.Column("REVIEW", min: 8, max: 8), TableView.Column("UPDATED", min: 7, max: 7, alignRight: true),
     ]
 
     var table: TableView {
-        var table = TableView(columns: Self.columns, rows: page.data.map { entry in
-            [entry.fleetID.map { "fleet \($0.prefix(8))" } ?? entry.scope.rawValue, entry.sourceTable, String(entry.schemaHash.prefix(12)),
-             entry.decision.rawValue, entry.columns.map { String($0.count) } ?? "?", entry.reviewID.map { String($0.prefix(8)) } ?? "-",
-             LineagesScreen.age(seconds: Int(now.seconds - entry.updatedAt.seconds))]
-        })
-        table.styles = page.data.map { entry in
-            let decision: CellStyle = switch entry.decision {
-            case .approved: .ok
-            case .pending: .warning
-            case .rejected: .error
+        var table = TableView(
+            columns: Self.columns,
+            rows: page.data.map { entry in
+                [
+                    entry.fleetID.map { "fleet \($0.prefix(8))" } ?? entry.scope.rawValue, entry.sourceTable,
+                    String(entry.schemaHash.prefix(12)),
+                    entry.decision.rawValue, entry.columns.map { String($0.count) } ?? "?",
+                    entry.reviewID.map { String($0.prefix(8)) } ?? "-",
+                    LineagesScreen.age(seconds: Int(now.seconds - entry.updatedAt.seconds)),
+                ]
             }
+        )
+        table.styles = page.data.map { entry in
+            let decision: CellStyle =
+                switch entry.decision {
+                case .approved: .ok
+                case .pending: .warning
+                case .rejected: .error
+                }
             return [.plain, .plain, .muted, decision, .plain, .muted, .muted]
         }
         table.selected = page.data.firstIndex { $0.id == selectedID } ?? (page.data.isEmpty ? nil : 0)
@@ -36,7 +46,14 @@ struct RegistryScreen: Sendable {
     }
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
-        frame.drawList(into: &grid, breadcrumb: ["Registry"], title: "Schema registry [\(page.meta.total)]", keys: Self.keys, table: table,
-                       empty: "The registry is empty: it fills when the policy's schema_coalescing_mode is project or fleet (:policy).")
+        frame.drawList(
+            into: &grid,
+            breadcrumb: ["Registry"],
+            title: "Schema registry [\(page.meta.total)]",
+            keys: Self.keys,
+            table: table,
+            empty:
+                "The registry is empty: it fills when the policy's schema_coalescing_mode is project or fleet (:policy)."
+        )
     }
 }

@@ -11,35 +11,52 @@ struct ReviewDetailScreen: Sendable {
         if confirmingApproval { return [("y", "approve these actions"), ("Esc", "cancel")] }
         var keys: [(key: String, action: String)] = []
         if detail.review.status == .queued { keys.append(("c", "claim")) }
-        if detail.review.status == .inReview { keys += [("e", "edit actions"), ("a", "approve suggested"), ("x", "reject")] }
+        if detail.review.status == .inReview {
+            keys += [("e", "edit actions"), ("a", "approve suggested"), ("x", "reject")]
+        }
         if detail.review.status.isOpen { keys.append(("A", "abandon")) }
         if detail.review.lineageID != nil { keys.append(("d/w", "staged/written rows")) }
         return keys + [("Esc", "back"), ("r", "refresh"), ("q", "quit")]
     }
 
     static let columns = [
-        TableView.Column("COLUMN", min: 8, max: 28), TableView.Column("CHANGE", min: 9, max: 19), TableView.Column("TYPE", min: 7, max: 16),
-        TableView.Column("PK", min: 2, max: 5), TableView.Column("WAS BOUND", min: 9, max: 24), TableView.Column("SUGGESTED", min: 9, max: 40),
+        TableView.Column("COLUMN", min: 8, max: 28), TableView.Column("CHANGE", min: 9, max: 19),
+        TableView.Column("TYPE", min: 7, max: 16),
+        TableView.Column("PK", min: 2, max: 5), TableView.Column("WAS BOUND", min: 9, max: 24),
+        TableView.Column("SUGGESTED", min: 9, max: 40),
     ]
 
     var table: TableView {
-        let suggested = Dictionary(detail.suggestedActions.map { ($0.sourceColumnName, $0) }, uniquingKeysWith: { first, _ in first })
-        var table = TableView(columns: Self.columns, rows: detail.diff.map { column in
-            let type = column.previousAffinity.map { $0 != column.affinity ? "\($0.rawValue)→\(column.affinity?.rawValue ?? "-")" : $0.rawValue }
-                ?? column.affinity?.rawValue ?? "-"
-            let action = suggested[column.name].map { action in
-                action.action.rawValue + (action.effectiveMirrorColumnName.map { " → \($0)" } ?? "")
-            } ?? "-"
-            return [column.name, column.marker.rawValue, type, (column.pkOrdinal ?? 0) > 0 ? "PK" : "",
-                    column.previousBinding?.action.rawValue ?? "-", action]
-        })
-        table.styles = detail.diff.map { column in
-            let marker: CellStyle = switch column.marker {
-            case .unchanged: .muted
-            case .added: .ok
-            case .removed, .typeChanged, .pkChanged: .error
-            case .nullabilityChanged: .warning
+        let suggested = Dictionary(
+            detail.suggestedActions.map { ($0.sourceColumnName, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        var table = TableView(
+            columns: Self.columns,
+            rows: detail.diff.map { column in
+                let type =
+                    column.previousAffinity.map {
+                        $0 != column.affinity ? "\($0.rawValue)→\(column.affinity?.rawValue ?? "-")" : $0.rawValue
+                    }
+                    ?? column.affinity?.rawValue ?? "-"
+                let action =
+                    suggested[column.name].map { action in
+                        action.action.rawValue + (action.effectiveMirrorColumnName.map { " → \($0)" } ?? "")
+                    } ?? "-"
+                return [
+                    column.name, column.marker.rawValue, type, (column.pkOrdinal ?? 0) > 0 ? "PK" : "",
+                    column.previousBinding?.action.rawValue ?? "-", action,
+                ]
             }
+        )
+        table.styles = detail.diff.map { column in
+            let marker: CellStyle =
+                switch column.marker {
+                case .unchanged: .muted
+                case .added: .ok
+                case .removed, .typeChanged, .pkChanged: .error
+                case .nullabilityChanged: .warning
+                }
             return [.plain, marker, column.marker == .typeChanged ? .error : .plain, .key, .muted, .plain]
         }
         return table
@@ -48,30 +65,51 @@ struct ReviewDetailScreen: Sendable {
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
         let review = detail.review
         var frame = frame
-        frame.breadcrumb = ReviewSource(review.scope).breadcrumb + ["\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)"]
-        frame.title = "Review of \(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable) · schema \(review.schemaHash.prefix(12)) · v\(review.actionVersion)"
+        frame.breadcrumb =
+            ReviewSource(review.scope).breadcrumb + [
+                "\(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable)"
+            ]
+        frame.title =
+            "Review of \(review.deviceName ?? review.scope.rawValue)/\(review.sourceTable) · schema \(review.schemaHash.prefix(12)) · v\(review.actionVersion)"
         frame.keys = keys
         let body = frame.draw(into: &grid)
         let x = body.x
         var y = body.y
         let status: CellStyle = review.status == .queued ? .warning : (review.status == .approved ? .ok : .plain)
         let written = grid.put("\(review.status.rawValue)", x: x, y: y, style: status)
-        grid.put(" · \(review.classification.rawValue): \(review.classificationReason)"
-                 + (review.claimedBy.map { " · claimed by \($0)" } ?? ""), x: x + written, y: y)
+        grid.put(
+            " · \(review.classification.rawValue): \(review.classificationReason)"
+                + (review.claimedBy.map { " · claimed by \($0)" } ?? ""),
+            x: x + written,
+            y: y
+        )
         y += 1
         let staged = LineagesScreen.count(review.stagedRowCount)
-        let backlog = switch review.status {
-        case .queued, .inReview: "\(staged) staged rows wait for this decision"
-        case .approved: review.stagedRowCount > 0 ? "\(staged) staged rows still to replay into the target" : "every staged row is in the target"
-        case .rejected, .abandoned: "\(staged) staged rows wait for a later schema"
-        }
+        let backlog =
+            switch review.status {
+            case .queued, .inReview: "\(staged) staged rows wait for this decision"
+            case .approved:
+                review.stagedRowCount > 0
+                    ? "\(staged) staged rows still to replay into the target" : "every staged row is in the target"
+            case .rejected, .abandoned: "\(staged) staged rows wait for a later schema"
+            }
         grid.put("\(backlog) · strategy \(review.strategy.rawValue)", x: x, y: y, style: .muted)
         y += 2
-        let shown = table.draw(into: &grid, x: x, y: y, width: body.width, height: min(body.height - 6, detail.diff.count + 1))
+        let shown = table.draw(
+            into: &grid,
+            x: x,
+            y: y,
+            width: body.width,
+            height: min(body.height - 6, detail.diff.count + 1)
+        )
         y += shown.count + 2
         if confirmingApproval {
-            grid.put("Approve with the \(detail.suggestedActions.count) suggested actions above? The target is created and the staged rows replayed. y approves, Esc cancels.",
-                     x: x, y: y, style: .warning)
+            grid.put(
+                "Approve with the \(detail.suggestedActions.count) suggested actions above? The target is created and the staged rows replayed. y approves, Esc cancels.",
+                x: x,
+                y: y,
+                style: .warning
+            )
         } else if let sample = detail.stagedSample.first, let row = sample.row {
             grid.put("Sample staged row: " + CanonicalJSON.string(of: .object(row)), x: x, y: y, style: .muted)
         }

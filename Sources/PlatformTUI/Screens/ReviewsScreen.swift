@@ -12,11 +12,13 @@ struct ReviewsScreen: Sendable {
     static let filters: [ReviewStatus?] = [nil, .queued, .inReview, .approved, .rejected, .abandoned]
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("n/p", "page"), ("Esc", "back"), ("r", "refresh"), ("q", "quit"),
+        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("n/p", "page"), ("Esc", "back"), ("r", "refresh"),
+        ("q", "quit"),
     ]
 
     static let columns = [
-        TableView.Column("DEVICE", min: 8, max: 28), TableView.Column("TABLE", min: 10, max: 32), TableView.Column("CLASSIFICATION", min: 9, max: 19),
+        TableView.Column("DEVICE", min: 8, max: 28), TableView.Column("TABLE", min: 10, max: 32),
+        TableView.Column("CLASSIFICATION", min: 9, max: 19),
         TableView.Column("STATUS", min: 9, max: 9), TableView.Column("STAGED", min: 6, max: 11, alignRight: true),
         TableView.Column("AGE", min: 4, max: 5, alignRight: true), TableView.Column("CLAIMED BY", min: 8, max: 20),
     ]
@@ -24,27 +26,43 @@ struct ReviewsScreen: Sendable {
     var table: TableView {
         var columns = Self.columns
         if source == .registry { columns[0].title = "SCOPE" }
-        var table = TableView(columns: columns, rows: page.data.map { review in
-            [review.deviceName ?? review.fleetID.map { "(fleet \($0.prefix(8)))" } ?? "(\(review.scope.rawValue))", review.sourceTable, review.classification.rawValue, review.status.rawValue,
-             LineagesScreen.count(review.stagedRowCount), LineagesScreen.age(seconds: Int(now.seconds - review.createdAt.seconds)), review.claimedBy ?? "-"]
-        })
-        table.styles = page.data.map { review in
-            let status: CellStyle = switch review.status {
-            case .queued: .warning
-            case .inReview: .key
-            case .approved: .ok
-            case .rejected: .error
-            case .abandoned: .muted
+        var table = TableView(
+            columns: columns,
+            rows: page.data.map { review in
+                [
+                    review.deviceName ?? review.fleetID.map { "(fleet \($0.prefix(8)))" }
+                        ?? "(\(review.scope.rawValue))", review.sourceTable, review.classification.rawValue,
+                    review.status.rawValue,
+                    LineagesScreen.count(review.stagedRowCount),
+                    LineagesScreen.age(seconds: Int(now.seconds - review.createdAt.seconds)), review.claimedBy ?? "-",
+                ]
             }
-            return [.plain, .plain, review.classification == .breaking ? .error : .plain, status, .plain, .muted, .muted]
+        )
+        table.styles = page.data.map { review in
+            let status: CellStyle =
+                switch review.status {
+                case .queued: .warning
+                case .inReview: .key
+                case .approved: .ok
+                case .rejected: .error
+                case .abandoned: .muted
+                }
+            return [
+                .plain, .plain, review.classification == .breaking ? .error : .plain, status, .plain, .muted, .muted,
+            ]
         }
         table.selected = page.data.firstIndex { $0.id == selectedID } ?? (page.data.isEmpty ? nil : 0)
         return table
     }
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
-        frame.drawList(into: &grid, breadcrumb: source.breadcrumb,
-                       title: "\(source.title) [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"), keys: Self.keys,
-                       table: table, empty: "No reviews here (f changes the filter).")
+        frame.drawList(
+            into: &grid,
+            breadcrumb: source.breadcrumb,
+            title: "\(source.title) [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"),
+            keys: Self.keys,
+            table: table,
+            empty: "No reviews here (f changes the filter)."
+        )
     }
 }

@@ -12,7 +12,8 @@ struct RowsScreen: Sendable {
     var showingJSON = false
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("←→", "scroll"), ("Enter", "row as JSON"), ("s/w", "staged/written"), ("n/p", "page"), ("Esc", "back"), ("q", "quit"),
+        ("↑↓", "move"), ("←→", "scroll"), ("Enter", "row as JSON"), ("s/w", "staged/written"), ("n/p", "page"),
+        ("Esc", "back"), ("q", "quit"),
     ]
 
     /// Every key of the page's objects: position and op first, the row's own columns (sorted),
@@ -23,7 +24,8 @@ struct RowsScreen: Sendable {
         var names: Set<String> = []
         for row in rows { names.formUnion(row.keys) }
         let leading = ["#", "op", "ts"].filter(names.contains)
-        let platform = ["_device_id", "_journal_epoch", "_commit_seq", "_updated_at", "_cloud_version", "reason"].filter(names.contains)
+        let platform = ["_device_id", "_journal_epoch", "_commit_seq", "_updated_at", "_cloud_version", "reason"]
+            .filter(names.contains)
         let own = names.subtracting(leading).subtracting(platform).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return leading + own + platform
     }
@@ -41,7 +43,10 @@ struct RowsScreen: Sendable {
 
     var table: TableView {
         let names = columnNames
-        var table = TableView(columns: names.map { TableView.Column($0, min: 4, max: 40) }, rows: page.data.map { row in names.map { Self.text(row[$0]) } })
+        var table = TableView(
+            columns: names.map { TableView.Column($0, min: 4, max: 40) },
+            rows: page.data.map { row in names.map { Self.text(row[$0]) } }
+        )
         table.selected = page.data.isEmpty ? nil : min(selected, page.data.count - 1)
         table.firstColumn = firstColumn
         return table
@@ -55,26 +60,42 @@ struct RowsScreen: Sendable {
         frame.keys = Self.keys
         let body = frame.draw(into: &grid)
         guard !page.data.isEmpty else {
-            grid.put(written ? "Nothing written yet: rows land here once the schema is approved." : "No staged rows.", x: body.x, y: body.y + 1, style: .muted)
+            grid.put(
+                written ? "Nothing written yet: rows land here once the schema is approved." : "No staged rows.",
+                x: body.x,
+                y: body.y + 1,
+                style: .muted
+            )
             return
         }
         if showingJSON {
             let lines = json(of: page.data[min(selected, page.data.count - 1)])
-            for (index, line) in lines.prefix(body.height - 1).enumerated() { grid.put(line, x: body.x, y: body.y + index) }
-            grid.put("row \(selected + 1) of \(page.data.count) on this page · ↑↓ other rows · Enter or Esc back to the table", x: body.x,
-                     y: body.y + body.height - 1, style: .muted)
+            for (index, line) in lines.prefix(body.height - 1).enumerated() {
+                grid.put(line, x: body.x, y: body.y + index)
+            }
+            grid.put(
+                "row \(selected + 1) of \(page.data.count) on this page · ↑↓ other rows · Enter or Esc back to the table",
+                x: body.x,
+                y: body.y + body.height - 1,
+                style: .muted
+            )
             return
         }
         table.draw(into: &grid, x: body.x, y: body.y, width: body.width, height: body.height - 1)
-        grid.put("page \(page.meta.page)/\(page.meta.pageCount) · columns from \(firstColumn + 1) of \(columnNames.count)", x: body.x,
-                 y: body.y + body.height - 1, style: .muted)
+        grid.put(
+            "page \(page.meta.page)/\(page.meta.pageCount) · columns from \(firstColumn + 1) of \(columnNames.count)",
+            x: body.x,
+            y: body.y + body.height - 1,
+            style: .muted
+        )
     }
 
     /// One member per line, in the table's column order; values as canonical JSON.
     func json(of row: JSONObject) -> [String] {
         let names = columnNames.filter { row[$0] != nil }
         let members = names.enumerated().map { index, name in
-            "  " + CanonicalJSON.string(of: .string(name)) + ": " + CanonicalJSON.string(of: row[name]!) + (index < names.count - 1 ? "," : "")
+            "  " + CanonicalJSON.string(of: .string(name)) + ": " + CanonicalJSON.string(of: row[name]!)
+                + (index < names.count - 1 ? "," : "")
         }
         return ["{"] + members + ["}"]
     }

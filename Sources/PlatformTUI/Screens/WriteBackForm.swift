@@ -19,7 +19,9 @@ struct WriteBackForm: Sendable {
     init(table: String, bindings: [ColumnAction], keyColumns: [String]) {
         self.table = table
         let mirrored = bindings.filter { $0.action == .mirror }.map(\.sourceColumnName)
-        fields = keyColumns.map { Field(column: $0, isKey: true) } + mirrored.filter { !keyColumns.contains($0) }.map { Field(column: $0, isKey: false) }
+        fields =
+            keyColumns.map { Field(column: $0, isKey: true) }
+            + mirrored.filter { !keyColumns.contains($0) }.map { Field(column: $0, isKey: false) }
     }
 
     enum Outcome: Equatable {
@@ -51,14 +53,20 @@ struct WriteBackForm: Sendable {
         var pk = JSONObject()
         var values = JSONObject()
         for field in fields where field.isKey || !field.text.isEmpty {
-            if field.isKey { pk[field.column] = Self.value(field.text) } else { values[field.column] = Self.value(field.text) }
+            if field.isKey {
+                pk[field.column] = Self.value(field.text)
+            } else {
+                values[field.column] = Self.value(field.text)
+            }
         }
         return StateWriteRequest.Row(pk: pk, values: values)
     }
 
     /// Why it cannot be sent yet.
     var problem: String? {
-        if let key = fields.first(where: { $0.isKey && $0.text.isEmpty }) { return "the key column \(key.column) needs a value" }
+        if let key = fields.first(where: { $0.isKey && $0.text.isEmpty }) {
+            return "the key column \(key.column) needs a value"
+        }
         if !fields.contains(where: { !$0.isKey && !$0.text.isEmpty }) { return "set at least one value" }
         return nil
     }
@@ -70,16 +78,43 @@ struct WriteBackForm: Sendable {
         let y = max(1, (grid.height - height) / 2)
         let box = CellStyle(foreground: .white, background: .blue)
         grid.fill(x: x, y: y, width: width, height: height, style: box)
-        grid.put(" Write back one row of \(table)", x: x, y: y, style: CellStyle(foreground: .white, background: .blue, bold: true), limit: width)
-        grid.put(" Upserts it in the mirror (with a new _cloud_version) and sends it to the device.", x: x, y: y + 1, style: box, limit: width)
+        grid.put(
+            " Write back one row of \(table)",
+            x: x,
+            y: y,
+            style: CellStyle(foreground: .white, background: .blue, bold: true),
+            limit: width
+        )
+        grid.put(
+            " Upserts it in the mirror (with a new _cloud_version) and sends it to the device.",
+            x: x,
+            y: y + 1,
+            style: box,
+            limit: width
+        )
         for (index, field) in fields.enumerated() where y + 3 + index < y + height - 2 {
             let label = " " + TextWidth.pad(field.column + (field.isKey ? " (key)" : ""), to: 24)
             let written = grid.put(label, x: x, y: y + 3 + index, style: box, limit: width)
             let focused = index == focus && !armed
-            grid.put(field.text + (focused ? "▏" : ""), x: x + written, y: y + 3 + index,
-                     style: focused ? CellStyle(foreground: .black, background: .white) : box, limit: width - written - 1)
+            grid.put(
+                field.text + (focused ? "▏" : ""),
+                x: x + written,
+                y: y + 3 + index,
+                style: focused ? CellStyle(foreground: .black, background: .white) : box,
+                limit: width - written - 1
+            )
         }
-        let hint = armed ? " y sends · Esc cancels" : (problem.map { " \($0) · ↑↓ fields · Enter next · Esc cancels" } ?? " Enter on the last field when done · Esc cancels")
-        grid.put(hint, x: x, y: y + height - 1, style: CellStyle(foreground: .yellow, background: .blue, bold: true), limit: width)
+        let hint =
+            armed
+            ? " y sends · Esc cancels"
+            : (problem.map { " \($0) · ↑↓ fields · Enter next · Esc cancels" }
+                ?? " Enter on the last field when done · Esc cancels")
+        grid.put(
+            hint,
+            x: x,
+            y: y + height - 1,
+            style: CellStyle(foreground: .yellow, background: .blue, bold: true),
+            limit: width
+        )
     }
 }

@@ -21,7 +21,11 @@ extension APIError: HTTPResponseError {
 /// the matching code, anything unexpected becomes `500 internal` without its details (those go
 /// to the log, never to the client).
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
@@ -70,7 +74,11 @@ struct BearerAuthMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
     let store: any GovernanceStore
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw APIError(.unauthorized, "send Authorization: Bearer <token>")
         }

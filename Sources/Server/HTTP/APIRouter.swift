@@ -5,8 +5,12 @@ import Hummingbird
 /// `/core/api/v1` behind bearer tokens, one route group per resource.
 public enum APIRouter {
     public static func build(
-        store: any GovernanceStore, tenancy: Tenancy, authority: DeviceAuthority, metrics: ServerMetrics = ServerMetrics(),
-        courier: (any ControlCourier)? = nil, uploads: UploadDesk? = nil
+        store: any GovernanceStore,
+        tenancy: Tenancy,
+        authority: DeviceAuthority,
+        metrics: ServerMetrics = ServerMetrics(),
+        courier: (any ControlCourier)? = nil,
+        uploads: UploadDesk? = nil
     ) -> Router<EdgeRequestContext> {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
@@ -14,12 +18,20 @@ public enum APIRouter {
         router.get("metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
+            )
         }
         router.get("openapi.yaml") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml))
+            )
         }
         if let uploads { UploadRoutes(store: store, desk: uploads).register(on: router) }
         let api = router.group("core/api/v1")
@@ -28,7 +40,10 @@ public enum APIRouter {
         api.get("projects") { _, context in
             _ = try context.require(.read)
             let projects = try await store.projects()
-            return PageEnvelope(data: projects, meta: PageMeta(page: 1, limit: max(projects.count, 1), total: projects.count))
+            return PageEnvelope(
+                data: projects,
+                meta: PageMeta(page: 1, limit: max(projects.count, 1), total: projects.count)
+            )
         }
         TokenRoutes(store: store).register(on: api)
         let project = api.group("projects/:project_id")

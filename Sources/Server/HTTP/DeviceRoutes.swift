@@ -22,10 +22,18 @@ struct DeviceRoutes {
             let projectID = try await project(context)
             let body = try await request.decode(as: CreateDeviceRequest.self, context: context)
             guard DeviceName.isValid(body.name) else {
-                throw APIError(.validationFailed, "name must be 1–64 characters of A-Z a-z 0-9 . _ -", details: ["field": .string("name")])
+                throw APIError(
+                    .validationFailed,
+                    "name must be 1–64 characters of A-Z a-z 0-9 . _ -",
+                    details: ["field": .string("name")]
+                )
             }
             let device = try await store.registerDevice(
-                name: body.name, projectID: projectID, fleetID: body.fleetID ?? tenancy.fleetID, now: .now)
+                name: body.name,
+                projectID: projectID,
+                fleetID: body.fleetID ?? tenancy.fleetID,
+                now: .now
+            )
             return EditedResponse(status: .created, response: ResourceEnvelope(device))
         }
         group.post("devices/:device_id/credentials") { request, context in
@@ -38,15 +46,25 @@ struct DeviceRoutes {
                 try await store.setDevicePassword(deviceID: device.id, hash: Secrets.passwordHash(secret))
                 return EditedResponse(
                     status: .created,
-                    response: ResourceEnvelope(IssuedCredentials(kind: .password, username: device.name, password: secret)))
+                    response: ResourceEnvelope(
+                        IssuedCredentials(kind: .password, username: device.name, password: secret)
+                    )
+                )
             case .certificate:
                 let issued = try authority.issueClientCertificate(deviceName: device.name)
                 try await store.setDeviceCertificate(deviceID: device.id, serial: issued.serialNumber)
                 return EditedResponse(
                     status: .created,
-                    response: ResourceEnvelope(IssuedCredentials(
-                        kind: .certificate, username: device.name, certificatePEM: issued.certificatePEM,
-                        privateKeyPEM: issued.privateKeyPEM, caCertificatePEM: issued.caCertificatePEM)))
+                    response: ResourceEnvelope(
+                        IssuedCredentials(
+                            kind: .certificate,
+                            username: device.name,
+                            certificatePEM: issued.certificatePEM,
+                            privateKeyPEM: issued.privateKeyPEM,
+                            caCertificatePEM: issued.caCertificatePEM
+                        )
+                    )
+                )
             }
         }
     }

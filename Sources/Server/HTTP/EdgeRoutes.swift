@@ -16,7 +16,10 @@ struct EdgeRoutes {
             filter.query = request.query("q")
             filter.sort = try request.query("sort", as: LineageFilter.Sort.self) ?? .updatedAt
             let page = try request.page()
-            return PageEnvelope(try await store.lineages(projectID: try await project(context), filter: filter, page: page), page: page)
+            return PageEnvelope(
+                try await store.lineages(projectID: try await project(context), filter: filter, page: page),
+                page: page
+            )
         }
         group.get("edge/lineages/:lineage_id") { _, context in
             _ = try context.require(.read)
@@ -26,7 +29,11 @@ struct EdgeRoutes {
             _ = try context.require(.mirrorRead)
             let lineage = try await lineage(context)
             let page = try request.page()
-            return PageEnvelope(try await store.stagedRows(lineageID: lineage.lineage.id, page: page), page: page, source: "staged")
+            return PageEnvelope(
+                try await store.stagedRows(lineageID: lineage.lineage.id, page: page),
+                page: page,
+                source: "staged"
+            )
         }
         group.get("edge/lineages/:lineage_id/batches") { request, context in
             _ = try context.require(.read)
@@ -34,14 +41,20 @@ struct EdgeRoutes {
             var filter = try batchFilter(request)
             filter.lineageID = lineage.lineage.id
             let page = try request.page()
-            return PageEnvelope(try await store.batches(projectID: lineage.lineage.projectID, filter: filter, page: page), page: page)
+            return PageEnvelope(
+                try await store.batches(projectID: lineage.lineage.projectID, filter: filter, page: page),
+                page: page
+            )
         }
         group.get("edge/batches") { request, context in
             _ = try context.require(.read)
             var filter = try batchFilter(request)
             filter.lineageID = request.query("lineage_id")
             let page = try request.page()
-            return PageEnvelope(try await store.batches(projectID: try await project(context), filter: filter, page: page), page: page)
+            return PageEnvelope(
+                try await store.batches(projectID: try await project(context), filter: filter, page: page),
+                page: page
+            )
         }
         group.get("edge/schema-reviews") { request, context in
             _ = try context.require(.read)
@@ -50,7 +63,10 @@ struct EdgeRoutes {
             filter.lineageID = request.query("lineage_id")
             filter.deviceID = request.query("device_id")
             let page = try request.page()
-            return PageEnvelope(try await store.reviews(projectID: try await project(context), filter: filter, page: page), page: page)
+            return PageEnvelope(
+                try await store.reviews(projectID: try await project(context), filter: filter, page: page),
+                page: page
+            )
         }
         group.get("edge/schema-reviews/:review_id") { _, context in
             _ = try context.require(.read)
@@ -68,7 +84,10 @@ struct EdgeRoutes {
             filter.lineageID = request.query("lineage_id")
             filter.since = try request.query("since", as: Int64.self)
             let page = try request.page()
-            return PageEnvelope(try await store.events(projectID: try await project(context), filter: filter, page: page), page: page)
+            return PageEnvelope(
+                try await store.events(projectID: try await project(context), filter: filter, page: page),
+                page: page
+            )
         }
     }
 
@@ -101,7 +120,11 @@ enum ProjectScope {
             throw APIError(.notFound, "no project \(id)")
         }
         if let orgID = context.requestedOrgID, orgID != project.orgID {
-            throw APIError(.forbidden, "ORG-ID \(orgID) is not the organisation of project \(id)", details: ["field": .string("ORG-ID")])
+            throw APIError(
+                .forbidden,
+                "ORG-ID \(orgID) is not the organisation of project \(id)",
+                details: ["field": .string("ORG-ID")]
+            )
         }
         return id
     }

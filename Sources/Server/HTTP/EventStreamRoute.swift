@@ -34,7 +34,13 @@ struct EventStreamRoute {
             let store = self.store
             let start = filter
             let body = ResponseBody { writer in
-                try await Self.stream(store: store, projectID: projectID, filter: start, maximum: maximum, writer: &writer)
+                try await Self.stream(
+                    store: store,
+                    projectID: projectID,
+                    filter: start,
+                    maximum: maximum,
+                    writer: &writer
+                )
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: headers, body: body)
@@ -42,7 +48,11 @@ struct EventStreamRoute {
     }
 
     static func stream(
-        store: any GovernanceStore, projectID: String, filter: EventFilter, maximum: Int?, writer: inout any ResponseBodyWriter
+        store: any GovernanceStore,
+        projectID: String,
+        filter: EventFilter,
+        maximum: Int?,
+        writer: inout any ResponseBodyWriter
     ) async throws {
         var filter = filter
         var sent = 0
@@ -52,10 +62,16 @@ struct EventStreamRoute {
         while !Task.isCancelled {
             let limit = min(PageRequest.maximumLimit, maximum.map { $0 - sent } ?? PageRequest.maximumLimit)
             guard limit > 0 else { return }
-            let events = try await store.events(projectID: projectID, filter: filter, page: PageRequest(page: 1, limit: limit)).items
+            let events = try await store.events(
+                projectID: projectID,
+                filter: filter,
+                page: PageRequest(page: 1, limit: limit)
+            ).items
             for event in events {
                 let data = String(decoding: try encoder.encode(event), as: UTF8.self)
-                try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n"))
+                try await writer.write(
+                    ByteBuffer(string: "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n")
+                )
                 filter.since = event.id
                 sent += 1
                 lastWrite = .now

@@ -30,7 +30,13 @@ struct GovernanceRoutes {
             _ = try context.require(.read)
             let page = try request.page()
             return PageEnvelope(
-                try await store.dataPoints(projectID: try await project(context), deviceID: request.query("device_id"), page: page), page: page)
+                try await store.dataPoints(
+                    projectID: try await project(context),
+                    deviceID: request.query("device_id"),
+                    page: page
+                ),
+                page: page
+            )
         }
         group.post("data-points") { request, context in
             _ = try context.require(.admin)
@@ -39,13 +45,21 @@ struct GovernanceRoutes {
                 throw APIError(.validationFailed, "name must be 1–128 characters", details: ["field": .string("name")])
             }
             let point = try await store.createDataPoint(
-                projectID: try await project(context), deviceID: body.deviceID, name: body.name, unit: body.unit, now: .now)
+                projectID: try await project(context),
+                deviceID: body.deviceID,
+                name: body.name,
+                unit: body.unit,
+                now: .now
+            )
             return EditedResponse(status: .created, response: ResourceEnvelope(point))
         }
         group.get("edge/registry") { request, context in
             _ = try context.require(.read)
             let page = try request.page()
-            return PageEnvelope(try await store.registryEntries(projectID: try await project(context), page: page), page: page)
+            return PageEnvelope(
+                try await store.registryEntries(projectID: try await project(context), page: page),
+                page: page
+            )
         }
         group.get("edge/registry/:entry_id") { _, context in
             _ = try context.require(.read)
@@ -61,12 +75,17 @@ struct GovernanceRoutes {
             filter.registry = true
             filter.status = try request.query("status", as: ReviewStatus.self)
             let page = try request.page()
-            return PageEnvelope(try await store.reviews(projectID: try await project(context), filter: filter, page: page), page: page)
+            return PageEnvelope(
+                try await store.reviews(projectID: try await project(context), filter: filter, page: page),
+                page: page
+            )
         }
         group.get("edge/registry-reviews/:review_id") { _, context in
             _ = try context.require(.read)
             let id = try context.parameters.require("review_id")
-            guard let detail = try await store.reviewDetail(id: id, projectID: try await project(context)), detail.review.scope != .device else {
+            guard let detail = try await store.reviewDetail(id: id, projectID: try await project(context)),
+                detail.review.scope != .device
+            else {
                 throw APIError(.notFound, "no registry review \(id)")
             }
             return ResourceEnvelope(detail)
@@ -74,7 +93,10 @@ struct GovernanceRoutes {
         group.get("edge/coalesced-mirrors") { request, context in
             _ = try context.require(.read)
             let page = try request.page()
-            return PageEnvelope(try await store.coalescedMirrors(projectID: try await project(context), page: page), page: page)
+            return PageEnvelope(
+                try await store.coalescedMirrors(projectID: try await project(context), page: page),
+                page: page
+            )
         }
         // The same capture name as `…/{source_table}/consolidate`: the router shares the segment.
         group.get("edge/coalesced-mirrors/:source_table") { _, context in
@@ -92,19 +114,32 @@ struct GovernanceRoutes {
                 throw APIError(.notFound, "no lineage \(id)")
             }
             let page = try request.page()
-            let rows = try await store.mirrorRows(lineageID: id, page: page, order: request.query("order"), query: request.query("q"))
+            let rows = try await store.mirrorRows(
+                lineageID: id,
+                page: page,
+                order: request.query("order"),
+                query: request.query("q")
+            )
             return PageEnvelope(rows, page: page, source: detail.lineage.strategy == .rows ? "mirror" : "series")
         }
     }
 
-    func patchPolicy(_ request: Request, _ context: EdgeRequestContext, fleetID: String?) async throws -> ResourceEnvelope<Policy> {
+    func patchPolicy(
+        _ request: Request,
+        _ context: EdgeRequestContext,
+        fleetID: String?
+    ) async throws -> ResourceEnvelope<Policy> {
         _ = try context.require(.admin)
         let projectID = try await project(context)
         let patch = try await request.decode(as: PolicyPatch.self, context: context)
         let policy = try await store.policy(projectID: projectID, fleetID: fleetID).applying(patch)
         let problems = policy.problems
         guard problems.isEmpty else {
-            throw APIError(.validationFailed, problems.joined(separator: "; "), details: ["problems": .array(problems.map(JSONValue.string))])
+            throw APIError(
+                .validationFailed,
+                problems.joined(separator: "; "),
+                details: ["problems": .array(problems.map(JSONValue.string))]
+            )
         }
         try await store.setPolicy(policy, projectID: projectID, fleetID: fleetID, now: .now)
         return ResourceEnvelope(policy)
@@ -113,7 +148,9 @@ struct GovernanceRoutes {
     func fleet(_ context: EdgeRequestContext) async throws -> (String, String) {
         let projectID = try await project(context)
         let fleetID = try context.parameters.require("fleet_id")
-        guard try await store.fleetExists(id: fleetID, projectID: projectID) else { throw APIError(.notFound, "no fleet \(fleetID)") }
+        guard try await store.fleetExists(id: fleetID, projectID: projectID) else {
+            throw APIError(.notFound, "no fleet \(fleetID)")
+        }
         return (projectID, fleetID)
     }
 
@@ -138,7 +175,11 @@ struct TokenRoutes {
             let body = try await request.decode(as: CreateTokenRequest.self, context: context)
             let scopes = try body.scopes.map { name -> TokenScope in
                 guard let scope = TokenScope(rawValue: name) else {
-                    throw APIError(.validationFailed, "unknown scope \(name); use read, mirror:read, operate or admin", details: ["field": .string("scopes")])
+                    throw APIError(
+                        .validationFailed,
+                        "unknown scope \(name); use read, mirror:read, operate or admin",
+                        details: ["field": .string("scopes")]
+                    )
                 }
                 return scope
             }
@@ -146,20 +187,33 @@ struct TokenRoutes {
                 throw APIError(.validationFailed, "a token needs a name and at least one scope")
             }
             let secret = Secrets.randomToken()
-            var token = try await store.createToken(name: body.name, tokenHash: Secrets.tokenHash(secret), scopes: scopes, now: .now)
+            var token = try await store.createToken(
+                name: body.name,
+                tokenHash: Secrets.tokenHash(secret),
+                scopes: scopes,
+                now: .now
+            )
             token.token = secret
             return EditedResponse(status: .created, response: ResourceEnvelope(token))
         }
         // (ext) What the caller's own token may do: the console hides what it may not.
         group.get("tokens/current") { _, context in
             guard let principal = context.principal else { throw APIError(.unauthorized, "a bearer token is required") }
-            return ResourceEnvelope(CurrentToken(id: principal.tokenID, name: principal.name, scopes: principal.scopes.map(\.rawValue).sorted()))
+            return ResourceEnvelope(
+                CurrentToken(
+                    id: principal.tokenID,
+                    name: principal.name,
+                    scopes: principal.scopes.map(\.rawValue).sorted()
+                )
+            )
         }
         group.delete("tokens/:token_id") { _, context in
             let principal = try context.require(.admin)
             let id = try context.parameters.require("token_id")
             guard id != principal.tokenID else { throw APIError(.conflict, "a token cannot revoke itself") }
-            guard try await store.revokeToken(id: id, now: .now) else { throw APIError(.notFound, "no active token \(id)") }
+            guard try await store.revokeToken(id: id, now: .now) else {
+                throw APIError(.notFound, "no active token \(id)")
+            }
             return HTTPResponse.Status.noContent
         }
     }

@@ -12,10 +12,17 @@ struct IdempotencyMiddleware: RouterMiddleware {
     static let maximumBody = 1 << 20
     let store: any GovernanceStore
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard [.post, .patch, .delete, .put].contains(request.method) else { return try await next(request, context) }
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], (1...200).contains(key.count) else {
-            throw APIError(.idempotencyKeyRequired, "send an Idempotency-Key header (1–200 characters) with every mutation")
+            throw APIError(
+                .idempotencyKeyRequired,
+                "send an Idempotency-Key header (1–200 characters) with every mutation"
+            )
         }
         guard let principal = context.principal else { throw APIError(.unauthorized, "a bearer token is required") }
         var request = request
@@ -30,7 +37,11 @@ struct IdempotencyMiddleware: RouterMiddleware {
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
             headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
-            return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored.body)))
+            return Response(
+                status: .init(code: stored.status),
+                headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: stored.body))
+            )
         }
         let response = try await next(request, context)
         guard (200..<300).contains(response.status.code) else { return response }
@@ -39,8 +50,15 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let bytes = await collector.bytes
         try await store.storeResponse(
             StoredResponse(method: method, path: path, bodyHash: bodyHash, status: response.status.code, body: bytes),
-            principalID: principal.tokenID, key: key, now: .now)
-        return Response(status: response.status, headers: response.headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            principalID: principal.tokenID,
+            key: key,
+            now: .now
+        )
+        return Response(
+            status: response.status,
+            headers: response.headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 }
 

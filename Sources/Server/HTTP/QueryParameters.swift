@@ -29,6 +29,9 @@ extension ResourceEnvelope: ResponseEncodable {}
 
 extension PageEnvelope {
     init(_ result: (items: [Item], total: Int), page: PageRequest, source: String? = nil) {
-        self.init(data: result.items, meta: PageMeta(page: page.page, limit: page.limit, total: result.total, source: source))
+        self.init(
+            data: result.items,
+            meta: PageMeta(page: page.page, limit: page.limit, total: result.total, source: source)
+        )
     }
 }

@@ -22,28 +22,54 @@ struct ReviewRoutes {
                 return try await transition(context, registry: registry, .claim(actionVersion: body.actionVersion))
             }
             group.post("edge/\(resource)/:review_id/approve") { request, context in
-                try await transition(context, registry: registry, .approve(try await request.decode(as: ApproveReviewRequest.self, context: context)))
+                try await transition(
+                    context,
+                    registry: registry,
+                    .approve(try await request.decode(as: ApproveReviewRequest.self, context: context))
+                )
             }
             group.post("edge/\(resource)/:review_id/reject") { request, context in
-                try await transition(context, registry: registry, .reject(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
+                try await transition(
+                    context,
+                    registry: registry,
+                    .reject(try await request.decode(as: ReviewTransitionRequest.self, context: context))
+                )
             }
             group.post("edge/\(resource)/:review_id/abandon") { request, context in
-                try await transition(context, registry: registry, .abandon(try await request.decode(as: ReviewTransitionRequest.self, context: context)))
+                try await transition(
+                    context,
+                    registry: registry,
+                    .abandon(try await request.decode(as: ReviewTransitionRequest.self, context: context))
+                )
             }
         }
         group.post("edge/coalesced-mirrors/:source_table/consolidate") { _, context in
             _ = try context.require(.admin)
             let result = try await store.consolidate(
-                projectID: try await ProjectScope.projectID(context, store: store), sourceTable: try context.parameters.require("source_table"), now: .now)
+                projectID: try await ProjectScope.projectID(context, store: store),
+                sourceTable: try context.parameters.require("source_table"),
+                now: .now
+            )
             return ResourceEnvelope(result)
         }
     }
 
-    func transition(_ context: EdgeRequestContext, registry: Bool, _ transition: ReviewTransition) async throws -> ResourceEnvelope<SchemaReview> {
+    func transition(
+        _ context: EdgeRequestContext,
+        registry: Bool,
+        _ transition: ReviewTransition
+    ) async throws -> ResourceEnvelope<SchemaReview> {
         let principal = try context.require(.operate)
         let id = try context.parameters.require("review_id")
         let projectID = try await ProjectScope.projectID(context, store: store)
-        let (review, controls) = try await store.transitionReview(id: id, projectID: projectID, registry: registry, principal: principal, transition, now: .now)
+        let (review, controls) = try await store.transitionReview(
+            id: id,
+            projectID: projectID,
+            registry: registry,
+            principal: principal,
+            transition,
+            now: .now
+        )
         await courier?.deliver(controls)
         return ResourceEnvelope(review)
     }
@@ -58,26 +84,41 @@ struct LineageActionRoutes {
         group.post("edge/lineages/:lineage_id/reset-materialization") { _, context in
             _ = try context.require(.operate)
             let (response, controls) = try await store.resetMaterialization(
-                lineageID: try context.parameters.require("lineage_id"), projectID: try await project(context), now: .now)
+                lineageID: try context.parameters.require("lineage_id"),
+                projectID: try await project(context),
+                now: .now
+            )
             await courier?.deliver(controls)
             return ResourceEnvelope(response)
         }
         group.delete("edge/lineages/:lineage_id") { _, context in
             _ = try context.require(.operate)
-            try await store.deleteLineage(id: try context.parameters.require("lineage_id"), projectID: try await project(context), now: .now)
+            try await store.deleteLineage(
+                id: try context.parameters.require("lineage_id"),
+                projectID: try await project(context),
+                now: .now
+            )
             return HTTPResponse.Status.noContent
         }
         group.delete("devices/:device_id") { _, context in
             _ = try context.require(.admin)
-            try await store.deleteDevice(id: try context.parameters.require("device_id"), projectID: try await project(context), now: .now)
+            try await store.deleteDevice(
+                id: try context.parameters.require("device_id"),
+                projectID: try await project(context),
+                now: .now
+            )
             return HTTPResponse.Status.noContent
         }
         group.post("devices/:device_id/edge/state-tables/:lineage_id/rows") { request, context in
             _ = try context.require(.operate)
             let body = try await request.decode(as: StateWriteRequest.self, context: context)
             let (response, controls) = try await store.writeState(
-                deviceID: try context.parameters.require("device_id"), lineageID: try context.parameters.require("lineage_id"),
-                projectID: try await project(context), request: body, now: .now)
+                deviceID: try context.parameters.require("device_id"),
+                lineageID: try context.parameters.require("lineage_id"),
+                projectID: try await project(context),
+                request: body,
+                now: .now
+            )
             await courier?.deliver(controls)
             return EditedResponse(status: .created, response: ResourceEnvelope(response))
         }

@@ -21,11 +21,14 @@ struct UploadRoutes {
     func register(on router: Router<EdgeRequestContext>) {
         router.put("core/api/v1/uploads/:upload_id") { request, context in
             let id = try context.parameters.require("upload_id")
-            guard let expires = request.uri.queryParameters.get("exp", as: Int64.self), let signature = request.uri.queryParameters.get("sig"),
-                  desk.verify(uploadID: id, expires: expires, signature: signature, now: Timestamp.now.seconds)
+            guard let expires = request.uri.queryParameters.get("exp", as: Int64.self),
+                let signature = request.uri.queryParameters.get("sig"),
+                desk.verify(uploadID: id, expires: expires, signature: signature, now: Timestamp.now.seconds)
             else { throw APIError(.forbidden, "the upload URL is invalid or expired; request a new grant") }
             guard let record = try await store.upload(id: id) else { throw APIError(.notFound, "no upload \(id)") }
-            guard record.state == .granted else { throw APIError(.conflict, "upload \(id) already received its object") }
+            guard record.state == .granted else {
+                throw APIError(.conflict, "upload \(id) already received its object")
+            }
             let path = desk.objectPath(id)
             let partial = path.appendingPathExtension("part")
             FileManager.default.createFile(atPath: partial.path, contents: nil)

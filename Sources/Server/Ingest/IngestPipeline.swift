@@ -14,7 +14,12 @@ public struct IngestPipeline: Sendable {
         self.uploads = uploads
     }
 
-    public func ingest(device: DeviceIdentity, topic: UplinkTopic, payload: [UInt8], receivedAt: Timestamp) async throws -> IngestResult {
+    public func ingest(
+        device: DeviceIdentity,
+        topic: UplinkTopic,
+        payload: [UInt8],
+        receivedAt: Timestamp
+    ) async throws -> IngestResult {
         let plan: IngestPlan.Content
         switch validator.validate(payload, topic: topic) {
         case .failure(let rejection):
@@ -25,16 +30,25 @@ public struct IngestPipeline: Sendable {
             plan = .telemetryBatch(Self.plan(batch))
         case .success(.schemaObservation(let observation)):
             plan = .observation(
-                sourceTable: observation.sourceTable, schemaHash: observation.schemaHash,
-                columnsJSON: observation.schemaColumns.map(Self.columnsJSON))
+                sourceTable: observation.sourceTable,
+                schemaHash: observation.schemaHash,
+                columnsJSON: observation.schemaColumns.map(Self.columnsJSON)
+            )
         case .success(.ingestAck(let ack)):
             _ = try await store.acknowledgeControl(deviceID: device.id, controlID: ack.controlID, at: receivedAt)
             return IngestResult(outcome: nil)
         case .success(.ingestRequest(let request)):
             guard let uploads else { return IngestResult(outcome: nil) }
-            return try await UploadIngest(pipeline: self, desk: uploads).handle(request, device: device, bytes: payload.count, receivedAt: receivedAt)
+            return try await UploadIngest(pipeline: self, desk: uploads).handle(
+                request,
+                device: device,
+                bytes: payload.count,
+                receivedAt: receivedAt
+            )
         }
-        return try await store.commit(IngestPlan(device: device, receivedAt: receivedAt, topic: topic, bytes: payload.count, content: plan))
+        return try await store.commit(
+            IngestPlan(device: device, receivedAt: receivedAt, topic: topic, bytes: payload.count, content: plan)
+        )
     }
 
     static func plan(_ batch: RowBatch) -> PlannedRowBatch {
@@ -42,32 +56,64 @@ public struct IngestPipeline: Sendable {
             let pkJSON = PrimaryKeyHash.canonicalJSON(of: change.pk)
             let rowJSON = change.row.map { CanonicalJSON.string(of: .object($0)) }
             return PlannedRow(
-                commitSeq: change.commitSeq, op: change.op, pkHash: SHA256Hex.digest(pkJSON), pkJSON: pkJSON,
-                rowJSON: rowJSON, bytes: pkJSON.utf8.count + (rowJSON?.utf8.count ?? 0), pk: change.pk, row: change.row)
+                commitSeq: change.commitSeq,
+                op: change.op,
+                pkHash: SHA256Hex.digest(pkJSON),
+                pkJSON: pkJSON,
+                rowJSON: rowJSON,
+                bytes: pkJSON.utf8.count + (rowJSON?.utf8.count ?? 0),
+                pk: change.pk,
+                row: change.row
+            )
         }
         return PlannedRowBatch(
-            batchID: batch.batchID.description, journalEpoch: batch.journalEpoch.description, sourceTable: batch.sourceTable,
-            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns, pk: batch.rows.first?.pk, row: batch.rows.first { $0.row != nil }?.row),
-            rows: rows)
+            batchID: batch.batchID.description,
+            journalEpoch: batch.journalEpoch.description,
+            sourceTable: batch.sourceTable,
+            schema: schema(
+                hash: batch.schemaHash,
+                columns: batch.schemaColumns,
+                pk: batch.rows.first?.pk,
+                row: batch.rows.first { $0.row != nil }?.row
+            ),
+            rows: rows
+        )
     }
 
     static func plan(_ batch: TelemetryBatch) -> PlannedTelemetryBatch {
         let samples = batch.rows.map { row -> PlannedSample in
             let fields = CanonicalJSON.string(of: .object(row.fields))
             return PlannedSample(
-                ts: row.ts, rowID: row.rowID, fieldsJSON: fields, bytes: fields.utf8.count + (row.rowID?.utf8.count ?? 0), fields: row.fields)
+                ts: row.ts,
+                rowID: row.rowID,
+                fieldsJSON: fields,
+                bytes: fields.utf8.count + (row.rowID?.utf8.count ?? 0),
+                fields: row.fields
+            )
         }
         return PlannedTelemetryBatch(
-            batchID: batch.batchID.description, batchSeq: batch.batchSeq, sourceTable: batch.sourceTable,
-            schema: schema(hash: batch.schemaHash, columns: batch.schemaColumns, pk: nil, row: batch.rows.first?.fields), samples: samples)
+            batchID: batch.batchID.description,
+            batchSeq: batch.batchSeq,
+            sourceTable: batch.sourceTable,
+            schema: schema(
+                hash: batch.schemaHash,
+                columns: batch.schemaColumns,
+                pk: nil,
+                row: batch.rows.first?.fields
+            ),
+            samples: samples
+        )
     }
 
     /// The declared schema; without `schema_columns`, columns inferred from the first row stand in
     /// where a description is needed (a registry entry), never for classification.
     static func schema(hash: String, columns: SchemaFingerprint?, pk: JSONObject?, row: JSONObject?) -> PlannedSchema {
         PlannedSchema(
-            hash: hash, columns: columns?.columns, columnsJSON: columns.map(columnsJSON),
-            inferred: columns == nil ? SchemaInference.columns(pk: pk, row: row) : nil)
+            hash: hash,
+            columns: columns?.columns,
+            columnsJSON: columns.map(columnsJSON),
+            inferred: columns == nil ? SchemaInference.columns(pk: pk, row: row) : nil
+        )
     }
 
     static func columnsJSON(_ fingerprint: SchemaFingerprint) -> String {

@@ -74,8 +74,12 @@ public struct IngestResult: Sendable, Hashable {
     public var controls: [OutboundControl]
 
     public init(
-        outcome: BatchOutcome?, lineageID: String? = nil, ledgerID: Int64? = nil, stagedRows: Int = 0,
-        rejection: RejectionCode? = nil, controls: [OutboundControl] = []
+        outcome: BatchOutcome?,
+        lineageID: String? = nil,
+        ledgerID: Int64? = nil,
+        stagedRows: Int = 0,
+        rejection: RejectionCode? = nil,
+        controls: [OutboundControl] = []
     ) {
         self.outcome = outcome
         self.lineageID = lineageID

@@ -28,7 +28,11 @@ public enum SchemaClassifier {
     ///   - approvedHashes: every hash this lineage had approved before.
     ///   - registryApproved: the coalescing registry approved this hash for the device's scope.
     public static func classify(
-        hash: String, columns: [SchemaColumn]?, current: Approved?, approvedHashes: Set<String>, registryApproved: Bool = false
+        hash: String,
+        columns: [SchemaColumn]?,
+        current: Approved?,
+        approvedHashes: Set<String>,
+        registryApproved: Bool = false
     ) -> Verdict {
         if approvedHashes.contains(hash) {
             return Verdict(classification: .compatibleMapped, reason: "an earlier approved version of this lineage")
@@ -37,31 +41,46 @@ public enum SchemaClassifier {
             return Verdict(classification: .compatibleMapped, reason: "approved in the schema registry")
         }
         guard let columns else {
-            return Verdict(classification: .unknown, reason: "the device sent no schema_columns; columns inferred from rows")
+            return Verdict(
+                classification: .unknown,
+                reason: "the device sent no schema_columns; columns inferred from rows"
+            )
         }
         guard let current else {
             return Verdict(classification: .ambiguous, reason: "first schema of this lineage")
         }
         let old = Dictionary(current.columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let new = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let binding = Dictionary(current.bindings.map { ($0.sourceColumnName, $0.action) }, uniquingKeysWith: { first, _ in first })
+        let binding = Dictionary(
+            current.bindings.map { ($0.sourceColumnName, $0.action) },
+            uniquingKeysWith: { first, _ in first }
+        )
         let removed = old.keys.filter { new[$0] == nil }.sorted()
         let added = new.keys.filter { old[$0] == nil }.sorted()
-        let pkChanged = old.values.contains { column in new[column.name].map { $0.pkOrdinal != column.pkOrdinal } ?? column.isPrimaryKey }
+        let pkChanged =
+            old.values.contains { column in
+                new[column.name].map { $0.pkOrdinal != column.pkOrdinal } ?? column.isPrimaryKey
+            }
             || added.contains { new[$0]!.isPrimaryKey }
         if pkChanged {
             return Verdict(classification: .breaking, reason: "primary key membership changed")
         }
         let boundRemoved = removed.filter { (binding[$0] ?? .mirror) != .ignore }
         if !boundRemoved.isEmpty {
-            return Verdict(classification: .breaking, reason: "bound column removed: \(boundRemoved.joined(separator: ", "))")
+            return Verdict(
+                classification: .breaking,
+                reason: "bound column removed: \(boundRemoved.joined(separator: ", "))"
+            )
         }
         let retyped = old.values.filter { column in
             guard let now = new[column.name] else { return false }
             return now.declTypeAffinity != column.declTypeAffinity && (binding[column.name] ?? .mirror) != .ignore
         }.map(\.name).sorted()
         if !retyped.isEmpty {
-            return Verdict(classification: .breaking, reason: "bound column changed affinity: \(retyped.joined(separator: ", "))")
+            return Verdict(
+                classification: .breaking,
+                reason: "bound column changed affinity: \(retyped.joined(separator: ", "))"
+            )
         }
         let otherChanges = old.values.contains { column in
             guard let now = new[column.name] else { return false }

@@ -24,7 +24,11 @@ public final class UploadDesk: Sendable {
         } else {
             let fresh = SymmetricKey(size: .bits256)
             let bytes = fresh.withUnsafeBytes { Data($0) }
-            _ = FileManager.default.createFile(atPath: keyFile.path, contents: bytes, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(
+                atPath: keyFile.path,
+                contents: bytes,
+                attributes: [.posixPermissions: 0o600]
+            )
             key = fresh
         }
     }
@@ -40,7 +44,9 @@ public final class UploadDesk: Sendable {
 
     /// The presigned URL of an upload.
     func url(uploadID: String, expires: Int64) -> String? {
-        baseURL.withLock { $0 }.map { "\($0)/core/api/v1/uploads/\(uploadID)?exp=\(expires)&sig=\(signature(uploadID: uploadID, expires: expires))" }
+        baseURL.withLock { $0 }.map {
+            "\($0)/core/api/v1/uploads/\(uploadID)?exp=\(expires)&sig=\(signature(uploadID: uploadID, expires: expires))"
+        }
     }
 
     /// Whether a PUT's signature and expiry are good (constant-time comparison).

@@ -13,20 +13,51 @@ struct UploadIngest {
     static let batchRows = WireLimits.maximumRowsPerBatch
     static let batchBytes = WireLimits.maximumPayloadBytes - 8_192
 
-    func handle(_ request: IngestRequest, device: DeviceIdentity, bytes: Int, receivedAt: Timestamp) async throws -> IngestResult {
+    func handle(
+        _ request: IngestRequest,
+        device: DeviceIdentity,
+        bytes: Int,
+        receivedAt: Timestamp
+    ) async throws -> IngestResult {
         switch request {
         case .urlRequest(let table, let segment):
             let id = UUIDv7Generator.shared.next()
             let expires = receivedAt.seconds + UploadDesk.lifetime
-            guard let url = desk.url(uploadID: id.description, expires: expires) else { return IngestResult(outcome: nil) }
-            let grant = UploadGrant(sourceTable: table, presignedURL: url, expiresAt: Timestamp(seconds: expires), batchID: id, segmentKind: segment)
-            return IngestResult(outcome: nil, controls: [try await pipeline.store.grantUpload(grant, device: device, now: receivedAt)])
+            guard let url = desk.url(uploadID: id.description, expires: expires) else {
+                return IngestResult(outcome: nil)
+            }
+            let grant = UploadGrant(
+                sourceTable: table,
+                presignedURL: url,
+                expiresAt: Timestamp(seconds: expires),
+                batchID: id,
+                segmentKind: segment
+            )
+            return IngestResult(
+                outcome: nil,
+                controls: [try await pipeline.store.grantUpload(grant, device: device, now: receivedAt)]
+            )
         case .finalize(let table, let batchID, _, let header):
             let reject = { (message: String) async throws -> IngestResult in
-                let rejection = PayloadRejection(code: .invalidPayload, message: message, batchID: batchID.description, sourceTable: table)
-                return try await pipeline.store.commit(IngestPlan(device: device, receivedAt: receivedAt, topic: .ingestRequest, bytes: bytes, content: .rejection(rejection)))
+                let rejection = PayloadRejection(
+                    code: .invalidPayload,
+                    message: message,
+                    batchID: batchID.description,
+                    sourceTable: table
+                )
+                return try await pipeline.store.commit(
+                    IngestPlan(
+                        device: device,
+                        receivedAt: receivedAt,
+                        topic: .ingestRequest,
+                        bytes: bytes,
+                        content: .rejection(rejection)
+                    )
+                )
             }
-            guard let record = try await pipeline.store.upload(id: batchID.description), record.deviceID == device.id, record.sourceTable == table else {
+            guard let record = try await pipeline.store.upload(id: batchID.description), record.deviceID == device.id,
+                record.sourceTable == table
+            else {
                 return try await reject("finalize: no upload \(batchID) of \(table) was granted to this device")
             }
             if record.state == .finalized { return IngestResult(outcome: nil) }
@@ -34,7 +65,9 @@ struct UploadIngest {
                 return try await reject("finalize: nothing was PUT to upload \(batchID)")
             }
             guard let header else {
-                return try await reject("finalize needs journal_epoch and schema_hash (ext) to ingest the object's rows")
+                return try await reject(
+                    "finalize needs journal_epoch and schema_hash (ext) to ingest the object's rows"
+                )
             }
             let lines: [JSONObject]
             do {
@@ -45,7 +78,12 @@ struct UploadIngest {
             var result = IngestResult(outcome: nil)
             for chunk in Self.chunks(lines) {
                 let batch = Self.rowBatch(chunk, table: table, header: header)
-                let part = try await pipeline.ingest(device: device, topic: .rowBatch, payload: batch, receivedAt: receivedAt)
+                let part = try await pipeline.ingest(
+                    device: device,
+                    topic: .rowBatch,
+                    payload: batch,
+                    receivedAt: receivedAt
+                )
                 result.outcome = part.outcome
                 result.lineageID = part.lineageID ?? result.lineageID
                 result.stagedRows += part.stagedRows
@@ -93,9 +131,11 @@ struct UploadIngest {
         let seqs = rows.compactMap { $0["commit_seq"]?.integerValue }
         var batch: JSONObject = [
             "format_version": .integer(1), "capture_strategy": .string("sqlite_row_batch_v1"),
-            "batch_id": .string(UUIDv7Generator.shared.next().description), "journal_epoch": .string(header.journalEpoch.description),
+            "batch_id": .string(UUIDv7Generator.shared.next().description),
+            "journal_epoch": .string(header.journalEpoch.description),
             "source_table": .string(table), "schema_hash": .string(header.schemaHash),
-            "first_commit_seq": .integer(seqs.min() ?? 0), "last_commit_seq": .integer(seqs.max() ?? 0), "rows": .array(rows.map(JSONValue.object)),
+            "first_commit_seq": .integer(seqs.min() ?? 0), "last_commit_seq": .integer(seqs.max() ?? 0),
+            "rows": .array(rows.map(JSONValue.object)),
         ]
         if let columns = header.schemaColumns { batch["schema_columns"] = columns.jsonValue }
         return CanonicalJSON.bytes(of: .object(batch))

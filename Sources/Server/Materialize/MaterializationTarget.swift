@@ -24,7 +24,9 @@ public struct MaterializationTarget: Sendable, Hashable {
     public var coalesced: Bool
 
     /// Platform columns of a mirror, before the mirrored ones.
-    public static let mirrorPlatformColumns = ["_device_id", "_journal_epoch", "_commit_seq", "_updated_at", "_cloud_version"]
+    public static let mirrorPlatformColumns = [
+        "_device_id", "_journal_epoch", "_commit_seq", "_updated_at", "_cloud_version",
+    ]
 
     public init(kind: Kind, table: String, columns: [Column], coalesced: Bool = false) {
         self.kind = kind
@@ -35,16 +37,29 @@ public struct MaterializationTarget: Sendable, Hashable {
 
     /// The target of a lineage from its approved schema and validated actions.
     public init(
-        strategy: LineageStrategy, table: String, schema: [SchemaColumn], actions: [ColumnActionValidator.Resolved], coalesced: Bool = false
+        strategy: LineageStrategy,
+        table: String,
+        schema: [SchemaColumn],
+        actions: [ColumnActionValidator.Resolved],
+        coalesced: Bool = false
     ) {
         let byName = Dictionary(schema.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.init(
-            kind: strategy == .rows ? .mirror : .series, table: table,
+            kind: strategy == .rows ? .mirror : .series,
+            table: table,
             columns: actions.compactMap { resolved in
-                guard let target = resolved.targetColumn, let column = byName[resolved.action.sourceColumnName] else { return nil }
-                return Column(source: column.name, target: target, affinity: column.declTypeAffinity,
-                              pkOrdinal: strategy == .rows ? column.pkOrdinal : 0)
-            }, coalesced: coalesced)
+                guard let target = resolved.targetColumn, let column = byName[resolved.action.sourceColumnName] else {
+                    return nil
+                }
+                return Column(
+                    source: column.name,
+                    target: target,
+                    affinity: column.declTypeAffinity,
+                    pkOrdinal: strategy == .rows ? column.pkOrdinal : 0
+                )
+            },
+            coalesced: coalesced
+        )
     }
 
     /// Mirrored primary-key columns in key order (mirrors only).

@@ -9,12 +9,22 @@ enum AdminToken {
     static func ensure(in directory: URL, store: any GovernanceStore) async throws -> String {
         let url = directory.appendingPathComponent(fileName)
         if let existing = try? String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-           !existing.isEmpty, try await store.principal(tokenHash: Secrets.tokenHash(existing)) != nil {
+            !existing.isEmpty, try await store.principal(tokenHash: Secrets.tokenHash(existing)) != nil
+        {
             return existing
         }
         let token = Secrets.randomToken()
-        try await store.createToken(name: "admin (first start)", tokenHash: Secrets.tokenHash(token), scopes: [.admin], now: .now)
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try await store.createToken(
+            name: "admin (first start)",
+            tokenHash: Secrets.tokenHash(token),
+            scopes: [.admin],
+            now: .now
+        )
+        _ = FileManager.default.createFile(
+            atPath: url.path,
+            contents: Data((token + "\n").utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
         return token
     }

@@ -45,8 +45,13 @@ public final class GovernanceServer: Sendable {
     }
 
     private init(
-        configuration: ServerConfiguration, store: SQLiteGovernanceStore, tenancy: Tenancy, adminToken: String,
-        authority: (DeviceAuthority, String), uploads: UploadDesk, logger: Logger
+        configuration: ServerConfiguration,
+        store: SQLiteGovernanceStore,
+        tenancy: Tenancy,
+        adminToken: String,
+        authority: (DeviceAuthority, String),
+        uploads: UploadDesk,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -61,7 +66,10 @@ public final class GovernanceServer: Sendable {
 
     /// Opens the data directory: the store (created and migrated as needed), the default
     /// tenancy, the device CA and the admin token, all created on first start.
-    public static func open(_ configuration: ServerConfiguration, logger: Logger = Logger(label: "edgesync.server")) async throws -> GovernanceServer {
+    public static func open(
+        _ configuration: ServerConfiguration,
+        logger: Logger = Logger(label: "edgesync.server")
+    ) async throws -> GovernanceServer {
         let problems = configuration.problems
         guard problems.isEmpty else { throw ServerError.invalidConfiguration(problems) }
         let directory = URL(fileURLWithPath: configuration.dataDirectory)
@@ -76,44 +84,66 @@ public final class GovernanceServer: Sendable {
             authority = try DeviceAuthority.ensure(in: directory)
         }
         return GovernanceServer(
-            configuration: configuration, store: store, tenancy: tenancy, adminToken: token, authority: authority,
-            uploads: try UploadDesk(dataDirectory: directory), logger: logger)
+            configuration: configuration,
+            store: store,
+            tenancy: tenancy,
+            adminToken: token,
+            authority: authority,
+            uploads: try UploadDesk(dataDirectory: directory),
+            logger: logger
+        )
     }
 
     /// Binds every listener and starts serving; returns their addresses. With
     /// `handleSignals`, SIGTERM/SIGINT shut the server down gracefully.
     @discardableResult
     public func start(handleSignals: Bool = false) async throws -> Endpoints {
-        let authenticator = DeviceAuthentication.authenticator(store: store, tenancy: tenancy, ingress: ingress, devOpen: configuration.devOpen)
+        let authenticator = DeviceAuthentication.authenticator(
+            store: store,
+            tenancy: tenancy,
+            ingress: ingress,
+            devOpen: configuration.devOpen
+        )
         var services: [any Service] = []
         var endpoints = Endpoints(http: "")
         if let port = configuration.mqttPort {
             let listener = MQTTListener(
-                configuration: .init(host: configuration.mqttHost, port: port), authenticator: authenticator,
-                acl: DeviceAuthentication.acl, delegate: ingress)
+                configuration: .init(host: configuration.mqttHost, port: port),
+                authenticator: authenticator,
+                acl: DeviceAuthentication.acl,
+                delegate: ingress
+            )
             let bound = try await Self.listen("mqtt", configuration.mqttHost, port) { try await listener.start() }
             ingress.attach(listener)
             services.append(MQTTListenerService(listener: listener))
             endpoints.mqtt = "mqtt://\(Self.urlHost(configuration.mqttHost)):\(bound)"
         }
-        if let port = configuration.mqttsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+        if let port = configuration.mqttsPort, let certificate = configuration.tlsCertificatePath,
+            let key = configuration.tlsKeyPath
+        {
             var tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            )
             // Certificates are optional (password devices may use TLS too), but one that is
             // presented must chain to the device CA, and its CN must equal the client id.
             tls.certificateVerification = .optionalVerification
             tls.trustRoots = .file(deviceCACertificatePath)
             let tlsAuthenticator = FirstAcceptingAuthenticator([
                 CertificateAuthenticator { [store, tenancy, ingress] clientID in
-                    guard let device = try? await store.device(named: clientID, projectID: tenancy.project.id) else { return nil }
+                    guard let device = try? await store.device(named: clientID, projectID: tenancy.project.id) else {
+                        return nil
+                    }
                     return ingress.principal(for: device)
                 },
                 authenticator,
             ])
             let listener = MQTTListener(
-                configuration: .init(host: configuration.mqttHost, port: port, tls: tls), authenticator: tlsAuthenticator,
-                acl: DeviceAuthentication.acl, delegate: ingress)
+                configuration: .init(host: configuration.mqttHost, port: port, tls: tls),
+                authenticator: tlsAuthenticator,
+                acl: DeviceAuthentication.acl,
+                delegate: ingress
+            )
             let bound = try await Self.listen("mqtts", configuration.mqttHost, port) { try await listener.start() }
             ingress.attach(listener)
             services.append(MQTTListenerService(listener: listener))
@@ -121,22 +151,42 @@ public final class GovernanceServer: Sendable {
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: APIRouter.build(store: store, tenancy: tenancy, authority: deviceAuthority, metrics: metrics, courier: ingress, uploads: uploads),
-            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "edgesync"),
+            router: APIRouter.build(
+                store: store,
+                tenancy: tenancy,
+                authority: deviceAuthority,
+                metrics: metrics,
+                courier: ingress,
+                uploads: uploads
+            ),
+            configuration: .init(
+                address: .hostname(configuration.httpHost, port: configuration.httpPort),
+                serverName: "edgesync"
+            ),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            logger: logger)
+            logger: logger
+        )
         services.insert(application, at: 0)
         services.append(ReplayWorker(store: store, courier: ingress, logger: logger))
-        services.append(OutboxMaintenance(
-            store: store, courier: ingress, logger: logger, interval: configuration.maintenanceInterval,
-            resendAfter: configuration.controlResendInterval))
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
-            logger: logger))
+        services.append(
+            OutboxMaintenance(
+                store: store,
+                courier: ingress,
+                logger: logger,
+                interval: configuration.maintenanceInterval,
+                resendAfter: configuration.controlResendInterval
+            )
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger
+            )
+        )
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
@@ -160,10 +210,12 @@ public final class GovernanceServer: Sendable {
 
     /// Graceful shutdown: stop accepting, finish in-flight work, close connections.
     public func stop() async {
-        guard let current = running.withLock({ state -> Running? in
-            defer { state = nil }
-            return state
-        }) else { return }
+        guard
+            let current = running.withLock({ state -> Running? in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         await current.group.triggerGracefulShutdown()
         _ = try? await current.task.value
         try? FileManager.default.removeItem(at: urlFile)
@@ -178,7 +230,8 @@ public final class GovernanceServer: Sendable {
 
     /// Runs a listener's start; a failure (the port is taken, the address is not local) names
     /// the listener, the address and the flag that changes it.
-    static func listen<T>(_ name: String, _ host: String, _ port: Int, _ start: () async throws -> T) async throws -> T {
+    static func listen<T>(_ name: String, _ host: String, _ port: Int, _ start: () async throws -> T) async throws -> T
+    {
         do {
             return try await start()
         } catch {

@@ -39,11 +39,15 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier {
 
     func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws {
         guard let device = device(session),
-              let parsed = TopicLayout.parse(message.topic), let uplink = parsed.uplink
+            let parsed = TopicLayout.parse(message.topic), let uplink = parsed.uplink
         else { return }
         let start = ContinuousClock.now
         let result = try await pipeline.ingest(
-            device: device, topic: uplink, payload: Array(message.payload.readableBytesView), receivedAt: .now)
+            device: device,
+            topic: uplink,
+            payload: Array(message.payload.readableBytesView),
+            receivedAt: .now
+        )
         metrics.recordIngest(result, duration: ContinuousClock.now - start)
         await deliver(result.controls)
     }
@@ -53,7 +57,12 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier {
         metrics.deviceConnected()
         do {
             try await store.markDeviceSeen(deviceID: device.id, at: .now)
-            try await store.recordEvent(device: device, kind: .deviceConnected, outcome: session.usesTLS ? "tls" : "tcp", message: "connected")
+            try await store.recordEvent(
+                device: device,
+                kind: .deviceConnected,
+                outcome: session.usesTLS ? "tls" : "tcp",
+                message: "connected"
+            )
             await deliver(try await store.unacknowledgedControls(deviceID: device.id))
         } catch {
             logger.error("connect bookkeeping failed", metadata: ["device": "\(device.name)", "error": "\(error)"])
@@ -63,13 +72,22 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier {
     func mqttListener(didDisconnect session: MQTTSessionInfo) async {
         guard let device = device(session) else { return }
         metrics.deviceDisconnected()
-        try? await store.recordEvent(device: device, kind: .deviceDisconnected, outcome: "closed", message: "disconnected")
+        try? await store.recordEvent(
+            device: device,
+            kind: .deviceDisconnected,
+            outcome: "closed",
+            message: "disconnected"
+        )
     }
 
     func mqttListener(didDeny denial: MQTTACLDenial, session: MQTTSessionInfo) async {
         guard let device = device(session) else { return }
         try? await store.recordEvent(
-            device: device, kind: .deviceACLDenied, outcome: denial.action.rawValue, message: "\(denial.action.rawValue) \(denial.topic) refused")
+            device: device,
+            kind: .deviceACLDenied,
+            outcome: denial.action.rawValue,
+            message: "\(denial.action.rawValue) \(denial.topic) refused"
+        )
     }
 
     /// Publishes controls on their devices' control topics; they stay pending until the ACK. A

@@ -12,7 +12,8 @@ public struct ServerMetrics: Sendable {
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
-            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25),
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
         ]
         self.factory = factory
@@ -21,13 +22,15 @@ public struct ServerMetrics: Sendable {
     /// One uplink message through the pipeline.
     func recordIngest(_ result: IngestResult, duration: Duration) {
         if let outcome = result.outcome {
-            Counter(label: "edgesync_batches_total", dimensions: [("outcome", outcome.rawValue)], factory: factory).increment()
+            Counter(label: "edgesync_batches_total", dimensions: [("outcome", outcome.rawValue)], factory: factory)
+                .increment()
         }
         if result.stagedRows > 0 {
             Counter(label: "edgesync_rows_staged_total", factory: factory).increment(by: result.stagedRows)
         }
         Timer(label: "edgesync_ingest_duration_seconds", factory: factory).recordNanoseconds(
-            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        )
     }
 
     func deviceConnected() {

@@ -22,7 +22,8 @@ public struct DeviceAuthority: Sendable {
     public static func ensure(in directory: URL) throws -> (authority: DeviceAuthority, certificatePath: String) {
         let certificatePath = directory.appendingPathComponent(certificateFile).path
         let keyPath = directory.appendingPathComponent(keyFile).path
-        if !FileManager.default.fileExists(atPath: certificatePath) || !FileManager.default.fileExists(atPath: keyPath) {
+        if !FileManager.default.fileExists(atPath: certificatePath) || !FileManager.default.fileExists(atPath: keyPath)
+        {
             let key = P256.Signing.PrivateKey()
             let name = try DistinguishedName {
                 OrganizationName("Edge Sync")
@@ -30,17 +31,31 @@ public struct DeviceAuthority: Sendable {
             }
             let now = Date()
             let certificate = try Certificate(
-                version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
-                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(20 * 365 * 86_400),
-                issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+                version: .v3,
+                serialNumber: Certificate.SerialNumber(),
+                publicKey: .init(key.publicKey),
+                notValidBefore: now.addingTimeInterval(-300),
+                notValidAfter: now.addingTimeInterval(20 * 365 * 86_400),
+                issuer: name,
+                subject: name,
+                signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                     Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                     SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
                 },
-                issuerPrivateKey: .init(key))
-            guard FileManager.default.createFile(atPath: keyPath, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]),
-                  FileManager.default.createFile(atPath: certificatePath, contents: Data(try certificate.serializeAsPEM().pemString.utf8))
+                issuerPrivateKey: .init(key)
+            )
+            guard
+                FileManager.default.createFile(
+                    atPath: keyPath,
+                    contents: Data(key.pemRepresentation.utf8),
+                    attributes: [.posixPermissions: 0o600]
+                ),
+                FileManager.default.createFile(
+                    atPath: certificatePath,
+                    contents: Data(try certificate.serializeAsPEM().pemString.utf8)
+                )
             else { throw CocoaError(.fileWriteUnknown) }
         }
         return (try DeviceAuthority(certificatePath: certificatePath, keyPath: keyPath), certificatePath)
@@ -60,18 +75,26 @@ public struct DeviceAuthority: Sendable {
         let now = Date()
         let serial = Certificate.SerialNumber()
         let certificate = try Certificate(
-            version: .v3, serialNumber: serial, publicKey: .init(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(days) * 86_400),
-            issuer: self.certificate.subject, subject: try DistinguishedName { CommonName(deviceName) },
+            version: .v3,
+            serialNumber: serial,
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-300),
+            notValidAfter: now.addingTimeInterval(Double(days) * 86_400),
+            issuer: self.certificate.subject,
+            subject: try DistinguishedName { CommonName(deviceName) },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.clientAuth])
             },
-            issuerPrivateKey: .init(self.key))
+            issuerPrivateKey: .init(self.key)
+        )
         return Issued(
-            certificatePEM: try certificate.serializeAsPEM().pemString, privateKeyPEM: key.pemRepresentation,
-            caCertificatePEM: try self.certificate.serializeAsPEM().pemString, serialNumber: serial.description)
+            certificatePEM: try certificate.serializeAsPEM().pemString,
+            privateKeyPEM: key.pemRepresentation,
+            caCertificatePEM: try self.certificate.serializeAsPEM().pemString,
+            serialNumber: serial.description
+        )
     }
 }

@@ -29,7 +29,7 @@ public enum Secrets {
     public static func verifyPassword(_ password: [UInt8], against stored: String) -> Bool {
         let parts = stored.split(separator: "$")
         guard parts.count == 4, parts[0] == "pbkdf2-sha256", let iterations = Int(parts[1]), iterations > 0,
-              let salt = Hex.decode(String(parts[2])), let expected = Hex.decode(String(parts[3]))
+            let salt = Hex.decode(String(parts[2])), let expected = Hex.decode(String(parts[3]))
         else { return false }
         let derived = pbkdf2(password: password, salt: salt, iterations: iterations)
         // Constant-time comparison.

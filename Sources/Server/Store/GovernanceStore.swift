@@ -28,11 +28,23 @@ public protocol GovernanceStore: Sendable {
     func recordEvent(device: DeviceIdentity, kind: EventKind, outcome: String, message: String) async throws
 
     // Reads
-    func lineages(projectID: String, filter: LineageFilter, page: PageRequest) async throws -> (items: [Lineage], total: Int)
+    func lineages(
+        projectID: String,
+        filter: LineageFilter,
+        page: PageRequest
+    ) async throws -> (items: [Lineage], total: Int)
     func lineageDetail(id: String, projectID: String) async throws -> LineageDetail?
     func stagedRows(lineageID: String, page: PageRequest) async throws -> (items: [StagedRow], total: Int)
-    func batches(projectID: String, filter: BatchFilter, page: PageRequest) async throws -> (items: [BatchLedgerEntry], total: Int)
-    func reviews(projectID: String, filter: ReviewFilter, page: PageRequest) async throws -> (items: [SchemaReview], total: Int)
+    func batches(
+        projectID: String,
+        filter: BatchFilter,
+        page: PageRequest
+    ) async throws -> (items: [BatchLedgerEntry], total: Int)
+    func reviews(
+        projectID: String,
+        filter: ReviewFilter,
+        page: PageRequest
+    ) async throws -> (items: [SchemaReview], total: Int)
     func reviewDetail(id: String, projectID: String) async throws -> SchemaReviewDetail?
     func events(projectID: String, filter: EventFilter, page: PageRequest) async throws -> (items: [Event], total: Int)
     func projects() async throws -> [Project]
@@ -40,8 +52,18 @@ public protocol GovernanceStore: Sendable {
     // Governance settings and catalogues
     func policy(projectID: String, fleetID: String?) async throws -> Policy
     func setPolicy(_ policy: Policy, projectID: String, fleetID: String?, now: Timestamp) async throws
-    func dataPoints(projectID: String, deviceID: String?, page: PageRequest) async throws -> (items: [DataPoint], total: Int)
-    func createDataPoint(projectID: String, deviceID: String, name: String, unit: String?, now: Timestamp) async throws -> DataPoint
+    func dataPoints(
+        projectID: String,
+        deviceID: String?,
+        page: PageRequest
+    ) async throws -> (items: [DataPoint], total: Int)
+    func createDataPoint(
+        projectID: String,
+        deviceID: String,
+        name: String,
+        unit: String?,
+        now: Timestamp
+    ) async throws -> DataPoint
     func registryEntries(projectID: String, page: PageRequest) async throws -> (items: [RegistryEntry], total: Int)
     func registryEntry(id: String, projectID: String) async throws -> RegistryEntry?
     func coalescedMirrors(projectID: String, page: PageRequest) async throws -> (items: [CoalescedMirror], total: Int)
@@ -54,20 +76,42 @@ public protocol GovernanceStore: Sendable {
     func fleets(projectID: String, page: PageRequest) async throws -> (items: [Fleet], total: Int)
 
     // Governance decisions and materialization
-    func transitionReview(id: String, projectID: String, registry: Bool, principal: Principal, _ transition: ReviewTransition, now: Timestamp)
+    func transitionReview(
+        id: String,
+        projectID: String,
+        registry: Bool,
+        principal: Principal,
+        _ transition: ReviewTransition,
+        now: Timestamp
+    )
         async throws -> (review: SchemaReview, controls: [OutboundControl])
     func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress
     func sweepBackpressure(now: Timestamp) async throws -> [OutboundControl]
     func controlsToResend(sentBefore: Timestamp, limit: Int) async throws -> [OutboundControl]
-    func resetMaterialization(lineageID: String, projectID: String, now: Timestamp) async throws -> (ResetMaterializationResponse, [OutboundControl])
+    func resetMaterialization(
+        lineageID: String,
+        projectID: String,
+        now: Timestamp
+    ) async throws -> (ResetMaterializationResponse, [OutboundControl])
     func deleteLineage(id: String, projectID: String, now: Timestamp) async throws
     func deleteDevice(id: String, projectID: String, now: Timestamp) async throws
-    func mirrorRows(lineageID: String, page: PageRequest, order: String?, query: String?) async throws -> (items: [JSONObject], total: Int)
+    func mirrorRows(
+        lineageID: String,
+        page: PageRequest,
+        order: String?,
+        query: String?
+    ) async throws -> (items: [JSONObject], total: Int)
     func grantUpload(_ grant: UploadGrant, device: DeviceIdentity, now: Timestamp) async throws -> OutboundControl
     func upload(id: String) async throws -> UploadRecord?
     func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws
     func consolidate(projectID: String, sourceTable: String, now: Timestamp) async throws -> ConsolidationResult
-    func writeState(deviceID: String, lineageID: String, projectID: String, request: StateWriteRequest, now: Timestamp)
+    func writeState(
+        deviceID: String,
+        lineageID: String,
+        projectID: String,
+        request: StateWriteRequest,
+        now: Timestamp
+    )
         async throws -> (StateWriteResponse, [OutboundControl])
 }
 

@@ -25,7 +25,8 @@ public enum MaterializationError: Error, Sendable, Hashable, CustomStringConvert
     static func classify(_ error: any Error) -> MaterializationError {
         if let error = error as? MaterializationError { return error }
         if let error = error as? DatabaseError,
-           [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_NOMEM].contains(error.resultCode) {
+            [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_NOMEM].contains(error.resultCode)
+        {
             return .transient(error.message ?? "\(error.resultCode)")
         }
         if let error = error as? DatabaseError { return .permanent(error.message ?? "\(error.resultCode)") }
@@ -68,8 +69,14 @@ struct MirrorWriter {
         deleteRow = "DELETE FROM \(table) WHERE \(keyClause)"
         let platform = ["_journal_epoch", "_commit_seq", "_updated_at"]
         fullUpdate = Self.update(table: table, columns: platform + dataColumns.map(\.target), keyClause: keyClause)
-        fullInsert = Self.insert(table: table, columns: ["_device_id"] + platform + keyColumns.map(\.target) + dataColumns.map(\.target))
-        fullAppend = Self.insert(table: table, columns: ["device_id", "event_ts", "row_id"] + target.columns.map(\.target))
+        fullInsert = Self.insert(
+            table: table,
+            columns: ["_device_id"] + platform + keyColumns.map(\.target) + dataColumns.map(\.target)
+        )
+        fullAppend = Self.insert(
+            table: table,
+            columns: ["device_id", "event_ts", "row_id"] + target.columns.map(\.target)
+        )
     }
 
     static func update(table: String, columns: [String], keyClause: String) -> String {
@@ -81,7 +88,15 @@ struct MirrorWriter {
     }
 
     /// Applies one row change; returns the change in the mirror's row count.
-    func apply(_ db: Database, op: RowOperation, pk: JSONObject, row: JSONObject?, epoch: String, seq: Int64, now: Timestamp) throws -> Int {
+    func apply(
+        _ db: Database,
+        op: RowOperation,
+        pk: JSONObject,
+        row: JSONObject?,
+        epoch: String,
+        seq: Int64,
+        now: Timestamp
+    ) throws -> Int {
         let dataKey = try keyColumns.map { column -> DatabaseValue in
             guard let value = pk[column.source] ?? row?[column.source] else {
                 throw MaterializationError.permanent("the row has no value for primary-key column \(column.source)")
@@ -96,10 +111,14 @@ struct MirrorWriter {
         switch op {
         case .delete:
             if keepTombstones {
-                try run(db, """
+                try run(
+                    db,
+                    """
                     INSERT INTO mirror_tombstone VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET journal_epoch = excluded.journal_epoch,
                     commit_seq = excluded.commit_seq WHERE (excluded.journal_epoch, excluded.commit_seq) > (journal_epoch, commit_seq)
-                    """, [lineageID, pkHash, epoch, seq])
+                    """,
+                    [lineageID, pkHash, epoch, seq]
+                )
             }
             guard held != nil else { return 0 }
             try run(db, deleteRow, StatementArguments(keyValues))
@@ -107,8 +126,13 @@ struct MirrorWriter {
         case .insert, .update:
             // Tombstones exist only while a backlog does (the replay's completion clears them).
             if keepTombstones,
-               let tombstone = try fetch(db, "SELECT journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash = ?", [lineageID, pkHash]),
-               !Self.isNewer(epoch, seq, than: tombstone[0], tombstone[1]) {
+                let tombstone = try fetch(
+                    db,
+                    "SELECT journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash = ?",
+                    [lineageID, pkHash]
+                ),
+                !Self.isNewer(epoch, seq, than: tombstone[0], tombstone[1])
+            {
                 return 0
             }
             guard let row else { throw MaterializationError.permanent("an \(op.rawValue) without a row") }
@@ -117,16 +141,25 @@ struct MirrorWriter {
                 return (column.target, try Self.databaseValue(value, column: column.source))
             }
             let platform: [(String, DatabaseValue)] = [
-                ("_journal_epoch", epoch.databaseValue), ("_commit_seq", seq.databaseValue), ("_updated_at", now.sortableDescription.databaseValue),
+                ("_journal_epoch", epoch.databaseValue), ("_commit_seq", seq.databaseValue),
+                ("_updated_at", now.sortableDescription.databaseValue),
             ]
             let complete = data.count == dataColumns.count
             if held != nil {
-                let sql = complete ? fullUpdate : Self.update(table: table, columns: (platform + data).map(\.0), keyClause: keyClause)
+                let sql =
+                    complete
+                    ? fullUpdate : Self.update(table: table, columns: (platform + data).map(\.0), keyClause: keyClause)
                 try run(db, sql, StatementArguments((platform + data).map(\.1) + keyValues))
                 return 0
             }
-            let all = [("_device_id", deviceID.databaseValue)] + platform + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) } + data
-            try run(db, complete ? fullInsert : Self.insert(table: table, columns: all.map(\.0)), StatementArguments(all.map(\.1)))
+            let all =
+                [("_device_id", deviceID.databaseValue)] + platform
+                + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) } + data
+            try run(
+                db,
+                complete ? fullInsert : Self.insert(table: table, columns: all.map(\.0)),
+                StatementArguments(all.map(\.1))
+            )
             return 1
         }
     }
@@ -137,7 +170,11 @@ struct MirrorWriter {
             guard let value = fields[column.source] else { return nil }
             return (column.target, try Self.databaseValue(value, column: column.source))
         }
-        let all = [("device_id", deviceID.databaseValue), ("event_ts", ts.sortableDescription.databaseValue), ("row_id", rowID.databaseValue)] + data
+        let all =
+            [
+                ("device_id", deviceID.databaseValue), ("event_ts", ts.sortableDescription.databaseValue),
+                ("row_id", rowID.databaseValue),
+            ] + data
         let sql = data.count == target.columns.count ? fullAppend : Self.insert(table: table, columns: all.map(\.0))
         try run(db, sql, StatementArguments(all.map(\.1)))
     }

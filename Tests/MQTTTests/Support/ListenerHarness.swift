@@ -1,7 +1,7 @@
-import TestSupport
 import MQTT
 import NIOCore
 import NIOSSL
+import TestSupport
 
 /// Starts a listener on an ephemeral loopback port with the wire protocol's device ACL
 /// (root `dev/{client id}`) and a recording delegate.
@@ -32,7 +32,9 @@ struct ListenerHarness {
     /// `connectTimeout` is the listener's default unless a test is about it: a short one would
     /// close connections whose CONNECT a loaded machine has not sent yet.
     static func start(
-        authenticator: any MQTTAuthenticator = devOpen, tls: TLSConfiguration? = nil, host: String = "127.0.0.1",
+        authenticator: any MQTTAuthenticator = devOpen,
+        tls: TLSConfiguration? = nil,
+        host: String = "127.0.0.1",
         connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout
     ) async throws -> ListenerHarness {
         let delegate = RecordingDelegate()
@@ -40,7 +42,8 @@ struct ListenerHarness {
             configuration: MQTTListenerConfiguration(host: host, port: 0, tls: tls, connectTimeout: connectTimeout),
             authenticator: authenticator,
             acl: DeviceTopicACL(publishSuffixes: uplinks, subscribeSuffixes: [control]),
-            delegate: delegate)
+            delegate: delegate
+        )
         let port = try await listener.start()
         return ListenerHarness(listener: listener, delegate: delegate, port: port)
     }
@@ -53,12 +56,16 @@ struct ListenerHarness {
 extension ListenerHarness {
     /// Runs `body` with a started listener and always shuts it down afterwards.
     static func with<T>(
-        authenticator: any MQTTAuthenticator = devOpen, tls: TLSConfiguration? = nil, host: String = "127.0.0.1",
+        authenticator: any MQTTAuthenticator = devOpen,
+        tls: TLSConfiguration? = nil,
+        host: String = "127.0.0.1",
         connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout,
         _ body: (ListenerHarness) async throws -> T
     ) async throws -> T {
         try await scoped(
             try await start(authenticator: authenticator, tls: tls, host: host, connectTimeout: connectTimeout),
-            cleanup: { await $0.stop() }, body)
+            cleanup: { await $0.stop() },
+            body
+        )
     }
 }

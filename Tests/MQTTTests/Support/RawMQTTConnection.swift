@@ -1,7 +1,7 @@
 import MQTT
 import NIOCore
-import TestSupport
 import NIOPosix
+import TestSupport
 
 /// A bare MQTT connection for protocol-level tests: sends exactly the packets a test names and
 /// reports exactly what comes back, including the connection closing.

@@ -39,7 +39,10 @@ actor RecordingDelegate: MQTTListenerDelegate {
     }
 
     /// Polls until `condition` holds or `timeout` passes.
-    func waitFor(_ timeout: Duration = hangDeadline, _ condition: @Sendable (isolated RecordingDelegate) -> Bool) async -> Bool {
+    func waitFor(
+        _ timeout: Duration = hangDeadline,
+        _ condition: @Sendable (isolated RecordingDelegate) -> Bool
+    ) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !condition(self) {
             if ContinuousClock.now > deadline { return false }

@@ -19,7 +19,8 @@ struct RefusingBroker {
                     : channel.eventLoop.makeSucceededVoidFuture()
                 return lingering.flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(MQTTPacketDecoder()), MessageToByteHandler(MQTTPacketEncoder()), Refuser(code: code),
+                        ByteToMessageHandler(MQTTPacketDecoder()), MessageToByteHandler(MQTTPacketEncoder()),
+                        Refuser(code: code),
                     ])
                 }
             }
@@ -40,7 +41,10 @@ struct RefusingBroker {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard case .connect = unwrapInboundIn(data) else { return }
-            context.writeAndFlush(wrapOutboundOut(.connack(.init(sessionPresent: false, returnCode: code))), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(.connack(.init(sessionPresent: false, returnCode: code))),
+                promise: nil
+            )
             context.close(promise: nil)
         }
     }
