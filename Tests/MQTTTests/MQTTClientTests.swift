@@ -146,11 +146,12 @@ struct MQTTClientTests {
 
     @Test func keepAlivePingsHoldAnIdleConnection() async throws {
         try await H.with { harness in
-            // Two seconds: pings every 1.5 s against the listener's 3 s grace, with margin for a
-            // machine busy with the other suites.
-            let client = Self.client(harness.port, keepAlive: 2)
+            // Four seconds: pings every 3 s against the listener's 6 s grace, so a ping that a
+            // machine busy with every other suite sends seconds late still lands in time; the
+            // connection stays idle well past the grace.
+            let client = Self.client(harness.port, keepAlive: 4)
             try await client.connect()
-            try await Task.sleep(for: .seconds(5))
+            try await Task.sleep(for: .seconds(9))
             #expect(await client.isConnected)
             #expect(await harness.delegate.disconnects.isEmpty)
             await client.shutdown()
