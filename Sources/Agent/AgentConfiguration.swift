@@ -40,8 +40,13 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var stateDatabasePath: String?
     /// Default 5 s.
     public var flushInterval: Duration = .seconds(5)
-    /// Default 256 MiB per paused table.
+    /// The journals of all tables together, at most (approximately): past it a rows table's
+    /// journal is rebuilt by a snapshot, then telemetry drops its oldest samples (each reported).
+    /// Default 256 MiB.
     public var localRetentionBytes: Int64 = 256 << 20
+    /// Free space the agent leaves on the database's filesystem: below it, journals give way as
+    /// for `localRetentionBytes`, so the application's own writes keep room. Default 64 MiB.
+    public var minimumFreeDiskBytes: Int64 = 64 << 20
     /// Default false.
     public var snapshotOnFirstRun = false
     /// Default 64 MiB.

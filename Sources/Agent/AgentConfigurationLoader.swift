@@ -37,7 +37,7 @@ public struct AgentConfigurationLoader {
         let replication = try root.child("sqlite-replication").mapping(allowed: [
             "source_db_path", "source_db_path_env", "state_db_path", "state_db_path_env", "flush_interval",
             "local_retention_bytes",
-            "snapshot_on_first_run", "snapshot_inline_limit", "table_strategies",
+            "min_free_disk", "snapshot_on_first_run", "snapshot_inline_limit", "table_strategies",
         ])
         var configuration = AgentConfiguration()
         configuration.serverURL = try value(connection, "server_url", defaultEnv: "OMEGA_MQTT_BROKER_URL")
@@ -55,6 +55,9 @@ public struct AgentConfigurationLoader {
         if let interval = try replication.child("flush_interval").duration() { configuration.flushInterval = interval }
         if let bytes = try replication.child("local_retention_bytes").byteCount() {
             configuration.localRetentionBytes = bytes
+        }
+        if let bytes = try replication.child("min_free_disk").byteCount() {
+            configuration.minimumFreeDiskBytes = bytes
         }
         if let bytes = try replication.child("snapshot_inline_limit").byteCount() {
             configuration.snapshotInlineLimit = bytes
@@ -156,13 +159,21 @@ public struct AgentConfigurationLoader {
         func duration() throws(AgentConfigurationError) -> Duration? {
             guard let text = try string() else { return nil }
             let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+            // A year at most: anything longer is a typo, and would not fit the clock's integers.
+            func milliseconds(_ number: Double, _ scale: Double) -> Duration? {
+                let value = number * scale * 1000
+                return value > 0 && value <= 365 * 86_400_000 ? .milliseconds(Int64(value)) : nil
+            }
             for (suffix, scale) in units where text.hasSuffix(suffix) {
-                if let number = Double(text.dropLast(suffix.count)), number > 0 {
-                    return .milliseconds(Int64(number * scale * 1000))
+                if let number = Double(text.dropLast(suffix.count)), let duration = milliseconds(number, scale) {
+                    return duration
                 }
             }
-            if let seconds = Double(text), seconds > 0 { return .milliseconds(Int64(seconds * 1000)) }
-            throw AgentConfigurationError(key: path, message: "\(text) is not a duration like 5s, 500ms or 2m")
+            if let seconds = Double(text), let duration = milliseconds(seconds, 1) { return duration }
+            throw AgentConfigurationError(
+                key: path,
+                message: "\(text) is not a duration like 5s, 500ms or 2m (more than 0, at most a year)"
+            )
         }
 
         /// `256MiB`, `64MB`, `1GiB`, `512KiB`, or a number of bytes.
@@ -174,7 +185,11 @@ public struct AgentConfigurationLoader {
             ]
             for (suffix, scale) in units where text.hasSuffix(suffix) {
                 if let number = Int64(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 {
-                    return number * scale
+                    let (bytes, overflow) = number.multipliedReportingOverflow(by: scale)
+                    guard !overflow else {
+                        throw AgentConfigurationError(key: path, message: "\(text) is larger than any disk")
+                    }
+                    return bytes
                 }
             }
             if let number = Int64(text), number > 0 { return number }

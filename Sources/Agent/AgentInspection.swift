@@ -1,6 +1,4 @@
 import EdgeSyncModels
-import Foundation
-import GRDB
 
 /// `edge-agent check`, `status` and `uninstall`: what the agent sees and has done, without
 /// connecting to the server.
@@ -36,54 +34,57 @@ enum AgentInspection {
         }
     }
 
-    /// Opens the source read-only: `check` must not change the application's database.
-    static func readOnly(_ path: String) throws -> DatabaseQueue {
-        guard FileManager.default.fileExists(atPath: path) else {
+    /// Opens the source read-only: `check` and `status` must not change the application's database.
+    static func readOnly(_ path: String) throws -> SQLiteDatabase {
+        guard FileIdentity(path: path) != nil else {
             throw AgentConfigurationError(key: "source_db_path", message: "\(path) does not exist")
         }
-        var settings = Configuration()
-        settings.readonly = true
-        settings.busyMode = .timeout(5)
-        return try DatabaseQueue(path: path, configuration: settings)
+        return try SQLiteDatabase(path: path, mode: .readOnly, busyTimeout: .seconds(5))
     }
 
     static func check(_ configuration: AgentConfiguration) throws -> [CheckedTable] {
-        try readOnly(configuration.sourceDatabasePath!).read { db in
-            try CaptureSchema.discover(db, configuration: configuration).map {
-                CheckedTable(
-                    name: $0.name,
-                    strategy: $0.strategy.name,
-                    schemaHash: $0.fingerprint.schemaHash,
-                    schemaColumns: $0.fingerprint,
-                    problems: $0.problems
-                )
-            }
+        guard let path = configuration.sourceDatabasePath else { return [] }
+        return try TableDiscovery.discover(try readOnly(path), configuration: configuration).map {
+            CheckedTable(
+                name: $0.name,
+                strategy: $0.strategy.name,
+                schemaHash: $0.fingerprint.schemaHash,
+                schemaColumns: $0.fingerprint,
+                problems: $0.problems
+            )
         }
     }
 
     static func status(_ configuration: AgentConfiguration) throws -> [TableStatus] {
-        let state = try AgentStateStore(path: configuration.resolvedStatePath!)
-        return try readOnly(configuration.sourceDatabasePath!).read { db in
-            let hasJournal = try db.tableExists(CaptureSchema.journal)
-            return try CaptureSchema.discover(db, configuration: configuration).map { table in
-                let progress = try state.progress(table.name)
-                var pending: (rows: Int, bytes: Int64) = (0, 0)
-                if hasJournal, case .rows = table.strategy {
-                    pending = try CaptureSchema.pending(db, table: table.name, after: progress.lastAckedSeq)
+        guard let path = configuration.sourceDatabasePath, let statePath = configuration.resolvedStatePath else {
+            return []
+        }
+        let state = try AgentStateStore(path: statePath)
+        let db = try readOnly(path)
+        return try db.transaction(immediate: false) {
+            let captured = Dictionary(
+                try CaptureCatalog.tables(db).map { ($0.name, $0) },
+                uniquingKeysWith: { a, _ in a }
+            )
+            return try TableDiscovery.discover(db, configuration: configuration).map { table in
+                let progress = try state.queue.runNow { try AgentStateStore.load($0, table.name) }
+                var pending = (rows: 0, bytes: 0)
+                var cursor = "-"
+                if let entry = captured[table.name] {
+                    let after = progress.cursor(in: entry.epoch)
+                    pending = try journalBacklog(db, entry, after: after)
+                    cursor =
+                        entry.isTelemetry
+                        ? "batch_seq \(progress.batchSeq), journal seq \(after)"
+                        : "commit_seq \(after) (epoch \(entry.epoch.prefix(8)))"
+                    if entry.snapshotAfter != nil { cursor += ", snapshot running" }
                 }
-                let cursor =
-                    switch table.strategy {
-                    case .rows: "commit_seq \(progress.lastAckedSeq)"
-                    case .telemetry:
-                        "batch_seq \(progress.batchSeq), ts \(progress.tsCursor ?? "-"), rowid \(progress.rowidCursor.map(String.init) ?? "-")"
-                    case .ignore: "-"
-                    }
                 return TableStatus(
                     name: table.name,
                     strategy: table.strategy.name,
                     cursor: cursor,
                     pendingRows: pending.rows,
-                    pendingBytes: Int(pending.bytes),
+                    pendingBytes: pending.bytes,
                     paused: progress.paused,
                     lastError: progress.lastError ?? table.problems.first
                 )
@@ -91,18 +92,60 @@ enum AgentInspection {
         }
     }
 
-    /// Drops the agent's triggers, journal and bookkeeping from the source database.
-    static func uninstall(sourcePath: String) throws -> [String] {
-        let pool = try EdgeAgent.openSource(sourcePath)
-        return try pool.write { db in
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'").filter {
-                !CaptureSchema.isAgentTable($0)
-            }
-            for table in tables { try CaptureSchema.dropTriggers(db, table) }
-            try db.execute(
-                sql: "DROP TABLE IF EXISTS \"\(CaptureSchema.journal)\"; DROP TABLE IF EXISTS \"\(CaptureSchema.meta)\""
+    /// A table's journal entries after `cursor` (an upgraded journal's included), and their bytes.
+    static func journalBacklog(
+        _ db: SQLiteDatabase,
+        _ table: CapturedTable,
+        after cursor: Int64
+    ) throws -> (
+        rows: Int, bytes: Int
+    ) {
+        let keyLength = table.keyColumns.map { "COALESCE(length(\($0)), 0)" }.joined(separator: " + ")
+        let row = try db.firstRow(
+            "SELECT COUNT(*), COALESCE(SUM(24 + \(keyLength)), 0) FROM \(SQLIdentifier.quote(table.journal)) WHERE seq > ? AND op > 0",
+            [.integer(cursor)]
+        )
+        var rows = Int(row?[0].integer ?? 0)
+        var bytes = Int(row?[1].integer ?? 0)
+        if try LegacyJournal.journalExists(db),
+            let legacy = try db.firstRow(
+                """
+                SELECT COUNT(*), COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) FROM "\(LegacyJournal.journal)"
+                WHERE table_name = ? AND commit_seq > ?
+                """,
+                [.text(table.name), .integer(cursor)]
             )
-            return tables
+        {
+            rows += Int(legacy[0].integer ?? 0)
+            bytes += Int(legacy[1].integer ?? 0)
+        }
+        return (rows, bytes)
+    }
+
+    /// Drops every trigger and table the agent made in the source database (the application's
+    /// tables stay exactly as they are). Refused while an agent runs on it.
+    static func uninstall(_ configuration: AgentConfiguration) throws -> Int {
+        guard let path = configuration.sourceDatabasePath, let statePath = configuration.resolvedStatePath else {
+            return 0
+        }
+        let lock = try AgentLock(statePath: statePath)
+        defer { withExtendedLifetime(lock) {} }
+        guard FileIdentity(path: path) != nil else {
+            throw AgentConfigurationError(key: "source_db_path", message: "\(path) does not exist")
+        }
+        let db = try SQLiteDatabase(path: path, mode: .readWrite)
+        return try db.transaction {
+            let tables =
+                try db.scalar(
+                    "SELECT COUNT(DISTINCT tbl_name) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '\\_\\_edgesync\\_%' ESCAPE '\\'"
+                )?.integer ?? 0
+            let objects = try db.rows(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'table') AND name LIKE '\\_\\_edgesync\\_%' ESCAPE '\\'"
+            ).compactMap { row in row[0].text.flatMap { type in row[1].text.map { (type: type, name: $0) } } }
+            // Triggers first: a journal they write to must not be gone while they exist.
+            try CaptureCatalog.drop(db, objects.filter { $0.type == "trigger" })
+            try CaptureCatalog.drop(db, objects.filter { $0.type == "table" })
+            return Int(tables)
         }
     }
 }

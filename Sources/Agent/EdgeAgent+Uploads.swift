@@ -1,41 +1,45 @@
 import EdgeSyncModels
 import Foundation
-import GRDB
 import NIOCore
+import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Large backlogs (a bootstrap snapshot, or a journal that grew while offline or paused) go
 /// through the upload flow instead of MQTT batches: `url_request` → `url_grant` → HTTP PUT of
-/// zstd JSONL → `finalize`, whose PUBACK means the server ingested every row.
+/// zstd JSONL → `finalize`, whose PUBACK means the server ingested every row. The object is
+/// written to a file a chunk at a time and streamed from it, so memory stays bounded.
 extension EdgeAgent {
     /// A grant that is not used within this time is asked for again.
     static let grantWait: Int64 = 30
-    /// Summing a journal is O(backlog): a table well under the limit is summed again only
-    /// after this long, not before every batch.
-    static let backlogCheckInterval: Duration = .seconds(10)
 
-    /// Moves the table's backlog by upload when it exceeds `snapshot_inline_limit`. Returns
-    /// false when the table should keep using MQTT batches.
-    func spillIfLarge(_ table: SourceTable, _ progress: TableProgress) async throws -> Bool {
-        let existing = try state.spill(table.name)
-        if existing == nil {
-            if let last = backlogChecks[table.name], ContinuousClock.now - last.at < Self.backlogCheckInterval,
-                last.bytes < configuration.snapshotInlineLimit / 2
-            {
+    /// Moves the table's backlog by upload when it is estimated above `snapshot_inline_limit`, or
+    /// when one of its rows is too large for any batch. False when the table keeps using MQTT.
+    func spillIfLarge(_ table: CapturedTable, _ source: SourceTable, _ progress: TableProgress) async throws -> Bool {
+        let cursor = progress.cursor(in: table.epoch)
+        var existing = try await state.spill(table.name)
+        if let stale = existing, stale.epoch != table.epoch {
+            if let path = stale.objectPath { unlink(path) }
+            try await state.dropSpill(table.name)
+            existing = nil
+        }
+        if existing == nil, !uploadOnly.contains(table.name) {
+            let pending = try await journalEntries(table, after: cursor)
+            guard Int64(pending) * Int64(rowBytes[table.name] ?? 256) > configuration.snapshotInlineLimit else {
                 return false
             }
-            let backlog = try await source.read {
-                try CaptureSchema.pending($0, table: table.name, after: progress.lastAckedSeq)
-            }
-            backlogChecks[table.name] = (.now, backlog.bytes)
-            guard backlog.bytes > configuration.snapshotInlineLimit else { return false }
         }
-        let now = Int64(Date().timeIntervalSince1970)
-        guard var spill = existing, let batchID = spill.batchID, let url = spill.url,
+        let now = Timestamp.now.seconds
+        guard var spill = existing, let uploadID = spill.batchID.flatMap(UUIDv7.init), let url = spill.url,
             (spill.expiresAt ?? 0) > now || spill.lastSeq != nil
         else {
             if existing == nil || now - (existing?.requestedAt ?? 0) > Self.grantWait {
-                let segment: SegmentKind = progress.lastAckedSeq == 0 ? .bootstrapSnapshot : .payloadSpill
-                try state.saveSpill(.init(table: table.name, segmentKind: segment, requestedAt: now))
+                let segment: SegmentKind = cursor == 0 ? .bootstrapSnapshot : .payloadSpill
+                try await state.saveSpill(
+                    SpillUpload(table: table.name, epoch: table.epoch, segmentKind: segment, requestedAt: now)
+                )
                 let request = try JSONEncoder().encode(
                     IngestRequest.urlRequest(sourceTable: table.name, segmentKind: segment)
                 )
@@ -43,24 +47,36 @@ extension EdgeAgent {
                     topic: root + "/" + UplinkTopic.ingestRequest.rawValue,
                     payload: ByteBuffer(bytes: request)
                 )
-                log("\(table.name): backlog over \(configuration.snapshotInlineLimit) bytes; asked for an upload URL")
+                try await report(table.name, "backlog too large for MQTT batches; asked for an upload URL")
             }
             return true
         }
-        let (object, rows, lastSeq, epoch) = try spillObject(
-            table,
-            after: progress.lastAckedSeq,
-            through: spill.lastSeq
-        )
-        guard let lastSeq, let epoch = epoch.flatMap(UUIDv7.init), let uploadID = UUIDv7(batchID) else { return false }
-        spill.lastSeq = lastSeq
-        try state.saveSpill(spill)
-        try await put(object, to: url)
-        let header = UploadHeader(
-            journalEpoch: epoch,
-            schemaHash: table.fingerprint.schemaHash,
-            schemaColumns: table.fingerprint
-        )
+        if spill.lastSeq == nil || spill.objectPath.map({ FileIdentity(path: $0) == nil }) != false {
+            let path =
+                configuration.resolvedStatePath.map { "\($0).upload-\(table.id).zst" }
+                ?? "/tmp/edge-agent-\(table.id).zst"
+            guard let (last, rows) = try await writeSpillObject(table, after: cursor, to: path) else {
+                try await state.dropSpill(table.name)
+                uploadOnly.remove(table.name)
+                return false
+            }
+            spill.objectPath = path
+            spill.lastSeq = last
+            try await state.saveSpill(spill)
+            uploadRows[table.name] = rows
+        }
+        guard let path = spill.objectPath, let lastSeq = spill.lastSeq, let epoch = UUIDv7(table.epoch) else {
+            return false
+        }
+        let tls = try configuration.tlsConfiguration()
+        let status = try await HTTPUpload(tls: tls).put(file: path, to: url, contentType: "application/zstd")
+        // A 409: an earlier attempt's PUT arrived before a crash; the object is there.
+        guard status == 201 || status == 409 else {
+            throw HTTPUpload.Failure(description: "PUT \(url.prefix { $0 != "?" }) answered \(status)")
+        }
+        let fingerprint = tables[table.name]?.fingerprint ?? source.fingerprint
+        var header = UploadHeader(journalEpoch: epoch, schemaHash: fingerprint.schemaHash, schemaColumns: fingerprint)
+        if let through = table.snapshotThrough, lastSeq >= through { header.snapshotThrough = through }
         let finalize = try JSONEncoder().encode(
             IngestRequest.finalize(
                 sourceTable: table.name,
@@ -73,62 +89,59 @@ extension EdgeAgent {
             topic: root + "/" + UplinkTopic.ingestRequest.rawValue,
             payload: ByteBuffer(bytes: finalize)
         )
-        try state.completeSpill(spill, schemaHash: table.fingerprint.schemaHash)
-        try forgetJournal(table: table.name, through: lastSeq)
-        publishedRows += rows
-        try state.report(
-            table: table.name,
-            "uploaded the backlog through commit_seq \(lastSeq) (\(object.count) bytes zstd)"
-        )
+        try await state.completeSpill(spill, schemaHash: fingerprint.schemaHash)
+        try await forgetJournal(table, through: lastSeq)
+        unlink(path)
+        uploadOnly.remove(table.name)
+        publishedRows += uploadRows.removeValue(forKey: table.name) ?? 0
+        try await report(table.name, "uploaded the backlog through commit_seq \(lastSeq)")
         return true
     }
 
-    /// The zstd JSONL of the journal rows after `cursor` (through `last` when an earlier attempt
-    /// fixed it), one row-batch row per line.
-    func spillObject(
-        _ table: SourceTable,
+    /// Writes the journal's entries after `cursor` (through the highest now) as zstd JSONL, one
+    /// row-batch row per line, a batch's worth of rows at a time; returns the last seq covered and
+    /// the rows written, nil when there was nothing to upload.
+    func writeSpillObject(
+        _ table: CapturedTable,
         after cursor: Int64,
-        through last: Int64?
-    ) throws -> ([UInt8], Int, Int64?, String?) {
-        let lkcv = try state.cloudVersions(table: table.name)
-        let (entries, epoch) = try source.read { db -> ([JournalEntry], String?) in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT commit_seq, op, pk, row FROM "\(CaptureSchema.journal)" WHERE table_name = ? AND commit_seq > ? AND commit_seq <= ? ORDER BY commit_seq
-                    """,
-                arguments: [table.name, cursor, last ?? Int64.max]
-            )
-            return (
-                rows.map { JournalEntry(seq: $0["commit_seq"], op: $0["op"], pk: $0["pk"], row: $0["row"]) },
-                try String.fetchOne(
-                    db,
-                    sql: "SELECT journal_epoch FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?",
-                    arguments: [table.name]
-                )
-            )
-        }
-        var text = ""
-        for entry in entries {
-            text += #"{"commit_seq":\#(entry.seq),"op":"\#(entry.op)","pk":\#(entry.pk),"row":\#(entry.row ?? "null")"#
-            if !lkcv.isEmpty, let version = lkcv[BatchBuilder.canonicalKey(entry.pk)] {
-                text += #","lkcv":\#(version)"#
+        to path: String
+    ) async throws -> (lastSeq: Int64, rows: Int)? {
+        let through = cursor + Int64(try await journalEntries(table, after: cursor))
+        let lkcv = try await state.cloudVersions(table: table.name)
+        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard file >= 0 else { throw HTTPUpload.Failure(description: "cannot create \(path): errno \(errno)") }
+        defer { close(file) }
+        let compressor = try ZstdCompressor()
+        var position = cursor
+        var lines = 0
+        func write(_ bytes: [UInt8]) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Glibc.write(file, $0.baseAddress, $0.count) }
+                guard written > 0 else { throw HTTPUpload.Failure(description: "cannot write \(path): errno \(errno)") }
+                offset += written
             }
-            text += "}\n"
         }
-        return (try Zstd.compress(Array(text.utf8)), entries.count, entries.last?.seq, epoch)
-    }
-
-    /// HTTP PUT of the object through libcurl. A 409 means an earlier attempt's PUT arrived
-    /// before a crash: the object is there.
-    func put(_ object: [UInt8], to url: String) async throws {
-        let status = try await CurlUpload.put(object, to: url, contentType: "application/zstd")
-        guard status == 201 || status == 409 else {
-            throw UploadFailure(description: "PUT \(url.prefix { $0 != "?" }) answered \(status)")
+        while position < through,
+            let read = try await readRows(table, after: position, limit: BatchBuilder.maximumRows),
+            let consumed = read.consumedThrough
+        {
+            var text: [UInt8] = []
+            for entry in read.entries where entry.seq <= through {
+                text += Array(#"{"commit_seq":\#(entry.seq),"op":"\#(entry.op)","pk":"#.utf8) + entry.pk
+                text += Array(#","row":"#.utf8) + (entry.row ?? Array("null".utf8))
+                if !lkcv.isEmpty, let version = lkcv[BatchBuilder.canonicalKey(entry.pk)] {
+                    text += Array(#","lkcv":\#(version)"#.utf8)
+                }
+                text += Array("}\n".utf8)
+                lines += 1
+            }
+            try write(try compressor.compress(text))
+            position = consumed
         }
-    }
-
-    struct UploadFailure: Error, CustomStringConvertible {
-        var description: String
+        try write(try compressor.finish())
+        guard fsync(file) == 0 else { throw HTTPUpload.Failure(description: "cannot sync \(path): errno \(errno)") }
+        guard lines > 0 else { return nil }
+        return (min(position, through), lines)
     }
 }

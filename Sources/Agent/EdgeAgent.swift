@@ -1,57 +1,65 @@
 import EdgeSyncModels
-import Foundation
-import GRDB
 import MQTT
 import NIOCore
 import NIOSSL
 
-/// The agent (docs/spec/agent.md): capture into the journal, publish batches at least once and in order
-/// per table, act on the server's controls. One batch per table is in flight at a time; tables
-/// publish concurrently, so one table's trouble never blocks another.
+/// The agent (docs/spec/agent.md): capture into per-table journals, publish batches at least once and
+/// in order per table, act on the server's controls, and follow the application's database
+/// through its own DDL, a replaced file and a full disk. One batch per table is in flight at a
+/// time; tables publish concurrently, so one table's trouble never blocks another.
 public actor EdgeAgent {
     public let configuration: AgentConfiguration
-    let source: DatabasePool
+    let sourcePath: String
+    var source: SQLiteQueue
+    /// The file `source` has open; the path is followed, not the open file.
+    var sourceFile: FileIdentity
     let state: AgentStateStore
     public let client: MQTTClient
     let root: String
     let log: @Sendable (String) -> Void
+    /// The tables seen on the last poll, and the captured ones.
     var tables: [String: SourceTable] = [:]
+    var captured: [String: CapturedTable] = [:]
+    var schemaVersion: Int64?
     var wakeRequested = false
-    var lastSeenSeq: Int64 = 0
     /// Rows (and samples) acknowledged by the server since start.
     public internal(set) var publishedRows = 0
-    /// When each table's journal backlog was last summed, and its bytes then (see `spillIfLarge`).
-    var backlogChecks: [String: (at: ContinuousClock.Instant, bytes: Int64)] = [:]
+    /// Average bytes of a row of each table in its last batch, for backlog estimates.
+    var rowBytes: [String: Int] = [:]
+    /// When each table's acknowledged journal entries were last deleted.
+    var lastForget: [String: ContinuousClock.Instant] = [:]
+    /// Tables with a row too large for any MQTT batch: their backlog goes by upload.
+    var uploadOnly: Set<String> = []
+    /// Rows in each table's upload object written by this run, counted once it is finalized.
+    var uploadRows: [String: Int] = [:]
+    var lastRetentionCheck: ContinuousClock.Instant?
+    /// The database went missing: said once, not on every poll.
+    var reportedMissing = false
 
     public init(configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void = { print($0) }) throws {
         if let problem = configuration.problemsForRun.first {
             let key = String(problem.prefix { $0 != " " && $0 != ":" })
             throw AgentConfigurationError(key: key, message: problem)
         }
+        guard let path = configuration.sourceDatabasePath, let statePath = configuration.resolvedStatePath,
+            let serverURL = configuration.serverURL, let deviceID = configuration.deviceID,
+            let rootTopic = configuration.resolvedRootTopic,
+            let (host, port, useTLS) = MQTTClientConfiguration.parseServerURL(serverURL)
+        else { throw AgentConfigurationError(key: "configuration", message: "incomplete") }
         self.configuration = configuration
         self.log = log
-        source = try Self.openSource(configuration.sourceDatabasePath!)
-        state = try AgentStateStore(path: configuration.resolvedStatePath!)
-        root = configuration.resolvedRootTopic!
-        let (host, port, useTLS) = MQTTClientConfiguration.parseServerURL(configuration.serverURL!)!
-        var tls: TLSConfiguration?
-        if useTLS {
-            var settings = TLSConfiguration.makeClientConfiguration()
-            if let ca = configuration.caCertificatePath { settings.trustRoots = .file(ca) }
-            if let certificate = configuration.clientCertificatePath, let key = configuration.clientKeyPath {
-                settings.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-                settings.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-            }
-            tls = settings
-        }
+        sourcePath = path
+        (source, sourceFile) = try Self.openSource(path)
+        state = try AgentStateStore(path: statePath)
+        root = rootTopic
         client = MQTTClient(
             configuration: MQTTClientConfiguration(
                 host: host,
                 port: port,
-                tls: tls,
-                clientID: configuration.deviceID!,
+                tls: useTLS ? try configuration.tlsConfiguration() : nil,
+                clientID: deviceID,
                 // The username is the device name when a password is configured (mTLS and dev-open need none).
-                username: configuration.username ?? (configuration.password == nil ? nil : configuration.deviceID),
+                username: configuration.username ?? (configuration.password == nil ? nil : deviceID),
                 password: configuration.password.map { Array($0.utf8) },
                 cleanSession: configuration.cleanSession,
                 keepAlive: UInt16(clamping: configuration.keepAlive.components.seconds)
@@ -59,72 +67,100 @@ public actor EdgeAgent {
         )
     }
 
-    /// The application's database: WAL so it keeps writing while the agent reads, and a busy
-    /// timeout so neither side fails on the other's short write locks.
-    static func openSource(_ path: String) throws -> DatabasePool {
-        var settings = Configuration()
-        settings.busyMode = .timeout(10)
-        return try DatabasePool(path: path, configuration: settings)
+    /// Opens the application's database, which must exist: an agent never creates one. WAL lets
+    /// the application keep writing while the agent reads; the busy timeout makes the agent's
+    /// short writes wait for the application's instead of failing.
+    static func openSource(_ path: String) throws -> (SQLiteQueue, FileIdentity) {
+        guard let file = FileIdentity(path: path) else {
+            throw AgentConfigurationError(
+                key: "source_db_path",
+                message: "\(path) does not exist (the agent never creates it)"
+            )
+        }
+        let connection = try SQLiteDatabase(path: path, mode: .readWrite)
+        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 4194304")
+        return (SQLiteQueue(connection, label: "source"), file)
     }
 
-    /// Discovers tables and installs capture (with the first-run snapshot) in one write
-    /// transaction, then forgets journal rows the server already acknowledged.
-    @discardableResult
-    public func prepare() throws -> [SourceTable] {
-        let snapshot = configuration.snapshotOnFirstRun
-        let discovered = try source.write { db -> [SourceTable] in
-            try CaptureSchema.createJournal(db)
-            let tables = try CaptureSchema.discover(db, configuration: self.configuration)
-            for table in tables where table.problems.isEmpty && table.strategy == .rows {
-                try Self.ensureCapture(db, table, snapshotIfNew: snapshot)
+    static func newEpoch() -> String { UUIDv7Generator.shared.next().description }
+
+    /// Brings capture in line with the database before publishing: upgrades an older agent's
+    /// capture, or checks that the database is the one captured last, then installs what the
+    /// tables need; forgets journal entries the server already acknowledged.
+    public func prepare() async throws {
+        let configuration = self.configuration
+        let (catalogID, legacy) = try await source.run { db in
+            (try CaptureCatalog.databaseID(db), try LegacyJournal.isPresent(db))
+        }
+        let databaseID: String
+        if legacy {
+            let cursors = try await state.legacyTelemetryCursors()
+            let upgraded = try await source.write { db -> [CapturedTable] in
+                let discovered = try TableDiscovery.discover(db, configuration: configuration)
+                let installed = try LegacyJournal.upgrade(
+                    db,
+                    discovered: discovered,
+                    telemetryCursors: cursors,
+                    newEpoch: Self.newEpoch
+                )
+                try CaptureCatalog.setDatabaseID(db, Self.newEpoch())
+                return installed
             }
+            try await state.adoptEpochs(
+                Dictionary(upgraded.map { ($0.name, $0.epoch) }, uniquingKeysWith: { a, _ in a })
+            )
+            try await report(nil, "upgraded the capture of \(upgraded.count) tables to per-table journals")
+            databaseID = try await source.run { try CaptureCatalog.databaseID($0) } ?? ""
+        } else {
+            switch DatabaseIdentity.compare(
+                catalogID: catalogID,
+                file: sourceFile,
+                recorded: try await state.capturedDatabase()
+            ) {
+            case .firstRun:
+                databaseID = Self.newEpoch()
+                try await source.write {
+                    try CaptureCatalog.create($0)
+                    try CaptureCatalog.setDatabaseID($0, databaseID)
+                }
+                try await reconcile(snapshotNewTables: configuration.snapshotOnFirstRun)
+            case .same:
+                databaseID = catalogID ?? ""
+            case .replaced(let reason):
+                databaseID = try await renewAll(reason)
+            }
+        }
+        try await state.recordCapturedDatabase(id: databaseID, file: sourceFile)
+        try await reconcile(snapshotNewTables: true)
+        for table in captured.values {
+            let progress = try await state.progress(table.name)
+            try await forgetJournal(table, through: progress.cursor(in: table.epoch))
+        }
+    }
+
+    /// Starts every table afresh under new epochs with snapshots (another database under the
+    /// path, or a state that does not know this one); returns the database's new id.
+    func renewAll(_ reason: String) async throws -> String {
+        let configuration = self.configuration
+        let id = Self.newEpoch()
+        let renewed = try await source.write { db -> [CapturedTable] in
+            let discovered = try TableDiscovery.discover(db, configuration: configuration)
+            let tables = try CaptureMaintenance.renewAll(db, discovered: discovered, newEpoch: Self.newEpoch)
+            try CaptureCatalog.setDatabaseID(db, id)
             return tables
         }
-        for table in discovered {
-            for problem in table.problems { log("\(table.name): \(problem)") }
-            tables[table.name] = table
-            if table.strategy == .rows, table.problems.isEmpty {
-                let acked = try state.progress(table.name).lastAckedSeq
-                try forgetJournal(table: table.name, through: acked)
-            }
-        }
-        return discovered
-    }
-
-    /// Installs or refreshes a table's triggers when they are missing or its schema changed.
-    static func ensureCapture(_ db: Database, _ table: SourceTable, snapshotIfNew: Bool) throws {
-        let known = try String.fetchOne(
-            db,
-            sql: "SELECT schema_hash FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?",
-            arguments: [table.name]
-        )
-        let installed =
-            try Int.fetchOne(
-                db,
-                sql:
-                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name LIKE '\\_\\_edgesync\\_%' ESCAPE '\\'",
-                arguments: [table.name]
-            ) ?? 0
-        guard known != table.fingerprint.schemaHash || installed != 4 else { return }
-        try CaptureSchema.installTriggers(db, table)
-        if known == nil {
-            try db.execute(
-                sql: "INSERT INTO \"\(CaptureSchema.meta)\" VALUES (?, ?, ?)",
-                arguments: [table.name, UUIDv7Generator.shared.next().description, table.fingerprint.schemaHash]
-            )
-            if snapshotIfNew { try CaptureSchema.snapshot(db, table) }
-        } else {
-            try db.execute(
-                sql: "UPDATE \"\(CaptureSchema.meta)\" SET schema_hash = ? WHERE table_name = ?",
-                arguments: [table.fingerprint.schemaHash, table.name]
-            )
-        }
+        try await state.forgetInFlight()
+        captured = Dictionary(renewed.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        schemaVersion = nil
+        try await report(nil, "\(reason): every table starts a new journal epoch with a snapshot")
+        return id
     }
 
     /// Runs until the task is cancelled (SIGTERM/SIGINT in the executable): keeps the MQTT
-    /// session up, flushes every `flush_interval` or at 512 KiB pending, handles controls.
+    /// session up, flushes every `flush_interval` or as soon as a batch's worth is pending,
+    /// handles controls.
     public func run() async throws {
-        try prepare()
+        try await prepare()
         let connection = Task { await client.run() }
         let controls = Task { await receiveControls() }
         defer {
@@ -133,10 +169,9 @@ public actor EdgeAgent {
         }
         var lastFlush = ContinuousClock.now - configuration.flushInterval
         while !Task.isCancelled {
-            let pending = (try? pendingBytesSinceLastLook()) ?? 0
-            if ContinuousClock.now - lastFlush >= configuration.flushInterval || wakeRequested
-                || pending >= BatchBuilder.maximumBytes
-            {
+            var due = wakeRequested || ContinuousClock.now - lastFlush >= configuration.flushInterval
+            if !due { due = (try? await pendingBatchReady()) == true }
+            if due {
                 wakeRequested = false
                 lastFlush = ContinuousClock.now
                 await flush()
@@ -163,29 +198,16 @@ public actor EdgeAgent {
         }
     }
 
-    /// Bytes journaled since the last look (only new rows are read).
-    func pendingBytesSinceLastLook() throws -> Int {
-        let (bytes, highest) = try source.read { db -> (Int, Int64) in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE(SUM(length(pk) + COALESCE(length(row), 0)), 0) AS bytes, MAX(commit_seq) AS highest
-                    FROM "\(CaptureSchema.journal)" WHERE commit_seq > ?
-                    """,
-                arguments: [lastSeenSeq]
-            )!
-            return (row["bytes"], row["highest"] ?? 0)
-        }
-        guard highest > 0 else { return 0 }
-        if bytes >= BatchBuilder.maximumBytes { lastSeenSeq = highest }
-        return bytes
-    }
-
-    /// One flush: notice schema drift, enforce retention on paused tables, publish every
-    /// table's pending rows (tables concurrently).
+    /// One flush: follow the database (file, DDL, disk), then publish every table's pending
+    /// rows (tables concurrently).
     public func flush() async {
-        do { try detectDrift() } catch { log("schema check failed: \(error)") }
-        let names = tables.values.filter { $0.problems.isEmpty && $0.strategy != .ignore }.map(\.name).sorted()
+        do {
+            guard try await poll() else { return }
+        } catch {
+            log("poll failed: \(error)")
+            return
+        }
+        let names = captured.keys.filter { tables[$0]?.isCaptured == true }.sorted()
         await withTaskGroup(of: Void.self) { group in
             for name in names {
                 group.addTask { await self.publish(table: name) }
@@ -193,130 +215,86 @@ public actor EdgeAgent {
         }
     }
 
-    func publish(table name: String) async {
-        do {
-            while !Task.isCancelled, let table = tables[name] {
-                var progress = try state.progress(name)
-                if progress.paused {
-                    try enforceRetention(table, &progress)
-                    return
-                }
-                if progress.needsResnapshot { try resnapshot(table, &progress) }
-                if case .rows = table.strategy, try state.outbound(name) == nil, try await spillIfLarge(table, progress)
-                {
-                    if try state.spill(name) != nil { return }
-                    continue
-                }
-                guard let batch = try state.outbound(name) ?? nextBatch(table, progress) else { return }
-                try await client.publish(
-                    topic: root + "/" + batch.topic.rawValue,
-                    payload: ByteBuffer(bytes: batch.body)
-                )
-                _ = try state.complete(batch)
-                if let last = batch.lastSeq {
-                    try forgetJournal(table: name, through: last)
-                }
-                publishedRows += batch.rowCount
-            }
-        } catch {
-            log("\(name): publish failed: \(error)")
-            try? recordError(name, "\(error)")
+    /// Follows the path (a replaced file is reopened and renewed), the DDL (`PRAGMA
+    /// schema_version`), and the journals' bounds. False when there is no database to publish.
+    func poll() async throws -> Bool {
+        guard let file = FileIdentity(path: sourcePath) else {
+            if !reportedMissing { log("\(sourcePath) is missing; waiting for it to come back") }
+            reportedMissing = true
+            return false
         }
+        reportedMissing = false
+        if file != sourceFile {
+            (source, sourceFile) = try Self.openSource(sourcePath)
+            let id = try await renewAll("the database file was replaced (\(file))")
+            try await state.recordCapturedDatabase(id: id, file: file)
+        }
+        let version = try await source.run { try $0.scalar("PRAGMA schema_version")?.integer }
+        if version != schemaVersion { try await reconcile(snapshotNewTables: true) }
+        try await enforceBounds()
+        return true
     }
 
-    /// Builds and persists the next batch (persisted first: a crash resends the same bytes).
-    func nextBatch(_ known: SourceTable, _ progress: TableProgress) throws -> OutboundBatch? {
-        var table = known
-        let batch: OutboundBatch?
-        switch table.strategy {
-        case .ignore:
-            return nil
-        case .telemetry(let ts, let include):
-            // The rows are read with the known columns and labelled with their hash; a changed
-            // shape seen in the same snapshot is adopted for the next batch.
-            let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
-            let shape: [TableInfoColumn]
-            (batch, shape) = try source.read { db in
-                (
-                    try BatchBuilder.telemetryBatch(
-                        db,
-                        table: table,
-                        tsColumn: ts,
-                        include: include,
-                        progress: progress,
-                        includeColumns: includeColumns
-                    ),
-                    try CaptureSchema.tableInfo(db, table.name)
-                )
-            }
-            if !shape.isEmpty, SchemaFingerprint(tableName: table.name, tableInfo: shape) != table.fingerprint {
-                try detectDrift()
-            }
-        case .rows:
-            // The journal rows and the table's shape come from one snapshot, so rows committed
-            // after a schema change are never labelled with the schema before it.
-            let (entries, epoch, shape) = try source.read { db in
-                (
-                    try BatchBuilder.pendingEntries(db, table: table.name, after: progress.lastAckedSeq),
-                    try String.fetchOne(
-                        db,
-                        sql: "SELECT journal_epoch FROM \"\(CaptureSchema.meta)\" WHERE table_name = ?",
-                        arguments: [table.name]
-                    ),
-                    try CaptureSchema.tableInfo(db, table.name)
-                )
-            }
-            guard !entries.isEmpty, let epoch else { return nil }
-            if !shape.isEmpty, SchemaFingerprint(tableName: table.name, tableInfo: shape) != table.fingerprint {
-                try detectDrift()
-                table = tables[table.name] ?? table
-            }
-            let includeColumns = progress.sentSchemaHash != table.fingerprint.schemaHash
-            guard
-                let built = BatchBuilder.rowBatch(
-                    table: table.name,
-                    epoch: epoch,
-                    fingerprint: table.fingerprint,
-                    includeColumns: includeColumns,
-                    entries: entries,
-                    lkcv: try state.cloudVersions(table: table.name)
-                )
-            else {
-                try recordError(
-                    table.name,
-                    "journal row \(entries[0].seq) is larger than a 512 KiB batch; it waits for the upload flow"
-                )
-                return nil
-            }
-            batch = OutboundBatch(
-                table: table.name,
-                batchID: built.batchID,
-                topic: .rowBatch,
-                body: built.body,
-                rowCount: built.count,
-                lastSeq: entries[built.count - 1].seq,
-                schemaHashSent: includeColumns ? table.fingerprint.schemaHash : nil
+    /// Re-discovers the tables and fixes capture where the DDL changed it; publishes a schema
+    /// observation for every table whose fingerprint changed.
+    func reconcile(snapshotNewTables: Bool) async throws {
+        let configuration = self.configuration
+        let (discovered, result, version) = try await source.write { db in
+            let discovered = try TableDiscovery.discover(db, configuration: configuration)
+            let result = try CaptureMaintenance.reconcile(
+                db,
+                discovered: discovered,
+                snapshotNewTables: snapshotNewTables,
+                newEpoch: Self.newEpoch
             )
+            return (discovered, result, try db.scalar("PRAGMA schema_version")?.integer)
         }
-        if let batch { try state.saveOutbound(batch) }
-        return batch
+        for change in result.changes {
+            log("\(change.table): \(change.message)")
+            try await state.report(table: change.table, change.message)
+        }
+        for table in discovered {
+            for problem in table.problems where tables[table.name]?.problems.contains(problem) != true {
+                log("\(table.name): \(problem)")
+            }
+            if let known = tables[table.name], known.fingerprint != table.fingerprint { observe(table.fingerprint) }
+        }
+        tables = Dictionary(discovered.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        captured = Dictionary(result.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        schemaVersion = version
     }
 
-    /// Deletes journal rows the server acknowledged (after the state recorded the cursor: a crash
-    /// in between leaves rows the cursor already skips, removed at the next start).
-    func forgetJournal(table: String, through seq: Int64) throws {
-        try source.write { db in
-            try db.execute(
-                sql: "DELETE FROM \"\(CaptureSchema.journal)\" WHERE table_name = ? AND commit_seq <= ?",
-                arguments: [table, seq]
-            )
-        }
+    /// Adopts a table's fingerprint seen while reading it, and says so to the server.
+    func adopt(_ fingerprint: SchemaFingerprint) {
+        guard var table = tables[fingerprint.tableName], table.fingerprint != fingerprint else { return }
+        table.fingerprint = fingerprint
+        tables[table.name] = table
+        observe(fingerprint)
     }
 
-    func recordError(_ table: String, _ message: String) throws {
-        var progress = try state.progress(table)
-        progress.lastError = message
-        try state.save(progress)
+    /// An advisory `sync/schema/observe` with the new columns; `schema_columns` go on the next
+    /// batch as well (the sent hash differs).
+    func observe(_ fingerprint: SchemaFingerprint) {
+        log("\(fingerprint.tableName): schema changed (\(fingerprint.schemaHash.prefix(12)))")
+        let observation = SchemaObservation(
+            sourceTable: fingerprint.tableName,
+            schemaHash: fingerprint.schemaHash,
+            observedAt: .now,
+            schemaColumns: fingerprint
+        )
+        let body = CanonicalJSON.bytes(of: observation.jsonValue)
+        let client = self.client
+        let topic = root + "/" + UplinkTopic.schemaObservation.rawValue
+        Task { try? await client.publish(topic: topic, payload: ByteBuffer(bytes: body)) }
+    }
+
+    func report(_ table: String?, _ message: String) async throws {
+        log((table.map { $0 + ": " } ?? "") + message)
+        try await state.report(table: table, message)
+    }
+
+    func recordError(_ table: String, _ message: String) async throws {
+        try await state.update(table) { $0.lastError = message }
     }
 
     func wake() {

@@ -37,7 +37,7 @@ struct ConfigOptions: ParsableArguments {
             if let databaseOverride { configuration.sourceDatabasePath = databaseOverride }
             return configuration
         } catch let error as AgentConfigurationError {
-            FileHandle.standardError.write(Data("edge-agent: \(error)\n".utf8))
+            StandardError.write("edge-agent: \(error)")
             throw ExitCode(2)
         }
     }
@@ -60,16 +60,21 @@ extension EdgeAgentCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
+            StandardError.ignoreBrokenPipes()
             let configuration = try options.load()
             let agent: EdgeAgent
+            let lock: AgentLock
             do {
-                agent = try EdgeAgent(configuration: configuration) {
-                    FileHandle.standardError.write(Data("edge-agent: \($0)\n".utf8))
-                }
+                lock = try AgentLock(statePath: configuration.resolvedStatePath ?? "")
+                agent = try EdgeAgent(configuration: configuration) { StandardError.write("edge-agent: \($0)") }
             } catch let error as AgentConfigurationError {
-                FileHandle.standardError.write(Data("edge-agent: \(error)\n".utf8))
+                StandardError.write("edge-agent: \(error)")
                 throw ExitCode(2)
+            } catch {
+                StandardError.write("edge-agent: \(error)")
+                throw ExitCode(1)
             }
+            defer { withExtendedLifetime(lock) {} }
             let task = Task { try await agent.run() }
             let signals = ShutdownSignals { task.cancel() }
             print(
@@ -118,17 +123,14 @@ extension EdgeAgentCommand {
         func run() async throws {
             let configuration = try options.load(databaseOverride: db)
             guard configuration.sourceDatabasePath != nil else {
-                FileHandle.standardError.write(
-                    Data(
-                        "edge-agent: configuration: source_db_path: give --db PATH, the config key or OMEGA_SOURCE_DB_PATH\n"
-                            .utf8
-                    )
+                StandardError.write(
+                    "edge-agent: configuration: source_db_path: give --db PATH, the config key or OMEGA_SOURCE_DB_PATH"
                 )
                 throw ExitCode(2)
             }
             let tables: [AgentInspection.CheckedTable]
             do { tables = try AgentInspection.check(configuration) } catch {
-                FileHandle.standardError.write(Data("edge-agent: \(error)\n".utf8))
+                StandardError.write("edge-agent: \(error)")
                 throw ExitCode(2)
             }
             if output == .json { return try printJSON(["tables": tables]) }
@@ -151,8 +153,13 @@ extension EdgeAgentCommand {
         func run() async throws {
             let configuration = try options.load(databaseOverride: db)
             guard let path = configuration.sourceDatabasePath else { throw ExitCode(2) }
-            let tables = try AgentInspection.uninstall(sourcePath: path)
-            print("edge-agent: removed capture from \(tables.count) tables of \(path)")
+            do {
+                let tables = try AgentInspection.uninstall(configuration)
+                print("edge-agent: removed capture from \(tables) tables of \(path)")
+            } catch {
+                StandardError.write("edge-agent: uninstall: \(error)")
+                throw ExitCode(1)
+            }
         }
     }
 }

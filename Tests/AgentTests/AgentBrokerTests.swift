@@ -18,7 +18,7 @@ struct AgentBrokerTests {
                 "edgesync-broker-\(UUID().uuidString)"
             )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let app = try EdgeAgent.openSource(directory.appendingPathComponent("app.db").path)
+            let app = try AppDatabase.open(directory.appendingPathComponent("app.db").path)
             try await app.write { try $0.execute(sql: AgentHarness.schema) }
             let cloud = MQTTClient(configuration: .init(host: "127.0.0.1", port: broker.port, clientID: "cloud"))
             try await cloud.connect()

@@ -48,69 +48,69 @@ struct AgentCLITests {
 
 @Suite("Batch building")
 struct BatchBuilderTests {
+    static func entry(_ seq: Int, op: String = "insert", pk: String, row: String?) -> RowEntry {
+        RowEntry(seq: Int64(seq), op: op, pk: Array(pk.utf8), row: row.map { Array($0.utf8) })
+    }
+
+    static func build(
+        _ entries: [RowEntry],
+        columns: Bool,
+        lkcv: [String: Int64] = [:],
+        marker: Int64? = nil
+    ) -> BuiltBatch? {
+        BatchBuilder.rowBatch(
+            table: "t",
+            epoch: UUIDv7Generator.shared.next().description,
+            fingerprint: fingerprint,
+            includeColumns: columns,
+            entries: entries,
+            consumedThrough: entries.last?.seq ?? 0,
+            snapshotThrough: marker,
+            lkcv: lkcv
+        )
+    }
+
+    static let fingerprint = SchemaFingerprint(
+        tableName: "t",
+        columns: [SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true)]
+    )
+
     @Test func batchesStayWithinTheProtocolLimits() throws {
-        let fingerprint = SchemaFingerprint(
-            tableName: "t",
-            columns: [SchemaColumn(name: "id", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true)]
-        )
-        let small = (1...5_000).map {
-            JournalEntry(seq: Int64($0), op: "insert", pk: #"{"id":\#($0)}"#, row: #"{"id":\#($0)}"#)
-        }
-        let first = try #require(
-            BatchBuilder.rowBatch(
-                table: "t",
-                epoch: UUIDv7Generator.shared.next().description,
-                fingerprint: fingerprint,
-                includeColumns: true,
-                entries: small,
-                lkcv: [#"{"id":2}"#: 7]
-            )
-        )
-        #expect(first.count == 4_096)
+        let small = (1...5_000).map { Self.entry($0, pk: #"{"id":\#($0)}"#, row: #"{"id":\#($0)}"#) }
+        let first = try #require(Self.build(small, columns: true, lkcv: [#"{"id":2}"#: 7]))
+        #expect(first.count == 4_096 && first.coveredThrough == 4_096)
         guard case .success(.rowBatch(let batch)) = PayloadValidator().validate(first.body, topic: .rowBatch) else {
             Issue.record("the batch does not validate")
             return
         }
         #expect(
-            batch.rows.count == 4_096 && batch.schemaColumns == fingerprint && batch.rows[1].lkcv == 7
-                && batch.rows[0].lkcv == nil
+            batch.rows.count == 4_096 && batch.schemaColumns == Self.fingerprint && batch.rows[1].lkcv == 7
+                && batch.rows[0].lkcv == nil && batch.snapshotThrough == nil
         )
         let wide = (1...40).map {
-            JournalEntry(
-                seq: Int64($0),
+            Self.entry(
+                $0,
                 op: "update",
                 pk: #"{"id":\#($0)}"#,
                 row: #"{"id":\#($0),"note":"\#(String(repeating: "x", count: 20_000))"}"#
             )
         }
-        let split = try #require(
-            BatchBuilder.rowBatch(
-                table: "t",
-                epoch: UUIDv7Generator.shared.next().description,
-                fingerprint: fingerprint,
-                includeColumns: false,
-                entries: wide,
-                lkcv: [:]
-            )
-        )
-        #expect(split.count == 26 && split.body.count <= WireLimits.maximumPayloadBytes)
-        let huge = [
-            JournalEntry(
-                seq: 1,
-                op: "insert",
-                pk: #"{"id":1}"#,
-                row: #"{"note":"\#(String(repeating: "y", count: 600_000))"}"#
-            )
-        ]
-        #expect(
-            BatchBuilder.rowBatch(
-                table: "t",
-                epoch: UUIDv7Generator.shared.next().description,
-                fingerprint: fingerprint,
-                includeColumns: false,
-                entries: huge,
-                lkcv: [:]
-            ) == nil
-        )
+        let split = try #require(Self.build(wide, columns: false))
+        #expect(split.count == 26 && split.body.count <= WireLimits.maximumPayloadBytes && split.coveredThrough == 26)
+        let huge = [Self.entry(1, pk: #"{"id":1}"#, row: #"{"note":"\#(String(repeating: "y", count: 600_000))"}"#)]
+        #expect(Self.build(huge, columns: false) == nil)
+    }
+
+    /// The snapshot's end goes out with the batch that covers it, and not before.
+    @Test func theSnapshotEndRidesOnTheBatchThatReachesIt() throws {
+        let entries = (1...10).map { Self.entry($0, pk: #"{"id":\#($0)}"#, row: #"{"id":\#($0)}"#) }
+        let reaching = try #require(Self.build(entries, columns: false, marker: 10))
+        guard case .success(.rowBatch(let batch)) = PayloadValidator().validate(reaching.body, topic: .rowBatch) else {
+            Issue.record("the batch does not validate")
+            return
+        }
+        #expect(batch.snapshotThrough == 10)
+        let before = try #require(Self.build(Array(entries.prefix(5)), columns: false, marker: 10))
+        #expect(!String(decoding: before.body, as: UTF8.self).contains("snapshot_through_commit_seq"))
     }
 }

@@ -29,7 +29,7 @@ final class AgentHarness: @unchecked Sendable {
     init(snapshot: Bool = false, createSchema: Bool = true) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-agent-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        app = try EdgeAgent.openSource(directory.appendingPathComponent("app.db").path)
+        app = try AppDatabase.open(directory.appendingPathComponent("app.db").path)
         if createSchema { try await app.write { try $0.execute(sql: Self.schema) } }
         (mqttPort, httpPort) = (try await freeTestPort(), try await freeTestPort())
         server = try await Self.startServer(directory: directory, mqtt: mqttPort, http: httpPort)

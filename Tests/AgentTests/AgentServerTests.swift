@@ -112,7 +112,7 @@ struct AgentServerTests {
         }
         #expect(mode == true)
         #expect(try await harness.waitForConvergence())
-        #expect(try harness.agentState().cloudVersions(table: "device_state") == [#"{"id":2}"#: 4])
+        #expect(try await harness.agentState().cloudVersions(table: "device_state") == [#"{"id":2}"#: 4])
         // batch_rejected and url_grant are reported; a repeated control id is acted on once.
         try await send(
             .batchRejected(
@@ -128,7 +128,7 @@ struct AgentServerTests {
         try await Task.sleep(for: .milliseconds(300))
         await harness.server.ingress.deliver([repeated])
         let reports = try await harness.waitFor { () -> [String]? in
-            let messages = try harness.agentState().reports().map(\.2)
+            let messages = try await harness.agentState().reports().map(\.message)
             return messages.contains { $0.contains("rejected: row_count_mismatch") } ? messages : nil
         }
         #expect(reports != nil)
@@ -220,11 +220,12 @@ extension AgentHarness {
 }
 
 extension AgentServerTests {
-    /// A paused table's journal over `local_retention_bytes` drops its oldest rows (reported)
-    /// and re-snapshots under a new journal_epoch on resume; the mirror converges again.
+    /// Journals over `local_retention_bytes` give way: a paused rows table's journal is dropped
+    /// (reported) and rebuilt by a snapshot under a new journal_epoch, which runs once the table
+    /// resumes; the mirror converges again.
     @Test func retentionDropsAndResnapshots() async throws {
         let harness = try await AgentHarness()
-        harness.configuration.localRetentionBytes = 4_000
+        harness.configuration.localRetentionBytes = 1_000
         let (_, task) = try await harness.startAgent()
         try await Self.write(harness, from: 1, count: 5)
         try await harness.approve("device_state")
@@ -251,15 +252,16 @@ extension AgentServerTests {
         try await Self.write(harness, from: 100, count: 80)
         try await harness.app.write { try $0.execute(sql: "UPDATE device_state SET mode = 'changed' WHERE id <= 3") }
         let dropped = try await harness.waitFor { () -> String? in
-            try harness.agentState().reports().map(\.2).first { $0.contains("dropped the") }
+            try await harness.agentState().reports().map(\.message).first { $0.contains("dropped its journal") }
         }
         #expect(dropped != nil)
         #expect(
-            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }!.pendingBytes <= 4_000
+            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.pendingBytes ?? 0
+                <= 1_000
         )
         try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 5))
         #expect(try await harness.waitForConvergence())
-        #expect(try harness.agentState().reports().map(\.2).contains { $0.contains("re-snapshot under journal_epoch") })
+        #expect(try await harness.agentState().reports().map(\.message).contains { $0.contains("snapshot journaled") })
         task.cancel()
         _ = try? await task.value
         await harness.stop()
@@ -280,7 +282,9 @@ extension AgentServerTests {
         #expect(staged == true)
         // The agent reports the upload after the finalize's PUBACK, which follows the staging.
         let uploaded = try await harness.waitFor {
-            try harness.agentState().reports().map(\.2).first { $0.contains("uploaded the backlog through commit_seq") }
+            try await harness.agentState().reports().map(\.message).first {
+                $0.contains("uploaded the backlog through commit_seq")
+            }
         }
         #expect(uploaded != nil, "the agent never reported the upload")
         let ledger = try await harness.store.batches(

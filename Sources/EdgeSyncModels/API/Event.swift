@@ -9,6 +9,8 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case lineagePaused = "edge_table_lineage.ingestion_paused"
     case lineageResumed = "edge_table_lineage.ingestion_resumed"
     case lineageDeleted = "edge_table_lineage.deleted"
+    /// (ext) A re-snapshot converged the mirror: rows the device no longer has were removed.
+    case rowsRetired = "edge_table_lineage.rows_retired"
     case batchRejected = "edge_batch.rejected"
     case materializationFailed = "edge_materialization.failed"
     case replayCompleted = "edge_materialization.replay_completed"

@@ -42,11 +42,17 @@ extension Envelope {
             }
             var withHash = self
             withHash.schemaHash = hash
-            let header = UploadHeader(
+            var header = UploadHeader(
                 journalEpoch: try uuidv7(field: "journal_epoch", code: .invalidJournalEpoch),
                 schemaHash: hash,
                 schemaColumns: try withHash.schemaColumns()
             )
+            if let value = object["snapshot_through_commit_seq"], !value.isNull {
+                guard let through = value.integerValue, through >= 0 else {
+                    throw invalid("snapshot_through_commit_seq", expected: "an integer ≥ 0")
+                }
+                header.snapshotThrough = through
+            }
             return .finalize(sourceTable: sourceTable, batchID: batchID, segmentKind: segment, header: header)
         }
     }

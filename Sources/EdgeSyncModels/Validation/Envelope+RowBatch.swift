@@ -36,6 +36,13 @@ extension Envelope {
             )
         }
         let fingerprint = try schemaColumns()
+        var snapshotThrough: Int64?
+        if let value = object["snapshot_through_commit_seq"], !value.isNull {
+            guard let through = value.integerValue, through >= 0 else {
+                throw invalid("snapshot_through_commit_seq", expected: "an integer ≥ 0")
+            }
+            snapshotThrough = through
+        }
         var batch = RowBatch(
             batchID: batchID!,
             journalEpoch: journalEpoch,
@@ -45,6 +52,7 @@ extension Envelope {
             rows: changes
         )
         batch.formatVersion = formatVersion
+        batch.snapshotThrough = snapshotThrough
         return batch
     }
 

@@ -10,11 +10,20 @@ public struct UploadHeader: Sendable, Hashable {
     public var journalEpoch: UUIDv7
     public var schemaHash: String
     public var schemaColumns: SchemaFingerprint?
+    /// (ext) The object reaches the end of its epoch's snapshot: see the row batch's
+    /// `snapshot_through_commit_seq`.
+    public var snapshotThrough: Int64?
 
-    public init(journalEpoch: UUIDv7, schemaHash: String, schemaColumns: SchemaFingerprint? = nil) {
+    public init(
+        journalEpoch: UUIDv7,
+        schemaHash: String,
+        schemaColumns: SchemaFingerprint? = nil,
+        snapshotThrough: Int64? = nil
+    ) {
         self.journalEpoch = journalEpoch
         self.schemaHash = schemaHash
         self.schemaColumns = schemaColumns
+        self.snapshotThrough = snapshotThrough
     }
 }
 
@@ -57,6 +66,7 @@ public enum IngestRequest: Sendable, Hashable, Codable {
         case journalEpoch = "journal_epoch"
         case schemaHash = "schema_hash"
         case schemaColumns = "schema_columns"
+        case snapshotThrough = "snapshot_through_commit_seq"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,7 +80,8 @@ public enum IngestRequest: Sendable, Hashable, Codable {
                 UploadHeader(
                     journalEpoch: epoch,
                     schemaHash: try container.decode(String.self, forKey: .schemaHash),
-                    schemaColumns: try container.decodeIfPresent(SchemaFingerprint.self, forKey: .schemaColumns)
+                    schemaColumns: try container.decodeIfPresent(SchemaFingerprint.self, forKey: .schemaColumns),
+                    snapshotThrough: try container.decodeIfPresent(Int64.self, forKey: .snapshotThrough)
                 )
             }
             self = .finalize(
@@ -92,6 +103,7 @@ public enum IngestRequest: Sendable, Hashable, Codable {
             try container.encodeIfPresent(header?.journalEpoch, forKey: .journalEpoch)
             try container.encodeIfPresent(header?.schemaHash, forKey: .schemaHash)
             try container.encodeIfPresent(header?.schemaColumns, forKey: .schemaColumns)
+            try container.encodeIfPresent(header?.snapshotThrough, forKey: .snapshotThrough)
         }
         try container.encode(segmentKind, forKey: .segmentKind)
     }

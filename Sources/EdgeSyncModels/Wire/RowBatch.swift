@@ -11,6 +11,10 @@ public struct RowBatch: Sendable, Hashable, Codable {
     public var firstCommitSeq: Int64
     public var lastCommitSeq: Int64
     public var rows: [RowChange]
+    /// (ext) Sent once the batches of this epoch reach the end of its snapshot: every row the
+    /// device holds has a change at or below this commit_seq, so mirror rows of older epochs that
+    /// the snapshot did not carry are gone from the device (docs/spec/wire-protocol.md, "Re-snapshot").
+    public var snapshotThrough: Int64?
 
     public init(
         batchID: UUIDv7,
@@ -43,6 +47,7 @@ public struct RowBatch: Sendable, Hashable, Codable {
         case firstCommitSeq = "first_commit_seq"
         case lastCommitSeq = "last_commit_seq"
         case rows
+        case snapshotThrough = "snapshot_through_commit_seq"
     }
 }
 

@@ -24,6 +24,16 @@ public struct SchemaObservation: Sendable, Hashable, Codable {
         case observedAt = "observed_at"
         case schemaColumns = "schema_columns"
     }
+
+    /// The message as a JSON value (for `CanonicalJSON`).
+    public var jsonValue: JSONValue {
+        var object: JSONObject = [
+            "format_version": .integer(formatVersion), "source_table": .string(sourceTable),
+            "schema_hash": .string(schemaHash), "observed_at": .string(observedAt.description),
+        ]
+        if let schemaColumns { object["schema_columns"] = schemaColumns.jsonValue }
+        return .object(object)
+    }
 }
 
 /// A device's acknowledgement of a downlink control (`sync/ingest/ack`).

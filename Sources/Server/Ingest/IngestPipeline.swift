@@ -76,7 +76,8 @@ public struct IngestPipeline: Sendable {
                 pk: batch.rows.first?.pk,
                 row: batch.rows.first { $0.row != nil }?.row
             ),
-            rows: rows
+            rows: rows,
+            snapshotThrough: batch.snapshotThrough
         )
     }
 

@@ -32,6 +32,8 @@ public struct PlannedRowBatch: Sendable {
     public var sourceTable: String
     public var schema: PlannedSchema
     public var rows: [PlannedRow]
+    /// The end of the epoch's snapshot, when the batch reaches it.
+    public var snapshotThrough: Int64?
 }
 
 public struct PlannedRow: Sendable {

@@ -76,8 +76,10 @@ struct UploadIngest {
                 return try await reject("upload \(batchID): \(error)")
             }
             var result = IngestResult(outcome: nil)
-            for chunk in Self.chunks(lines) {
-                let batch = Self.rowBatch(chunk, table: table, header: header)
+            let chunks = Self.chunks(lines)
+            for (index, chunk) in chunks.enumerated() {
+                // The snapshot's end rides on the last batch: it follows every row before it.
+                let batch = Self.rowBatch(chunk, table: table, header: header, last: index == chunks.count - 1)
                 let part = try await pipeline.ingest(
                     device: device,
                     topic: .rowBatch,
@@ -127,7 +129,7 @@ struct UploadIngest {
         return chunks
     }
 
-    static func rowBatch(_ rows: [JSONObject], table: String, header: UploadHeader) -> [UInt8] {
+    static func rowBatch(_ rows: [JSONObject], table: String, header: UploadHeader, last: Bool) -> [UInt8] {
         let seqs = rows.compactMap { $0["commit_seq"]?.integerValue }
         var batch: JSONObject = [
             "format_version": .integer(1), "capture_strategy": .string("sqlite_row_batch_v1"),
@@ -138,6 +140,7 @@ struct UploadIngest {
             "rows": .array(rows.map(JSONValue.object)),
         ]
         if let columns = header.schemaColumns { batch["schema_columns"] = columns.jsonValue }
+        if last, let through = header.snapshotThrough { batch["snapshot_through_commit_seq"] = .integer(through) }
         return CanonicalJSON.bytes(of: .object(batch))
     }
 }

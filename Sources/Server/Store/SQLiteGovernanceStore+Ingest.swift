@@ -36,14 +36,30 @@ extension SQLiteGovernanceStore {
         guard lineage.strategy == .rows else {
             return try reject(db, plan, strategyMismatch(lineage, batchID: batch.batchID), lineageID: lineage.id)
         }
+        let now = plan.receivedAt.ns
+        // An epoch older than the last re-snapshot: its rows are history the snapshot replaced.
+        if try isRetired(db, lineageID: lineage.id, epoch: batch.journalEpoch) {
+            return try ledger(
+                db,
+                plan,
+                lineageID: lineage.id,
+                table: batch.sourceTable,
+                batchID: batch.batchID,
+                rows: batch.rows.count,
+                outcome: .duplicate
+            )
+        }
+        if let through = batch.snapshotThrough {
+            try noteSnapshotEnd(db, lineageID: lineage.id, epoch: batch.journalEpoch, through: through)
+        }
         var fresh: [PlannedRow] = []
         for row in batch.rows {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO row_dedup VALUES (?, ?, ?, ?, ?)").execute(
                 arguments: [plan.device.id, batch.sourceTable, batch.journalEpoch, row.pkHash, row.commitSeq])
             if db.changesCount == 1 { fresh.append(row) }
         }
-        let now = plan.receivedAt.ns
         guard !fresh.isEmpty else {
+            try retireIfDue(db, lineageID: lineage.id, now: plan.receivedAt)
             try db.execute(
                 sql: "UPDATE lineage SET last_batch_at = ?, updated_at = ? WHERE id = ?",
                 arguments: [now, now, lineage.id]
@@ -98,6 +114,7 @@ extension SQLiteGovernanceStore {
                 """,
             arguments: [outcome.leftOver.count, stagedBytes, now, fresh.map(\.commitSeq).max()!, now, lineage.id]
         )
+        try retireIfDue(db, lineageID: lineage.id, now: plan.receivedAt)
         return try finish(
             db,
             plan,

@@ -72,6 +72,7 @@ extension SQLiteGovernanceStore {
                     """,
                 arguments: [done, bytes, now.ns, lineageID]
             )
+            try self.retireIfDue(db, lineageID: lineageID, now: now)
             let remaining =
                 try Int64.fetchOne(db, sql: "SELECT staged_row_count FROM lineage WHERE id = ?", arguments: [lineageID])
                 ?? 0

@@ -191,6 +191,17 @@ enum StoreMigrations {
                     """
             )
         }
+        migrator.registerMigration("v5-snapshot-retirement") { db in
+            // A re-snapshot's end (epoch, commit_seq) waiting for its rows to land, and the epoch
+            // below which rows were retired (they can no longer bring a row back).
+            try db.execute(
+                sql: """
+                    ALTER TABLE lineage ADD COLUMN retire_epoch TEXT;
+                    ALTER TABLE lineage ADD COLUMN retire_through INTEGER;
+                    ALTER TABLE lineage ADD COLUMN retired_before_epoch TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

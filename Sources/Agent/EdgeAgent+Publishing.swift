@@ -1,0 +1,213 @@
+import EdgeSyncModels
+import MQTT
+import NIOCore
+
+extension EdgeAgent {
+    /// What the next read of a journal gave.
+    enum NextBatch {
+        case batch(OutboundBatch)
+        /// Entries whose rows are gone since: the cursor moves past them.
+        case skipped(through: Int64)
+        case nothing
+    }
+
+    /// Publishes a table's pending entries, a batch at a time, until its journal is drained, it
+    /// is paused, or an error stops it (the next flush tries again). A running snapshot journals
+    /// a chunk before each batch, so the rows it seeds start going out at once.
+    func publish(table name: String) async {
+        do {
+            while !Task.isCancelled, var table = captured[name], let source = tables[name], source.isCaptured {
+                let progress = try await state.progress(name)
+                if progress.paused { break }
+                if table.snapshotAfter != nil {
+                    let current = table
+                    table = try await self.source.write { try Snapshotter.step($0, current) }
+                    captured[name] = table
+                    if table.snapshotAfter == nil {
+                        try await report(name, "snapshot journaled (epoch \(table.epoch))")
+                    }
+                }
+                var outbound = try await state.outbound(name)
+                if let stale = outbound, stale.epoch != table.epoch {
+                    try await state.dropOutbound(name)
+                    outbound = nil
+                }
+                if outbound == nil, !table.isTelemetry, try await spillIfLarge(table, source, progress) {
+                    if try await state.spill(name) != nil { break }
+                    continue
+                }
+                let batch: OutboundBatch
+                if let outbound {
+                    batch = outbound
+                } else {
+                    switch try await nextBatch(table, source, progress) {
+                    case .batch(let next):
+                        try await state.saveOutbound(next)
+                        batch = next
+                    case .skipped(let through):
+                        try await state.skip(name, epoch: table.epoch, through: through)
+                        continue
+                    case .nothing:
+                        if table.snapshotAfter != nil { continue }
+                        try await forgetJournal(table, through: progress.cursor(in: table.epoch))
+                        return
+                    }
+                }
+                try await client.publish(
+                    topic: root + "/" + batch.topic.rawValue,
+                    payload: ByteBuffer(bytes: batch.body)
+                )
+                let done = try await state.complete(batch)
+                publishedRows += batch.rowCount
+                if batch.rowCount > 0 { rowBytes[name] = batch.body.count / batch.rowCount }
+                if progress.lastError != nil { try await state.update(name) { $0.lastError = nil } }
+                if ContinuousClock.now - (lastForget[name] ?? .now - .seconds(2)) >= .seconds(1) {
+                    try await forgetJournal(table, through: done.cursor(in: table.epoch))
+                }
+            }
+        } catch {
+            log("\(name): publish failed: \(error)")
+            try? await recordError(name, "\(error)")
+        }
+    }
+
+    /// Reads the next entries (the older format's first, while an upgraded journal holds any)
+    /// with their rows and the table's shape in one snapshot, and builds a batch of them.
+    func nextBatch(_ table: CapturedTable, _ source: SourceTable, _ progress: TableProgress) async throws -> NextBatch {
+        let cursor = progress.cursor(in: table.epoch)
+        switch source.strategy {
+        case .ignore:
+            return .nothing
+        case .telemetry(let ts, let include):
+            guard
+                let read = try await self.source.read({ db in
+                    try JournalReader.samples(
+                        db,
+                        table,
+                        tsColumn: ts,
+                        include: include,
+                        after: cursor,
+                        limit: BatchBuilder.maximumRows
+                    )
+                }), let consumed = read.consumedThrough
+            else { return .nothing }
+            adopt(read.fingerprint)
+            if read.unreadable > 0 {
+                try await report(table.name, "skipped \(read.unreadable) samples whose \(ts) is not a time")
+            }
+            let includeColumns = progress.sentSchemaHash != read.fingerprint.schemaHash
+            guard
+                let built = BatchBuilder.telemetryBatch(
+                    table: table.name,
+                    fingerprint: read.fingerprint,
+                    includeColumns: includeColumns,
+                    samples: read.entries,
+                    batchSeq: progress.batchSeq + 1,
+                    consumedThrough: consumed
+                )
+            else { return .skipped(through: consumed) }
+            return .batch(
+                OutboundBatch(
+                    table: table.name,
+                    epoch: table.epoch,
+                    batchID: built.batchID,
+                    topic: .telemetryBatch,
+                    body: built.body,
+                    rowCount: built.count,
+                    lastSeq: built.coveredThrough,
+                    batchSeq: progress.batchSeq + 1,
+                    schemaHashSent: includeColumns ? read.fingerprint.schemaHash : nil
+                )
+            )
+        case .rows:
+            guard let read = try await readRows(table, after: cursor, limit: BatchBuilder.maximumRows),
+                let consumed = read.consumedThrough
+            else { return .nothing }
+            adopt(read.fingerprint)
+            guard !read.entries.isEmpty else { return .skipped(through: consumed) }
+            let includeColumns = progress.sentSchemaHash != read.fingerprint.schemaHash
+            guard
+                let built = BatchBuilder.rowBatch(
+                    table: table.name,
+                    epoch: table.epoch,
+                    fingerprint: read.fingerprint,
+                    includeColumns: includeColumns,
+                    entries: read.entries,
+                    consumedThrough: consumed,
+                    snapshotThrough: table.snapshotThrough,
+                    lkcv: try await state.cloudVersions(table: table.name)
+                )
+            else {
+                uploadOnly.insert(table.name)
+                try await recordError(
+                    table.name,
+                    "journal entry \(read.entries[0].seq) is larger than a 512 KiB batch; it goes by upload"
+                )
+                return .nothing
+            }
+            return .batch(
+                OutboundBatch(
+                    table: table.name,
+                    epoch: table.epoch,
+                    batchID: built.batchID,
+                    topic: .rowBatch,
+                    body: built.body,
+                    rowCount: built.count,
+                    lastSeq: built.coveredThrough,
+                    schemaHashSent: includeColumns ? read.fingerprint.schemaHash : nil
+                )
+            )
+        }
+    }
+
+    /// A rows table's entries after `cursor`: what an upgraded journal still holds first.
+    func readRows(_ table: CapturedTable, after cursor: Int64, limit: Int) async throws -> JournalRead<RowEntry>? {
+        try await source.read { db in
+            let legacy = try LegacyJournal.entries(db, table: table.name, after: cursor, limit: limit)
+            if let last = legacy.last {
+                let info = try TableDiscovery.tableInfo(db, table.name)
+                return JournalRead(
+                    entries: legacy,
+                    consumedThrough: last.seq,
+                    fingerprint: SchemaFingerprint(tableName: table.name, tableInfo: info)
+                )
+            }
+            return try JournalReader.rows(db, table, after: cursor, limit: limit)
+        }
+    }
+
+    /// Deletes the journal entries the server acknowledged, in one statement; the highest entry
+    /// stays so that `seq` never goes back.
+    func forgetJournal(_ table: CapturedTable, through seq: Int64) async throws {
+        guard seq > 0 else { return }
+        lastForget[table.name] = .now
+        try await source.write { db in
+            let journal = SQLIdentifier.quote(table.journal)
+            try db.run(
+                "DELETE FROM \(journal) WHERE seq <= ? AND seq < (SELECT MAX(seq) FROM \(journal))",
+                [.integer(seq)]
+            )
+            try LegacyJournal.forget(db, table: table.name, through: seq)
+        }
+    }
+
+    /// Whether some table has a batch's worth (512 KiB) waiting: then a flush need not wait for
+    /// the interval.
+    func pendingBatchReady() async throws -> Bool {
+        for table in captured.values where tables[table.name]?.isCaptured == true {
+            let progress = try await state.progress(table.name)
+            guard !progress.paused else { continue }
+            let pending = try await journalEntries(table, after: progress.cursor(in: table.epoch))
+            if pending * (rowBytes[table.name] ?? 256) >= BatchBuilder.maximumBytes { return true }
+        }
+        return false
+    }
+
+    /// How many journal entries follow `cursor` (an upper bound: seqs are dense, found by index).
+    func journalEntries(_ table: CapturedTable, after cursor: Int64) async throws -> Int {
+        let highest = try await source.run { db in
+            try db.scalar("SELECT MAX(seq) FROM \(SQLIdentifier.quote(table.journal))")?.integer ?? 0
+        }
+        return Int(max(0, highest - cursor))
+    }
+}
