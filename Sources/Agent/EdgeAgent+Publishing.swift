@@ -177,7 +177,8 @@ extension EdgeAgent {
     }
 
     /// Deletes the journal entries the server acknowledged, in one statement; the highest entry
-    /// stays so that `seq` never goes back.
+    /// stays so that `seq` never goes back. The pages freed are reused by the next writes; a
+    /// database in `auto_vacuum = INCREMENTAL` mode also gets them back to the filesystem.
     func forgetJournal(_ table: CapturedTable, through seq: Int64) async throws {
         guard seq > 0 else { return }
         lastForget[table.name] = .now
@@ -189,7 +190,16 @@ extension EdgeAgent {
             )
             try LegacyJournal.forget(db, table: table.name, through: seq)
         }
+        try await source.run { db in
+            guard try db.scalar("PRAGMA auto_vacuum")?.integer == 2,
+                try db.scalar("PRAGMA freelist_count")?.integer ?? 0 >= Self.reclaimPages
+            else { return }
+            try db.execute("PRAGMA incremental_vacuum")
+        }
     }
+
+    /// Free pages worth handing back in an incremental-vacuum database (4 MiB at 4 KiB pages).
+    static let reclaimPages: Int64 = 1_024
 
     /// Whether some table has a batch's worth (512 KiB) waiting: then a flush need not wait for
     /// the interval.

@@ -35,6 +35,8 @@ public actor EdgeAgent {
     var lastRetentionCheck: ContinuousClock.Instant?
     /// The database went missing: said once, not on every poll.
     var reportedMissing = false
+    /// The table publishers running now, one at most per table.
+    var publishers: [String: Task<Void, Never>] = [:]
 
     public init(configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void = { print($0) }) throws {
         if let problem = configuration.problemsForRun.first {
@@ -178,6 +180,7 @@ public actor EdgeAgent {
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
+        for publisher in publishers.values { publisher.cancel() }
         await client.shutdown()
     }
 
@@ -198,19 +201,20 @@ public actor EdgeAgent {
         }
     }
 
-    /// One flush: follow the database (file, DDL, disk), then publish every table's pending
-    /// rows (tables concurrently).
-    public func flush() async {
+    /// One flush: follow the database (file, DDL, disk), then start a publisher for every
+    /// captured table that has none running. A publisher waits for its PUBACKs on its own (a
+    /// server that is away holds it, not the polls, which go on bounding the journals).
+    func flush() async {
         do {
             guard try await poll() else { return }
         } catch {
             log("poll failed: \(error)")
             return
         }
-        let names = captured.keys.filter { tables[$0]?.isCaptured == true }.sorted()
-        await withTaskGroup(of: Void.self) { group in
-            for name in names {
-                group.addTask { await self.publish(table: name) }
+        for name in captured.keys.sorted() where tables[name]?.isCaptured == true && publishers[name] == nil {
+            publishers[name] = Task {
+                await self.publish(table: name)
+                self.publishers[name] = nil
             }
         }
     }

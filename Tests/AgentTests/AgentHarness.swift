@@ -11,7 +11,7 @@ import Testing
 /// An application database, a running governance server (dev-open) and the agent between them.
 final class AgentHarness: @unchecked Sendable {
     let directory: URL
-    let app: DatabasePool
+    var app: DatabasePool
     var server: GovernanceServer
     let mqttPort: Int
     let httpPort: Int
@@ -56,8 +56,17 @@ final class AgentHarness: @unchecked Sendable {
         return server
     }
 
+    /// Whether the server runs (it is stopped to play an outage).
+    private(set) var serverRunning = true
+
+    func stopServer() async {
+        await server.stop()
+        serverRunning = false
+    }
+
     func restartServer() async throws {
         server = try await Self.startServer(directory: directory, mqtt: mqttPort, http: httpPort)
+        serverRunning = true
     }
 
     /// Starts the agent in this process, its triggers installed before this returns.
@@ -109,24 +118,31 @@ final class AgentHarness: @unchecked Sendable {
         return nil
     }
 
-    /// The source table as the mirror should show it: `[id: [mode, level, raw]]`.
-    func sourceRows() async throws -> [[JSONValue]] {
+    static let stateColumns = ["id", "mode", "level", "raw"]
+
+    /// A source table's rows as the mirror should show them, ordered by the first column.
+    func sourceRows(_ table: String = "device_state", columns: [String] = stateColumns) async throws -> [[JSONValue]] {
         try await app.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, mode, level, raw FROM device_state ORDER BY id").map(Self.sourceRow)
+            let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            return try Row.fetchAll(db, sql: "SELECT \(list) FROM \"\(table)\" ORDER BY 1").map { row in
+                (0..<columns.count).map { Self.jsonValue(row[$0]) }
+            }
         }
     }
 
-    static func sourceRow(_ row: Row) -> [JSONValue] {
-        let id: Int64 = row["id"]
-        let mode: String? = row["mode"]
-        let level: Double? = row["level"]
-        let raw: Data? = row["raw"]
-        let blob: JSONValue = raw.map { .object(["$hex": .string(Hex.encode($0))]) } ?? .null
-        return [.integer(id), mode.map(JSONValue.string) ?? .null, level.map(JSONValue.double) ?? .null, blob]
+    static func jsonValue(_ value: DatabaseValue) -> JSONValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let number): .integer(number)
+        case .double(let number): .double(number)
+        case .string(let text): .string(text)
+        case .blob(let data): .object(["$hex": .string(Hex.encode(data))])
+        }
     }
 
-    func mirrorRows() async throws -> [[JSONValue]] {
-        guard let lineage = try await lineage("device_state") else { return [] }
+    /// The mirror of a table's lineage, in its key order.
+    func mirrorRows(_ table: String = "device_state", columns: [String] = stateColumns) async throws -> [[JSONValue]] {
+        guard let lineage = try await lineage(table) else { return [] }
         var rows: [[JSONValue]] = []
         var page = 1
         while true {
@@ -136,16 +152,22 @@ final class AgentHarness: @unchecked Sendable {
                 order: nil,
                 query: nil
             ).items
-            rows += items.map { [$0["id"] ?? .null, $0["mode"] ?? .null, $0["level"] ?? .null, $0["raw"] ?? .null] }
+            rows += items.map { item in columns.map { item[$0] ?? .null } }
             if items.count < 500 { return rows }
             page += 1
         }
     }
 
     /// Waits until the mirror equals the source table.
-    func waitForConvergence(timeout: Duration = hangDeadline) async throws -> Bool {
+    func waitForConvergence(
+        _ table: String = "device_state",
+        columns: [String] = stateColumns,
+        timeout: Duration = hangDeadline
+    ) async throws -> Bool {
         try await waitFor(timeout: timeout) {
-            let (source, mirror) = (try await self.sourceRows(), try await self.mirrorRows())
+            let (source, mirror) = (
+                try await self.sourceRows(table, columns: columns), try await self.mirrorRows(table, columns: columns)
+            )
             return source == mirror ? true : nil
         } ?? false
     }

@@ -46,9 +46,10 @@ public struct ProcessRunner {
     public static func run(
         _ name: String,
         _ arguments: [String],
+        environment: [String: String] = [:],
         timeout: Duration = hangDeadline
     ) async throws -> Output {
-        let running = try start(name, arguments)
+        let running = try start(name, arguments, environment: environment)
         let output = await running.wait(timeout: timeout)
         if running.timedOut { throw Failure.timedOut(([name] + arguments).joined(separator: " ")) }
         return output
@@ -121,10 +122,13 @@ public struct ProcessRunner {
         return entries.compactMap { Int32($0) }.filter { fcntl($0, F_GETFD) != -1 }
     }
 
+    /// Starts `name`; its output goes to files of its own, or stderr to `standardError` (say
+    /// `/dev/full`) when given.
     public static func start(
         _ name: String,
         _ arguments: [String],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        standardError: String? = nil
     ) throws -> Running {
         let path = try locate(name)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -146,8 +150,8 @@ public struct ProcessRunner {
         posix_spawn_file_actions_addopen(
             &actions,
             2,
-            directory.appendingPathComponent("stderr").path,
-            O_WRONLY | O_CREAT | O_TRUNC,
+            standardError ?? directory.appendingPathComponent("stderr").path,
+            standardError == nil ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY,
             0o644
         )
         // The child must not inherit the test's sockets: a connection the test closes would stay
