@@ -27,6 +27,16 @@ enum AgentBench {
         return Double(rows) / EdgeBench.seconds(ContinuousClock.now - start)
     }
 
+    /// The triggers are in place once the catalog lists a table.
+    static func waitForCapture(_ pool: DatabasePool) async throws {
+        while try await pool.read({ db in
+            try !db.tableExists("__edgesync_catalog")
+                || (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM __edgesync_catalog") ?? 0) == 0
+        }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     static func run(_ report: BenchReport, ceiling: Double) async throws {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             print("agent: \(binary) not built; skipped")
@@ -34,16 +44,7 @@ enum AgentBench {
         }
         let directory = ServerBench.temporaryDirectory("agent")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try await GovernanceServer.open(
-            ServerConfiguration(
-                dataDirectory: directory.appendingPathComponent("server").path,
-                httpPort: 0,
-                mqttPort: 0,
-                devOpen: true
-            ),
-            logger: EdgeBench.quiet
-        )
-        let endpoints = try await server.start()
+        let (server, mqtt) = try await ServerBench.quietServer(in: directory.appendingPathComponent("server"))
         // An application that shares its database waits for short locks instead of failing.
         var settings = Configuration()
         settings.busyMode = .timeout(10)
@@ -52,7 +53,7 @@ enum AgentBench {
         for pool in [plain, captured] { try await pool.write { try $0.execute(sql: schema) } }
         let config = directory.appendingPathComponent("agent.yaml")
         try """
-        connection: {server_url: "\(endpoints.mqtt!)", device_id: bench-agent}
+        connection: {server_url: "\(mqtt)", device_id: bench-agent}
         sqlite-replication: {source_db_path: \(directory.appendingPathComponent("app.db").path), flush_interval: 200ms}
         """.write(to: config, atomically: true, encoding: .utf8)
         let agent = Process()
@@ -63,10 +64,7 @@ enum AgentBench {
         agent.standardError = FileHandle.nullDevice
         try agent.run()
         defer { agent.terminate() }
-        // The triggers are in place once the journal exists.
-        while try await captured.read({ try $0.tableExists("__edgesync_journal") }) == false {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await waitForCapture(captured)
         let rows = 100_000
         let without = try insertRate(plain, rows: rows)
         await EdgeBench.profilePoint("capture")

@@ -10,7 +10,7 @@ struct EdgeBench {
     /// The in-process servers' logs would interleave with the figures.
     static let quiet = Logger(label: "edge-bench") { _ in SwiftLogNoOpLogHandler() }
 
-    static let areas = ["ingest", "replay", "mqtt", "capture", "api", "scale", "console", "validator"]
+    static let areas = ["ingest", "replay", "mqtt", "capture", "device", "api", "scale", "console", "validator"]
 
     static func main() async throws {
         let requested = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
@@ -41,6 +41,7 @@ struct EdgeBench {
                 try await MQTTThroughputBench.run(report, mosquittoPort: broker?.port)
                 broker?.stop()
             case "capture": try await AgentBench.run(report, ceiling: ceiling)
+            case "device": try await DeviceBench.run(report)
             case "api": try await ServerBench.apiLatency(report)
             case "scale": try await ScaleBench.run(report)
             case "console": try await ConsoleBench.run(report)

@@ -45,15 +45,20 @@ enum ServerBench {
 
     /// An embedded dev-open server in `directory`, and `bench-device` connected to its MQTT listener.
     static func devOpenServer(in directory: URL) async throws -> (GovernanceServer, MQTTClient) {
+        let (server, url) = try await quietServer(in: directory)
+        let port = Int(url.split(separator: ":").last!)!
+        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
+        try await client.connect()
+        return (server, client)
+    }
+
+    /// A quiet dev-open server on free ports, and its MQTT URL.
+    static func quietServer(in directory: URL) async throws -> (GovernanceServer, String) {
         let server = try await GovernanceServer.open(
             ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true),
             logger: EdgeBench.quiet
         )
-        let endpoints = try await server.start()
-        let port = Int(endpoints.mqtt!.split(separator: ":").last!)!
-        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
-        try await client.connect()
-        return (server, client)
+        return (server, try await server.start().mqtt ?? "")
     }
 
     /// `count` batches of the largest size, commit_seqs running on from `first`; returns the

@@ -12,20 +12,25 @@ extension EdgeAgent {
     }
 
     /// Publishes a table's pending entries, a batch at a time, until its journal is drained, it
-    /// is paused, or an error stops it (the next flush tries again). A running snapshot journals
-    /// a chunk before each batch, so the rows it seeds start going out at once.
+    /// is paused, or an error stops it (the next flush tries again). A running snapshot is
+    /// journaled first, a chunk per short transaction, so the whole backlog is known before the
+    /// choice between MQTT batches and an upload.
     func publish(table name: String) async {
         do {
             while !Task.isCancelled, var table = captured[name], let source = tables[name], source.isCaptured {
                 let progress = try await state.progress(name)
                 if progress.paused { break }
                 if table.snapshotAfter != nil {
-                    let current = table
-                    table = try await self.source.write { try Snapshotter.step($0, current) }
-                    captured[name] = table
-                    if table.snapshotAfter == nil {
-                        try await report(name, "snapshot journaled (epoch \(table.epoch))")
+                    while !Task.isCancelled, table.snapshotAfter != nil {
+                        let current = table
+                        let started = ContinuousClock.now
+                        table = try await self.source.write { try Snapshotter.step($0, current) }
+                        captured[name] = table
+                        // Back-to-back write transactions would starve the application's writers,
+                        // whose busy handler sleeps between tries: the agent writes a third of the time.
+                        try await Task.sleep(for: max(.milliseconds(5), (ContinuousClock.now - started) * 2))
                     }
+                    try await report(name, "snapshot journaled (epoch \(table.epoch))")
                 }
                 var outbound = try await state.outbound(name)
                 if let stale = outbound, stale.epoch != table.epoch {
@@ -48,7 +53,6 @@ extension EdgeAgent {
                         try await state.skip(name, epoch: table.epoch, through: through)
                         continue
                     case .nothing:
-                        if table.snapshotAfter != nil { continue }
                         try await forgetJournal(table, through: progress.cursor(in: table.epoch))
                         return
                     }

@@ -37,23 +37,13 @@ extension SQLiteGovernanceStore {
             return try reject(db, plan, strategyMismatch(lineage, batchID: batch.batchID), lineageID: lineage.id)
         }
         let now = plan.receivedAt.ns
-        // An epoch older than the last re-snapshot: its rows are history the snapshot replaced.
-        if try isRetired(db, lineageID: lineage.id, epoch: batch.journalEpoch) {
-            return try ledger(
-                db,
-                plan,
-                lineageID: lineage.id,
-                table: batch.sourceTable,
-                batchID: batch.batchID,
-                rows: batch.rows.count,
-                outcome: .duplicate
-            )
-        }
         if let through = batch.snapshotThrough {
             try noteSnapshotEnd(db, lineageID: lineage.id, epoch: batch.journalEpoch, through: through)
         }
+        // An epoch older than the last re-snapshot holds history the snapshot replaced: a duplicate.
+        let retired = try isRetired(db, lineageID: lineage.id, epoch: batch.journalEpoch)
         var fresh: [PlannedRow] = []
-        for row in batch.rows {
+        for row in batch.rows where !retired {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO row_dedup VALUES (?, ?, ?, ?, ?)").execute(
                 arguments: [plan.device.id, batch.sourceTable, batch.journalEpoch, row.pkHash, row.commitSeq])
             if db.changesCount == 1 { fresh.append(row) }
