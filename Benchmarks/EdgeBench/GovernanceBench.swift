@@ -15,7 +15,7 @@ enum GovernanceBench {
     static let principal = Principal(tokenID: "bench", name: "bench", scopes: [.admin])
 
     /// Approves the first queued review with every column mirrored.
-    static func approveAll(_ store: SQLiteGovernanceStore, projectID: String) async throws {
+    static func approveAll(_ store: any GovernanceStore, projectID: String) async throws {
         let review = try await store.reviews(projectID: projectID, filter: ReviewFilter(), page: PageRequest()).items[0]
         let detail = try await store.reviewDetail(id: review.id, projectID: projectID)!
         let actions = detail.columns!.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
@@ -32,7 +32,7 @@ enum GovernanceBench {
     static func replay(_ report: BenchReport, ceiling: Double) async throws {
         let directory = ServerBench.temporaryDirectory("replay")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        let store = try StoreLocation(.sqlite(path: directory.appendingPathComponent("edgesync.sqlite").path)).open()
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: "bench",

@@ -13,6 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Data directory (store, device CA, admin.token).")
     var dataDir = "./.edgesync"
+    @Option(help: "The store: sqlite:PATH. Default: sqlite:<data-dir>/edgesync.sqlite.")
+    var store: String?
     @Option(help: "HTTP API address.")
     var httpHost = "127.0.0.1"
     @Option(help: "HTTP API port; 0 picks a free one.")
@@ -35,6 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
     var devOpen = false
 
     func run() async throws {
+        let location: StoreLocation?
+        do throws(StoreError) {
+            location = try store.map { (url: String) throws(StoreError) in try StoreLocation(parsing: url) }
+        } catch {
+            throw ValidationError(error.message)
+        }
         let configuration = ServerConfiguration(
             dataDirectory: dataDir,
             httpHost: httpHost,
@@ -46,7 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
             tlsKeyPath: tlsKey,
             deviceCACertificatePath: deviceCaCert,
             deviceCAKeyPath: deviceCaKey,
-            devOpen: devOpen
+            devOpen: devOpen,
+            store: location
         )
         let server: GovernanceServer
         do {

@@ -5,6 +5,8 @@ import MQTT
 public struct ServerConfiguration: Sendable, Hashable {
     /// Where the store, the device CA and `admin.token` live. Default `./.edgesync`.
     public var dataDirectory: String
+    /// The store (`--store`); nil: `sqlite:<data-dir>/edgesync.sqlite`.
+    public var store: StoreLocation?
     /// HTTP API address. Default `127.0.0.1`, port 0 (an ephemeral port, printed when ready).
     public var httpHost: String
     public var httpPort: Int
@@ -39,9 +41,11 @@ public struct ServerConfiguration: Sendable, Hashable {
         tlsKeyPath: String? = nil,
         deviceCACertificatePath: String? = nil,
         deviceCAKeyPath: String? = nil,
-        devOpen: Bool = false
+        devOpen: Bool = false,
+        store: StoreLocation? = nil
     ) {
         self.dataDirectory = dataDirectory
+        self.store = store
         self.httpHost = httpHost
         self.httpPort = httpPort
         self.mqttHost = mqttHost
@@ -55,6 +59,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     }
 
     /// Configuration mistakes, each naming its flag; empty when the server may start.
+    /// The store the server opens.
+    public var storeLocation: StoreLocation { store ?? .default(dataDirectory: dataDirectory) }
+
     public var problems: [String] {
         var problems: [String] = []
         for (flag, port) in [

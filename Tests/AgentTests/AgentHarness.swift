@@ -18,7 +18,7 @@ final class AgentHarness: @unchecked Sendable {
     var configuration: AgentConfiguration
 
     var appPath: String { directory.appendingPathComponent("app.db").path }
-    var store: SQLiteGovernanceStore { server.store }
+    var store: SQLGovernanceStore { server.store as! SQLGovernanceStore }
     var projectID: String { server.tenancy.project.id }
 
     static let schema = """

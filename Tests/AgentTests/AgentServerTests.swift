@@ -72,17 +72,12 @@ struct AgentServerTests {
         let device = try #require(try await harness.store.device(named: "pump-7", projectID: harness.projectID))
         @discardableResult
         func send(_ payload: DownlinkControl.Payload) async throws -> OutboundControl {
-            let control = try await harness.store.pool.write { db in
-                try harness.store.insertControl(
-                    db,
-                    device: device,
-                    lineageID: lineage.id,
-                    control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload),
-                    now: .now
-                )
+            let store = harness.store
+            let controls = try await store.backend.write { tx in
+                try store.apply([.sendControl(lineageID: lineage.id, deviceID: device.id, payload)], tx, now: .now)
             }
-            await harness.server.ingress.deliver([control])
-            return control
+            await harness.server.ingress.deliver(controls)
+            return try #require(controls.first)
         }
         // pause: the table stops publishing (the journal keeps the rows), telemetry goes on.
         try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 3, reason: "backpressure"))
@@ -93,9 +88,21 @@ struct AgentServerTests {
             } == true
         )
         try await Self.write(harness, from: 10, count: 4)
-        try await Task.sleep(for: .milliseconds(600))
-        #expect(try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.pendingRows == 4)
-        #expect(try await harness.lineage("sensor_timeseries")?.stagedRowCount == 2, "another table keeps publishing")
+        // The telemetry row written with them arriving shows the agent polled past the writes.
+        #expect(
+            try await harness.waitFor {
+                try await harness.lineage("sensor_timeseries")?.stagedRowCount == 2 ? true : nil
+            } == true,
+            "another table keeps publishing"
+        )
+        // Only the paused table's new rows stay pending once the first three are acknowledged.
+        #expect(
+            try await harness.waitFor {
+                try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.pendingRows == 4
+                    ? true : nil
+            } == true
+        )
+        #expect(try await harness.mirrorRows().count == 3)
         // resume: publishing continues from the journal, in order.
         try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 3))
         #expect(try await harness.waitForConvergence())
@@ -233,16 +240,11 @@ extension AgentServerTests {
         let lineage = try #require(try await harness.lineage("device_state"))
         let device = try #require(try await harness.store.device(named: "pump-7", projectID: harness.projectID))
         func send(_ payload: DownlinkControl.Payload) async throws {
-            let control = try await harness.store.pool.write { db in
-                try harness.store.insertControl(
-                    db,
-                    device: device,
-                    lineageID: lineage.id,
-                    control: DownlinkControl(controlID: UUIDv7Generator.shared.next().description, payload: payload),
-                    now: .now
-                )
+            let store = harness.store
+            let controls = try await store.backend.write { tx in
+                try store.apply([.sendControl(lineageID: lineage.id, deviceID: device.id, payload)], tx, now: .now)
             }
-            await harness.server.ingress.deliver([control])
+            await harness.server.ingress.deliver(controls)
         }
         try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 5, reason: "backpressure"))
         _ = try await harness.waitFor {

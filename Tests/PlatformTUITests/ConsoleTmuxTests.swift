@@ -91,7 +91,7 @@ struct ConsoleTmuxTests {
             "Down",
             "Space"
         )
-        _ = try await tmux.waitFor(["\"state\" TEXT", "✓ ready"])
+        _ = try await tmux.waitFor(["\"state\" TEXT", "✓ ready", "Preview (sqlite, creates edge_mirror_"])
         try await keys("t")
         _ = try await tmux.waitFor(["cloud_authoritative"])
         try await keys("F2")

@@ -101,6 +101,19 @@ extension ScreenGoldenTests {
         var editor = ColumnEditorScreen(detail: Fixtures.reviewDetail)
         editor.selected = invalid ? 0 : 2
         if invalid { editor.cycleAction(by: 1) } else { editor.actions[2].mirrorColumnName = "area" }
+        // Until the server answers for these actions the preview says so; invalid ones ask nothing.
+        #expect(editor.previewLines == (invalid ? [] : ["…"]) && (editor.previewDue == nil) == invalid)
+        editor.preview = (
+            editor.actions,
+            .statements(
+                ApprovalPreview(
+                    targetTable: "edge_mirror_devicepu_device_state",
+                    targetExists: true,
+                    statements: [#"ALTER TABLE "edge_mirror_devicepu_device_state" ADD COLUMN "area" TEXT"#],
+                    dialect: "sqlite"
+                )
+            )
+        )
         editor.draw(into: &grid, frame: Fixtures.frame)
         try Self.check(grid, name: invalid ? "column-editor-invalid" : "column-editor")
     }
@@ -117,6 +130,21 @@ extension ScreenGoldenTests {
         editor.actions[1] = ColumnAction(sourceColumnName: "mode", action: .map, deviceDataPointID: "dp-1")
         editor.enter()
         editor.picking = 2
+        let table = "edge_ts_devicepu_device_state"
+        editor.preview = (
+            editor.actions,
+            .statements(
+                ApprovalPreview(
+                    targetTable: table,
+                    targetExists: true,
+                    statements: [
+                        #"ALTER TABLE "\#(table)" ADD COLUMN "north_temperature_c_8ae43fa0" TEXT"#,
+                        #"ALTER TABLE "\#(table)" ADD COLUMN "zone" TEXT"#,
+                    ],
+                    dialect: "sqlite"
+                )
+            )
+        )
         editor.draw(into: &grid, frame: Fixtures.frame)
         try Self.check(grid, name: "column-editor-picker")
         editor.pick()

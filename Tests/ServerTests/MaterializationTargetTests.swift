@@ -18,7 +18,7 @@ struct MaterializationTargetTests {
         )
         let database = try DatabaseQueue()
         try database.write { db in
-            for statement in target.createStatements { try db.execute(sql: statement) }
+            for statement in SQLiteDialect().createStatements(target) { try db.execute(sql: statement) }
             let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(SQLIdentifier.quote(target.table)))").map {
                 $0["name"] as String
             }

@@ -111,7 +111,7 @@ struct RegistryCoalescingTests {
             as: PageEnvelope<CoalescedMirror>.self
         ).data
         #expect(mirrors.map(\.mirrorTable) == [shared] && mirrors[0].scope == .project)
-        let total = try await flow.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \"\(shared)\"") }
+        let total = try await flow.store.backend.read { try $0.value("SELECT COUNT(*) FROM \"\(shared)\"")?.integer }
         #expect(total == 6)
     }
 

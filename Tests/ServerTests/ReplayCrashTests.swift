@@ -15,7 +15,9 @@ struct ReplayCrashTests {
     /// Stages the backlog in the data directory and approves it, so the server replays on start.
     static func stageBacklog(in directory: URL) async throws -> (lineageID: String, projectID: String) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        let store = SQLGovernanceStore(
+            backend: try SQLiteBackend(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        )
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: "backlog-1",

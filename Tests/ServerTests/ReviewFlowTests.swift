@@ -14,7 +14,7 @@ struct ReviewFlowTests {
         var telemetryLineage: String
 
         var base: String { harness.base }
-        var store: SQLiteGovernanceStore { harness.fixture.store }
+        var store: SQLGovernanceStore { harness.fixture.store }
 
         static func make() async throws -> Flow {
             let harness = try await APIHarness.make()
@@ -280,6 +280,64 @@ struct ReviewFlowTests {
         #expect(abandoned.json?["data"]?["status"] == .string("abandoned"))
     }
 
+    /// The preview is the approval's own plan on the server's database: the CREATE TABLE before
+    /// the first approval, the ADD COLUMNs of a re-approval, the same refusals, and nothing changed.
+    @Test func thePreviewShowsTheDDLTheApprovalRuns() async throws {
+        let flow = try await Flow.make()
+        let review = try await flow.review(of: flow.rowsLineage).review
+        let path = "\(flow.base)/edge/schema-reviews/\(review.id)/preview"
+        func preview(_ actions: String, token: String = "read") async throws -> APIHarness.Reply {
+            try await flow.harness.send(
+                .post,
+                path,
+                body: #"{"column_actions":[\#(actions)]}"#,
+                token: token,
+                key: .none
+            )
+        }
+        let first = try await preview(Self.mirrorBoth)
+        #expect(first.status == .ok)
+        let answer = try JSONDecoder().decode(ResourceEnvelope<ApprovalPreview>.self, from: Data(first.body)).data
+        #expect(answer.dialect == "sqlite" && !answer.targetExists && answer.targetTable.hasPrefix("edge_mirror_"))
+        #expect(
+            answer.statements
+                == SQLiteDialect().createStatements(
+                    MaterializationTarget(
+                        kind: .mirror,
+                        table: answer.targetTable,
+                        columns: [
+                            .init(source: "id", target: "id", affinity: .integer, pkOrdinal: 1),
+                            .init(source: "mode", target: "mode", affinity: .text, pkOrdinal: 0),
+                        ]
+                    )
+                )
+        )
+        let refused = try await preview(
+            #"{"source_column_name":"id","action":"ignore"},{"source_column_name":"mode","action":"mirror"}"#
+        )
+        #expect(
+            refused.status == .unprocessableContent && refused.json?["error"]?["code"] == .string("pk_must_be_mirrored")
+        )
+        #expect(try await preview(Self.mirrorBoth, token: "none").status == .unauthorized)
+        #expect(try await flow.review(of: flow.rowsLineage).review.actionVersion == review.actionVersion)
+        #expect(try await flow.store.backend.read { try $0.tableExists(answer.targetTable) } == false)
+
+        try await flow.approve(flow.rowsLineage, Self.mirrorBoth)
+        _ = try await flow.harness.fixture.ingest(rowBatch(seqs: 10...11, columns: deviceStateV2), .rowBatch)
+        let additive = try await flow.review(of: flow.rowsLineage).review
+        let zone = #",{"source_column_name":"zone","action":"mirror","mirror_column_name":"area"}"#
+        let extend = try await flow.harness.send(
+            .post,
+            "\(flow.base)/edge/schema-reviews/\(additive.id)/preview",
+            body: #"{"column_actions":[\#(Self.mirrorBoth + zone)]}"#,
+            token: "read",
+            key: .none
+        )
+        let extended = try JSONDecoder().decode(ResourceEnvelope<ApprovalPreview>.self, from: Data(extend.body)).data
+        #expect(extended.targetExists && extended.targetTable == answer.targetTable)
+        #expect(extended.statements == [#"ALTER TABLE "\#(answer.targetTable)" ADD COLUMN "area" TEXT"#])
+    }
+
     @Test func deleteLineageAndDevice() async throws {
         let flow = try await Flow.make()
         try await flow.approve(flow.rowsLineage, Self.mirrorBoth)
@@ -293,7 +351,7 @@ struct ReviewFlowTests {
                 .status == .noContent
         )
         #expect(try await flow.harness.send(.get, "\(flow.base)/edge/lineages/\(flow.rowsLineage)").status == .notFound)
-        #expect(try await flow.store.pool.read { try $0.tableExists(table) } == false)
+        #expect(try await flow.store.backend.read { try $0.tableExists(table) } == false)
         // The table can start over: its first batch creates a new lineage and review.
         _ = try await flow.harness.fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
         #expect(

@@ -6,7 +6,7 @@ import Foundation
 /// A real store in a fresh temporary directory, with one registered device.
 struct StoreFixture {
     let directory: URL
-    let store: SQLiteGovernanceStore
+    let store: SQLGovernanceStore
     let tenancy: Tenancy
     let device: DeviceIdentity
     let pipeline: IngestPipeline
@@ -16,7 +16,9 @@ struct StoreFixture {
             "edgesync-store-\(UUID().uuidString)"
         )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        let store = SQLGovernanceStore(
+            backend: try SQLiteBackend(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        )
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: deviceName,

@@ -10,10 +10,11 @@ struct StoreIndexTests {
     @Test func replayOrderComesFromAnIndex() async throws {
         let fixture = try await StoreFixture.make()
         for (rows, index) in [(true, "staged_by_commit"), (false, "staged_by_ts")] {
-            let plan = try await fixture.store.pool.read { db in
+            let backend = try #require(fixture.store.backend as? SQLiteBackend)
+            let plan = try await backend.inspect { db in
                 try Row.fetchAll(
                     db,
-                    sql: "EXPLAIN QUERY PLAN " + SQLiteGovernanceStore.replayBatchSQL(rows: rows),
+                    sql: "EXPLAIN QUERY PLAN " + SQLGovernanceStore.replayBatchSQL(rows: rows),
                     arguments: ["lineage", 10]
                 )
                 .map { $0["detail"] as String }.joined(separator: "; ")

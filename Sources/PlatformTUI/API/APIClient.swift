@@ -49,13 +49,24 @@ struct APIClient: Sendable {
         try await call(method, path, body: body, as: type)
     }
 
+    /// A POST that changes nothing (an approval's preview): no `Idempotency-Key`.
+    func query<T: Decodable & Sendable>(_ path: String, body: [UInt8], as type: T.Type) async throws -> T {
+        try await call("POST", path, body: body, as: type, idempotent: false)
+    }
+
     private func call<T: Decodable & Sendable>(
         _ method: String,
         _ path: String,
         body: [UInt8]?,
-        as type: T.Type
+        as type: T.Type,
+        idempotent: Bool = true
     ) async throws -> T {
-        let (status, bytes) = try await perform(method, baseURL + "/core/api/v1" + path, body: body)
+        let (status, bytes) = try await perform(
+            method,
+            baseURL + "/core/api/v1" + path,
+            body: body,
+            idempotencyKey: method != "GET" && idempotent
+        )
         let data = Data(bytes)
         guard (200..<300).contains(status) else {
             if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data) {
@@ -69,10 +80,15 @@ struct APIClient: Sendable {
         }
     }
 
-    private func perform(_ method: String, _ url: String, body: [UInt8]?) async throws -> (Int, [UInt8]) {
+    private func perform(
+        _ method: String,
+        _ url: String,
+        body: [UInt8]?,
+        idempotencyKey: Bool
+    ) async throws -> (Int, [UInt8]) {
         let headers =
             ["Authorization: Bearer \(token)", "Content-Type: application/json", "Accept: application/json", "Expect:"]
-            + (method == "GET" ? [] : ["Idempotency-Key: \(UUID().uuidString)"])
+            + (idempotencyKey ? ["Idempotency-Key: \(UUID().uuidString)"] : [])
         let timeout = timeout
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {

@@ -38,6 +38,7 @@ extension ConsoleApp {
                     state.loadedAt = Date()
                     state.loading = false
                 }
+                self.requestPreview()
             } catch {
                 state.withLock { state in
                     state.failures += 1
@@ -46,6 +47,33 @@ extension ConsoleApp {
                     state.loadedAt = Date()
                     state.loading = false
                 }
+            }
+        }
+    }
+
+    /// Asks the server for the DDL the editor's current actions would run, once per change of
+    /// them; the answer is shown only while the actions are still those.
+    func requestPreview() {
+        let request = state.withLock { state -> (String, ReviewSource, [ColumnAction])? in
+            guard case .editor(let id, let source) = state.route, let due = state.editor?.previewDue else { return nil }
+            state.editor?.requested = due
+            return (id, source, due)
+        }
+        guard let (id, source, actions) = request else { return }
+        let path = "/projects/\(projectID)/\(source.path)/\(id)/preview"
+        Task { [client] in
+            let answer: ColumnEditorScreen.PreviewAnswer
+            do {
+                let body = Array(try JSONEncoder().encode(ApprovalPreviewRequest(columnActions: actions)))
+                answer = .statements(
+                    try await client.query(path, body: body, as: ResourceEnvelope<ApprovalPreview>.self).data
+                )
+            } catch {
+                answer = .refused("\(error)")
+            }
+            state.withLock { state in
+                guard state.route == .editor(id, source), state.editor != nil else { return }
+                state.editor?.preview = (actions, answer)
             }
         }
     }
@@ -128,6 +156,8 @@ extension ConsoleApp {
                 var editor = state.editor ?? ColumnEditorScreen(detail: detail)
                 editor.dataPoints = points
                 editor.allowAutoCreate = policy.allowAutoCreateDeviceDataPoints
+                // A refused preview (the server was away, a target changed) is asked again.
+                if case .refused? = editor.preview?.answer { editor.requested = nil }
                 state.editor = editor
             }
         case .actionLog:

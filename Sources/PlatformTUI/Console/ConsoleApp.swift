@@ -334,6 +334,7 @@ final class ConsoleApp: Sendable {
         }
         leftEvents?.stop()
         if let mutation { perform(mutation) } else if reload { refresh() }
+        requestPreview()
     }
 
     /// The title and keys of the screen on top, for the help overlay.

@@ -1,8 +1,8 @@
 import EdgeSyncModels
-import Server
 
 /// Screen 6 (docs/spec/tui.md): one line per source column with its action and target, inline
-/// validation (the server's own rules), and a live preview of the target's DDL.
+/// validation (the server's own rules), and a live preview of the target's DDL as the server
+/// would run it on its database.
 struct ColumnEditorScreen: Sendable {
     var detail: SchemaReviewDetail
     var actions: [ColumnAction]
@@ -16,6 +16,14 @@ struct ColumnEditorScreen: Sendable {
     var picking: Int?
     /// `t` toggles it; nil keeps the lineage's current authority.
     var syncAuthority: SyncAuthority?
+    /// The server's preview and the actions it was asked for; `requested` is the last asked.
+    var preview: (actions: [ColumnAction], answer: PreviewAnswer)?
+    var requested: [ColumnAction]?
+
+    enum PreviewAnswer: Sendable {
+        case statements(ApprovalPreview)
+        case refused(String)
+    }
 
     init(detail: SchemaReviewDetail) {
         self.detail = detail
@@ -52,41 +60,22 @@ struct ColumnEditorScreen: Sendable {
         }
     }
 
-    /// The statements an approval would run: the target's creation, or for a re-approval the
-    /// columns it adds (the server decides at approval time).
-    var preview: [String] {
-        guard problem == nil,
-            let resolved = try? ColumnActionValidator(
-                columns: columns,
-                strategy: detail.review.strategy,
-                dataPoints: Dictionary(dataPoints.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }),
-                allowAutoCreate: allowAutoCreate
-            ).validate(actions)
-        else { return [] }
-        let table =
-            detail.review.strategy == .rows
-            ? MirrorIdentifier.mirrorTableName(
-                scope: .device(id: detail.review.deviceID ?? "device"),
-                sourceTable: detail.review.sourceTable
-            )
-            : MirrorIdentifier.seriesTableName(
-                scope: .device(id: detail.review.deviceID ?? "device"),
-                sourceTable: detail.review.sourceTable
-            )
-        let target = MaterializationTarget(
-            strategy: detail.review.strategy,
-            table: table,
-            schema: columns,
-            actions: resolved
-        )
-        guard detail.previousSchemaHash != nil else { return target.createStatements }
-        // A re-approval extends the existing target: only the columns it lacks are added.
-        let existing = Set(
-            MaterializationTarget.mirrorPlatformColumns
-                + detail.diff.compactMap { $0.previousBinding?.effectiveMirrorColumnName }
-        )
-        let statements = target.addColumnStatements(existing: existing)
-        return statements.isEmpty ? ["-- no DDL: the target already has every column"] : statements
+    /// The actions to ask the server to preview next: valid ones not yet asked for.
+    var previewDue: [ColumnAction]? {
+        problem == nil && requested != actions ? actions : nil
+    }
+
+    /// The preview's lines: the statements for the current actions, or what is in the way.
+    var previewLines: [String] {
+        guard problem == nil else { return [] }
+        guard let preview, preview.actions == actions else { return ["…"] }
+        switch preview.answer {
+        case .statements(let answer):
+            return answer.statements.isEmpty
+                ? ["-- no DDL: \(answer.targetTable) already has every column"] : answer.statements
+        case .refused(let message):
+            return ["✗ " + message]
+        }
     }
 
     mutating func cycleAction(by step: Int) {
@@ -181,9 +170,13 @@ struct ColumnEditorScreen: Sendable {
             grid.put("✓ ready: F2 approves with these \(actions.count) actions", x: body.x, y: y, style: .ok)
             y += 2
         }
-        grid.put("Preview", x: body.x, y: y, style: .title)
+        var heading = "Preview"
+        if problem == nil, case .statements(let answer)? = preview?.answer, preview?.actions == actions {
+            heading += " (\(answer.dialect), \(answer.targetExists ? "extends" : "creates") \(answer.targetTable))"
+        }
+        grid.put(heading, x: body.x, y: y, style: .title)
         y += 1
-        for statement in preview {
+        for statement in previewLines {
             for line in wrap(statement, width: body.width - 2) where y < body.y + body.height {
                 grid.put(line, x: body.x + 2, y: y, style: .muted)
                 y += 1

@@ -30,6 +30,9 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as StoreError where error.code == .internal {
+            context.logger.error("internal error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw APIError(.internal, "internal error")
         } catch let error as StoreError {
             throw error.apiError
         } catch let error as HTTPError {
@@ -53,17 +56,6 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case 429: .rateLimited
         case 400..<500: .badRequest
         default: .internal
-        }
-    }
-}
-
-extension StoreError {
-    /// How a store refusal reads in the API.
-    var apiError: APIError {
-        switch self {
-        case .duplicateDeviceName, .duplicateDataPoint: APIError(.conflict, description)
-        case .unknownFleet: APIError(.validationFailed, description, details: ["field": .string("fleet_id")])
-        case .unknownDevice: APIError(.validationFailed, description, details: ["field": .string("device_id")])
         }
     }
 }

@@ -6,7 +6,7 @@ import Hummingbird
 /// `idempotency_key_required`); a repeat of the same request by the same principal returns the
 /// stored response without acting again; the same key on a different request is 422
 /// `idempotency_key_reused`. Successful responses are kept 24 hours; a failed request can be
-/// retried with its key.
+/// retried with its key. An approval's preview changes nothing and needs no key.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
     static let maximumBody = 1 << 20
@@ -17,7 +17,9 @@ struct IdempotencyMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard [.post, .patch, .delete, .put].contains(request.method) else { return try await next(request, context) }
+        guard [.post, .patch, .delete, .put].contains(request.method),
+            request.uri.path.split(separator: "/").last.map(String.init) != ReviewRoutes.preview
+        else { return try await next(request, context) }
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], (1...200).contains(key.count) else {
             throw APIError(
                 .idempotencyKeyRequired,

@@ -2,7 +2,8 @@ import EdgeSyncModels
 import Hummingbird
 
 /// Review decisions on device and registry reviews: claim, approve, reject, abandon (`operate`),
-/// each carrying the `action_version` the caller saw; and consolidation of coalesced mirrors.
+/// each carrying the `action_version` the caller saw; the DDL an approval would run (`read`);
+/// and consolidation of coalesced mirrors.
 struct ReviewRoutes {
     let store: any GovernanceStore
     let courier: (any ControlCourier)?
@@ -14,6 +15,10 @@ struct ReviewRoutes {
             case actionVersion = "action_version"
         }
     }
+
+    /// The last path component of the preview: a POST that changes nothing, so it needs no
+    /// `Idempotency-Key`.
+    static let preview = "preview"
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
         for (resource, registry) in [("schema-reviews", false), ("registry-reviews", true)] {
@@ -40,6 +45,18 @@ struct ReviewRoutes {
                     context,
                     registry: registry,
                     .abandon(try await request.decode(as: ReviewTransitionRequest.self, context: context))
+                )
+            }
+            group.post("edge/\(resource)/:review_id/\(Self.preview)") { request, context in
+                _ = try context.require(.read)
+                let body = try await request.decode(as: ApprovalPreviewRequest.self, context: context)
+                return ResourceEnvelope(
+                    try await store.previewApproval(
+                        id: try context.parameters.require("review_id"),
+                        projectID: try await ProjectScope.projectID(context, store: store),
+                        registry: registry,
+                        actions: body.columnActions
+                    )
                 )
             }
         }

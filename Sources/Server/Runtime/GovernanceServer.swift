@@ -12,7 +12,7 @@ import Synchronization
 /// HTTP API as services of one `ServiceGroup`, stop them gracefully.
 public final class GovernanceServer: Sendable {
     public let configuration: ServerConfiguration
-    public let store: SQLiteGovernanceStore
+    public let store: any GovernanceStore
     public let tenancy: Tenancy
     /// The admin token, also in `<data-dir>/admin.token` (0600).
     public let adminToken: String
@@ -46,7 +46,7 @@ public final class GovernanceServer: Sendable {
 
     private init(
         configuration: ServerConfiguration,
-        store: SQLiteGovernanceStore,
+        store: any GovernanceStore,
         tenancy: Tenancy,
         adminToken: String,
         authority: (DeviceAuthority, String),
@@ -74,7 +74,7 @@ public final class GovernanceServer: Sendable {
         guard problems.isEmpty else { throw ServerError.invalidConfiguration(problems) }
         let directory = URL(fileURLWithPath: configuration.dataDirectory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteGovernanceStore(path: directory.appendingPathComponent("edgesync.sqlite").path)
+        let store = try configuration.storeLocation.open()
         let tenancy = try await store.bootstrap(now: .now)
         let token = try await AdminToken.ensure(in: directory, store: store)
         let authority: (DeviceAuthority, String)

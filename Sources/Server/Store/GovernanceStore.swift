@@ -1,13 +1,26 @@
 import EdgeSyncModels
 
-/// The server's durable state, as the domain sees it. The pipeline and the HTTP API talk only to
-/// this protocol; `SQLiteGovernanceStore` implements it with GRDB (no GRDB type leaves the Store
-/// folder), so another backend (PostgreSQL) can be added without touching them.
-public protocol GovernanceStore: Sendable {
+/// The server's durable state as the rest of the server sees it: one small protocol per role,
+/// each primitive one transaction that reads the state, lets the Governance layer decide and
+/// applies its effects. `SQLGovernanceStore` implements them once in SQL over a backend
+/// (`SQLiteBackend`); errors are `StoreError`s, which the HTTP layer maps.
+public typealias GovernanceStore = TenancyStore & DeviceStore & CredentialStore & IngestStore & ControlOutbox
+    & ReviewStore & CatalogueStore & MirrorStore & UploadStore & EventStore
+
+/// Projects, fleets and their policies.
+public protocol TenancyStore: Sendable {
     /// Creates the default org/project/fleet on first start; returns the defaults.
     func bootstrap(now: Timestamp) async throws -> Tenancy
+    func projects() async throws -> [Project]
+    func fleetExists(id: String, projectID: String) async throws -> Bool
+    func fleets(projectID: String, page: PageRequest) async throws -> (items: [Fleet], total: Int)
+    /// A fleet without its own policy follows its project's; a project without one, the defaults.
+    func policy(projectID: String, fleetID: String?) async throws -> Policy
+    func setPolicy(_ policy: Policy, projectID: String, fleetID: String?, now: Timestamp) async throws
+}
 
-    // Devices and tokens
+/// Devices and their credentials.
+public protocol DeviceStore: Sendable {
     func device(named name: String, projectID: String) async throws -> DeviceIdentity?
     func device(id: String) async throws -> Device?
     func devices(projectID: String, page: PageRequest) async throws -> (items: [Device], total: Int)
@@ -16,18 +29,66 @@ public protocol GovernanceStore: Sendable {
     func passwordHash(deviceID: String) async throws -> String?
     func setDeviceCertificate(deviceID: String, serial: String) async throws
     func markDeviceSeen(deviceID: String, at: Timestamp) async throws
+    /// Deletes a device with all its lineages and credentials; its history (events) stays.
+    func deleteDevice(id: String, projectID: String, now: Timestamp) async throws
+}
+
+/// API tokens and the responses kept for `Idempotency-Key` replays.
+public protocol CredentialStore: Sendable {
     func principal(tokenHash: String) async throws -> Principal?
+    func tokens(page: PageRequest) async throws -> (items: [APIToken], total: Int)
+    @discardableResult
+    func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken
+    func revokeToken(id: String, now: Timestamp) async throws -> Bool
     func storedResponse(principalID: String, key: String, now: Timestamp) async throws -> StoredResponse?
     func storeResponse(_ response: StoredResponse, principalID: String, key: String, now: Timestamp) async throws
+}
 
-    // Ingest
+/// The data path: one uplink message per transaction, the replay of staged rows, the
+/// backpressure sweep.
+public protocol IngestStore: Sendable {
     func commit(_ plan: IngestPlan) async throws -> IngestResult
+    func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress
+    func sweepBackpressure(now: Timestamp) async throws -> [OutboundControl]
+}
+
+/// The controls queued for devices until they acknowledge them.
+public protocol ControlOutbox: Sendable {
     func acknowledgeControl(deviceID: String, controlID: String, at: Timestamp) async throws -> Bool
     func unacknowledgedControls(deviceID: String) async throws -> [OutboundControl]
+    func controlsToResend(sentBefore: Timestamp, limit: Int) async throws -> [OutboundControl]
     func markControlsSent(ids: [String], at: Timestamp) async throws
-    func recordEvent(device: DeviceIdentity, kind: EventKind, outcome: String, message: String) async throws
+}
 
-    // Reads
+/// Schema reviews and their decisions.
+public protocol ReviewStore: Sendable {
+    func reviews(
+        projectID: String,
+        filter: ReviewFilter,
+        page: PageRequest
+    ) async throws -> (items: [SchemaReview], total: Int)
+    func reviewDetail(id: String, projectID: String) async throws -> SchemaReviewDetail?
+    /// Returns the review as it is afterwards and the controls to deliver now.
+    func transitionReview(
+        id: String,
+        projectID: String,
+        registry: Bool,
+        principal: Principal,
+        _ transition: ReviewTransition,
+        now: Timestamp
+    ) async throws -> (review: SchemaReview, controls: [OutboundControl])
+    /// The DDL an approval with `actions` would run now.
+    func previewApproval(
+        id: String,
+        projectID: String,
+        registry: Bool,
+        actions: [ColumnAction]
+    ) async throws
+        -> ApprovalPreview
+}
+
+/// Lineages, their ledgers and staged rows, data points and the registry, as the API lists them.
+public protocol CatalogueStore: Sendable {
     func lineages(
         projectID: String,
         filter: LineageFilter,
@@ -40,18 +101,6 @@ public protocol GovernanceStore: Sendable {
         filter: BatchFilter,
         page: PageRequest
     ) async throws -> (items: [BatchLedgerEntry], total: Int)
-    func reviews(
-        projectID: String,
-        filter: ReviewFilter,
-        page: PageRequest
-    ) async throws -> (items: [SchemaReview], total: Int)
-    func reviewDetail(id: String, projectID: String) async throws -> SchemaReviewDetail?
-    func events(projectID: String, filter: EventFilter, page: PageRequest) async throws -> (items: [Event], total: Int)
-    func projects() async throws -> [Project]
-
-    // Governance settings and catalogues
-    func policy(projectID: String, fleetID: String?) async throws -> Policy
-    func setPolicy(_ policy: Policy, projectID: String, fleetID: String?, now: Timestamp) async throws
     func dataPoints(
         projectID: String,
         deviceID: String?,
@@ -68,190 +117,44 @@ public protocol GovernanceStore: Sendable {
     func registryEntry(id: String, projectID: String) async throws -> RegistryEntry?
     func coalescedMirrors(projectID: String, page: PageRequest) async throws -> (items: [CoalescedMirror], total: Int)
     func coalescedMirror(id: String, projectID: String) async throws -> CoalescedMirror?
-    func tokens(page: PageRequest) async throws -> (items: [APIToken], total: Int)
-    @discardableResult
-    func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken
-    func revokeToken(id: String, now: Timestamp) async throws -> Bool
-    func fleetExists(id: String, projectID: String) async throws -> Bool
-    func fleets(projectID: String, page: PageRequest) async throws -> (items: [Fleet], total: Int)
+}
 
-    // Governance decisions and materialization
-    func transitionReview(
-        id: String,
-        projectID: String,
-        registry: Bool,
-        principal: Principal,
-        _ transition: ReviewTransition,
-        now: Timestamp
-    )
-        async throws -> (review: SchemaReview, controls: [OutboundControl])
-    func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress
-    func sweepBackpressure(now: Timestamp) async throws -> [OutboundControl]
-    func controlsToResend(sentBefore: Timestamp, limit: Int) async throws -> [OutboundControl]
-    func resetMaterialization(
-        lineageID: String,
-        projectID: String,
-        now: Timestamp
-    ) async throws -> (ResetMaterializationResponse, [OutboundControl])
-    func deleteLineage(id: String, projectID: String, now: Timestamp) async throws
-    func deleteDevice(id: String, projectID: String, now: Timestamp) async throws
+/// Mirrors: their rows, cloud writes, the breaker's reset, consolidation and deletion.
+public protocol MirrorStore: Sendable {
+    /// A page of the lineage's target. `order` names a target column (`-` in front: descending);
+    /// `query` keeps rows where any text column contains it.
     func mirrorRows(
         lineageID: String,
         page: PageRequest,
         order: String?,
         query: String?
     ) async throws -> (items: [JSONObject], total: Int)
-    func grantUpload(_ grant: UploadGrant, device: DeviceIdentity, now: Timestamp) async throws -> OutboundControl
-    func upload(id: String) async throws -> UploadRecord?
-    func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws
-    func consolidate(projectID: String, sourceTable: String, now: Timestamp) async throws -> ConsolidationResult
     func writeState(
         deviceID: String,
         lineageID: String,
         projectID: String,
         request: StateWriteRequest,
         now: Timestamp
-    )
-        async throws -> (StateWriteResponse, [OutboundControl])
+    ) async throws -> (StateWriteResponse, [OutboundControl])
+    func resetMaterialization(
+        lineageID: String,
+        projectID: String,
+        now: Timestamp
+    ) async throws -> (ResetMaterializationResponse, [OutboundControl])
+    func consolidate(projectID: String, sourceTable: String, now: Timestamp) async throws -> ConsolidationResult
+    /// Removes the lineage's cloud state and its target (nothing on the device).
+    func deleteLineage(id: String, projectID: String, now: Timestamp) async throws
 }
 
-/// Sends controls a decision produced to their devices (the MQTT listener in a running server).
-public protocol ControlCourier: Sendable {
-    func deliver(_ controls: [OutboundControl]) async
+/// Large batches uploaded over HTTP.
+public protocol UploadStore: Sendable {
+    func grantUpload(_ grant: UploadGrant, device: DeviceIdentity, now: Timestamp) async throws -> OutboundControl
+    func upload(id: String) async throws -> UploadRecord?
+    func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws
 }
 
-/// The defaults every store has.
-public struct Tenancy: Sendable, Hashable {
-    public var orgID: String
-    public var project: Project
-    public var fleetID: String
-}
-
-/// A device as the transport knows it: enough to authenticate and route.
-public struct DeviceIdentity: Sendable, Hashable {
-    public var id: String
-    public var name: String
-    public var projectID: String
-    public var fleetID: String
-    public var topicSlug: String
-
-    public var rootTopic: String { TopicLayout(topicSlug: topicSlug).root(deviceName: name) }
-}
-
-/// What an API token may do.
-public enum TokenScope: String, Sendable, Hashable, Codable, CaseIterable {
-    case read
-    case mirrorRead = "mirror:read"
-    case operate
-    case admin
-}
-
-/// The caller of an API request.
-public struct Principal: Sendable, Hashable {
-    public var tokenID: String
-    public var name: String
-    public var scopes: Set<TokenScope>
-
-    public init(tokenID: String, name: String, scopes: Set<TokenScope>) {
-        self.tokenID = tokenID
-        self.name = name
-        self.scopes = scopes
-    }
-
-    /// `admin` implies every other scope.
-    public func has(_ scope: TokenScope) -> Bool {
-        scopes.contains(scope) || scopes.contains(.admin)
-    }
-}
-
-/// A mutation's response kept for `Idempotency-Key` replays (24 h).
-public struct StoredResponse: Sendable, Hashable {
-    public static let lifetimeNanoseconds: Int64 = 24 * 3600 * 1_000_000_000
-
-    public var method: String
-    public var path: String
-    public var bodyHash: String
-    public var status: Int
-    public var body: [UInt8]
-}
-
-/// A control to (re)deliver to a device.
-public struct OutboundControl: Sendable, Hashable {
-    public var id: String
-    public var body: [UInt8]
-    public var deviceName: String
-    public var topicSlug: String
-}
-
-public struct LineageFilter: Sendable, Hashable {
-    public enum Sort: String, Sendable, CaseIterable {
-        case updatedAt = "updated_at"
-        case staged
-        case device
-    }
-
-    public var deviceID: String?
-    public var fleetID: String?
-    public var status: LineageStatus?
-    public var sourceTable: String?
-    /// Substring of the device name or table name.
-    public var query: String?
-    public var sort: Sort = .updatedAt
-
-    public init() {}
-}
-
-public struct BatchFilter: Sendable, Hashable {
-    public var deviceID: String?
-    public var lineageID: String?
-    public var outcome: BatchOutcome?
-    public var code: RejectionCode?
-
-    public init() {}
-}
-
-public struct ReviewFilter: Sendable, Hashable {
-    public var status: ReviewStatus?
-    public var lineageID: String?
-    public var deviceID: String?
-    /// Registry reviews (project/fleet scope) instead of device reviews.
-    public var registry = false
-
-    public init() {}
-}
-
-public struct EventFilter: Sendable, Hashable {
-    public var kind: EventKind?
-    public var deviceID: String?
-    public var lineageID: String?
-    /// Events with an id greater than this.
-    public var since: Int64?
-
-    public init() {}
-}
-
-/// Why a store operation failed, with a stable code.
-public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
-    case duplicateDeviceName(String)
-    case unknownFleet(String)
-    case unknownDevice(String)
-    case duplicateDataPoint(String)
-
-    public var code: String {
-        switch self {
-        case .duplicateDeviceName: "duplicate_device_name"
-        case .unknownFleet: "unknown_fleet"
-        case .unknownDevice: "unknown_device"
-        case .duplicateDataPoint: "duplicate_data_point"
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .duplicateDeviceName(let name): "\(code): a device named \(name) exists"
-        case .unknownFleet(let id): "\(code): no fleet \(id) in this project"
-        case .unknownDevice(let id): "\(code): no device \(id) in this project"
-        case .duplicateDataPoint(let name): "\(code): the device already has a data point named \(name)"
-        }
-    }
+/// The history.
+public protocol EventStore: Sendable {
+    func events(projectID: String, filter: EventFilter, page: PageRequest) async throws -> (items: [Event], total: Int)
+    func recordEvent(device: DeviceIdentity, kind: EventKind, outcome: String, message: String) async throws
 }

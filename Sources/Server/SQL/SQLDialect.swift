@@ -1,0 +1,103 @@
+import EdgeSyncModels
+
+/// What differs between the databases the store runs on. The store's SQL is otherwise written
+/// once: `?` placeholders, `ON CONFLICT (…) DO …`, `RETURNING`, row-value comparisons.
+public protocol SQLDialect: Sendable {
+    /// `sqlite`, `postgresql`.
+    var name: String { get }
+
+    /// The column type of an affinity in a target (a mirror or a series).
+    func columnType(_ affinity: ColumnAffinity) -> String
+
+    /// The type of the platform columns: text, 64-bit integers, times (nanoseconds or ISO text).
+    var textType: String { get }
+    var integerType: String { get }
+    /// `_updated_at` and `event_ts`.
+    var timestampType: String { get }
+    /// How a time bound as RFC 3339 text is written into a `timestampType` column.
+    func timestamp(_ placeholder: String) -> String
+
+    /// The greater of two expressions.
+    func greatest(_ first: String, _ second: String) -> String
+
+    /// True when `column` (text) contains the bound value.
+    func contains(column: String) -> String
+
+    /// The order of a series' rows after `event_ts`: the insertion order.
+    var seriesInsertionOrder: String { get }
+
+    /// The longest identifier the database keeps whole.
+    var maximumIdentifierLength: Int { get }
+
+    /// Whether an error goes away by itself (the database was busy, locked, full or cut off), so
+    /// the rows are staged for a retry rather than counted against the breaker.
+    func isTransient(_ error: any Error) -> Bool
+
+    /// A failure as an operator may read it: the database's message, never a stack or the SQL.
+    func message(of error: any Error) -> String
+}
+
+extension SQLDialect {
+    /// A failure as the store reports it: a `StoreError` as it is; the database's own errors as
+    /// `unavailable` when they go away by themselves, else `internal` with the database's message.
+    public func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        return isTransient(error)
+            ? StoreError(.unavailable, "the store is busy or cut off; retry: \(message(of: error))")
+            : StoreError(.internal, "the store failed: \(message(of: error))")
+    }
+
+    /// `CREATE TABLE` (and index) statements for a new target.
+    public func createStatements(_ target: MaterializationTarget) -> [String] {
+        let quoted = SQLIdentifier.quote(target.table)
+        let data = target.columns.map { "\(SQLIdentifier.quote($0.target)) \(columnType($0.affinity))" }
+        switch target.kind {
+        case .mirror:
+            let platform = [
+                "\"_device_id\" \(textType) NOT NULL", "\"_journal_epoch\" \(textType) NOT NULL",
+                "\"_commit_seq\" \(integerType) NOT NULL", "\"_updated_at\" \(timestampType) NOT NULL",
+                "\"_cloud_version\" \(integerType) NOT NULL DEFAULT 0",
+            ]
+            let key = target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ")
+            return ["CREATE TABLE \(quoted) (\((platform + data).joined(separator: ", ")), PRIMARY KEY (\(key)))"]
+        case .series:
+            let platform = [
+                "\"device_id\" \(textType) NOT NULL", "\"event_ts\" \(timestampType) NOT NULL",
+                "\"row_id\" \(textType)",
+            ]
+            return [
+                "CREATE TABLE \(quoted) (\((platform + data).joined(separator: ", ")))",
+                "CREATE INDEX \(SQLIdentifier.quote(target.table + "_by_time")) ON \(quoted) (\"device_id\", \"event_ts\")",
+            ]
+        }
+    }
+
+    /// `ALTER TABLE … ADD COLUMN` for target columns the existing table lacks: a re-approval adds
+    /// columns and never drops or retypes one, so no mirrored data is lost.
+    public func addColumnStatements(_ target: MaterializationTarget, existing: Set<String>) -> [String] {
+        target.columns.filter { !existing.contains($0.target) }.map {
+            "ALTER TABLE \(SQLIdentifier.quote(target.table)) ADD COLUMN \(SQLIdentifier.quote($0.target)) \(columnType($0.affinity))"
+        }
+    }
+
+    /// Copies `columns` of every row of `source` into `target`; a row whose `key` (a mirror's
+    /// primary key; nil for a series) is there already is replaced.
+    public func copyRows(from source: String, into target: String, columns: [String], key: [String]?) -> String {
+        let list = columns.map(SQLIdentifier.quote).joined(separator: ", ")
+        let insert =
+            "INSERT INTO \(SQLIdentifier.quote(target)) (\(list)) SELECT \(list) FROM \(SQLIdentifier.quote(source))"
+        guard let key, !key.isEmpty else { return insert }
+        let updates = columns.filter { !key.contains($0) }.map {
+            "\(SQLIdentifier.quote($0)) = excluded.\(SQLIdentifier.quote($0))"
+        }
+        let conflict = key.map(SQLIdentifier.quote).joined(separator: ", ")
+        // `WHERE true` keeps SQLite's parser from reading `ON` as the SELECT's join constraint.
+        return insert + " WHERE true ON CONFLICT (\(conflict)) "
+            + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))")
+    }
+
+    /// The DDL an approval runs for `target` on a table with `existing` columns (none: it is new).
+    public func provisioning(_ target: MaterializationTarget, existing: [SQLColumn]) -> [String] {
+        existing.isEmpty ? createStatements(target) : addColumnStatements(target, existing: Set(existing.map(\.name)))
+    }
+}

@@ -1,0 +1,74 @@
+/// One transaction on a store's database: statements with `?` placeholders and bound values. The
+/// store's SQL is written once against it; a backend supplies the connection and its dialect.
+public protocol SQLTransaction {
+    var dialect: any SQLDialect { get }
+
+    /// Runs a statement; returns the number of rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ binds: [SQLValue]) throws -> Int
+
+    /// Runs a query; returns its rows.
+    func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow]
+
+    /// A table's columns in order, with their declared types and key positions; empty when the
+    /// table does not exist.
+    func columns(of table: String) throws -> [SQLColumn]
+
+    /// Runs `body` in a savepoint: its changes are undone when it throws, the transaction goes on.
+    func savepoint<T>(_ body: () throws -> T) throws -> T
+}
+
+/// A column of a table as the database describes it.
+public struct SQLColumn: Sendable, Hashable {
+    public var name: String
+    public var type: String
+    /// Position in the primary key from 1; 0 when not in it.
+    public var primaryKeyPosition: Int
+
+    public init(name: String, type: String, primaryKeyPosition: Int) {
+        self.name = name
+        self.type = type
+        self.primaryKeyPosition = primaryKeyPosition
+    }
+}
+
+extension SQLTransaction {
+    @discardableResult
+    public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
+
+    public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }
+
+    public func first(_ sql: String, _ binds: [SQLValue] = []) throws -> SQLRow? { try query(sql, binds).first }
+
+    /// The first column of the first row.
+    public func value(_ sql: String, _ binds: [SQLValue] = []) throws -> SQLValue? {
+        try first(sql, binds)?.values.first
+    }
+
+    public func exists(_ sql: String, _ binds: [SQLValue] = []) throws -> Bool { try first(sql, binds) != nil }
+
+    public func strings(_ sql: String, _ binds: [SQLValue] = []) throws -> [String] {
+        try query(sql, binds).compactMap { $0.values.first?.text }
+    }
+
+    public func tableExists(_ table: String) throws -> Bool { try !columns(of: table).isEmpty }
+
+    /// The table's primary-key columns in key order.
+    public func primaryKey(of table: String) throws -> [String] {
+        try columns(of: table).filter { $0.primaryKeyPosition > 0 }.sorted {
+            $0.primaryKeyPosition < $1.primaryKeyPosition
+        }
+        .map(\.name)
+    }
+}
+
+/// A database the store runs on: transactions to write (one writer at a time for SQLite; row
+/// locks for a server database) and to read (a consistent snapshot), and its dialect.
+public protocol SQLBackend: Sendable {
+    var dialect: any SQLDialect { get }
+
+    @discardableResult
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+}

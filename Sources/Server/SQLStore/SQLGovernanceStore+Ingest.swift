@@ -1,0 +1,346 @@
+import EdgeSyncModels
+
+extension SQLGovernanceStore {
+    /// One message, one transaction: ledger entry, dedup, lineage, schema version and review,
+    /// staging, controls and events commit together or not at all.
+    public func commit(_ plan: IngestPlan) async throws -> IngestResult {
+        try await backend.write { tx in
+            switch plan.content {
+            case .rejection(let rejection):
+                let lineage = try rejection.sourceTable.flatMap {
+                    try Self.lineageState(tx, deviceID: plan.device.id, table: $0)
+                }
+                return try self.reject(tx, plan, rejection, lineageID: lineage?.id)
+            case .observation(let table, let hash, let columnsJSON):
+                try tx.execute(
+                    """
+                    INSERT INTO observed_schema (device_id, source_table, schema_hash, columns_json, observed_at)
+                    VALUES (?, ?, ?, ?, ?) ON CONFLICT (device_id, source_table, schema_hash) DO UPDATE SET
+                    columns_json = COALESCE(excluded.columns_json, observed_schema.columns_json), observed_at = excluded.observed_at
+                    """,
+                    [
+                        .text(plan.device.id), .text(table), .text(hash), SQLValue(columnsJSON),
+                        .integer(plan.receivedAt.ns),
+                    ]
+                )
+                return IngestResult(outcome: nil)
+            case .rowBatch(let batch):
+                return try self.commitRows(tx, plan, batch)
+            case .telemetryBatch(let batch):
+                return try self.commitTelemetry(tx, plan, batch)
+            }
+        }
+    }
+
+    private func commitRows(
+        _ tx: any SQLTransaction,
+        _ plan: IngestPlan,
+        _ batch: PlannedRowBatch
+    ) throws -> IngestResult {
+        var lineage = try lineageForBatch(tx, plan, table: batch.sourceTable, strategy: .rows)
+        if let mismatch = BatchAdmission.strategyMismatch(lineage, incoming: .rows, batchID: batch.batchID) {
+            return try reject(tx, plan, mismatch, lineageID: lineage.id)
+        }
+        let now = plan.receivedAt.ns
+        var retirement = try Self.retirement(tx, lineageID: lineage.id)
+        if let through = batch.snapshotThrough {
+            try apply(
+                Retirement.snapshotEnd(lineageID: lineage.id, epoch: batch.journalEpoch, through: through, &retirement),
+                tx,
+                now: plan.receivedAt
+            )
+        }
+        // An epoch older than the last re-snapshot holds history the snapshot replaced: a duplicate.
+        var fresh: [PlannedRow] = []
+        if !Retirement.isRetired(batch.journalEpoch, retirement) {
+            for row in batch.rows {
+                let inserted = try tx.execute(
+                    "INSERT INTO row_dedup VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [
+                        .text(plan.device.id), .text(batch.sourceTable), .text(batch.journalEpoch), .text(row.pkHash),
+                        .integer(row.commitSeq),
+                    ]
+                )
+                if inserted == 1 { fresh.append(row) }
+            }
+        }
+        guard let highest = fresh.map(\.commitSeq).max() else {
+            try retireIfDue(tx, lineageID: lineage.id, now: plan.receivedAt)
+            try tx.execute(
+                "UPDATE lineage SET last_batch_at = ?, updated_at = ? WHERE id = ?",
+                [.integer(now), .integer(now), .text(lineage.id)]
+            )
+            return try ledger(
+                tx,
+                plan,
+                lineageID: lineage.id,
+                table: batch.sourceTable,
+                batchID: batch.batchID,
+                rows: batch.rows.count,
+                outcome: .duplicate
+            )
+        }
+        var controls = try governSchema(tx, plan, lineage: &lineage, schema: batch.schema)
+        var outcome = MaterializationOutcome()
+        if let reason = lineage.stagingReason {
+            outcome.leftOver = fresh.indices.map { ($0, reason) }
+        } else {
+            outcome = try materialize(tx, &lineage, count: fresh.count, now: plan.receivedAt) { writer, index in
+                let row = fresh[index]
+                return try writer.apply(
+                    tx,
+                    op: row.op,
+                    pk: row.pk,
+                    row: row.row,
+                    epoch: batch.journalEpoch,
+                    seq: row.commitSeq,
+                    now: plan.receivedAt
+                )
+            }
+        }
+        for (index, why) in outcome.leftOver {
+            let row = fresh[index]
+            try tx.execute(
+                """
+                INSERT INTO staged_row (lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, reason, schema_hash, bytes, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(lineage.id), .integer(row.commitSeq), .text(batch.journalEpoch), .text(row.op.rawValue),
+                    .text(row.pkJSON),
+                    SQLValue(row.rowJSON), .text(why.rawValue), .text(batch.schema.hash), .integer(Int64(row.bytes)),
+                    .integer(now),
+                ]
+            )
+        }
+        let stagedBytes = outcome.leftOver.reduce(0) { $0 + fresh[$1.index].bytes }
+        try tx.execute(
+            """
+            UPDATE lineage SET staged_row_count = staged_row_count + ?, staged_bytes = staged_bytes + ?, last_batch_at = ?,
+            last_commit_seq = \(dialect.greatest("COALESCE(last_commit_seq, 0)", "?")), updated_at = ? WHERE id = ?
+            """,
+            [
+                .integer(Int64(outcome.leftOver.count)), .integer(Int64(stagedBytes)), .integer(now), .integer(highest),
+                .integer(now), .text(lineage.id),
+            ]
+        )
+        try retireIfDue(tx, lineageID: lineage.id, now: plan.receivedAt)
+        controls += outcome.controls
+        return try finish(
+            tx,
+            plan,
+            lineageID: lineage.id,
+            table: batch.sourceTable,
+            batchID: batch.batchID,
+            rows: batch.rows.count,
+            outcome: outcome,
+            controls: controls
+        )
+    }
+
+    /// The ledger entry and, after staging, the backpressure check and the replay of rows a live
+    /// materialization had to leave behind.
+    private func finish(
+        _ tx: any SQLTransaction,
+        _ plan: IngestPlan,
+        lineageID: String,
+        table: String,
+        batchID: String,
+        rows: Int,
+        outcome: MaterializationOutcome,
+        controls: [OutboundControl]
+    ) throws -> IngestResult {
+        var controls = controls
+        if !outcome.leftOver.isEmpty, var lineage = try Self.lineageState(tx, id: lineageID) {
+            let policy = try Self.policy(tx, projectID: plan.device.projectID, fleetID: plan.device.fleetID)
+            let effects = Backpressure.afterStaging(&lineage, policy: policy) + LineageLifecycle.ensureReplay(&lineage)
+            controls += try apply(effects, tx, now: plan.receivedAt)
+        }
+        var result = try ledger(
+            tx,
+            plan,
+            lineageID: lineageID,
+            table: table,
+            batchID: batchID,
+            rows: rows,
+            outcome: outcome.leftOver.isEmpty ? .materialized : .staged
+        )
+        result.stagedRows = outcome.leftOver.count
+        result.controls = controls
+        return result
+    }
+
+    private func commitTelemetry(
+        _ tx: any SQLTransaction,
+        _ plan: IngestPlan,
+        _ batch: PlannedTelemetryBatch
+    ) throws -> IngestResult {
+        var lineage = try lineageForBatch(tx, plan, table: batch.sourceTable, strategy: .telemetry)
+        if let mismatch = BatchAdmission.strategyMismatch(lineage, incoming: .telemetry, batchID: batch.batchID) {
+            return try reject(tx, plan, mismatch, lineageID: lineage.id)
+        }
+        let device = SQLValue.text(plan.device.id)
+        let table = SQLValue.text(batch.sourceTable)
+        let verdict = TelemetrySequence.check(
+            batchSeq: batch.batchSeq,
+            sameBatchSeen: try tx.exists(
+                "SELECT 1 FROM telemetry_batch WHERE device_id = ? AND batch_id = ?",
+                [device, .text(batch.batchID)]
+            ),
+            seqUsedByAnotherBatch: try tx.exists(
+                "SELECT 1 FROM telemetry_batch WHERE device_id = ? AND source_table = ? AND batch_seq = ?",
+                [device, table, .integer(batch.batchSeq)]
+            ),
+            highestAccepted: try tx.value(
+                "SELECT MAX(batch_seq) FROM telemetry_batch WHERE device_id = ? AND source_table = ?",
+                [device, table]
+            )?.integer
+        )
+        switch verdict {
+        case .duplicate:
+            return try ledger(
+                tx,
+                plan,
+                lineageID: lineage.id,
+                table: batch.sourceTable,
+                batchID: batch.batchID,
+                rows: batch.samples.count,
+                outcome: .duplicate
+            )
+        case .reject(let code, let message):
+            let rejection = PayloadRejection(
+                code: code,
+                message: message,
+                batchID: batch.batchID,
+                sourceTable: batch.sourceTable
+            )
+            return try reject(tx, plan, rejection, lineageID: lineage.id)
+        case .accept:
+            break
+        }
+        try tx.execute(
+            "INSERT INTO telemetry_batch VALUES (?, ?, ?, ?)",
+            [device, table, .text(batch.batchID), .integer(batch.batchSeq)]
+        )
+        var controls = try governSchema(tx, plan, lineage: &lineage, schema: batch.schema)
+        let now = plan.receivedAt.ns
+        var outcome = MaterializationOutcome()
+        if let reason = lineage.stagingReason {
+            outcome.leftOver = batch.samples.indices.map { ($0, reason) }
+        } else {
+            outcome = try materialize(tx, &lineage, count: batch.samples.count, now: plan.receivedAt) { writer, index in
+                let sample = batch.samples[index]
+                try writer.append(tx, ts: sample.ts, rowID: sample.rowID, fields: sample.fields)
+                return 1
+            }
+        }
+        for (index, why) in outcome.leftOver {
+            let sample = batch.samples[index]
+            try tx.execute(
+                """
+                INSERT INTO staged_row (lineage_id, ts_ns, row_id, row_json, reason, schema_hash, bytes, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(lineage.id), .integer(sample.ts.ns), SQLValue(sample.rowID), .text(sample.fieldsJSON),
+                    .text(why.rawValue),
+                    .text(batch.schema.hash), .integer(Int64(sample.bytes)), .integer(now),
+                ]
+            )
+        }
+        let stagedBytes = outcome.leftOver.reduce(0) { $0 + batch.samples[$1.index].bytes }
+        try tx.execute(
+            """
+            UPDATE lineage SET staged_row_count = staged_row_count + ?, staged_bytes = staged_bytes + ?, last_batch_at = ?,
+            last_batch_seq = ?, updated_at = ? WHERE id = ?
+            """,
+            [
+                .integer(Int64(outcome.leftOver.count)), .integer(Int64(stagedBytes)), .integer(now),
+                .integer(batch.batchSeq), .integer(now), .text(lineage.id),
+            ]
+        )
+        controls += outcome.controls
+        return try finish(
+            tx,
+            plan,
+            lineageID: lineage.id,
+            table: batch.sourceTable,
+            batchID: batch.batchID,
+            rows: batch.samples.count,
+            outcome: outcome,
+            controls: controls
+        )
+    }
+
+    /// Records a rejection: ledger entry with its code, a `batch_rejected` control, an event.
+    func reject(
+        _ tx: any SQLTransaction,
+        _ plan: IngestPlan,
+        _ rejection: PayloadRejection,
+        lineageID: String?
+    ) throws -> IngestResult {
+        let table = rejection.sourceTable.map { String($0.prefix(WireLimits.maximumSourceTableBytes)) }
+        var result = try ledger(
+            tx,
+            plan,
+            lineageID: lineageID,
+            table: table,
+            batchID: rejection.batchID.map { String($0.prefix(64)) },
+            rows: 0,
+            outcome: .rejected,
+            rejection: rejection
+        )
+        result.controls = try apply(
+            [
+                .sendControl(
+                    lineageID: lineageID,
+                    deviceID: plan.device.id,
+                    .batchRejected(
+                        sourceTable: rejection.sourceTable,
+                        batchID: rejection.batchID,
+                        reason: rejection.code,
+                        message: rejection.message
+                    )
+                ),
+                .record(
+                    GovernanceEvent(
+                        projectID: plan.device.projectID,
+                        deviceID: plan.device.id,
+                        lineageID: lineageID,
+                        kind: .batchRejected,
+                        outcome: rejection.code.rawValue,
+                        message: rejection.message
+                    )
+                ),
+            ],
+            tx,
+            now: plan.receivedAt
+        )
+        return result
+    }
+
+    private func ledger(
+        _ tx: any SQLTransaction,
+        _ plan: IngestPlan,
+        lineageID: String?,
+        table: String?,
+        batchID: String?,
+        rows: Int,
+        outcome: BatchOutcome,
+        rejection: PayloadRejection? = nil
+    ) throws -> IngestResult {
+        let id = try tx.value(
+            """
+            INSERT INTO batch_ledger (project_id, received_at, device_id, lineage_id, source_table, topic_suffix, batch_id,
+            row_count, bytes, outcome, rejection_code, rejection_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [
+                .text(plan.device.projectID), .integer(plan.receivedAt.ns), .text(plan.device.id), SQLValue(lineageID),
+                SQLValue(table),
+                .text(plan.topic.rawValue), SQLValue(batchID), .integer(Int64(rows)), .integer(Int64(plan.bytes)),
+                .text(outcome.rawValue), SQLValue(rejection?.code.rawValue), SQLValue(rejection?.message),
+            ]
+        )?.integer
+        return IngestResult(outcome: outcome, lineageID: lineageID, ledgerID: id, rejection: rejection?.code)
+    }
+}

@@ -1,0 +1,115 @@
+import EdgeSyncModels
+
+/// The replay of staged rows and the backpressure sweep: SQL around `Replay` and `Backpressure`.
+extension SQLGovernanceStore {
+    /// Drains up to `limit` staged rows of the lineage `Replay.next` picks, deleting each staged
+    /// row in the transaction that materializes it: a crash resumes exactly where it stopped.
+    public func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress {
+        try await backend.write { tx in
+            var progress = ReplayProgress()
+            let intents = try tx.query(
+                """
+                SELECT r.id, r.lineage_id, l.strategy, r.created_at FROM replay_intent r JOIN lineage l ON l.id = r.lineage_id
+                WHERE r.state IN ('pending', 'running') AND l.status = 'active'
+                """
+            ).map {
+                Replay.Intent(
+                    id: $0.string("id"),
+                    lineageID: $0.string("lineage_id"),
+                    strategy: LineageStrategy(rawValue: $0.string("strategy")) ?? .rows,
+                    createdAt: $0.int64("created_at")
+                )
+            }
+            guard let intent = Replay.next(intents), var lineage = try Self.lineageState(tx, id: intent.lineageID)
+            else {
+                return progress
+            }
+            progress.lineageID = lineage.id
+            let staged = try tx.query(
+                Self.replayBatchSQL(rows: intent.strategy == .rows),
+                [.text(lineage.id), .integer(Int64(limit))]
+            )
+            let rows = staged.map(Self.stagedRow)
+            let outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, index in
+                let row = rows[index]
+                if let ts = row.ts {
+                    try writer.append(tx, ts: ts, rowID: staged[index]["row_id"].text, fields: row.row ?? [:])
+                    return 1
+                }
+                return try writer.apply(
+                    tx,
+                    op: row.op ?? .insert,
+                    pk: row.pk ?? [:],
+                    row: row.row,
+                    epoch: row.journalEpoch ?? "",
+                    seq: row.commitSeq ?? 0,
+                    now: now
+                )
+            }
+            let failed = Set(outcome.leftOver.map(\.index))
+            var bytes: Int64 = 0
+            for (index, row) in rows.enumerated() {
+                if failed.contains(index) {
+                    try tx.execute(
+                        "UPDATE staged_row SET reason = 'materialization_failed' WHERE id = ?",
+                        [.integer(row.id)]
+                    )
+                } else {
+                    try tx.execute("DELETE FROM staged_row WHERE id = ?", [.integer(row.id)])
+                    bytes += row.bytes
+                }
+            }
+            progress.replayed = rows.count - failed.count
+            progress.controls = outcome.controls
+            try tx.execute(
+                """
+                UPDATE lineage SET staged_row_count = staged_row_count - ?, staged_bytes = staged_bytes - ?, updated_at = ?
+                WHERE id = ?
+                """,
+                [.integer(Int64(progress.replayed)), .integer(bytes), .integer(now.ns), .text(lineage.id)]
+            )
+            lineage.stagedRows -= Int64(progress.replayed)
+            lineage.stagedBytes -= bytes
+            try self.retireIfDue(tx, lineageID: lineage.id, now: now)
+            let lastError =
+                outcome.leftOver.isEmpty
+                ? nil
+                : try tx.value("SELECT last_materialization_error FROM lineage WHERE id = ?", [.text(lineage.id)])?.text
+            let total =
+                try tx.value("SELECT replayed_rows FROM replay_intent WHERE id = ?", [.text(intent.id)])?.integer ?? 0
+            let step = Replay.stepped(
+                lineage,
+                intentID: intent.id,
+                replayed: progress.replayed,
+                totalReplayed: total,
+                lastError: lastError
+            )
+            progress.completed = step.completed
+            try self.apply(step.effects, tx, now: now)
+            return progress
+        }
+    }
+
+    /// The next staged rows of a lineage in replay order (commit order, or time for samples).
+    /// Its conditions match the partial indexes' (v4), so the order comes from an index.
+    static func replayBatchSQL(rows: Bool) -> String {
+        let (kind, order) =
+            rows ? ("commit_seq IS NOT NULL", "journal_epoch, commit_seq, id") : ("ts_ns IS NOT NULL", "ts_ns, id")
+        return "SELECT \(stagedRowColumns) FROM staged_row WHERE lineage_id = ? AND \(kind) ORDER BY \(order) LIMIT ?"
+    }
+
+    /// The periodic backpressure sweep over every lineage the server paused on the device.
+    public func sweepBackpressure(now: Timestamp) async throws -> [OutboundControl] {
+        try await backend.write { tx in
+            let candidates = try tx.query(
+                "SELECT \(Self.lineageStateColumns) FROM lineage WHERE device_paused = 1 ORDER BY id"
+            ).map(Self.lineageState)
+            var controls: [OutboundControl] = []
+            for var lineage in candidates {
+                let policy = try Self.policy(tx, projectID: lineage.projectID, fleetID: lineage.fleetID)
+                controls += try self.apply(Backpressure.sweep(&lineage, policy: policy), tx, now: now)
+            }
+            return controls
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import EdgeSyncModels
+import Foundation
+import GRDB
+
+/// The store on one SQLite file in WAL mode, through GRDB: one writer, a pool of readers.
+public final class SQLiteBackend: SQLBackend {
+    let pool: DatabasePool
+    public let dialect: any SQLDialect = SQLiteDialect()
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // A PUBACK promises the batch is durable: FULL syncs the WAL at every commit, so a
+            // committed batch survives a power cut, not only a process crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator().migrate(pool)
+    }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        let dialect = self.dialect
+        do {
+            return try await pool.write { db in try body(SQLiteTransaction(db: db, dialect: dialect)) }
+        } catch {
+            throw dialect.storeError(error)
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        let dialect = self.dialect
+        do {
+            return try await pool.read { db in try body(SQLiteTransaction(db: db, dialect: dialect)) }
+        } catch {
+            throw dialect.storeError(error)
+        }
+    }
+
+    /// A direct look at the file, for tests of its indexes and query plans.
+    func inspect<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+}
+
+/// A GRDB database access as an `SQLTransaction`. Statements with bound values are prepared once
+/// per connection and reused (their SQL repeats row after row).
+struct SQLiteTransaction: SQLTransaction {
+    let db: Database
+    let dialect: any SQLDialect
+
+    func execute(_ sql: String, _ binds: [SQLValue]) throws -> Int {
+        if binds.isEmpty {
+            try db.execute(sql: sql)
+        } else {
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(binds.map(\.databaseValue)))
+        }
+        return db.changesCount
+    }
+
+    func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        let names = SQLColumnNames(statement.columnNames)
+        let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(binds.map(\.databaseValue)))
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            rows.append(SQLRow(names: names, values: (0..<row.count).map { SQLValue(row[$0] as DatabaseValue) }))
+        }
+        return rows
+    }
+
+    func columns(of table: String) throws -> [SQLColumn] {
+        guard try db.tableExists(table) else { return [] }
+        return try db.columns(in: table).map {
+            SQLColumn(name: $0.name, type: $0.type, primaryKeyPosition: $0.primaryKeyIndex)
+        }
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        guard let result else { throw StoreError(.internal, "a savepoint ended without a result") }
+        return result
+    }
+}
+
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .text(let text): text.databaseValue
+        case .blob(let bytes): Data(bytes).databaseValue
+        }
+    }
+
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let number): self = .integer(number)
+        case .double(let number): self = .real(number)
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .blob(Array(data))
+        }
+    }
+}
+
+/// SQLite's side of the store's SQL: affinity names as column types, times as ISO text that
+/// sorts, `instr`, `rowid`, and the result codes that go away by themselves.
+struct SQLiteDialect: SQLDialect {
+    let name = "sqlite"
+
+    func columnType(_ affinity: ColumnAffinity) -> String { affinity.rawValue }
+
+    let textType = "TEXT"
+    let integerType = "INTEGER"
+    let timestampType = "TEXT"
+
+    func timestamp(_ placeholder: String) -> String { placeholder }
+
+    func greatest(_ first: String, _ second: String) -> String { "MAX(\(first), \(second))" }
+
+    func contains(column: String) -> String { "instr(\(column), ?) > 0" }
+
+    let seriesInsertionOrder = "rowid"
+
+    let maximumIdentifierLength = 1_000_000
+
+    func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_NOMEM].contains(error.resultCode)
+    }
+
+    func message(of error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        if let error = error as? StoreError { return error.message }
+        return "\(error)"
+    }
+}
