@@ -120,7 +120,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["EdgeSyncModels", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/TestSupport"
         ),
         .testTarget(

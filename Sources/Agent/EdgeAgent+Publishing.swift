@@ -103,6 +103,7 @@ extension EdgeAgent {
             guard
                 let built = BatchBuilder.telemetryBatch(
                     table: table.name,
+                    epoch: table.epoch,
                     fingerprint: read.fingerprint,
                     includeColumns: includeColumns,
                     samples: read.entries,

@@ -15,14 +15,14 @@ struct PlatformTUICommand: AsyncParsableCommand {
         discussion: """
             Without --server it embeds the governance server, so one command runs the whole stack.
 
-            CLI mode (lineages, reviews, rows, devices, policy, events) prints --output table|json|jsonl \
+            CLI mode (lineages, reviews, rows, devices, policy, events, batches) prints --output table|json|jsonl \
             and exits 0 when it worked, 1 on an error, 2 when something is not found or the usage is wrong.
             """,
         version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
         subcommands: [
             ConsoleCommand.self, ServeCommand.self, DemoCommand.self, RenderBenchCommand.self, LineagesCommand.self,
             ReviewsCommand.self, RowsCommand.self, DevicesCommand.self,
-            PolicyCommand.self, EventsCommand.self,
+            PolicyCommand.self, EventsCommand.self, BatchesCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )

@@ -136,7 +136,7 @@ final class AgentHarness: @unchecked Sendable {
         case .int64(let number): .integer(number)
         case .double(let number): .double(number)
         case .string(let text): .string(text)
-        case .blob(let data): .object(["$hex": .string(Hex.encode(data))])
+        case .blob(let data): .object(["$hex": .string(Hex.encode(data, uppercase: true))])
         }
     }
 

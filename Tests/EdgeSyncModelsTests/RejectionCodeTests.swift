@@ -26,7 +26,7 @@ struct RejectionCodeTests {
         for code in expected { #expect(RejectionCode(rawValue: code) != nil, "\(code)") }
         #expect(
             RejectionCode.allCases.filter(\.isExtension).map(\.rawValue).sorted() == [
-                "invalid_payload", "invalid_timestamp",
+                "commit_seq_out_of_order", "invalid_payload", "invalid_timestamp", "pk_row_mismatch", "row_on_delete",
             ]
         )
     }

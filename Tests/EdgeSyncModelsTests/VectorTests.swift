@@ -58,6 +58,14 @@ struct VectorTests {
         }
     }
 
+    /// Every code the product added to the contract is published with a vector that earns it.
+    @Test func everyAddedRowBatchCodeHasAVector() throws {
+        let published = Set(try SpecVectors.payloads().map(\.expect))
+        for code in [RejectionCode.rowOnDelete, .commitSeqOutOfOrder, .pkRowMismatch] {
+            #expect(published.contains(code.rawValue), "\(code.rawValue)")
+        }
+    }
+
     /// A vector file that is missing or malformed fails the test with its path, never a crash.
     @Test func aMissingOrMalformedVectorFileNamesTheFile() throws {
         #expect {

@@ -176,7 +176,10 @@ struct MirrorConvergenceTests {
             try Row.fetchAll(db, sql: "SELECT id, mode, payload FROM device_state ORDER BY id").map {
                 row -> [JSONValue] in
                 let bytes: Data = row["payload"]
-                return [.integer(row["id"]), .string(row["mode"]), .object(["$hex": .string(Hex.encode(bytes))])]
+                return [
+                    .integer(row["id"]), .string(row["mode"]),
+                    .object(["$hex": .string(Hex.encode(bytes, uppercase: true))]),
+                ]
             }
         }
         let actual = mirror.items.map { [$0["id"]!, $0["mode"]!, $0["payload"]!] }

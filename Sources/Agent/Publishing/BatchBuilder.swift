@@ -75,6 +75,7 @@ enum BatchBuilder {
     /// A telemetry batch of the longest prefix of `samples` that fits.
     static func telemetryBatch(
         table: String,
+        epoch: String,
         fingerprint: SchemaFingerprint,
         includeColumns: Bool,
         samples: [SampleEntry],
@@ -102,6 +103,8 @@ enum BatchBuilder {
                 .utf8
         )
         body += Array(#""cursor_end_ts":"\#(last)","cursor_start_ts":"\#(first)","format_version":1,"#.utf8)
+        // The epoch restarts the server's batch_seq rules when the table's capture is renewed.
+        if UUIDv7(epoch) != nil { body += Array(#""journal_epoch":"\#(epoch)","#.utf8) }
         body += Array(#""row_count":\#(count),"rows":["#.utf8)
         body += rows
         body += Array("],".utf8)

@@ -17,10 +17,15 @@ public enum APIErrorCode: String, Sendable, Hashable, Codable, CaseIterable {
     case invalidMirrorColumnName = "invalid_mirror_column_name"
     case dataPointRequired = "data_point_required"
     case autoCreateNotAllowed = "auto_create_not_allowed"
+    /// A rows table without a primary key cannot be approved: declare a key on the device, or
+    /// capture the table with the telemetry strategy.
+    case tableWithoutPrimaryKey = "table_without_primary_key"
     case idempotencyKeyRequired = "idempotency_key_required"
     case idempotencyKeyReused = "idempotency_key_reused"
     case edgeStateNotCloudAuthoritative = "edge_state_not_cloud_authoritative"
     case edgeStateMirrorNotProvisioned = "edge_state_mirror_not_provisioned"
+    /// A batch ledger entry whose payload is not kept: it was not rejected, or it was evicted.
+    case payloadNotKept = "payload_not_kept"
     case rateLimited = "rate_limited"
     case unavailable
     case `internal`
@@ -30,11 +35,12 @@ public enum APIErrorCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .badRequest, .idempotencyKeyRequired: 400
         case .unauthorized: 401
         case .forbidden, .notClaimer, .edgeStateNotCloudAuthoritative: 403
-        case .notFound, .edgeStateMirrorNotProvisioned: 404
+        case .notFound, .edgeStateMirrorNotProvisioned, .payloadNotKept: 404
         case .conflict, .actionVersionConflict, .invalidTransition: 409
         case .payloadTooLarge: 413
         case .validationFailed, .unknownColumn, .missingColumnAction, .pkMustBeMirrored, .duplicateMirrorColumn,
-            .invalidMirrorColumnName, .dataPointRequired, .autoCreateNotAllowed, .idempotencyKeyReused:
+            .invalidMirrorColumnName, .dataPointRequired, .autoCreateNotAllowed, .tableWithoutPrimaryKey,
+            .idempotencyKeyReused:
             422
         case .rateLimited: 429
         case .unavailable: 503

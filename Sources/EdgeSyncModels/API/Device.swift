@@ -124,13 +124,23 @@ public struct Project: Codable, Sendable, Hashable, Identifiable {
 public struct DataPoint: Codable, Sendable, Hashable, Identifiable {
     public var id: String
     public var deviceID: String
+    /// The device's name, so that two devices' points of the same name can be told apart.
+    public var deviceName: String?
     public var name: String
     public var unit: String?
     public var createdAt: Timestamp
 
-    public init(id: String, deviceID: String, name: String, unit: String? = nil, createdAt: Timestamp) {
+    public init(
+        id: String,
+        deviceID: String,
+        deviceName: String? = nil,
+        name: String,
+        unit: String? = nil,
+        createdAt: Timestamp
+    ) {
         self.id = id
         self.deviceID = deviceID
+        self.deviceName = deviceName
         self.name = name
         self.unit = unit
         self.createdAt = createdAt
@@ -139,6 +149,7 @@ public struct DataPoint: Codable, Sendable, Hashable, Identifiable {
     enum CodingKeys: String, CodingKey {
         case id
         case deviceID = "device_id"
+        case deviceName = "device_name"
         case name, unit
         case createdAt = "created_at"
     }

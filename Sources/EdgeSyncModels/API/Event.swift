@@ -12,6 +12,10 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// (ext) A re-snapshot converged the mirror: rows the device no longer has were removed.
     case rowsRetired = "edge_table_lineage.rows_retired"
     case batchRejected = "edge_batch.rejected"
+    /// (ext) The oldest kept rejected payloads were dropped to stay within the policy's limit.
+    case rejectedPayloadEvicted = "edge_batch.payload_evicted"
+    /// (ext) An operator re-ingested a kept rejected payload.
+    case batchReingested = "edge_batch.reingested"
     case materializationFailed = "edge_materialization.failed"
     case replayCompleted = "edge_materialization.replay_completed"
     case controlSent = "edge_control.sent"

@@ -7,6 +7,8 @@ public struct StagedRow: Codable, Sendable, Hashable, Identifiable {
     public var journalEpoch: String?
     /// Telemetry lineages: the sample time.
     public var ts: Timestamp?
+    /// Telemetry lineages: the sample's `row_id`, when the device sent one.
+    public var rowID: String?
     public var op: RowOperation?
     public var pk: JSONObject?
     /// The row (rows) or the fields (telemetry); nil for a delete.
@@ -28,9 +30,11 @@ public struct StagedRow: Codable, Sendable, Hashable, Identifiable {
         reason: StagingReason,
         schemaHash: String,
         bytes: Int64,
-        receivedAt: Timestamp
+        receivedAt: Timestamp,
+        rowID: String? = nil
     ) {
         self.id = id
+        self.rowID = rowID
         self.lineageID = lineageID
         self.commitSeq = commitSeq
         self.journalEpoch = journalEpoch
@@ -49,7 +53,9 @@ public struct StagedRow: Codable, Sendable, Hashable, Identifiable {
         case lineageID = "lineage_id"
         case commitSeq = "commit_seq"
         case journalEpoch = "journal_epoch"
-        case ts, op, pk, row, reason
+        case ts
+        case rowID = "row_id"
+        case op, pk, row, reason
         case schemaHash = "schema_hash"
         case bytes
         case receivedAt = "received_at"
@@ -72,6 +78,12 @@ public struct BatchLedgerEntry: Codable, Sendable, Hashable, Identifiable {
     public var outcome: BatchOutcome
     public var rejectionCode: RejectionCode?
     public var rejectionMessage: String?
+    /// (ext) A rejected batch's exact bytes are kept (until the project's
+    /// `max_rejected_payload_bytes` evicts the oldest) and can be re-ingested.
+    public var payloadKept: Bool
+    /// (ext) The ledger entry a re-ingest of this rejected batch produced (0: it produced none, as
+    /// an accepted schema observation does).
+    public var reingestedEntryID: Int64?
 
     public init(
         id: Int64,
@@ -86,8 +98,12 @@ public struct BatchLedgerEntry: Codable, Sendable, Hashable, Identifiable {
         bytes: Int,
         outcome: BatchOutcome,
         rejectionCode: RejectionCode? = nil,
-        rejectionMessage: String? = nil
+        rejectionMessage: String? = nil,
+        payloadKept: Bool = false,
+        reingestedEntryID: Int64? = nil
     ) {
+        self.payloadKept = payloadKept
+        self.reingestedEntryID = reingestedEntryID
         self.id = id
         self.receivedAt = receivedAt
         self.deviceID = deviceID
@@ -118,5 +134,40 @@ public struct BatchLedgerEntry: Codable, Sendable, Hashable, Identifiable {
         case bytes, outcome
         case rejectionCode = "rejection_code"
         case rejectionMessage = "rejection_message"
+        case payloadKept = "payload_kept"
+        case reingestedEntryID = "reingested_entry_id"
+    }
+}
+
+/// `POST …/edge/batches/{entry_id}/reingest`: what the kept payload did this time.
+public struct ReingestResult: Codable, Sendable, Hashable {
+    /// The rejected entry that was re-ingested.
+    public var entryID: Int64
+    /// The new ledger entry; nil when the payload produced none (an acknowledgement).
+    public var reingestedEntryID: Int64?
+    public var outcome: BatchOutcome?
+    public var rejectionCode: RejectionCode?
+    public var stagedRows: Int
+
+    public init(
+        entryID: Int64,
+        reingestedEntryID: Int64?,
+        outcome: BatchOutcome?,
+        rejectionCode: RejectionCode?,
+        stagedRows: Int
+    ) {
+        self.entryID = entryID
+        self.reingestedEntryID = reingestedEntryID
+        self.outcome = outcome
+        self.rejectionCode = rejectionCode
+        self.stagedRows = stagedRows
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entryID = "entry_id"
+        case reingestedEntryID = "reingested_entry_id"
+        case outcome
+        case rejectionCode = "rejection_code"
+        case stagedRows = "staged_rows"
     }
 }

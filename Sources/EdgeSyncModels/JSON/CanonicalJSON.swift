@@ -15,41 +15,62 @@ public enum CanonicalJSON {
         String(decoding: bytes(of: value), as: UTF8.self)
     }
 
+    public static func string(of value: JSONValue, style: Style) -> String {
+        var out: [UInt8] = []
+        write(value, style: style, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public static func write(_ value: JSONValue, to out: inout [UInt8]) {
+        write(value, style: .canonical, to: &out)
+    }
+
+    /// How a document is written: the canonical form hashes are computed over, or the typed form
+    /// the HTTP API answers with (members in their order, every REAL with a fraction or exponent
+    /// so that `40.0` stays distinguishable from the INTEGER `40`).
+    public enum Style: Sendable {
+        case canonical
+        case typed
+    }
+
+    public static func write(_ value: JSONValue, style: Style, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let bool): out.append(contentsOf: (bool ? "true" : "false").utf8)
         case .integer(let integer): out.append(contentsOf: String(integer).utf8)
-        case .double(let double): writeDouble(double, to: &out)
+        case .double(let double): writeDouble(double, style: style, to: &out)
         case .string(let string): writeString(string, to: &out)
         case .array(let array):
             out.append(UInt8(ascii: "["))
             for (offset, element) in array.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
-                write(element, to: &out)
+                write(element, style: style, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let sorted = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (offset, member) in sorted.enumerated() {
+            let members =
+                style == .canonical
+                ? object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : object.members
+            for (offset, member) in members.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, to: &out)
+                write(member.value, style: style, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Integral doubles inside the exact range print without a fraction, like integers; others use
-    /// the shortest round-tripping form. Non-finite values have no JSON form and become `null`.
-    static func writeDouble(_ double: Double, to out: inout [UInt8]) {
+    /// Canonical: integral doubles inside the exact range print without a fraction, like integers.
+    /// Both styles otherwise use the shortest round-tripping form (`40.0`, `0.1`, `1e+300`).
+    /// Non-finite values have no JSON form and become `null`.
+    static func writeDouble(_ double: Double, style: Style, to out: inout [UInt8]) {
         guard double.isFinite else {
             out.append(contentsOf: "null".utf8)
             return
         }
-        if double == double.rounded(), abs(double) < 9_007_199_254_740_992 {
+        if style == .canonical, double == double.rounded(), abs(double) < 9_007_199_254_740_992 {
             out.append(contentsOf: String(Int64(double)).utf8)
         } else {
             out.append(contentsOf: "\(double)".utf8)

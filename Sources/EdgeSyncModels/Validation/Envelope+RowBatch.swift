@@ -1,6 +1,6 @@
 extension Envelope {
     /// Row-batch checks after the common header, in the spec's order: journal_epoch, op,
-    /// missing row, commit_seq range, schema hash.
+    /// missing row, row on a delete, commit_seq range, commit_seq order, schema hash, keys.
     func rowBatch() throws(PayloadRejection) -> RowBatch {
         let journalEpoch = try uuidv7(field: "journal_epoch", code: .invalidJournalEpoch)
         let rows = try rowObjects()
@@ -17,12 +17,19 @@ extension Envelope {
                 throw reject(.missingRowForUpsert, "rows[\(index)] is an \(ops[index].rawValue) without a row")
             }
         }
+        for (index, row) in rows.enumerated() where !ops[index].carriesRow {
+            if let value = row["row"], !value.isNull {
+                throw reject(.rowOnDelete, "rows[\(index)] is a delete with a row; a delete carries \"row\": null")
+            }
+        }
         var changes: [RowChange] = []
         changes.reserveCapacity(rows.count)
         var minimum = Int64.max
         var maximum = Int64.min
+        var disorder: Int?
         for (index, row) in rows.enumerated() {
             let change = try rowChange(row, op: ops[index], index: index)
+            if disorder == nil, let previous = changes.last, change.commitSeq < previous.commitSeq { disorder = index }
             minimum = min(minimum, change.commitSeq)
             maximum = max(maximum, change.commitSeq)
             changes.append(change)
@@ -35,7 +42,14 @@ extension Envelope {
                 "first/last_commit_seq are \(describe(first))/\(describe(last)); the rows span \(minimum)…\(maximum)"
             )
         }
+        if let index = disorder {
+            throw reject(
+                .commitSeqOutOfOrder,
+                "rows[\(index)].commit_seq \(changes[index].commitSeq) follows \(changes[index - 1].commitSeq); rows go in commit_seq order"
+            )
+        }
         let fingerprint = try schemaColumns()
+        try checkKeys(changes, fingerprint: fingerprint)
         var snapshotThrough: Int64?
         if let value = object["snapshot_through_commit_seq"], !value.isNull {
             guard let through = value.integerValue, through >= 0 else {
@@ -75,6 +89,33 @@ extension Envelope {
             lkcv = version
         }
         return RowChange(commitSeq: commitSeq, op: op, pk: pk, row: values, lkcv: lkcv)
+    }
+
+    /// `pk` names the row's key: with `schema_columns`, exactly its key columns (`rowid` for a
+    /// table without a key); and every key column the row carries holds the same value as `pk`.
+    private func checkKeys(_ changes: [RowChange], fingerprint: SchemaFingerprint?) throws(PayloadRejection) {
+        let declared = fingerprint.map { columns -> Set<String> in
+            let key = Set(columns.columns.filter(\.isPrimaryKey).map(\.name))
+            return key.isEmpty ? ["rowid"] : key
+        }
+        for (index, change) in changes.enumerated() {
+            if let declared, Set(change.pk.members.map(\.key)) != declared {
+                throw reject(
+                    .pkRowMismatch,
+                    "rows[\(index)].pk has \(change.pk.members.map(\.key).sorted()); the key columns are \(declared.sorted())"
+                )
+            }
+            guard let row = change.row else { continue }
+            for member in change.pk.members {
+                guard let value = row[member.key] else { continue }
+                if CanonicalJSON.string(of: value) != CanonicalJSON.string(of: member.value) {
+                    throw reject(
+                        .pkRowMismatch,
+                        "rows[\(index)].pk.\(member.key) is \(CanonicalJSON.string(of: member.value)) but its row holds \(CanonicalJSON.string(of: value))"
+                    )
+                }
+            }
+        }
     }
 
     private func describe(_ value: Int64?) -> String {

@@ -5,6 +5,10 @@ extension Envelope {
         guard let batchSeq = object["batch_seq"]?.integerValue, batchSeq >= 0 else {
             throw invalid("batch_seq", expected: "an integer ≥ 0")
         }
+        var journalEpoch: UUIDv7?
+        if let value = object["journal_epoch"], !value.isNull {
+            journalEpoch = try uuidv7(field: "journal_epoch", code: .invalidJournalEpoch)
+        }
         let rows = try rowObjects()
         let declared = object["row_count"]?.integerValue
         guard declared == Int64(rows.count) else {
@@ -56,6 +60,7 @@ extension Envelope {
             rows: samples
         )
         batch.formatVersion = formatVersion
+        batch.journalEpoch = journalEpoch
         // Keep the cursors as sent: equal as instants, but the device's spelling is what it stores.
         batch.cursorStartTs = start
         batch.cursorEndTs = end

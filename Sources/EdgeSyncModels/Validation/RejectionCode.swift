@@ -28,10 +28,19 @@ public enum RejectionCode: String, Sendable, Hashable, Codable, CaseIterable {
     case invalidPayload = "invalid_payload"
     /// (ext) a timestamp field is not RFC 3339.
     case invalidTimestamp = "invalid_timestamp"
+    /// (ext) a delete carries a row.
+    case rowOnDelete = "row_on_delete"
+    /// (ext) a row's commit_seq is lower than the one before it.
+    case commitSeqOutOfOrder = "commit_seq_out_of_order"
+    /// (ext) `pk` does not name the key columns, or disagrees with the row's values for them.
+    case pkRowMismatch = "pk_row_mismatch"
 
     /// Codes this product adds to the reference protocol.
     public var isExtension: Bool {
-        self == .invalidPayload || self == .invalidTimestamp
+        switch self {
+        case .invalidPayload, .invalidTimestamp, .rowOnDelete, .commitSeqOutOfOrder, .pkRowMismatch: true
+        default: false
+        }
     }
 
     /// A one-line explanation for operators.
@@ -60,6 +69,9 @@ public enum RejectionCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .staleBatchSeq: "batch_seq lower than the highest accepted"
         case .invalidPayload: "a required field is missing or has the wrong type"
         case .invalidTimestamp: "a timestamp is not RFC 3339"
+        case .rowOnDelete: "a delete carries a row"
+        case .commitSeqOutOfOrder: "rows are not in commit_seq order"
+        case .pkRowMismatch: "pk does not match the key columns of its row"
         }
     }
 }

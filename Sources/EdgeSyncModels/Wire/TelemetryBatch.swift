@@ -5,6 +5,9 @@ public struct TelemetryBatch: Sendable, Hashable, Codable {
     public var batchID: UUIDv7
     /// Strictly increasing per (device, table); a resent batch keeps its value.
     public var batchSeq: Int64
+    /// (ext) The history `batch_seq` counts in: a newer epoch starts the table's sequence over,
+    /// which is how a device that lost its state gets back (docs/spec/wire-protocol.md, "Recovery").
+    public var journalEpoch: UUIDv7?
     public var sourceTable: String
     public var schemaHash: String
     public var schemaColumns: SchemaFingerprint?
@@ -39,6 +42,7 @@ public struct TelemetryBatch: Sendable, Hashable, Codable {
         case captureStrategy = "capture_strategy"
         case batchID = "batch_id"
         case batchSeq = "batch_seq"
+        case journalEpoch = "journal_epoch"
         case sourceTable = "source_table"
         case schemaHash = "schema_hash"
         case schemaColumns = "schema_columns"

@@ -54,6 +54,25 @@ struct APIClient: Sendable {
         try await call("POST", path, body: body, as: type, idempotent: false)
     }
 
+    /// A GET whose body is not JSON (a kept rejected payload): its bytes as served.
+    func bytes(_ path: String) async throws -> [UInt8] {
+        let (status, bytes) = try await perform(
+            "GET",
+            baseURL + "/core/api/v1" + path,
+            body: nil,
+            idempotencyKey: false
+        )
+        guard (200..<300).contains(status) else { throw Self.failure(status: status, bytes) }
+        return bytes
+    }
+
+    private static func failure(status: Int, _ bytes: [UInt8]) -> ClientError {
+        if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: Data(bytes)) {
+            return .api(status: status, envelope.error)
+        }
+        return .api(status: status, APIError(.internal, "HTTP \(status)"))
+    }
+
     private func call<T: Decodable & Sendable>(
         _ method: String,
         _ path: String,
@@ -68,12 +87,7 @@ struct APIClient: Sendable {
             idempotencyKey: method != "GET" && idempotent
         )
         let data = Data(bytes)
-        guard (200..<300).contains(status) else {
-            if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data) {
-                throw ClientError.api(status: status, envelope.error)
-            }
-            throw ClientError.api(status: status, APIError(.internal, "HTTP \(status)"))
-        }
+        guard (200..<300).contains(status) else { throw Self.failure(status: status, bytes) }
         // 204 No Content decodes as an empty object (`EmptyResponse`).
         do { return try JSONDecoder().decode(T.self, from: bytes.isEmpty ? Data("{}".utf8) : data) } catch {
             throw ClientError.decoding("\(error)")

@@ -35,7 +35,7 @@ struct ConsoleAccess: Sendable, Hashable {
     }
 
     /// Keys that change the server, per kind of screen.
-    static let operateKeys: Set<String> = ["c", "a", "e", "x", "A", "D", "W", "F2", "y"]
+    static let operateKeys: Set<String> = ["c", "a", "e", "x", "i", "A", "D", "W", "F2", "y"]
     static let adminKeys: Set<String> = ["+", "P", "C", "Enter/Space", "F2"]
 
     /// The keys of a screen that are off; `adminScreen` for devices and policy.

@@ -339,6 +339,22 @@ extension ConsoleApp {
                             .ok
                         )
                     }
+                case .reingest(let id):
+                    let result = try await client.send(
+                        "POST",
+                        "\(base)/edge/batches/\(id)/reingest",
+                        body: nil,
+                        as: ResourceEnvelope<ReingestResult>.self
+                    ).data
+                    state.withLock {
+                        $0.frame.status =
+                            result.outcome == .rejected
+                            ? ("re-ingested: rejected again (\(result.rejectionCode?.rawValue ?? "?"))", .error)
+                            : (
+                                "re-ingested: \(result.outcome?.rawValue ?? "done"), \(result.stagedRows) rows staged",
+                                .ok
+                            )
+                    }
                 case .writeBack(let device, let id, let row):
                     let body = try JSONEncoder().encode(StateWriteRequest(rows: [row]))
                     let written = try await client.send(

@@ -15,6 +15,7 @@ extension ConsoleApp {
         case reject(reviewID: String, ReviewSource, actionVersion: Int, reason: String? = nil)
         case abandon(reviewID: String, ReviewSource, actionVersion: Int)
         case resetMaterialization(lineageID: String)
+        case reingest(entryID: Int64)
         case deleteLineage(lineageID: String)
         case writeBack(deviceID: String, lineageID: String, row: StateWriteRequest.Row)
         case registerDevice(name: String)
@@ -32,6 +33,7 @@ extension ConsoleApp {
                 "reject \(source.rawValue) review \(id.prefix(8))" + (reason.map { " (\($0))" } ?? "")
             case .abandon(let id, let source, _): "abandon \(source.rawValue) review \(id.prefix(8))"
             case .resetMaterialization(let id): "reset materialization of lineage \(id.prefix(8))"
+            case .reingest(let id): "re-ingest rejected batch entry \(id)"
             case .deleteLineage(let id): "delete lineage \(id.prefix(8))"
             case .writeBack(_, let id, let row):
                 "write back \(CanonicalJSON.string(of: .object(row.pk))) to lineage \(id.prefix(8))"
@@ -153,6 +155,16 @@ extension ConsoleApp {
                             "Clears the failure counter; a lineage the breaker paused resumes and its device is told to publish again."
                     ),
                     .resetMaterialization(lineageID: id)
+                )
+            case .character("i"):
+                guard let rejected = LineageDetailScreen.reingestable(detail) else { return (false, nil) }
+                state.dialog = (
+                    ConfirmDialog(
+                        title: "Re-ingest rejected batch \(rejected.id) of \(name)",
+                        effect:
+                            "Ingests its kept bytes again as if \(detail.lineage.deviceName) had just sent them (\(rejected.rejectionCode?.rawValue ?? "rejected") last time). Rows already stored are not stored twice."
+                    ),
+                    .reingest(entryID: rejected.id)
                 )
             case .character("W")
             where detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil:

@@ -9,12 +9,19 @@ struct LineageDetailScreen: Sendable {
         let reset: [(key: String, action: String)] =
             detail.lineage.materializationFailureCount > 0 || detail.lineage.pauseReason == .materializationFailure
             ? [("x", "reset materialization")] : []
+        let reingest: [(key: String, action: String)] =
+            Self.reingestable(detail) == nil ? [] : [("i", "re-ingest rejected")]
         let writeBack: [(key: String, action: String)] =
             detail.lineage.syncAuthority == .cloudAuthoritative && detail.lineage.mirrorTable != nil
             ? [("W", "write back")] : []
-        return [("d", "staged rows"), ("w", "written rows"), ("v", "review")] + reset + writeBack + [
+        return [("d", "staged rows"), ("w", "written rows"), ("v", "review")] + reset + reingest + writeBack + [
             ("D", "delete"), ("Esc", "back"), ("r", "refresh"), ("q", "quit"),
         ]
+    }
+
+    /// The newest rejected batch whose bytes the server still keeps and that was not re-ingested.
+    static func reingestable(_ detail: LineageDetail) -> BatchLedgerEntry? {
+        detail.recentRejections.first { $0.payloadKept && $0.reingestedEntryID == nil }
     }
 
     /// What to do about the lineage's state, in one line.
@@ -127,7 +134,7 @@ struct LineageDetailScreen: Sendable {
                 "Recent rejections: "
                     + detail.recentRejections.prefix(3).map { $0.rejectionCode?.rawValue ?? "?" }.joined(
                         separator: ", "
-                    ),
+                    ) + (Self.reingestable(detail) == nil ? "" : " · kept: press i to re-ingest the newest"),
                 x: x,
                 y: y,
                 style: .error

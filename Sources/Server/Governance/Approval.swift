@@ -82,6 +82,13 @@ public enum Approval {
         actions: [ColumnAction],
         _ context: Context
     ) throws(StoreError) -> Plan {
+        if let problem = SchemaClassifier.missingKey(strategy: strategy, columns: context.columns) {
+            throw StoreError(
+                .tableWithoutPrimaryKey,
+                "the table has \(problem)",
+                details: ["fix": .array([.string("declare_primary_key"), .string("telemetry_strategy")])]
+            )
+        }
         let resolved: [ColumnActionValidator.Resolved]
         do {
             resolved = try ColumnActionValidator(

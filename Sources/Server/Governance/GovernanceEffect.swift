@@ -113,6 +113,9 @@ public struct ReviewDraft: Sendable, Hashable {
     public var columnsJSON: String?
     /// The event's message.
     public var message: String
+    /// An abandoned review this one takes over from: a registry entry keeps its row and points
+    /// at the new review instead of getting a second entry.
+    public var replacing: String? = nil
 }
 
 /// A change of a review's state.

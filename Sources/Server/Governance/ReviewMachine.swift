@@ -57,6 +57,12 @@ public struct ReviewState: Sendable, Hashable {
     public var deviceID: String?
     public var sourceTable: String
     public var schemaHash: String
+    /// What a review queued again after an abandon copies.
+    public var fleetID: String
+    public var strategy: LineageStrategy
+    public var previousHash: String?
+    public var classification: SchemaClassification
+    public var classificationReason: String
 
     public init(
         id: String,
@@ -69,8 +75,18 @@ public struct ReviewState: Sendable, Hashable {
         lineageID: String?,
         deviceID: String?,
         sourceTable: String,
-        schemaHash: String
+        schemaHash: String,
+        fleetID: String = "",
+        strategy: LineageStrategy = .rows,
+        previousHash: String? = nil,
+        classification: SchemaClassification = .ambiguous,
+        classificationReason: String = ""
     ) {
+        self.fleetID = fleetID
+        self.strategy = strategy
+        self.previousHash = previousHash
+        self.classification = classification
+        self.classificationReason = classificationReason
         self.id = id
         self.projectID = projectID
         self.scope = scope
@@ -166,6 +182,50 @@ public enum ReviewMachine {
             message:
                 "\(review.sourceTable) schema \(review.schemaHash.prefix(12)): \(transition.name) by \(principal.name)"
         )
+    }
+
+    /// An abandoned review gives the decision back, never drops it: while rows still wait on its
+    /// schema (the lineage paused for `schema_review` on this hash, or lineages waiting on a
+    /// pending registry entry), a fresh review is queued in its place, so a lineage paused for
+    /// `schema_review` always has an open review.
+    public static func abandonment(
+        _ review: ReviewState,
+        lineage: LineageState?,
+        currentHash: String?,
+        registryWaiting: [LineageState]
+    ) -> [GovernanceEffect] {
+        let waiting: Bool
+        let deviceID: String
+        if review.scope == .device {
+            guard let lineage else { return [] }
+            waiting =
+                lineage.status == .paused && lineage.pauseReason == .schemaReview && currentHash == review.schemaHash
+            deviceID = lineage.deviceID
+        } else {
+            waiting = !registryWaiting.isEmpty
+            deviceID = registryWaiting.first?.deviceID ?? ""
+        }
+        guard waiting else { return [] }
+        return [
+            .queueReview(
+                ReviewDraft(
+                    scope: review.scope,
+                    lineageID: review.lineageID ?? registryWaiting.first?.id ?? "",
+                    deviceID: deviceID,
+                    projectID: review.projectID,
+                    fleetID: review.fleetID,
+                    sourceTable: review.sourceTable,
+                    strategy: review.strategy,
+                    hash: review.schemaHash,
+                    previousHash: review.previousHash,
+                    classification: review.classification,
+                    reason: review.classificationReason,
+                    message:
+                        "\(review.sourceTable) schema \(review.schemaHash.prefix(12)): queued again after review \(review.id) was abandoned",
+                    replacing: review.id
+                )
+            )
+        ]
     }
 
     /// A rejected schema: the version is rejected and the lineage stays paused (`rejected`), its

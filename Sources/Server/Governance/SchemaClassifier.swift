@@ -94,4 +94,18 @@ public enum SchemaClassifier {
         }
         return Verdict(classification: .ambiguous, reason: "changes not covered by the compatibility rules")
     }
+
+    /// A rows table needs a key to be mirrored row by row; the review says what to do instead.
+    public static func missingKey(strategy: LineageStrategy, columns: [SchemaColumn]?) -> String? {
+        guard strategy == .rows, let columns, !columns.contains(where: \.isPrimaryKey) else { return nil }
+        return "no primary key: declare one on the device, or capture the table with the telemetry strategy"
+    }
+
+    /// The verdict with the missing-key warning appended when it applies.
+    static func flagged(_ verdict: Verdict, strategy: LineageStrategy, columns: [SchemaColumn]?) -> Verdict {
+        guard let problem = missingKey(strategy: strategy, columns: columns) else { return verdict }
+        var flagged = verdict
+        flagged.reason += "; " + problem
+        return flagged
+    }
 }

@@ -140,12 +140,16 @@ public enum SchemaGovernance {
         let columns =
             situation.columns ?? columnsJSON.flatMap { SchemaColumns.parse($0, table: lineage.sourceTable) }
         let entry = situation.registry?.entry
-        let verdict = SchemaClassifier.classify(
-            hash: situation.hash,
-            columns: columns,
-            current: situation.current,
-            approvedHashes: situation.approvedHashes,
-            registryApproved: entry?.decision == .approved
+        let verdict = SchemaClassifier.flagged(
+            SchemaClassifier.classify(
+                hash: situation.hash,
+                columns: columns,
+                current: situation.current,
+                approvedHashes: situation.approvedHashes,
+                registryApproved: entry?.decision == .approved
+            ),
+            strategy: lineage.strategy,
+            columns: columns
         )
         var effects: [GovernanceEffect] = [
             .recordSchemaVersion(
@@ -235,11 +239,15 @@ public enum SchemaGovernance {
     /// classified against the registry's latest approved version.
     private static func registryReview(_ situation: Situation, _ registry: Registry) -> GovernanceEffect {
         let lineage = situation.lineage
-        let verdict = SchemaClassifier.classify(
-            hash: situation.hash,
-            columns: situation.columns,
-            current: registry.previousApproved,
-            approvedHashes: []
+        let verdict = SchemaClassifier.flagged(
+            SchemaClassifier.classify(
+                hash: situation.hash,
+                columns: situation.columns,
+                current: registry.previousApproved,
+                approvedHashes: []
+            ),
+            strategy: lineage.strategy,
+            columns: situation.columns
         )
         let columnsJSON =
             situation.columnsJSON

@@ -51,6 +51,8 @@ public enum APIRouter {
         GovernanceRoutes(store: store).register(on: project)
         ReviewRoutes(store: store, courier: courier).register(on: project)
         LineageActionRoutes(store: store, courier: courier).register(on: project)
+        BatchRoutes(store: store, pipeline: IngestPipeline(store: store, uploads: uploads), courier: courier)
+            .register(on: project)
         EventStreamRoute(store: store).register(on: project)
         DeviceRoutes(store: store, tenancy: tenancy, authority: authority).register(on: project)
         return router

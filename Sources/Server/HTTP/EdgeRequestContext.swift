@@ -10,6 +10,8 @@ public struct EdgeRequestContext: RequestContext {
     /// project's organisation.
     public var requestedOrgID: String?
 
+    public var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
+
     public init(source: Source) {
         coreContext = .init(source: source)
         principal = nil

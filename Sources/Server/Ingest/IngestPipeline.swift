@@ -47,14 +47,22 @@ public struct IngestPipeline: Sendable {
             )
         }
         return try await store.commit(
-            IngestPlan(device: device, receivedAt: receivedAt, topic: topic, bytes: payload.count, content: plan)
+            IngestPlan(
+                device: device,
+                receivedAt: receivedAt,
+                topic: topic,
+                bytes: payload.count,
+                content: plan,
+                payload: payload
+            )
         )
     }
 
     static func plan(_ batch: RowBatch) -> PlannedRowBatch {
         let rows = batch.rows.map { change -> PlannedRow in
             let pkJSON = PrimaryKeyHash.canonicalJSON(of: change.pk)
-            let rowJSON = change.row.map { CanonicalJSON.string(of: .object($0)) }
+            // Typed, not canonical: a REAL `40.0` staged stays a REAL when it is served or replayed.
+            let rowJSON = change.row.map { CanonicalJSON.string(of: .object($0), style: .typed) }
             return PlannedRow(
                 commitSeq: change.commitSeq,
                 op: change.op,
@@ -83,7 +91,7 @@ public struct IngestPipeline: Sendable {
 
     static func plan(_ batch: TelemetryBatch) -> PlannedTelemetryBatch {
         let samples = batch.rows.map { row -> PlannedSample in
-            let fields = CanonicalJSON.string(of: .object(row.fields))
+            let fields = CanonicalJSON.string(of: .object(row.fields), style: .typed)
             return PlannedSample(
                 ts: row.ts,
                 rowID: row.rowID,
@@ -95,6 +103,7 @@ public struct IngestPipeline: Sendable {
         return PlannedTelemetryBatch(
             batchID: batch.batchID.description,
             batchSeq: batch.batchSeq,
+            journalEpoch: batch.journalEpoch?.description ?? "",
             sourceTable: batch.sourceTable,
             schema: schema(
                 hash: batch.schemaHash,

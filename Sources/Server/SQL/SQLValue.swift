@@ -21,6 +21,11 @@ public enum SQLValue: Sendable, Hashable {
         return nil
     }
 
+    public var blob: [UInt8]? {
+        if case .blob(let bytes) = self { return bytes }
+        return nil
+    }
+
     public var integer: Int64? {
         switch self {
         case .integer(let number): number
@@ -60,7 +65,7 @@ public enum SQLValue: Sendable, Hashable {
         case .integer(let number): .integer(number)
         case .real(let number): .double(number)
         case .text(let text): .string(text)
-        case .blob(let bytes): .object(["$hex": .string(Hex.encode(bytes))])
+        case .blob(let bytes): .object(["$hex": .string(Hex.encode(bytes, uppercase: true))])
         }
     }
 }

@@ -59,20 +59,22 @@ extension SQLGovernanceStore {
         page: PageRequest
     ) async throws -> (items: [DataPoint], total: Int) {
         try await backend.read { tx in
-            var conditions = ["project_id = ?"]
+            var conditions = ["p.project_id = ?"]
             var binds: [SQLValue] = [.text(projectID)]
-            Self.match([("device_id", deviceID)], &conditions, &binds)
+            Self.match([("p.device_id", deviceID)], &conditions, &binds)
             return try Self.fetchPage(
                 tx,
-                from: "data_point",
+                select: "p.*, d.name AS device_name",
+                from: "data_point p JOIN device d ON d.id = p.device_id",
                 where: conditions,
                 binds: binds,
-                order: "device_id, name",
+                order: "d.name, p.name",
                 page: page
             ) {
                 DataPoint(
                     id: $0.string("id"),
                     deviceID: $0.string("device_id"),
+                    deviceName: $0.optionalString("device_name"),
                     name: $0.string("name"),
                     unit: $0.optionalString("unit"),
                     createdAt: Timestamp(ns: $0.int64("created_at"))
@@ -90,10 +92,10 @@ extension SQLGovernanceStore {
     ) async throws -> DataPoint {
         try await backend.write { tx in
             guard
-                try tx.exists(
-                    "SELECT 1 FROM device WHERE id = ? AND project_id = ?",
+                let deviceName = try tx.value(
+                    "SELECT name FROM device WHERE id = ? AND project_id = ?",
                     [.text(deviceID), .text(projectID)]
-                )
+                )?.text
             else { throw StoreError.unknownDevice(deviceID) }
             if try tx.exists(
                 "SELECT 1 FROM data_point WHERE device_id = ? AND name = ?",
@@ -106,7 +108,7 @@ extension SQLGovernanceStore {
                 "INSERT INTO data_point (id, project_id, device_id, name, unit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [.text(id), .text(projectID), .text(deviceID), .text(name), SQLValue(unit), .integer(now.ns)]
             )
-            return DataPoint(id: id, deviceID: deviceID, name: name, unit: unit, createdAt: now)
+            return DataPoint(id: id, deviceID: deviceID, deviceName: deviceName, name: name, unit: unit, createdAt: now)
         }
     }
 

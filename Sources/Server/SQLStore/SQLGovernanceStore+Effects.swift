@@ -172,7 +172,12 @@ extension SQLGovernanceStore {
     private func queueReview(_ draft: ReviewDraft, _ tx: any SQLTransaction, now: Timestamp) throws {
         let id = ids.next().description
         let registry = draft.scope != .device
-        if registry {
+        if registry, let replaced = draft.replacing {
+            try tx.execute(
+                "UPDATE registry_entry SET review_id = ?, updated_at = ? WHERE review_id = ?",
+                [.text(id), .integer(now.ns), .text(replaced)]
+            )
+        } else if registry {
             try tx.execute(
                 """
                 INSERT INTO registry_entry (id, project_id, scope, fleet_id, source_table, schema_hash, columns_json, decision,

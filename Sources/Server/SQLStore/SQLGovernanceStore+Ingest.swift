@@ -183,6 +183,9 @@ extension SQLGovernanceStore {
         let table = SQLValue.text(batch.sourceTable)
         let verdict = TelemetrySequence.check(
             batchSeq: batch.batchSeq,
+            epoch: batch.journalEpoch,
+            currentEpoch: try tx.value("SELECT telemetry_epoch FROM lineage WHERE id = ?", [.text(lineage.id)])?.text
+                ?? "",
             sameBatchSeen: try tx.exists(
                 "SELECT 1 FROM telemetry_batch WHERE device_id = ? AND batch_id = ?",
                 [device, .text(batch.batchID)]
@@ -217,6 +220,13 @@ extension SQLGovernanceStore {
             return try reject(tx, plan, rejection, lineageID: lineage.id)
         case .accept:
             break
+        case .restart:
+            // The older epoch's batches are stale from now on: their sequence is forgotten.
+            try tx.execute("DELETE FROM telemetry_batch WHERE device_id = ? AND source_table = ?", [device, table])
+            try tx.execute(
+                "UPDATE lineage SET telemetry_epoch = ? WHERE id = ?",
+                [.text(batch.journalEpoch), .text(lineage.id)]
+            )
         }
         try tx.execute(
             "INSERT INTO telemetry_batch VALUES (?, ?, ?, ?)",
@@ -272,7 +282,8 @@ extension SQLGovernanceStore {
         )
     }
 
-    /// Records a rejection: ledger entry with its code, a `batch_rejected` control, an event.
+    /// Records a rejection: ledger entry with its code, the payload kept, a `batch_rejected`
+    /// control, an event.
     func reject(
         _ tx: any SQLTransaction,
         _ plan: IngestPlan,
@@ -290,6 +301,7 @@ extension SQLGovernanceStore {
             outcome: .rejected,
             rejection: rejection
         )
+        let kept = try result.ledgerID.map { try keepRejectedPayload(tx, plan, ledgerID: $0) } ?? []
         result.controls = try apply(
             [
                 .sendControl(
@@ -312,7 +324,7 @@ extension SQLGovernanceStore {
                         message: rejection.message
                     )
                 ),
-            ],
+            ] + kept,
             tx,
             now: plan.receivedAt
         )

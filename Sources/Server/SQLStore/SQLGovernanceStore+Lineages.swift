@@ -44,6 +44,7 @@ extension SQLGovernanceStore {
             for lineage in try tx.strings("SELECT id FROM lineage WHERE device_id = ?", [.text(id)]) {
                 _ = try self.deleteLineage(tx, id: lineage, projectID: projectID, now: now)
             }
+            try Self.releaseRejectedPayloads(tx, ledgerWhere: "l.device_id = ?", [.text(id)])
             for table in ["batch_ledger", "pending_control", "observed_schema", "data_point"] {
                 try tx.execute("DELETE FROM \(table) WHERE device_id = ?", [.text(id)])
             }
@@ -69,6 +70,15 @@ extension SQLGovernanceStore {
                 try tx.execute("DROP TABLE \(SQLIdentifier.quote(target))")
             }
         }
+        // Kept rejected batches outlive the lineage (deleting it is how a strategy is changed, after
+        // which they are re-ingested): detached, not deleted.
+        try tx.execute(
+            """
+            UPDATE batch_ledger SET lineage_id = NULL
+            WHERE lineage_id = ? AND id IN (SELECT ledger_id FROM rejected_payload)
+            """,
+            [.text(id)]
+        )
         for statement in [
             "DELETE FROM staged_row WHERE lineage_id = ?", "DELETE FROM batch_ledger WHERE lineage_id = ?",
             "DELETE FROM schema_review WHERE lineage_id = ?", "DELETE FROM pending_control WHERE lineage_id = ?",

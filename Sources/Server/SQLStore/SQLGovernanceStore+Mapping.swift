@@ -32,7 +32,7 @@ extension SQLGovernanceStore {
     /// The columns `stagedRow` reads, in its order: select exactly these. By position, because
     /// the replay maps every staged row and a by-name read lowercases both names each time.
     static let stagedRowColumns =
-        "id, lineage_id, commit_seq, journal_epoch, ts_ns, op, pk_json, row_json, reason, schema_hash, bytes, received_at"
+        "id, lineage_id, commit_seq, journal_epoch, ts_ns, op, pk_json, row_json, reason, schema_hash, bytes, received_at, row_id"
 
     static func stagedRow(_ row: SQLRow) -> StagedRow {
         StagedRow(
@@ -47,7 +47,8 @@ extension SQLGovernanceStore {
             reason: row[8].text.flatMap(StagingReason.init) ?? .schemaReview,
             schemaHash: row[9].text ?? "",
             bytes: row[10].integer ?? 0,
-            receivedAt: Timestamp(ns: row[11].integer ?? 0)
+            receivedAt: Timestamp(ns: row[11].integer ?? 0),
+            rowID: row[12].text
         )
     }
 
@@ -65,7 +66,9 @@ extension SQLGovernanceStore {
             bytes: row.int("bytes"),
             outcome: BatchOutcome(rawValue: row.string("outcome")) ?? .rejected,
             rejectionCode: row.optionalString("rejection_code").flatMap(RejectionCode.init),
-            rejectionMessage: row.optionalString("rejection_message")
+            rejectionMessage: row.optionalString("rejection_message"),
+            payloadKept: row.bool("payload_kept"),
+            reingestedEntryID: row.optionalInt64("reingested_entry_id")
         )
     }
 

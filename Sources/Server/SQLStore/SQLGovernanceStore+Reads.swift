@@ -83,7 +83,7 @@ extension SQLGovernanceStore {
             )?.text
             let rejections = try tx.query(
                 """
-                SELECT l.*, d.name AS device_name FROM batch_ledger l JOIN device d ON d.id = l.device_id
+                SELECT \(Self.ledgerColumns) FROM batch_ledger l JOIN device d ON d.id = l.device_id
                 WHERE l.lineage_id = ? AND l.outcome = 'rejected' ORDER BY l.id DESC LIMIT 10
                 """,
                 [.text(id)]
@@ -147,7 +147,7 @@ extension SQLGovernanceStore {
             )
             return try Self.fetchPage(
                 tx,
-                select: "l.*, d.name AS device_name",
+                select: Self.ledgerColumns,
                 from: "batch_ledger l JOIN device d ON d.id = l.device_id",
                 where: conditions,
                 binds: binds,

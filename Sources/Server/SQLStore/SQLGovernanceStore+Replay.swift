@@ -33,7 +33,7 @@ extension SQLGovernanceStore {
             let outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, index in
                 let row = rows[index]
                 if let ts = row.ts {
-                    try writer.append(tx, ts: ts, rowID: staged[index]["row_id"].text, fields: row.row ?? [:])
+                    try writer.append(tx, ts: ts, rowID: row.rowID, fields: row.row ?? [:])
                     return 1
                 }
                 return try writer.apply(

@@ -34,7 +34,19 @@ extension SQLGovernanceStore {
                         waiting: try Self.waitingLineages(tx, entry: entry)
                     )
                 }
-            case .claim, .abandon:
+            case .abandon:
+                effects = [.updateReview(reviewID: id, ReviewMachine.update(for: transition, by: principal))]
+                let lineage = try review.lineageID.flatMap { try Self.lineageState(tx, id: $0) }
+                let entry = review.scope == .device ? nil : try Self.registryEntryOfReview(tx, reviewID: id)?.state
+                effects += ReviewMachine.abandonment(
+                    review,
+                    lineage: lineage,
+                    currentHash: try lineage.flatMap {
+                        try tx.value("SELECT schema_hash FROM lineage WHERE id = ?", [.text($0.id)])?.text
+                    },
+                    registryWaiting: try entry.map { try Self.waitingLineages(tx, entry: $0) } ?? []
+                )
+            case .claim:
                 effects = [.updateReview(reviewID: id, ReviewMachine.update(for: transition, by: principal))]
             }
             effects.append(.record(ReviewMachine.event(review, transition, by: principal)))

@@ -183,7 +183,12 @@ extension SQLGovernanceStore {
                 lineageID: $0.optionalString("lineage_id"),
                 deviceID: $0.optionalString("device_id"),
                 sourceTable: $0.string("source_table"),
-                schemaHash: $0.string("schema_hash")
+                schemaHash: $0.string("schema_hash"),
+                fleetID: $0.optionalString("fleet_id") ?? "",
+                strategy: LineageStrategy(rawValue: $0.string("strategy")) ?? .rows,
+                previousHash: $0.optionalString("previous_schema_hash"),
+                classification: SchemaClassification(rawValue: $0.string("classification")) ?? .unknown,
+                classificationReason: $0.string("classification_reason")
             )
         }
     }

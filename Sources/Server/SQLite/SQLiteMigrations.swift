@@ -202,6 +202,21 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v6-rejected-payloads") { db in
+            // A rejected batch's bytes, kept so that nothing a device sent is lost, and the running
+            // total per project that bounds them; the journal_epoch a telemetry table's batch_seq
+            // counts in.
+            try db.execute(
+                sql: """
+                    CREATE TABLE rejected_payload (
+                        ledger_id INTEGER PRIMARY KEY, project_id TEXT NOT NULL, bytes INTEGER NOT NULL, payload BLOB NOT NULL);
+                    CREATE INDEX rejected_payload_by_project ON rejected_payload (project_id, ledger_id);
+                    CREATE TABLE rejected_payload_usage (project_id TEXT PRIMARY KEY, bytes INTEGER NOT NULL);
+                    ALTER TABLE batch_ledger ADD COLUMN reingested_entry_id INTEGER;
+                    ALTER TABLE lineage ADD COLUMN telemetry_epoch TEXT NOT NULL DEFAULT '';
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -50,6 +50,10 @@ public protocol IngestStore: Sendable {
     func commit(_ plan: IngestPlan) async throws -> IngestResult
     func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress
     func sweepBackpressure(now: Timestamp) async throws -> [OutboundControl]
+    /// A kept rejected batch; throws `payload_not_kept` when it is not (any more).
+    func rejectedPayload(entryID: Int64, projectID: String) async throws -> RejectedPayload
+    /// Records that an operator re-ingested the rejected entry, and what it became.
+    func markReingested(entryID: Int64, as newEntryID: Int64?, by principal: String, now: Timestamp) async throws
 }
 
 /// The controls queued for devices until they acknowledge them.

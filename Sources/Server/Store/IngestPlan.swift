@@ -8,6 +8,8 @@ public struct IngestPlan: Sendable {
     public var topic: UplinkTopic
     public var bytes: Int
     public var content: Content
+    /// The message as received: kept by the store when the message is rejected.
+    public var payload: [UInt8] = []
 
     public enum Content: Sendable {
         case rowBatch(PlannedRowBatch)
@@ -51,6 +53,8 @@ public struct PlannedRow: Sendable {
 public struct PlannedTelemetryBatch: Sendable {
     public var batchID: String
     public var batchSeq: Int64
+    /// '' when the device sends none.
+    public var journalEpoch: String
     public var sourceTable: String
     public var schema: PlannedSchema
     public var samples: [PlannedSample]

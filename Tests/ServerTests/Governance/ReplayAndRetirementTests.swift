@@ -102,4 +102,42 @@ struct AdmissionTests {
             ) == .accept
         )
     }
+
+    @Test func aNewerJournalEpochStartsTheSequenceOver() {
+        let older = "01936f2e-5c3b-7a00-8000-000000000001"
+        let newer = "01936f2e-5c3c-7a00-8000-000000000001"
+        // A device that lost its state sends batch_seq 1 again, in a new epoch.
+        #expect(
+            TelemetrySequence.check(
+                batchSeq: 1,
+                epoch: newer,
+                currentEpoch: older,
+                sameBatchSeen: false,
+                seqUsedByAnotherBatch: true,
+                highestAccepted: 40
+            ) == .restart
+        )
+        #expect(
+            TelemetrySequence.check(
+                batchSeq: 1,
+                epoch: older,
+                currentEpoch: "",
+                sameBatchSeen: false,
+                seqUsedByAnotherBatch: true,
+                highestAccepted: 40
+            ) == .restart
+        )
+        if case .reject(let code, _) = TelemetrySequence.check(
+            batchSeq: 41,
+            epoch: older,
+            currentEpoch: newer,
+            sameBatchSeen: false,
+            seqUsedByAnotherBatch: false,
+            highestAccepted: 2
+        ) {
+            #expect(code == .staleBatchSeq)
+        } else {
+            Issue.record("a batch of an older epoch is stale")
+        }
+    }
 }
