@@ -52,14 +52,28 @@ public struct PageRequest: Sendable, Hashable {
     public init(page: String?, limit: String?) throws(APIError) {
         let pageNumber = page.map { Int($0) } ?? 1
         let limitNumber = limit.map { Int($0) } ?? PageRequest.defaultLimit
-        guard let pageNumber, pageNumber >= 1 else {
-            throw APIError(.badRequest, "page must be an integer ≥ 1")
-        }
         guard let limitNumber, (1...PageRequest.maximumLimit).contains(limitNumber) else {
-            throw APIError(.badRequest, "limit must be an integer from 1 to \(PageRequest.maximumLimit)")
+            throw APIError(
+                .badRequest,
+                "limit must be an integer from 1 to \(PageRequest.maximumLimit)",
+                details: ["parameter": .string("limit")]
+            )
+        }
+        // The row offset (page - 1) × limit must fit a 64-bit integer.
+        let maximumPage = Int.max / limitNumber
+        guard let pageNumber, (1...maximumPage).contains(pageNumber) else {
+            throw APIError(
+                .badRequest,
+                "page must be an integer from 1 to \(maximumPage) with limit \(limitNumber)",
+                details: ["parameter": .string("page")]
+            )
         }
         self.init(page: pageNumber, limit: limitNumber)
     }
 
-    public var offset: Int { (page - 1) * limit }
+    /// Saturates instead of trapping, for pages built in code rather than parsed.
+    public var offset: Int {
+        let (product, overflow) = (page - 1).multipliedReportingOverflow(by: limit)
+        return overflow ? Int.max : max(0, product)
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 extension APIError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: code.httpStatus) }
@@ -39,6 +40,8 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
         } catch is DecodingError {
             throw APIError(.badRequest, "the request body is not valid JSON for this route")
+        } catch is NIOTooManyBytesError {
+            throw APIError(.payloadTooLarge, "the request body is larger than \(context.maxUploadSize) bytes")
         } catch {
             context.logger.error("internal error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError(.internal, "internal error")

@@ -47,29 +47,22 @@ public final class SQLiteBackend: SQLBackend {
 }
 
 /// A GRDB database access as an `SQLTransaction`. Statements with bound values are prepared once
-/// per connection and reused (their SQL repeats row after row).
+/// per connection and reused (their SQL repeats row after row), and run on SQLite's C API.
 struct SQLiteTransaction: SQLTransaction {
     let db: Database
     let dialect: any SQLDialect
 
     func execute(_ sql: String, _ binds: [SQLValue]) throws -> Int {
-        if binds.isEmpty {
+        guard !binds.isEmpty else {
+            // Unbound SQL may hold several statements (DDL): GRDB runs those.
             try db.execute(sql: sql)
-        } else {
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(binds.map(\.databaseValue)))
+            return db.changesCount
         }
-        return db.changesCount
+        return try SQLiteStatementRun(db, sql: sql, binds: binds).execute()
     }
 
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
-        let statement = try db.cachedStatement(sql: sql)
-        let names = SQLColumnNames(statement.columnNames)
-        let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(binds.map(\.databaseValue)))
-        var rows: [SQLRow] = []
-        while let row = try cursor.next() {
-            rows.append(SQLRow(names: names, values: (0..<row.count).map { SQLValue(row[$0] as DatabaseValue) }))
-        }
-        return rows
+        try SQLiteStatementRun(db, sql: sql, binds: binds).rows()
     }
 
     func columns(of table: String) throws -> [SQLColumn] {
@@ -87,28 +80,6 @@ struct SQLiteTransaction: SQLTransaction {
         }
         guard let result else { throw StoreError(.internal, "a savepoint ended without a result") }
         return result
-    }
-}
-
-extension SQLValue {
-    var databaseValue: DatabaseValue {
-        switch self {
-        case .null: .null
-        case .integer(let number): number.databaseValue
-        case .real(let number): number.databaseValue
-        case .text(let text): text.databaseValue
-        case .blob(let bytes): Data(bytes).databaseValue
-        }
-    }
-
-    init(_ value: DatabaseValue) {
-        switch value.storage {
-        case .null: self = .null
-        case .int64(let number): self = .integer(number)
-        case .double(let number): self = .real(number)
-        case .string(let text): self = .text(text)
-        case .blob(let data): self = .blob(Array(data))
-        }
     }
 }
 
