@@ -108,13 +108,23 @@ extension Envelope {
             guard let row = change.row else { continue }
             for member in change.pk.members {
                 guard let value = row[member.key] else { continue }
-                if CanonicalJSON.string(of: value) != CanonicalJSON.string(of: member.value) {
+                if !Self.sameKey(value, member.value) {
                     throw reject(
                         .pkRowMismatch,
                         "rows[\(index)].pk.\(member.key) is \(CanonicalJSON.string(of: member.value)) but its row holds \(CanonicalJSON.string(of: value))"
                     )
                 }
             }
+        }
+    }
+
+    /// Equal as key values: as their canonical JSON would be (a whole REAL equals its integer),
+    /// without writing it for every row.
+    private static func sameKey(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.integer(let integer), .double(let double)), (.double(let double), .integer(let integer)):
+            Double(integer) == double && abs(double) < 9_007_199_254_740_992
+        default: lhs == rhs
         }
     }
 
