@@ -81,6 +81,37 @@ struct APIHarness {
         }
     }
 
+    /// The same mutation `count` times at once, with one `Idempotency-Key`: the statuses.
+    func sendConcurrently(
+        _ count: Int,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        body: String,
+        key: String,
+        token: String = "admin"
+    ) async throws -> [HTTPResponse.Status] {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(tokens[token] ?? "")"
+        headers[.contentType] = "application/json"
+        headers[HTTPField.Name("Idempotency-Key")!] = key
+        let fields = headers
+        return try await app.test(.router) { client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<count {
+                    group.addTask {
+                        try await client.execute(
+                            uri: path,
+                            method: method,
+                            headers: fields,
+                            body: ByteBuffer(string: body)
+                        ) { $0.status }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+    }
+
     func get<T: Decodable & Sendable>(
         _ path: String,
         token: String = "read",

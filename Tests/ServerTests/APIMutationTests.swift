@@ -84,4 +84,36 @@ struct APIMutationTests {
             ).0 == .badRequest
         )
     }
+
+    /// Ten concurrent POSTs with one key: exactly one acts; the others get its answer or a 409
+    /// while it runs, never a second token.
+    @Test func concurrentRequestsWithOneKeyActOnce() async throws {
+        let harness = try await APIHarness.make()
+        let statuses = try await harness.sendConcurrently(
+            10,
+            .post,
+            "/core/api/v1/tokens",
+            body: #"{"name":"dashboard","scopes":["read"]}"#,
+            key: "one-key"
+        )
+        #expect(statuses.allSatisfy { $0 == .created || $0 == .conflict }, "\(statuses)")
+        #expect(statuses.contains(.created))
+        let tokens = try await harness.fixture.store.tokens(page: PageRequest(page: 1, limit: 500)).items
+        #expect(tokens.filter { $0.name == "dashboard" }.count == 1)
+        // A failed request gives its key back: the same key then works for the corrected request.
+        let refused = try await harness.send(
+            .post,
+            "/core/api/v1/tokens",
+            body: #"{"name":"x","scopes":["nope"]}"#,
+            key: "k2"
+        )
+        #expect(refused.status.code >= 400)
+        let retried = try await harness.send(
+            .post,
+            "/core/api/v1/tokens",
+            body: #"{"name":"x","scopes":["read"]}"#,
+            key: "k2"
+        )
+        #expect(retried.status == .created)
+    }
 }

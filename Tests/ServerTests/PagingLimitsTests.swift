@@ -46,6 +46,14 @@ struct PagingLimitsTests {
         #expect(reply.json?["error"]?["code"] == .string("payload_too_large"))
     }
 
+    @Test func aStreamOfNoEventsIsRefused() async throws {
+        let harness = try await APIHarness.make()
+        for value in ["0", "-1", "-9223372036854775808", "x"] {
+            let reply = try await harness.send(.get, "\(harness.base)/events/stream?max_events=\(value)", token: "read")
+            #expect(reply.status == .badRequest, "max_events=\(value): \(reply.status)")
+        }
+    }
+
     @Test func anOffsetBuiltInCodeSaturates() {
         #expect(PageRequest(page: Int.max, limit: 500).offset == Int.max)
         #expect(PageRequest(page: 3, limit: 50).offset == 100)

@@ -78,9 +78,11 @@ extension Envelope {
         guard let pk = row["pk"]?.objectValue, !pk.isEmpty else {
             throw invalid(path + ".pk", expected: "a non-empty object")
         }
+        try checkNames(pk, path: path + ".pk")
         var values: JSONObject?
         if op.carriesRow {
             guard let object = row["row"]?.objectValue else { throw invalid(path + ".row", expected: "an object") }
+            try checkNames(object, path: path + ".row")
             values = object
         }
         var lkcv: Int64?

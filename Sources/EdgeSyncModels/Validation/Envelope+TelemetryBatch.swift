@@ -38,6 +38,7 @@ extension Envelope {
             guard let fields = row["fields"]?.objectValue else {
                 throw invalid("rows[\(index)].fields", expected: "an object")
             }
+            try checkNames(fields, path: "rows[\(index)].fields")
             samples.append(TelemetryRow(ts: ts, rowID: rowIDs[index], fields: fields))
         }
         let start = try timestamp(object["cursor_start_ts"], path: "cursor_start_ts")

@@ -100,6 +100,14 @@ struct Envelope {
         reject(.invalidPayload, FieldError(path: path, expected: expected).description)
     }
 
+    /// Member names become column names and binding keys: a NUL inside one would let two names
+    /// collide where a C string ends, so none may carry it.
+    func checkNames(_ object: JSONObject, path: String) throws(PayloadRejection) {
+        for member in object.members where member.key.utf8.contains(0) {
+            throw invalid(path, expected: "an object whose member names hold no NUL")
+        }
+    }
+
     /// Checks 4–11, each only for the kinds whose payload has that field.
     mutating func checkCommonHeader(topic: UplinkTopic) throws(PayloadRejection) {
         // 4. tenant fields

@@ -122,8 +122,10 @@ public struct SchemaFingerprint: Sendable, Hashable, Codable {
         for (index, item) in items.enumerated() {
             let path = "schema_columns.columns[\(index)]"
             guard let column = item.objectValue else { throw FieldError(path: path, expected: "an object") }
-            guard let name = column["name"]?.stringValue, !name.isEmpty, names.insert(name).inserted else {
-                throw FieldError(path: path + ".name", expected: "a unique non-empty string")
+            guard let name = column["name"]?.stringValue, !name.isEmpty, !name.utf8.contains(0),
+                names.insert(name).inserted
+            else {
+                throw FieldError(path: path + ".name", expected: "a unique non-empty string without NUL")
             }
             guard let affinityText = column["decl_type_affinity"]?.stringValue,
                 let affinity = ColumnAffinity(rawValue: affinityText)

@@ -1,7 +1,8 @@
 import NIOCore
 
 /// The keep-alive concern of a server connection: closes a connection that sends no CONNECT
-/// within `connectTimeout`, or nothing at all for 1.5× its keep-alive (§3.1.2.10), and answers
+/// within `connectTimeout`, or nothing at all for 1.5× its keep-alive (§3.1.2.10, counted from the
+/// last packet it sent or, at the start, from its CONNACK), and answers
 /// PINGREQ itself so pings are answered even while a slow PUBLISH is being handled.
 final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     typealias InboundIn = MQTTPacket
@@ -57,6 +58,15 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
             break
         }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .connack = unwrapOutboundIn(data) {
+            // The client's keep-alive runs from when it learns it is connected: the time the
+            // server spent authenticating (long on a busy machine) must not count against it.
+            lastRead = .now()
+        }
+        context.write(data, promise: promise)
     }
 
     private func armConnectTimeout(context: ChannelHandlerContext) {

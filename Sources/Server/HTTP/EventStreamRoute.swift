@@ -27,7 +27,16 @@ struct EventStreamRoute {
             } else {
                 filter.since = try request.query("since", as: Int64.self)
             }
-            let maximum = try request.query("max_events", as: Int64.self).map { max(0, Int($0)) }
+            let maximum = try request.query("max_events", as: Int64.self).map { value -> Int in
+                guard value >= 1 else {
+                    throw APIError(
+                        .badRequest,
+                        "max_events must be an integer ≥ 1 (leave it out to stream until the client disconnects)",
+                        details: ["parameter": .string("max_events")]
+                    )
+                }
+                return Int(value)
+            }
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"

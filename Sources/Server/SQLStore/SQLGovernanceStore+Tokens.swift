@@ -58,44 +58,72 @@ extension SQLGovernanceStore {
         }
     }
 
-    public func storedResponse(principalID: String, key: String, now: Timestamp) async throws -> StoredResponse? {
-        try await backend.read { tx in
-            try tx.first(
-                "SELECT * FROM idempotency_key WHERE principal_id = ? AND key = ? AND created_at > ?",
-                [.text(principalID), .text(key), .integer(now.ns - StoredResponse.lifetimeNanoseconds)]
-            ).map { row in
-                var body: [UInt8] = []
-                if case .blob(let bytes) = row["response"] { body = bytes }
-                return StoredResponse(
-                    method: row.string("method"),
-                    path: row.string("path"),
-                    bodyHash: row.string("body_hash"),
-                    status: row.int("status"),
-                    body: body
-                )
-            }
-        }
-    }
-
-    public func storeResponse(_ response: StoredResponse, principalID: String, key: String, now: Timestamp) async throws
-    {
+    public func reserveIdempotencyKey(
+        _ request: StoredResponse,
+        principalID: String,
+        key: String,
+        now: Timestamp
+    ) async throws -> IdempotencyReservation {
         try await backend.write { tx in
             try tx.execute(
                 "DELETE FROM idempotency_key WHERE created_at <= ?",
                 [.integer(now.ns - StoredResponse.lifetimeNanoseconds)]
             )
+            // A reservation left by a request that never finished (status 0) is free again.
+            try tx.execute(
+                "DELETE FROM idempotency_key WHERE principal_id = ? AND key = ? AND status = 0 AND created_at <= ?",
+                [.text(principalID), .text(key), .integer(now.ns - StoredResponse.pendingLifetimeNanoseconds)]
+            )
+            if let row = try tx.first(
+                "SELECT * FROM idempotency_key WHERE principal_id = ? AND key = ?",
+                [.text(principalID), .text(key)]
+            ) {
+                let stored = StoredResponse(
+                    method: row.string("method"),
+                    path: row.string("path"),
+                    bodyHash: row.string("body_hash"),
+                    status: row.int("status"),
+                    body: row["response"].blob ?? []
+                )
+                guard stored.matches(request) else { return .reused }
+                return stored.status == 0 ? .inProgress : .replay(stored)
+            }
             try tx.execute(
                 """
                 INSERT INTO idempotency_key (principal_id, key, method, path, body_hash, status, response, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (principal_id, key) DO UPDATE SET method = excluded.method,
-                path = excluded.path, body_hash = excluded.body_hash, status = excluded.status, response = excluded.response,
-                created_at = excluded.created_at
+                VALUES (?, ?, ?, ?, ?, 0, ?, ?)
                 """,
                 [
-                    .text(principalID), .text(key), .text(response.method), .text(response.path),
-                    .text(response.bodyHash),
-                    .integer(Int64(response.status)), .blob(response.body), .integer(now.ns),
+                    .text(principalID), .text(key), .text(request.method), .text(request.path), .text(request.bodyHash),
+                    .blob([]), .integer(now.ns),
                 ]
+            )
+            return .reserved
+        }
+    }
+
+    public func completeIdempotencyKey(
+        _ response: StoredResponse,
+        principalID: String,
+        key: String,
+        now: Timestamp
+    ) async throws {
+        try await backend.write { tx in
+            try tx.execute(
+                "UPDATE idempotency_key SET status = ?, response = ?, created_at = ? WHERE principal_id = ? AND key = ?",
+                [
+                    .integer(Int64(response.status)), .blob(response.body), .integer(now.ns), .text(principalID),
+                    .text(key),
+                ]
+            )
+        }
+    }
+
+    public func releaseIdempotencyKey(principalID: String, key: String) async throws {
+        try await backend.write { tx in
+            try tx.execute(
+                "DELETE FROM idempotency_key WHERE principal_id = ? AND key = ? AND status = 0",
+                [.text(principalID), .text(key)]
             )
         }
     }

@@ -40,8 +40,24 @@ public protocol CredentialStore: Sendable {
     @discardableResult
     func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken
     func revokeToken(id: String, now: Timestamp) async throws -> Bool
-    func storedResponse(principalID: String, key: String, now: Timestamp) async throws -> StoredResponse?
-    func storeResponse(_ response: StoredResponse, principalID: String, key: String, now: Timestamp) async throws
+    /// Reserves `key` for `request` (its status and body unused) unless a request holds it.
+    func reserveIdempotencyKey(
+        _ request: StoredResponse,
+        principalID: String,
+        key: String,
+        now: Timestamp
+    )
+        async throws -> IdempotencyReservation
+    /// Keeps the reserved request's response for replays.
+    func completeIdempotencyKey(
+        _ response: StoredResponse,
+        principalID: String,
+        key: String,
+        now: Timestamp
+    )
+        async throws
+    /// Frees a reservation whose request failed, so that it can be retried with its key.
+    func releaseIdempotencyKey(principalID: String, key: String) async throws
 }
 
 /// The data path: one uplink message per transaction, the replay of staged rows, the

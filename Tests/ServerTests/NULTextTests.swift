@@ -1,0 +1,46 @@
+import EdgeSyncModels
+import Foundation
+import Testing
+
+@testable import Server
+
+/// A NUL inside a text value is data and is kept whole; inside a name it is refused at the wire,
+/// where a C string would end and two names could collide.
+@Suite("NUL in text and names")
+struct NULTextTests {
+    @Test func aTextValueWithNULIsMirroredWhole() async throws {
+        let flow = try await ReviewFlowTests.Flow.make()
+        #expect(try await flow.approve(flow.rowsLineage, ReviewFlowTests.mirrorBoth).status == .ok)
+        try await flow.drainReplay()
+        let result = try await flow.harness.fixture.ingest(
+            liveBatch(
+                epoch: "01936f2e-5c3b-7a00-8000-000000000001",
+                changes: [(40, "insert", 40, "before\u{0}after")]
+            ),
+            .rowBatch
+        )
+        #expect(result.outcome == .materialized)
+        let rows = try await flow.mirrorRows(flow.rowsLineage, query: "?limit=500")
+        #expect(rows.data.contains { $0["mode"] == .string("before\u{0}after") })
+        #expect(!rows.data.contains { $0["mode"] == .string("before") })
+    }
+
+    @Test func namesWithNULAreRefused() async throws {
+        let fixture = try await StoreFixture.make()
+        var key = rowBatch(seqs: 1...1)
+        key["rows"] = .array([
+            .object([
+                "commit_seq": .integer(1), "op": .string("insert"), "pk": .object(["id": .integer(1)]),
+                "row": .object(["id": .integer(1), "secret\u{0}a": .string("x")]),
+            ])
+        ])
+        #expect(try await fixture.ingest(key, .rowBatch).rejection == .invalidPayload)
+        let columns = SchemaFingerprint(
+            tableName: "device_state",
+            columns: [SchemaColumn(name: "id\u{0}x", declTypeAffinity: .integer, pkOrdinal: 1, notNull: true)]
+        )
+        #expect(
+            try await fixture.ingest(rowBatch(seqs: 2...2, columns: columns), .rowBatch).rejection == .invalidPayload
+        )
+    }
+}
