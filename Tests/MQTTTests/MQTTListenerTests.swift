@@ -7,6 +7,35 @@ import Testing
 struct MQTTListenerTests {
     typealias H = ListenerHarness
 
+    /// A connection still waiting for its CONNECT (so not in the session registry) is closed by a
+    /// shutdown too: before, the accept task waited for it until the connect timeout, and a
+    /// server stopping while a device was connecting could hang.
+    @Test func shutdownClosesAConnectionStillInItsConnect() async throws {
+        let harness = try await H.start(connectTimeout: .seconds(600))
+        let quiet = try await harness.raw()
+        let deadline = ContinuousClock.now + hangDeadline
+        while harness.listener.openConnectionCount == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(harness.listener.openConnectionCount == 1)
+        // Whichever comes first; a shutdown that hangs is left behind instead of hanging the test.
+        let (outcomes, outcome) = AsyncStream.makeStream(of: Bool.self)
+        Task {
+            await harness.stop()
+            outcome.yield(true)
+        }
+        let timer = Task {
+            try? await Task.sleep(for: hangDeadline)
+            outcome.yield(false)
+        }
+        var iterator = outcomes.makeAsyncIterator()
+        let stopped = await iterator.next() ?? false
+        timer.cancel()
+        #expect(stopped, "shutdown waited for a connection that never sent CONNECT")
+        if stopped { try await quiet.waitUntilClosed() }
+        await quiet.close()
+    }
+
     @Test func connackReturnCodes() async throws {
         try await H.with { open in
             let cases: [(MQTTPacket.Connect, MQTTPacket.ConnectReturnCode)] = [

@@ -24,6 +24,9 @@ public final class MQTTListener: Sendable {
         var serverChannel: (any Channel)?
         var acceptTask: Task<Void, Never>?
         var port: Int?
+        /// Every accepted connection, registered or still in its CONNECT: shutdown closes them all.
+        var open: [ObjectIdentifier: any Channel] = [:]
+        var stopping = false
     }
 
     public init(
@@ -74,7 +77,14 @@ public final class MQTTListener: Sendable {
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
+                            group.addTask {
+                                guard self.track(connection.channel) else {
+                                    try? await connection.channel.close()
+                                    return
+                                }
+                                await self.serve(connection)
+                                self.untrack(connection.channel)
+                            }
                         }
                     } catch {
                         // The server channel closed: shutdown.
@@ -96,14 +106,33 @@ public final class MQTTListener: Sendable {
             defer {
                 state.serverChannel = nil
                 state.acceptTask = nil
+                state.stopping = true
             }
             return (state.serverChannel, state.acceptTask)
         }
         try? await channel?.close()
-        for connection in await registry.allConnections() {
-            try? await connection.channel.close()
+        // Every connection, also one still in its CONNECT (not registered yet): a handler that
+        // registered after the close of the registered ones would keep the accept task alive.
+        for connection in state.withLock({ Array($0.open.values) }) {
+            try? await connection.close()
         }
         await task?.value
+    }
+
+    /// Connections accepted and not yet ended, registered or not (for diagnostics and tests).
+    public var openConnectionCount: Int { state.withLock { $0.open.count } }
+
+    /// Records an accepted connection; false once shutdown has begun (it is closed instead).
+    private func track(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard !state.stopping else { return false }
+            state.open[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    private func untrack(_ channel: any Channel) {
+        _ = state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     /// Sends a QoS 1 message to a client, now if it is connected and subscribed, else when it

@@ -124,10 +124,6 @@ actor MQTTSessionRegistry {
         sessions[clientID]?.connection
     }
 
-    func allConnections() -> [Connection] {
-        sessions.values.compactMap(\.connection)
-    }
-
     /// Counts for diagnostics and tests.
     func pendingCounts(clientID: String) -> (queued: Int, inflight: Int) {
         (sessions[clientID]?.queued.count ?? 0, sessions[clientID]?.inflight.count ?? 0)
