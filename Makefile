@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config curl jq sqlite3 \
-                mosquitto mosquitto-clients tmux openssl
+                mosquitto mosquitto-clients tmux openssl gdb
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
 
@@ -44,9 +44,11 @@ lint:
 format:
 	$(SWIFT) format --in-place --parallel --recursive $(FORMAT_PATHS)
 
+# The tests run under a watchdog: a hang fails after TEST_TIMEOUT seconds (default 1200) with the
+# names of the tests still running and every thread's stack, instead of a run that never ends.
 test: deps lint
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SWIFT=$(SWIFT) scripts/test-with-watchdog
 
 # The whole stack on this machine: embedded server, 3 simulated devices with real agents, the
 # console on the queued reviews. DEMO_FLAGS passes more (e.g. DEMO_FLAGS=--reset, or --no-tui).

@@ -64,6 +64,37 @@ struct MQTTClientTests {
         }
     }
 
+    /// Publishes made while a connection restores its session (re-subscribing, resending the
+    /// queued ones) are sent too: each of them is acknowledged without another reconnect.
+    @Test func publishesDuringTheSessionRestoreAreSent() async throws {
+        try await H.with { harness in
+            let client = Self.client(harness.port)
+            let topic = "dev/dev-1/sync/rows/batch"
+            try await client.connect()
+            try await client.subscribe([.init(topicFilter: "dev/dev-1/sync/ingest/control", qos: .atLeastOnce)])
+            await client.dropConnection()
+            let queued = (0..<50).map { index in
+                Task { try await client.publish(topic: topic, payload: ByteBuffer(string: "q\(index)")) }
+            }
+            let runner = Task { await client.run() }
+            var during: [Task<Void, any Error>] = []
+            while !(await client.isConnected) {
+                let index = during.count
+                during.append(Task { try await client.publish(topic: topic, payload: ByteBuffer(string: "d\(index)")) })
+                await Task.yield()
+            }
+            let deadline = Task {
+                try await Task.sleep(for: hangDeadline)
+                await client.shutdown()
+            }
+            for publish in queued + during { try await publish.value }
+            deadline.cancel()
+            #expect(await client.inflightCount == 0)
+            await client.shutdown()
+            await runner.value
+        }
+    }
+
     @Test func refusedConnectionsReportTheCode() async throws {
         try await H.with(authenticator: H.passwords) { harness in
             let client = MQTTClient(

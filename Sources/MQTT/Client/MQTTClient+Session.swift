@@ -69,15 +69,22 @@ extension MQTTClient {
     /// After CONNACK: re-subscribe when the session is gone, then resend unacknowledged
     /// publishes in their original order — DUP=1 with the same ids when the broker kept the
     /// session, as fresh publishes when it did not.
+    ///
+    /// Every write suspends and frees the actor, and the client is not `connected` yet, so a
+    /// publish made meanwhile joins the inflight table unsent: the loop goes on until every id
+    /// has been written, or such a publish would wait for its PUBACK until the next reconnect.
     private func restoreSession(present: Bool, on connection: MQTTClientConnection) async throws {
         if !present, !subscriptions.isEmpty, let id = allocatePacketID() {
             // The SUBACK needs no waiter: the grants were already accepted once.
             let restored = subscriptions.map { MQTTPacket.Subscription(topicFilter: $0.key, qos: $0.value) }
             try await connection.write(.subscribe(.init(packetID: id, subscriptions: restored)))
         }
-        for id in inflightOrder {
+        let queuedEarlier = Set(inflightOrder)
+        var written: Set<UInt16> = []
+        while let id = inflightOrder.first(where: { !written.contains($0) }) {
+            written.insert(id)
             guard var publish = inflight[id]?.publish else { continue }
-            publish.dup = present
+            publish.dup = present && queuedEarlier.contains(id)
             try await connection.write(.publish(publish))
         }
     }
