@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var controlResendInterval: Duration = .seconds(30)
     /// How often the backpressure sweep and the resend pass run. Default 2 s.
     public var maintenanceInterval: Duration = .seconds(2)
+    /// How long a graceful stop may wait for in-flight requests and connections before the rest
+    /// is cancelled (a peer that never ends its request cannot hold a stopping server). Default 30 s.
+    public var shutdownGracePeriod: Duration = .seconds(30)
 
     public init(
         dataDirectory: String = "./.edgesync",

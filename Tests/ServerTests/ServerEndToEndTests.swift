@@ -171,6 +171,38 @@ struct ServerEndToEndTests {
         await first.stop()
     }
 
+    /// A console watching the event stream does not hold the server up: a graceful shutdown
+    /// ends the stream, and the server stops.
+    @Test func aStopEndsOpenEventStreams() async throws {
+        var configuration = ServerConfiguration(
+            dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(
+                "edgesync-sse-\(UUID().uuidString)"
+            ).path,
+            httpPort: 0,
+            mqttPort: 0
+        )
+        // Longer than the test waits: the stream must end because the server stops, not
+        // because the grace period ran out and cancelled it.
+        configuration.shutdownGracePeriod = hangDeadline * 10
+        let server = try await GovernanceServer.open(configuration)
+        let endpoints = try await server.start()
+        let url = endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)/events/stream?since=999999999"
+        let curl = try ProcessRunner.start(
+            "curl",
+            ["-sSiN", "-H", "Authorization: Bearer \(server.adminToken)", url]
+        )
+        let deadline = ContinuousClock.now + hangDeadline
+        while !curl.output().stdout.contains("text/event-stream"), curl.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(curl.output().stdout.contains("200"), "\(curl.output().stderr)")
+        let stopping = Task { await server.stop() }
+        let ended = await curl.wait(timeout: hangDeadline)
+        #expect(!curl.timedOut, "the stream stayed open through the stop")
+        #expect(ended.status == 0 || ended.status == 18, "curl: \(ended.status) \(ended.stderr)")
+        await stopping.value
+    }
+
     @Test func devOpenRegistersUnknownDevicesOnFirstConnect() async throws {
         let (server, endpoints, _) = try await Self.open(devOpen: true)
         let api = LiveHTTP(

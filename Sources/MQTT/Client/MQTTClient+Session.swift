@@ -24,6 +24,10 @@ extension MQTTClient {
             lastError = .connectionClosed
             throw error
         }
+        guard state == .connecting else {
+            await connection.close()
+            throw state == .shutDown ? MQTTClientError.shutdown : MQTTClientError.connectionClosed
+        }
         self.connection = connection
         let connect = MQTTPacket.Connect(
             clientID: configuration.clientID,
@@ -59,7 +63,12 @@ extension MQTTClient {
             lastError = .connectionRefused(ack.returnCode)
             throw MQTTClientError.connectionRefused(ack.returnCode)
         }
-        guard self.connection?.id == id, state == .connecting else { throw MQTTClientError.connectionClosed }
+        guard self.connection?.id == id, state == .connecting else {
+            // Shut down (or superseded) while connecting: this connection must not stay open,
+            // pinging on its own, with nobody using it.
+            await connection.close()
+            throw state == .shutDown ? MQTTClientError.shutdown : MQTTClientError.connectionClosed
+        }
         try await restoreSession(present: ack.sessionPresent, on: connection)
         state = .connected(sessionPresent: ack.sessionPresent)
         lastError = nil

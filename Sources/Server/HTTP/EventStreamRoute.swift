@@ -2,6 +2,7 @@ import EdgeSyncModels
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 
 /// `GET /events/stream`: governance events as Server-Sent Events. Resumes after `Last-Event-ID`
 /// (or `since`); new events are polled from the store, so every server process serves the same
@@ -68,7 +69,7 @@ struct EventStreamRoute {
         var lastWrite = ContinuousClock.now
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        while !Task.isCancelled {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let limit = min(PageRequest.maximumLimit, maximum.map { $0 - sent } ?? PageRequest.maximumLimit)
             guard limit > 0 else { return }
             let events = try await store.events(
@@ -91,7 +92,13 @@ struct EventStreamRoute {
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     lastWrite = .now
                 }
-                try await Task.sleep(for: pollInterval)
+                // A stopping server ends the stream (a clean end of the response) rather than
+                // waiting for the client to leave.
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                } catch is CancellationError {
+                    return
+                }
             }
         }
     }
