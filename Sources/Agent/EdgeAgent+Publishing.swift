@@ -57,6 +57,9 @@ extension EdgeAgent {
                         return
                     }
                 }
+                // A pause that arrived while the batch was read holds it (it stays outbound):
+                // the rows read after the pause must not go out.
+                if try await state.progress(name).paused { break }
                 try await client.publish(
                     topic: root + "/" + batch.topic.rawValue,
                     payload: ByteBuffer(bytes: batch.body)

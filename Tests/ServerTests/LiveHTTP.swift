@@ -24,8 +24,8 @@ struct LiveHTTP {
         if let body {
             request.httpBody = Data(body.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
         }
+        if method != "GET" { request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key") }
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, Array(data))
     }

@@ -2,6 +2,7 @@ import EdgeSyncModels
 import Foundation
 import MQTT
 import NIOCore
+import NIOSSL
 import TestSupport
 import Testing
 
@@ -313,6 +314,64 @@ struct MutualTLSEndToEndTests {
             try await api.get("/devices/\(devices["pump-7"]!.id)", as: ResourceEnvelope<Device>.self).data
                 .credentialKinds == [.certificate]
         )
+
+        // A second certificate supersedes the first: only the newest one connects.
+        let renewed = try await api.post(
+            "/devices/\(devices["pump-7"]!.id)/credentials",
+            body: #"{"kind":"certificate"}"#,
+            as: ResourceEnvelope<IssuedCredentials>.self
+        ).data
+        let renewedCertificate = directory.appendingPathComponent("pump-7-renewed.pem").path
+        let renewedKey = directory.appendingPathComponent("pump-7-renewed.key").path
+        try renewed.certificatePEM!.write(toFile: renewedCertificate, atomically: true, encoding: .utf8)
+        try renewed.privateKeyPEM!.write(toFile: renewedKey, atomically: true, encoding: .utf8)
+        let superseded = try await publish(id: "pump-7", certificate: certificate, key: key)
+        #expect(superseded.status != 0 && superseded.stderr.contains("not authori"), "\(superseded.stderr)")
+        let current = try await publish(id: "pump-7", certificate: renewedCertificate, key: renewedKey)
+        #expect(current.status == 0, "\(current.stderr)")
+        let refusals = try await api.get("/events?kind=device.auth_refused", as: PageEnvelope<Event>.self).data
+        #expect(refusals.map(\.deviceID) == [devices["pump-7"]!.id])
+
+        // Revoking the certificate closes the device's live connection and refuses it from then on.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(certificates.caCertificate)
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(renewedCertificate).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: renewedKey, format: .pem))
+        let live = MQTTClient(
+            configuration: .init(host: "127.0.0.1", port: Int(port)!, tls: tls, clientID: "pump-7")
+        )
+        try await live.connect()
+        let revoked = try await api.post(
+            "/devices/\(devices["pump-7"]!.id)/credentials/revoke",
+            body: #"{"kind":"certificate"}"#,
+            as: ResourceEnvelope<Device>.self
+        ).data
+        #expect(revoked.credentialKinds.isEmpty)
+        let deadline = ContinuousClock.now + hangDeadline
+        while await live.isConnected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!(await live.isConnected), "the revoked device's connection stayed open")
+        await live.shutdown()
+        #expect(try await publish(id: "pump-7", certificate: renewedCertificate, key: renewedKey).status != 0)
+        #expect(
+            try await api.get("/events?kind=device.credentials_revoked", as: PageEnvelope<Event>.self).data
+                .map(\.outcome) == ["certificate"]
+        )
+
+        // A deleted device's certificate stays refused when its name is registered again.
+        let valve = devices["valve-1"]!.id
+        let valveIssued = try await api.post(
+            "/devices/\(valve)/credentials",
+            body: #"{"kind":"certificate"}"#,
+            as: ResourceEnvelope<IssuedCredentials>.self
+        ).data
+        let valveCertificate = directory.appendingPathComponent("valve-1.pem").path
+        let valveKey = directory.appendingPathComponent("valve-1.key").path
+        try valveIssued.certificatePEM!.write(toFile: valveCertificate, atomically: true, encoding: .utf8)
+        try valveIssued.privateKeyPEM!.write(toFile: valveKey, atomically: true, encoding: .utf8)
+        #expect(try await publish(id: "valve-1", certificate: valveCertificate, key: valveKey).status == 0)
+        #expect(try await api.request("DELETE", "/devices/\(valve)").0 == 204)
+        _ = try await api.post("/devices", body: #"{"name":"valve-1"}"#, as: ResourceEnvelope<Device>.self)
+        #expect(try await publish(id: "valve-1", certificate: valveCertificate, key: valveKey).status != 0)
         await server.stop()
     }
 }

@@ -9,6 +9,8 @@ public enum APIErrorCode: String, Sendable, Hashable, Codable, CaseIterable {
     case notClaimer = "not_claimer"
     case invalidTransition = "invalid_transition"
     case payloadTooLarge = "payload_too_large"
+    case unsupportedMediaType = "unsupported_media_type"
+    case methodNotAllowed = "method_not_allowed"
     case validationFailed = "validation_failed"
     case unknownColumn = "unknown_column"
     case missingColumnAction = "missing_column_action"
@@ -36,8 +38,10 @@ public enum APIErrorCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .unauthorized: 401
         case .forbidden, .notClaimer, .edgeStateNotCloudAuthoritative: 403
         case .notFound, .edgeStateMirrorNotProvisioned, .payloadNotKept: 404
+        case .methodNotAllowed: 405
         case .conflict, .actionVersionConflict, .invalidTransition: 409
         case .payloadTooLarge: 413
+        case .unsupportedMediaType: 415
         case .validationFailed, .unknownColumn, .missingColumnAction, .pkMustBeMirrored, .duplicateMirrorColumn,
             .invalidMirrorColumnName, .dataPointRequired, .autoCreateNotAllowed, .tableWithoutPrimaryKey,
             .idempotencyKeyReused:

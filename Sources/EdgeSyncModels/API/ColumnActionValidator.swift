@@ -53,6 +53,7 @@ public struct ColumnActionValidator: Sendable {
             )
         }
         let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let defaults = defaultNames()
         var resolved: [Resolved] = []
         var targets: [String: String] = [:]
         for action in actions {
@@ -71,7 +72,7 @@ public struct ColumnActionValidator: Sendable {
                     details: ["column": .string(column.name)]
                 )
             }
-            let target = try target(of: action)
+            let target = try target(of: action, defaults: defaults)
             if let target {
                 if let other = targets[target] {
                     throw APIError(
@@ -87,13 +88,24 @@ public struct ColumnActionValidator: Sendable {
         return resolved
     }
 
-    private func target(of action: ColumnAction) throws(APIError) -> String? {
+    /// The column each source column writes unless the action names one: distinct by
+    /// construction from each other and from a series' own columns. A name an operator chose
+    /// that equals one of them is a `duplicate_mirror_column` (the key keeps its natural name).
+    public func defaultNames() -> [String: String] {
+        MirrorIdentifier.columnNames(
+            forSourceColumns: columns.map(\.name),
+            reserved: strategy == .telemetry ? Self.seriesPlatformColumns : []
+        )
+    }
+
+    private func target(of action: ColumnAction, defaults: [String: String]) throws(APIError) -> String? {
         let column = action.sourceColumnName
         switch action.action {
         case .ignore, .defer:
             return nil
         case .mirror:
-            let name = action.effectiveMirrorColumnName!
+            let name =
+                action.mirrorColumnName ?? defaults[column] ?? MirrorIdentifier.columnName(forSourceColumn: column)
             if let problem = MirrorIdentifier.problem(withColumnName: name) {
                 throw APIError(
                     .invalidMirrorColumnName,
@@ -118,7 +130,8 @@ public struct ColumnActionValidator: Sendable {
                     details: ["column": .string(column)]
                 )
             }
-            return MirrorIdentifier.columnName(forSourceColumn: name)
+            let reserved = strategy == .telemetry ? Self.seriesPlatformColumns : []
+            return MirrorIdentifier.columnNames(forSourceColumns: [name], reserved: reserved)[name]
         case .autoCreateAndMap:
             try requireTelemetry(action)
             guard allowAutoCreate else {
@@ -128,7 +141,7 @@ public struct ColumnActionValidator: Sendable {
                     details: ["column": .string(column)]
                 )
             }
-            return MirrorIdentifier.columnName(forSourceColumn: column)
+            return defaults[column] ?? MirrorIdentifier.columnName(forSourceColumn: column)
         }
     }
 

@@ -105,15 +105,23 @@ public enum SchemaDiff {
     ) -> [ColumnAction] {
         let old = Dictionary((previous ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let binding = Dictionary(bindings.map { ($0.sourceColumnName, $0) }, uniquingKeysWith: { first, _ in first })
+        var kept: [String: ColumnAction] = [:]
+        for column in columns where marker(before: old[column.name], after: column) == .unchanged {
+            kept[column.name] = binding[column.name]
+        }
+        // New names keep clear of the kept ones, of each other and of a series' own columns.
+        let names = MirrorIdentifier.columnNames(
+            forSourceColumns: columns.map(\.name),
+            reserved: Set(kept.values.compactMap(\.effectiveMirrorColumnName))
+                .union(strategy == .telemetry ? ColumnActionValidator.seriesPlatformColumns : [])
+        )
         return columns.map { column in
-            if let kept = binding[column.name], marker(before: old[column.name], after: column) == .unchanged {
-                return kept
-            }
+            if let kept = kept[column.name] { return kept }
             if column.isPrimaryKey || strategy == .rows {
                 return ColumnAction(
                     sourceColumnName: column.name,
                     action: .mirror,
-                    mirrorColumnName: MirrorIdentifier.columnName(forSourceColumn: column.name)
+                    mirrorColumnName: names[column.name]
                 )
             }
             if isTimeColumn(column.name) {

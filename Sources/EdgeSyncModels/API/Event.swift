@@ -23,6 +23,9 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case deviceConnected = "device.connected"
     case deviceDisconnected = "device.disconnected"
     case deviceACLDenied = "device.acl_denied"
+    /// A known device refused at CONNECT: a superseded or revoked certificate.
+    case deviceAuthRefused = "device.auth_refused"
+    case deviceCredentialsRevoked = "device.credentials_revoked"
 }
 
 /// A stored governance event; ids increase monotonically, so `Last-Event-ID` can resume a stream.

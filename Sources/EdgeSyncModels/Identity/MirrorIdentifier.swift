@@ -26,6 +26,41 @@ public enum MirrorIdentifier {
         return finish(stem: &stem, changed: changed, source: source)
     }
 
+    /// The default column names of a table's source columns, distinct from each other and from
+    /// `reserved` by construction. A name the derivation left as it was keeps it; a derived one
+    /// that lands on a taken name (`Temp` → `temp_d62f436b` beside a column named so, or a
+    /// series' `device_id`) gets a longer hash suffix until it is free.
+    public static func columnNames(forSourceColumns sources: [String], reserved: Set<String> = []) -> [String: String] {
+        var names: [String: String] = [:]
+        var taken = reserved
+        var derived: [String] = []
+        for source in sources where names[source] == nil {
+            let name = columnName(forSourceColumn: source)
+            if name == source, !reserved.contains(name) {
+                names[source] = name
+                taken.insert(name)
+            } else {
+                derived.append(source)
+            }
+        }
+        for source in derived.sorted() {
+            var (stem, _) = normalize(source)
+            if stem.isEmpty || stem.hasPrefix("_") { stem = "c" + stem }
+            var name = finish(stem: &stem, changed: true, source: source)
+            var attempt = 0
+            while taken.contains(name) {
+                attempt += 1
+                // 16, 32, then the whole digest; past that (a reserved name equal to it) a counter.
+                let length = min(8 << attempt, 64)
+                name = finish(stem: &stem, changed: true, source: source, suffixLength: length)
+                if 8 << attempt > 64 { name += "_\(attempt)" }
+            }
+            names[source] = name
+            taken.insert(name)
+        }
+        return names
+    }
+
     /// True for names the platform keeps for its own columns.
     public static func isReserved(_ name: String) -> Bool {
         name.hasPrefix("_")
@@ -76,12 +111,12 @@ public enum MirrorIdentifier {
         return (String(decoding: out, as: UTF8.self), changed)
     }
 
-    private static func finish(stem: inout String, changed: Bool, source: String) -> String {
+    private static func finish(stem: inout String, changed: Bool, source: String, suffixLength: Int = 8) -> String {
         guard changed || stem.utf8.count > maximumStemLength else { return stem }
         if stem.utf8.count > maximumStemLength {
             stem = String(decoding: stem.utf8.prefix(maximumStemLength), as: UTF8.self)
         }
-        return stem + "_" + SHA256Hex.digest(source).prefix(8)
+        return stem + "_" + SHA256Hex.digest(source).prefix(suffixLength)
     }
 
     private static func isIdentifierByte(_ byte: UInt8) -> Bool {

@@ -7,6 +7,9 @@ public struct MQTTConnectRequest: Sendable {
     public var password: ByteBuffer?
     /// The subject CN of the verified client certificate (TLS listeners with client certificates).
     public var certificateCommonName: String?
+    /// That certificate's serial number (big-endian, without leading zero bytes), so that only
+    /// the certificate a client was last issued is accepted.
+    public var certificateSerial: [UInt8]?
     public var remoteAddress: String?
     public var usesTLS: Bool
 
@@ -15,6 +18,7 @@ public struct MQTTConnectRequest: Sendable {
         username: String? = nil,
         password: ByteBuffer? = nil,
         certificateCommonName: String? = nil,
+        certificateSerial: [UInt8]? = nil,
         remoteAddress: String? = nil,
         usesTLS: Bool = false
     ) {
@@ -22,6 +26,7 @@ public struct MQTTConnectRequest: Sendable {
         self.username = username
         self.password = password
         self.certificateCommonName = certificateCommonName
+        self.certificateSerial = certificateSerial
         self.remoteAddress = remoteAddress
         self.usesTLS = usesTLS
     }
@@ -63,19 +68,23 @@ extension MQTTAuthenticator {
     public var requiresLoopback: Bool { false }
 }
 
-/// mTLS: the verified certificate's CN must equal the client id.
+/// mTLS: the verified certificate's CN must equal the client id, and the caller's closure
+/// decides on its serial (the server accepts only the certificate it issued last).
 public struct CertificateAuthenticator: MQTTAuthenticator {
-    let principal: @Sendable (String) async -> MQTTPrincipal?
+    let principal: @Sendable (_ clientID: String, _ serial: [UInt8]) async -> MQTTPrincipal?
 
-    /// - Parameter principal: the principal of a known client id, or nil for an unknown one.
-    public init(principal: @escaping @Sendable (String) async -> MQTTPrincipal?) {
+    /// - Parameter principal: the principal of a known client id presenting a certificate with
+    ///   this serial, or nil when it may not connect with it.
+    public init(principal: @escaping @Sendable (_ clientID: String, _ serial: [UInt8]) async -> MQTTPrincipal?) {
         self.principal = principal
     }
 
     public func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthenticationResult {
-        guard let commonName = request.certificateCommonName else { return .rejected(.notAuthorized) }
+        guard let commonName = request.certificateCommonName, let serial = request.certificateSerial else {
+            return .rejected(.notAuthorized)
+        }
         guard commonName == request.clientID else { return .rejected(.notAuthorized) }
-        guard let principal = await principal(request.clientID) else { return .rejected(.notAuthorized) }
+        guard let principal = await principal(request.clientID, serial) else { return .rejected(.notAuthorized) }
         return .accepted(principal)
     }
 }

@@ -47,12 +47,13 @@ extension MQTTListener {
         }
         guard !connect.clientID.isEmpty else { return try await refuse(.identifierRejected) }
         let usesTLS = configuration.tls != nil
-        let commonName = usesTLS ? try? await Self.peerCommonName(channel) : nil
+        let certificate = usesTLS ? try? await channel.nioSSL_peerCertificate().get() : nil
         let request = MQTTConnectRequest(
             clientID: connect.clientID,
             username: connect.username,
             password: connect.password,
-            certificateCommonName: commonName ?? nil,
+            certificateCommonName: certificate.flatMap(Self.commonName),
+            certificateSerial: certificate.map { Array($0.serialNumber.drop { $0 == 0 }) },
             remoteAddress: channel.remoteAddress?.description,
             usesTLS: usesTLS
         )
@@ -162,8 +163,7 @@ extension MQTTListener {
     }
 
     /// The subject CN of the client's verified certificate.
-    static func peerCommonName(_ channel: any Channel) async throws -> String? {
-        let certificate = try await channel.nioSSL_peerCertificate().get()
-        return certificate?.subjectName.last { $0.type == .commonName }?.value
+    static func commonName(_ certificate: NIOSSLCertificate) -> String? {
+        certificate.subjectName.last { $0.type == .commonName }?.value
     }
 }

@@ -148,6 +148,13 @@ public final class MQTTListener: Sendable {
         try? await connection.writer.write(packet)
     }
 
+    /// Closes a client's live connection, if it has one (its credentials were revoked, say). The
+    /// session stays, as after any lost connection.
+    public func disconnect(_ clientID: String) async {
+        guard let connection = await registry.connection(clientID: clientID) else { return }
+        try? await connection.channel.close()
+    }
+
     /// Whether a client currently has a live connection.
     public func isConnected(_ clientID: String) async -> Bool {
         await registry.connection(clientID: clientID) != nil

@@ -10,10 +10,12 @@ public enum APIRouter {
         authority: DeviceAuthority,
         metrics: ServerMetrics = ServerMetrics(),
         courier: (any ControlCourier)? = nil,
+        connections: (any DeviceConnections)? = nil,
         uploads: UploadDesk? = nil
     ) -> Router<EdgeRequestContext> {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
+        router.add(middleware: MethodGuardMiddleware())
         HealthRoutes(store: store).register(on: router)
         router.get("metrics") { _, _ in
             var headers = HTTPFields()
@@ -54,7 +56,8 @@ public enum APIRouter {
         BatchRoutes(store: store, pipeline: IngestPipeline(store: store, uploads: uploads), courier: courier)
             .register(on: project)
         EventStreamRoute(store: store).register(on: project)
-        DeviceRoutes(store: store, tenancy: tenancy, authority: authority).register(on: project)
+        DeviceRoutes(store: store, tenancy: tenancy, authority: authority, connections: connections)
+            .register(on: project)
         return router
     }
 }

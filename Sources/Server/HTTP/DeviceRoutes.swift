@@ -1,11 +1,13 @@
 import EdgeSyncModels
 import Hummingbird
 
-/// Devices: list and read (`read`), register and issue credentials (`admin`).
+/// Devices: list and read (`read`); register, delete, issue and revoke credentials (`admin`).
+/// Deleting a device or revoking its credentials also closes its live connection.
 struct DeviceRoutes {
     let store: any GovernanceStore
     let tenancy: Tenancy
     let authority: DeviceAuthority
+    let connections: (any DeviceConnections)?
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
         group.get("devices") { request, context in
@@ -35,6 +37,32 @@ struct DeviceRoutes {
                 now: .now
             )
             return EditedResponse(status: .created, response: ResourceEnvelope(device))
+        }
+        group.delete("devices/:device_id") { _, context in
+            _ = try context.require(.admin)
+            let device = try await device(context)
+            try await store.deleteDevice(id: device.id, projectID: device.projectID, now: .now)
+            await connections?.disconnect(deviceName: device.name)
+            return HTTPResponse.Status.noContent
+        }
+        group.post("devices/:device_id/credentials/revoke") { request, context in
+            let principal = try context.require(.admin)
+            let device = try await device(context)
+            var request = request
+            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            let kind =
+                body.readableBytes == 0 ? nil : try await request.decode(as: RevokeRequest.self, context: context).kind
+            guard
+                let revoked = try await store.revokeDeviceCredentials(
+                    deviceID: device.id,
+                    projectID: device.projectID,
+                    kinds: kind.map { [$0] } ?? Set(CredentialKind.allCases),
+                    by: principal.name,
+                    now: .now
+                )
+            else { throw APIError(.notFound, "no device \(device.id)") }
+            await connections?.disconnect(deviceName: device.name)
+            return ResourceEnvelope(revoked)
         }
         group.post("devices/:device_id/credentials") { request, context in
             _ = try context.require(.admin)
@@ -71,6 +99,10 @@ struct DeviceRoutes {
 
     struct CredentialRequest: Decodable {
         var kind: CredentialKind
+    }
+
+    struct RevokeRequest: Decodable {
+        var kind: CredentialKind?
     }
 
     func device(_ context: EdgeRequestContext) async throws -> Device {

@@ -11,6 +11,7 @@ public struct EdgeRequestContext: RequestContext {
     public var requestedOrgID: String?
 
     public var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
+    public var requestDecoder: APIRequestDecoder { APIRequestDecoder() }
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -117,15 +117,6 @@ struct LineageActionRoutes {
             )
             return HTTPResponse.Status.noContent
         }
-        group.delete("devices/:device_id") { _, context in
-            _ = try context.require(.admin)
-            try await store.deleteDevice(
-                id: try context.parameters.require("device_id"),
-                projectID: try await project(context),
-                now: .now
-            )
-            return HTTPResponse.Status.noContent
-        }
         group.post("devices/:device_id/edge/state-tables/:lineage_id/rows") { request, context in
             _ = try context.require(.operate)
             let body = try await request.decode(as: StateWriteRequest.self, context: context)

@@ -1,4 +1,5 @@
 import EdgeSyncModels
+import Logging
 import MQTT
 
 /// Builds the listener's authenticator from the store: password devices always; dev-open
@@ -35,6 +36,38 @@ enum DeviceAuthentication {
             return ingress.principal(for: device)
         }
         return FirstAcceptingAuthenticator([passwords, open])
+    }
+
+    /// mTLS on the TLS listener: the device must exist and present the certificate it was issued
+    /// last. A known device refused with another one (superseded, revoked) is logged and recorded
+    /// as an event, so that a stolen or stale certificate shows.
+    static func certificateAuthenticator(
+        store: any GovernanceStore,
+        tenancy: Tenancy,
+        ingress: MQTTIngress,
+        logger: Logger
+    ) -> CertificateAuthenticator {
+        let projectID = tenancy.project.id
+        return CertificateAuthenticator { clientID, presented in
+            guard let device = try? await store.device(named: clientID, projectID: projectID) else { return nil }
+            let current = (try? await store.certificateSerial(deviceID: device.id)).flatMap { $0 }
+            if let current, CertificateSerial(stored: current) == CertificateSerial(bytes: presented) {
+                return ingress.principal(for: device)
+            }
+            let serial = presented.map { String($0, radix: 16) }.joined(separator: ":")
+            let reason = current == nil ? "the device has no certificate" : "not the device's current certificate"
+            logger.warning(
+                "certificate refused",
+                metadata: ["device": "\(clientID)", "serial": "\(serial)", "reason": "\(reason)"]
+            )
+            try? await store.recordEvent(
+                device: device,
+                kind: .deviceAuthRefused,
+                outcome: "certificate",
+                message: "certificate \(serial) refused: \(reason)"
+            )
+            return nil
+        }
     }
 
     /// The device ACL of the wire protocol.

@@ -130,12 +130,12 @@ public final class GovernanceServer: Sendable {
             tls.certificateVerification = .optionalVerification
             tls.trustRoots = .file(deviceCACertificatePath)
             let tlsAuthenticator = FirstAcceptingAuthenticator([
-                CertificateAuthenticator { [store, tenancy, ingress] clientID in
-                    guard let device = try? await store.device(named: clientID, projectID: tenancy.project.id) else {
-                        return nil
-                    }
-                    return ingress.principal(for: device)
-                },
+                DeviceAuthentication.certificateAuthenticator(
+                    store: store,
+                    tenancy: tenancy,
+                    ingress: ingress,
+                    logger: logger
+                ),
                 authenticator,
             ])
             let listener = MQTTListener(
@@ -157,6 +157,7 @@ public final class GovernanceServer: Sendable {
                 authority: deviceAuthority,
                 metrics: metrics,
                 courier: ingress,
+                connections: ingress,
                 uploads: uploads
             ),
             configuration: .init(

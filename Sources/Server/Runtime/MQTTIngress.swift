@@ -6,7 +6,7 @@ import Synchronization
 
 /// The listener's application side: authenticated devices' messages go through the ingest
 /// pipeline (PUBACK after the commit), controls go out on connect and after each decision.
-final class MQTTIngress: MQTTListenerDelegate, ControlCourier {
+final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections {
     let store: any GovernanceStore
     let pipeline: IngestPipeline
     let metrics: ServerMetrics
@@ -88,6 +88,10 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier {
             outcome: denial.action.rawValue,
             message: "\(denial.action.rawValue) \(denial.topic) refused"
         )
+    }
+
+    func disconnect(deviceName: String) async {
+        for listener in listeners.withLock({ $0 }) { await listener.disconnect(deviceName) }
     }
 
     /// Publishes controls on their devices' control topics; they stay pending until the ACK. A

@@ -29,6 +29,9 @@ public protocol SQLDialect: Sendable {
     /// The longest identifier the database keeps whole.
     var maximumIdentifierLength: Int { get }
 
+    /// The most columns a table may have.
+    var maximumColumnCount: Int { get }
+
     /// Whether an error goes away by itself (the database was busy, locked, full or cut off), so
     /// the rows are staged for a retry rather than counted against the breaker.
     func isTransient(_ error: any Error) -> Bool
@@ -47,27 +50,36 @@ extension SQLDialect {
             : StoreError(.internal, "the store failed: \(message(of: error))")
     }
 
-    /// `CREATE TABLE` (and index) statements for a new target.
-    public func createStatements(_ target: MaterializationTarget) -> [String] {
-        let quoted = SQLIdentifier.quote(target.table)
-        let data = target.columns.map { "\(SQLIdentifier.quote($0.target)) \(columnType($0.affinity))" }
-        switch target.kind {
+    /// The columns the platform adds to every target of a kind, with their definitions.
+    public func platformColumns(_ kind: MaterializationTarget.Kind) -> [String] {
+        switch kind {
         case .mirror:
-            let platform = [
+            [
                 "\"_device_id\" \(textType) NOT NULL", "\"_journal_epoch\" \(textType) NOT NULL",
                 "\"_commit_seq\" \(integerType) NOT NULL", "\"_updated_at\" \(timestampType) NOT NULL",
                 "\"_cloud_version\" \(integerType) NOT NULL DEFAULT 0",
             ]
-            let key = target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ")
-            return ["CREATE TABLE \(quoted) (\((platform + data).joined(separator: ", ")), PRIMARY KEY (\(key)))"]
         case .series:
-            let platform = [
-                "\"device_id\" \(textType) NOT NULL", "\"event_ts\" \(timestampType) NOT NULL",
-                "\"row_id\" \(textType)",
-            ]
+            ["\"device_id\" \(textType) NOT NULL", "\"event_ts\" \(timestampType) NOT NULL", "\"row_id\" \(textType)"]
+        }
+    }
+
+    /// `CREATE TABLE` (and index) statements for a new target.
+    public func createStatements(_ target: MaterializationTarget) -> [String] {
+        let quoted = SQLIdentifier.quote(target.table)
+        let data = target.columns.map { "\(SQLIdentifier.quote($0.target)) \(columnType($0.affinity))" }
+        let columns = (platformColumns(target.kind) + data).joined(separator: ", ")
+        switch target.kind {
+        case .mirror:
+            let key = target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ")
+            return ["CREATE TABLE \(quoted) (\(columns), PRIMARY KEY (\(key)))"]
+        case .series:
+            // Indexes share the tables' namespace: `idx_` starts no table name, so a device's
+            // table `foo_by_time` can never collide with the index of its table `foo`.
+            let index = SQLIdentifier.quote("idx_" + target.table + "_by_time")
             return [
-                "CREATE TABLE \(quoted) (\((platform + data).joined(separator: ", ")))",
-                "CREATE INDEX \(SQLIdentifier.quote(target.table + "_by_time")) ON \(quoted) (\"device_id\", \"event_ts\")",
+                "CREATE TABLE \(quoted) (\(columns))",
+                "CREATE INDEX \(index) ON \(quoted) (\"device_id\", \"event_ts\")",
             ]
         }
     }

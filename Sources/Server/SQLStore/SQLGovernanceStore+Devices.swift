@@ -86,6 +86,49 @@ extension SQLGovernanceStore {
         }
     }
 
+    public func certificateSerial(deviceID: String) async throws -> String? {
+        try await backend.read { tx in
+            try tx.value("SELECT certificate_serial FROM device WHERE id = ?", [.text(deviceID)])?.text
+        }
+    }
+
+    public func revokeDeviceCredentials(
+        deviceID: String,
+        projectID: String,
+        kinds: Set<CredentialKind>,
+        by principal: String,
+        now: Timestamp
+    ) async throws -> Device? {
+        try await backend.write { tx in
+            let clauses = kinds.sorted { $0.rawValue < $1.rawValue }.map { kind in
+                switch kind {
+                case .password: "password_hash = NULL"
+                case .certificate: "certificate_serial = NULL"
+                }
+            }
+            guard !clauses.isEmpty,
+                try tx.execute(
+                    "UPDATE device SET \(clauses.joined(separator: ", ")) WHERE id = ? AND project_id = ?",
+                    [.text(deviceID), .text(projectID)]
+                ) == 1
+            else { return nil }
+            let names = kinds.map(\.rawValue).sorted().joined(separator: " and ")
+            try Self.insertEvent(
+                tx,
+                GovernanceEvent(
+                    projectID: projectID,
+                    deviceID: deviceID,
+                    lineageID: nil,
+                    kind: .deviceCredentialsRevoked,
+                    outcome: names,
+                    message: "\(names) revoked by \(principal)"
+                ),
+                at: now
+            )
+            return try tx.first("SELECT * FROM device WHERE id = ?", [.text(deviceID)]).map(Self.device)
+        }
+    }
+
     public func passwordHash(deviceID: String) async throws -> String? {
         try await backend.read { tx in
             try tx.value("SELECT password_hash FROM device WHERE id = ?", [.text(deviceID)])?.text

@@ -38,6 +38,20 @@ extension SQLGovernanceStore {
                 )
             }
         }
+        let existingNames = Set(existing.map(\.name))
+        let total =
+            (existing.isEmpty ? dialect.platformColumns(target.kind).count : existing.count)
+            + target.columns.filter { !existingNames.contains($0.target) }.count
+        guard total <= dialect.maximumColumnCount else {
+            throw StoreError(
+                .validationFailed,
+                """
+                \(target.table) would have \(total) columns, more than the store's \(dialect.maximumColumnCount); \
+                ignore some columns (action ignore) and approve again
+                """,
+                details: ["columns": .integer(Int64(total)), "maximum": .integer(Int64(dialect.maximumColumnCount))]
+            )
+        }
         return dialect.provisioning(target, existing: existing)
     }
 

@@ -103,6 +103,8 @@ struct SQLiteDialect: SQLDialect {
     let seriesInsertionOrder = "rowid"
 
     let maximumIdentifierLength = 1_000_000
+    /// SQLite's compiled-in `SQLITE_MAX_COLUMN`.
+    let maximumColumnCount = 2000
 
     func isTransient(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }

@@ -27,7 +27,19 @@ public protocol DeviceStore: Sendable {
     func registerDevice(name: String, projectID: String, fleetID: String, now: Timestamp) async throws -> Device
     func setDevicePassword(deviceID: String, hash: String) async throws
     func passwordHash(deviceID: String) async throws -> String?
+    /// Records the serial of the device's newest certificate: the one its connections must present.
     func setDeviceCertificate(deviceID: String, serial: String) async throws
+    /// The serial of the certificate the device was issued last; nil when it has none.
+    func certificateSerial(deviceID: String) async throws -> String?
+    /// Revokes the given credentials with an event naming who did it; returns the device as it
+    /// is now, nil when there is no such device in the project.
+    func revokeDeviceCredentials(
+        deviceID: String,
+        projectID: String,
+        kinds: Set<CredentialKind>,
+        by principal: String,
+        now: Timestamp
+    ) async throws -> Device?
     func markDeviceSeen(deviceID: String, at: Timestamp) async throws
     /// Deletes a device with all its lineages and credentials; its history (events) stays.
     func deleteDevice(id: String, projectID: String, now: Timestamp) async throws

@@ -27,7 +27,7 @@ struct ListenerHarness {
         password == Array((id + "-secret").utf8) ? principal(id) : nil
     }
 
-    static let certificates = CertificateAuthenticator { id in principal(id) }
+    static let certificates = CertificateAuthenticator { id, _ in principal(id) }
 
     /// `connectTimeout` is the listener's default unless a test is about it: a short one would
     /// close connections whose CONNECT a loaded machine has not sent yet.
