@@ -8,7 +8,7 @@ APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
 
-.PHONY: deps build release lint format test demo bench goldens clean
+.PHONY: deps build release lint format test fuzz-api demo bench goldens clean
 
 deps: $(DEPS_STAMP)
 
@@ -49,6 +49,12 @@ format:
 test: deps lint
 	$(SWIFT) build --build-tests
 	SWIFT=$(SWIFT) scripts/test-with-watchdog
+	SWIFT=$(SWIFT) scripts/fuzz-api
+
+# Every route of the OpenAPI document fuzzed with schemathesis (PyPI) against a throw-away
+# server, bounded by FUZZ_SECONDS; part of `make test`.
+fuzz-api: build
+	SWIFT=$(SWIFT) scripts/fuzz-api
 
 # The whole stack on this machine: embedded server, 3 simulated devices with real agents, the
 # console on the queued reviews. DEMO_FLAGS passes more (e.g. DEMO_FLAGS=--reset, or --no-tui).

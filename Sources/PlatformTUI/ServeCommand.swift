@@ -36,6 +36,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Accept any device id and register it on first connect (loopback listeners only).")
     var devOpen = false
 
+    @Option(help: "Seconds an HTTP connection may send nothing (stalled headers or body, idle keep-alive).")
+    var httpIdleTimeout: Int64 = 30
+
+    @Option(help: "HTTP connections served at once; more wait to be accepted.")
+    var maxHttpConnections = 1_000
+
+    @Option(help: "Seconds an MQTT connection without keep-alive may stay silent.")
+    var mqttMaxIdle: Int64 = 900
+
+    @Option(help: "Failed MQTT passwords from one address (in 5 minutes) before it is locked out.")
+    var authFailuresPerAddress = 30
+
+    @Option(help: "Failed MQTT passwords for one device from one address (in 5 minutes) before a lockout.")
+    var authFailuresPerDevice = 10
+
     func run() async throws {
         let location: StoreLocation?
         do throws(StoreError) {
@@ -43,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDirectory: dataDir,
             httpHost: httpHost,
             httpPort: httpPort,
@@ -57,6 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
             devOpen: devOpen,
             store: location
         )
+        configuration.httpIdleTimeout = .seconds(httpIdleTimeout)
+        configuration.maximumHTTPConnections = maxHttpConnections
+        configuration.mqttMaximumIdle = .seconds(mqttMaxIdle)
+        configuration.authenticationLimits.failuresPerAddress = authFailuresPerAddress
+        configuration.authenticationLimits.failuresPerDevice = authFailuresPerDevice
         let server: GovernanceServer
         do {
             server = try await GovernanceServer.open(configuration)

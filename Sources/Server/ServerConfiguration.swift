@@ -32,6 +32,18 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// How long a graceful stop may wait for in-flight requests and connections before the rest
     /// is cancelled (a peer that never ends its request cannot hold a stopping server). Default 30 s.
     public var shutdownGracePeriod: Duration = .seconds(30)
+    /// An HTTP connection that sends nothing for this long is closed: a request whose headers or
+    /// body stall, or an idle keep-alive connection (a response being written, such as the event
+    /// stream, does not count as idle). Default 30 s.
+    public var httpIdleTimeout: Duration = .seconds(30)
+    /// HTTP connections served at once; past it new ones wait in the accept queue, so a flood
+    /// cannot take the descriptors the MQTT listener needs. Default 1,000.
+    public var maximumHTTPConnections = 1_000
+    /// Failed MQTT passwords tolerated per address and per device before a lockout (see
+    /// `AuthenticationThrottle.Limits` for the defaults).
+    public var authenticationLimits = AuthenticationThrottle.Limits()
+    /// How long an MQTT connection that asked for no keep-alive may stay silent. Default 15 minutes.
+    public var mqttMaximumIdle: Duration = .seconds(900)
 
     public init(
         dataDirectory: String = "./.edgesync",
@@ -61,12 +73,21 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.devOpen = devOpen
     }
 
-    /// Configuration mistakes, each naming its flag; empty when the server may start.
     /// The store the server opens.
     public var storeLocation: StoreLocation { store ?? .default(dataDirectory: dataDirectory) }
 
+    /// Configuration mistakes, each naming its flag; empty when the server may start.
     public var problems: [String] {
         var problems: [String] = []
+        for (flag, value) in [
+            ("--http-idle-timeout", httpIdleTimeout.components.seconds),
+            ("--mqtt-max-idle", mqttMaximumIdle.components.seconds),
+            ("--max-http-connections", Int64(maximumHTTPConnections)),
+            ("--auth-failures-per-address", Int64(authenticationLimits.failuresPerAddress)),
+            ("--auth-failures-per-device", Int64(authenticationLimits.failuresPerDevice)),
+        ] where value < 1 {
+            problems.append("\(flag) must be at least 1, not \(value)")
+        }
         for (flag, port) in [
             ("--http-port", Optional(httpPort)), ("--mqtt-port", mqttPort), ("--mqtts-port", mqttsPort),
         ] {

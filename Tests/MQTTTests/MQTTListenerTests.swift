@@ -129,6 +129,15 @@ struct MQTTListenerTests {
             }
             await pinging.close()
         }
+        // A client that asks for no keep-alive still may not idle past the listener's maximum.
+        try await H.with(maximumIdle: .seconds(2)) { harness in
+            let idle = try await harness.raw()
+            let start = ContinuousClock.now
+            #expect(try await idle.connect(.init(clientID: "dev-3", keepAlive: 0))?.returnCode == .accepted)
+            try await idle.waitUntilClosed()
+            #expect(ContinuousClock.now - start >= .milliseconds(1_900), "closed before the maximum idle time")
+            await idle.close()
+        }
         // Only this listener has a short connect timeout: on it, a CONNECT that a busy machine
         // sends late would be refused too.
         try await H.with(connectTimeout: .seconds(2)) { harness in

@@ -81,30 +81,32 @@ struct APIHarness {
         }
     }
 
-    /// The same mutation `count` times at once, with one `Idempotency-Key`: the statuses.
+    /// The same request `count` times at once: the statuses. A JSON `body` goes with the token
+    /// and one `Idempotency-Key`; raw `bytes` (an upload's object) go bare.
     func sendConcurrently(
         _ count: Int,
         _ method: HTTPRequest.Method,
         _ path: String,
-        body: String,
-        key: String,
+        body: String? = nil,
+        bytes: [UInt8]? = nil,
+        key: String? = nil,
         token: String = "admin"
     ) async throws -> [HTTPResponse.Status] {
         var headers = HTTPFields()
-        headers[.authorization] = "Bearer \(tokens[token] ?? "")"
-        headers[.contentType] = "application/json"
-        headers[HTTPField.Name("Idempotency-Key")!] = key
+        if body != nil {
+            headers[.authorization] = "Bearer \(tokens[token] ?? "")"
+            headers[.contentType] = "application/json"
+        }
+        if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
         let fields = headers
+        let payload = bytes.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: body ?? "")
         return try await app.test(.router) { client in
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<count {
                     group.addTask {
-                        try await client.execute(
-                            uri: path,
-                            method: method,
-                            headers: fields,
-                            body: ByteBuffer(string: body)
-                        ) { $0.status }
+                        try await client.execute(uri: path, method: method, headers: fields, body: payload) {
+                            $0.status
+                        }
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

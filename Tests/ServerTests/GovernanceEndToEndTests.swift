@@ -30,15 +30,7 @@ struct GovernanceEndToEndTests {
             as: ResourceEnvelope<IssuedCredentials>.self
         ).data.password!
         _ = try await api.request("PATCH", "/edge/policy", body: #"{"max_pending_rows_per_lineage":5}"#)
-        let client = MQTTClient(
-            configuration: .init(
-                host: "127.0.0.1",
-                port: ServerEndToEndTests.mqttPort(endpoints),
-                clientID: "pump-7",
-                username: "pump-7",
-                password: Array(password.utf8)
-            )
-        )
+        let client = ServerEndToEndTests.client(endpoints, device: "pump-7", password: password)
         try await client.connect()
         _ = try await client.subscribe([.init(topicFilter: "dev/pump-7/sync/ingest/control", qos: .atLeastOnce)])
         var inbox = client.messages.makeAsyncIterator()

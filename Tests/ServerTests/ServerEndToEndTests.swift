@@ -2,6 +2,7 @@ import EdgeSyncModels
 import Foundation
 import MQTT
 import NIOCore
+import NIOPosix
 import NIOSSL
 import TestSupport
 import Testing
@@ -13,24 +14,38 @@ import Testing
 struct ServerEndToEndTests {
     static func open(
         devOpen: Bool = false,
-        directory: URL? = nil
+        directory: URL? = nil,
+        _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> (GovernanceServer, GovernanceServer.Endpoints, URL) {
         let directory =
             directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-e2e-\(UUID().uuidString)")
-        let server = try await GovernanceServer.open(
-            ServerConfiguration(
-                dataDirectory: directory.path,
-                httpPort: 0,
-                mqttPort: 0,
-                devOpen: devOpen
-            )
+        var configuration = ServerConfiguration(
+            dataDirectory: directory.path,
+            httpPort: 0,
+            mqttPort: 0,
+            devOpen: devOpen
         )
+        configure(&configuration)
+        let server = try await GovernanceServer.open(configuration)
         return (server, try await server.start(), directory)
     }
 
     static func mqttPort(_ endpoints: GovernanceServer.Endpoints) -> Int {
         Int(endpoints.mqtt!.split(separator: ":").last!)!
+    }
+
+    /// A password device's client on the server's plain listener.
+    static func client(_ endpoints: GovernanceServer.Endpoints, device: String, password: String) -> MQTTClient {
+        MQTTClient(
+            configuration: .init(
+                host: "127.0.0.1",
+                port: mqttPort(endpoints),
+                clientID: device,
+                username: device,
+                password: Array(password.utf8)
+            )
+        )
     }
 
     @Test func passwordDevicesPublishTheVectorsAndEverythingIsVisibleOverHTTP() async throws {
@@ -175,18 +190,9 @@ struct ServerEndToEndTests {
     /// A console watching the event stream does not hold the server up: a graceful shutdown
     /// ends the stream, and the server stops.
     @Test func aStopEndsOpenEventStreams() async throws {
-        var configuration = ServerConfiguration(
-            dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(
-                "edgesync-sse-\(UUID().uuidString)"
-            ).path,
-            httpPort: 0,
-            mqttPort: 0
-        )
         // Longer than the test waits: the stream must end because the server stops, not
         // because the grace period ran out and cancelled it.
-        configuration.shutdownGracePeriod = hangDeadline * 10
-        let server = try await GovernanceServer.open(configuration)
-        let endpoints = try await server.start()
+        let (server, endpoints, _) = try await Self.open { $0.shutdownGracePeriod = hangDeadline * 10 }
         let url = endpoints.http + "/core/api/v1/projects/\(server.tenancy.project.id)/events/stream?since=999999999"
         let curl = try ProcessRunner.start(
             "curl",
@@ -202,6 +208,35 @@ struct ServerEndToEndTests {
         #expect(!curl.timedOut, "the stream stayed open through the stop")
         #expect(ended.status == 0 || ended.status == 18, "curl: \(ended.status) \(ended.stderr)")
         await stopping.value
+    }
+
+    /// A request whose headers never end is closed after the idle timeout, and connections past
+    /// the cap wait until one closes: slow clients cannot hold the server's descriptors.
+    @Test func stalledRequestsAreClosedAndConnectionsCapped() async throws {
+        let (server, endpoints, _) = try await Self.open {
+            $0.httpIdleTimeout = .seconds(2)
+            $0.maximumHTTPConnections = 1
+        }
+        let port = Int(endpoints.http.split(separator: ":").last!)!
+        let stalled = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
+        try await stalled.writeAndFlush(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: x\r\n")).get()
+        // While the stalled connection holds the only place, another request is not served.
+        let waiting = try await ProcessRunner.run("curl", ["-s", "--max-time", "1", endpoints.http + "/healthz"])
+        #expect(waiting.status == 28, "served past the connection cap: \(waiting.stdout)")
+        let closed = Task {
+            try await stalled.closeFuture.get()
+            return true
+        }
+        let deadline = Task {
+            try await Task.sleep(for: hangDeadline)
+            closed.cancel()
+        }
+        #expect(try await closed.value, "the stalled request stayed open")
+        deadline.cancel()
+        let served = try await ProcessRunner.run("curl", ["-sf", endpoints.http + "/healthz"])
+        #expect(served.status == 0 && served.stdout.contains("ok"), "\(served.stderr)")
+        await server.stop()
     }
 
     @Test func devOpenRegistersUnknownDevicesOnFirstConnect() async throws {
@@ -272,15 +307,20 @@ struct MutualTLSEndToEndTests {
                 as: ResourceEnvelope<Device>.self
             ).data
         }
-        let issued = try await api.post(
-            "/devices/\(devices["pump-7"]!.id)/credentials",
-            body: #"{"kind":"certificate"}"#,
-            as: ResourceEnvelope<IssuedCredentials>.self
-        ).data
-        let certificate = directory.appendingPathComponent("pump-7.pem").path
-        let key = directory.appendingPathComponent("pump-7.key").path
-        try issued.certificatePEM!.write(toFile: certificate, atomically: true, encoding: .utf8)
-        try issued.privateKeyPEM!.write(toFile: key, atomically: true, encoding: .utf8)
+        /// Issues a certificate over the API and writes it and its key to files named `file`.
+        func issue(_ device: Device, as file: String) async throws -> (IssuedCredentials, String, String) {
+            let issued = try await api.post(
+                "/devices/\(device.id)/credentials",
+                body: #"{"kind":"certificate"}"#,
+                as: ResourceEnvelope<IssuedCredentials>.self
+            ).data
+            let certificate = directory.appendingPathComponent(file + ".pem").path
+            let key = directory.appendingPathComponent(file + ".key").path
+            try issued.certificatePEM!.write(toFile: certificate, atomically: true, encoding: .utf8)
+            try issued.privateKeyPEM!.write(toFile: key, atomically: true, encoding: .utf8)
+            return (issued, certificate, key)
+        }
+        let (issued, certificate, key) = try await issue(devices["pump-7"]!, as: "pump-7")
         #expect(
             issued.caCertificatePEM == (try String(contentsOfFile: server.deviceCACertificatePath, encoding: .utf8))
         )
@@ -316,15 +356,7 @@ struct MutualTLSEndToEndTests {
         )
 
         // A second certificate supersedes the first: only the newest one connects.
-        let renewed = try await api.post(
-            "/devices/\(devices["pump-7"]!.id)/credentials",
-            body: #"{"kind":"certificate"}"#,
-            as: ResourceEnvelope<IssuedCredentials>.self
-        ).data
-        let renewedCertificate = directory.appendingPathComponent("pump-7-renewed.pem").path
-        let renewedKey = directory.appendingPathComponent("pump-7-renewed.key").path
-        try renewed.certificatePEM!.write(toFile: renewedCertificate, atomically: true, encoding: .utf8)
-        try renewed.privateKeyPEM!.write(toFile: renewedKey, atomically: true, encoding: .utf8)
+        let (_, renewedCertificate, renewedKey) = try await issue(devices["pump-7"]!, as: "pump-7-renewed")
         let superseded = try await publish(id: "pump-7", certificate: certificate, key: key)
         #expect(superseded.status != 0 && superseded.stderr.contains("not authori"), "\(superseded.stderr)")
         let current = try await publish(id: "pump-7", certificate: renewedCertificate, key: renewedKey)
@@ -359,15 +391,7 @@ struct MutualTLSEndToEndTests {
 
         // A deleted device's certificate stays refused when its name is registered again.
         let valve = devices["valve-1"]!.id
-        let valveIssued = try await api.post(
-            "/devices/\(valve)/credentials",
-            body: #"{"kind":"certificate"}"#,
-            as: ResourceEnvelope<IssuedCredentials>.self
-        ).data
-        let valveCertificate = directory.appendingPathComponent("valve-1.pem").path
-        let valveKey = directory.appendingPathComponent("valve-1.key").path
-        try valveIssued.certificatePEM!.write(toFile: valveCertificate, atomically: true, encoding: .utf8)
-        try valveIssued.privateKeyPEM!.write(toFile: valveKey, atomically: true, encoding: .utf8)
+        let (_, valveCertificate, valveKey) = try await issue(devices["valve-1"]!, as: "valve-1")
         #expect(try await publish(id: "valve-1", certificate: valveCertificate, key: valveKey).status == 0)
         #expect(try await api.request("DELETE", "/devices/\(valve)").0 == 204)
         _ = try await api.post("/devices", body: #"{"name":"valve-1"}"#, as: ResourceEnvelope<Device>.self)

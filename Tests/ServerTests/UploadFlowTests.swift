@@ -8,12 +8,27 @@ import Testing
 /// The upload flow's server side: signed grants, the PUT route and its refusals, finalize.
 @Suite("Upload flow")
 struct UploadFlowTests {
-    @Test func grantPutFinalizeAndRefusals() async throws {
-        let harness = try await APIHarness.make()
-        let fixture = harness.fixture
-        let desk = try UploadDesk(dataDirectory: fixture.directory)
-        desk.setBaseURL("http://127.0.0.1")
-        let pipeline = IngestPipeline(store: fixture.store, uploads: desk)
+    /// A store with an upload desk, and the device's ingest requests.
+    struct Uploads {
+        let harness: APIHarness
+        let desk: UploadDesk
+        let pipeline: IngestPipeline
+        var fixture: StoreFixture { harness.fixture }
+
+        static let urlRequest =
+            #"{"format_version":1,"request_kind":"url_request","source_table":"orders","segment_kind":"payload_spill"}"#
+
+        static func make() async throws -> Uploads {
+            let harness = try await APIHarness.make()
+            let desk = try UploadDesk(dataDirectory: harness.fixture.directory)
+            desk.setBaseURL("http://127.0.0.1")
+            return Uploads(
+                harness: harness,
+                desk: desk,
+                pipeline: IngestPipeline(store: harness.fixture.store, uploads: desk)
+            )
+        }
+
         func request(_ body: String) async throws -> IngestResult {
             try await pipeline.ingest(
                 device: fixture.device,
@@ -22,17 +37,35 @@ struct UploadFlowTests {
                 receivedAt: .now
             )
         }
-        let granted = try await request(
-            #"{"format_version":1,"request_kind":"url_request","source_table":"orders","segment_kind":"payload_spill"}"#
-        )
-        let control = try JSONDecoder().decode(
-            DownlinkControl.self,
-            from: Data(try #require(granted.controls.first).body)
-        )
-        guard case .urlGrant(let grant) = control.payload else {
-            Issue.record("expected a url_grant")
-            return
+
+        /// A url_request answered with a grant.
+        func grant() async throws -> UploadGrant {
+            let granted = try await request(Self.urlRequest)
+            let control = try JSONDecoder().decode(
+                DownlinkControl.self,
+                from: Data(try #require(granted.controls.first).body)
+            )
+            guard case .urlGrant(let grant) = control.payload else { throw UploadFlowError.noGrant }
+            return grant
         }
+
+        func put(_ grant: UploadGrant, _ object: [UInt8]) async throws -> APIHarness.Reply {
+            let path = String(grant.presignedURL.dropFirst("http://127.0.0.1".count))
+            return try await harness.send(.put, path, bytes: object, token: "none", key: nil)
+        }
+
+        static func finalize(_ grant: UploadGrant) -> String {
+            #"{"format_version":1,"request_kind":"finalize","source_table":"orders","segment_kind":"payload_spill","batch_id":"\#(grant.batchID)","journal_epoch":"\#(UUIDv7Generator.shared.next())","schema_hash":"\#(String(repeating: "c", count: 64))"}"#
+        }
+    }
+
+    enum UploadFlowError: Error { case noGrant }
+
+    @Test func grantPutFinalizeAndRefusals() async throws {
+        let uploads = try await Uploads.make()
+        let (harness, fixture) = (uploads.harness, uploads.fixture)
+        func request(_ body: String) async throws -> IngestResult { try await uploads.request(body) }
+        let grant = try await uploads.grant()
         #expect(grant.presignedURL.hasPrefix("http://127.0.0.1/core/api/v1/uploads/\(grant.batchID)?exp="))
         let path = String(grant.presignedURL.dropFirst("http://127.0.0.1".count))
         let rows = (1...5).map {
@@ -65,5 +98,47 @@ struct UploadFlowTests {
         #expect(done.stagedRows == 5 && done.outcome == .staged)
         #expect(try await request(finalize).stagedRows == 0, "a repeated finalize changes nothing")
         #expect(try await fixture.store.upload(id: grant.batchID.description)?.state == .finalized)
+    }
+
+    /// A grant takes one object, once, also under concurrent PUTs; a device holds a bounded
+    /// number of open grants; expired ones are swept with their objects.
+    @Test func grantsAreSingleUseBoundedAndSwept() async throws {
+        let uploads = try await Uploads.make()
+        var grants: [UploadGrant] = []
+        for _ in 0..<UploadDesk.maximumOpenGrantsPerDevice { grants.append(try await uploads.grant()) }
+        let refused = try await uploads.request(Uploads.urlRequest)
+        #expect(refused.rejection == .invalidPayload, "one grant more than a device may hold")
+
+        let object = try Zstd.compress(Array(#"{"commit_seq":1,"op":"insert","pk":{"id":1},"row":{"id":1}}"#.utf8))
+        let path = String(grants[0].presignedURL.dropFirst("http://127.0.0.1".count))
+        let statuses = try await uploads.harness.sendConcurrently(6, .put, path, bytes: object)
+        #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+        #expect(statuses.filter { $0 == .conflict }.count == 5, "\(statuses)")
+        #expect(FileManager.default.fileExists(atPath: uploads.desk.objectPath(grants[0].batchID.description).path))
+
+        let later = Timestamp(seconds: Timestamp.now.seconds + UploadDesk.lifetime + UploadDesk.keepReceivedFor + 1)
+        let store = uploads.fixture.store
+        let expired = try await store.expireUploads(now: later, keepReceivedFor: UploadDesk.keepReceivedFor)
+        #expect(Set(expired) == Set(grants.map(\.batchID.description)))
+        for id in expired { uploads.desk.removeObject(id) }
+        #expect(!FileManager.default.fileExists(atPath: uploads.desk.objectPath(grants[0].batchID.description).path))
+        #expect(try await store.upload(id: grants[0].batchID.description) == nil)
+    }
+
+    /// A few KiB that expand to 64 MiB are refused as soon as the expansion shows, never held in
+    /// memory whole; the refusal names the cause.
+    @Test func aZstdBombIsRefusedWhileItExpands() async throws {
+        let uploads = try await Uploads.make()
+        let grant = try await uploads.grant()
+        let bomb = try Zstd.compress(Array(repeating: UInt8(ascii: "\n"), count: 64 << 20))
+        #expect(bomb.count < 16_384)
+        #expect(try await uploads.put(grant, bomb).status == .created)
+        let refused = try await uploads.request(Uploads.finalize(grant))
+        #expect(refused.rejection == .invalidPayload && refused.stagedRows == 0)
+        let entry = try await uploads.harness.get(
+            "\(uploads.harness.base)/edge/batches?outcome=rejected",
+            as: PageEnvelope<BatchLedgerEntry>.self
+        ).data.last
+        #expect(entry?.rejectionMessage?.contains("expands more than") == true, "\(String(describing: entry))")
     }
 }

@@ -20,36 +20,6 @@ public enum Zstd {
         output.removeLast(output.count - written)
         return output
     }
-
-    /// Decompresses every frame of `input`, refusing to produce more than `limit` bytes.
-    public static func decompress(_ input: [UInt8], limit: Int) throws -> [UInt8] {
-        guard let stream = ZSTD_createDStream() else { throw Failure(description: "out of memory") }
-        defer { ZSTD_freeDStream(stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
-        var last = 0
-        try input.withUnsafeBytes { source in
-            var inBuffer = ZSTD_inBuffer(src: source.baseAddress, size: source.count, pos: 0)
-            var produced = 0
-            // Until all input is read and the last call did not fill the output (nothing buffered).
-            repeat {
-                produced = try chunk.withUnsafeMutableBytes { out -> Int in
-                    var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
-                    last = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
-                    guard ZSTD_isError(last) == 0 else {
-                        throw Failure(description: String(cString: ZSTD_getErrorName(last)))
-                    }
-                    return outBuffer.pos
-                }
-                output += chunk[0..<produced]
-                guard output.count <= limit else {
-                    throw Failure(description: "more than \(limit) bytes once decompressed")
-                }
-            } while inBuffer.pos < source.count || produced == chunk.count
-        }
-        guard last == 0 else { throw Failure(description: "truncated zstd frame") }
-        return output
-    }
 }
 
 /// A zstd frame produced piece by piece, so an object of any size is compressed in bounded

@@ -11,6 +11,8 @@ public struct MQTTConnectRequest: Sendable {
     /// the certificate a client was last issued is accepted.
     public var certificateSerial: [UInt8]?
     public var remoteAddress: String?
+    /// The peer's IP address without the port, for counting failures per source.
+    public var remoteHost: String?
     public var usesTLS: Bool
 
     public init(
@@ -20,6 +22,7 @@ public struct MQTTConnectRequest: Sendable {
         certificateCommonName: String? = nil,
         certificateSerial: [UInt8]? = nil,
         remoteAddress: String? = nil,
+        remoteHost: String? = nil,
         usesTLS: Bool = false
     ) {
         self.clientID = clientID
@@ -28,6 +31,7 @@ public struct MQTTConnectRequest: Sendable {
         self.certificateCommonName = certificateCommonName
         self.certificateSerial = certificateSerial
         self.remoteAddress = remoteAddress
+        self.remoteHost = remoteHost
         self.usesTLS = usesTLS
     }
 }
@@ -92,16 +96,21 @@ public struct CertificateAuthenticator: MQTTAuthenticator {
 /// Username/password: the username must equal the client id; the secret is checked by the
 /// caller's closure (which compares against a stored hash).
 public struct PasswordAuthenticator: MQTTAuthenticator {
-    let verify: @Sendable (_ clientID: String, _ password: [UInt8]) async -> MQTTPrincipal?
+    let verify: @Sendable (_ clientID: String, _ password: [UInt8], _ remoteHost: String?) async -> MQTTPrincipal?
 
-    public init(verify: @escaping @Sendable (_ clientID: String, _ password: [UInt8]) async -> MQTTPrincipal?) {
+    public init(
+        verify:
+            @escaping @Sendable (_ clientID: String, _ password: [UInt8], _ remoteHost: String?) async ->
+            MQTTPrincipal?
+    ) {
         self.verify = verify
     }
 
     public func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthenticationResult {
         guard let username = request.username, let password = request.password else { return .rejected(.notAuthorized) }
         guard username == request.clientID else { return .rejected(.badUsernameOrPassword) }
-        guard let principal = await verify(request.clientID, Array(password.readableBytesView)) else {
+        guard let principal = await verify(request.clientID, Array(password.readableBytesView), request.remoteHost)
+        else {
             return .rejected(.badUsernameOrPassword)
         }
         return .accepted(principal)

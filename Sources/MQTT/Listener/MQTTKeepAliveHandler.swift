@@ -2,7 +2,8 @@ import NIOCore
 
 /// The keep-alive concern of a server connection: closes a connection that sends no CONNECT
 /// within `connectTimeout`, or nothing at all for 1.5× its keep-alive (§3.1.2.10, counted from the
-/// last packet it sent or, at the start, from its CONNACK), and answers
+/// last packet it sent or, at the start, from its CONNACK) or, when it asked for none, for
+/// `maximumIdle`; and answers
 /// PINGREQ itself so pings are answered even while a slow PUBLISH is being handled.
 final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     typealias InboundIn = MQTTPacket
@@ -11,13 +12,15 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     typealias OutboundOut = MQTTPacket
 
     private let connectTimeout: TimeAmount
+    private let maximumIdle: TimeAmount
     private var limit: TimeAmount?
     private var lastRead = NIODeadline.now()
     private var connected = false
     private var timer: Scheduled<Void>?
 
-    init(connectTimeout: TimeAmount) {
+    init(connectTimeout: TimeAmount, maximumIdle: TimeAmount) {
         self.connectTimeout = connectTimeout
+        self.maximumIdle = maximumIdle
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -45,12 +48,11 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
         case .connect(let connect) where !connected:
             connected = true
             timer?.cancel()
-            if connect.keepAlive > 0 {
-                // 1.5 × keep-alive, in milliseconds to keep the half second.
-                let limit = TimeAmount.milliseconds(Int64(connect.keepAlive) * 1_500)
-                self.limit = limit
-                schedule(context: context, after: limit)
-            }
+            // 1.5 × keep-alive, in milliseconds to keep the half second.
+            let limit =
+                connect.keepAlive > 0 ? TimeAmount.milliseconds(Int64(connect.keepAlive) * 1_500) : maximumIdle
+            self.limit = limit
+            schedule(context: context, after: limit)
         case .pingreq where connected:
             context.writeAndFlush(wrapOutboundOut(.pingresp), promise: nil)
             return

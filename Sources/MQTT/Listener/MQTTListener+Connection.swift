@@ -55,6 +55,7 @@ extension MQTTListener {
             certificateCommonName: certificate.flatMap(Self.commonName),
             certificateSerial: certificate.map { Array($0.serialNumber.drop { $0 == 0 }) },
             remoteAddress: channel.remoteAddress?.description,
+            remoteHost: channel.remoteAddress?.ipAddress,
             usesTLS: usesTLS
         )
         let principal: MQTTPrincipal

@@ -57,6 +57,7 @@ public final class MQTTListener: Sendable {
         let sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
         let maximumPacketSize = configuration.maximumPacketSize
         let connectTimeout = configuration.connectTimeout
+        let maximumIdle = configuration.maximumIdle
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -67,7 +68,7 @@ public final class MQTTListener: Sendable {
                     if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     try sync.addHandler(ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: maximumPacketSize)))
                     try sync.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
-                    try sync.addHandler(MQTTKeepAliveHandler(connectTimeout: connectTimeout))
+                    try sync.addHandler(MQTTKeepAliveHandler(connectTimeout: connectTimeout, maximumIdle: maximumIdle))
                     return try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel)
                 }
             }

@@ -18,6 +18,9 @@ public struct MQTTListenerConfiguration: Sendable {
     public var connectTimeout: TimeAmount
     /// Queued downlinks kept per offline persistent session. Default 10,000.
     public var maximumQueuedDownlinksPerSession: Int
+    /// How long a connection that asked for no keep-alive (0) may stay silent before it is
+    /// closed, so that it cannot hold a descriptor forever. Default 15 minutes.
+    public var maximumIdle: TimeAmount
 
     public init(
         host: String = "127.0.0.1",
@@ -25,7 +28,8 @@ public struct MQTTListenerConfiguration: Sendable {
         tls: TLSConfiguration? = nil,
         maximumPacketSize: Int = MQTTPacketDecoder.defaultMaximumPacketSize,
         connectTimeout: TimeAmount = .seconds(10),
-        maximumQueuedDownlinksPerSession: Int = 10_000
+        maximumQueuedDownlinksPerSession: Int = 10_000,
+        maximumIdle: TimeAmount = .minutes(15)
     ) {
         self.host = host
         self.port = port
@@ -33,6 +37,7 @@ public struct MQTTListenerConfiguration: Sendable {
         self.maximumPacketSize = maximumPacketSize
         self.connectTimeout = connectTimeout
         self.maximumQueuedDownlinksPerSession = maximumQueuedDownlinksPerSession
+        self.maximumIdle = maximumIdle
     }
 
     /// A TLS configuration for a listener that requires client certificates signed by `clientCA`

@@ -26,32 +26,47 @@ struct UploadRoutes {
                 desk.verify(uploadID: id, expires: expires, signature: signature, now: Timestamp.now.seconds)
             else { throw APIError(.forbidden, "the upload URL is invalid or expired; request a new grant") }
             guard let record = try await store.upload(id: id) else { throw APIError(.notFound, "no upload \(id)") }
-            guard record.state == .granted else {
-                throw APIError(.conflict, "upload \(id) already received its object")
+            // Taken atomically: of concurrent PUTs to one grant, one writes and the others get 409.
+            guard record.state == .granted, try await store.beginReceiving(uploadID: id, now: .now) else {
+                throw APIError(.conflict, "upload \(id) already received its object, or is receiving it")
             }
+            let room =
+                UploadDesk.maximumOpenBytesPerDevice - (try await store.openUploadBytes(deviceID: record.deviceID))
+            let limit = min(UploadDesk.maximumBytes, room)
             let path = desk.objectPath(id)
             let partial = path.appendingPathExtension("part")
-            FileManager.default.createFile(atPath: partial.path, contents: nil)
-            let file = try FileHandle(forWritingTo: partial)
             var bytes = 0
             do {
+                FileManager.default.createFile(atPath: partial.path, contents: nil)
+                let file = try FileHandle(forWritingTo: partial)
+                defer { try? file.close() }
                 for try await buffer in request.body {
                     bytes += buffer.readableBytes
-                    guard bytes <= UploadDesk.maximumBytes else {
-                        throw APIError(.payloadTooLarge, "an upload object is at most \(UploadDesk.maximumBytes) bytes")
+                    guard bytes <= limit else {
+                        throw APIError(
+                            .payloadTooLarge,
+                            limit < UploadDesk.maximumBytes
+                                ? "the device's objects waiting for finalize would pass \(UploadDesk.maximumOpenBytesPerDevice) bytes; finalize them first"
+                                : "an upload object is at most \(UploadDesk.maximumBytes) bytes"
+                        )
                     }
                     try file.write(contentsOf: Data(buffer.readableBytesView))
                 }
                 try file.synchronize()
-                try file.close()
             } catch {
-                try? file.close()
-                try? FileManager.default.removeItem(at: partial)
+                desk.removeObject(id)
+                // The grant may be used again (the device retries its PUT).
+                try await store.setUploadState(id: id, .granted, bytes: nil, now: .now)
                 throw error
             }
             try? FileManager.default.removeItem(at: path)
             try FileManager.default.moveItem(at: partial, to: path)
             try await store.setUploadState(id: id, .received, bytes: bytes, now: .now)
+            guard try await store.upload(id: id) != nil else {
+                // The grant expired and was swept while the object arrived.
+                desk.removeObject(id)
+                throw APIError(.notFound, "upload \(id) expired while its object was sent; request a new grant")
+            }
             return EditedResponse(status: .created, response: ResourceEnvelope(Receipt(uploadID: id, bytes: bytes)))
         }
     }

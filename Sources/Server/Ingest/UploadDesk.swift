@@ -10,6 +10,12 @@ public final class UploadDesk: Sendable {
     /// Grants last 15 minutes; objects are at most 1 GiB.
     public static let lifetime: Int64 = 15 * 60
     public static let maximumBytes = 1 << 30
+    /// A device holds at most 4 grants that are neither finalized nor expired, and 2 GiB of
+    /// objects received and not yet finalized.
+    public static let maximumOpenGrantsPerDevice = 4
+    public static let maximumOpenBytesPerDevice = 2 << 30
+    /// An object not finalized an hour after its grant expired is removed.
+    public static let keepReceivedFor: Int64 = 3600
 
     let key: SymmetricKey
     public let directory: URL
@@ -60,5 +66,12 @@ public final class UploadDesk: Sendable {
 
     func objectPath(_ uploadID: String) -> URL {
         directory.appendingPathComponent(uploadID + ".jsonl.zst")
+    }
+
+    /// Removes an upload's object and any partial one.
+    func removeObject(_ uploadID: String) {
+        let path = objectPath(uploadID)
+        try? FileManager.default.removeItem(at: path)
+        try? FileManager.default.removeItem(at: path.appendingPathExtension("part"))
     }
 }

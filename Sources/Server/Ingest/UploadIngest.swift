@@ -33,26 +33,34 @@ struct UploadIngest {
                 batchID: id,
                 segmentKind: segment
             )
-            return IngestResult(
-                outcome: nil,
-                controls: [try await pipeline.store.grantUpload(grant, device: device, now: receivedAt)]
-            )
+            guard
+                let control = try await pipeline.store.grantUpload(
+                    grant,
+                    device: device,
+                    maximumOpen: UploadDesk.maximumOpenGrantsPerDevice,
+                    now: receivedAt
+                )
+            else {
+                return try await reject(
+                    rejection(
+                        "url_request: the device already holds \(UploadDesk.maximumOpenGrantsPerDevice) open upload grants; "
+                            + "finalize one or let it expire",
+                        batchID: nil,
+                        table: table
+                    ),
+                    device: device,
+                    bytes: bytes,
+                    receivedAt: receivedAt
+                )
+            }
+            return IngestResult(outcome: nil, controls: [control])
         case .finalize(let table, let batchID, _, let header):
             let reject = { (message: String) async throws -> IngestResult in
-                let rejection = PayloadRejection(
-                    code: .invalidPayload,
-                    message: message,
-                    batchID: batchID.description,
-                    sourceTable: table
-                )
-                return try await pipeline.store.commit(
-                    IngestPlan(
-                        device: device,
-                        receivedAt: receivedAt,
-                        topic: .ingestRequest,
-                        bytes: bytes,
-                        content: .rejection(rejection)
-                    )
+                try await self.reject(
+                    rejection(message, batchID: batchID.description, table: table),
+                    device: device,
+                    bytes: bytes,
+                    receivedAt: receivedAt
                 )
             }
             guard let record = try await pipeline.store.upload(id: batchID.description), record.deviceID == device.id,
@@ -61,7 +69,8 @@ struct UploadIngest {
                 return try await reject("finalize: no upload \(batchID) of \(table) was granted to this device")
             }
             if record.state == .finalized { return IngestResult(outcome: nil) }
-            guard record.state == .received, let object = try? Data(contentsOf: desk.objectPath(record.id)) else {
+            let path = desk.objectPath(record.id).path
+            guard record.state == .received, FileManager.default.fileExists(atPath: path) else {
                 return try await reject("finalize: nothing was PUT to upload \(batchID)")
             }
             guard let header else {
@@ -69,21 +78,21 @@ struct UploadIngest {
                     "finalize needs journal_epoch and schema_hash (ext) to ingest the object's rows"
                 )
             }
-            let lines: [JSONObject]
+            // Read twice, a row at a time: first to refuse a malformed object before any of its
+            // rows is staged, then to ingest it in batches.
+            let object = UploadObjectReader(path: path)
             do {
-                lines = try Self.rows(Array(try Zstd.decompress(Array(object), limit: UploadDesk.maximumBytes)))
+                try await object.forEachRow { _ in }
             } catch {
                 return try await reject("upload \(batchID): \(error)")
             }
             var result = IngestResult(outcome: nil)
-            let chunks = Self.chunks(lines)
-            for (index, chunk) in chunks.enumerated() {
+            func ingest(_ rows: [JSONObject], last: Bool) async throws {
                 // The snapshot's end rides on the last batch: it follows every row before it.
-                let batch = Self.rowBatch(chunk, table: table, header: header, last: index == chunks.count - 1)
                 let part = try await pipeline.ingest(
                     device: device,
                     topic: .rowBatch,
-                    payload: batch,
+                    payload: Self.rowBatch(rows, table: table, header: header, last: last),
                     receivedAt: receivedAt
                 )
                 result.outcome = part.outcome
@@ -91,42 +100,46 @@ struct UploadIngest {
                 result.stagedRows += part.stagedRows
                 result.controls += part.controls
             }
+            var chunk: [JSONObject] = []
+            var full: [JSONObject]?
+            var size = 0
+            try await object.forEachRow { row in
+                let length = CanonicalJSON.bytes(of: .object(row)).count + 1
+                if !chunk.isEmpty, chunk.count == Self.batchRows || size + length > Self.batchBytes {
+                    if let full { try await ingest(full, last: false) }
+                    (full, chunk, size) = (chunk, [], 0)
+                }
+                chunk.append(row)
+                size += length
+            }
+            if let full { try await ingest(full, last: chunk.isEmpty) }
+            if !chunk.isEmpty { try await ingest(chunk, last: true) }
             try await pipeline.store.setUploadState(id: record.id, .finalized, bytes: nil, now: receivedAt)
             try? FileManager.default.removeItem(at: desk.objectPath(record.id))
             return result
         }
     }
 
-    struct ObjectError: Error, CustomStringConvertible {
-        var description: String
+    func rejection(_ message: String, batchID: String?, table: String) -> PayloadRejection {
+        PayloadRejection(code: .invalidPayload, message: message, batchID: batchID, sourceTable: table)
     }
 
-    /// One JSON object per non-empty line.
-    static func rows(_ bytes: [UInt8]) throws -> [JSONObject] {
-        try bytes.split(separator: UInt8(ascii: "\n")).enumerated().map { index, line in
-            guard let object = try JSONParser().parse(Array(line)).objectValue else {
-                throw ObjectError(description: "line \(index + 1) is not a JSON object")
-            }
-            return object
-        }
-    }
-
-    static func chunks(_ rows: [JSONObject]) -> [[JSONObject]] {
-        var chunks: [[JSONObject]] = []
-        var current: [JSONObject] = []
-        var size = 0
-        for row in rows {
-            let length = CanonicalJSON.bytes(of: .object(row)).count + 1
-            if !current.isEmpty, current.count == batchRows || size + length > batchBytes {
-                chunks.append(current)
-                current = []
-                size = 0
-            }
-            current.append(row)
-            size += length
-        }
-        if !current.isEmpty { chunks.append(current) }
-        return chunks
+    /// Records a refused request like any rejected uplink (ledger, kept payload, batch_rejected).
+    func reject(
+        _ rejection: PayloadRejection,
+        device: DeviceIdentity,
+        bytes: Int,
+        receivedAt: Timestamp
+    ) async throws -> IngestResult {
+        try await pipeline.store.commit(
+            IngestPlan(
+                device: device,
+                receivedAt: receivedAt,
+                topic: .ingestRequest,
+                bytes: bytes,
+                content: .rejection(rejection)
+            )
+        )
     }
 
     static func rowBatch(_ rows: [JSONObject], table: String, header: UploadHeader, last: Bool) -> [UInt8] {

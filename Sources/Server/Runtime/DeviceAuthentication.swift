@@ -10,15 +10,33 @@ enum DeviceAuthentication {
         store: any GovernanceStore,
         tenancy: Tenancy,
         ingress: MQTTIngress,
-        devOpen: Bool
+        devOpen: Bool,
+        throttle: AuthenticationThrottle,
+        logger: Logger
     ) -> any MQTTAuthenticator {
         let projectID = tenancy.project.id
-        let passwords = PasswordAuthenticator { clientID, password in
-            guard let device = try? await store.device(named: clientID, projectID: projectID),
-                let hash = try? await store.passwordHash(deviceID: device.id),
-                Secrets.verifyPassword(password, against: hash)
-            else { return nil }
-            return ingress.principal(for: device)
+        let passwords = PasswordAuthenticator { clientID, password, host in
+            let address = host ?? "unknown"
+            guard await !throttle.isLockedOut(name: clientID, address: address) else { return nil }
+            let device = try? await store.device(named: clientID, projectID: projectID)
+            var hash: String?
+            if let device { hash = (try? await store.passwordHash(deviceID: device.id)) ?? nil }
+            if await throttle.verify(password, against: hash), let device {
+                await throttle.recordSuccess(name: clientID, address: address)
+                return ingress.principal(for: device)
+            }
+            if case .lockedOut(let until) = await throttle.recordFailure(name: clientID, address: address) {
+                let seconds = (until - .now).components.seconds
+                await refused(
+                    clientID,
+                    device,
+                    outcome: "locked_out",
+                    "too many failed passwords from \(address): refused for \(seconds) s",
+                    store: store,
+                    logger: logger
+                )
+            }
+            return nil
         }
         guard devOpen else { return passwords }
         let open = DevOpenAuthenticator { clientID in
@@ -56,18 +74,30 @@ enum DeviceAuthentication {
             }
             let serial = presented.map { String($0, radix: 16) }.joined(separator: ":")
             let reason = current == nil ? "the device has no certificate" : "not the device's current certificate"
-            logger.warning(
-                "certificate refused",
-                metadata: ["device": "\(clientID)", "serial": "\(serial)", "reason": "\(reason)"]
-            )
-            try? await store.recordEvent(
-                device: device,
-                kind: .deviceAuthRefused,
+            await refused(
+                clientID,
+                device,
                 outcome: "certificate",
-                message: "certificate \(serial) refused: \(reason)"
+                "certificate \(serial) refused: \(reason)",
+                store: store,
+                logger: logger
             )
             return nil
         }
+    }
+
+    /// A refusal worth an operator's eye: logged, and an event when the device is known.
+    static func refused(
+        _ clientID: String,
+        _ device: DeviceIdentity?,
+        outcome: String,
+        _ message: String,
+        store: any GovernanceStore,
+        logger: Logger
+    ) async {
+        logger.warning("device refused", metadata: ["device": "\(clientID)", "reason": "\(message)"])
+        guard let device else { return }
+        try? await store.recordEvent(device: device, kind: .deviceAuthRefused, outcome: outcome, message: message)
     }
 
     /// The device ACL of the wire protocol.

@@ -102,13 +102,19 @@ public final class GovernanceServer: Sendable {
             store: store,
             tenancy: tenancy,
             ingress: ingress,
-            devOpen: configuration.devOpen
+            devOpen: configuration.devOpen,
+            throttle: AuthenticationThrottle(limits: configuration.authenticationLimits),
+            logger: logger
         )
         var services: [any Service] = []
         var endpoints = Endpoints(http: "")
         if let port = configuration.mqttPort {
             let listener = MQTTListener(
-                configuration: .init(host: configuration.mqttHost, port: port),
+                configuration: .init(
+                    host: configuration.mqttHost,
+                    port: port,
+                    maximumIdle: TimeAmount(configuration.mqttMaximumIdle)
+                ),
                 authenticator: authenticator,
                 acl: DeviceAuthentication.acl,
                 delegate: ingress
@@ -139,7 +145,12 @@ public final class GovernanceServer: Sendable {
                 authenticator,
             ])
             let listener = MQTTListener(
-                configuration: .init(host: configuration.mqttHost, port: port, tls: tls),
+                configuration: .init(
+                    host: configuration.mqttHost,
+                    port: port,
+                    tls: tls,
+                    maximumIdle: TimeAmount(configuration.mqttMaximumIdle)
+                ),
                 authenticator: tlsAuthenticator,
                 acl: DeviceAuthentication.acl,
                 delegate: ingress
@@ -160,9 +171,11 @@ public final class GovernanceServer: Sendable {
                 connections: ingress,
                 uploads: uploads
             ),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.httpIdleTimeout))),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort),
-                serverName: "edgesync"
+                serverName: "edgesync",
+                availableConnectionsDelegate: .maximum(configuration.maximumHTTPConnections, logger: logger)
             ),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -178,7 +191,8 @@ public final class GovernanceServer: Sendable {
                 courier: ingress,
                 logger: logger,
                 interval: configuration.maintenanceInterval,
-                resendAfter: configuration.controlResendInterval
+                resendAfter: configuration.controlResendInterval,
+                uploads: uploads
             )
         )
         var groupConfiguration = ServiceGroupConfiguration(

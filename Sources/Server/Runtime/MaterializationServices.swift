@@ -38,6 +38,8 @@ struct OutboxMaintenance: Service {
     var interval: Duration = .seconds(2)
     /// How long an unacknowledged control waits before it is sent again.
     var resendAfter: Duration = .seconds(30)
+    /// Where upload objects live, swept of expired ones.
+    var uploads: UploadDesk?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -46,6 +48,13 @@ struct OutboxMaintenance: Service {
                     await courier.deliver(try await store.sweepBackpressure(now: .now))
                     let cutoff = Timestamp(ns: Timestamp.now.ns - resendAfter.nanoseconds)
                     await courier.deliver(try await store.controlsToResend(sentBefore: cutoff, limit: 500))
+                    if let uploads {
+                        let expired = try await store.expireUploads(
+                            now: .now,
+                            keepReceivedFor: UploadDesk.keepReceivedFor
+                        )
+                        for id in expired { uploads.removeObject(id) }
+                    }
                 } catch {
                     logger.error("outbox maintenance failed", metadata: ["error": "\(error)"])
                 }

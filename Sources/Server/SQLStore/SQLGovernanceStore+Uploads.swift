@@ -5,9 +5,16 @@ extension SQLGovernanceStore {
     public func grantUpload(
         _ grant: UploadGrant,
         device: DeviceIdentity,
+        maximumOpen: Int,
         now: Timestamp
-    ) async throws -> OutboundControl {
+    ) async throws -> OutboundControl? {
         try await backend.write { tx in
+            let open =
+                try tx.value(
+                    "SELECT COUNT(*) FROM upload WHERE device_id = ? AND state != 'finalized' AND expires_at >= ?",
+                    [.text(device.id), .integer(now.seconds)]
+                )?.integer ?? 0
+            guard open < maximumOpen else { return nil }
             try tx.execute(
                 """
                 INSERT INTO upload (id, project_id, device_id, source_table, segment_kind, expires_at, state, created_at, updated_at)
@@ -43,6 +50,38 @@ extension SQLGovernanceStore {
                     state: UploadRecord.State(rawValue: $0.string("state")) ?? .granted
                 )
             }
+        }
+    }
+
+    public func beginReceiving(uploadID: String, now: Timestamp) async throws -> Bool {
+        try await backend.write { tx in
+            try tx.execute(
+                "UPDATE upload SET state = 'receiving', updated_at = ? WHERE id = ? AND state = 'granted'",
+                [.integer(now.ns), .text(uploadID)]
+            ) == 1
+        }
+    }
+
+    public func openUploadBytes(deviceID: String) async throws -> Int {
+        try await backend.read { tx in
+            Int(
+                try tx.value(
+                    "SELECT COALESCE(SUM(bytes), 0) FROM upload WHERE device_id = ? AND state = 'received'",
+                    [.text(deviceID)]
+                )?.integer ?? 0
+            )
+        }
+    }
+
+    public func expireUploads(now: Timestamp, keepReceivedFor: Int64) async throws -> [String] {
+        try await backend.write { tx in
+            let condition = """
+                (state IN ('granted', 'receiving') AND expires_at < ?) OR (state = 'received' AND expires_at < ?)
+                """
+            let binds: [SQLValue] = [.integer(now.seconds), .integer(now.seconds - keepReceivedFor)]
+            let ids = try tx.strings("SELECT id FROM upload WHERE \(condition)", binds)
+            try tx.execute("DELETE FROM upload WHERE \(condition)", binds)
+            return ids
         }
     }
 

@@ -180,9 +180,25 @@ public protocol MirrorStore: Sendable {
 
 /// Large batches uploaded over HTTP.
 public protocol UploadStore: Sendable {
-    func grantUpload(_ grant: UploadGrant, device: DeviceIdentity, now: Timestamp) async throws -> OutboundControl
+    /// Records the grant and its control; nil (nothing recorded) when the device already holds
+    /// `maximumOpen` grants that are neither finalized nor expired.
+    func grantUpload(
+        _ grant: UploadGrant,
+        device: DeviceIdentity,
+        maximumOpen: Int,
+        now: Timestamp
+    ) async throws -> OutboundControl?
     func upload(id: String) async throws -> UploadRecord?
+    /// Moves a granted upload to `receiving`, atomically: false when it is not `granted` (another
+    /// PUT took it, or it already has its object), so that a grant takes one object once.
+    func beginReceiving(uploadID: String, now: Timestamp) async throws -> Bool
+    /// Bytes of the device's objects received and not yet finalized.
+    func openUploadBytes(deviceID: String) async throws -> Int
     func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws
+    /// Forgets uploads that can no longer be used: grants past their expiry that never got an
+    /// object, and objects not finalized `keepReceivedFor` seconds after it. Returns their ids,
+    /// whose files the caller removes.
+    func expireUploads(now: Timestamp, keepReceivedFor: Int64) async throws -> [String]
 }
 
 /// The history.

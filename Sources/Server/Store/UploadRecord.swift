@@ -4,6 +4,8 @@ import EdgeSyncModels
 public struct UploadRecord: Sendable, Hashable {
     public enum State: String, Sendable {
         case granted
+        /// A PUT is writing its object.
+        case receiving
         case received
         case finalized
     }

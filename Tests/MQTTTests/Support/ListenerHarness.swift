@@ -23,7 +23,7 @@ struct ListenerHarness {
     static let devOpen = DevOpenAuthenticator { id in id.hasPrefix("bad") ? nil : principal(id) }
 
     /// Passwords: `{id}-secret`.
-    static let passwords = PasswordAuthenticator { id, password in
+    static let passwords = PasswordAuthenticator { id, password, _ in
         password == Array((id + "-secret").utf8) ? principal(id) : nil
     }
 
@@ -35,11 +35,18 @@ struct ListenerHarness {
         authenticator: any MQTTAuthenticator = devOpen,
         tls: TLSConfiguration? = nil,
         host: String = "127.0.0.1",
-        connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout
+        connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout,
+        maximumIdle: TimeAmount = MQTTListenerConfiguration().maximumIdle
     ) async throws -> ListenerHarness {
         let delegate = RecordingDelegate()
         let listener = MQTTListener(
-            configuration: MQTTListenerConfiguration(host: host, port: 0, tls: tls, connectTimeout: connectTimeout),
+            configuration: MQTTListenerConfiguration(
+                host: host,
+                port: 0,
+                tls: tls,
+                connectTimeout: connectTimeout,
+                maximumIdle: maximumIdle
+            ),
             authenticator: authenticator,
             acl: DeviceTopicACL(publishSuffixes: uplinks, subscribeSuffixes: [control]),
             delegate: delegate
@@ -60,10 +67,17 @@ extension ListenerHarness {
         tls: TLSConfiguration? = nil,
         host: String = "127.0.0.1",
         connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout,
+        maximumIdle: TimeAmount = MQTTListenerConfiguration().maximumIdle,
         _ body: (ListenerHarness) async throws -> T
     ) async throws -> T {
         try await scoped(
-            try await start(authenticator: authenticator, tls: tls, host: host, connectTimeout: connectTimeout),
+            try await start(
+                authenticator: authenticator,
+                tls: tls,
+                host: host,
+                connectTimeout: connectTimeout,
+                maximumIdle: maximumIdle
+            ),
             cleanup: { await $0.stop() },
             body
         )
