@@ -23,6 +23,8 @@ public struct LineageState: Sendable, Hashable {
     public var syncAuthority: SyncAuthority
     /// The target, once approved.
     public var mirrorTable: String?
+    /// The journal epoch a telemetry lineage's `batch_seq` counts in ("" before the first batch).
+    public var telemetryEpoch: String
 
     public init(
         id: String,
@@ -40,7 +42,8 @@ public struct LineageState: Sendable, Hashable {
         watermark: Int64 = 0,
         replayOpen: Bool = false,
         syncAuthority: SyncAuthority = .deviceAuthoritative,
-        mirrorTable: String? = nil
+        mirrorTable: String? = nil,
+        telemetryEpoch: String = ""
     ) {
         self.id = id
         self.projectID = projectID
@@ -58,6 +61,7 @@ public struct LineageState: Sendable, Hashable {
         self.replayOpen = replayOpen
         self.syncAuthority = syncAuthority
         self.mirrorTable = mirrorTable
+        self.telemetryEpoch = telemetryEpoch
     }
 
     /// Why rows of this lineage are staged now; nil when they materialize.

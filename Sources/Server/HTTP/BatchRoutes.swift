@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Rejected batches kept by the server: their exact bytes (`mirror:read`, they hold row data)
 /// and their re-ingest once the cause is fixed (`operate`).
-struct BatchRoutes {
+struct BatchRoutes: ProjectRoutes {
     let store: any GovernanceStore
     let pipeline: IngestPipeline
     let courier: (any ControlCourier)?
@@ -61,9 +61,5 @@ struct BatchRoutes {
             throw APIError(.badRequest, "entry_id must be a positive integer", details: ["field": .string("entry_id")])
         }
         return id
-    }
-
-    func project(_ context: EdgeRequestContext) async throws -> String {
-        try await ProjectScope.projectID(context, store: store)
     }
 }

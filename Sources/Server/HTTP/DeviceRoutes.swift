@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Devices: list and read (`read`); register, delete, issue and revoke credentials (`admin`).
 /// Deleting a device or revoking its credentials also closes its live connection.
-struct DeviceRoutes {
+struct DeviceRoutes: ProjectRoutes {
     let store: any GovernanceStore
     let tenancy: Tenancy
     let authority: DeviceAuthority
@@ -112,9 +112,5 @@ struct DeviceRoutes {
             throw APIError(.notFound, "no device \(id)")
         }
         return device
-    }
-
-    func project(_ context: EdgeRequestContext) async throws -> String {
-        try await ProjectScope.projectID(context, store: store)
     }
 }

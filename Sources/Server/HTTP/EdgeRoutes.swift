@@ -2,7 +2,7 @@ import EdgeSyncModels
 import Hummingbird
 
 /// Read routes of the edge resources under `/core/api/v1/projects/{project_id}`.
-struct EdgeRoutes {
+struct EdgeRoutes: ProjectRoutes {
     let store: any GovernanceStore
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
@@ -105,27 +105,5 @@ struct EdgeRoutes {
             throw APIError(.notFound, "no lineage \(id)")
         }
         return detail
-    }
-
-    func project(_ context: EdgeRequestContext) async throws -> String {
-        try await ProjectScope.projectID(context, store: store)
-    }
-}
-
-/// Resolves and checks the `{project_id}` path parameter and, when sent, the `ORG-ID` header.
-enum ProjectScope {
-    static func projectID(_ context: EdgeRequestContext, store: any GovernanceStore) async throws -> String {
-        let id = try context.parameters.require("project_id")
-        guard let project = try await store.projects().first(where: { $0.id == id }) else {
-            throw APIError(.notFound, "no project \(id)")
-        }
-        if let orgID = context.requestedOrgID, orgID != project.orgID {
-            throw APIError(
-                .forbidden,
-                "ORG-ID \(orgID) is not the organisation of project \(id)",
-                details: ["field": .string("ORG-ID")]
-            )
-        }
-        return id
     }
 }

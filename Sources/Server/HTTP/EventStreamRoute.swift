@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// (or `since`); new events are polled from the store, so every server process serves the same
 /// stream. `max_events` ends the stream after that many events (for scripts). A comment line
 /// every 15 s keeps proxies from closing an idle stream.
-struct EventStreamRoute {
+struct EventStreamRoute: ProjectRoutes {
     static let pollInterval = Duration.milliseconds(250)
     // Short: a write is how a closed client is noticed (and the server can shut down promptly).
     static let keepAliveInterval = Duration.seconds(2)
@@ -17,7 +17,7 @@ struct EventStreamRoute {
     func register(on group: RouterGroup<EdgeRequestContext>) {
         group.get("events/stream") { request, context in
             _ = try context.require(.read)
-            let projectID = try await ProjectScope.projectID(context, store: store)
+            let projectID = try await project(context)
             var filter = EventFilter()
             filter.kind = try request.query("kind", as: EventKind.self)
             filter.deviceID = request.query("device_id")

@@ -2,7 +2,7 @@ import EdgeSyncModels
 import Hummingbird
 
 /// Policy, data points, the schema registry, registry reviews, coalesced mirrors and mirror rows.
-struct GovernanceRoutes {
+struct GovernanceRoutes: ProjectRoutes {
     let store: any GovernanceStore
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
@@ -152,10 +152,6 @@ struct GovernanceRoutes {
             throw APIError(.notFound, "no fleet \(fleetID)")
         }
         return (projectID, fleetID)
-    }
-
-    func project(_ context: EdgeRequestContext) async throws -> String {
-        try await ProjectScope.projectID(context, store: store)
     }
 }
 

@@ -4,7 +4,7 @@ import Hummingbird
 /// Review decisions on device and registry reviews: claim, approve, reject, abandon (`operate`),
 /// each carrying the `action_version` the caller saw; the DDL an approval would run (`read`);
 /// and consolidation of coalesced mirrors.
-struct ReviewRoutes {
+struct ReviewRoutes: ProjectRoutes {
     let store: any GovernanceStore
     let courier: (any ControlCourier)?
 
@@ -53,7 +53,7 @@ struct ReviewRoutes {
                 return ResourceEnvelope(
                     try await store.previewApproval(
                         id: try context.parameters.require("review_id"),
-                        projectID: try await ProjectScope.projectID(context, store: store),
+                        projectID: try await project(context),
                         registry: registry,
                         actions: body.columnActions
                     )
@@ -63,7 +63,7 @@ struct ReviewRoutes {
         group.post("edge/coalesced-mirrors/:source_table/consolidate") { _, context in
             _ = try context.require(.admin)
             let result = try await store.consolidate(
-                projectID: try await ProjectScope.projectID(context, store: store),
+                projectID: try await project(context),
                 sourceTable: try context.parameters.require("source_table"),
                 now: .now
             )
@@ -78,7 +78,7 @@ struct ReviewRoutes {
     ) async throws -> ResourceEnvelope<SchemaReview> {
         let principal = try context.require(.operate)
         let id = try context.parameters.require("review_id")
-        let projectID = try await ProjectScope.projectID(context, store: store)
+        let projectID = try await project(context)
         let (review, controls) = try await store.transitionReview(
             id: id,
             projectID: projectID,
@@ -93,7 +93,7 @@ struct ReviewRoutes {
 }
 
 /// Operator actions on lineages and devices: reset the breaker, delete, write cloud state.
-struct LineageActionRoutes {
+struct LineageActionRoutes: ProjectRoutes {
     let store: any GovernanceStore
     let courier: (any ControlCourier)?
 
@@ -130,9 +130,5 @@ struct LineageActionRoutes {
             await courier?.deliver(controls)
             return EditedResponse(status: .created, response: ResourceEnvelope(response))
         }
-    }
-
-    func project(_ context: EdgeRequestContext) async throws -> String {
-        try await ProjectScope.projectID(context, store: store)
     }
 }

@@ -184,8 +184,7 @@ extension SQLGovernanceStore {
         let verdict = TelemetrySequence.check(
             batchSeq: batch.batchSeq,
             epoch: batch.journalEpoch,
-            currentEpoch: try tx.value("SELECT telemetry_epoch FROM lineage WHERE id = ?", [.text(lineage.id)])?.text
-                ?? "",
+            currentEpoch: lineage.telemetryEpoch,
             sameBatchSeen: try tx.exists(
                 "SELECT 1 FROM telemetry_batch WHERE device_id = ? AND batch_id = ?",
                 [device, .text(batch.batchID)]

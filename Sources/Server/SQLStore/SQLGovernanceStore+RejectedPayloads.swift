@@ -68,20 +68,25 @@ extension SQLGovernanceStore {
     )
         throws
     {
-        let rows = try tx.query(
-            """
-            SELECT p.ledger_id, p.project_id, p.bytes FROM rejected_payload p JOIN batch_ledger l ON l.id = p.ledger_id
+        // Two set-based statements whatever the number of payloads: the usage first (it reads
+        // the payloads), then the payloads.
+        let payloads = """
+            SELECT p.project_id, p.bytes FROM rejected_payload p JOIN batch_ledger l ON l.id = p.ledger_id
             WHERE \(condition)
+            """
+        try tx.execute(
+            """
+            UPDATE rejected_payload_usage SET bytes = bytes - (
+                SELECT COALESCE(SUM(x.bytes), 0) FROM (\(payloads)) x WHERE x.project_id = rejected_payload_usage.project_id
+            )
+            WHERE project_id IN (SELECT x.project_id FROM (\(payloads)) x)
             """,
+            binds + binds
+        )
+        try tx.execute(
+            "DELETE FROM rejected_payload WHERE ledger_id IN (SELECT l.id FROM batch_ledger l WHERE \(condition))",
             binds
         )
-        for row in rows {
-            try tx.execute("DELETE FROM rejected_payload WHERE ledger_id = ?", [row[0]])
-            try tx.execute(
-                "UPDATE rejected_payload_usage SET bytes = bytes - ? WHERE project_id = ?",
-                [row[2], row[1]]
-            )
-        }
     }
 
     public func rejectedPayload(entryID: Int64, projectID: String) async throws -> RejectedPayload {

@@ -18,14 +18,16 @@ extension SQLGovernanceStore {
             else { throw StoreError.notFound("no \(registry ? "registry" : "schema") review \(id)") }
             try ReviewMachine.check(review, transition, by: principal)
             var effects: [GovernanceEffect]
-            switch transition {
-            case .approve(let body):
+            if case .approve(let body) = transition {
                 effects =
                     registry
                     ? try self.registryApproval(tx, review, body: body, by: principal)
                     : try self.approval(tx, review, body: body, by: principal)
-            case .reject:
+            } else {
                 effects = [.updateReview(reviewID: id, ReviewMachine.update(for: transition, by: principal))]
+            }
+            switch transition {
+            case .reject:
                 if let lineageID = review.lineageID, var lineage = try Self.lineageState(tx, id: lineageID) {
                     effects += ReviewMachine.rejection(&lineage, hash: review.schemaHash)
                 } else if let entry = try Self.registryEntryOfReview(tx, reviewID: id)?.state {
@@ -35,7 +37,6 @@ extension SQLGovernanceStore {
                     )
                 }
             case .abandon:
-                effects = [.updateReview(reviewID: id, ReviewMachine.update(for: transition, by: principal))]
                 let lineage = try review.lineageID.flatMap { try Self.lineageState(tx, id: $0) }
                 let entry = review.scope == .device ? nil : try Self.registryEntryOfReview(tx, reviewID: id)?.state
                 effects += ReviewMachine.abandonment(
@@ -46,8 +47,8 @@ extension SQLGovernanceStore {
                     },
                     registryWaiting: try entry.map { try Self.waitingLineages(tx, entry: $0) } ?? []
                 )
-            case .claim:
-                effects = [.updateReview(reviewID: id, ReviewMachine.update(for: transition, by: principal))]
+            case .claim, .approve:
+                break
             }
             effects.append(.record(ReviewMachine.event(review, transition, by: principal)))
             let controls = try self.apply(effects, tx, now: now)

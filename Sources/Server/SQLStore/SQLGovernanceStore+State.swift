@@ -5,7 +5,7 @@ import Foundation
 extension SQLGovernanceStore {
     static let lineageStateColumns = """
         id, project_id, device_id, fleet_id, source_table, strategy, status, pause_reason, device_paused, staged_row_count,
-        staged_bytes, consecutive_failures, last_commit_seq, last_batch_seq, sync_authority, mirror_table,
+        staged_bytes, consecutive_failures, last_commit_seq, last_batch_seq, sync_authority, mirror_table, telemetry_epoch,
         EXISTS (SELECT 1 FROM replay_intent r WHERE r.lineage_id = lineage.id AND r.state IN ('pending', 'running')) AS replay_open
         """
 
@@ -28,7 +28,8 @@ extension SQLGovernanceStore {
                 ?? 0,
             replayOpen: row.bool("replay_open"),
             syncAuthority: SyncAuthority(rawValue: row.string("sync_authority")) ?? .deviceAuthoritative,
-            mirrorTable: row.optionalString("mirror_table")
+            mirrorTable: row.optionalString("mirror_table"),
+            telemetryEpoch: row.optionalString("telemetry_epoch") ?? ""
         )
     }
 
