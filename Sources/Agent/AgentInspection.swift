@@ -1,4 +1,5 @@
 import EdgeSyncModels
+import MQTT
 
 /// `edge-agent check`, `status` and `uninstall`: what the agent sees and has done, without
 /// connecting to the server.
@@ -53,6 +54,30 @@ enum AgentInspection {
                 problems: $0.problems
             )
         }
+    }
+
+    /// What `check` finds wrong with the settings themselves, each naming its key (and file):
+    /// the connection settings that are given, the TLS files, and table names in
+    /// `table_strategies` that the database does not have (a misspelled table would be captured
+    /// by default instead of being handled as configured).
+    static func configurationProblems(_ configuration: AgentConfiguration, tables: [CheckedTable]) -> [String] {
+        var problems: [String] = []
+        if let url = configuration.serverURL, MQTTClientConfiguration.parseServerURL(url) == nil {
+            problems.append("connection.server_url: \(url) is not mqtt://HOST[:PORT], mqtts:// or ssl://")
+        }
+        if let device = configuration.deviceID, !DeviceName.isValid(device) {
+            problems.append("connection.device_id: \(device) is not 1–64 of A-Z a-z 0-9 . _ -")
+        }
+        if configuration.caCertificatePath != nil || configuration.clientCertificatePath != nil
+            || configuration.clientKeyPath != nil
+        {
+            do { _ = try configuration.tlsConfiguration() } catch { problems.append("\(error)") }
+        }
+        let names = Set(tables.map(\.name))
+        for table in configuration.tableStrategies.keys.sorted() where !names.contains(table) {
+            problems.append("sqlite-replication.table_strategies.\(table): the database has no table \(table)")
+        }
+        return problems
     }
 
     static func status(_ configuration: AgentConfiguration) throws -> [TableStatus] {

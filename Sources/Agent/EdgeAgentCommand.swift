@@ -133,13 +133,25 @@ extension EdgeAgentCommand {
                 StandardError.write("edge-agent: \(error)")
                 throw ExitCode(2)
             }
-            if output == .json { return try printJSON(["tables": tables]) }
-            for table in tables {
-                print(
-                    "\(table.name)  \(table.strategy)  \(table.schemaHash.prefix(12))  \(table.schemaColumns.columns.map(\.name).joined(separator: ","))"
-                )
-                for problem in table.problems { print("  ! \(problem)") }
+            let problems = AgentInspection.configurationProblems(configuration, tables: tables)
+            if output == .json {
+                try printJSON(CheckReport(problems: problems, tables: tables))
+            } else {
+                for problem in problems { print("! \(problem)") }
+                for table in tables {
+                    print(
+                        "\(table.name)  \(table.strategy)  \(table.schemaHash.prefix(12))  \(table.schemaColumns.columns.map(\.name).joined(separator: ","))"
+                    )
+                    for problem in table.problems { print("  ! \(problem)") }
+                }
             }
+            // A problem found is a failed check, so that a deployment script stops on it.
+            if !problems.isEmpty || tables.contains(where: { !$0.problems.isEmpty }) { throw ExitCode(1) }
+        }
+
+        struct CheckReport: Encodable {
+            var problems: [String]
+            var tables: [AgentInspection.CheckedTable]
         }
     }
 

@@ -12,8 +12,9 @@ struct AgentCLITests {
     @Test func checkStatusAndBadConfiguration() async throws {
         let (_, path) = try CaptureTests.database()
         let check = try await ProcessRunner.run(AgentKillTests.binary, ["check", "--db", path, "--output", "json"])
-        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.status == 1, "a table with a problem fails the check: \(check.stderr)")
         let document = try JSONParser().parse(Array(check.stdout.utf8))
+        #expect(document.objectValue?["problems"]?.arrayValue == [])
         let tables = try #require(document.objectValue?["tables"]?.arrayValue)
         #expect(
             tables.compactMap { $0.objectValue?["name"]?.stringValue } == ["device_state", "log_lines", "odd \"name\""]
@@ -34,6 +35,27 @@ struct AgentCLITests {
         )
         let missing = try await ProcessRunner.run(AgentKillTests.binary, ["run", "--config", "/nonexistent.yaml"])
         #expect(missing.status == 2 && missing.stderr.contains("--config"))
+
+        // A misspelled table, a bad server URL and device id, a certificate without its key: each
+        // named, and the check fails.
+        try """
+        connection:
+          server_url: "http://broker"
+          device_id: "pump 7"
+          mqtt: {tls: {client_cert_path: /etc/device.pem}}
+        sqlite-replication:
+          source_db_path: \(path)
+          table_strategies: {device_stat: {strategy: ignore}}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let strict = try await ProcessRunner.run(AgentKillTests.binary, ["check", "--config", config.path])
+        #expect(strict.status == 1, "\(strict.stderr)")
+        for expected in [
+            "connection.server_url: http://broker", "connection.device_id: pump 7",
+            "client_key_path: the client certificate /etc/device.pem needs its key",
+            "table_strategies.device_stat: the database has no table device_stat",
+        ] {
+            #expect(strict.stdout.contains(expected), "\(expected) in \(strict.stdout)")
+        }
 
         try "sqlite-replication: {source_db_path: \(path)}".write(to: config, atomically: true, encoding: .utf8)
         let status = try await ProcessRunner.run(
