@@ -165,9 +165,16 @@ public actor EdgeAgent {
         try await prepare()
         let connection = Task { await client.run() }
         let controls = Task { await receiveControls() }
+        let connectionLog = Task { [client, log, server = configuration.serverURL ?? "the server"] in
+            var lines = ConnectionLog(server: server)
+            for await event in client.connectionEvents {
+                for line in lines.lines(for: event) { log(line) }
+            }
+        }
         defer {
             connection.cancel()
             controls.cancel()
+            connectionLog.cancel()
         }
         var lastFlush = ContinuousClock.now - configuration.flushInterval
         while !Task.isCancelled {

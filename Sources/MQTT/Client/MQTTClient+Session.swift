@@ -22,6 +22,7 @@ extension MQTTClient {
         } catch {
             if state == .connecting { state = .disconnected }
             lastError = .connectionClosed
+            connectionEventsContinuation.yield(.failed("\(error)"))
             throw error
         }
         guard state == .connecting else {
@@ -56,11 +57,13 @@ extension MQTTClient {
         } catch {
             await connection.close()
             lastError = error as? MQTTClientError ?? .connectionClosed
+            connectionEventsContinuation.yield(.failed("\(error)"))
             throw error
         }
         guard ack.returnCode == .accepted else {
             await connection.close()
             lastError = .connectionRefused(ack.returnCode)
+            connectionEventsContinuation.yield(.refused(ack.returnCode))
             throw MQTTClientError.connectionRefused(ack.returnCode)
         }
         guard self.connection?.id == id, state == .connecting else {
@@ -72,6 +75,7 @@ extension MQTTClient {
         try await restoreSession(present: ack.sessionPresent, on: connection)
         state = .connected(sessionPresent: ack.sessionPresent)
         lastError = nil
+        connectionEventsContinuation.yield(.connected(sessionPresent: ack.sessionPresent))
         return ack.sessionPresent
     }
 
@@ -142,6 +146,7 @@ extension MQTTClient {
     func connectionEnded(connectionID: UInt64) {
         guard connection?.id == connectionID else { return }
         connection = nil
+        if case .connected = state { connectionEventsContinuation.yield(.lost) }
         failConnack(connectionID: connectionID, error: MQTTClientError.connectionClosed)
         // SUBSCRIBE/UNSUBSCRIBE in progress cannot complete on another connection.
         failPending(MQTTClientError.connectionClosed, includingInflight: false)

@@ -27,6 +27,9 @@ public actor MQTTClient {
     /// Inbound messages, in arrival order.
     public nonisolated let messages: AsyncStream<MQTTMessage>
     let messagesContinuation: AsyncStream<MQTTMessage>.Continuation
+    /// Every attempt's outcome and every loss of the connection (the latest 64 kept unread).
+    public nonisolated let connectionEvents: AsyncStream<MQTTConnectionEvent>
+    let connectionEventsContinuation: AsyncStream<MQTTConnectionEvent>.Continuation
 
     struct Outgoing {
         var publish: MQTTPacket.Publish
@@ -51,6 +54,10 @@ public actor MQTTClient {
         self.configuration = configuration
         self.group = group
         (messages, messagesContinuation) = AsyncStream.makeStream(of: MQTTMessage.self)
+        (connectionEvents, connectionEventsContinuation) = AsyncStream.makeStream(
+            of: MQTTConnectionEvent.self,
+            bufferingPolicy: .bufferingNewest(64)
+        )
     }
 
     public var isConnected: Bool {
@@ -156,6 +163,7 @@ public actor MQTTClient {
         }
         failPending(MQTTClientError.shutdown, includingInflight: true)
         messagesContinuation.finish()
+        connectionEventsContinuation.finish()
     }
 
     /// Drops the connection without DISCONNECT, as a crash or a cut cable would: the broker keeps

@@ -1,0 +1,88 @@
+import Foundation
+import MQTT
+import Testing
+
+@testable import Agent
+
+/// The agent says when it connects, is refused (with the CONNACK code) and loses its connection;
+/// a problem repeated while it retries is one line and a count.
+@Suite("Connection log")
+struct ConnectionLogTests {
+    @Test func everyTransitionOnceAndRepeatsCounted() {
+        var log = ConnectionLog(server: "mqtt://broker:1883")
+        var lines: [String] = []
+        for event: MQTTConnectionEvent in [
+            .failed("connection refused (errno 111)"), .failed("connection refused (errno 111)"),
+            .failed("connection refused (errno 111)"), .connected(sessionPresent: false), .lost,
+            .refused(.notAuthorized), .refused(.notAuthorized), .connected(sessionPresent: true),
+        ] {
+            lines += log.lines(for: event)
+        }
+        #expect(
+            lines == [
+                "cannot connect to mqtt://broker:1883: connection refused (errno 111)",
+                "(cannot connect to mqtt://broker:1883: connection refused (errno 111)) repeated 2 more times",
+                "connected to mqtt://broker:1883 (new session)",
+                "connection to mqtt://broker:1883 lost; reconnecting",
+                "mqtt://broker:1883 refused the connection: CONNACK 5, not authorized (check the device's certificate: it may be superseded or revoked)",
+                "(mqtt://broker:1883 refused the connection: CONNACK 5, not authorized (check the device's certificate: it may be superseded or revoked)) repeated 1 more times",
+                "connected to mqtt://broker:1883 (session resumed)",
+            ]
+        )
+    }
+
+    @Test func theAgentLogsItsConnectionAndItsLoss() async throws {
+        let harness = try await AgentHarness()
+        let lines = LogLines()
+        let agent = try EdgeAgent(configuration: harness.configuration) { lines.append($0) }
+        let task = Task { try await agent.run() }
+        let server = "mqtt://127.0.0.1:\(harness.mqttPort)"
+        #expect(
+            try await harness.waitFor { lines.contains("connected to \(server) (new session)") ? true : nil } == true
+        )
+        await harness.stopServer()
+        #expect(
+            try await harness.waitFor { lines.contains("connection to \(server) lost; reconnecting") ? true : nil }
+                == true
+        )
+        #expect(
+            try await harness.waitFor {
+                lines.contains(where: { $0.hasPrefix("cannot connect to \(server): ") }) ? true : nil
+            } == true
+        )
+        try await harness.restartServer()
+        // The server keeps sessions in memory: a restarted one starts the device's afresh.
+        #expect(
+            try await harness.waitFor { lines.count("connected to \(server) (new session)") == 2 ? true : nil } == true
+        )
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+}
+
+/// Lines an agent logged, read by the test while the agent writes them.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        lines.append(line)
+    }
+
+    func contains(_ line: String) -> Bool { count(line) > 0 }
+
+    func count(_ line: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.filter { $0 == line }.count
+    }
+
+    func contains(where predicate: (String) -> Bool) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.contains(where: predicate)
+    }
+}
