@@ -61,21 +61,27 @@ public struct AgentConfiguration: Sendable, Hashable {
 
     public func strategy(of table: String) -> TableStrategy { tableStrategies[table] ?? .rows }
 
-    /// Missing settings a `run` needs, each naming its key.
+    /// Missing settings a `run` needs, and settings that are given but invalid, each naming its key.
     public var problemsForRun: [String] {
-        var problems: [String] = []
-        if serverURL == nil { problems.append("connection.server_url (or OMEGA_MQTT_BROKER_URL) is required") }
-        if let url = serverURL, MQTTClientConfiguration.parseServerURL(url) == nil {
-            problems.append("connection.server_url: \(url) is not mqtt://, mqtts:// or ssl://")
-        }
-        if deviceID == nil { problems.append("connection.device_id (or OMEGA_DEVICE_ID) is required") }
-        if let device = deviceID, !DeviceName.isValid(device) {
-            problems.append("connection.device_id: \(device) is not 1–64 of A-Z a-z 0-9 . _ -")
-        }
-        if sourceDatabasePath == nil {
-            problems.append("sqlite-replication.source_db_path (or OMEGA_SOURCE_DB_PATH) is required")
-        }
-        return problems
+        [
+            serverURL == nil ? "connection.server_url (or OMEGA_MQTT_BROKER_URL) is required" : serverURLProblem,
+            deviceID == nil ? "connection.device_id (or OMEGA_DEVICE_ID) is required" : deviceIDProblem,
+            sourceDatabasePath == nil ? "sqlite-replication.source_db_path (or OMEGA_SOURCE_DB_PATH) is required" : nil,
+        ].compactMap { $0 }
+    }
+
+    /// The connection settings that are given but invalid: what `check` reports without
+    /// requiring the settings a `--db` check does without.
+    public var connectionProblems: [String] { [serverURLProblem, deviceIDProblem].compactMap { $0 } }
+
+    private var serverURLProblem: String? {
+        guard let url = serverURL, MQTTClientConfiguration.parseServerURL(url) == nil else { return nil }
+        return "connection.server_url: \(url) is not mqtt://, mqtts:// or ssl://"
+    }
+
+    private var deviceIDProblem: String? {
+        guard let device = deviceID, !DeviceName.isValid(device) else { return nil }
+        return "connection.device_id: \(device) is not 1–64 of A-Z a-z 0-9 . _ -"
     }
 }
 

@@ -1,5 +1,4 @@
 import EdgeSyncModels
-import MQTT
 
 /// `edge-agent check`, `status` and `uninstall`: what the agent sees and has done, without
 /// connecting to the server.
@@ -61,13 +60,7 @@ enum AgentInspection {
     /// `table_strategies` that the database does not have (a misspelled table would be captured
     /// by default instead of being handled as configured).
     static func configurationProblems(_ configuration: AgentConfiguration, tables: [CheckedTable]) -> [String] {
-        var problems: [String] = []
-        if let url = configuration.serverURL, MQTTClientConfiguration.parseServerURL(url) == nil {
-            problems.append("connection.server_url: \(url) is not mqtt://HOST[:PORT], mqtts:// or ssl://")
-        }
-        if let device = configuration.deviceID, !DeviceName.isValid(device) {
-            problems.append("connection.device_id: \(device) is not 1–64 of A-Z a-z 0-9 . _ -")
-        }
+        var problems = configuration.connectionProblems
         if configuration.caCertificatePath != nil || configuration.clientCertificatePath != nil
             || configuration.clientKeyPath != nil
         {

@@ -70,8 +70,12 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Starts the agent in this process, its triggers installed before this returns.
-    func startAgent() async throws -> (EdgeAgent, Task<Void, any Error>) {
-        let agent = try EdgeAgent(configuration: configuration) { _ in }
+    func startAgent(
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> (
+        EdgeAgent, Task<Void, any Error>
+    ) {
+        let agent = try EdgeAgent(configuration: configuration, log: log)
         try await agent.prepare()
         return (agent, Task { try await agent.run() })
     }

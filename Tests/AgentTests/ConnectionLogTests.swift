@@ -34,8 +34,7 @@ struct ConnectionLogTests {
     @Test func theAgentLogsItsConnectionAndItsLoss() async throws {
         let harness = try await AgentHarness()
         let lines = LogLines()
-        let agent = try EdgeAgent(configuration: harness.configuration) { lines.append($0) }
-        let task = Task { try await agent.run() }
+        let (_, task) = try await harness.startAgent { lines.append($0) }
         let server = "mqtt://127.0.0.1:\(harness.mqttPort)"
         #expect(
             try await harness.waitFor { lines.contains("connected to \(server) (new session)") ? true : nil } == true

@@ -12,24 +12,20 @@ import Yams
 struct RequestHygieneTests {
     @Test func aBodyLabelledAsSomethingElseIsA415() async throws {
         let harness = try await APIHarness.make()
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain"
-        let refused = try await harness.send(
-            .post,
-            "\(harness.base)/devices",
-            bytes: Array(#"{"name":"pump-9"}"#.utf8),
-            headers: headers
-        )
+        func register(as contentType: String) async throws -> APIHarness.Reply {
+            var headers = HTTPFields()
+            headers[.contentType] = contentType
+            return try await harness.send(
+                .post,
+                "\(harness.base)/devices",
+                bytes: Array(#"{"name":"pump-9"}"#.utf8),
+                headers: headers
+            )
+        }
+        let refused = try await register(as: "text/plain")
         #expect(refused.status == .unsupportedMediaType)
         #expect(refused.json?["error"]?["code"] == .string("unsupported_media_type"))
-        headers[.contentType] = "Application/JSON; charset=utf-8"
-        let accepted = try await harness.send(
-            .post,
-            "\(harness.base)/devices",
-            bytes: Array(#"{"name":"pump-9"}"#.utf8),
-            headers: headers
-        )
-        #expect(accepted.status == .created)
+        #expect(try await register(as: "Application/JSON; charset=utf-8").status == .created)
     }
 
     @Test func methodsTheAPINeverServesAreA405() async throws {

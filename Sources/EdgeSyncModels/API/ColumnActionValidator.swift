@@ -11,6 +11,12 @@ public struct ColumnActionValidator: Sendable {
     /// Columns every telemetry series has.
     public static let seriesPlatformColumns: Set<String> = ["device_id", "event_ts", "row_id"]
 
+    /// Names a strategy's target keeps for the platform: a series' own columns (a mirror's all
+    /// start with `_`, which no derived name does).
+    public static func reservedColumns(_ strategy: LineageStrategy) -> Set<String> {
+        strategy == .telemetry ? seriesPlatformColumns : []
+    }
+
     public init(columns: [SchemaColumn], strategy: LineageStrategy, dataPoints: [String: String], allowAutoCreate: Bool)
     {
         self.columns = columns
@@ -94,7 +100,7 @@ public struct ColumnActionValidator: Sendable {
     public func defaultNames() -> [String: String] {
         MirrorIdentifier.columnNames(
             forSourceColumns: columns.map(\.name),
-            reserved: strategy == .telemetry ? Self.seriesPlatformColumns : []
+            reserved: Self.reservedColumns(strategy)
         )
     }
 
@@ -113,7 +119,7 @@ public struct ColumnActionValidator: Sendable {
                     details: ["column": .string(column)]
                 )
             }
-            if strategy == .telemetry, Self.seriesPlatformColumns.contains(name) {
+            if Self.reservedColumns(strategy).contains(name) {
                 throw APIError(
                     .duplicateMirrorColumn,
                     "\(name) is a column every series has; choose another name for \(column)",
@@ -130,8 +136,9 @@ public struct ColumnActionValidator: Sendable {
                     details: ["column": .string(column)]
                 )
             }
-            let reserved = strategy == .telemetry ? Self.seriesPlatformColumns : []
-            return MirrorIdentifier.columnNames(forSourceColumns: [name], reserved: reserved)[name]
+            return MirrorIdentifier.columnNames(forSourceColumns: [name], reserved: Self.reservedColumns(strategy))[
+                name
+            ]
         case .autoCreateAndMap:
             try requireTelemetry(action)
             guard allowAutoCreate else {

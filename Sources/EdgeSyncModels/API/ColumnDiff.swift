@@ -113,7 +113,7 @@ public enum SchemaDiff {
         let names = MirrorIdentifier.columnNames(
             forSourceColumns: columns.map(\.name),
             reserved: Set(kept.values.compactMap(\.effectiveMirrorColumnName))
-                .union(strategy == .telemetry ? ColumnActionValidator.seriesPlatformColumns : [])
+                .union(ColumnActionValidator.reservedColumns(strategy))
         )
         return columns.map { column in
             if let kept = kept[column.name] { return kept }

@@ -18,12 +18,14 @@ public enum MirrorIdentifier {
     /// platform columns (`_device_id`, `_commit_seq`, …), so such a result gets a `c` in front
     /// (and, being changed, the hash suffix).
     public static func columnName(forSourceColumn source: String) -> String {
-        var (stem, changed) = normalize(source)
-        if stem.isEmpty || stem.hasPrefix("_") {
-            stem = "c" + stem
-            changed = true
-        }
+        var (stem, changed) = columnStem(source)
         return finish(stem: &stem, changed: changed, source: source)
+    }
+
+    /// A column name before its hash suffix, and whether the derivation changed the source.
+    private static func columnStem(_ source: String) -> (String, Bool) {
+        let (stem, changed) = normalize(source)
+        return stem.isEmpty || stem.hasPrefix("_") ? ("c" + stem, true) : (stem, changed)
     }
 
     /// The default column names of a table's source columns, distinct from each other and from
@@ -44,8 +46,7 @@ public enum MirrorIdentifier {
             }
         }
         for source in derived.sorted() {
-            var (stem, _) = normalize(source)
-            if stem.isEmpty || stem.hasPrefix("_") { stem = "c" + stem }
+            var (stem, _) = columnStem(source)
             var name = finish(stem: &stem, changed: true, source: source)
             var attempt = 0
             while taken.contains(name) {

@@ -7,8 +7,8 @@ public struct MQTTConnectRequest: Sendable {
     public var password: ByteBuffer?
     /// The subject CN of the verified client certificate (TLS listeners with client certificates).
     public var certificateCommonName: String?
-    /// That certificate's serial number (big-endian, without leading zero bytes), so that only
-    /// the certificate a client was last issued is accepted.
+    /// That certificate's serial number (big-endian bytes), so that only the certificate a client
+    /// was last issued is accepted.
     public var certificateSerial: [UInt8]?
     public var remoteAddress: String?
     /// The peer's IP address without the port, for counting failures per source.

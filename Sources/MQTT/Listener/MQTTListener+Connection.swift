@@ -53,7 +53,7 @@ extension MQTTListener {
             username: connect.username,
             password: connect.password,
             certificateCommonName: certificate.flatMap(Self.commonName),
-            certificateSerial: certificate.map { Array($0.serialNumber.drop { $0 == 0 }) },
+            certificateSerial: certificate?.serialNumber,
             remoteAddress: channel.remoteAddress?.description,
             remoteHost: channel.remoteAddress?.ipAddress,
             usesTLS: usesTLS

@@ -27,7 +27,7 @@ struct UploadRoutes {
             else { throw APIError(.forbidden, "the upload URL is invalid or expired; request a new grant") }
             guard let record = try await store.upload(id: id) else { throw APIError(.notFound, "no upload \(id)") }
             // Taken atomically: of concurrent PUTs to one grant, one writes and the others get 409.
-            guard record.state == .granted, try await store.beginReceiving(uploadID: id, now: .now) else {
+            guard try await store.beginReceiving(uploadID: id, now: .now) else {
                 throw APIError(.conflict, "upload \(id) already received its object, or is receiving it")
             }
             let room =
@@ -61,8 +61,7 @@ struct UploadRoutes {
             }
             try? FileManager.default.removeItem(at: path)
             try FileManager.default.moveItem(at: partial, to: path)
-            try await store.setUploadState(id: id, .received, bytes: bytes, now: .now)
-            guard try await store.upload(id: id) != nil else {
+            guard try await store.setUploadState(id: id, .received, bytes: bytes, now: .now) else {
                 // The grant expired and was swept while the object arrived.
                 desk.removeObject(id)
                 throw APIError(.notFound, "upload \(id) expired while its object was sent; request a new grant")

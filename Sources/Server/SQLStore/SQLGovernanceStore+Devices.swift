@@ -100,7 +100,8 @@ extension SQLGovernanceStore {
         now: Timestamp
     ) async throws -> Device? {
         try await backend.write { tx in
-            let clauses = kinds.sorted { $0.rawValue < $1.rawValue }.map { kind in
+            let sorted = kinds.sorted { $0.rawValue < $1.rawValue }
+            let clauses = sorted.map { kind in
                 switch kind {
                 case .password: "password_hash = NULL"
                 case .certificate: "certificate_serial = NULL"
@@ -112,7 +113,7 @@ extension SQLGovernanceStore {
                     [.text(deviceID), .text(projectID)]
                 ) == 1
             else { return nil }
-            let names = kinds.map(\.rawValue).sorted().joined(separator: " and ")
+            let names = sorted.map(\.rawValue).joined(separator: " and ")
             try Self.insertEvent(
                 tx,
                 GovernanceEvent(

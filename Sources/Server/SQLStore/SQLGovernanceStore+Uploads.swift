@@ -79,18 +79,22 @@ extension SQLGovernanceStore {
                 (state IN ('granted', 'receiving') AND expires_at < ?) OR (state = 'received' AND expires_at < ?)
                 """
             let binds: [SQLValue] = [.integer(now.seconds), .integer(now.seconds - keepReceivedFor)]
-            let ids = try tx.strings("SELECT id FROM upload WHERE \(condition)", binds)
-            try tx.execute("DELETE FROM upload WHERE \(condition)", binds)
-            return ids
+            return try tx.strings("DELETE FROM upload WHERE \(condition) RETURNING id", binds)
         }
     }
 
-    public func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws {
+    @discardableResult
+    public func setUploadState(
+        id: String,
+        _ state: UploadRecord.State,
+        bytes: Int?,
+        now: Timestamp
+    ) async throws -> Bool {
         try await backend.write { tx in
             try tx.execute(
                 "UPDATE upload SET state = ?, bytes = COALESCE(?, bytes), updated_at = ? WHERE id = ?",
                 [.text(state.rawValue), SQLValue(bytes), .integer(now.ns), .text(id)]
-            )
+            ) == 1
         }
     }
 }

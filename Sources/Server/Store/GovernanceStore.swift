@@ -194,7 +194,9 @@ public protocol UploadStore: Sendable {
     func beginReceiving(uploadID: String, now: Timestamp) async throws -> Bool
     /// Bytes of the device's objects received and not yet finalized.
     func openUploadBytes(deviceID: String) async throws -> Int
-    func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws
+    /// False when there is no such upload (its grant expired and was swept).
+    @discardableResult
+    func setUploadState(id: String, _ state: UploadRecord.State, bytes: Int?, now: Timestamp) async throws -> Bool
     /// Forgets uploads that can no longer be used: grants past their expiry that never got an
     /// object, and objects not finalized `keepReceivedFor` seconds after it. Returns their ids,
     /// whose files the caller removes.
