@@ -32,7 +32,8 @@ enum GovernanceBench {
     static func replay(_ report: BenchReport, ceiling: Double) async throws {
         let directory = ServerBench.temporaryDirectory("replay")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try StoreLocation(.sqlite(path: directory.appendingPathComponent("edgesync.sqlite").path)).open()
+        let store = try await StoreLocation(.sqlite(path: directory.appendingPathComponent("edgesync.sqlite").path))
+            .open()
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: "bench",

@@ -13,8 +13,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Data directory (store, device CA, admin.token).")
     var dataDir = "./.edgesync"
-    @Option(help: "The store: sqlite:PATH. Default: sqlite:<data-dir>/edgesync.sqlite.")
+    @Option(
+        help: """
+            The store: sqlite:PATH, or postgres://USER[:PASS]@HOST[:PORT]/DB shared by several replicas \
+            (also EDGESYNC_STORE). Default: sqlite:<data-dir>/edgesync.sqlite.
+            """
+    )
     var store: String?
+    @Option(help: "This server among the replicas of one store. Default: host name and process id.")
+    var replicaId: String?
     @Option(help: "HTTP API address.")
     var httpHost = "127.0.0.1"
     @Option(help: "HTTP API port; 0 picks a free one.")
@@ -54,7 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let location: StoreLocation?
         do throws(StoreError) {
-            location = try store.map { (url: String) throws(StoreError) in try StoreLocation(parsing: url) }
+            location = try (store ?? ProcessInfo.processInfo.environment["EDGESYNC_STORE"]).map {
+                (url: String) throws(StoreError) in try StoreLocation(parsing: url)
+            }
         } catch {
             throw ValidationError(error.message)
         }
@@ -72,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
             devOpen: devOpen,
             store: location
         )
+        if let replicaId { configuration.replicaID = replicaId }
         configuration.httpIdleTimeout = .seconds(httpIdleTimeout)
         configuration.maximumHTTPConnections = maxHttpConnections
         configuration.mqttMaximumIdle = .seconds(mqttMaxIdle)

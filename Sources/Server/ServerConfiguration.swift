@@ -1,3 +1,4 @@
+import Foundation
 import MQTT
 
 /// How a governance server is started. Every field has a documented default that matches
@@ -7,6 +8,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var dataDirectory: String
     /// The store (`--store`); nil: `sqlite:<data-dir>/edgesync.sqlite`.
     public var store: StoreLocation?
+    /// This server among the replicas sharing a store (`--replica-id`). Default: the host name
+    /// and the process id.
+    public var replicaID: String = ServerConfiguration.defaultReplicaID
     /// HTTP API address. Default `127.0.0.1`, port 0 (an ephemeral port, printed when ready).
     public var httpHost: String
     public var httpPort: Int
@@ -71,6 +75,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.deviceCACertificatePath = deviceCACertificatePath
         self.deviceCAKeyPath = deviceCAKeyPath
         self.devOpen = devOpen
+    }
+
+    public static var defaultReplicaID: String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// The store the server opens.

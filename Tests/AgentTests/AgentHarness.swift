@@ -15,6 +15,8 @@ final class AgentHarness: @unchecked Sendable {
     var server: GovernanceServer
     let mqttPort: Int
     let httpPort: Int
+    /// The server's store, kept across its restarts.
+    let storeLocation: StoreLocation?
     var configuration: AgentConfiguration
 
     var appPath: String { directory.appendingPathComponent("app.db").path }
@@ -32,7 +34,8 @@ final class AgentHarness: @unchecked Sendable {
         app = try AppDatabase.open(directory.appendingPathComponent("app.db").path)
         if createSchema { try await app.write { try $0.execute(sql: Self.schema) } }
         (mqttPort, httpPort) = (try await freeTestPort(), try await freeTestPort())
-        server = try await Self.startServer(directory: directory, mqtt: mqttPort, http: httpPort)
+        storeLocation = try await TestStore.url().map { try StoreLocation(parsing: $0) }
+        server = try await Self.startServer(directory: directory, store: storeLocation, mqtt: mqttPort, http: httpPort)
         configuration = AgentConfiguration()
         configuration.serverURL = "mqtt://127.0.0.1:\(mqttPort)"
         configuration.deviceID = "pump-7"
@@ -42,12 +45,18 @@ final class AgentHarness: @unchecked Sendable {
         configuration.tableStrategies = ["sensor_timeseries": .telemetry(tsColumn: "ts", includeColumns: nil)]
     }
 
-    static func startServer(directory: URL, mqtt: Int, http: Int) async throws -> GovernanceServer {
+    static func startServer(
+        directory: URL,
+        store: StoreLocation?,
+        mqtt: Int,
+        http: Int
+    ) async throws -> GovernanceServer {
         var settings = ServerConfiguration(
             dataDirectory: directory.appendingPathComponent("server").path,
             httpPort: http,
             mqttPort: mqtt,
-            devOpen: true
+            devOpen: true,
+            store: store
         )
         settings.maintenanceInterval = .milliseconds(100)
         settings.controlResendInterval = .seconds(1)
@@ -65,7 +74,7 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     func restartServer() async throws {
-        server = try await Self.startServer(directory: directory, mqtt: mqttPort, http: httpPort)
+        server = try await Self.startServer(directory: directory, store: storeLocation, mqtt: mqttPort, http: httpPort)
         serverRunning = true
     }
 

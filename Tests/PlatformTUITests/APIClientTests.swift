@@ -14,7 +14,12 @@ struct APIClientTests {
             "edgesync-client-\(UUID().uuidString)"
         )
         let server = try await GovernanceServer.open(
-            ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0)
+            ServerConfiguration(
+                dataDirectory: directory.path,
+                httpPort: 0,
+                mqttPort: 0,
+                store: try await TestStore.url().map { try StoreLocation(parsing: $0) }
+            )
         )
         let endpoints = try await server.start()
         let client = APIClient(baseURL: endpoints.http, token: server.adminToken)

@@ -14,11 +14,12 @@ struct ServeProcess {
             "edgesync-serve-\(UUID().uuidString)"
         )
         let mqtt = try await freeTestPort()
+        let store = try await TestStore.url().map { ["--store", $0] } ?? []
         let process = try ProcessRunner.start(
             ConsoleTmuxTests.binary,
             [
                 "serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt),
-            ] + (devOpen ? ["--dev-open"] : [])
+            ] + store + (devOpen ? ["--dev-open"] : [])
         )
         let deadline = ContinuousClock.now + hangDeadline
         while !process.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline {

@@ -18,12 +18,17 @@ struct CrashRecoveryTests {
         ).path
     }
 
-    static func serve(directory: URL, http: Int, mqtt: Int) async throws -> ProcessRunner.Running {
+    static func serve(
+        directory: URL,
+        store: StoreLocation,
+        http: Int,
+        mqtt: Int
+    ) async throws -> ProcessRunner.Running {
         let process = try ProcessRunner.start(
             binary,
             [
-                "serve", "--data-dir", directory.path, "--http-port", String(http), "--mqtt-port", String(mqtt),
-                "--dev-open",
+                "serve", "--data-dir", directory.path, "--store", store.url, "--http-port", String(http),
+                "--mqtt-port", String(mqtt), "--dev-open",
             ]
         )
         let deadline = ContinuousClock.now + .seconds(30)
@@ -45,7 +50,8 @@ struct CrashRecoveryTests {
             "edgesync-crash-\(UUID().uuidString)"
         )
         let (http, mqtt) = (try await freeTestPort(), try await freeTestPort())
-        var server = try await Self.serve(directory: directory, http: http, mqtt: mqtt)
+        let store = try await testStoreLocation(directory: directory)
+        var server = try await Self.serve(directory: directory, store: store, http: http, mqtt: mqtt)
         let client = MQTTClient(
             configuration: .init(
                 host: "127.0.0.1",
@@ -82,7 +88,7 @@ struct CrashRecoveryTests {
         while await acknowledged.value < batches / 3 { try await Task.sleep(for: .milliseconds(5)) }
         await server.kill9()
         let killedAt = await acknowledged.value
-        server = try await Self.serve(directory: directory, http: http, mqtt: mqtt)
+        server = try await Self.serve(directory: directory, store: store, http: http, mqtt: mqtt)
         try await stream.value
         #expect(killedAt < batches)
 

@@ -14,7 +14,12 @@ struct GovernanceEndToEndTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "edgesync-gov-\(UUID().uuidString)"
         )
-        var configuration = ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0)
+        var configuration = ServerConfiguration(
+            dataDirectory: directory.path,
+            httpPort: 0,
+            mqttPort: 0,
+            store: try await testStoreLocation(directory: directory)
+        )
         configuration.controlResendInterval = .seconds(1)
         configuration.maintenanceInterval = .milliseconds(200)
         let server = try await GovernanceServer.open(configuration)

@@ -1,6 +1,5 @@
 import EdgeSyncModels
 import Foundation
-import GRDB
 import TestSupport
 import Testing
 
@@ -13,11 +12,13 @@ struct ReplayCrashTests {
     static let rows = 100_000
 
     /// Stages the backlog in the data directory and approves it, so the server replays on start.
-    static func stageBacklog(in directory: URL) async throws -> (lineageID: String, projectID: String) {
+    static func stageBacklog(
+        in directory: URL,
+        location: StoreLocation
+    ) async throws -> (lineageID: String, projectID: String) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = SQLGovernanceStore(
-            backend: try SQLiteBackend(path: directory.appendingPathComponent("edgesync.sqlite").path)
-        )
+        let store = try await location.open()
+        defer { Task { await store.close() } }
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: "backlog-1",
@@ -59,9 +60,10 @@ struct ReplayCrashTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "edgesync-replay-\(UUID().uuidString)"
         )
-        let (lineageID, projectID) = try await Self.stageBacklog(in: directory)
+        let location = try await testStoreLocation(directory: directory)
+        let (lineageID, projectID) = try await Self.stageBacklog(in: directory, location: location)
         let (http, mqtt) = (try await freeTestPort(), try await freeTestPort())
-        var server = try await CrashRecoveryTests.serve(directory: directory, http: http, mqtt: mqtt)
+        var server = try await CrashRecoveryTests.serve(directory: directory, store: location, http: http, mqtt: mqtt)
         let token = try String(contentsOf: directory.appendingPathComponent("admin.token"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let api = LiveHTTP(baseURL: "http://127.0.0.1:\(http)/core/api/v1/projects/\(projectID)", token: token)
@@ -75,7 +77,7 @@ struct ReplayCrashTests {
         await server.kill9()
         #expect((midway.data.replayIntent?.replayedRows ?? 0) < Int64(Self.rows), "killed during the replay")
 
-        server = try await CrashRecoveryTests.serve(directory: directory, http: http, mqtt: mqtt)
+        server = try await CrashRecoveryTests.serve(directory: directory, store: location, http: http, mqtt: mqtt)
         let done = try await api.waitFor(
             "/edge/lineages/\(lineageID)",
             as: ResourceEnvelope<LineageDetail>.self,
@@ -87,14 +89,16 @@ struct ReplayCrashTests {
         #expect(done.replayIntent?.replayedRows == Int64(Self.rows), "every staged row counted once")
         await server.stop()
         let table = done.lineage.mirrorTable!
-        let counts = try await DatabaseQueue(path: directory.appendingPathComponent("edgesync.sqlite").path).read {
-            db in
-            (
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM staged_row")!,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(table)\"")!,
-                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM \"\(table)\"")!
-            )
+        let store = try await location.open()
+        let quoted = SQLIdentifier.quote(table)
+        let counts = try await store.backend.read { tx in
+            [
+                try tx.value("SELECT COUNT(*) FROM staged_row")?.integer,
+                try tx.value("SELECT COUNT(*) FROM \(quoted)")?.integer,
+                try tx.value("SELECT COUNT(DISTINCT id) FROM \(quoted)")?.integer,
+            ]
         }
-        #expect(counts == (0, Self.rows, Self.rows))
+        await store.close()
+        #expect(counts == [0, Int64(Self.rows), Int64(Self.rows)])
     }
 }

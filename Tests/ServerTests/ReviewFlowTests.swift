@@ -298,10 +298,11 @@ struct ReviewFlowTests {
         let first = try await preview(Self.mirrorBoth)
         #expect(first.status == .ok)
         let answer = try JSONDecoder().decode(ResourceEnvelope<ApprovalPreview>.self, from: Data(first.body)).data
-        #expect(answer.dialect == "sqlite" && !answer.targetExists && answer.targetTable.hasPrefix("edge_mirror_"))
+        let dialect = flow.store.dialect
+        #expect(answer.dialect == dialect.name && !answer.targetExists && answer.targetTable.hasPrefix("edge_mirror_"))
         #expect(
             answer.statements
-                == SQLiteDialect().createStatements(
+                == dialect.createStatements(
                     MaterializationTarget(
                         kind: .mirror,
                         table: answer.targetTable,
@@ -335,7 +336,10 @@ struct ReviewFlowTests {
         )
         let extended = try JSONDecoder().decode(ResourceEnvelope<ApprovalPreview>.self, from: Data(extend.body)).data
         #expect(extended.targetExists && extended.targetTable == answer.targetTable)
-        #expect(extended.statements == [#"ALTER TABLE "\#(answer.targetTable)" ADD COLUMN "area" TEXT"#])
+        #expect(
+            extended.statements
+                == [#"ALTER TABLE "\#(answer.targetTable)" ADD COLUMN "area" \#(dialect.columnType(.text))"#]
+        )
     }
 
     @Test func deleteLineageAndDevice() async throws {

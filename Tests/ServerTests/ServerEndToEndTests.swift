@@ -15,16 +15,20 @@ struct ServerEndToEndTests {
     static func open(
         devOpen: Bool = false,
         directory: URL? = nil,
+        store: StoreLocation? = nil,
         _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> (GovernanceServer, GovernanceServer.Endpoints, URL) {
         let directory =
             directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("edgesync-e2e-\(UUID().uuidString)")
+        let location: StoreLocation
+        if let store { location = store } else { location = try await testStoreLocation(directory: directory) }
         var configuration = ServerConfiguration(
             dataDirectory: directory.path,
             httpPort: 0,
             mqttPort: 0,
-            devOpen: devOpen
+            devOpen: devOpen,
+            store: location
         )
         configure(&configuration)
         let server = try await GovernanceServer.open(configuration)
@@ -150,7 +154,10 @@ struct ServerEndToEndTests {
         await server.stop()
 
         // A restart keeps everything and the same admin token.
-        let (again, endpointsAgain, _) = try await Self.open(directory: directory)
+        let (again, endpointsAgain, _) = try await Self.open(
+            directory: directory,
+            store: server.configuration.storeLocation
+        )
         #expect(again.adminToken == server.adminToken)
         let reopened = LiveHTTP(
             baseURL: endpointsAgain.http + "/core/api/v1/projects/\(project)",
@@ -171,7 +178,12 @@ struct ServerEndToEndTests {
             "edgesync-taken-\(UUID().uuidString)"
         )
         let second = try await GovernanceServer.open(
-            ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: Self.mqttPort(endpoints))
+            ServerConfiguration(
+                dataDirectory: directory.path,
+                httpPort: 0,
+                mqttPort: Self.mqttPort(endpoints),
+                store: try await testStoreLocation(directory: directory)
+            )
         )
         do {
             _ = try await second.start()
@@ -290,7 +302,8 @@ struct MutualTLSEndToEndTests {
                 mqttPort: nil,
                 mqttsPort: 0,
                 tlsCertificatePath: certificates.serverCertificate,
-                tlsKeyPath: certificates.serverKey
+                tlsKeyPath: certificates.serverKey,
+                store: try await testStoreLocation(directory: directory)
             )
         )
         let endpoints = try await server.start()

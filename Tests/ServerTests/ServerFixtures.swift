@@ -1,11 +1,19 @@
 import EdgeSyncModels
 import Foundation
+import TestSupport
 
 @testable import Server
+
+/// The store of a test server: the SQLite file of its data directory, or a new database of the
+/// throw-away PostgreSQL cluster when the suites run against PostgreSQL (`TestStore`).
+func testStoreLocation(directory: URL) async throws -> StoreLocation {
+    try await TestStore.url().map { try StoreLocation(parsing: $0) } ?? .default(dataDirectory: directory.path)
+}
 
 /// A real store in a fresh temporary directory, with one registered device.
 struct StoreFixture {
     let directory: URL
+    let location: StoreLocation
     let store: SQLGovernanceStore
     let tenancy: Tenancy
     let device: DeviceIdentity
@@ -16,9 +24,8 @@ struct StoreFixture {
             "edgesync-store-\(UUID().uuidString)"
         )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = SQLGovernanceStore(
-            backend: try SQLiteBackend(path: directory.appendingPathComponent("edgesync.sqlite").path)
-        )
+        let location = try await testStoreLocation(directory: directory)
+        let store = try await location.open()
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: deviceName,
@@ -29,6 +36,7 @@ struct StoreFixture {
         let device = try await store.device(named: deviceName, projectID: tenancy.project.id)!
         return StoreFixture(
             directory: directory,
+            location: location,
             store: store,
             tenancy: tenancy,
             device: device,

@@ -1,11 +1,12 @@
 import GRDB
+import TestSupport
 import Testing
 
 @testable import Server
 
 /// The replay reads staged rows in order through the partial indexes of migration v4, not by
 /// sorting a lineage's whole backlog.
-@Suite("Store indexes")
+@Suite("Store indexes", .disabled(if: TestStore.isPostgres, "reads SQLite's query plans"))
 struct StoreIndexTests {
     @Test func replayOrderComesFromAnIndex() async throws {
         let fixture = try await StoreFixture.make()

@@ -74,7 +74,10 @@ public final class GovernanceServer: Sendable {
         guard problems.isEmpty else { throw ServerError.invalidConfiguration(problems) }
         let directory = URL(fileURLWithPath: configuration.dataDirectory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try configuration.storeLocation.open()
+        let store = try await configuration.storeLocation.open(
+            applicationName: "edgesync \(configuration.replicaID)",
+            logger: logger
+        )
         let tenancy = try await store.bootstrap(now: .now)
         let token = try await AdminToken.ensure(in: directory, store: store)
         let authority: (DeviceAuthority, String)
@@ -184,6 +187,7 @@ public final class GovernanceServer: Sendable {
             logger: logger
         )
         services.insert(application, at: 0)
+        services.insert(StoreService(store: store), at: 0)
         services.append(ReplayWorker(store: store, courier: ingress, logger: logger))
         services.append(
             OutboxMaintenance(
@@ -225,15 +229,16 @@ public final class GovernanceServer: Sendable {
 
     /// Graceful shutdown: stop accepting, finish in-flight work, close connections.
     public func stop() async {
-        guard
-            let current = running.withLock({ state -> Running? in
-                defer { state = nil }
-                return state
-            })
-        else { return }
-        await current.group.triggerGracefulShutdown()
-        _ = try? await current.task.value
-        try? FileManager.default.removeItem(at: urlFile)
+        if let current = running.withLock({ state -> Running? in
+            defer { state = nil }
+            return state
+        }) {
+            await current.group.triggerGracefulShutdown()
+            _ = try? await current.task.value
+            try? FileManager.default.removeItem(at: urlFile)
+        }
+        // A server opened and never started still holds its store's connections.
+        await store.close()
     }
 
     /// `<data-dir>/http.url`: the running server's HTTP URL, removed when it stops.
@@ -256,6 +261,17 @@ public final class GovernanceServer: Sendable {
 
     static func urlHost(_ host: String) -> String {
         host.contains(":") ? "[\(host)]" : host
+    }
+}
+
+/// The store as a service: first in the group, so that it stops last, after every service that
+/// uses it has finished; its connections close then.
+struct StoreService: Service {
+    let store: any GovernanceStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
     }
 }
 

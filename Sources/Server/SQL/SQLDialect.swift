@@ -17,6 +17,14 @@ public protocol SQLDialect: Sendable {
     /// How a time bound as RFC 3339 text is written into a `timestampType` column.
     func timestamp(_ placeholder: String) -> String
 
+    /// How a value bound for a target column of `affinity` is written (a cast where the bound
+    /// type is not the column's).
+    func placeholder(for affinity: ColumnAffinity) -> String
+
+    /// Whether a target column holds only values of its type: true on a typed database, where a
+    /// value that does not fit (text in an INTEGER column) is refused; SQLite keeps any value.
+    var strictTypes: Bool { get }
+
     /// The greater of two expressions.
     func greatest(_ first: String, _ second: String) -> String
 
@@ -38,6 +46,11 @@ public protocol SQLDialect: Sendable {
 
     /// A failure as an operator may read it: the database's message, never a stack or the SQL.
     func message(of error: any Error) -> String
+
+    /// Events after the one with id `since`, in the order their transactions committed, and that
+    /// order: the condition and its values. A reader that follows it never skips an event that
+    /// committed after one it has already read.
+    func events(after since: Int64) -> (condition: String, binds: [SQLValue], order: String)
 }
 
 extension SQLDialect {

@@ -71,4 +71,7 @@ public protocol SQLBackend: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+
+    /// Releases the connections; the backend is not used afterwards.
+    func close() async
 }

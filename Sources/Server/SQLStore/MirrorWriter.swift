@@ -32,28 +32,41 @@ public enum MaterializationError: Error, Sendable, Hashable, CustomStringConvert
     }
 }
 
-/// Writes rows into one lineage's target inside the caller's transaction (docs/spec/governance.md, "Row
-/// semantics"): upsert by PK, delete, and skip anything older, by `(journal_epoch, commit_seq)`,
-/// than what the mirror holds. While a replay backlog exists, deletes leave tombstones so an
-/// older staged insert replayed later cannot bring a deleted row back.
+/// One row change to materialize, as a batch or a staged row carries it.
+struct RowChange {
+    var op: RowOperation
+    var pk: JSONObject
+    /// `PrimaryKeyHash.hash(of: pk)`.
+    var pkHash: String
+    var row: JSONObject?
+    var epoch: String
+    var seq: Int64
+}
+
+/// One telemetry sample to append.
+struct Sample {
+    var ts: Timestamp
+    var rowID: String?
+    var fields: JSONObject
+}
+
+/// Writes runs of rows into one lineage's target inside the caller's transaction
+/// (docs/spec/governance.md, "Row semantics"), a few multi-row statements per run: the held
+/// versions of the run's keys are read at once, `MirrorRunPlan` works out each key's final state,
+/// and deletes, upserts and tombstones are written set-based.
 struct MirrorWriter {
     let target: MaterializationTarget
     let lineageID: String
     let deviceID: String
     var keepTombstones: Bool
-    /// What depends only on the target, worked out once per writer rather than once per row.
+    private let dialect: any SQLDialect
+    /// What depends only on the target, worked out once per writer rather than once per run.
     private let keyColumns: [MaterializationTarget.Column]
     private let dataColumns: [MaterializationTarget.Column]
     private let table: String
     private let keyClause: String
-    private let selectHeld: String
-    private let deleteRow: String
-    private let dialect: any SQLDialect
-    /// The UPDATE and INSERT of a row that carries every data column (the usual case).
-    private let fullUpdate: String
-    private let fullInsert: String
-    /// A series sample that carries every bound field.
-    private let fullAppend: String
+    /// The placeholders of the primary key's values (`_device_id` first when coalesced).
+    private let keyPlaceholders: [String]
 
     init(
         target: MaterializationTarget,
@@ -71,131 +84,203 @@ struct MirrorWriter {
         dataColumns = target.columns.filter { $0.pkOrdinal == 0 }
         table = SQLIdentifier.quote(target.table)
         keyClause = target.primaryKey.map { "\(SQLIdentifier.quote($0)) = ?" }.joined(separator: " AND ")
-        selectHeld = "SELECT _journal_epoch, _commit_seq FROM \(table) WHERE \(keyClause)"
-        deleteRow = "DELETE FROM \(table) WHERE \(keyClause)"
-        let platform = ["_journal_epoch", "_commit_seq", "_updated_at"]
-        fullUpdate = Self.update(
-            table: table,
-            columns: platform + dataColumns.map(\.target),
-            keyClause: keyClause,
-            dialect
+        keyPlaceholders =
+            (target.coalesced ? ["?"] : []) + target.keyColumns.map { dialect.placeholder(for: $0.affinity) }
+    }
+
+    /// A wire value as `column` stores it.
+    private func value(_ value: JSONValue, _ column: MaterializationTarget.Column) throws -> SQLValue {
+        try MirrorValue.stored(value, column: column.source, affinity: column.affinity, strict: dialect.strictTypes)
+    }
+
+    /// Applies a run of row changes in their order; returns the change in the mirror's row count.
+    func apply(_ tx: any SQLTransaction, _ changes: some Collection<RowChange>, now: Timestamp) throws -> Int {
+        let planned = try changes.map(change)
+        let (keys, grouped) = MirrorRunPlan.keys(of: planned)
+        let upserts = planned.contains { $0.op != .delete }
+        let plan = MirrorRunPlan(
+            changes: planned,
+            keys: keys,
+            grouped: grouped,
+            held: try heldVersions(tx, keys),
+            heldTombstones: keepTombstones && upserts ? try heldTombstones(tx, Set(planned.map(\.pkHash))) : [:],
+            keepTombstones: keepTombstones
         )
-        fullInsert = Self.insert(
-            table: table,
-            columns: ["_device_id"] + platform + keyColumns.map(\.target) + dataColumns.map(\.target),
-            dialect
-        )
-        fullAppend = Self.insert(
-            table: table,
-            columns: ["device_id", "event_ts", "row_id"] + target.columns.map(\.target),
-            dialect
-        )
+        try delete(tx, plan.outcomes.filter { $0.initiallyPresent && !$0.present }.map(\.key))
+        let written = plan.outcomes.filter { $0.present && $0.changed }
+        let shapes = Dictionary(grouping: written) { outcome in
+            outcome.replaceAll ? nil : outcome.assigned.keys.sorted()
+        }
+        for (shape, outcomes) in shapes {
+            try upsert(tx, outcomes, columns: shape ?? Array(dataColumns.indices), now: now)
+        }
+        try writeTombstones(tx, plan.tombstones)
+        return plan.delta
     }
 
-    /// A placeholder for `column`: times are bound as RFC 3339 text.
-    static func placeholder(_ column: String, _ dialect: any SQLDialect) -> String {
-        column == "_updated_at" || column == "event_ts" ? dialect.timestamp("?") : "?"
-    }
-
-    static func update(table: String, columns: [String], keyClause: String, _ dialect: any SQLDialect) -> String {
-        let assignments = columns.map { "\(SQLIdentifier.quote($0)) = \(placeholder($0, dialect))" }
-        return "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)"
-    }
-
-    static func insert(table: String, columns: [String], _ dialect: any SQLDialect) -> String {
-        """
-        INSERT INTO \(table) (\(columns.map(SQLIdentifier.quote).joined(separator: ", "))) \
-        VALUES (\(columns.map { placeholder($0, dialect) }.joined(separator: ", ")))
-        """
-    }
-
-    /// Applies one row change; returns the change in the mirror's row count.
-    func apply(
-        _ tx: any SQLTransaction,
-        op: RowOperation,
-        pk: JSONObject,
-        row: JSONObject?,
-        epoch: String,
-        seq: Int64,
-        now: Timestamp
-    ) throws -> Int {
+    private func change(_ change: RowChange) throws -> MirrorRunPlan.Change {
         let dataKey = try keyColumns.map { column -> SQLValue in
-            guard let value = pk[column.source] ?? row?[column.source] else {
+            guard let value = change.pk[column.source] ?? change.row?[column.source] else {
                 throw MaterializationError.permanent("the row has no value for primary-key column \(column.source)")
             }
-            return try Self.value(value, column: column.source)
+            return try self.value(value, column)
         }
-        let keyValues = (target.coalesced ? [.text(deviceID)] : []) + dataKey
-        let held = try tx.first(selectHeld, keyValues)
-        if let held, !Self.isNewer(epoch, seq, than: held[0].text ?? "", held[1].integer ?? 0) { return 0 }
-        let pkHash = PrimaryKeyHash.hash(of: pk)
-        switch op {
-        case .delete:
-            if keepTombstones {
-                try tx.execute(
-                    """
-                    INSERT INTO mirror_tombstone VALUES (?, ?, ?, ?) ON CONFLICT (lineage_id, pk_hash) DO UPDATE SET
-                    journal_epoch = excluded.journal_epoch, commit_seq = excluded.commit_seq
-                    WHERE (excluded.journal_epoch, excluded.commit_seq) > (mirror_tombstone.journal_epoch, mirror_tombstone.commit_seq)
-                    """,
-                    [.text(lineageID), .text(pkHash), .text(epoch), .integer(seq)]
+        var data: [Int: SQLValue] = [:]
+        if change.op != .delete {
+            guard let row = change.row else {
+                throw MaterializationError.permanent("an \(change.op.rawValue) without a row")
+            }
+            for (index, column) in dataColumns.enumerated() {
+                if let value = row[column.source] { data[index] = try self.value(value, column) }
+            }
+        }
+        return MirrorRunPlan.Change(
+            op: change.op,
+            key: (target.coalesced ? [.text(deviceID)] : []) + dataKey,
+            pkHash: change.pkHash,
+            version: MirrorRunPlan.Version(epoch: change.epoch, seq: change.seq),
+            data: data
+        )
+    }
+
+    /// The version each key's mirror row holds (nil: no row), matched by the database itself
+    /// (each key is numbered in a VALUES list joined to the table).
+    private func heldVersions(_ tx: any SQLTransaction, _ keys: [[SQLValue]]) throws -> [MirrorRunPlan.Version?] {
+        var held = [MirrorRunPlan.Version?](repeating: nil, count: keys.count)
+        let join = target.primaryKey.enumerated().map {
+            "t.\(SQLIdentifier.quote($0.element)) = v.column\($0.offset + 2)"
+        }
+        let tuple = "(" + (["?"] + keyPlaceholders).joined(separator: ", ") + ")"
+        for chunk in BulkSQL.chunks(keys.count, width: keyPlaceholders.count + 1) {
+            let rows = try tx.query(
+                """
+                SELECT v.column1, t._journal_epoch, t._commit_seq FROM (VALUES \(BulkSQL.values(tuple, rows: chunk.count))) AS v
+                JOIN \(table) t ON \(join.joined(separator: " AND "))
+                """,
+                chunk.flatMap { [SQLValue.integer(Int64($0))] + keys[$0] }
+            )
+            for row in rows {
+                guard let index = row[0].integer.map(Int.init), held.indices.contains(index) else { continue }
+                held[index] = MirrorRunPlan.Version(epoch: row[1].text ?? "", seq: row[2].integer ?? 0)
+            }
+        }
+        return held
+    }
+
+    private func heldTombstones(
+        _ tx: any SQLTransaction,
+        _ hashes: Set<String>
+    ) throws -> [String: MirrorRunPlan.Version] {
+        var tombstones: [String: MirrorRunPlan.Version] = [:]
+        let hashes = Array(hashes)
+        for chunk in BulkSQL.chunks(hashes.count, width: 1) {
+            let rows = try tx.query(
+                """
+                SELECT pk_hash, journal_epoch, commit_seq FROM mirror_tombstone
+                WHERE lineage_id = ? AND pk_hash IN \(BulkSQL.tuple(chunk.count))
+                """,
+                [.text(lineageID)] + hashes[chunk].map(SQLValue.text)
+            )
+            for row in rows {
+                tombstones[row[0].text ?? ""] = MirrorRunPlan.Version(
+                    epoch: row[1].text ?? "",
+                    seq: row[2].integer ?? 0
                 )
             }
-            guard held != nil else { return 0 }
-            try tx.execute(deleteRow, keyValues)
-            return -1
-        case .insert, .update:
-            // Tombstones exist only while a backlog does (the replay's completion clears them).
-            if keepTombstones,
-                let tombstone = try tx.first(
-                    "SELECT journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash = ?",
-                    [.text(lineageID), .text(pkHash)]
-                ),
-                !Self.isNewer(epoch, seq, than: tombstone[0].text ?? "", tombstone[1].integer ?? 0)
-            {
-                return 0
-            }
-            guard let row else { throw MaterializationError.permanent("an \(op.rawValue) without a row") }
-            let data = try dataColumns.compactMap { column -> (String, SQLValue)? in
-                guard let value = row[column.source] else { return nil }
-                return (column.target, try Self.value(value, column: column.source))
-            }
-            let platform: [(String, SQLValue)] = [
-                ("_journal_epoch", .text(epoch)), ("_commit_seq", .integer(seq)),
-                ("_updated_at", .text(now.sortableDescription)),
-            ]
-            let complete = data.count == dataColumns.count
-            if held != nil {
-                let sql =
-                    complete
-                    ? fullUpdate
-                    : Self.update(table: table, columns: (platform + data).map(\.0), keyClause: keyClause, dialect)
-                try tx.execute(sql, (platform + data).map(\.1) + keyValues)
-                return 0
-            }
-            let all =
-                [("_device_id", SQLValue.text(deviceID))] + platform
-                + zip(keyColumns.map(\.target), dataKey).map { ($0, $1) } + data
+        }
+        return tombstones
+    }
+
+    private func delete(_ tx: any SQLTransaction, _ keys: [[SQLValue]]) throws {
+        let columns = "(" + target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ") + ")"
+        let tuple = "(" + keyPlaceholders.joined(separator: ", ") + ")"
+        for chunk in BulkSQL.chunks(keys.count, width: keyPlaceholders.count) {
             try tx.execute(
-                complete ? fullInsert : Self.insert(table: table, columns: all.map(\.0), dialect),
-                all.map(\.1)
+                "DELETE FROM \(table) WHERE \(columns) IN (VALUES \(BulkSQL.values(tuple, rows: chunk.count)))",
+                keys[chunk].flatMap { $0 }
             )
-            return 1
         }
     }
 
-    /// Appends one telemetry sample to the series.
-    func append(_ tx: any SQLTransaction, ts: Timestamp, rowID: String?, fields: JSONObject) throws {
-        let data = try target.columns.compactMap { column -> (String, SQLValue)? in
-            guard let value = fields[column.source] else { return nil }
-            return (column.target, try Self.value(value, column: column.source))
+    /// Inserts the rows, or updates `columns` (data column indexes) and the platform columns of
+    /// those the table holds; a data column a row does not assign is NULL.
+    private func upsert(
+        _ tx: any SQLTransaction,
+        _ outcomes: [MirrorRunPlan.Outcome],
+        columns: [Int],
+        now: Timestamp
+    ) throws {
+        let data = columns.map { dataColumns[$0] }
+        let platform = ["_journal_epoch", "_commit_seq", "_updated_at"]
+        let names =
+            (target.coalesced ? [] : ["_device_id"]) + target.primaryKey + platform + data.map(\.target)
+        let placeholders =
+            (target.coalesced ? [] : ["?"]) + keyPlaceholders + ["?", "?", dialect.timestamp("?")]
+            + data.map { dialect.placeholder(for: $0.affinity) }
+        let updates = (platform + data.map(\.target)).map {
+            "\(SQLIdentifier.quote($0)) = excluded.\(SQLIdentifier.quote($0))"
         }
-        let all: [(String, SQLValue)] =
-            [("device_id", .text(deviceID)), ("event_ts", .text(ts.sortableDescription)), ("row_id", SQLValue(rowID))]
-            + data
-        let sql =
-            data.count == target.columns.count ? fullAppend : Self.insert(table: table, columns: all.map(\.0), dialect)
-        try tx.execute(sql, all.map(\.1))
+        let tuple = "(" + placeholders.joined(separator: ", ") + ")"
+        let updatedAt = SQLValue.text(now.sortableDescription)
+        for chunk in BulkSQL.chunks(outcomes.count, width: placeholders.count) {
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(chunk.count * placeholders.count)
+            for outcome in outcomes[chunk] {
+                if !target.coalesced { binds.append(.text(deviceID)) }
+                binds += outcome.key
+                binds += [.text(outcome.version?.epoch ?? ""), .integer(outcome.version?.seq ?? 0), updatedAt]
+                binds += columns.map { outcome.assigned[$0] ?? .null }
+            }
+            try tx.execute(
+                """
+                INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
+                VALUES \(BulkSQL.values(tuple, rows: chunk.count)) \
+                ON CONFLICT (\(target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", "))) \
+                DO UPDATE SET \(updates.joined(separator: ", "))
+                """,
+                binds
+            )
+        }
+    }
+
+    private func writeTombstones(_ tx: any SQLTransaction, _ tombstones: [String: MirrorRunPlan.Version]) throws {
+        let entries = Array(tombstones)
+        for chunk in BulkSQL.chunks(entries.count, width: 4) {
+            try tx.execute(
+                """
+                INSERT INTO mirror_tombstone VALUES \(BulkSQL.values("(?, ?, ?, ?)", rows: chunk.count))
+                ON CONFLICT (lineage_id, pk_hash) DO UPDATE SET
+                journal_epoch = excluded.journal_epoch, commit_seq = excluded.commit_seq
+                """,
+                entries[chunk].flatMap {
+                    [.text(lineageID), .text($0.key), .text($0.value.epoch), .integer($0.value.seq)]
+                }
+            )
+        }
+    }
+
+    /// Appends telemetry samples to the series; a field a sample lacks is NULL.
+    func append(_ tx: any SQLTransaction, _ samples: some Collection<Sample>) throws {
+        let names = ["device_id", "event_ts", "row_id"] + target.columns.map(\.target)
+        let tuple =
+            "("
+            + (["?", dialect.timestamp("?"), "?"] + target.columns.map { dialect.placeholder(for: $0.affinity) })
+            .joined(separator: ", ") + ")"
+        let rows = try samples.map { sample -> [SQLValue] in
+            [.text(deviceID), .text(sample.ts.sortableDescription), SQLValue(sample.rowID)]
+                + (try target.columns.map { column in
+                    try sample.fields[column.source].map { try value($0, column) } ?? .null
+                })
+        }
+        for chunk in BulkSQL.chunks(rows.count, width: names.count) {
+            try tx.execute(
+                """
+                INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
+                VALUES \(BulkSQL.values(tuple, rows: chunk.count))
+                """,
+                rows[chunk].flatMap { $0 }
+            )
+        }
     }
 
     /// Upserts a cloud write of a cloud-authoritative mirror with the next `_cloud_version`;
@@ -205,16 +290,28 @@ struct MirrorWriter {
         _ row: WriteBack.Row,
         now: Timestamp
     ) throws -> (version: Int64, added: Bool) {
-        let dataKey = try row.key.map { try Self.value($0.value, column: $0.column) }
+        let byTarget = Dictionary(target.columns.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
+        func stored(_ value: JSONValue, _ column: String) throws -> SQLValue {
+            guard let bound = byTarget[column] else {
+                return try MirrorValue.stored(value, column: column, affinity: .blob, strict: false)
+            }
+            return try self.value(value, bound)
+        }
+        let dataKey = try row.key.map { try stored($0.value, $0.column) }
         let key = (target.coalesced ? [.text(deviceID)] : []) + dataKey
         let held = try tx.first("SELECT _cloud_version FROM \(table) WHERE \(keyClause)", key)
         let version = (held?[0].integer ?? 0) + 1
         let assigned: [(String, SQLValue)] =
             [("_cloud_version", .integer(version)), ("_updated_at", .text(now.sortableDescription))]
-            + (try row.values.map { ($0.column, try Self.value($0.value, column: $0.column)) })
+            + (try row.values.map { ($0.column, try stored($0.value, $0.column)) })
+        let placeholder = { (column: String) -> String in
+            column == "_updated_at"
+                ? dialect.timestamp("?") : byTarget[column].map { dialect.placeholder(for: $0.affinity) } ?? "?"
+        }
         if held != nil {
+            let assignments = assigned.map { "\(SQLIdentifier.quote($0.0)) = \(placeholder($0.0))" }
             try tx.execute(
-                Self.update(table: table, columns: assigned.map(\.0), keyClause: keyClause, dialect),
+                "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)",
                 assigned.map(\.1) + key
             )
             return (version, false)
@@ -222,19 +319,13 @@ struct MirrorWriter {
         let all =
             [("_device_id", .text(deviceID)), ("_journal_epoch", .text("")), ("_commit_seq", .integer(0))] + assigned
             + zip(row.key.map(\.column), dataKey).map { ($0, $1) }
-        try tx.execute(Self.insert(table: table, columns: all.map(\.0), dialect), all.map(\.1))
+        try tx.execute(
+            """
+            INSERT INTO \(table) (\(all.map { SQLIdentifier.quote($0.0) }.joined(separator: ", "))) \
+            VALUES (\(all.map { placeholder($0.0) }.joined(separator: ", ")))
+            """,
+            all.map(\.1)
+        )
         return (version, true)
-    }
-
-    static func isNewer(_ epoch: String, _ seq: Int64, than heldEpoch: String, _ heldSeq: Int64) -> Bool {
-        epoch == heldEpoch ? seq > heldSeq : epoch > heldEpoch
-    }
-
-    /// A wire value as the column stores it.
-    static func value(_ value: JSONValue, column: String) throws -> SQLValue {
-        guard let stored = SQLValue(wire: value) else {
-            throw MaterializationError.permanent("column \(column): $hex is not hexadecimal")
-        }
-        return stored
     }
 }

@@ -51,19 +51,9 @@ extension SQLGovernanceStore {
             )
         }
         // An epoch older than the last re-snapshot holds history the snapshot replaced: a duplicate.
-        var fresh: [PlannedRow] = []
-        if !Retirement.isRetired(batch.journalEpoch, retirement) {
-            for row in batch.rows {
-                let inserted = try tx.execute(
-                    "INSERT INTO row_dedup VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [
-                        .text(plan.device.id), .text(batch.sourceTable), .text(batch.journalEpoch), .text(row.pkHash),
-                        .integer(row.commitSeq),
-                    ]
-                )
-                if inserted == 1 { fresh.append(row) }
-            }
-        }
+        let fresh =
+            Retirement.isRetired(batch.journalEpoch, retirement)
+            ? [] : try firstSeen(tx, device: plan.device.id, batch: batch)
         guard let highest = fresh.map(\.commitSeq).max() else {
             try retireIfDue(tx, lineageID: lineage.id, now: plan.receivedAt)
             try tx.execute(
@@ -85,34 +75,31 @@ extension SQLGovernanceStore {
         if let reason = lineage.stagingReason {
             outcome.leftOver = fresh.indices.map { ($0, reason) }
         } else {
-            outcome = try materialize(tx, &lineage, count: fresh.count, now: plan.receivedAt) { writer, index in
-                let row = fresh[index]
-                return try writer.apply(
-                    tx,
-                    op: row.op,
-                    pk: row.pk,
-                    row: row.row,
+            let changes = fresh.map {
+                RowChange(
+                    op: $0.op,
+                    pk: $0.pk,
+                    pkHash: $0.pkHash,
+                    row: $0.row,
                     epoch: batch.journalEpoch,
-                    seq: row.commitSeq,
-                    now: plan.receivedAt
+                    seq: $0.commitSeq
                 )
             }
+            outcome = try materialize(tx, &lineage, count: fresh.count, now: plan.receivedAt) { writer, range in
+                try writer.apply(tx, changes[range], now: plan.receivedAt)
+            }
         }
-        for (index, why) in outcome.leftOver {
-            let row = fresh[index]
-            try tx.execute(
-                """
-                INSERT INTO staged_row (lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, reason, schema_hash, bytes, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
+        try stage(
+            tx,
+            outcome.leftOver.map { index, why in
+                let row = fresh[index]
+                return [
                     .text(lineage.id), .integer(row.commitSeq), .text(batch.journalEpoch), .text(row.op.rawValue),
-                    .text(row.pkJSON),
-                    SQLValue(row.rowJSON), .text(why.rawValue), .text(batch.schema.hash), .integer(Int64(row.bytes)),
-                    .integer(now),
+                    .text(row.pkJSON), SQLValue(row.rowJSON), .null, .null, .text(why.rawValue),
+                    .text(batch.schema.hash), .integer(Int64(row.bytes)), .integer(now),
                 ]
-            )
-        }
+            }
+        )
         let stagedBytes = outcome.leftOver.reduce(0) { $0 + fresh[$1.index].bytes }
         try tx.execute(
             """
@@ -237,26 +224,24 @@ extension SQLGovernanceStore {
         if let reason = lineage.stagingReason {
             outcome.leftOver = batch.samples.indices.map { ($0, reason) }
         } else {
-            outcome = try materialize(tx, &lineage, count: batch.samples.count, now: plan.receivedAt) { writer, index in
-                let sample = batch.samples[index]
-                try writer.append(tx, ts: sample.ts, rowID: sample.rowID, fields: sample.fields)
-                return 1
+            let samples = batch.samples.map { Sample(ts: $0.ts, rowID: $0.rowID, fields: $0.fields) }
+            outcome = try materialize(tx, &lineage, count: samples.count, now: plan.receivedAt) { writer, range in
+                try writer.append(tx, samples[range])
+                return range.count
             }
         }
-        for (index, why) in outcome.leftOver {
-            let sample = batch.samples[index]
-            try tx.execute(
-                """
-                INSERT INTO staged_row (lineage_id, ts_ns, row_id, row_json, reason, schema_hash, bytes, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(lineage.id), .integer(sample.ts.ns), SQLValue(sample.rowID), .text(sample.fieldsJSON),
-                    .text(why.rawValue),
-                    .text(batch.schema.hash), .integer(Int64(sample.bytes)), .integer(now),
+        try stage(
+            tx,
+            outcome.leftOver.map { index, why in
+                let sample = batch.samples[index]
+                return [
+                    .text(lineage.id), .null, .null, .null, .null, .text(sample.fieldsJSON), .integer(sample.ts.ns),
+                    SQLValue(sample.rowID), .text(why.rawValue), .text(batch.schema.hash),
+                    .integer(Int64(sample.bytes)),
+                    .integer(now),
                 ]
-            )
-        }
+            }
+        )
         let stagedBytes = outcome.leftOver.reduce(0) { $0 + batch.samples[$1.index].bytes }
         try tx.execute(
             """
@@ -280,6 +265,50 @@ extension SQLGovernanceStore {
             controls: controls
         )
     }
+
+    /// The batch's rows seen for the first time, in batch order: their dedup keys are inserted
+    /// in one statement and those it inserted come back (a row repeated within the batch counts
+    /// once, the first time).
+    private func firstSeen(_ tx: any SQLTransaction, device: String, batch: PlannedRowBatch) throws -> [PlannedRow] {
+        var inserted: Set<DedupKey> = []
+        for chunk in BulkSQL.chunks(batch.rows.count, width: 5) {
+            let rows = try tx.query(
+                """
+                INSERT INTO row_dedup VALUES \(BulkSQL.values("(?, ?, ?, ?, ?)", rows: chunk.count))
+                ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq
+                """,
+                batch.rows[chunk].flatMap {
+                    [
+                        .text(device), .text(batch.sourceTable), .text(batch.journalEpoch), .text($0.pkHash),
+                        .integer($0.commitSeq),
+                    ] as [SQLValue]
+                }
+            )
+            for row in rows { inserted.insert(DedupKey(pkHash: row[0].text ?? "", seq: row[1].integer ?? 0)) }
+        }
+        return batch.rows.filter { inserted.remove(DedupKey(pkHash: $0.pkHash, seq: $0.commitSeq)) != nil }
+    }
+
+    private struct DedupKey: Hashable {
+        var pkHash: String
+        var seq: Int64
+    }
+
+    /// Stages rows, each the values of `staged_row`'s columns in `stagedInsertColumns` order.
+    func stage(_ tx: any SQLTransaction, _ rows: [[SQLValue]]) throws {
+        for chunk in BulkSQL.chunks(rows.count, width: 12) {
+            try tx.execute(
+                """
+                INSERT INTO staged_row (\(Self.stagedInsertColumns))
+                VALUES \(BulkSQL.values(BulkSQL.tuple(12), rows: chunk.count))
+                """,
+                rows[chunk].flatMap { $0 }
+            )
+        }
+    }
+
+    static let stagedInsertColumns =
+        "lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, ts_ns, row_id, reason, schema_hash, bytes, received_at"
 
     /// Records a rejection: ledger entry with its code, the payload kept, a `batch_rejected`
     /// control, an event.

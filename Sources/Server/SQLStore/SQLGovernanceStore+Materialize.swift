@@ -11,15 +11,17 @@ struct MaterializationOutcome {
 }
 
 extension SQLGovernanceStore {
-    /// Applies `count` items to a lineage's target. The whole run goes in one savepoint; only
-    /// when a row fails is it redone row by row, each in its own savepoint, so one bad row never
-    /// undoes the others. Failures are left over for staging and counted by the breaker.
+    /// Applies `count` items to a lineage's target, a range at a time. The whole run goes in one
+    /// savepoint; when it fails, each half is tried in its own savepoint, and so on down to the
+    /// rows that fail alone: one bad row never undoes the others, and isolating it takes a few
+    /// savepoints (two per halving), not one per row. Failures are left over for staging and
+    /// counted by the breaker, in input order.
     func materialize(
         _ tx: any SQLTransaction,
         _ lineage: inout LineageState,
         count: Int,
         now: Timestamp,
-        apply item: (inout MirrorWriter, Int) throws -> Int
+        apply items: (inout MirrorWriter, Range<Int>) throws -> Int
     ) throws -> MaterializationOutcome {
         var outcome = MaterializationOutcome()
         guard let target = try Self.target(tx, lineageID: lineage.id) else {
@@ -35,33 +37,31 @@ extension SQLGovernanceStore {
             dialect: dialect
         )
         var breaker = CircuitBreaker(consecutive: lineage.consecutiveFailures)
-        do {
-            outcome.delta = try tx.savepoint {
-                var delta = 0
-                for index in 0..<count { delta += try item(&writer, index) }
-                return delta
+        func attempt(_ range: Range<Int>) throws {
+            guard !breaker.isOpen else {
+                outcome.leftOver += range.map { ($0, .lineagePaused) }
+                return
             }
-            outcome.applied = count
-            breaker.succeeded()
-        } catch {
-            writer.keepTombstones = lineage.stagedRows > 0
-            for index in 0..<count {
-                guard !breaker.isOpen else {
-                    outcome.leftOver.append((index, .lineagePaused))
-                    continue
+            do {
+                outcome.delta += try tx.savepoint { try items(&writer, range) }
+                outcome.applied += range.count
+                breaker.succeeded()
+            } catch {
+                // From the first failure on, deletes leave tombstones: a row left over may be
+                // older than one that lands after it.
+                writer.keepTombstones = true
+                guard range.count == 1 else {
+                    let middle = range.lowerBound + range.count / 2
+                    try attempt(range.lowerBound..<middle)
+                    try attempt(middle..<range.upperBound)
+                    return
                 }
-                do {
-                    outcome.delta += try tx.savepoint { try item(&writer, index) }
-                    outcome.applied += 1
-                    breaker.succeeded()
-                } catch {
-                    let failure = MaterializationError.classify(error, dialect)
-                    breaker.failed(permanent: failure.isPermanent, message: failure.description)
-                    writer.keepTombstones = true
-                    outcome.leftOver.append((index, .materializationFailed))
-                }
+                let failure = MaterializationError.classify(error, dialect)
+                breaker.failed(permanent: failure.isPermanent, message: failure.description)
+                outcome.leftOver.append((range.lowerBound, .materializationFailed))
             }
         }
+        try attempt(0..<count)
         outcome.controls = try apply(breaker.effects(&lineage, rowDelta: outcome.delta), tx, now: now)
         return outcome
     }

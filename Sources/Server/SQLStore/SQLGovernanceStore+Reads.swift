@@ -203,16 +203,19 @@ extension SQLGovernanceStore {
                 &conditions,
                 &binds
             )
+            var order = "id"
             if let since = filter.since {
-                conditions.append("id > ?")
-                binds.append(.integer(since))
+                let after = self.dialect.events(after: since)
+                conditions.append(after.condition)
+                binds += after.binds
+                order = after.order
             }
             let page = try Self.fetchPage(
                 tx,
                 from: "event",
                 where: conditions,
                 binds: binds,
-                order: "id",
+                order: order,
                 page: page
             ) { row -> Event? in
                 guard let kind = EventKind(rawValue: row.string("kind")) else { return nil }

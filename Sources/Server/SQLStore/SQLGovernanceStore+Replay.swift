@@ -30,35 +30,37 @@ extension SQLGovernanceStore {
                 [.text(lineage.id), .integer(Int64(limit))]
             )
             let rows = staged.map(Self.stagedRow)
-            let outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, index in
-                let row = rows[index]
-                if let ts = row.ts {
-                    try writer.append(tx, ts: ts, rowID: row.rowID, fields: row.row ?? [:])
-                    return 1
+            let outcome: MaterializationOutcome
+            if intent.strategy == .rows {
+                let changes = rows.map {
+                    RowChange(
+                        op: $0.op ?? .insert,
+                        pk: $0.pk ?? [:],
+                        pkHash: PrimaryKeyHash.hash(of: $0.pk ?? [:]),
+                        row: $0.row,
+                        epoch: $0.journalEpoch ?? "",
+                        seq: $0.commitSeq ?? 0
+                    )
                 }
-                return try writer.apply(
-                    tx,
-                    op: row.op ?? .insert,
-                    pk: row.pk ?? [:],
-                    row: row.row,
-                    epoch: row.journalEpoch ?? "",
-                    seq: row.commitSeq ?? 0,
-                    now: now
-                )
+                outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
+                    try writer.apply(tx, changes[range], now: now)
+                }
+            } else {
+                let samples = rows.map { Sample(ts: $0.ts ?? Timestamp(ns: 0), rowID: $0.rowID, fields: $0.row ?? [:]) }
+                outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
+                    try writer.append(tx, samples[range])
+                    return range.count
+                }
             }
             let failed = Set(outcome.leftOver.map(\.index))
-            var bytes: Int64 = 0
-            for (index, row) in rows.enumerated() {
-                if failed.contains(index) {
-                    try tx.execute(
-                        "UPDATE staged_row SET reason = 'materialization_failed' WHERE id = ?",
-                        [.integer(row.id)]
-                    )
-                } else {
-                    try tx.execute("DELETE FROM staged_row WHERE id = ?", [.integer(row.id)])
-                    bytes += row.bytes
-                }
-            }
+            let landed = rows.indices.filter { !failed.contains($0) }
+            try Self.updateStaged(tx, "DELETE FROM staged_row", ids: landed.map { rows[$0].id })
+            try Self.updateStaged(
+                tx,
+                "UPDATE staged_row SET reason = 'materialization_failed'",
+                ids: failed.sorted().map { rows[$0].id }
+            )
+            let bytes = landed.reduce(Int64(0)) { $0 + rows[$1].bytes }
             progress.replayed = rows.count - failed.count
             progress.controls = outcome.controls
             try tx.execute(
@@ -87,6 +89,13 @@ extension SQLGovernanceStore {
             progress.completed = step.completed
             try self.apply(step.effects, tx, now: now)
             return progress
+        }
+    }
+
+    /// Runs `statement` (a DELETE or UPDATE of `staged_row`) on the staged rows `ids`.
+    static func updateStaged(_ tx: any SQLTransaction, _ statement: String, ids: [Int64]) throws {
+        for chunk in BulkSQL.chunks(ids.count, width: 1) {
+            try tx.execute("\(statement) WHERE id IN \(BulkSQL.tuple(chunk.count))", ids[chunk].map(SQLValue.integer))
         }
     }
 

@@ -14,6 +14,10 @@ public final class SQLGovernanceStore: GovernanceStore {
 
     var dialect: any SQLDialect { backend.dialect }
 
+    public func close() async {
+        await backend.close()
+    }
+
     public func bootstrap(now: Timestamp) async throws -> Tenancy {
         try await backend.write { tx in
             if let row = try tx.first(

@@ -40,6 +40,9 @@ public final class SQLiteBackend: SQLBackend {
         }
     }
 
+    /// GRDB closes the file when the pool goes away.
+    public func close() async {}
+
     /// A direct look at the file, for tests of its indexes and query plans.
     func inspect<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
@@ -96,6 +99,10 @@ struct SQLiteDialect: SQLDialect {
 
     func timestamp(_ placeholder: String) -> String { placeholder }
 
+    func placeholder(for affinity: ColumnAffinity) -> String { "?" }
+
+    let strictTypes = false
+
     func greatest(_ first: String, _ second: String) -> String { "MAX(\(first), \(second))" }
 
     func contains(column: String) -> String { "instr(\(column), ?) > 0" }
@@ -109,6 +116,11 @@ struct SQLiteDialect: SQLDialect {
     func isTransient(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
         return [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_NOMEM].contains(error.resultCode)
+    }
+
+    /// One writer: transactions commit in the order their ids were taken.
+    func events(after since: Int64) -> (condition: String, binds: [SQLValue], order: String) {
+        ("id > ?", [.integer(since)], "id")
     }
 
     func message(of error: any Error) -> String {

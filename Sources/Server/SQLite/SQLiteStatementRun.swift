@@ -14,7 +14,10 @@ struct SQLiteStatementRun {
     init(_ db: Database, sql: String, binds: [SQLValue]) throws {
         self.db = db
         self.sql = sql
-        statement = try db.cachedStatement(sql: sql)
+        // Multi-row statements change with their row count: only small ones, which repeat, are
+        // worth a place in the connection's statement cache (it never evicts).
+        statement =
+            binds.count <= Self.cachedBindLimit ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
@@ -65,6 +68,8 @@ struct SQLiteStatementRun {
         let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
     }
+
+    static let cachedBindLimit = 64
 
     /// SQLite copies the bytes before the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

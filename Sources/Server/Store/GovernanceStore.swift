@@ -5,7 +5,12 @@ import EdgeSyncModels
 /// applies its effects. `SQLGovernanceStore` implements them once in SQL over a backend
 /// (`SQLiteBackend`); errors are `StoreError`s, which the HTTP layer maps.
 public typealias GovernanceStore = TenancyStore & DeviceStore & CredentialStore & IngestStore & ControlOutbox
-    & ReviewStore & CatalogueStore & MirrorStore & UploadStore & EventStore
+    & ReviewStore & CatalogueStore & MirrorStore & UploadStore & EventStore & StoreLifecycle
+
+/// The store's own life: its connections are released when the server stops.
+public protocol StoreLifecycle: Sendable {
+    func close() async
+}
 
 /// Projects, fleets and their policies.
 public protocol TenancyStore: Sendable {

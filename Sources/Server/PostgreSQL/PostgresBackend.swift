@@ -1,0 +1,159 @@
+import EdgeSyncModels
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The store on PostgreSQL, shared by every replica: postgres-nio's pooled `PostgresClient`, and
+/// as many transaction threads as connections. Writes run at READ COMMITTED with row locks
+/// where the store serializes (a lineage, a review); a transaction that loses a race (a
+/// concurrent insert of the same key, a deadlock, a lock wait past `lock_timeout`) or whose
+/// connection was cut before its COMMIT was sent is run again from the start.
+public final class PostgresBackend: SQLBackend {
+    public let dialect: any SQLDialect = PostgresDialect()
+    public let configuration: PostgresStoreConfiguration
+    let client: PostgresClient
+    private let threads: NIOThreadPool
+    private let clientTask: Task<Void, Never>
+    private let closed = Mutex(false)
+    let logger: Logger
+
+    /// How often a transaction is tried, and the longest pause between tries: together about
+    /// 30 s, so a database restart or failover stalls writes instead of failing them.
+    static let maximumAttempts = 24
+    static let maximumBackoff = Duration.seconds(2)
+
+    private init(configuration: PostgresStoreConfiguration, applicationName: String, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        var clientConfiguration = PostgresClient.Configuration(
+            host: configuration.host,
+            port: configuration.port,
+            username: configuration.username,
+            password: configuration.password,
+            database: configuration.database,
+            tls: Self.tls(configuration.tls)
+        )
+        clientConfiguration.options.maximumConnections = configuration.poolSize
+        clientConfiguration.options.connectTimeout = .seconds(5)
+        clientConfiguration.options.additionalStartupParameters = [("application_name", applicationName)]
+        client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        let client = self.client
+        // Started at once, so that the pool runs before the first lease.
+        clientTask = Task.immediate { await client.run() }
+        threads = NIOThreadPool(numberOfThreads: configuration.poolSize)
+        threads.start()
+    }
+
+    /// Connects, and migrates the database under an advisory lock (one replica at a time).
+    public static func open(
+        _ configuration: PostgresStoreConfiguration,
+        applicationName: String = "edgesync",
+        logger: Logger = Logger(label: "edgesync.store")
+    ) async throws -> PostgresBackend {
+        let backend = PostgresBackend(configuration: configuration, applicationName: applicationName, logger: logger)
+        do {
+            try await backend.migrate()
+        } catch {
+            await backend.close()
+            throw backend.dialect.storeError(error)
+        }
+        return backend
+    }
+
+    public func close() async {
+        guard
+            closed.withLock({ closed in
+                defer { closed = true }
+                return !closed
+            })
+        else { return }
+        clientTask.cancel()
+        await clientTask.value
+        try? await threads.shutdownGracefully()
+    }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try await transaction(readOnly: false, body)
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        try await transaction(readOnly: true, body)
+    }
+
+    private func transaction<T: Sendable>(
+        readOnly: Bool,
+        _ body: @escaping @Sendable (any SQLTransaction) throws -> T
+    ) async throws -> T {
+        let dialect = self.dialect
+        let logger = self.logger
+        var attempt = 1
+        while true {
+            do {
+                return try await withConnection { connection in
+                    try PostgresTransaction.run(on: connection, dialect: dialect, readOnly: readOnly, logger: logger) {
+                        try body($0)
+                    }.0
+                }
+            } catch let failure as PostgresTransactionFailure {
+                let retry =
+                    !failure.afterCommitSent && attempt < Self.maximumAttempts
+                    && (dialect as? PostgresDialect)?.isRetryable(failure.underlying) == true
+                guard retry else { throw dialect.storeError(failure.underlying) }
+            } catch {
+                // The pool could not lease a connection (the database is down or restarting).
+                guard attempt < Self.maximumAttempts, dialect.isTransient(error) else {
+                    throw dialect.storeError(error)
+                }
+            }
+            try await Task.sleep(for: min(.milliseconds(10 << min(attempt, 10)), Self.maximumBackoff))
+            attempt += 1
+        }
+    }
+
+    /// Runs `body` on a transaction thread with a leased connection.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await self.threads.runIfActive { try body(connection) }
+        }
+    }
+
+    private func migrate() async throws {
+        let logger = self.logger
+        let dialect = self.dialect
+        try await withConnection { connection in
+            let session = PostgresTransaction(connection: connection, dialect: dialect, logger: logger)
+            try session.execute("SELECT pg_advisory_lock(?)", [.integer(PostgresMigrations.lockKey)])
+            defer { _ = try? session.execute("SELECT pg_advisory_unlock(?)", [.integer(PostgresMigrations.lockKey)]) }
+            try session.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at bigint NOT NULL)"
+            )
+            let applied = Set(try session.strings("SELECT name FROM schema_migration"))
+            for migration in PostgresMigrations.all where !applied.contains(migration.name) {
+                _ = try PostgresTransaction.run(on: connection, dialect: dialect, readOnly: false, logger: logger) {
+                    tx in
+                    for statement in migration.statements { try tx.execute(statement) }
+                    try tx.execute(
+                        "INSERT INTO schema_migration (name, applied_at) VALUES (?, ?)",
+                        [.text(migration.name), .integer(Timestamp.now.ns)]
+                    )
+                }
+                logger.info("store migrated", metadata: ["migration": "\(migration.name)"])
+            }
+        }
+    }
+
+    static func tls(_ mode: PostgresStoreConfiguration.TLSMode) -> PostgresClient.Configuration.TLS {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(unverified)
+        case .require: return .require(unverified)
+        case .verifyFull: return .require(.makeClientConfiguration())
+        }
+    }
+}

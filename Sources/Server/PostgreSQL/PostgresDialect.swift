@@ -1,0 +1,104 @@
+import EdgeSyncModels
+import PostgresNIO
+
+/// PostgreSQL's side of the store's SQL: typed targets a data team can query (`bigint`,
+/// `double precision`, `text`, `bytea`, `numeric`, `timestamptz`), `strpos`, `GREATEST`, and the
+/// SQLSTATEs that go away by themselves.
+struct PostgresDialect: SQLDialect {
+    let name = "postgresql"
+
+    func columnType(_ affinity: ColumnAffinity) -> String {
+        switch affinity {
+        case .integer: "bigint"
+        case .real: "double precision"
+        case .text: "text"
+        case .blob: "bytea"
+        case .numeric: "numeric"
+        }
+    }
+
+    let textType = "text"
+    let integerType = "bigint"
+    let timestampType = "timestamptz"
+
+    func timestamp(_ placeholder: String) -> String { "CAST(\(placeholder) AS timestamptz)" }
+
+    /// A `numeric` is bound as the number's shortest text (a `double precision` bound into it
+    /// would keep only 15 digits); every other value binds as its own type.
+    func placeholder(for affinity: ColumnAffinity) -> String {
+        affinity == .numeric ? "CAST(? AS numeric)" : "?"
+    }
+
+    func greatest(_ first: String, _ second: String) -> String { "GREATEST(\(first), \(second))" }
+
+    func contains(column: String) -> String { "strpos(\(column), ?) > 0" }
+
+    /// A series is append-only, so a row's physical position follows its insertion.
+    let seriesInsertionOrder = "ctid"
+
+    /// `NAMEDATALEN` − 1: PostgreSQL cuts longer identifiers.
+    let maximumIdentifierLength = 63
+    let maximumColumnCount = 1600
+
+    let strictTypes = true
+
+    /// Busy or cut off: a serialization failure or deadlock, a lock wait past `lock_timeout`, too
+    /// many connections, disk full, a server shutting down or restarting, a lost connection.
+    func isTransient(_ error: any Error) -> Bool {
+        guard let error = Self.underlying(error) as? PSQLError else { return false }
+        switch error.code {
+        case .server:
+            guard let state = error.serverInfo?[.sqlState] else { return false }
+            return Self.transientStates.contains(state) || Self.transientClasses.contains(String(state.prefix(2)))
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+            .queryCancelled:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A transaction that lost a race (a concurrent insert of the same key, a deadlock, a
+    /// serialization failure, a lock wait past `lock_timeout`) is run again from the start.
+    func isRetryable(_ error: any Error) -> Bool {
+        guard let error = Self.underlying(error) as? PSQLError else { return false }
+        guard error.code == .server else { return isTransient(error) }
+        return error.serverInfo?[.sqlState].map { Self.raceStates.contains($0) || isTransient(error) } ?? false
+    }
+
+    static let raceStates: Set<String> = ["23505", "40001", "40P01", "55P03"]
+    static let transientStates: Set<String> = ["40001", "40P01", "55P03", "57P01", "57P02", "57P03", "55006"]
+    /// Connection exceptions, insufficient resources, system errors.
+    static let transientClasses: Set<String> = ["08", "53", "58"]
+
+    /// Events are numbered when they are written, but transactions commit in any order: a
+    /// reader goes by (writing transaction, id) and stops below the oldest transaction still
+    /// running, so an event can no longer appear behind one it has read.
+    func events(after since: Int64) -> (condition: String, binds: [SQLValue], order: String) {
+        (
+            """
+            (tx, id) > (COALESCE((SELECT e.tx FROM event e WHERE e.id = ?), (SELECT MAX(e.tx) FROM event e WHERE e.id <= ?), 0), ?)
+            AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+            """,
+            [.integer(since), .integer(since), .integer(since)],
+            "tx, id"
+        )
+    }
+
+    static func underlying(_ error: any Error) -> any Error {
+        (error as? PostgresTransactionFailure)?.underlying ?? error
+    }
+
+    func message(of error: any Error) -> String {
+        let error = Self.underlying(error)
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + state
+            }
+            return "\(error.code)"
+        }
+        if let error = error as? StoreError { return error.message }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,116 @@
+import EdgeSyncModels
+
+/// The row semantics of a mirror (docs/spec/governance.md, "Row semantics") over a run of changes,
+/// worked out in memory so that the run is written with a few multi-row statements. Each key's
+/// changes are applied in input order to what the mirror row and the tombstones held, exactly as
+/// one statement per change would: a change no newer than the row's `(journal_epoch,
+/// commit_seq)` is skipped; a delete removes the row (and, while a backlog exists, leaves a
+/// tombstone); an upsert no newer than its key's tombstone is skipped. What is left is each key's
+/// final state.
+struct MirrorRunPlan {
+    /// `(journal_epoch, commit_seq)`: epochs are UUIDv7, so text order is time order.
+    struct Version: Comparable, Hashable {
+        var epoch: String
+        var seq: Int64
+
+        static func < (lhs: Version, rhs: Version) -> Bool { (lhs.epoch, lhs.seq) < (rhs.epoch, rhs.seq) }
+    }
+
+    /// One change, its key and values already in their stored form.
+    struct Change {
+        var op: RowOperation
+        /// The target's primary key values (`_device_id` first when coalesced).
+        var key: [SQLValue]
+        var pkHash: String
+        var version: Version
+        /// Data column index → value, for the columns the row carries (upserts only).
+        var data: [Int: SQLValue]
+    }
+
+    /// A key's state after the run.
+    struct Outcome {
+        var key: [SQLValue]
+        var initiallyPresent: Bool
+        var present: Bool
+        /// Whether the row must be written (its version changed).
+        var changed = false
+        var version: Version?
+        /// True when the row is (re)created: every data column is written, missing ones NULL.
+        /// False for an update of the row held: only `assigned` columns change.
+        var replaceAll = false
+        var assigned: [Int: SQLValue] = [:]
+    }
+
+    private(set) var outcomes: [Outcome] = []
+    /// Tombstones to write: pk hash → version.
+    private(set) var tombstones: [String: Version] = [:]
+
+    /// The change in the mirror's row count.
+    var delta: Int {
+        outcomes.reduce(0) { $0 + ($1.present ? 1 : 0) - ($1.initiallyPresent ? 1 : 0) }
+    }
+
+    /// Keys in order of first appearance, each with its changes' positions.
+    static func keys(of changes: [Change]) -> (keys: [[SQLValue]], changes: [[Int]]) {
+        var position: [[SQLValue]: Int] = [:]
+        var keys: [[SQLValue]] = []
+        var grouped: [[Int]] = []
+        for (offset, change) in changes.enumerated() {
+            if let index = position[change.key] {
+                grouped[index].append(offset)
+            } else {
+                position[change.key] = keys.count
+                keys.append(change.key)
+                grouped.append([offset])
+            }
+        }
+        return (keys, grouped)
+    }
+
+    /// `held[i]` is the version of key `i`'s mirror row (nil: no row); `heldTombstones` the
+    /// tombstones of the changes' pk hashes.
+    init(
+        changes: [Change],
+        keys: [[SQLValue]],
+        grouped: [[Int]],
+        held: [Version?],
+        heldTombstones: [String: Version],
+        keepTombstones: Bool
+    ) {
+        var knownTombstones = heldTombstones
+        for (index, positions) in grouped.enumerated() {
+            var outcome = Outcome(key: keys[index], initiallyPresent: held[index] != nil, present: held[index] != nil)
+            var rowVersion = held[index]
+            for position in positions {
+                let change = changes[position]
+                if let rowVersion, change.version <= rowVersion { continue }
+                switch change.op {
+                case .delete:
+                    if keepTombstones, knownTombstones[change.pkHash].map({ change.version > $0 }) ?? true {
+                        knownTombstones[change.pkHash] = change.version
+                        tombstones[change.pkHash] = change.version
+                    }
+                    guard outcome.present else { continue }
+                    outcome.present = false
+                    outcome.changed = false
+                    outcome.assigned = [:]
+                    rowVersion = nil
+                case .insert, .update:
+                    if keepTombstones, let tombstone = knownTombstones[change.pkHash], change.version <= tombstone {
+                        continue
+                    }
+                    if !outcome.present {
+                        outcome.present = true
+                        outcome.replaceAll = true
+                        outcome.assigned = [:]
+                    }
+                    outcome.assigned.merge(change.data) { $1 }
+                    outcome.changed = true
+                    outcome.version = change.version
+                    rowVersion = change.version
+                }
+            }
+            outcomes.append(outcome)
+        }
+    }
+}
