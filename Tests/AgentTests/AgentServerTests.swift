@@ -303,8 +303,15 @@ extension AgentServerTests {
         try await harness.approve("device_state")
         try await Self.write(harness, from: 1_000, count: 3)
         #expect(try await harness.waitForConvergence())
-        let uploads = try FileManager.default.contentsOfDirectory(atPath: harness.server.uploads.directory.path)
-        #expect(uploads.isEmpty, "finalized objects are removed")
+        if let files = harness.server.uploads.objects as? FileUploadObjects {
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: files.directory.path).isEmpty,
+                "objects removed"
+            )
+        } else {
+            let chunks = try await harness.store.backend.read { try $0.value("SELECT COUNT(*) FROM upload_chunk") }
+            #expect(chunks?.integer == 0, "finalized objects are removed")
+        }
         task.cancel()
         _ = try? await task.value
         await harness.stop()

@@ -46,8 +46,12 @@ struct APIHarness {
         _ = try await fixture.ingest(rowBatch(seqs: 1...3, columns: deviceStateV1), .rowBatch)
         _ = try await fixture.ingest(try SpecVectors.body("valid telemetry batch"), .telemetryBatch)
         _ = try await fixture.ingest(try SpecVectors.body("row count mismatch"), .telemetryBatch)
-        let authority = try DeviceAuthority.ensure(in: fixture.directory).authority
-        let uploads = try UploadDesk(dataDirectory: fixture.directory)
+        let authority = try await DeviceAuthority.ensure(in: fixture.directory, store: fixture.store).authority
+        let uploads = try await UploadDesk.open(
+            dataDirectory: fixture.directory,
+            store: fixture.store,
+            shared: fixture.location.isShared
+        )
         uploads.setBaseURL("http://127.0.0.1")
         let router = APIRouter.build(
             store: fixture.store,

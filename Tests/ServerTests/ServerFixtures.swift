@@ -19,13 +19,15 @@ struct StoreFixture {
     let device: DeviceIdentity
     let pipeline: IngestPipeline
 
-    static func make(deviceName: String = "pump-7") async throws -> StoreFixture {
+    /// `location`: a store of the test's choice; by default `testStoreLocation`.
+    static func make(deviceName: String = "pump-7", location: StoreLocation? = nil) async throws -> StoreFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "edgesync-store-\(UUID().uuidString)"
         )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let location = try await testStoreLocation(directory: directory)
-        let store = try await location.open()
+        let chosen: StoreLocation
+        if let location { chosen = location } else { chosen = try await testStoreLocation(directory: directory) }
+        let store = try await chosen.open()
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: deviceName,
@@ -36,7 +38,7 @@ struct StoreFixture {
         let device = try await store.device(named: deviceName, projectID: tenancy.project.id)!
         return StoreFixture(
             directory: directory,
-            location: location,
+            location: chosen,
             store: store,
             tenancy: tenancy,
             device: device,

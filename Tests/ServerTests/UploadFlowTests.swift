@@ -20,7 +20,11 @@ struct UploadFlowTests {
 
         static func make() async throws -> Uploads {
             let harness = try await APIHarness.make()
-            let desk = try UploadDesk(dataDirectory: harness.fixture.directory)
+            let desk = try await UploadDesk.open(
+                dataDirectory: harness.fixture.directory,
+                store: harness.fixture.store,
+                shared: harness.fixture.location.isShared
+            )
             desk.setBaseURL("http://127.0.0.1")
             return Uploads(
                 harness: harness,
@@ -114,14 +118,14 @@ struct UploadFlowTests {
         let statuses = try await uploads.harness.sendConcurrently(6, .put, path, bytes: object)
         #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
         #expect(statuses.filter { $0 == .conflict }.count == 5, "\(statuses)")
-        #expect(FileManager.default.fileExists(atPath: uploads.desk.objectPath(grants[0].batchID.description).path))
+        #expect(try await uploads.desk.objects.exists(grants[0].batchID.description))
 
         let later = Timestamp(seconds: Timestamp.now.seconds + UploadDesk.lifetime + UploadDesk.keepReceivedFor + 1)
         let store = uploads.fixture.store
         let expired = try await store.expireUploads(now: later, keepReceivedFor: UploadDesk.keepReceivedFor)
         #expect(Set(expired) == Set(grants.map(\.batchID.description)))
-        for id in expired { uploads.desk.removeObject(id) }
-        #expect(!FileManager.default.fileExists(atPath: uploads.desk.objectPath(grants[0].batchID.description).path))
+        for id in expired { await uploads.desk.objects.remove(id) }
+        #expect(try await !uploads.desk.objects.exists(grants[0].batchID.description))
         #expect(try await store.upload(id: grants[0].batchID.description) == nil)
     }
 

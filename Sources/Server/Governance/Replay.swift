@@ -20,9 +20,10 @@ public enum Replay {
         }
     }
 
-    /// The intent to drain next among those of active lineages.
-    public static func next(_ intents: [Intent]) -> Intent? {
-        intents.min { ($0.strategy == .rows ? 1 : 0, $0.createdAt) < ($1.strategy == .rows ? 1 : 0, $1.createdAt) }
+    /// The intents of active lineages in the order to drain them; a replica takes the first that
+    /// no other replica holds.
+    public static func order(_ intents: [Intent]) -> [Intent] {
+        intents.sorted { ($0.strategy == .rows ? 1 : 0, $0.createdAt) < ($1.strategy == .rows ? 1 : 0, $1.createdAt) }
     }
 
     /// What a step leaves: the intent's progress and, when nothing is staged any more, its

@@ -73,12 +73,8 @@ struct HealthRoutes {
     func register(on router: Router<EdgeRequestContext>) {
         router.get("healthz") { _, _ in Status(status: "ok") }
         router.get("readyz") { _, _ in
-            do {
-                _ = try await store.projects()
-                return Status(status: "ready")
-            } catch {
-                throw APIError(.unavailable, "the store is not reachable")
-            }
+            guard await store.isReachable() else { throw APIError(.unavailable, "the store is not reachable") }
+            return Status(status: "ready")
         }
     }
 }

@@ -5,8 +5,8 @@ import Hummingbird
 import ServiceLifecycle
 
 /// `GET /events/stream`: governance events as Server-Sent Events. Resumes after `Last-Event-ID`
-/// (or `since`); new events are polled from the store, so every server process serves the same
-/// stream. `max_events` ends the stream after that many events (for scripts). A comment line
+/// (or `since`); new events are polled from the store in the order their transactions committed,
+/// so every replica serves the same stream and none skips an event written by another. `max_events` ends the stream after that many events (for scripts). A comment line
 /// every 15 s keeps proxies from closing an idle stream.
 struct EventStreamRoute: ProjectRoutes {
     static let pollInterval = Duration.milliseconds(250)
@@ -26,7 +26,8 @@ struct EventStreamRoute: ProjectRoutes {
                 guard let id = Int64(header) else { throw APIError(.badRequest, "Last-Event-ID must be an event id") }
                 filter.since = id
             } else {
-                filter.since = try request.query("since", as: Int64.self)
+                // From the start by default, in commit order like any resumed stream.
+                filter.since = try request.query("since", as: Int64.self) ?? 0
             }
             let maximum = try request.query("max_events", as: Int64.self).map { value -> Int in
                 guard value >= 1 else {

@@ -33,37 +33,30 @@ struct UploadRoutes {
             let room =
                 UploadDesk.maximumOpenBytesPerDevice - (try await store.openUploadBytes(deviceID: record.deviceID))
             let limit = min(UploadDesk.maximumBytes, room)
-            let path = desk.objectPath(id)
-            let partial = path.appendingPathExtension("part")
             var bytes = 0
             do {
-                FileManager.default.createFile(atPath: partial.path, contents: nil)
-                let file = try FileHandle(forWritingTo: partial)
-                defer { try? file.close() }
-                for try await buffer in request.body {
-                    bytes += buffer.readableBytes
-                    guard bytes <= limit else {
-                        throw APIError(
-                            .payloadTooLarge,
-                            limit < UploadDesk.maximumBytes
-                                ? "the device's objects waiting for finalize would pass \(UploadDesk.maximumOpenBytesPerDevice) bytes; finalize them first"
-                                : "an upload object is at most \(UploadDesk.maximumBytes) bytes"
-                        )
+                try await desk.objects.receive(id) { append in
+                    for try await buffer in request.body {
+                        bytes += buffer.readableBytes
+                        guard bytes <= limit else {
+                            throw APIError(
+                                .payloadTooLarge,
+                                limit < UploadDesk.maximumBytes
+                                    ? "the device's objects waiting for finalize would pass \(UploadDesk.maximumOpenBytesPerDevice) bytes; finalize them first"
+                                    : "an upload object is at most \(UploadDesk.maximumBytes) bytes"
+                            )
+                        }
+                        try await append(Array(buffer.readableBytesView))
                     }
-                    try file.write(contentsOf: Data(buffer.readableBytesView))
                 }
-                try file.synchronize()
             } catch {
-                desk.removeObject(id)
                 // The grant may be used again (the device retries its PUT).
                 try await store.setUploadState(id: id, .granted, bytes: nil, now: .now)
                 throw error
             }
-            try? FileManager.default.removeItem(at: path)
-            try FileManager.default.moveItem(at: partial, to: path)
             guard try await store.setUploadState(id: id, .received, bytes: bytes, now: .now) else {
                 // The grant expired and was swept while the object arrived.
-                desk.removeObject(id)
+                await desk.objects.remove(id)
                 throw APIError(.notFound, "upload \(id) expired while its object was sent; request a new grant")
             }
             return EditedResponse(status: .created, response: ResourceEnvelope(Receipt(uploadID: id, bytes: bytes)))

@@ -4,8 +4,8 @@ import Foundation
 import Synchronization
 
 /// The upload flow's server side (docs/spec/wire-protocol.md, "Ingest requests"): signs single-use PUT
-/// URLs (HMAC-SHA256 over id and expiry with a key kept in the data directory, 0600) and keeps
-/// the received objects until they are finalized.
+/// URLs (HMAC-SHA256 over id and expiry with a key kept in the store) and keeps the received
+/// objects until they are finalized.
 public final class UploadDesk: Sendable {
     /// Grants last 15 minutes; objects are at most 1 GiB.
     public static let lifetime: Int64 = 15 * 60
@@ -18,25 +18,32 @@ public final class UploadDesk: Sendable {
     public static let keepReceivedFor: Int64 = 3600
 
     let key: SymmetricKey
-    public let directory: URL
+    /// Where the objects live between their PUT and their finalize.
+    public let objects: any UploadObjects
     private let baseURL = Mutex<String?>(nil)
 
-    public init(dataDirectory: URL) throws {
-        directory = dataDirectory.appendingPathComponent("uploads")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let keyFile = dataDirectory.appendingPathComponent("upload.key")
-        if let existing = try? Data(contentsOf: keyFile), existing.count == 32 {
-            key = SymmetricKey(data: existing)
-        } else {
-            let fresh = SymmetricKey(size: .bits256)
-            let bytes = fresh.withUnsafeBytes { Data($0) }
-            _ = FileManager.default.createFile(
-                atPath: keyFile.path,
-                contents: bytes,
-                attributes: [.posixPermissions: 0o600]
-            )
-            key = fresh
+    public init(key: SymmetricKey, objects: any UploadObjects) {
+        self.key = key
+        self.objects = objects
+    }
+
+    /// The desk of a server: the store's signing key (the data directory's `upload.key` from
+    /// before the store kept it, else a new one), shared by every server of the store, and its
+    /// objects in the data directory or, when the store is shared, in the store.
+    public static func open(dataDirectory: URL, store: any GovernanceStore, shared: Bool) async throws -> UploadDesk {
+        let legacy = try? Data(contentsOf: dataDirectory.appendingPathComponent("upload.key"))
+        let key = try await store.secret("upload_key") {
+            if let legacy, legacy.count == 32 { return Hex.encode(Array(legacy)) }
+            return Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
         }
+        guard let bytes = Hex.decode(key), bytes.count == 32 else {
+            throw StoreError(.internal, "the store's upload signing key is malformed")
+        }
+        let objects: any UploadObjects =
+            shared
+            ? StoreUploadObjects(store: store)
+            : try FileUploadObjects(directory: dataDirectory.appendingPathComponent("uploads"))
+        return UploadDesk(key: SymmetricKey(data: bytes), objects: objects)
     }
 
     /// Where the HTTP API is reachable from devices (set once the server listens).
@@ -62,16 +69,5 @@ public final class UploadDesk: Sendable {
         let given = Array(presented.utf8)
         guard expected.count == given.count else { return false }
         return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
-    func objectPath(_ uploadID: String) -> URL {
-        directory.appendingPathComponent(uploadID + ".jsonl.zst")
-    }
-
-    /// Removes an upload's object and any partial one.
-    func removeObject(_ uploadID: String) {
-        let path = objectPath(uploadID)
-        try? FileManager.default.removeItem(at: path)
-        try? FileManager.default.removeItem(at: path.appendingPathExtension("part"))
     }
 }

@@ -69,8 +69,7 @@ struct UploadIngest {
                 return try await reject("finalize: no upload \(batchID) of \(table) was granted to this device")
             }
             if record.state == .finalized { return IngestResult(outcome: nil) }
-            let path = desk.objectPath(record.id).path
-            guard record.state == .received, FileManager.default.fileExists(atPath: path) else {
+            guard record.state == .received, try await desk.objects.exists(record.id) else {
                 return try await reject("finalize: nothing was PUT to upload \(batchID)")
             }
             guard let header else {
@@ -80,7 +79,7 @@ struct UploadIngest {
             }
             // Read twice, a row at a time: first to refuse a malformed object before any of its
             // rows is staged, then to ingest it in batches.
-            let object = UploadObjectReader(path: path)
+            let object = UploadObjectReader(objects: desk.objects, id: record.id)
             do {
                 try await object.forEachRow { _ in }
             } catch {
@@ -115,7 +114,7 @@ struct UploadIngest {
             if let full { try await ingest(full, last: chunk.isEmpty) }
             if !chunk.isEmpty { try await ingest(chunk, last: true) }
             try await pipeline.store.setUploadState(id: record.id, .finalized, bytes: nil, now: receivedAt)
-            try? FileManager.default.removeItem(at: desk.objectPath(record.id))
+            await desk.objects.remove(record.id)
             return result
         }
     }

@@ -2,7 +2,6 @@ import EdgeSyncModels
 import Logging
 import NIOCore
 import NIOPosix
-import NIOSSL
 import PostgresNIO
 import Synchronization
 
@@ -34,7 +33,7 @@ public final class PostgresBackend: SQLBackend {
             username: configuration.username,
             password: configuration.password,
             database: configuration.database,
-            tls: Self.tls(configuration.tls)
+            tls: Self.tls(configuration)
         )
         clientConfiguration.options.maximumConnections = configuration.poolSize
         clientConfiguration.options.connectTimeout = .seconds(5)
@@ -61,6 +60,23 @@ public final class PostgresBackend: SQLBackend {
             throw backend.dialect.storeError(error)
         }
         return backend
+    }
+
+    public func probe() async -> Bool {
+        let client = self.client
+        let logger = self.logger
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                (try? await client.withConnection { try await $0.query("SELECT 1", logger: logger) }) != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2))
+                return false
+            }
+            let answered = await group.next() ?? false
+            group.cancelAll()
+            return answered
+        }
     }
 
     public func close() async {
@@ -125,7 +141,7 @@ public final class PostgresBackend: SQLBackend {
         let logger = self.logger
         let dialect = self.dialect
         try await withConnection { connection in
-            let session = PostgresTransaction(connection: connection, dialect: dialect, logger: logger)
+            let session = PostgresTransaction(connection: connection, dialect: dialect, readOnly: false, logger: logger)
             try session.execute("SELECT pg_advisory_lock(?)", [.integer(PostgresMigrations.lockKey)])
             defer { _ = try? session.execute("SELECT pg_advisory_unlock(?)", [.integer(PostgresMigrations.lockKey)]) }
             try session.execute(
@@ -146,14 +162,8 @@ public final class PostgresBackend: SQLBackend {
         }
     }
 
-    static func tls(_ mode: PostgresStoreConfiguration.TLSMode) -> PostgresClient.Configuration.TLS {
-        var unverified = TLSConfiguration.makeClientConfiguration()
-        unverified.certificateVerification = .none
-        switch mode {
-        case .disable: return .disable
-        case .prefer: return .prefer(unverified)
-        case .require: return .require(unverified)
-        case .verifyFull: return .require(.makeClientConfiguration())
-        }
+    static func tls(_ configuration: PostgresStoreConfiguration) -> PostgresClient.Configuration.TLS {
+        guard let (tls, required) = configuration.tlsSettings else { return .disable }
+        return required ? .require(tls) : .prefer(tls)
     }
 }

@@ -29,6 +29,11 @@ struct PostgresDialect: SQLDialect {
         affinity == .numeric ? "CAST(? AS numeric)" : "?"
     }
 
+    let currentTimeNanoseconds = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000000)::bigint"
+
+    /// Delivered to every listening replica when the transaction commits, never before.
+    let notifyStatement: String? = "SELECT pg_notify(?, ?)"
+
     func greatest(_ first: String, _ second: String) -> String { "GREATEST(\(first), \(second))" }
 
     func contains(column: String) -> String { "strpos(\(column), ?) > 0" }

@@ -211,6 +211,27 @@ enum PostgresMigrations {
                 "CREATE INDEX rejected_payload_by_project ON rejected_payload (project_id, ledger_id)",
                 "CREATE TABLE rejected_payload_usage (project_id text PRIMARY KEY, bytes bigint NOT NULL)",
             ]
-        )
+        ),
+        Migration(
+            name: "v2-replicas",
+            statements: [
+                """
+                CREATE TABLE device_session (
+                    device_id text PRIMARY KEY, replica_id text NOT NULL,
+                    epoch text NOT NULL, connected_at bigint NOT NULL)
+                """,
+                "CREATE INDEX device_session_by_replica ON device_session (replica_id)",
+                "CREATE INDEX device_session_by_time ON device_session (connected_at)",
+                "CREATE TABLE replica (id text PRIMARY KEY, started_at bigint NOT NULL, heartbeat_at bigint NOT NULL)",
+                "CREATE TABLE server_secret (name text PRIMARY KEY, value text NOT NULL, created_at bigint NOT NULL)",
+                """
+                CREATE INDEX control_due ON pending_control (created_at) WHERE acked_at IS NULL AND last_sent_at IS NULL
+                """,
+                """
+                CREATE TABLE upload_chunk (
+                    upload_id text NOT NULL, seq bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (upload_id, seq))
+                """,
+            ]
+        ),
     ]
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 
 /// Where and how to reach the PostgreSQL store: `postgres://USER[:PASS]@HOST[:PORT]/DB` with
 /// optional query settings (`pool_size`, `sslmode`, `lock_timeout_ms`).
@@ -85,6 +86,19 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
             default:
                 throw bad("unknown setting \(item.name) (pool_size, sslmode, lock_timeout_ms)")
             }
+        }
+    }
+
+    /// The TLS to use, nil for none: libpq's `prefer` and `require` encrypt without checking the
+    /// server's certificate; `verify-full` checks it against the system's roots and the host name.
+    var tlsSettings: (configuration: TLSConfiguration, required: Bool)? {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        switch tls {
+        case .disable: return nil
+        case .prefer: return (unverified, false)
+        case .require: return (unverified, true)
+        case .verifyFull: return (TLSConfiguration.makeClientConfiguration(), true)
         }
     }
 

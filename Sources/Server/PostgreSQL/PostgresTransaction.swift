@@ -10,16 +10,21 @@ final class PostgresTransaction: SQLTransaction {
     let connection: PostgresConnection
     let dialect: any SQLDialect
     let logger: Logger
+    let readOnly: Bool
     private var savepoints = 0
     /// Set once COMMIT has been sent: a failure after it leaves the outcome unknown, so the
     /// transaction must not be run again.
     private(set) var committing = false
 
-    init(connection: PostgresConnection, dialect: any SQLDialect, logger: Logger) {
+    init(connection: PostgresConnection, dialect: any SQLDialect, readOnly: Bool, logger: Logger) {
         self.connection = connection
         self.dialect = dialect
+        self.readOnly = readOnly
         self.logger = logger
     }
+
+    var lockRows: String { readOnly ? "" : " FOR UPDATE" }
+    var claimRows: String { readOnly ? "" : " FOR UPDATE SKIP LOCKED" }
 
     /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws).
     static func run<T>(
@@ -29,7 +34,7 @@ final class PostgresTransaction: SQLTransaction {
         logger: Logger,
         _ body: (PostgresTransaction) throws -> T
     ) throws -> (T, committing: Bool) {
-        let tx = PostgresTransaction(connection: connection, dialect: dialect, logger: logger)
+        let tx = PostgresTransaction(connection: connection, dialect: dialect, readOnly: readOnly, logger: logger)
         try tx.execute(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
         do {
             let result = try body(tx)

@@ -61,7 +61,13 @@ public final class GovernanceServer: Sendable {
         self.deviceCACertificatePath = authority.1
         self.logger = logger
         self.uploads = uploads
-        self.ingress = MQTTIngress(store: store, metrics: metrics, logger: logger, uploads: uploads)
+        self.ingress = MQTTIngress(
+            store: store,
+            metrics: metrics,
+            logger: logger,
+            replicaID: configuration.replicaID,
+            uploads: uploads
+        )
     }
 
     /// Opens the data directory: the store (created and migrated as needed), the default
@@ -84,7 +90,7 @@ public final class GovernanceServer: Sendable {
         if let certificate = configuration.deviceCACertificatePath, let key = configuration.deviceCAKeyPath {
             authority = (try DeviceAuthority(certificatePath: certificate, keyPath: key), certificate)
         } else {
-            authority = try DeviceAuthority.ensure(in: directory)
+            authority = try await DeviceAuthority.ensure(in: directory, store: store)
         }
         return GovernanceServer(
             configuration: configuration,
@@ -92,7 +98,11 @@ public final class GovernanceServer: Sendable {
             tenancy: tenancy,
             adminToken: token,
             authority: authority,
-            uploads: try UploadDesk(dataDirectory: directory),
+            uploads: try await UploadDesk.open(
+                dataDirectory: directory,
+                store: store,
+                shared: configuration.storeLocation.isShared
+            ),
             logger: logger
         )
     }
@@ -188,17 +198,23 @@ public final class GovernanceServer: Sendable {
         )
         services.insert(application, at: 0)
         services.insert(StoreService(store: store), at: 0)
-        services.append(ReplayWorker(store: store, courier: ingress, logger: logger))
-        services.append(
-            OutboxMaintenance(
+        let coordination = configuration.storeLocation.coordination(
+            applicationName: "edgesync \(configuration.replicaID)",
+            logger: logger
+        )
+        services += [
+            ReplayWorker(store: store, courier: ingress, logger: logger),
+            ReplicaService(store: store, ingress: ingress, coordination: coordination, logger: logger),
+            SweepService(
                 store: store,
                 courier: ingress,
+                coordination: coordination,
                 logger: logger,
                 interval: configuration.maintenanceInterval,
                 resendAfter: configuration.controlResendInterval,
                 uploads: uploads
-            )
-        )
+            ),
+        ]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],

@@ -5,22 +5,34 @@ import NIOCore
 import Synchronization
 
 /// The listener's application side: authenticated devices' messages go through the ingest
-/// pipeline (PUBACK after the commit), controls go out on connect and after each decision.
+/// pipeline (PUBACK after the commit), controls go out on connect and after each decision. Each
+/// connection is a session in the store, so that every replica knows where a device is: one that
+/// connects to another replica is let go here.
 final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections {
     let store: any GovernanceStore
     let pipeline: IngestPipeline
     let metrics: ServerMetrics
     let logger: Logger
+    let replicaID: String
     /// Devices by client id, filled at authentication so each message needs no lookup.
     private let devices = Mutex<[String: DeviceIdentity]>([:])
     /// The plain and TLS listeners; a device is connected to at most one of them.
     private let listeners = Mutex<[MQTTListener]>([])
+    /// The sessions this replica holds, by device id: the connection and the session's epoch.
+    private let sessions = Mutex<[String: (name: String, connectionID: UInt64, epoch: String)]>([:])
 
-    init(store: any GovernanceStore, metrics: ServerMetrics, logger: Logger, uploads: UploadDesk? = nil) {
+    init(
+        store: any GovernanceStore,
+        metrics: ServerMetrics,
+        logger: Logger,
+        replicaID: String,
+        uploads: UploadDesk? = nil
+    ) {
         self.store = store
         self.pipeline = IngestPipeline(store: store, uploads: uploads)
         self.metrics = metrics
         self.logger = logger
+        self.replicaID = replicaID
     }
 
     func attach(_ listener: MQTTListener) {
@@ -56,6 +68,8 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
         guard let device = device(session) else { return }
         metrics.deviceConnected()
         do {
+            let epoch = try await store.openSession(deviceID: device.id, replicaID: replicaID)
+            sessions.withLock { $0[device.id] = (device.name, session.connectionID, epoch) }
             try await store.markDeviceSeen(deviceID: device.id, at: .now)
             try await store.recordEvent(
                 device: device,
@@ -72,6 +86,13 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
     func mqttListener(didDisconnect session: MQTTSessionInfo) async {
         guard let device = device(session) else { return }
         metrics.deviceDisconnected()
+        // A newer connection of the device (here, or at another replica) keeps its session.
+        let ended = sessions.withLock { sessions -> String? in
+            guard let held = sessions[device.id], held.connectionID == session.connectionID else { return nil }
+            sessions[device.id] = nil
+            return held.epoch
+        }
+        if let ended { try? await store.closeSession(deviceID: device.id, epoch: ended) }
         try? await store.recordEvent(
             device: device,
             kind: .deviceDisconnected,
@@ -88,6 +109,31 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
             outcome: denial.action.rawValue,
             message: "\(denial.action.rawValue) \(denial.topic) refused"
         )
+    }
+
+    /// Lets go of devices whose newest session is at another replica: their connection here is
+    /// the older one.
+    func releaseTakenOver() async throws {
+        let moved = try await store.sessionsTakenOver(from: replicaID, window: ReplicaTiming.takeoverWindow)
+        let names = sessions.withLock { sessions in
+            moved.compactMap { device in
+                defer { sessions[device] = nil }
+                return sessions[device]?.name
+            }
+        }
+        for name in names {
+            logger.info(
+                "device connected to another replica: closing its connection here",
+                metadata: ["device": "\(name)"]
+            )
+            await disconnect(deviceName: name)
+        }
+    }
+
+    /// Delivers the controls of devices connected here that have not been sent (decided at
+    /// another replica, or due for a resend).
+    func deliverDue() async throws {
+        await deliver(try await store.dueControls(replicaID: replicaID, limit: 500))
     }
 
     func disconnect(deviceName: String) async {

@@ -25,6 +25,13 @@ public protocol SQLDialect: Sendable {
     /// value that does not fit (text in an INTEGER column) is refused; SQLite keeps any value.
     var strictTypes: Bool { get }
 
+    /// The database's clock in nanoseconds since the Unix epoch: one clock for every replica.
+    var currentTimeNanoseconds: String { get }
+
+    /// A statement that wakes the other replicas at COMMIT (`channel`, `payload` bound), or nil
+    /// where the store has one server.
+    var notifyStatement: String? { get }
+
     /// The greater of two expressions.
     func greatest(_ first: String, _ second: String) -> String
 

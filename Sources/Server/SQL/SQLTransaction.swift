@@ -3,6 +3,16 @@
 public protocol SQLTransaction {
     var dialect: any SQLDialect { get }
 
+    /// Appended to a SELECT of rows the transaction goes on to change: ` FOR UPDATE` in a write
+    /// transaction of a database that locks rows, so that concurrent writers of those rows (other
+    /// replicas) take turns; empty where one writer at a time already serializes them (SQLite),
+    /// and in a read.
+    var lockRows: String { get }
+
+    /// ` FOR UPDATE SKIP LOCKED`: like `lockRows`, but rows another transaction holds are passed
+    /// over, so that replicas claim different work.
+    var claimRows: String { get }
+
     /// Runs a statement; returns the number of rows it changed.
     @discardableResult
     func execute(_ sql: String, _ binds: [SQLValue]) throws -> Int
@@ -71,6 +81,9 @@ public protocol SQLBackend: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+
+    /// Whether the database answers now, within a couple of seconds and without retries.
+    func probe() async -> Bool
 
     /// Releases the connections; the backend is not used afterwards.
     func close() async

@@ -35,13 +35,16 @@ extension SQLGovernanceStore {
     }
 
     public func device(id: String) async throws -> Device? {
-        try await backend.read { tx in try tx.first("SELECT * FROM device WHERE id = ?", [.text(id)]).map(Self.device) }
+        try await backend.read { tx in
+            try tx.first("SELECT \(self.deviceColumns) FROM device WHERE id = ?", [.text(id)]).map(Self.device)
+        }
     }
 
     public func devices(projectID: String, page: PageRequest) async throws -> (items: [Device], total: Int) {
         try await backend.read { tx in
             try Self.fetchPage(
                 tx,
+                select: self.deviceColumns,
                 from: "device",
                 where: ["project_id = ?"],
                 binds: [.text(projectID)],
@@ -113,6 +116,7 @@ extension SQLGovernanceStore {
                     [.text(deviceID), .text(projectID)]
                 ) == 1
             else { return nil }
+            try Self.endSession(tx, deviceID: deviceID)
             let names = sorted.map(\.rawValue).joined(separator: " and ")
             try Self.insertEvent(
                 tx,
@@ -126,7 +130,9 @@ extension SQLGovernanceStore {
                 ),
                 at: now
             )
-            return try tx.first("SELECT * FROM device WHERE id = ?", [.text(deviceID)]).map(Self.device)
+            return try tx.first("SELECT \(self.deviceColumns) FROM device WHERE id = ?", [.text(deviceID)]).map(
+                Self.device
+            )
         }
     }
 
@@ -142,6 +148,11 @@ extension SQLGovernanceStore {
         }
     }
 
+    /// A device row and whether it is connected now (to any replica).
+    var deviceColumns: String {
+        "device.*, \(Self.connectedCondition(device: "device.id", dialect: dialect)) AS connected"
+    }
+
     static func device(_ row: SQLRow) -> Device {
         var kinds: [CredentialKind] = []
         if row.optionalString("password_hash") != nil { kinds.append(.password) }
@@ -151,6 +162,7 @@ extension SQLGovernanceStore {
             projectID: row.string("project_id"),
             fleetID: row.string("fleet_id"),
             name: row.string("name"),
+            connected: row.bool("connected"),
             lastSeenAt: Timestamp(ns: row.optionalInt64("last_seen_at")),
             credentialKinds: kinds,
             createdAt: Timestamp(ns: row.int64("created_at"))

@@ -49,6 +49,7 @@ extension SQLGovernanceStore {
                 try tx.execute("DELETE FROM \(table) WHERE device_id = ?", [.text(id)])
             }
             try tx.execute("DELETE FROM device WHERE id = ?", [.text(id)])
+            try Self.endSession(tx, deviceID: id)
         }
     }
 

@@ -31,6 +31,8 @@ extension SQLGovernanceStore {
                 .integer(now.ns),
             ]
         )
+        // The replica that holds the device delivers it, whichever replica decided it.
+        try Self.notify(tx, Self.controlChannel, device.id)
         return OutboundControl(id: control.controlID, body: body, deviceName: device.name, topicSlug: device.topicSlug)
     }
 
@@ -72,19 +74,7 @@ extension SQLGovernanceStore {
         }
     }
 
-    /// Unacknowledged controls last sent before `before`, to send again. Never-sent ones go out on
-    /// connect (or right after their decision), not here: that would race the first delivery.
-    public func controlsToResend(sentBefore before: Timestamp, limit: Int) async throws -> [OutboundControl] {
-        try await backend.read { tx in
-            try Self.outboundControls(
-                tx,
-                where: "c.acked_at IS NULL AND c.last_sent_at < ? ORDER BY c.created_at LIMIT \(limit)",
-                [.integer(before.ns)]
-            )
-        }
-    }
-
-    private static func outboundControls(
+    static func outboundControls(
         _ tx: any SQLTransaction,
         where condition: String,
         _ binds: [SQLValue]

@@ -2,8 +2,9 @@ import EdgeSyncModels
 
 /// The replay of staged rows and the backpressure sweep: SQL around `Replay` and `Backpressure`.
 extension SQLGovernanceStore {
-    /// Drains up to `limit` staged rows of the lineage `Replay.next` picks, deleting each staged
-    /// row in the transaction that materializes it: a crash resumes exactly where it stopped.
+    /// Drains up to `limit` staged rows of the first lineage in `Replay.order` that no other
+    /// replica is draining, deleting each staged row in the transaction that materializes it: a
+    /// crash resumes exactly where it stopped.
     public func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress {
         try await backend.write { tx in
             var progress = ReplayProgress()
@@ -20,8 +21,14 @@ extension SQLGovernanceStore {
                     createdAt: $0.int64("created_at")
                 )
             }
-            guard let intent = Replay.next(intents), var lineage = try Self.lineageState(tx, id: intent.lineageID)
-            else {
+            // Claimed: an intent another replica is draining is passed over.
+            let claimed = try Replay.order(intents).first { intent in
+                try tx.exists(
+                    "SELECT 1 FROM replay_intent WHERE id = ? AND state IN ('pending', 'running')\(tx.claimRows)",
+                    [.text(intent.id)]
+                )
+            }
+            guard let intent = claimed, var lineage = try Self.lineageState(tx, id: intent.lineageID) else {
                 return progress
             }
             progress.lineageID = lineage.id

@@ -14,6 +14,11 @@ extension SQLGovernanceStore {
         now: Timestamp
     ) async throws -> (review: SchemaReview, controls: [OutboundControl]) {
         try await backend.write { tx in
+            // The lineage before the review, in the order ingest takes them, so that two
+            // transactions never wait for each other.
+            if let lineageID = try tx.value("SELECT lineage_id FROM schema_review WHERE id = ?", [.text(id)])?.text {
+                _ = try Self.lineageState(tx, id: lineageID)
+            }
             guard let review = try Self.review(tx, id: id, projectID: projectID), (review.scope == .device) != registry
             else { throw StoreError.notFound("no \(registry ? "registry" : "schema") review \(id)") }
             try ReviewMachine.check(review, transition, by: principal)

@@ -33,18 +33,23 @@ extension SQLGovernanceStore {
         )
     }
 
+    /// A lineage's state, locked in a write transaction: what happens to one lineage is
+    /// serialized by its row, whichever replica does it.
     static func lineageState(_ tx: any SQLTransaction, id: String) throws -> LineageState? {
-        try tx.first("SELECT \(lineageStateColumns) FROM lineage WHERE id = ?", [.text(id)]).map(lineageState)
+        try tx.first("SELECT \(lineageStateColumns) FROM lineage WHERE id = ?\(tx.lockRows)", [.text(id)]).map(
+            lineageState
+        )
     }
 
     static func lineageState(_ tx: any SQLTransaction, deviceID: String, table: String) throws -> LineageState? {
         try tx.first(
-            "SELECT \(lineageStateColumns) FROM lineage WHERE device_id = ? AND source_table = ?",
+            "SELECT \(lineageStateColumns) FROM lineage WHERE device_id = ? AND source_table = ?\(tx.lockRows)",
             [.text(deviceID), .text(table)]
         ).map(lineageState)
     }
 
-    /// The lineage of (device, table), created by its first batch.
+    /// The lineage of (device, table), created by its first batch (once, whichever replica
+    /// receives it), and locked.
     func lineageForBatch(
         _ tx: any SQLTransaction,
         _ plan: IngestPlan,
@@ -54,16 +59,26 @@ extension SQLGovernanceStore {
         if let existing = try Self.lineageState(tx, deviceID: plan.device.id, table: table) { return existing }
         let id = ids.next().description
         let now = plan.receivedAt.ns
-        try tx.execute(
+        let created = try tx.execute(
             """
             INSERT INTO lineage (id, project_id, device_id, fleet_id, device_name, source_table, strategy, status,
             sync_authority, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', 'device_authoritative', ?, ?)
+            ON CONFLICT (device_id, source_table) DO NOTHING
             """,
             [
                 .text(id), .text(plan.device.projectID), .text(plan.device.id), .text(plan.device.fleetID),
                 .text(plan.device.name), .text(table), .text(strategy.rawValue), .integer(now), .integer(now),
             ]
         )
+        guard created == 1 else {
+            guard let existing = try Self.lineageState(tx, deviceID: plan.device.id, table: table) else {
+                throw StoreError(
+                    .unavailable,
+                    "the lineage of \(plan.device.name)/\(table) was deleted meanwhile; retry"
+                )
+            }
+            return existing
+        }
         let lineage = LineageState(
             id: id,
             projectID: plan.device.projectID,
@@ -171,8 +186,12 @@ extension SQLGovernanceStore {
         return Retirement.State(pending: pending, retiredBefore: row.optionalString("retired_before_epoch"))
     }
 
+    /// A review's state, locked in a write transaction (a transition at a time).
     static func review(_ tx: any SQLTransaction, id: String, projectID: String) throws -> ReviewState? {
-        try tx.first("SELECT * FROM schema_review WHERE id = ? AND project_id = ?", [.text(id), .text(projectID)]).map {
+        try tx.first(
+            "SELECT * FROM schema_review WHERE id = ? AND project_id = ?\(tx.lockRows)",
+            [.text(id), .text(projectID)]
+        ).map {
             ReviewState(
                 id: $0.string("id"),
                 projectID: $0.string("project_id"),

@@ -22,6 +22,42 @@ extension SQLGovernanceStore {
         return APIToken(id: id, name: name, scopes: scopes.map(\.rawValue), createdAt: now)
     }
 
+    public func adminToken(legacy: String?, now: Timestamp) async throws -> String {
+        try await backend.write { tx in
+            let name = SQLValue.text("admin_token")
+            let held = "SELECT value FROM server_secret WHERE name = ?\(tx.lockRows)"
+            var token = try tx.value(held, [name])?.text
+            if token == nil {
+                try tx.execute(
+                    "INSERT INTO server_secret (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                    [name, .text(legacy ?? Secrets.randomToken()), .integer(now.ns)]
+                )
+                token = try tx.value(held, [name])?.text
+            }
+            guard var token else { throw StoreError(.internal, "the admin token could not be stored") }
+            let revoked = try tx.exists(
+                "SELECT 1 FROM api_token WHERE token_hash = ? AND revoked_at IS NOT NULL",
+                [.text(Secrets.tokenHash(token))]
+            )
+            if revoked {
+                token = Secrets.randomToken()
+                try tx.execute("UPDATE server_secret SET value = ? WHERE name = ?", [.text(token), name])
+            }
+            try tx.execute(
+                """
+                INSERT INTO api_token (id, name, token_hash, scopes, created_at) VALUES (?, 'admin (first start)', ?, ?, ?)
+                ON CONFLICT (token_hash) DO NOTHING
+                """,
+                [
+                    .text(self.ids.next().description), .text(Secrets.tokenHash(token)),
+                    .text(TokenScope.admin.rawValue),
+                    .integer(now.ns),
+                ]
+            )
+            return token
+        }
+    }
+
     public func principal(tokenHash: String) async throws -> Principal? {
         try await backend.read { tx in
             guard
@@ -74,31 +110,33 @@ extension SQLGovernanceStore {
                 "DELETE FROM idempotency_key WHERE principal_id = ? AND key = ? AND status = 0 AND created_at <= ?",
                 [.text(principalID), .text(key), .integer(now.ns - StoredResponse.pendingLifetimeNanoseconds)]
             )
-            if let row = try tx.first(
-                "SELECT * FROM idempotency_key WHERE principal_id = ? AND key = ?",
-                [.text(principalID), .text(key)]
-            ) {
-                let stored = StoredResponse(
-                    method: row.string("method"),
-                    path: row.string("path"),
-                    bodyHash: row.string("body_hash"),
-                    status: row.int("status"),
-                    body: row["response"].blob ?? []
-                )
-                guard stored.matches(request) else { return .reused }
-                return stored.status == 0 ? .inProgress : .replay(stored)
-            }
-            try tx.execute(
+            // Taken by the insert itself: of two replicas reserving one key at once, one inserts and
+            // the other finds its reservation.
+            let reserved = try tx.execute(
                 """
                 INSERT INTO idempotency_key (principal_id, key, method, path, body_hash, status, response, created_at)
-                VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+                VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (principal_id, key) DO NOTHING
                 """,
                 [
                     .text(principalID), .text(key), .text(request.method), .text(request.path), .text(request.bodyHash),
                     .blob([]), .integer(now.ns),
                 ]
             )
-            return .reserved
+            guard reserved == 0,
+                let row = try tx.first(
+                    "SELECT * FROM idempotency_key WHERE principal_id = ? AND key = ?",
+                    [.text(principalID), .text(key)]
+                )
+            else { return .reserved }
+            let stored = StoredResponse(
+                method: row.string("method"),
+                path: row.string("path"),
+                bodyHash: row.string("body_hash"),
+                status: row.int("status"),
+                body: row["response"].blob ?? []
+            )
+            guard stored.matches(request) else { return .reused }
+            return stored.status == 0 ? .inProgress : .replay(stored)
         }
     }
 

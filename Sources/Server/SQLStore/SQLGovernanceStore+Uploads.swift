@@ -83,6 +83,30 @@ extension SQLGovernanceStore {
         }
     }
 
+    public func appendUploadChunk(uploadID: String, seq: Int, bytes: [UInt8]) async throws {
+        try await backend.write { tx in
+            try tx.execute(
+                "INSERT INTO upload_chunk (upload_id, seq, data) VALUES (?, ?, ?)",
+                [.text(uploadID), .integer(Int64(seq)), .blob(bytes)]
+            )
+        }
+    }
+
+    public func uploadChunk(uploadID: String, seq: Int) async throws -> [UInt8]? {
+        try await backend.read { tx in
+            try tx.value(
+                "SELECT data FROM upload_chunk WHERE upload_id = ? AND seq = ?",
+                [.text(uploadID), .integer(Int64(seq))]
+            )?.blob
+        }
+    }
+
+    public func removeUploadChunks(uploadID: String) async throws {
+        try await backend.write { tx in
+            try tx.execute("DELETE FROM upload_chunk WHERE upload_id = ?", [.text(uploadID)])
+        }
+    }
+
     @discardableResult
     public func setUploadState(
         id: String,

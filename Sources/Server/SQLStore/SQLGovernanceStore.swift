@@ -14,6 +14,8 @@ public final class SQLGovernanceStore: GovernanceStore {
 
     var dialect: any SQLDialect { backend.dialect }
 
+    public func isReachable() async -> Bool { await backend.probe() }
+
     public func close() async {
         await backend.close()
     }

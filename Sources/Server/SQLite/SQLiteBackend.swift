@@ -40,6 +40,10 @@ public final class SQLiteBackend: SQLBackend {
         }
     }
 
+    public func probe() async -> Bool {
+        (try? await read { try $0.value("SELECT 1") }) != nil
+    }
+
     /// GRDB closes the file when the pool goes away.
     public func close() async {}
 
@@ -54,6 +58,8 @@ public final class SQLiteBackend: SQLBackend {
 struct SQLiteTransaction: SQLTransaction {
     let db: Database
     let dialect: any SQLDialect
+    let lockRows = ""
+    let claimRows = ""
 
     func execute(_ sql: String, _ binds: [SQLValue]) throws -> Int {
         guard !binds.isEmpty else {
@@ -102,6 +108,10 @@ struct SQLiteDialect: SQLDialect {
     func placeholder(for affinity: ColumnAffinity) -> String { "?" }
 
     let strictTypes = false
+
+    let currentTimeNanoseconds = "CAST((julianday('now') - 2440587.5) * 86400000000000.0 AS INTEGER)"
+
+    let notifyStatement: String? = nil
 
     func greatest(_ first: String, _ second: String) -> String { "MAX(\(first), \(second))" }
 

@@ -217,6 +217,27 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v7-replicas") { db in
+            // Which server holds each device's connection (an epoch per session, so that a
+            // replaced session is never mistaken for the current one; no replica once a device's
+            // credentials are revoked or the device deleted, so that its connection is closed
+            // wherever it is), the servers' heartbeats, secrets every server of a store shares,
+            // the controls waiting for a first send, and upload objects kept in the store.
+            try db.execute(
+                sql: """
+                    CREATE TABLE device_session (
+                        device_id TEXT PRIMARY KEY, replica_id TEXT NOT NULL,
+                        epoch TEXT NOT NULL, connected_at INTEGER NOT NULL);
+                    CREATE INDEX device_session_by_replica ON device_session (replica_id);
+                    CREATE INDEX device_session_by_time ON device_session (connected_at);
+                    CREATE TABLE replica (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL);
+                    CREATE TABLE server_secret (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL);
+                    CREATE INDEX control_due ON pending_control (created_at) WHERE acked_at IS NULL AND last_sent_at IS NULL;
+                    CREATE TABLE upload_chunk (
+                        upload_id TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (upload_id, seq));
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -2,9 +2,9 @@ import Crypto
 import Foundation
 import X509
 
-/// The device CA: signs the client certificates devices use for mTLS. Created in the data
-/// directory on first start (`device-ca.pem`, `device-ca.key` with mode 0600) unless the server
-/// is given an existing one.
+/// The device CA: signs the client certificates devices use for mTLS. Created in the store on
+/// first start (every server of a store uses the same one) unless the server is given an
+/// existing one (`--device-ca-cert`, `--device-ca-key`).
 public struct DeviceAuthority: Sendable {
     public let certificate: Certificate
     let key: P256.Signing.PrivateKey
@@ -14,51 +14,74 @@ public struct DeviceAuthority: Sendable {
 
     /// Loads the CA from PEM files.
     public init(certificatePath: String, keyPath: String) throws {
-        certificate = try Certificate(pemEncoded: String(contentsOfFile: certificatePath, encoding: .utf8))
-        key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: keyPath, encoding: .utf8))
+        try self.init(
+            certificatePEM: String(contentsOfFile: certificatePath, encoding: .utf8),
+            keyPEM: String(contentsOfFile: keyPath, encoding: .utf8)
+        )
     }
 
-    /// Loads the CA of `directory`, creating it there first if it does not exist.
-    public static func ensure(in directory: URL) throws -> (authority: DeviceAuthority, certificatePath: String) {
+    /// The store's CA, shared by every server of the store: the one in `directory` from before
+    /// the store kept it, else a new one, the first time. Its certificate is written to
+    /// `directory` (the TLS listener trusts that file); its key stays in the store.
+    public static func ensure(
+        in directory: URL,
+        store: any ReplicaStore
+    ) async throws -> (authority: DeviceAuthority, certificatePath: String) {
         let certificatePath = directory.appendingPathComponent(certificateFile).path
-        let keyPath = directory.appendingPathComponent(keyFile).path
-        if !FileManager.default.fileExists(atPath: certificatePath) || !FileManager.default.fileExists(atPath: keyPath)
-        {
-            let key = P256.Signing.PrivateKey()
-            let name = try DistinguishedName {
-                OrganizationName("Edge Sync")
-                CommonName("Edge Sync Device CA")
-            }
-            let now = Date()
-            let certificate = try Certificate(
-                version: .v3,
-                serialNumber: Certificate.SerialNumber(),
-                publicKey: .init(key.publicKey),
-                notValidBefore: now.addingTimeInterval(-300),
-                notValidAfter: now.addingTimeInterval(20 * 365 * 86_400),
-                issuer: name,
-                subject: name,
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Certificate.Extensions {
-                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                    Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                    SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
-                },
-                issuerPrivateKey: .init(key)
-            )
-            guard
-                FileManager.default.createFile(
-                    atPath: keyPath,
-                    contents: Data(key.pemRepresentation.utf8),
-                    attributes: [.posixPermissions: 0o600]
-                ),
-                FileManager.default.createFile(
-                    atPath: certificatePath,
-                    contents: Data(try certificate.serializeAsPEM().pemString.utf8)
-                )
-            else { throw CocoaError(.fileWriteUnknown) }
+        let legacy = try? Stored(
+            certificate: String(contentsOfFile: certificatePath, encoding: .utf8),
+            key: String(contentsOf: directory.appendingPathComponent(keyFile), encoding: .utf8)
+        )
+        let stored = try await store.secret(secretName) {
+            String(decoding: try JSONEncoder().encode(try legacy ?? generate()), as: UTF8.self)
         }
-        return (try DeviceAuthority(certificatePath: certificatePath, keyPath: keyPath), certificatePath)
+        let pair = try JSONDecoder().decode(Stored.self, from: Data(stored.utf8))
+        if legacy?.certificate != pair.certificate {
+            guard FileManager.default.createFile(atPath: certificatePath, contents: Data(pair.certificate.utf8)) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+        }
+        return (try DeviceAuthority(certificatePEM: pair.certificate, keyPEM: pair.key), certificatePath)
+    }
+
+    static let secretName = "device_ca"
+
+    /// The CA as the store keeps it.
+    struct Stored: Codable {
+        var certificate: String
+        var key: String
+    }
+
+    init(certificatePEM: String, keyPEM: String) throws {
+        certificate = try Certificate(pemEncoded: certificatePEM)
+        key = try P256.Signing.PrivateKey(pemRepresentation: keyPEM)
+    }
+
+    /// A new CA: a P-256 key and a self-signed certificate for 20 years.
+    static func generate() throws -> Stored {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName {
+            OrganizationName("Edge Sync")
+            CommonName("Edge Sync Device CA")
+        }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-300),
+            notValidAfter: now.addingTimeInterval(20 * 365 * 86_400),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
+            },
+            issuerPrivateKey: .init(key)
+        )
+        return Stored(certificate: try certificate.serializeAsPEM().pemString, key: key.pemRepresentation)
     }
 
     public struct Issued: Sendable {

@@ -5,10 +5,12 @@ import EdgeSyncModels
 /// applies its effects. `SQLGovernanceStore` implements them once in SQL over a backend
 /// (`SQLiteBackend`); errors are `StoreError`s, which the HTTP layer maps.
 public typealias GovernanceStore = TenancyStore & DeviceStore & CredentialStore & IngestStore & ControlOutbox
-    & ReviewStore & CatalogueStore & MirrorStore & UploadStore & EventStore & StoreLifecycle
+    & ReviewStore & CatalogueStore & MirrorStore & UploadStore & EventStore & ReplicaStore & StoreLifecycle
 
-/// The store's own life: its connections are released when the server stops.
+/// The store's own life: whether it answers (`/readyz`), and its connections released when the
+/// server stops.
 public protocol StoreLifecycle: Sendable {
+    func isReachable() async -> Bool
     func close() async
 }
 
@@ -57,6 +59,10 @@ public protocol CredentialStore: Sendable {
     @discardableResult
     func createToken(name: String, tokenHash: String, scopes: [TokenScope], now: Timestamp) async throws -> APIToken
     func revokeToken(id: String, now: Timestamp) async throws -> Bool
+    /// The admin token every server of the store shares (`admin.token`): `legacy` (the data
+    /// directory's token from before the store kept it) or a new one the first time; a new one
+    /// when it was revoked.
+    func adminToken(legacy: String?, now: Timestamp) async throws -> String
     /// Reserves `key` for `request` (its status and body unused) unless a request holds it.
     func reserveIdempotencyKey(
         _ request: StoredResponse,
@@ -93,7 +99,6 @@ public protocol IngestStore: Sendable {
 public protocol ControlOutbox: Sendable {
     func acknowledgeControl(deviceID: String, controlID: String, at: Timestamp) async throws -> Bool
     func unacknowledgedControls(deviceID: String) async throws -> [OutboundControl]
-    func controlsToResend(sentBefore: Timestamp, limit: Int) async throws -> [OutboundControl]
     func markControlsSent(ids: [String], at: Timestamp) async throws
 }
 
@@ -206,6 +211,10 @@ public protocol UploadStore: Sendable {
     /// object, and objects not finalized `keepReceivedFor` seconds after it. Returns their ids,
     /// whose files the caller removes.
     func expireUploads(now: Timestamp, keepReceivedFor: Int64) async throws -> [String]
+    /// Objects kept in the store (`StoreUploadObjects`): chunk `seq` of an upload's object.
+    func appendUploadChunk(uploadID: String, seq: Int, bytes: [UInt8]) async throws
+    func uploadChunk(uploadID: String, seq: Int) async throws -> [UInt8]?
+    func removeUploadChunks(uploadID: String) async throws
 }
 
 /// The history.

@@ -67,6 +67,18 @@ public struct StoreLocation: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// How the servers of this store coordinate: on SQLite the server is the only one.
+    public func coordination(
+        applicationName: String = "edgesync",
+        logger: Logger = Logger(label: "edgesync.store")
+    ) -> any ReplicaCoordination {
+        switch kind {
+        case .sqlite: SoleReplica()
+        case .postgres(let configuration):
+            PostgresCoordination(configuration: configuration, applicationName: applicationName, logger: logger)
+        }
+    }
+
     /// Opens the store (creating and migrating it as needed). `applicationName` names this
     /// process's connections on a database server.
     public func open(

@@ -13,8 +13,8 @@ struct ReplayTests {
             Replay.Intent(id: "b", lineageID: "l2", strategy: .telemetry, createdAt: 5),
             Replay.Intent(id: "c", lineageID: "l3", strategy: .telemetry, createdAt: 3),
         ]
-        #expect(Replay.next(intents)?.id == "c")
-        #expect(Replay.next(Array(intents.prefix(1)))?.id == "a" && Replay.next([]) == nil)
+        #expect(Replay.order(intents).map(\.id) == ["c", "b", "a"])
+        #expect(Replay.order([]).isEmpty)
     }
 
     @Test func aStepCompletesWhenNothingIsStaged() {
