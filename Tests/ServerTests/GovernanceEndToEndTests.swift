@@ -2,6 +2,7 @@ import EdgeSyncModels
 import Foundation
 import MQTT
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import Server

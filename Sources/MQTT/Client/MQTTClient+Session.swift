@@ -83,9 +83,10 @@ extension MQTTClient {
     /// publishes in their original order — DUP=1 with the same ids when the broker kept the
     /// session, as fresh publishes when it did not.
     ///
-    /// Every write suspends and frees the actor, and the client is not `connected` yet, so a
-    /// publish made meanwhile joins the inflight table unsent: the loop goes on until every id
-    /// has been written, or such a publish would wait for its PUBACK until the next reconnect.
+    /// A write suspends and frees the actor, and the client is not `connected` yet, so a publish
+    /// made meanwhile joins the inflight table unsent. Each round writes every unsent publish in
+    /// one call, so a round's suspension is short and the rounds end even while publishers keep
+    /// adding; writing them one by one could trail a busy publisher for ever.
     private func restoreSession(present: Bool, on connection: MQTTClientConnection) async throws {
         if !present, !subscriptions.isEmpty, let id = allocatePacketID() {
             // The SUBACK needs no waiter: the grants were already accepted once.
@@ -94,11 +95,16 @@ extension MQTTClient {
         }
         let queuedEarlier = Set(inflightOrder)
         var written: Set<UInt16> = []
-        while let id = inflightOrder.first(where: { !written.contains($0) }) {
-            written.insert(id)
-            guard var publish = inflight[id]?.publish else { continue }
-            publish.dup = present && queuedEarlier.contains(id)
-            try await connection.write(.publish(publish))
+        while true {
+            let round = inflightOrder.filter { !written.contains($0) }
+            guard !round.isEmpty else { return }
+            written.formUnion(round)
+            let packets = round.compactMap { id -> MQTTPacket? in
+                guard var publish = inflight[id]?.publish else { return nil }
+                publish.dup = present && queuedEarlier.contains(id)
+                return .publish(publish)
+            }
+            try await connection.write(contentsOf: packets)
         }
     }
 

@@ -88,6 +88,10 @@ final class MQTTClientConnection: Sendable {
         try await writer.write(packet)
     }
 
+    func write(contentsOf packets: [MQTTPacket]) async throws {
+        try await writer.write(contentsOf: packets)
+    }
+
     func close() async {
         try? await channel.close()
         await reader.value

@@ -14,7 +14,7 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     private let connectTimeout: TimeAmount
     private let maximumIdle: TimeAmount
     private var limit: TimeAmount?
-    private var lastRead = NIODeadline.now()
+    private var lastRead = NIODeadline.uptimeNanoseconds(0)
     private var connected = false
     private var timer: Scheduled<Void>?
 
@@ -42,17 +42,14 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastRead = .now()
+        lastRead = context.eventLoop.now
         let packet = unwrapInboundIn(data)
         switch packet {
         case .connect(let connect) where !connected:
             connected = true
             timer?.cancel()
             // 1.5 × keep-alive, in milliseconds to keep the half second.
-            let limit =
-                connect.keepAlive > 0 ? TimeAmount.milliseconds(Int64(connect.keepAlive) * 1_500) : maximumIdle
-            self.limit = limit
-            schedule(context: context, after: limit)
+            limit = connect.keepAlive > 0 ? .milliseconds(Int64(connect.keepAlive) * 1_500) : maximumIdle
         case .pingreq where connected:
             context.writeAndFlush(wrapOutboundOut(.pingresp), promise: nil)
             return
@@ -63,10 +60,12 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .connack = unwrapOutboundIn(data) {
+        if case .connack = unwrapOutboundIn(data), let limit {
             // The client's keep-alive runs from when it learns it is connected: the time the
-            // server spent authenticating (long on a busy machine) must not count against it.
-            lastRead = .now()
+            // server spent authenticating (long on a busy machine) must not count against it, so
+            // the idle timer starts here rather than at CONNECT.
+            lastRead = context.eventLoop.now
+            schedule(context: context, after: limit)
         }
         context.write(data, promise: promise)
     }
@@ -81,7 +80,7 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     private func schedule(context: ChannelHandlerContext, after delay: TimeAmount) {
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
             guard let limit = self.limit else { return }
-            let idle = NIODeadline.now() - self.lastRead
+            let idle = context.eventLoop.now - self.lastRead
             if idle >= limit {
                 context.close(promise: nil)
             } else {

@@ -1,23 +1,26 @@
-import EdgeSyncModels
 import Foundation
-import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// A small HTTP client over a real socket (URLSession), for tests of a running server.
-struct LiveHTTP {
-    let baseURL: String
-    let token: String
+public struct LiveHTTP: Sendable {
+    public let baseURL: String
+    public let token: String
 
-    struct Failure: Error, CustomStringConvertible {
-        var status: Int
-        var body: String
-        var description: String { "HTTP \(status): \(body)" }
+    public init(baseURL: String, token: String) {
+        self.baseURL = baseURL
+        self.token = token
     }
 
-    func request(_ method: String, _ path: String, body: String? = nil) async throws -> (Int, [UInt8]) {
+    public struct Failure: Error, CustomStringConvertible {
+        public var status: Int
+        public var body: String
+        public var description: String { "HTTP \(status): \(body)" }
+    }
+
+    public func request(_ method: String, _ path: String, body: String? = nil) async throws -> (Int, [UInt8]) {
         var request = URLRequest(url: URL(string: baseURL + path)!)
         request.httpMethod = method
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
@@ -30,13 +33,13 @@ struct LiveHTTP {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, Array(data))
     }
 
-    func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
+    public func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
         let (status, body) = try await request("GET", path)
         guard status == 200 else { throw Failure(status: status, body: String(decoding: body, as: UTF8.self)) }
         return try JSONDecoder().decode(T.self, from: Data(body))
     }
 
-    func post<T: Decodable>(_ path: String, body: String, as: T.Type) async throws -> T {
+    public func post<T: Decodable>(_ path: String, body: String, as: T.Type) async throws -> T {
         let (status, response) = try await request("POST", path, body: body)
         guard (200..<300).contains(status) else {
             throw Failure(status: status, body: String(decoding: response, as: UTF8.self))
@@ -45,7 +48,7 @@ struct LiveHTTP {
     }
 
     /// Polls `path` until `condition` holds (the server commits asynchronously to the test).
-    func waitFor<T: Decodable>(
+    public func waitFor<T: Decodable>(
         _ path: String,
         as type: T.Type,
         timeout: Duration = hangDeadline,
