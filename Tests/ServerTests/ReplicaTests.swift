@@ -11,6 +11,11 @@ import Testing
 /// listener and HTTP API, coordinating through the store.
 @Suite("Replicas on one PostgreSQL store", .serialized)
 struct ReplicaTests {
+    actor Count {
+        private(set) var value = 0
+        func add() { value += 1 }
+    }
+
     /// Replicas of one new database, each in its own data directory.
     struct Replicas {
         let servers: [GovernanceServer]
@@ -172,7 +177,7 @@ struct ReplicaTests {
             fleetID: tenancy.fleetID,
             topicSlug: "dev"
         )
-        let inside = DispatchSemaphore(value: 0)
+        let (inside, entered) = AsyncStream.makeStream(of: Void.self)
         let release = DispatchSemaphore(value: 0)
         // A transaction writes the first event and stays open.
         let slow = Task {
@@ -189,11 +194,12 @@ struct ReplicaTests {
                     ),
                     at: .now
                 )
-                inside.signal()
+                entered.yield()
                 release.wait()
             }
         }
-        await Task.detached { inside.wait() }.value
+        // Awaited, not waited for: a blocked test task could starve the transactions it waits on.
+        for await _ in inside { break }
         try await store.recordEvent(device: device, kind: .deviceConnected, outcome: "fast", message: "second")
         var filter = EventFilter()
         filter.since = 0
@@ -303,7 +309,7 @@ struct ReplicaTests {
             )
         }
         let other = try await fixture.location.open()
-        let inside = DispatchSemaphore(value: 0)
+        let (inside, entered) = AsyncStream.makeStream(of: Void.self)
         let release = DispatchSemaphore(value: 0)
         // One replica holds the first intent (as a replay step does) and stays in its transaction.
         let holding = Task {
@@ -311,16 +317,61 @@ struct ReplicaTests {
                 let held = try tx.query(
                     "SELECT lineage_id FROM replay_intent ORDER BY created_at LIMIT 1\(tx.claimRows)"
                 )
-                inside.signal()
+                entered.yield()
                 release.wait()
                 return held.first?[0].text
             }
         }
-        await Task.detached { inside.wait() }.value
+        // Awaited, not waited for: a blocked test task could starve the transactions it waits on.
+        for await _ in inside { break }
         let step = try await fixture.store.replayStep(limit: 100, now: .now)
         release.signal()
         let held = try await holding.value
         #expect(step.replayed == 5 && step.lineageID != nil && step.lineageID != held, "the other intent, at once")
         await other.close()
+    }
+}
+
+@Suite("PostgreSQL store through a database crash", .serialized)
+struct DatabaseCrashTests {
+    /// Writes in flight when PostgreSQL crashes (`pg_ctl restart -m immediate`) stall until it has
+    /// recovered, then go on: none fails, none is lost.
+    @Test func writesStallThroughADatabaseCrashAndGoOn() async throws {
+        let cluster = try await PostgresCluster.start()
+        let store = try await StoreLocation(parsing: try await cluster.createDatabase()).open()
+        let tenancy = try await store.bootstrap(now: .now)
+        let device = DeviceIdentity(
+            id: "d",
+            name: "d",
+            projectID: tenancy.project.id,
+            fleetID: tenancy.fleetID,
+            topicSlug: "dev"
+        )
+        let written = ReplicaTests.Count()
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        for index in 0..<100 {
+                            try await store.recordEvent(
+                                device: device,
+                                kind: .deviceConnected,
+                                outcome: "\(writer)",
+                                message: "\(index)"
+                            )
+                            await written.add()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        while await written.value < 100 { try await Task.sleep(for: .milliseconds(10)) }
+        try await cluster.restart(mode: "immediate")
+        try await writers.value
+        let count = try await store.backend.read { try $0.value("SELECT COUNT(*) FROM event")?.integer }
+        #expect(count == 400)
+        await store.close()
+        await cluster.stop()
     }
 }

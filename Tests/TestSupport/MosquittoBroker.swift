@@ -43,12 +43,13 @@ public final class MosquittoBroker: Sendable {
     public static func waitForPort(
         _ port: Int,
         process: ProcessRunner.Running,
+        name: String = "mosquitto",
         timeout: Duration = hangDeadline
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning {
-                throw ProcessRunner.Failure.spawnFailed("mosquitto: \(process.output().stderr)", -1)
+                throw ProcessRunner.Failure.spawnFailed("\(name): \(process.output().stderr)", -1)
             }
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port).get()

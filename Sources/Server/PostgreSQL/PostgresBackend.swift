@@ -108,25 +108,62 @@ public final class PostgresBackend: SQLBackend {
         let logger = self.logger
         var attempt = 1
         while true {
+            let outcome: PostgresTransaction.Outcome<T>
             do {
-                return try await withConnection { connection in
-                    try PostgresTransaction.run(on: connection, dialect: dialect, readOnly: readOnly, logger: logger) {
+                outcome = try await withConnection { connection in
+                    PostgresTransaction.run(on: connection, dialect: dialect, readOnly: readOnly, logger: logger) {
                         try body($0)
-                    }.0
+                    }
                 }
-            } catch let failure as PostgresTransactionFailure {
-                let retry =
-                    !failure.afterCommitSent && attempt < Self.maximumAttempts
-                    && (dialect as? PostgresDialect)?.isRetryable(failure.underlying) == true
-                guard retry else { throw dialect.storeError(failure.underlying) }
             } catch {
-                // The pool could not lease a connection (the database is down or restarting).
-                guard attempt < Self.maximumAttempts, dialect.isTransient(error) else {
+                // No connection (the database is down or restarting): wait for one.
+                outcome = .failed(error)
+            }
+            switch outcome {
+            case .committed(let result):
+                return result
+            case .uncertain(let result, let xid):
+                if try await committed(xid) { return result }
+            case .failed(let error):
+                guard attempt < Self.maximumAttempts, PostgresDialect.isRetryable(error) else {
                     throw dialect.storeError(error)
                 }
             }
-            try await Task.sleep(for: min(.milliseconds(10 << min(attempt, 10)), Self.maximumBackoff))
+            try await Task.sleep(for: Self.backoff(attempt))
             attempt += 1
+        }
+    }
+
+    static func backoff(_ attempt: Int) -> Duration {
+        min(.milliseconds(10 << min(attempt, 10)), maximumBackoff)
+    }
+
+    /// Whether transaction `xid`, whose COMMIT was cut off, committed: asked of the database once
+    /// it answers again (a transaction it no longer knows as committed did not).
+    private func committed(_ xid: String) async throws -> Bool {
+        var attempt = 1
+        while true {
+            do {
+                let dialect = self.dialect
+                let logger = self.logger
+                return try await withConnection { connection in
+                    let session = PostgresTransaction(
+                        connection: connection,
+                        dialect: dialect,
+                        readOnly: true,
+                        logger: logger
+                    )
+                    return try session.value("SELECT pg_xact_status(CAST(? AS xid8))", [.text(xid)])?.text
+                        == "committed"
+                }
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "22023" {
+                // "Transaction ID … is in the future": its commit record never reached the WAL
+                // the database recovered from.
+                return false
+            } catch  where attempt < Self.maximumAttempts && PostgresDialect.isRetryable(error) {
+                try await Task.sleep(for: Self.backoff(attempt))
+                attempt += 1
+            }
         }
     }
 
@@ -149,13 +186,18 @@ public final class PostgresBackend: SQLBackend {
             )
             let applied = Set(try session.strings("SELECT name FROM schema_migration"))
             for migration in PostgresMigrations.all where !applied.contains(migration.name) {
-                _ = try PostgresTransaction.run(on: connection, dialect: dialect, readOnly: false, logger: logger) {
+                let outcome = PostgresTransaction.run(on: connection, dialect: dialect, readOnly: false, logger: logger)
+                {
                     tx in
                     for statement in migration.statements { try tx.execute(statement) }
                     try tx.execute(
                         "INSERT INTO schema_migration (name, applied_at) VALUES (?, ?)",
                         [.text(migration.name), .integer(Timestamp.now.ns)]
                     )
+                }
+                guard case .committed = outcome else {
+                    if case .failed(let error) = outcome { throw error }
+                    throw StoreError(.unavailable, "the database stopped answering during migration \(migration.name)")
                 }
                 logger.info("store migrated", metadata: ["migration": "\(migration.name)"])
             }

@@ -50,7 +50,8 @@ struct PostgresDialect: SQLDialect {
     /// Busy or cut off: a serialization failure or deadlock, a lock wait past `lock_timeout`, too
     /// many connections, disk full, a server shutting down or restarting, a lost connection.
     func isTransient(_ error: any Error) -> Bool {
-        guard let error = Self.underlying(error) as? PSQLError else { return false }
+        if error is PostgresConnectionLost { return true }
+        guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .server:
             guard let state = error.serverInfo?[.sqlState] else { return false }
@@ -64,11 +65,14 @@ struct PostgresDialect: SQLDialect {
     }
 
     /// A transaction that lost a race (a concurrent insert of the same key, a deadlock, a
-    /// serialization failure, a lock wait past `lock_timeout`) is run again from the start.
-    func isRetryable(_ error: any Error) -> Bool {
-        guard let error = Self.underlying(error) as? PSQLError else { return false }
-        guard error.code == .server else { return isTransient(error) }
-        return error.serverInfo?[.sqlState].map { Self.raceStates.contains($0) || isTransient(error) } ?? false
+    /// serialization failure, a lock wait past `lock_timeout`), or that could not reach the
+    /// database, is run again from the start.
+    static func isRetryable(_ error: any Error) -> Bool {
+        if error is PostgresConnectionLost { return true }
+        guard let error = error as? PSQLError else { return false }
+        guard error.code == .server else { return PostgresDialect().isTransient(error) }
+        return error.serverInfo?[.sqlState].map { raceStates.contains($0) || PostgresDialect().isTransient(error) }
+            ?? false
     }
 
     static let raceStates: Set<String> = ["23505", "40001", "40P01", "55P03"]
@@ -90,12 +94,7 @@ struct PostgresDialect: SQLDialect {
         )
     }
 
-    static func underlying(_ error: any Error) -> any Error {
-        (error as? PostgresTransactionFailure)?.underlying ?? error
-    }
-
     func message(of error: any Error) -> String {
-        let error = Self.underlying(error)
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
                 let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""

@@ -12,9 +12,6 @@ final class PostgresTransaction: SQLTransaction {
     let logger: Logger
     let readOnly: Bool
     private var savepoints = 0
-    /// Set once COMMIT has been sent: a failure after it leaves the outcome unknown, so the
-    /// transaction must not be run again.
-    private(set) var committing = false
 
     init(connection: PostgresConnection, dialect: any SQLDialect, readOnly: Bool, logger: Logger) {
         self.connection = connection
@@ -26,24 +23,43 @@ final class PostgresTransaction: SQLTransaction {
     var lockRows: String { readOnly ? "" : " FOR UPDATE" }
     var claimRows: String { readOnly ? "" : " FOR UPDATE SKIP LOCKED" }
 
+    /// How a transaction ended.
+    enum Outcome<T: Sendable>: Sendable {
+        case committed(T)
+        /// The connection failed while COMMIT was on its way: transaction `xid` may or may not
+        /// have committed; the database knows (`pg_xact_status`).
+        case uncertain(T, xid: String)
+        case failed(any Error)
+    }
+
     /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws).
-    static func run<T>(
+    static func run<T: Sendable>(
         on connection: PostgresConnection,
         dialect: any SQLDialect,
         readOnly: Bool,
         logger: Logger,
         _ body: (PostgresTransaction) throws -> T
-    ) throws -> (T, committing: Bool) {
+    ) -> Outcome<T> {
         let tx = PostgresTransaction(connection: connection, dialect: dialect, readOnly: readOnly, logger: logger)
-        try tx.execute(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
+        let result: T
         do {
-            let result = try body(tx)
-            tx.committing = true
-            try tx.execute("COMMIT")
-            return (result, true)
+            try tx.execute(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
+            result = try body(tx)
         } catch {
-            if !tx.committing { _ = try? tx.run("ROLLBACK", []) }
-            throw PostgresTransactionFailure(underlying: error, afterCommitSent: tx.committing)
+            _ = try? tx.run("ROLLBACK", [])
+            return .failed(error)
+        }
+        // The transaction's id and COMMIT go out together (one round trip): if the connection
+        // fails before COMMIT is answered, the id tells whether it committed.
+        let xid = tx.send("SELECT pg_current_xact_id_if_assigned()::text", [])
+        let commit = tx.send("COMMIT", [])
+        let assigned = try? xid.wait().rows.first.map { row in row.map(PostgresValues.value) }?.first?.text
+        do {
+            _ = try commit.wait()
+            return .committed(result)
+        } catch {
+            guard let assigned else { return .failed(error) }
+            return .uncertain(result, xid: assigned)
         }
     }
 
@@ -59,8 +75,19 @@ final class PostgresTransaction: SQLTransaction {
     }
 
     private func run(_ sql: String, _ binds: [SQLValue]) throws -> PostgresQueryResult {
+        try send(sql, binds).wait()
+    }
+
+    /// Sends a statement without waiting for its answer (statements are answered in order).
+    /// postgres-nio never answers a statement written after its connection has closed (the
+    /// write fails with no one to tell), so the answer also fails when the connection closes;
+    /// one that arrived first stands.
+    private func send(_ sql: String, _ binds: [SQLValue]) -> EventLoopFuture<PostgresQueryResult> {
         let query = PostgresQuery(unsafeSQL: PostgresPlaceholders.numbered(sql), binds: PostgresValues.bindings(binds))
-        return try connection.query(query, logger: logger).wait()
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.query(query, logger: logger).cascade(to: answer)
+        connection.closeFuture.whenComplete { _ in answer.fail(PostgresConnectionLost()) }
+        return answer.futureResult
     }
 
     func columns(of table: String) throws -> [SQLColumn] {
@@ -93,10 +120,9 @@ final class PostgresTransaction: SQLTransaction {
     }
 }
 
-/// A transaction that failed, and whether COMMIT had been sent (then it may have committed).
-struct PostgresTransactionFailure: Error {
-    let underlying: any Error
-    let afterCommitSent: Bool
+/// A statement's connection closed before it was answered.
+struct PostgresConnectionLost: Error, CustomStringConvertible {
+    var description: String { "the connection to PostgreSQL closed before the statement was answered" }
 }
 
 /// The store's SQL uses `?`; PostgreSQL numbers its parameters (`$1`, `$2`, …). Quoted text and
