@@ -4,11 +4,11 @@
 
 SWIFT ?= swift
 APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config curl jq sqlite3 \
-                mosquitto mosquitto-clients tmux openssl gdb
+                mosquitto mosquitto-clients tmux openssl gdb postgresql haproxy
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
 
-.PHONY: deps build release lint format test fuzz-api demo bench goldens clean
+.PHONY: deps build release lint format test cluster-test fuzz-api demo bench goldens clean
 
 deps: $(DEPS_STAMP)
 
@@ -46,10 +46,23 @@ format:
 
 # The tests run under a watchdog: a hang fails after TEST_TIMEOUT seconds (default 1200) with the
 # names of the tests still running and every thread's stack, instead of a run that never ends.
+# Three passes: every suite on the SQLite store; the store-backed suites again on a throw-away
+# PostgreSQL cluster (EDGESYNC_TEST_STORE=postgres); the cluster test. Then the API fuzz.
 test: deps lint
 	$(SWIFT) build --build-tests
 	SWIFT=$(SWIFT) scripts/test-with-watchdog
+	EDGESYNC_TEST_STORE=postgres SWIFT=$(SWIFT) scripts/test-with-watchdog $(POSTGRES_PASS)
+	$(CLUSTER_TEST)
 	SWIFT=$(SWIFT) scripts/fuzz-api
+
+POSTGRES_PASS := --filter 'ServerTests|AgentTests|PlatformTUITests' --skip 'ReplicaTests|DatabaseCrashTests'
+CLUSTER_TEST := EDGESYNC_CLUSTER_TEST=1 SWIFT=$(SWIFT) scripts/test-with-watchdog --filter ClusterTests
+
+# 3 replicas behind HAProxy on one throw-away PostgreSQL cluster, 10 edge-agent processes, a
+# replica killed and PostgreSQL crashed mid-stream; part of `make test`.
+cluster-test: deps
+	$(SWIFT) build --build-tests
+	$(CLUSTER_TEST)
 
 # Every route of the OpenAPI document fuzzed with schemathesis (PyPI) against a throw-away
 # server, bounded by FUZZ_SECONDS; part of `make test`.

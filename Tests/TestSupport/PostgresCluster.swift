@@ -107,11 +107,11 @@ public final class PostgresCluster: Sendable {
 
     /// Runs SQL through `psql` (tuples only, unaligned, `|` between columns); throws its error.
     @discardableResult
-    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
+    public func psql(_ sql: String, database: String = "postgres", user: String = "postgres") async throws -> String {
         let output = try await ProcessRunner.run(
             binDirectory + "/psql",
             [
-                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres",
+                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", user,
                 "-d", database, "-c", sql,
             ]
         )

@@ -11,7 +11,7 @@ import Synchronization
 /// concurrent insert of the same key, a deadlock, a lock wait past `lock_timeout`) or whose
 /// connection was cut before its COMMIT was sent is run again from the start.
 public final class PostgresBackend: SQLBackend {
-    public let dialect: any SQLDialect = PostgresDialect()
+    public let dialect: any SQLDialect
     public let configuration: PostgresStoreConfiguration
     let client: PostgresClient
     private let threads: NIOThreadPool
@@ -27,6 +27,10 @@ public final class PostgresBackend: SQLBackend {
     private init(configuration: PostgresStoreConfiguration, applicationName: String, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        dialect = PostgresDialect(
+            lockTimeoutMilliseconds: configuration.lockTimeoutMilliseconds,
+            readerRole: configuration.readerRole
+        )
         var clientConfiguration = PostgresClient.Configuration(
             host: configuration.host,
             port: configuration.port,

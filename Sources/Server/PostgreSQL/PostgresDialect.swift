@@ -33,6 +33,15 @@ struct PostgresDialect: SQLDialect {
 
     /// Delivered to every listening replica when the transaction commits, never before.
     let notifyStatement: String? = "SELECT pg_notify(?, ?)"
+    /// `lock_timeout` for the rest of the transaction (`lock_timeout_ms` of the store URL).
+    var lockTimeoutMilliseconds = PostgresStoreConfiguration.defaultLockTimeoutMilliseconds
+    var boundedLockWait: String? { "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)" }
+    /// The role granted SELECT on every new mirror and series (`reader_role` of the store URL).
+    var readerRole: String?
+
+    func grantRead(on table: String) -> String? {
+        readerRole.map { "GRANT SELECT ON \(SQLIdentifier.quote(table)) TO \(SQLIdentifier.quote($0))" }
+    }
 
     func greatest(_ first: String, _ second: String) -> String { "GREATEST(\(first), \(second))" }
 

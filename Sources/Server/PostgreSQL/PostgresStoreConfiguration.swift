@@ -2,7 +2,7 @@ import Foundation
 import NIOSSL
 
 /// Where and how to reach the PostgreSQL store: `postgres://USER[:PASS]@HOST[:PORT]/DB` with
-/// optional query settings (`pool_size`, `sslmode`, `lock_timeout_ms`).
+/// optional query settings (`pool_size`, `sslmode`, `lock_timeout_ms`, `reader_role`).
 public struct PostgresStoreConfiguration: Sendable, Hashable {
     /// TLS to the database, with libpq's meanings: `disable`; `prefer` and `require` encrypt
     /// without checking the certificate; `verify-full` checks it and the host name.
@@ -26,6 +26,10 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
     /// How long an approval's DDL waits for a table lock before it gives up and retries, so that a
     /// busy mirror never stalls the ingest queued behind the DDL (default 2,000 ms).
     public var lockTimeoutMilliseconds: Int
+    public static let defaultLockTimeoutMilliseconds = 2_000
+    /// A role (created by the database's owner) granted SELECT on every mirror and series as it
+    /// is created, and nothing else: the data team's read-only access (default none).
+    public var readerRole: String?
 
     public init(
         host: String,
@@ -35,7 +39,8 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
         database: String,
         poolSize: Int = 10,
         tls: TLSMode = .prefer,
-        lockTimeoutMilliseconds: Int = 2_000
+        lockTimeoutMilliseconds: Int = defaultLockTimeoutMilliseconds,
+        readerRole: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -45,6 +50,7 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
         self.poolSize = poolSize
         self.tls = tls
         self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        self.readerRole = readerRole
     }
 
     /// Parses a `postgres://` or `postgresql://` URL; the error says what is wrong with it.
@@ -83,8 +89,13 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
             case "lock_timeout_ms":
                 guard let timeout = Int(value), timeout >= 1 else { throw bad("lock_timeout_ms must be ≥ 1") }
                 lockTimeoutMilliseconds = timeout
+            case "reader_role":
+                guard !value.isEmpty, value.utf8.count <= 63, !value.utf8.contains(0) else {
+                    throw bad("reader_role must be a role name of 1 to 63 bytes")
+                }
+                readerRole = value
             default:
-                throw bad("unknown setting \(item.name) (pool_size, sslmode, lock_timeout_ms)")
+                throw bad("unknown setting \(item.name) (pool_size, sslmode, lock_timeout_ms, reader_role)")
             }
         }
     }
@@ -117,11 +128,12 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
         components.host = host
         components.port = port
         components.path = "/" + database
-        components.queryItems = [
-            URLQueryItem(name: "pool_size", value: String(poolSize)),
-            URLQueryItem(name: "sslmode", value: tls.rawValue),
-            URLQueryItem(name: "lock_timeout_ms", value: String(lockTimeoutMilliseconds)),
-        ]
+        components.queryItems =
+            [
+                URLQueryItem(name: "pool_size", value: String(poolSize)),
+                URLQueryItem(name: "sslmode", value: tls.rawValue),
+                URLQueryItem(name: "lock_timeout_ms", value: String(lockTimeoutMilliseconds)),
+            ] + (readerRole.map { [URLQueryItem(name: "reader_role", value: $0)] } ?? [])
         return components.string ?? description
     }
 

@@ -32,6 +32,14 @@ public protocol SQLDialect: Sendable {
     /// where the store has one server.
     var notifyStatement: String? { get }
 
+    /// A statement that bounds how long the rest of the transaction waits for a lock, run before
+    /// an approval's DDL: DDL queued behind a busy mirror would stall every write queued behind
+    /// it, so it gives up instead and the approval is retried. Nil where writers never queue.
+    var boundedLockWait: String? { get }
+
+    /// A statement that lets the data team's read-only role read a new target, or nil.
+    func grantRead(on table: String) -> String?
+
     /// The greater of two expressions.
     func greatest(_ first: String, _ second: String) -> String
 
@@ -129,7 +137,18 @@ extension SQLDialect {
     }
 
     /// The DDL an approval runs for `target` on a table with `existing` columns (none: it is new).
+    /// A target's name as the database keeps it whole: a derived name past the limit (long source
+    /// tables on PostgreSQL) is cut and given a hash of the whole name, so that two names sharing
+    /// their beginning stay apart instead of being cut to one table by the database.
+    public func fitting(_ identifier: String) -> String {
+        guard identifier.utf8.count > maximumIdentifierLength else { return identifier }
+        let suffix = "_" + SHA256Hex.digest(Array(identifier.utf8)).prefix(8)
+        return String(decoding: identifier.utf8.prefix(maximumIdentifierLength - suffix.utf8.count), as: UTF8.self)
+            + suffix
+    }
+
     public func provisioning(_ target: MaterializationTarget, existing: [SQLColumn]) -> [String] {
-        existing.isEmpty ? createStatements(target) : addColumnStatements(target, existing: Set(existing.map(\.name)))
+        guard existing.isEmpty else { return addColumnStatements(target, existing: Set(existing.map(\.name))) }
+        return createStatements(target) + (grantRead(on: target.table).map { [$0] } ?? [])
     }
 }

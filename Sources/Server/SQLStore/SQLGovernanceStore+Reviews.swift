@@ -168,9 +168,11 @@ extension SQLGovernanceStore {
         let existing = try Self.sharedTable(tx, entry)
         let table =
             existing
-            ?? (entry.strategy == .rows
-                ? MirrorIdentifier.mirrorTableName(scope: entry.mirrorScope, sourceTable: entry.sourceTable)
-                : MirrorIdentifier.seriesTableName(scope: entry.mirrorScope, sourceTable: entry.sourceTable))
+            ?? tx.dialect.fitting(
+                entry.strategy == .rows
+                    ? MirrorIdentifier.mirrorTableName(scope: entry.mirrorScope, sourceTable: entry.sourceTable)
+                    : MirrorIdentifier.seriesTableName(scope: entry.mirrorScope, sourceTable: entry.sourceTable)
+            )
         let plan = try Approval.plan(
             strategy: entry.strategy,
             actions: actions,

@@ -15,9 +15,9 @@ struct RegistryBinding: Codable {
 extension SQLGovernanceStore {
     /// Creates the target, or adds the columns a re-approval brought.
     func provision(_ target: MaterializationTarget, _ tx: any SQLTransaction) throws {
-        for statement in try provisioningStatements(target, existing: try tx.columns(of: target.table)) {
-            try tx.execute(statement)
-        }
+        let statements = try provisioningStatements(target, existing: try tx.columns(of: target.table))
+        if !statements.isEmpty, let bound = dialect.boundedLockWait { try tx.execute(bound) }
+        for statement in statements { try tx.execute(statement) }
     }
 
     /// The DDL that creates or extends `target` on a table with `existing` columns. A mirror's
@@ -63,12 +63,15 @@ extension SQLGovernanceStore {
         sourceTable: String
     ) throws -> String {
         let scope = MirrorScope.device(id: deviceID)
-        let name =
+        let name = tx.dialect.fitting(
             strategy == .rows
-            ? MirrorIdentifier.mirrorTableName(scope: scope, sourceTable: sourceTable)
-            : MirrorIdentifier.seriesTableName(scope: scope, sourceTable: sourceTable)
+                ? MirrorIdentifier.mirrorTableName(scope: scope, sourceTable: sourceTable)
+                : MirrorIdentifier.seriesTableName(scope: scope, sourceTable: sourceTable)
+        )
         guard try tx.tableExists(name) else { return name }
-        return name + "_" + String(SHA256Hex.digest(Array((deviceID + "/" + sourceTable).utf8)).prefix(8))
+        return tx.dialect.fitting(
+            name + "_" + String(SHA256Hex.digest(Array((deviceID + "/" + sourceTable).utf8)).prefix(8))
+        )
     }
 
     func replaceBindings(

@@ -112,6 +112,8 @@ struct SQLiteDialect: SQLDialect {
     let currentTimeNanoseconds = "CAST((julianday('now') - 2440587.5) * 86400000000000.0 AS INTEGER)"
 
     let notifyStatement: String? = nil
+    let boundedLockWait: String? = nil
+    func grantRead(on table: String) -> String? { nil }
 
     func greatest(_ first: String, _ second: String) -> String { "MAX(\(first), \(second))" }
 
