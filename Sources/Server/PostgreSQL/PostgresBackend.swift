@@ -129,6 +129,8 @@ public final class PostgresBackend: SQLBackend {
             case .uncertain(let result, let xid):
                 if try await committed(xid) { return result }
             case .failed(let error):
+                // A cancelled caller (a shutdown) stops here, as itself rather than a store failure.
+                if Task.isCancelled { throw CancellationError() }
                 guard attempt < Self.maximumAttempts, PostgresDialect.isRetryable(error) else {
                     throw dialect.storeError(error)
                 }

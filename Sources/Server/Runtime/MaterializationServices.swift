@@ -51,7 +51,8 @@ struct SweepService: Service {
                     do {
                         try await sweep()
                     } catch {
-                        logger.error("sweep failed", metadata: ["error": "\(error)"])
+                        // A shutdown cancels the store's work in flight: that is no failure.
+                        if !Task.isCancelled { logger.error("sweep failed", metadata: ["error": "\(error)"]) }
                     }
                 }
                 try? await Task.sleep(for: interval)
@@ -107,7 +108,7 @@ struct ReplicaService: Service {
                         try await ingress.releaseTakenOver()
                         try await ingress.deliverDue()
                     } catch {
-                        logger.error("replica upkeep failed", metadata: ["error": "\(error)"])
+                        if !Task.isCancelled { logger.error("replica upkeep failed", metadata: ["error": "\(error)"]) }
                     }
                 }
                 group.cancelAll()
