@@ -16,6 +16,20 @@ struct ReplicaTests {
         func add() { value += 1 }
     }
 
+    /// A store opened at `url` and bootstrapped, with a device that events can name.
+    static func bootstrapped(_ url: String) async throws -> (SQLGovernanceStore, Tenancy, DeviceIdentity) {
+        let store = try await StoreLocation(parsing: url).open()
+        let tenancy = try await store.bootstrap(now: .now)
+        let device = DeviceIdentity(
+            id: "d",
+            name: "d",
+            projectID: tenancy.project.id,
+            fleetID: tenancy.fleetID,
+            topicSlug: "dev"
+        )
+        return (store, tenancy, device)
+    }
+
     /// Replicas of one new database, each in its own data directory.
     struct Replicas {
         let servers: [GovernanceServer]
@@ -167,16 +181,7 @@ struct ReplicaTests {
     /// Events are numbered when written but committed in any order: a reader never returns one
     /// behind a transaction still running, so that following `since` never skips an event.
     @Test func theEventReaderFollowsCommitOrder() async throws {
-        let location = try StoreLocation(parsing: try await PostgresCluster.shared().createDatabase())
-        let store = try await location.open()
-        let tenancy = try await store.bootstrap(now: .now)
-        let device = DeviceIdentity(
-            id: "d",
-            name: "d",
-            projectID: tenancy.project.id,
-            fleetID: tenancy.fleetID,
-            topicSlug: "dev"
-        )
+        let (store, tenancy, device) = try await Self.bootstrapped(try await PostgresCluster.shared().createDatabase())
         let (inside, entered) = AsyncStream.makeStream(of: Void.self)
         let release = DispatchSemaphore(value: 0)
         // A transaction writes the first event and stays open.
@@ -338,15 +343,7 @@ struct DatabaseCrashTests {
     /// recovered, then go on: none fails, none is lost.
     @Test func writesStallThroughADatabaseCrashAndGoOn() async throws {
         let cluster = try await PostgresCluster.start()
-        let store = try await StoreLocation(parsing: try await cluster.createDatabase()).open()
-        let tenancy = try await store.bootstrap(now: .now)
-        let device = DeviceIdentity(
-            id: "d",
-            name: "d",
-            projectID: tenancy.project.id,
-            fleetID: tenancy.fleetID,
-            topicSlug: "dev"
-        )
+        let (store, _, device) = try await ReplicaTests.bootstrapped(try await cluster.createDatabase())
         let written = ReplicaTests.Count()
         let writers = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
