@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeBench",
             dependencies: [
-                "EdgeSyncModels", "MQTT", "Server", .product(name: "GRDB", package: "GRDB.swift"),
+                "EdgeSyncModels", "MQTT", "Server", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EdgeBench"

@@ -10,7 +10,9 @@ struct EdgeBench {
     /// The in-process servers' logs would interleave with the figures.
     static let quiet = Logger(label: "edge-bench") { _ in SwiftLogNoOpLogHandler() }
 
-    static let areas = ["ingest", "replay", "mqtt", "capture", "device", "api", "scale", "console", "validator"]
+    static let areas = [
+        "ingest", "replay", "mqtt", "capture", "device", "api", "scale", "console", "validator", "postgres",
+    ]
 
     static func main() async throws {
         let requested = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
@@ -34,8 +36,8 @@ struct EdgeBench {
         )
         for area in selected {
             switch area {
-            case "ingest": try await ServerBench.ingest(report, ceiling: ceiling)
-            case "replay": try await GovernanceBench.run(report, ceiling: ceiling)
+            case "ingest": try await ServerBench.ingest(report, store: .sqlite(ceiling: ceiling))
+            case "replay": try await GovernanceBench.run(report, store: .sqlite(ceiling: ceiling))
             case "mqtt":
                 try await Task.sleep(for: .milliseconds(300))
                 try await MQTTThroughputBench.run(report, mosquittoPort: broker?.port)
@@ -45,6 +47,7 @@ struct EdgeBench {
             case "api": try await ServerBench.apiLatency(report)
             case "scale": try await ScaleBench.run(report)
             case "console": try await ConsoleBench.run(report)
+            case "postgres": try await PostgresBench.run(report)
             default: try validator(report)
             }
         }

@@ -7,9 +7,9 @@ import Server
 /// Materialization: replay of a 100,000-row staged backlog into a mirror, and live rows/s of an
 /// approved lineage (512 KiB batches over loopback MQTT until they are in the mirror).
 enum GovernanceBench {
-    static func run(_ report: BenchReport, ceiling: Double) async throws {
-        try await replay(report, ceiling: ceiling)
-        try await live(report, ceiling: ceiling)
+    static func run(_ report: BenchReport, store: BenchStore) async throws {
+        try await replay(report, store: store)
+        try await live(report, store: store)
     }
 
     static let principal = Principal(tokenID: "bench", name: "bench", scopes: [.admin])
@@ -29,11 +29,11 @@ enum GovernanceBench {
         )
     }
 
-    static func replay(_ report: BenchReport, ceiling: Double) async throws {
+    static func replay(_ report: BenchReport, store bench: BenchStore) async throws {
         let directory = ServerBench.temporaryDirectory("replay")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await StoreLocation(.sqlite(path: directory.appendingPathComponent("edgesync.sqlite").path))
-            .open()
+        let location = try await bench.newLocation() ?? .default(dataDirectory: directory.path)
+        let store = try await location.open(logger: EdgeBench.quiet)
         let tenancy = try await store.bootstrap(now: .now)
         _ = try await store.registerDevice(
             name: "bench",
@@ -61,22 +61,23 @@ enum GovernanceBench {
             if progress.replayed == 0 { break }
         }
         let seconds = EdgeBench.seconds(ContinuousClock.now - start)
+        await store.close()
         report.add(
             Figure(
-                section: "Replay",
+                section: bench.section("Replay"),
                 name: "a \(replayed.formatted())-row staged backlog drained into a mirror",
                 value: Double(replayed) / seconds,
                 unit: "rows/s",
-                reference: "raw SQLite inserts",
-                referenceValue: ceiling
+                reference: bench.reference,
+                referenceValue: bench.ceiling
             )
         )
     }
 
-    static func live(_ report: BenchReport, ceiling: Double) async throws {
+    static func live(_ report: BenchReport, store: BenchStore) async throws {
         let directory = ServerBench.temporaryDirectory("live")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (server, client) = try await ServerBench.devOpenServer(in: directory)
+        let (server, client) = try await ServerBench.devOpenServer(in: directory, store: try await store.newLocation())
         let topic = "dev/bench-device/sync/rows/batch"
         let (first, firstCount) = try EdgeBench.largestRowBatch(firstCommitSeq: 1)
         try await client.publish(topic: topic, payload: ByteBuffer(bytes: first))
@@ -86,12 +87,12 @@ enum GovernanceBench {
         let seconds = try await ServerBench.publishWindowed(client, topic: topic, payloads)
         report.add(
             Figure(
-                section: "Ingest end to end",
+                section: store.section("Ingest end to end"),
                 name: "approved lineage: 512 KiB row batches until in the mirror table",
                 value: Double(rows) / seconds,
                 unit: "rows/s",
-                reference: "raw SQLite inserts",
-                referenceValue: ceiling,
+                reference: store.reference,
+                referenceValue: store.ceiling,
                 note: "\(rows.formatted()) rows in 40 batches"
             )
         )

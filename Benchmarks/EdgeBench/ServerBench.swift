@@ -20,44 +20,82 @@ enum ServerBench {
         return url
     }
 
-    static func ingest(_ report: BenchReport, ceiling: Double) async throws {
+    /// `replicas` servers on one store, each with its own device publishing 40 batches at once;
+    /// rows/s over all of them.
+    static func ingest(_ report: BenchReport, store: BenchStore, replicas: Int = 1) async throws {
         let directory = temporaryDirectory("ingest")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (server, client) = try await devOpenServer(in: directory)
+        let location = try await store.newLocation()
+        var servers: [(GovernanceServer, MQTTClient)] = []
+        for index in 0..<replicas {
+            servers.append(
+                try await devOpenServer(
+                    in: directory.appendingPathComponent("replica-\(index)"),
+                    store: location,
+                    device: "bench-device-\(index)"
+                )
+            )
+        }
         let batchCount = 40
         let (payloads, rows) = try largestBatches(batchCount, from: 1)
         await EdgeBench.profilePoint("ingest")
-        let seconds = try await publishWindowed(client, topic: "dev/bench-device/sync/rows/batch", payloads)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, (_, client)) in servers.enumerated() {
+                group.addTask {
+                    _ = try await publishWindowed(client, topic: "dev/bench-device-\(index)/sync/rows/batch", payloads)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = EdgeBench.seconds(ContinuousClock.now - start)
+        let total = batchCount * replicas
         report.add(
             Figure(
-                section: "Ingest end to end",
-                name: "512 KiB row batches over loopback MQTT until durably staged",
-                value: Double(rows) / seconds,
+                section: store.section("Ingest end to end"),
+                name: replicas == 1
+                    ? "512 KiB row batches over loopback MQTT until durably staged"
+                    : "\(replicas) replicas on one store, a device on each, 512 KiB row batches until staged",
+                value: Double(rows * replicas) / seconds,
                 unit: "rows/s",
-                reference: "raw SQLite inserts",
-                referenceValue: ceiling,
-                note: String(format: "%d batches, %.1f MiB/s", batchCount, Double(batchCount) / 2 / seconds)
+                reference: store.reference,
+                referenceValue: store.ceiling,
+                note: String(format: "%d batches, %.1f MiB/s", total, Double(total) / 2 / seconds)
+                    + (replicas == 1 ? "" : "; the replicas share this process and its 2 cores")
             )
         )
-        await client.shutdown()
-        await server.stop()
+        for (server, client) in servers {
+            await client.shutdown()
+            await server.stop()
+        }
     }
 
-    /// An embedded dev-open server in `directory`, and `bench-device` connected to its MQTT listener.
-    static func devOpenServer(in directory: URL) async throws -> (GovernanceServer, MQTTClient) {
-        let (server, url) = try await quietServer(in: directory)
+    /// An embedded dev-open server in `directory` (on `store`, or the directory's SQLite file),
+    /// and `device` connected to its MQTT listener.
+    static func devOpenServer(
+        in directory: URL,
+        store: StoreLocation? = nil,
+        device: String = "bench-device"
+    ) async throws -> (GovernanceServer, MQTTClient) {
+        let (server, url) = try await quietServer(in: directory, store: store)
         let port = Int(url.split(separator: ":").last!)!
-        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-device"))
+        let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: port, clientID: device))
         try await client.connect()
         return (server, client)
     }
 
     /// A quiet dev-open server on free ports, and its MQTT URL.
-    static func quietServer(in directory: URL) async throws -> (GovernanceServer, String) {
-        let server = try await GovernanceServer.open(
-            ServerConfiguration(dataDirectory: directory.path, httpPort: 0, mqttPort: 0, devOpen: true),
-            logger: EdgeBench.quiet
+    static func quietServer(in directory: URL, store: StoreLocation? = nil) async throws -> (GovernanceServer, String) {
+        var configuration = ServerConfiguration(
+            dataDirectory: directory.path,
+            httpPort: 0,
+            mqttPort: 0,
+            devOpen: true,
+            store: store
         )
+        // Replicas in one process would share the default id (host name and pid).
+        configuration.replicaID = directory.lastPathComponent
+        let server = try await GovernanceServer.open(configuration, logger: EdgeBench.quiet)
         return (server, try await server.start().mqtt ?? "")
     }
 
