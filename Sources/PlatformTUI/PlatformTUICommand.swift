@@ -41,6 +41,13 @@ enum LinkedLibraries {
 @main
 enum PlatformTUIMain {
     static func main() async {
+        if let unknown = unknownSubcommand(Array(CommandLine.arguments.dropFirst())) {
+            let names = PlatformTUICommand.configuration.subcommands.map { $0._commandName }
+            FileHandle.standardError.write(
+                Data("error: unknown subcommand \(unknown) (subcommands: \(names.joined(separator: ", ")))\n".utf8)
+            )
+            exit(2)
+        }
         do {
             var command = try PlatformTUICommand.parseAsRoot()
             if var asynchronous = command as? AsyncParsableCommand {
@@ -58,5 +65,15 @@ enum PlatformTUIMain {
             FileHandle.standardError.write(Data((PlatformTUICommand.fullMessage(for: error) + "\n").utf8))
             exit(2)
         }
+    }
+}
+
+extension PlatformTUIMain {
+    /// The console, the default subcommand, takes no argument: a first word that names no
+    /// subcommand is a mistyped one, not the console's unexpected argument.
+    static func unknownSubcommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let names = PlatformTUICommand.configuration.subcommands.map { $0._commandName } + ["help"]
+        return names.contains(first) ? nil : first
     }
 }

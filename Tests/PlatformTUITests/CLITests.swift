@@ -6,6 +6,33 @@ import Testing
 /// directory, fed by `mosquitto_pub`; outputs in every format and the exit codes.
 @Suite("CLI mode", .serialized)
 struct CLITests {
+    /// Usage errors are found before any request, so no server is needed.
+    @Test func usageErrorsSayWhatIsWrong() async throws {
+        func run(_ arguments: [String]) async throws -> ProcessRunner.Output {
+            try await ProcessRunner.run(ConsoleTmuxTests.binary, arguments + ["--data-dir", "/nonexistent-edgesync"])
+        }
+        let mistyped = try await run(["lineage", "list"])
+        #expect(mistyped.status == 2 && mistyped.stderr.contains("unknown subcommand lineage (subcommands: console"))
+        for (arguments, accepted) in [
+            (["lineages", "list", "--status", "pending"], "'active' and 'paused'"),
+            (["reviews", "list", "--status", "open"], "'queued', 'in_review'"),
+            (["batches", "list", "--outcome", "ok"], "'materialized', 'staged'"),
+            (["devices", "credentials", "d", "--kind", "key"], "'password' and 'certificate'"),
+            (["lineages", "list", "--sort", "name"], "'updated_at', 'staged' or 'device'"),
+        ] {
+            let output = try await run(arguments)
+            #expect(output.status == 2 && output.stderr.contains(accepted), "\(arguments): \(output.stderr)")
+        }
+        let descending = try await run(["rows", "mirror", "l1", "--order", "-id"])
+        #expect(descending.status == 1 && descending.stderr.contains("no_server"), "--order -id parses")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("actions-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(#"[{"source_column_name": "a", "action": "mirrorr"}]"#.utf8).write(to: file)
+        let actions = try await run(["reviews", "approve", "r1", "--actions", file.path])
+        #expect(actions.status == 1)
+        #expect(actions.stderr.contains("read as a list of column actions: [0].action: not an accepted value: mirrorr"))
+    }
+
     @Test func reviewLifecycleAndOutputs() async throws {
         try await Turns.heavyProcesses.run { try await self.reviewLifecycleAndOutputsSteps() }
     }

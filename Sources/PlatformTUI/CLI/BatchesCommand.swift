@@ -14,7 +14,7 @@ struct BatchesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List ledger entries, newest last.")
         @OptionGroup var options: CLIOptions
-        @Option(help: "materialized, staged, duplicate or rejected.") var outcome: String?
+        @Option(help: "Only batches with this outcome.") var outcome: BatchOutcome?
         @Option(help: "Only this rejection code.") var code: String?
         @Option(help: "Only this device (id).") var device: String?
         @Option(help: "Only this lineage (id).") var lineage: String?
@@ -24,7 +24,7 @@ struct BatchesCommand: AsyncParsableCommand {
         func run() async throws {
             try await CLI.run(options) { client, base, output in
                 let query = CLI.query([
-                    ("outcome", outcome), ("code", code), ("device_id", device), ("lineage_id", lineage),
+                    ("outcome", outcome?.rawValue), ("code", code), ("device_id", device), ("lineage_id", lineage),
                     ("page", String(page)), ("limit", String(limit)),
                 ])
                 let entries = try await client.get(

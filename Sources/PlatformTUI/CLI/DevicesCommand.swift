@@ -66,13 +66,10 @@ struct DevicesCommand: AsyncParsableCommand {
         )
         @OptionGroup var options: CLIOptions
         @Argument(help: "Device id or name.") var device: String
-        @Option(help: "password or certificate.") var kind: String = "password"
+        @Option(help: "The kind of credential.") var kind: CredentialKind = .password
         @Option(help: "Where a certificate goes (default ./credentials/<name>).") var out: String?
 
         func run() async throws {
-            guard let kind = CredentialKind(rawValue: kind) else {
-                throw CLIError.usage("--kind is password or certificate")
-            }
             try await CLI.run(options) { client, base, output in
                 let target = try await DevicesCommand.find(device, client: client, base: base)
                 let issued = try await client.send(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeSyncModels
+import Server
 
 /// `platform-tui lineages list|get`.
 struct LineagesCommand: AsyncParsableCommand {
@@ -12,18 +13,19 @@ struct LineagesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List lineages, a page at a time.")
         @OptionGroup var options: CLIOptions
-        @Option(help: "active, paused or pending.") var status: String?
+        @Option(help: "Only lineages in this status.") var status: LineageStatus?
         @Option(help: "Only this device (id).") var device: String?
         @Option(help: "Only this source table.") var table: String?
         @Option(help: "Substring of the device name or table.") var q: String?
-        @Option(help: "updated_at, staged or device.") var sort: String?
+        @Option(help: "Order of the list.") var sort: LineageFilter.Sort?
         @Option var page = 1
         @Option var limit = 50
 
         func run() async throws {
             try await CLI.run(options) { client, base, output in
                 let query = CLI.query([
-                    ("status", status), ("device_id", device), ("source_table", table), ("q", q), ("sort", sort),
+                    ("status", status?.rawValue), ("device_id", device), ("source_table", table), ("q", q),
+                    ("sort", sort?.rawValue),
                     ("page", String(page)), ("limit", String(limit)),
                 ])
                 let lineages = try await client.get("\(base)/edge/lineages\(query)", as: PageEnvelope<Lineage>.self)

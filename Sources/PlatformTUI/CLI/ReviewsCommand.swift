@@ -68,7 +68,7 @@ struct ReviewsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List reviews.")
         @OptionGroup var options: CLIOptions
         @Flag(help: "Registry reviews (project or fleet scope) instead of device reviews.") var registry = false
-        @Option(help: "queued, in_review, approved, rejected or abandoned.") var status: String?
+        @Option(help: "Only reviews in this status.") var status: ReviewStatus?
         @Option(help: "Only this device (id).") var device: String?
         @Option(help: "Only this lineage (id).") var lineage: String?
         @Option var page = 1
@@ -78,7 +78,8 @@ struct ReviewsCommand: AsyncParsableCommand {
             try await CLI.run(options) { client, base, output in
                 let source: ReviewSource = registry ? .registry : .device
                 let query = CLI.query([
-                    ("status", status), ("device_id", device), ("lineage_id", lineage), ("page", String(page)),
+                    ("status", status?.rawValue), ("device_id", device), ("lineage_id", lineage),
+                    ("page", String(page)),
                     ("limit", String(limit)),
                 ])
                 let reviews = try await client.get(
@@ -165,7 +166,7 @@ struct ReviewsCommand: AsyncParsableCommand {
         @Argument(help: "Review id.") var id: String
         @Option(help: "Column actions file (JSON), or - for stdin.") var actions: String?
         @Flag(help: "Approve the server's suggested actions instead of --actions.") var suggested = false
-        @Option(help: "device_authoritative or cloud_authoritative.") var syncAuthority: String?
+        @Option(help: "Who owns the rows from now on.") var syncAuthority: SyncAuthority?
         @Flag(help: "Decide a review claimed by someone else (admin).") var force = false
         @Option(help: "The action_version you saw (default: the current one).") var actionVersion: Int?
 
@@ -176,12 +177,6 @@ struct ReviewsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let authority = try syncAuthority.map { value -> SyncAuthority in
-                guard let authority = SyncAuthority(rawValue: value) else {
-                    throw CLIError.usage("--sync-authority is device_authoritative or cloud_authoritative")
-                }
-                return authority
-            }
             let file = try actions.map(Self.read)
             try await CLI.run(options) { client, base, output in
                 let (detail, source) = try await ReviewsCommand.fetch(id, client: client, base: base)
@@ -189,7 +184,7 @@ struct ReviewsCommand: AsyncParsableCommand {
                 let body = ApproveReviewRequest(
                     actionVersion: actionVersion ?? detail.review.actionVersion,
                     columnActions: columnActions,
-                    syncAuthority: authority ?? file?.syncAuthority,
+                    syncAuthority: syncAuthority ?? file?.syncAuthority,
                     force: force ? true : nil
                 )
                 let review = try await client.send(
@@ -223,13 +218,16 @@ struct ReviewsCommand: AsyncParsableCommand {
                 }
                 data = contents
             }
-            if let list = try? JSONDecoder().decode([ColumnAction].self, from: data) {
-                return ActionsFile(columnActions: list)
-            }
+            // The file's first character says which of the two shapes it means.
+            let isList = data.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "[")
             do {
+                if isList {
+                    return ActionsFile(columnActions: try JSONDecoder().decode([ColumnAction].self, from: data))
+                }
                 return try JSONDecoder().decode(ActionsFile.self, from: data)
-            } catch {
-                throw CLIError.file("\(path) is neither a JSON array of column actions nor an approve body: \(error)")
+            } catch let error as DecodingError {
+                let shape = isList ? "a list of column actions" : "an approve body ({column_actions, sync_authority?})"
+                throw CLIError.file("\(path), read as \(shape): \(DecodingProblem(error))")
             }
         }
     }

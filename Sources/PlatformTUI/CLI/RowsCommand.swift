@@ -33,7 +33,7 @@ struct RowsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Rows of the mirror table (or the telemetry series).")
         @OptionGroup var options: CLIOptions
         @Argument(help: "Lineage id.") var lineage: String
-        @Option(help: "Sort column; -column for descending.") var order: String?
+        @Option(parsing: .unconditional, help: "Sort column; -column for descending (--order -id).") var order: String?
         @Option(help: "Substring to look for in any column.") var q: String?
         @Option var page = 1
         @Option var limit = 50

@@ -195,7 +195,7 @@ extension ConsoleApp {
                 )
             default: break
             }
-        case .rows(let lineageID, let name, let written):
+        case .rows(let lineageID, let name, _):
             guard var rows = state.rows else { return (false, nil) }
             switch key {
             case .up, .character("k"): rows.selected = max(0, rows.selected - 1)

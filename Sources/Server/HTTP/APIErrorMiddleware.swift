@@ -38,8 +38,8 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error.apiError
         } catch let error as HTTPError {
             throw APIError(Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
-        } catch is DecodingError {
-            throw APIError(.badRequest, "the request body is not valid JSON for this route")
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, "the request body does not fit this route: \(DecodingProblem(error))")
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, "the request body is larger than \(context.maxUploadSize) bytes")
         } catch {
