@@ -85,10 +85,10 @@ struct ConsoleCommand: AsyncParsableCommand {
             access: ConsoleAccess(readonlyFlag: readonly, token: token),
             start: start
         )
-        // A closed terminal or a SIGTERM ends the console like `q`, so whatever runs after it
-        // (the embedded server, the demo's agents) still stops cleanly.
+        // Ctrl+C (whatever is open), a closed terminal or a SIGTERM ends the console like `q`, so
+        // whatever runs after it (the embedded server, the demo's agents) still stops cleanly.
         let signals = Task {
-            for await _ in await UnixSignalsSequence(trapping: [.sighup, .sigterm]) {
+            for await _ in await UnixSignalsSequence(trapping: [.sigint, .sighup, .sigterm]) {
                 app.quit()
                 break
             }

@@ -188,4 +188,38 @@ struct ConsoleTmuxTests {
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("server.log").path))
         _ = try? await tmux.run(["kill-server"])
     }
+
+    @Test func ctrlCWithTheHelpOpenStopsTheDemoAndItsAgents() async throws {
+        try await Turns.heavyProcesses.run { try await self.ctrlCWithTheHelpOpenStopsTheDemoAndItsAgentsSteps() }
+    }
+
+    func ctrlCWithTheHelpOpenStopsTheDemoAndItsAgentsSteps() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edgesync-demo-\(UUID().uuidString)"
+        )
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tmux = Tmux()
+        let started = try await tmux.run([
+            "new-session", "-d", "-s", "console", "-x", "120", "-y", "40",
+            "\(Self.binary) demo --data-dir \(directory.path) --devices 2 --http-port 0 --mqtt-port 0",
+        ])
+        #expect(started.status == 0, "\(started.stderr)")
+        _ = try await tmux.waitFor(["q quit"])
+        let pattern = "edge-agent run --config \(directory.path)"
+        let agents = { try await ProcessRunner.run("pgrep", ["-f", pattern]) }
+        let running = ContinuousClock.now + hangDeadline
+        while try await agents().stdout.split(separator: "\n").count < 2, ContinuousClock.now < running {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        _ = try await tmux.run(["send-keys", "-t", "console", "?"])
+        _ = try await tmux.run(["send-keys", "-t", "console", "C-c"])
+        let deadline = ContinuousClock.now + hangDeadline
+        while try await tmux.run(["has-session", "-t", "console"]).status == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try await tmux.run(["has-session", "-t", "console"]).status != 0, "Ctrl+C quits like q")
+        #expect(try await agents().stdout.isEmpty, "no edge-agent of the demo is left running")
+        _ = try? await ProcessRunner.run("pkill", ["-f", pattern])
+        _ = try? await tmux.run(["kill-server"])
+    }
 }
