@@ -23,6 +23,17 @@ struct ConsoleKeyTests {
         )
     }
 
+    /// A console on the fixture review's detail, the review in `status`.
+    static func onReview(status: ReviewStatus, access: ConsoleAccess = .full) -> ConsoleApp {
+        let app = Self.app(access: access)
+        app.state.withLock { state in
+            state.stack = [.review("review-2", .device)]
+            state.review = ReviewDetailScreen(detail: Fixtures.reviewDetail)
+            state.review?.detail.review.status = status
+        }
+        return app
+    }
+
     @Test func registryListMovesAndOpensRegistryReviews() {
         let app = Self.app()
         let entries = (1...3).map { index in
@@ -83,15 +94,111 @@ struct ConsoleKeyTests {
 
     @Test func aTokenWithoutOperateCannotClaim() {
         let access = ConsoleAccess(readonlyFlag: false, token: CurrentToken(id: "t", name: "auditor", scopes: ["read"]))
-        let app = Self.app(access: access)
-        app.state.withLock { state in
-            state.stack = [.review("review-2", .device)]
-            state.review = ReviewDetailScreen(detail: Fixtures.reviewDetail)
-            state.review?.detail.review.status = .queued
-        }
+        let app = Self.onReview(status: .queued, access: access)
         app.handle(.character("c"), pageSize: 20)
         let status = app.state.withLock { $0.frame.status }
         #expect(status?.text.hasPrefix("the token auditor lacks the operate scope") == true)
         #expect(app.state.withLock { $0.actions.isEmpty }, "nothing was sent")
+    }
+
+    @Test func spaceChangesAPolicyFieldAndPausesElsewhereWithABadge() {
+        let app = Self.app()
+        app.state.withLock { state in
+            state.stack = [.policy]
+            state.policy = PolicyScreen(policy: .defaults)
+            state.policy?.selected = 1
+        }
+        app.handle(.character(" "), pageSize: 20)
+        app.state.withLock { state in
+            #expect(state.policy?.draft.allowAdditiveContinue == !Policy.defaults.allowAdditiveContinue)
+            #expect(!state.refreshPaused, "Space on the policy screen changes the field, nothing else")
+            state.stack = [.lineages]
+        }
+        app.handle(.character(" "), pageSize: 20)
+        #expect(app.state.withLock { $0.refreshPaused })
+        let header = app.render(width: 120, height: 40).lines[0]
+        #expect(header.contains("connected · ⏸ paused"), "the badge stays while paused: \(header)")
+        app.handle(.character(" "), pageSize: 20)
+        #expect(!app.render(width: 120, height: 40).lines[0].contains("⏸"))
+    }
+
+    @Test func aStatusMessageBelongsToItsScreenAndExpires() {
+        var state = Self.app().state.withLock { $0 }
+        state.stack = [.lineages]
+        state.frame.status = ("policy saved", .ok)
+        #expect(state.statusIsCurrent(now: .now))
+        #expect(!state.statusIsCurrent(now: Date() + ConsoleApp.statusLifetime + 1), "it expires")
+        state.stack.append(.devices)
+        #expect(!state.statusIsCurrent(now: .now), "not shown on another screen")
+        state.stack.removeLast()
+        state.frame.activeLineages = 3
+        #expect(state.statusIsCurrent(now: .now), "a refresh of the counts keeps it")
+    }
+
+    @Test func theNextKeyInTheEditorClearsAFixFirstError() {
+        let app = Self.app()
+        app.state.withLock { state in
+            state.stack = [.editor("review-2", .device)]
+            state.editor = ColumnEditorScreen(detail: Fixtures.reviewDetail)
+            state.frame.status = ("fix first: the name is taken", .error)
+        }
+        app.handle(.down, pageSize: 20)
+        #expect(app.state.withLock { $0.frame.status == nil })
+    }
+
+    @Test func qClosesTheJumpPromptWithoutQuitting() {
+        let app = Self.app()
+        app.handle(.character(":"), pageSize: 20)
+        app.handle(.character("q"), pageSize: 20)
+        #expect(app.state.withLock { $0.prompt == nil && !$0.quit })
+    }
+
+    @Test func aRejectionNeedsAReasonAndSaysSo() {
+        let app = Self.onReview(status: .inReview)
+        app.handle(.character("x"), pageSize: 20)
+        app.handle(.enter, pageSize: 20)
+        #expect(app.state.withLock { $0.dialog?.0.armed == false }, "an empty reason is not accepted")
+        #expect(app.render(width: 80, height: 24).text.contains("Reason may not stay empty"))
+        for key in [Terminal.Key.character("o"), .character("k"), .enter] { app.handle(key, pageSize: 20) }
+        #expect(app.render(width: 80, height: 24).text.contains("y confirms"))
+    }
+
+    @Test func aNewCertificateIsConfirmedAndNoPasswordReachesTheLog() {
+        let app = Self.app()
+        app.state.withLock { state in
+            state.stack = [.devices]
+            state.devices = Fixtures.devicesScreen
+            state.devices.selectedID = state.devices.page.data.first?.id
+            _ = app.handleScreenKey(.character("C"), pageSize: 20, &state)
+            #expect(state.dialog?.0.title == "New certificate for pump-7", "C asks first, like P")
+        }
+        let password = ConsoleApp.Mutation.issueCredentials(deviceID: "d", name: "pump-7", kind: .password)
+        #expect(!password.logged("password for pump-7 (shown once): es_secret").contains("es_secret"))
+    }
+
+    @Test func decidingBeforeClaimingSaysClaimFirst() {
+        let app = Self.onReview(status: .queued)
+        app.state.withLock { state in
+            for key in ["e", "x", "a"] {
+                state.frame.status = nil
+                _ = app.handleScreenKey(.character(Character(key)), pageSize: 20, &state)
+                #expect(state.frame.status?.text == "claim first: c" && state.route == .review("review-2", .device))
+            }
+        }
+    }
+
+    @Test func enterOnAMapWithoutDataPointsSaysWhy() {
+        let app = Self.app()
+        app.state.withLock { state in
+            state.stack = [.editor("review-2", .device)]
+            var editor = ColumnEditorScreen(detail: Fixtures.reviewDetail)
+            editor.dataPoints = []
+            editor.selected = 0
+            editor.actions[0].action = .map
+            state.editor = editor
+        }
+        app.handle(.enter, pageSize: 20)
+        #expect(app.state.withLock { $0.frame.status?.text.hasPrefix("no data point to map to") == true })
+        #expect(app.state.withLock { $0.editor?.picking == nil })
     }
 }

@@ -165,6 +165,30 @@ extension ScreenGoldenTests {
         dialog.draw(into: &grid)
         try Self.check(grid, name: "lineage-delete-dialog")
     }
+
+    /// A reason is required: Enter on an empty one keeps the dialog open and the hint says why.
+    @Test func rejectDialogWithoutAReason() throws {
+        var grid = CellGrid(width: 80, height: 24)
+        ReviewDetailScreen(detail: Fixtures.reviewDetail).draw(into: &grid, frame: Fixtures.frame)
+        var dialog = ConfirmDialog(
+            title: "Reject schema c3c3c3c3c3c3 of device_state",
+            effect: "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.",
+            field: .text(label: "Reason", required: true)
+        )
+        _ = dialog.handle(.enter)
+        dialog.draw(into: &grid)
+        try Self.check(grid, name: "review-reject-no-reason")
+    }
+
+    /// Auto-refresh paused: the header keeps a badge for as long as it lasts.
+    @Test(arguments: [(120, 40), (80, 24)])
+    func lineagesWithRefreshPaused(width: Int, height: Int) throws {
+        var grid = CellGrid(width: width, height: height)
+        var frame = Fixtures.frame
+        frame.refreshPaused = true
+        Fixtures.lineagesScreen.draw(into: &grid, frame: frame)
+        try Self.check(grid, name: "lineages-paused")
+    }
 }
 
 extension ScreenGoldenTests {

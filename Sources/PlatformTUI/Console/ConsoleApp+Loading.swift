@@ -419,7 +419,7 @@ extension ConsoleApp {
                             time: Self.clock(),
                             action: mutation.summary,
                             ok: true,
-                            result: $0.frame.status?.text ?? "done"
+                            result: mutation.logged($0.frame.status?.text)
                         ),
                         at: 0
                     )

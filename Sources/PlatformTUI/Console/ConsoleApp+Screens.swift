@@ -43,6 +43,13 @@ extension ConsoleApp {
             }
         }
 
+        /// What the action log keeps of a success: the status line's message, but never a
+        /// password it showed once.
+        func logged(_ status: String?) -> String {
+            if case .issueCredentials(_, _, .password) = self { return "a new password, shown once on the status line" }
+            return status ?? "done"
+        }
+
         /// Devices, credentials and policy need the `admin` scope; the rest `operate`.
         var needsAdmin: Bool {
             switch self {
@@ -281,7 +288,7 @@ extension ConsoleApp {
                             "Reject schema \(review.detail.review.schemaHash.prefix(12)) of \(review.detail.review.sourceTable)",
                         effect:
                             "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.",
-                        field: .text(label: "Reason", required: false)
+                        field: .text(label: "Reason", required: true)
                     ),
                     .reject(reviewID: id, source, actionVersion: review.detail.review.actionVersion)
                 )
@@ -315,6 +322,13 @@ extension ConsoleApp {
                     )
                 )
                 return (true, nil)
+            // Deciding keys on a review not claimed here say why they do nothing.
+            case .character("e"), .character("x"), .character("a"):
+                let status = review.detail.review.status
+                state.frame.status = (
+                    status.isOpen ? "claim first: c" : "this review is \(status.rawValue): there is nothing to decide",
+                    .warning
+                )
             default: break
             }
         case .devices:
@@ -341,7 +355,14 @@ extension ConsoleApp {
                 )
             case .character("C"):
                 guard let selected else { return (false, nil) }
-                return (false, .issueCredentials(deviceID: selected.id, name: selected.name, kind: .certificate))
+                state.dialog = (
+                    ConfirmDialog(
+                        title: "New certificate for \(selected.name)",
+                        effect:
+                            "Issues a client certificate; it, its key (0600) and the CA go to ./credentials/\(selected.name)."
+                    ),
+                    .issueCredentials(deviceID: selected.id, name: selected.name, kind: .certificate)
+                )
             case .character("n"), .pageDown, .character("p"), .pageUp:
                 return (Self.turnPage(key, &state.devices.page.meta) ?? false, nil)
             default: Self.select(key, &state.devices.selectedID, in: ids)
@@ -396,6 +417,8 @@ extension ConsoleApp {
     func handleEditorKey(_ key: Terminal.Key, _ state: inout State) -> (Bool, Mutation?) {
         guard var editor = state.editor, case .editor(let id, let source) = state.route else { return (false, nil) }
         defer { state.editor = editor }
+        // An error answers the key before this one (`fix first: …`); F2 checks again.
+        if state.frame.status?.style == .error { state.frame.status = nil }
         if let picking = editor.picking {
             switch key {
             case .escape: editor.picking = nil
@@ -423,7 +446,7 @@ extension ConsoleApp {
         case .down, .character("j"): editor.selected = min(max(0, editor.actions.count - 1), editor.selected + 1)
         case .character(" "), .right: editor.cycleAction(by: 1)
         case .left: editor.cycleAction(by: -1)
-        case .enter: editor.enter()
+        case .enter: if let why = editor.enter() { state.frame.status = (why, .warning) }
         case .character("m"): editor.setAll(.mirror, keepKey: false)
         case .character("i"): editor.setAll(.ignore, keepKey: true)
         case .character("u"): editor.actions = editor.detail.suggestedActions

@@ -37,7 +37,11 @@ final class ConsoleApp: Sendable {
         var events: EventsScreen?
         /// The SSE stream while the events screen is open.
         var eventStream: EventStream?
-        var frame: ScreenFrame
+        var frame: ScreenFrame {
+            didSet { if frame.statusSetAt != oldValue.statusSetAt { statusOwner = route } }
+        }
+        /// The screen that was on when the status line was set: the message shows there only.
+        var statusOwner: Route?
         var loadedAt: Date?
         var loading = false
         var refreshPaused = false
@@ -55,6 +59,13 @@ final class ConsoleApp: Sendable {
         var actions: [ActionLogScreen.Entry] = []
         var route: Route { stack.last ?? .lineages }
 
+        /// Whether the status line still speaks to the screen on: set there, less than
+        /// `statusLifetime` ago. Another screen's message, or an old one, is not shown.
+        func statusIsCurrent(now: Date) -> Bool {
+            guard let setAt = frame.statusSetAt else { return true }
+            return statusOwner == route && now.timeIntervalSince(setAt) < ConsoleApp.statusLifetime
+        }
+
         subscript(reviews source: ReviewSource) -> ReviewsScreen {
             get { source == .device ? reviews : registryReviews }
             set { if source == .device { reviews = newValue } else { registryReviews = newValue } }
@@ -68,6 +79,8 @@ final class ConsoleApp: Sendable {
     /// Default 5 s (docs/spec/tui.md).
     let refreshInterval: TimeInterval
     let state: Mutex<State>
+    /// Seconds a status message stays on its screen.
+    static let statusLifetime: TimeInterval = 10
 
     /// `start` is the first screen (the demo opens on the queued reviews).
     init(
@@ -148,6 +161,7 @@ final class ConsoleApp: Sendable {
     func render(width: Int, height: Int) -> CellGrid {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
+        if !snapshot.statusIsCurrent(now: .now) { snapshot.frame.status = nil }
         if let prompt = snapshot.prompt {
             snapshot.frame.status = (":" + prompt + "▏  (\(Self.jumpTargets); Enter jumps, Esc closes)", .key)
         }
@@ -271,6 +285,8 @@ final class ConsoleApp: Sendable {
                 case .backspace: _ = state.policy?.editing?.popLast()
                 case .enter: state.policy?.commitEdit()
                 case .character(let character) where character.isNumber: state.policy?.editing?.append(character)
+                case .character(let character):
+                    state.frame.status = ("\(character) is not a digit: this field takes a whole number", .warning)
                 default: break
                 }
                 return
@@ -306,8 +322,10 @@ final class ConsoleApp: Sendable {
             case .character("r"):
                 reload = true
                 return
-            case .character(" "):
+            // The policy screen's Space changes the field (its footer says so).
+            case .character(" ") where state.route != .policy:
                 state.refreshPaused.toggle()
+                state.frame.refreshPaused = state.refreshPaused
                 state.frame.status = (
                     state.refreshPaused ? "auto-refresh paused (Space resumes)" : "auto-refresh on", .muted
                 )
@@ -361,7 +379,8 @@ final class ConsoleApp: Sendable {
 
     private func handlePrompt(_ key: Terminal.Key, _ state: inout State) -> Bool {
         switch key {
-        case .escape: state.prompt = nil
+        // No jump target has a q: it closes the prompt, as Esc does, rather than being typed.
+        case .escape, .character("q"): state.prompt = nil
         case .backspace: _ = state.prompt?.popLast()
         case .character(let character): state.prompt?.append(character)
         case .enter:

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What every screen shows around its body (docs/spec/tui.md, "Layout"): the header with the server,
 /// project, connection state and counts; the breadcrumb and title; a status line for
 /// transient messages; and the footer with the keys that work here.
@@ -10,8 +12,14 @@ struct ScreenFrame: Sendable {
     var queuedReviews: Int
     var breadcrumb: [String]
     var title: String
-    var status: (text: String, style: CellStyle)?
+    var status: (text: String, style: CellStyle)? {
+        didSet { statusSetAt = status == nil ? nil : Date() }
+    }
     var keys: [(key: String, action: String)]
+    /// When `status` was last set; nil for one given at creation, which never expires.
+    var statusSetAt: Date?
+    /// Auto-refresh is paused: the header says so for as long as it lasts.
+    var refreshPaused = false
 
     /// The header parts that fit, most important kept: the state and the counts outrank the
     /// server address on a narrow terminal.
@@ -48,7 +56,8 @@ struct ScreenFrame: Sendable {
         grid.put(
             Self.header(
                 parts: [
-                    "Edge Sync", server, "project \(project)", connected ? "connected" : "DISCONNECTED",
+                    "Edge Sync", server, "project \(project)",
+                    (connected ? "connected" : "DISCONNECTED") + (refreshPaused ? " · ⏸ paused" : ""),
                     "\(activeLineages) active · \(pausedLineages) paused", "\(queuedReviews) reviews queued",
                 ],
                 width: grid.width

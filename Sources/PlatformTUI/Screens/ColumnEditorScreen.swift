@@ -87,15 +87,20 @@ struct ColumnEditorScreen: Sendable {
         actions[selected].deviceDataPointID = actions[selected].action == .map ? dataPoints.first?.id : nil
     }
 
-    /// Enter: rename a mirror column, or open the list of data points of a `map`.
-    mutating func enter() {
-        guard actions.indices.contains(selected) else { return }
+    /// Enter: rename a mirror column, or open the list of data points of a `map`; otherwise why
+    /// Enter does nothing here.
+    @discardableResult
+    mutating func enter() -> String? {
+        guard actions.indices.contains(selected) else { return nil }
         switch actions[selected].action {
         case .mirror: editing = actions[selected].effectiveMirrorColumnName ?? ""
-        case .map where !dataPoints.isEmpty:
-            picking = dataPoints.firstIndex { $0.id == actions[selected].deviceDataPointID } ?? 0
-        default: break
+        case .map where dataPoints.isEmpty:
+            return "no data point to map to: choose auto_create_and_map (Space) or create data points first"
+        case .map: picking = dataPoints.firstIndex { $0.id == actions[selected].deviceDataPointID } ?? 0
+        case let other:
+            return "Enter renames a mirror column or picks a map's data point; \(other.rawValue) has neither"
         }
+        return nil
     }
 
     /// Enter in the data-point list: the highlighted point becomes the column's target.

@@ -85,9 +85,12 @@ struct ConfirmDialog: Sendable {
             line += 2
         }
         let hint =
-            armed
-            ? " y confirms · Esc cancels"
-            : (fieldAccepted ? " Enter when done · Esc cancels" : " type it exactly · Esc cancels")
+            switch (armed, fieldAccepted, field) {
+            case (true, _, _): " y confirms · Esc cancels"
+            case (false, true, _): " Enter when done · Esc cancels"
+            case (false, false, .text(let label, _)?): " \(label) may not stay empty · Esc cancels"
+            default: " type it exactly · Esc cancels"
+            }
         grid.put(
             hint,
             x: x,

@@ -32,7 +32,7 @@ extension SQLGovernanceStore {
                 switch filter.sort {
                 case .updatedAt: "updated_at DESC, id"
                 case .staged: "staged_row_count DESC, id"
-                case .device: "device_name, source_table"
+                case .device: "device_name, source_table, id"
                 }
             return try Self.fetchPage(
                 tx,
