@@ -89,17 +89,14 @@ enum PostgresBench {
             "CREATE TABLE order_events (order_id text NOT NULL, line bigint NOT NULL, qty bigint, price numeric, note text, PRIMARY KEY (order_id, line))",
             database: "copy_ceiling"
         )
-        let output = try await ProcessRunner.run(
-            cluster.binDirectory + "/psql",
-            [
-                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", "postgres",
-                "-d", "copy_ceiling", "-c", "\\timing on", "-c", "COPY order_events FROM '\(file.path)' (FORMAT csv)",
-            ]
+        let output = try await cluster.psql(
+            "\\timing on",
+            "COPY order_events FROM '\(file.path)' (FORMAT csv)",
+            database: "copy_ceiling"
         )
-        guard output.status == 0,
-            let line = output.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Time: ") }),
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("Time: ") }),
             let milliseconds = line.dropFirst(6).split(separator: " ").first.flatMap({ Double($0) })
-        else { throw BenchFailure("COPY ceiling: \(output.stdout)\(output.stderr)") }
+        else { throw BenchFailure("COPY ceiling: psql printed no timing: \(output)") }
         return Double(count) / (milliseconds / 1000)
     }
 }

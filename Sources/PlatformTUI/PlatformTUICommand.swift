@@ -42,9 +42,10 @@ enum LinkedLibraries {
 enum PlatformTUIMain {
     static func main() async {
         if let unknown = unknownSubcommand(Array(CommandLine.arguments.dropFirst())) {
-            let names = PlatformTUICommand.configuration.subcommands.map { $0._commandName }
             FileHandle.standardError.write(
-                Data("error: unknown subcommand \(unknown) (subcommands: \(names.joined(separator: ", ")))\n".utf8)
+                Data(
+                    "error: unknown subcommand \(unknown) (subcommands: \(subcommands.joined(separator: ", ")))\n".utf8
+                )
             )
             exit(2)
         }
@@ -69,11 +70,12 @@ enum PlatformTUIMain {
 }
 
 extension PlatformTUIMain {
+    static let subcommands = PlatformTUICommand.configuration.subcommands.map { $0._commandName }
+
     /// The console, the default subcommand, takes no argument: a first word that names no
     /// subcommand is a mistyped one, not the console's unexpected argument.
     static func unknownSubcommand(_ arguments: [String]) -> String? {
         guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
-        let names = PlatformTUICommand.configuration.subcommands.map { $0._commandName } + ["help"]
-        return names.contains(first) ? nil : first
+        return (subcommands + ["help"]).contains(first) ? nil : first
     }
 }

@@ -105,15 +105,22 @@ public final class PostgresCluster: Sendable {
         _ = try? await tool("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
     }
 
-    /// Runs SQL through `psql` (tuples only, unaligned, `|` between columns); throws its error.
+    /// Runs SQL or psql commands through `psql`, in order (tuples only, unaligned, `|` between
+    /// columns); throws its error.
     @discardableResult
-    public func psql(_ sql: String, database: String = "postgres", user: String = "postgres") async throws -> String {
+    public func psql(
+        _ commands: String...,
+        database: String = "postgres",
+        user: String = "postgres"
+    ) async throws
+        -> String
+    {
         let output = try await ProcessRunner.run(
             binDirectory + "/psql",
             [
                 "-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", user,
-                "-d", database, "-c", sql,
-            ]
+                "-d", database,
+            ] + commands.flatMap { ["-c", $0] }
         )
         guard output.status == 0 else { throw ProcessRunner.Failure.spawnFailed("psql: \(output.stderr)", -1) }
         return output.stdout

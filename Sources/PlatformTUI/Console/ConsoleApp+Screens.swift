@@ -138,7 +138,7 @@ extension ConsoleApp {
                 state.lineages.page.meta.page = 1
                 return (true, nil)
             case .character("s"):
-                let sorts = LineagesScreen.Sort.allCases
+                let sorts = LineagesScreen.sorts
                 state.lineages.sort = sorts[(sorts.firstIndex(of: state.lineages.sort)! + 1) % sorts.count]
                 return (true, nil)
             default: Self.select(key, &state.lineages.selectedID, in: ids)

@@ -1,21 +1,18 @@
 import EdgeSyncModels
+import Server
 
 /// Screen 1 (docs/spec/tui.md): every lineage of the project, a page at a time, with status colours, the
 /// status filter, the sort and a selection anchored to the lineage id.
 struct LineagesScreen: Sendable {
-    /// `s` cycles in this order. The first is the default: a list that keeps its order on every
-    /// refresh, so a selection made by position stays where the operator put it.
-    enum Sort: String, CaseIterable, Sendable {
-        case device
-        case updatedAt = "updated_at"
-        case staged
-    }
+    /// The API's orders, in the order `s` cycles them. The first is the default: a list that keeps
+    /// its order on every refresh, so a selection made by position stays where the operator put it.
+    static let sorts: [LineageFilter.Sort] = [.device, .updatedAt, .staged]
 
     var page: PageEnvelope<Lineage>
     var statusFilter: LineageStatus?
     /// `/`: a substring of the device or table name, applied by the API.
     var query: String?
-    var sort: Sort = .device
+    var sort = sorts[0]
     var selectedID: String?
     /// Seconds since the data was loaded, and the clock for ages.
     var dataAge: Int
