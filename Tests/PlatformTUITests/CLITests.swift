@@ -91,6 +91,13 @@ struct CLITests {
              {"source_column_name":"setpoint","action":"ignore"}]
             """#.utf8
         ).write(to: actions)
+        let preview = try await server.cli("reviews", "preview", review, "--actions", actions.path)
+        #expect(
+            preview.status == 0 && preview.stdout.contains("CREATE TABLE")
+                && preview.stdout.contains("Rows as they would land (first 4)") && preview.stdout.contains("STATE")
+                && preview.stdout.contains("heating") && !preview.stdout.contains("SETPOINT"),
+            "\(preview.stdout)"
+        )
         let approved = try await server.json("reviews", "approve", review, "--actions", actions.path) as? [String: Any]
         #expect(approved?["status"] as? String == "approved")
 

@@ -92,6 +92,12 @@ struct ConsoleTmuxTests {
             "Space"
         )
         _ = try await tmux.waitFor(["\"state\" TEXT", "✓ ready", "Preview (sqlite, creates edge_mirror_"])
+        // The staged rows as they would land: mode under its new name, setpoint gone.
+        let landing = try await tmux.waitFor([
+            "Rows as they would land (first 4 of 4 staged)", "op     id   state", "update 1    cooling",
+            "delete 1", "insert 2    heating",
+        ])
+        #expect(!landing.contains("20.5") && !landing.contains("22.5"), "\(landing)")
         try await keys("t")
         _ = try await tmux.waitFor(["cloud_authoritative"])
         try await keys("F2")

@@ -110,7 +110,17 @@ extension ScreenGoldenTests {
                     targetTable: "edge_mirror_devicepu_device_state",
                     targetExists: true,
                     statements: [#"ALTER TABLE "edge_mirror_devicepu_device_state" ADD COLUMN "area" TEXT"#],
-                    dialect: "sqlite"
+                    dialect: "sqlite",
+                    columns: ["id", "mode", "area"],
+                    landing: [
+                        LandingRow(
+                            op: .insert,
+                            values: ["id": .integer(41), "mode": .string("auto"), "area": .string("north")]
+                        ),
+                        LandingRow(op: .update, values: ["id": .integer(7), "mode": .string("manual"), "area": .null]),
+                        LandingRow(op: .delete, values: ["id": .integer(3)]),
+                    ],
+                    stagedRows: 12
                 )
             )
         )
@@ -141,7 +151,25 @@ extension ScreenGoldenTests {
                         #"ALTER TABLE "\#(table)" ADD COLUMN "north_temperature_c_8ae43fa0" TEXT"#,
                         #"ALTER TABLE "\#(table)" ADD COLUMN "zone" TEXT"#,
                     ],
-                    dialect: "sqlite"
+                    dialect: "sqlite",
+                    columns: ["event_ts", "id", "north_temperature_c_8ae43fa0", "zone"],
+                    landing: [
+                        LandingRow(
+                            op: nil,
+                            values: [
+                                "event_ts": .string("2026-11-20T08:00:00Z"), "id": .integer(1),
+                                "north_temperature_c_8ae43fa0": .string("21.5"),
+                                "zone": .string("a"),
+                            ]
+                        ),
+                        LandingRow(
+                            op: nil,
+                            values: ["event_ts": .string("2026-11-20T08:00:01Z"), "id": .string("x")],
+                            problem: "materialization_permanent: column id (INTEGER) cannot hold text x on this store"
+                        ),
+                    ],
+                    stagedRows: 2,
+                    staleColumns: ["mode"]
                 )
             )
         )

@@ -313,6 +313,21 @@ struct ReviewFlowTests {
                     )
                 )
         )
+        // The staged rows as they would land, in replay order, with the renamed column.
+        let renamed = try JSONDecoder().decode(
+            ResourceEnvelope<ApprovalPreview>.self,
+            from: Data(
+                try await preview(
+                    #"{"source_column_name":"id","action":"mirror"},"#
+                        + #"{"source_column_name":"mode","action":"mirror","mirror_column_name":"state"}"#
+                ).body
+            )
+        ).data
+        #expect(renamed.columns == ["id", "state"] && renamed.stagedRows == 3 && renamed.staleColumns.isEmpty)
+        #expect(
+            renamed.landing
+                == (1...3).map { LandingRow(op: .insert, values: ["id": .integer($0), "state": .string("m\($0)")]) }
+        )
         let refused = try await preview(
             #"{"source_column_name":"id","action":"ignore"},{"source_column_name":"mode","action":"mirror"}"#
         )
@@ -340,6 +355,23 @@ struct ReviewFlowTests {
             extended.statements
                 == [#"ALTER TABLE "\#(answer.targetTable)" ADD COLUMN "area" \#(dialect.columnType(.text))"#]
         )
+        // The first rows wait for the replay still; the device sent no zone: no row has an area.
+        #expect(
+            extended.staleColumns.isEmpty
+                && extended.landing.map(\.values)
+                    == [1, 2, 3, 10, 11].map { ["id": .integer($0), "mode": .string("m\($0)")] }
+        )
+        // A re-approval that stops writing mode says that the column keeps its values, unchanged.
+        let stopping = try await flow.harness.send(
+            .post,
+            "\(flow.base)/edge/schema-reviews/\(additive.id)/preview",
+            body: #"{"column_actions":[{"source_column_name":"id","action":"mirror"},"#
+                + #"{"source_column_name":"mode","action":"ignore"},{"source_column_name":"zone","action":"mirror"}]}"#,
+            token: "read",
+            key: .none
+        )
+        let stopped = try JSONDecoder().decode(ResourceEnvelope<ApprovalPreview>.self, from: Data(stopping.body)).data
+        #expect(stopped.staleColumns == ["mode"] && stopped.columns == ["id", "zone"])
     }
 
     @Test func deleteLineageAndDevice() async throws {

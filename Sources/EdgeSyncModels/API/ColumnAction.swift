@@ -104,29 +104,3 @@ public struct ApprovalPreviewRequest: Codable, Sendable, Hashable {
         case columnActions = "column_actions"
     }
 }
-
-/// What approving with the previewed actions would do to the target, on the server's database.
-public struct ApprovalPreview: Codable, Sendable, Hashable {
-    /// The table the approval creates or extends.
-    public var targetTable: String
-    /// The table exists already (a re-approval, or a shared target): the statements extend it.
-    public var targetExists: Bool
-    /// The DDL the approval runs, in order; empty when the target already has every column.
-    public var statements: [String]
-    /// The server's database (`sqlite`, `postgresql`): the dialect of the statements.
-    public var dialect: String
-
-    public init(targetTable: String, targetExists: Bool, statements: [String], dialect: String) {
-        self.targetTable = targetTable
-        self.targetExists = targetExists
-        self.statements = statements
-        self.dialect = dialect
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case targetTable = "target_table"
-        case targetExists = "target_exists"
-        case statements
-        case dialect
-    }
-}

@@ -2,13 +2,13 @@ import ArgumentParser
 import EdgeSyncModels
 import Foundation
 
-/// `platform-tui reviews list|get|claim|approve|reject|abandon`: device reviews and (with
+/// `platform-tui reviews list|get|claim|preview|approve|reject|abandon`: device reviews and (with
 /// `list --registry`, or by id) registry reviews.
 struct ReviewsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reviews",
-        abstract: "Schema reviews: list, inspect, claim, approve, reject, abandon.",
-        subcommands: [List.self, Get.self, Claim.self, Approve.self, Reject.self, Abandon.self]
+        abstract: "Schema reviews: list, inspect, claim, preview, approve, reject, abandon.",
+        subcommands: [List.self, Get.self, Claim.self, Preview.self, Approve.self, Reject.self, Abandon.self]
     )
 
     /// A review by id, device or registry (the id says which).

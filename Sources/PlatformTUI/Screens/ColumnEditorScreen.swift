@@ -187,8 +187,66 @@ struct ColumnEditorScreen: Sendable {
                 y += 1
             }
         }
+        if problem == nil, case .statements(let answer)? = preview?.answer, preview?.actions == actions {
+            drawLanding(answer, into: &grid, y: y, body: body)
+        }
         if let picking {
             drawPicker(into: &grid, highlighted: picking, below: body.y + 2 + selected - shown.first, body: body)
+        }
+    }
+
+    /// What the approval would stop writing, then the first staged rows as they would land.
+    private func drawLanding(
+        _ answer: ApprovalPreview,
+        into grid: inout CellGrid,
+        y top: Int,
+        body: (x: Int, y: Int, width: Int, height: Int)
+    ) {
+        var y = top
+        let bottom = body.y + body.height
+        for column in answer.staleColumns where y < bottom {
+            grid.put(
+                "⚠ \(column) stops being updated: it keeps the values it has",
+                x: body.x + 2,
+                y: y,
+                style: .warning,
+                limit: body.width - 2
+            )
+            y += 1
+        }
+        guard y + 1 < bottom else { return }
+        y += 1
+        guard !answer.landing.isEmpty else {
+            grid.put("No staged rows: nothing to replay yet", x: body.x, y: y, style: .muted)
+            return
+        }
+        grid.put(
+            "Rows as they would land (first \(answer.landing.count) of \(answer.stagedRows) staged)",
+            x: body.x,
+            y: y,
+            style: .title,
+            limit: body.width
+        )
+        let rowsLineage = answer.landing.contains { $0.op != nil }
+        let names = answer.columns
+        var table = TableView(
+            columns: (rowsLineage ? [TableView.Column("op", min: 2, max: 6)] : [])
+                + names.map { TableView.Column($0, min: 4, max: 24) },
+            rows: answer.landing.map { row in
+                (rowsLineage ? [row.op?.rawValue ?? ""] : [])
+                    + names.map { row.values[$0].map { RowsScreen.text($0) } ?? "" }
+            }
+        )
+        table.styles = answer.landing.map { row in
+            Array(repeating: row.problem == nil ? CellStyle.plain : .error, count: table.columns.count)
+        }
+        let shown = table.draw(into: &grid, x: body.x + 2, y: y + 1, width: body.width - 2, height: bottom - y - 1)
+        y += 2 + shown.count
+        for row in answer.landing.prefix(shown.count) {
+            if let problem = row.problem, y < bottom {
+                grid.put("✗ \(problem)", x: body.x + 2, y: y, style: .error, limit: body.width - 2)
+                y += 1
+            }
         }
     }
 

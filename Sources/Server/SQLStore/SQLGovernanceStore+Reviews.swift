@@ -62,7 +62,8 @@ extension SQLGovernanceStore {
         }
     }
 
-    /// The DDL approving `review` with `actions` would run now, on this database.
+    /// What approving `review` with `actions` would do now: the DDL on this database, the first
+    /// staged rows as the replay would write them, the target's columns these actions stop writing.
     public func previewApproval(
         id: String,
         projectID: String,
@@ -72,19 +73,38 @@ extension SQLGovernanceStore {
         try await backend.read { tx in
             guard let review = try Self.review(tx, id: id, projectID: projectID), (review.scope == .device) != registry
             else { throw StoreError.notFound("no \(registry ? "registry" : "schema") review \(id)") }
-            let target =
-                registry
-                ? try self.registryPlan(tx, review, actions: actions).plan.target
-                : try self.devicePlan(tx, review, actions: actions).plan.target
+            let (target, lineages): (MaterializationTarget, [LineageState])
+            if registry {
+                let (entry, plan, _) = try self.registryPlan(tx, review, actions: actions)
+                (target, lineages) = (plan.target, try Self.waitingLineages(tx, entry: entry))
+            } else {
+                let planned = try self.devicePlan(tx, review, actions: actions)
+                (target, lineages) = (planned.plan.target, [planned.lineage])
+            }
             let existing = try tx.columns(of: target.table)
+            let landing = LandingPreview(target: target, strict: self.dialect.strictTypes)
+            var staged: [StagedRow] = []
+            for lineage in lineages where staged.count < Self.previewRowLimit {
+                staged += try tx.query(
+                    Self.replayBatchSQL(rows: lineage.strategy == .rows),
+                    [.text(lineage.id), .integer(Int64(Self.previewRowLimit - staged.count))]
+                ).map(Self.stagedRow)
+            }
             return ApprovalPreview(
                 targetTable: target.table,
                 targetExists: !existing.isEmpty,
                 statements: try self.provisioningStatements(target, existing: existing),
-                dialect: self.dialect.name
+                dialect: self.dialect.name,
+                columns: landing.columns,
+                landing: landing.rows(staged),
+                stagedRows: lineages.reduce(0) { $0 + $1.stagedRows },
+                staleColumns: landing.staleColumns(existing: existing)
             )
         }
     }
+
+    /// Staged rows a preview shows: enough to see the shape, cheap to read on every edit.
+    static let previewRowLimit = 5
 
     /// A device review's approval planned on the reviewed schema, the policy and the device's
     /// data points.
