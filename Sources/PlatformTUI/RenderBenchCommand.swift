@@ -37,9 +37,11 @@ struct RenderBenchCommand: ParsableCommand {
             server: "bench",
             project: "default",
             connected: true,
-            activeLineages: lineages * 3 / 4,
-            pausedLineages: lineages / 4,
-            queuedReviews: lineages / 4,
+            counts: EdgeSummary(
+                lineages: .init(active: lineages * 3 / 4, paused: lineages / 4),
+                reviews: .init(queued: lineages / 4, inReview: 0, mine: 0),
+                devices: .init(total: 0, connected: 0)
+            ),
             breadcrumb: [],
             title: "",
             status: nil,

@@ -166,7 +166,7 @@ struct AgentServerTests {
         try await Self.write(harness, from: 70, count: 1)
         let review = try await harness.waitFor { () -> SchemaReview? in
             var filter = ReviewFilter()
-            filter.status = .queued
+            filter.status = .only(.queued)
             return try await harness.store.reviews(projectID: harness.projectID, filter: filter, page: PageRequest())
                 .items.first { $0.sourceTable == "device_state" }
         }

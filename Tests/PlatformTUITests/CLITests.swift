@@ -15,7 +15,7 @@ struct CLITests {
         #expect(mistyped.status == 2 && mistyped.stderr.contains("unknown subcommand lineage (subcommands: console"))
         for (arguments, accepted) in [
             (["lineages", "list", "--status", "pending"], "'active' and 'paused'"),
-            (["reviews", "list", "--status", "open"], "'queued', 'in_review'"),
+            (["reviews", "list", "--status", "pending"], "- open\n  - queued\n  - in_review"),
             (["batches", "list", "--outcome", "ok"], "'materialized', 'staged'"),
             (["devices", "credentials", "d", "--kind", "key"], "'password' and 'certificate'"),
             (["lineages", "list", "--sort", "name"], "'updated_at', 'staged' or 'device'"),

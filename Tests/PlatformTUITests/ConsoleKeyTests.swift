@@ -131,7 +131,7 @@ struct ConsoleKeyTests {
         state.stack.append(.devices)
         #expect(!state.statusIsCurrent(now: .now), "not shown on another screen")
         state.stack.removeLast()
-        state.frame.activeLineages = 3
+        state.frame.counts.lineages.active = 3
         #expect(state.statusIsCurrent(now: .now), "a refresh of the counts keeps it")
     }
 

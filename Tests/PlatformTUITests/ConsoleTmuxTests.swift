@@ -134,8 +134,8 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["\"dev\"", "device_state"])
         try await keys("/", "BSpace", "BSpace", "BSpace", "Enter", "f", "f")
         try await keys(":", "r", "e", "v", "i", "e", "w", "s", "Enter")
-        _ = try await tmux.waitFor(["Schema reviews [0] </queued>"])
-        try await keys("f", "f")
+        _ = try await tmux.waitFor(["Schema reviews [0] </open>"])
+        try await keys("f", "f", "f")
         _ = try await tmux.waitFor(["Schema reviews [1] </approved>", "device_state", "unknown"])
         // Delete needs the table name typed, then y.
         try await keys(":", "l", "i", "n", "e", "a", "g", "e", "s", "Enter")

@@ -74,12 +74,14 @@ extension ScreenGoldenTests {
     @Test(arguments: [(120, 40), (80, 24)])
     func reviews(width: Int, height: Int) throws {
         var grid = CellGrid(width: width, height: height)
+        // The default filter (open reviews) and a header that counts those in review, and whose.
+        var frame = Fixtures.frame
+        frame.counts.reviews = .init(queued: 1, inReview: 1, mine: 1)
         ReviewsScreen(
             page: PageEnvelope(data: Fixtures.reviews, meta: PageMeta(page: 1, limit: 50, total: 2)),
-            statusFilter: nil,
             selectedID: "review-2",
             now: Fixtures.now
-        ).draw(into: &grid, frame: Fixtures.frame)
+        ).draw(into: &grid, frame: frame)
         try Self.check(grid, name: "reviews")
     }
 
@@ -703,9 +705,11 @@ enum Fixtures {
         server: "embedded http://127.0.0.1:8080",
         project: "default",
         connected: true,
-        activeLineages: 2,
-        pausedLineages: 5,
-        queuedReviews: 3,
+        counts: EdgeSummary(
+            lineages: .init(active: 2, paused: 5),
+            reviews: .init(queued: 3, inReview: 0, mine: 0),
+            devices: .init(total: 0, connected: 0)
+        ),
         breadcrumb: [],
         title: "",
         status: nil,

@@ -83,10 +83,25 @@ struct ReviewFlowTests {
         #expect(stale.status == .conflict && stale.json?["error"]?["code"] == .string("action_version_conflict"))
         #expect(stale.json?["error"]?["details"]?["current_action_version"] == .integer(1))
         #expect(try await flow.post("\(path)/claim", #"{"action_version":1}"#, token: "read").status == .forbidden)
+        func summary(_ token: String) async throws -> EdgeSummary {
+            let path = "\(flow.base)/edge/summary"
+            return try await flow.harness.get(path, token: token, as: ResourceEnvelope<EdgeSummary>.self).data
+        }
+        let before = try await summary("operate")
+        #expect(before.reviews.inReview == 0 && before.reviews.queued >= 1 && before.lineages.paused >= 1)
         #expect(
             try await flow.post("\(path)/claim", #"{"action_version":1}"#).json?["data"]?["status"]
                 == .string("in_review")
         )
+        // The header counts the claimed review as in review, and as the claimer's own.
+        let claimed = try await summary("operate")
+        #expect(claimed.reviews == .init(queued: before.reviews.queued - 1, inReview: 1, mine: 1))
+        #expect(try await summary("read").reviews.mine == 0)
+        let open = try await flow.harness.get(
+            "\(flow.base)/edge/schema-reviews?status=open",
+            as: PageEnvelope<SchemaReview>.self
+        )
+        #expect(open.meta.total == before.reviews.queued && open.data.contains { $0.id == review.id })
         let notClaimer = try await flow.post(
             "\(path)/approve",
             #"{"action_version":2,"column_actions":[\#(Self.mirrorBoth)]}"#,

@@ -49,6 +49,38 @@ public enum ReviewStatus: String, Sendable, Hashable, Codable, CaseIterable {
     public var isOpen: Bool { self == .queued || self == .inReview }
 }
 
+/// A review list's status filter: one status, or `open` (queued and in review).
+public enum ReviewStatusFilter: RawRepresentable, Sendable, Hashable, CaseIterable {
+    case open
+    case only(ReviewStatus)
+
+    public init?(rawValue: String) {
+        if rawValue == "open" {
+            self = .open
+        } else if let status = ReviewStatus(rawValue: rawValue) {
+            self = .only(status)
+        } else {
+            return nil
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .open: "open"
+        case .only(let status): status.rawValue
+        }
+    }
+
+    public var statuses: [ReviewStatus] {
+        switch self {
+        case .open: ReviewStatus.allCases.filter(\.isOpen)
+        case .only(let status): [status]
+        }
+    }
+
+    public static var allCases: [ReviewStatusFilter] { [.open] + ReviewStatus.allCases.map(Self.only) }
+}
+
 /// Who a review (and its target) belongs to: one device's lineage, or a registry scope.
 public enum ReviewScope: String, Sendable, Hashable, Codable, CaseIterable {
     case device

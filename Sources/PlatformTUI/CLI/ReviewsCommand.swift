@@ -68,7 +68,7 @@ struct ReviewsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List reviews.")
         @OptionGroup var options: CLIOptions
         @Flag(help: "Registry reviews (project or fleet scope) instead of device reviews.") var registry = false
-        @Option(help: "Only reviews in this status.") var status: ReviewStatus?
+        @Option(help: "Only reviews in this status (open: queued and in_review).") var status: ReviewStatusFilter?
         @Option(help: "Only this device (id).") var device: String?
         @Option(help: "Only this lineage (id).") var lineage: String?
         @Option var page = 1

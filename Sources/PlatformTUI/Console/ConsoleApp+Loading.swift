@@ -14,25 +14,12 @@ extension ConsoleApp {
         let base = "/projects/\(projectID)"
         Task { [client] in
             do {
-                let active = try await client.get(
-                    "\(base)/edge/lineages?status=active&limit=1",
-                    as: PageEnvelope<Lineage>.self
-                ).meta.total
-                let paused = try await client.get(
-                    "\(base)/edge/lineages?status=paused&limit=1",
-                    as: PageEnvelope<Lineage>.self
-                ).meta.total
-                let queued = try await client.get(
-                    "\(base)/edge/schema-reviews?status=queued&limit=1",
-                    as: PageEnvelope<SchemaReview>.self
-                ).meta.total
+                let counts = try await client.get("\(base)/edge/summary", as: ResourceEnvelope<EdgeSummary>.self).data
                 let update = try await load(request.route, request, base: base)
                 state.withLock { state in
                     if state.route == request.route { update(&state) }
                     state.frame.connected = true
-                    (state.frame.activeLineages, state.frame.pausedLineages, state.frame.queuedReviews) = (
-                        active, paused, queued
-                    )
+                    state.frame.counts = counts
                     if state.failures > 0 || state.frame.status?.text == "loading…" { state.frame.status = nil }
                     state.failures = 0
                     state.loadedAt = Date()

@@ -124,9 +124,11 @@ final class ConsoleApp: Sendable {
                     server: serverLabel,
                     project: project.name,
                     connected: true,
-                    activeLineages: 0,
-                    pausedLineages: 0,
-                    queuedReviews: 0,
+                    counts: EdgeSummary(
+                        lineages: .init(active: 0, paused: 0),
+                        reviews: .init(queued: 0, inReview: 0, mine: 0),
+                        devices: .init(total: 0, connected: 0)
+                    ),
                     breadcrumb: [],
                     title: "",
                     status: ("loading…", .muted),

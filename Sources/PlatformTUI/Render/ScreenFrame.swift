@@ -1,3 +1,4 @@
+import EdgeSyncModels
 import Foundation
 
 /// What every screen shows around its body (docs/spec/tui.md, "Layout"): the header with the server,
@@ -7,9 +8,8 @@ struct ScreenFrame: Sendable {
     var server: String
     var project: String
     var connected: Bool
-    var activeLineages: Int
-    var pausedLineages: Int
-    var queuedReviews: Int
+    /// The header's counts, from the server's summary route.
+    var counts: EdgeSummary
     var breadcrumb: [String]
     var title: String
     var status: (text: String, style: CellStyle)? {
@@ -48,6 +48,13 @@ struct ScreenFrame: Sendable {
         return kept + tail
     }
 
+    /// Queued reviews, then those in review and how many of them are the operator's own.
+    var reviewCounts: String {
+        let reviews = counts.reviews
+        return "\(reviews.queued) reviews queued"
+            + (reviews.inReview > 0 ? " · \(reviews.inReview) in review (\(reviews.mine) yours)" : "")
+    }
+
     /// Draws the frame; returns the body rectangle (x, y, width, height).
     func draw(into grid: inout CellGrid) -> (x: Int, y: Int, width: Int, height: Int) {
         grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: .header)
@@ -58,7 +65,7 @@ struct ScreenFrame: Sendable {
                 parts: [
                     "Edge Sync", server, "project \(project)",
                     (connected ? "connected" : "DISCONNECTED") + (refreshPaused ? " · ⏸ paused" : ""),
-                    "\(activeLineages) active · \(pausedLineages) paused", "\(queuedReviews) reviews queued",
+                    "\(counts.lineages.active) active · \(counts.lineages.paused) paused", reviewCounts,
                 ],
                 width: grid.width
             ),

@@ -5,11 +5,12 @@ import EdgeSyncModels
 struct ReviewsScreen: Sendable {
     var source: ReviewSource = .device
     var page: PageEnvelope<SchemaReview>
-    var statusFilter: ReviewStatus? = .queued
+    /// Open reviews by default: after a restart the ones an operator claimed are still in view.
+    var statusFilter: ReviewStatusFilter? = .open
     var selectedID: String?
     var now: Timestamp
 
-    static let filters: [ReviewStatus?] = [nil, .queued, .inReview, .approved, .rejected, .abandoned]
+    static let filters: [ReviewStatusFilter?] = ReviewStatusFilter.allCases + [nil]
 
     static let keys: [(key: String, action: String)] = [
         ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("n/p", "page"), ("Esc", "back"), ("r", "refresh"),

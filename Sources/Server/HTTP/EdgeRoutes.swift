@@ -6,6 +6,12 @@ struct EdgeRoutes: ProjectRoutes {
     let store: any GovernanceStore
 
     func register(on group: RouterGroup<EdgeRequestContext>) {
+        group.get("edge/summary") { _, context in
+            let principal = try context.require(.read)
+            return ResourceEnvelope(
+                try await store.summary(projectID: try await project(context), tokenID: principal.tokenID)
+            )
+        }
         group.get("edge/lineages") { request, context in
             _ = try context.require(.read)
             var filter = LineageFilter()
@@ -59,7 +65,7 @@ struct EdgeRoutes: ProjectRoutes {
         group.get("edge/schema-reviews") { request, context in
             _ = try context.require(.read)
             var filter = ReviewFilter()
-            filter.status = try request.query("status", as: ReviewStatus.self)
+            filter.status = try request.query("status", as: ReviewStatusFilter.self)
             filter.lineageID = request.query("lineage_id")
             filter.deviceID = request.query("device_id")
             let page = try request.page()

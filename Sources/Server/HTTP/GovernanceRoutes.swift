@@ -73,7 +73,7 @@ struct GovernanceRoutes: ProjectRoutes {
             _ = try context.require(.read)
             var filter = ReviewFilter()
             filter.registry = true
-            filter.status = try request.query("status", as: ReviewStatus.self)
+            filter.status = try request.query("status", as: ReviewStatusFilter.self)
             let page = try request.page()
             return PageEnvelope(
                 try await store.reviews(projectID: try await project(context), filter: filter, page: page),

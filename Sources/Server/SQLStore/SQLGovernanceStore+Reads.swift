@@ -166,14 +166,11 @@ extension SQLGovernanceStore {
         try await backend.read { tx in
             var conditions = ["r.project_id = ?", filter.registry ? "r.scope != 'device'" : "r.scope = 'device'"]
             var binds: [SQLValue] = [.text(projectID)]
-            Self.match(
-                [
-                    ("r.status", filter.status?.rawValue), ("r.lineage_id", filter.lineageID),
-                    ("r.device_id", filter.deviceID),
-                ],
-                &conditions,
-                &binds
-            )
+            Self.match([("r.lineage_id", filter.lineageID), ("r.device_id", filter.deviceID)], &conditions, &binds)
+            if let statuses = filter.status?.statuses {
+                conditions.append("r.status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
+                binds += statuses.map { .text($0.rawValue) }
+            }
             return try Self.fetchPage(
                 tx,
                 select: "r.*, d.name AS device_name, l.staged_row_count",

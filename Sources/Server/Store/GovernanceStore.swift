@@ -159,6 +159,8 @@ public protocol CatalogueStore: Sendable {
     func registryEntry(id: String, projectID: String) async throws -> RegistryEntry?
     func coalescedMirrors(projectID: String, page: PageRequest) async throws -> (items: [CoalescedMirror], total: Int)
     func coalescedMirror(id: String, projectID: String) async throws -> CoalescedMirror?
+    /// The counts of a console's header; `mine` counts reviews claimed with `tokenID`.
+    func summary(projectID: String, tokenID: String) async throws -> EdgeSummary
 }
 
 /// Mirrors: their rows, cloud writes, the breaker's reset, consolidation and deletion.

@@ -28,7 +28,7 @@ public struct BatchFilter: Sendable, Hashable {
 }
 
 public struct ReviewFilter: Sendable, Hashable {
-    public var status: ReviewStatus?
+    public var status: ReviewStatusFilter?
     public var lineageID: String?
     public var deviceID: String?
     /// Registry reviews (project/fleet scope) instead of device reviews.
