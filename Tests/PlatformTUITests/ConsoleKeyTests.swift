@@ -201,4 +201,41 @@ struct ConsoleKeyTests {
         #expect(app.state.withLock { $0.frame.status?.text.hasPrefix("no data point to map to") == true })
         #expect(app.state.withLock { $0.editor?.picking == nil })
     }
+
+    @Test func yAAndF2AllConfirmTheSuggestedApproval() {
+        for key in [Terminal.Key.character("y"), .character("a"), .function(2)] {
+            let app = Self.onReview(status: .inReview)
+            app.state.withLock { state in
+                _ = app.handleScreenKey(.character("a"), pageSize: 20, &state)
+                #expect(state.review?.confirmingApproval == true)
+                let (_, mutation) = app.handleScreenKey(key, pageSize: 20, &state)
+                guard case .approve? = mutation else {
+                    Issue.record("\(key) did not approve")
+                    return
+                }
+                #expect(state.review?.confirmingApproval == false)
+            }
+        }
+    }
+
+    @Test func theEditorOpensTheHelpAndOffersOnlyTheStrategysActions() {
+        let app = Self.app()
+        app.state.withLock { state in
+            state.stack = [.editor("review-2", .device)]
+            state.editor = ColumnEditorScreen(detail: Fixtures.reviewDetail)
+            state.editor?.selected = 1
+        }
+        // A rows lineage: Space cycles mirror → ignore → defer → mirror, never to map.
+        var seen: [ColumnActionKind] = []
+        for _ in 0..<3 {
+            app.handle(.character(" "), pageSize: 20)
+            seen += app.state.withLock { $0.editor.map { [$0.actions[1].action] } ?? [] }
+        }
+        #expect(seen == [.ignore, .defer, .mirror])
+        app.handle(.character("?"), pageSize: 20)
+        let help = app.render(width: 80, height: 24).text
+        #expect(help.contains("Keys: ") && help.contains("rename / data point") && help.contains("sync authority"))
+        app.handle(.character("x"), pageSize: 20)
+        #expect(app.state.withLock { !$0.helpOpen && $0.route == .editor("review-2", .device) })
+    }
 }

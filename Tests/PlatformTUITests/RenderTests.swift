@@ -90,4 +90,26 @@ struct WriteBackFormTests {
         #expect(form.armed && form.handle(.character("y")) == .send)
         #expect(form.row == StateWriteRequest.Row(pk: ["id": .integer(7)], values: ["mode": .string("eco")]))
     }
+
+    /// A box or text whose edge cuts a wide character in half leaves a blank there, never half a
+    /// glyph that the terminal would draw over the new text.
+    @Test func overwritingHalfAWideCharacterLeavesABlank() {
+        var grid = CellGrid(width: 8, height: 2)
+        grid.put("a東京b", x: 0, y: 0)
+        grid.fill(x: 2, y: 0, width: 2, height: 1, style: .plain)
+        #expect(grid.lines[0] == "a    b")
+        grid.put("東京", x: 0, y: 1)
+        grid.put("x", x: 1, y: 1)
+        grid.put("y", x: 2, y: 1)
+        #expect(grid.lines[1] == " xy")
+        #expect(grid.lines.allSatisfy { TextWidth.of($0) <= 8 })
+    }
+
+    @Test func textWrapsBetweenWords() {
+        #expect(
+            TextWidth.wrap("Nothing is lost: the rows stay staged", width: 16) == [
+                "Nothing is lost:", "the rows stay", "staged",
+            ]
+        )
+    }
 }

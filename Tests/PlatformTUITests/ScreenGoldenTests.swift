@@ -94,6 +94,27 @@ extension ScreenGoldenTests {
         )
         try Self.check(grid, name: confirming ? "review-detail-confirm" : "review-detail")
     }
+
+    @Test(arguments: [(120, 40), (80, 24)])
+    func aRejectedReviewShowsItsReason(width: Int, height: Int) throws {
+        var grid = CellGrid(width: width, height: height)
+        var detail = Fixtures.reviewDetail
+        (detail.review.status, detail.review.reason) = (.rejected, "drops a bound column: mode")
+        ReviewDetailScreen(detail: detail).draw(into: &grid, frame: Fixtures.frame)
+        try Self.check(grid, name: "review-detail-rejected")
+    }
+
+    /// At 80×24 the help covers the whole body: no letter of the list shows at its edges.
+    @Test func theHelpOverTheLineagesAt80x24() throws {
+        var grid = CellGrid(width: 80, height: 24)
+        Fixtures.lineagesScreen.draw(into: &grid, frame: Fixtures.frame)
+        ConsoleAccess(readonlyFlag: false, token: nil).help(
+            title: "Lineages",
+            keys: LineagesScreen.keys,
+            adminScreen: false
+        ).draw(into: &grid)
+        try Self.check(grid, name: "lineages-help")
+    }
 }
 
 extension ScreenGoldenTests {

@@ -275,6 +275,19 @@ extension ConsoleApp {
             switch key {
             case .character("c") where review.detail.review.status == .queued:
                 return (false, .claim(reviewID: id, source, actionVersion: review.detail.review.actionVersion))
+            // y, a again and F2 (the editor's approve) all confirm.
+            case .character("y") where review.confirmingApproval, .character("a") where review.confirmingApproval,
+                .function(2) where review.confirmingApproval:
+                state.review?.confirmingApproval = false
+                return (
+                    false,
+                    .approve(
+                        reviewID: id,
+                        source,
+                        actionVersion: review.detail.review.actionVersion,
+                        actions: review.detail.suggestedActions
+                    )
+                )
             case .character("a") where review.detail.review.status == .inReview:
                 state.review?.confirmingApproval = true
             case .character("e") where review.detail.review.status == .inReview:
@@ -299,17 +312,6 @@ extension ConsoleApp {
                         effect: "Closes the review without a decision; the lineage keeps waiting for the next schema."
                     ),
                     .abandon(reviewID: id, source, actionVersion: review.detail.review.actionVersion)
-                )
-            case .character("y") where review.confirmingApproval:
-                state.review?.confirmingApproval = false
-                return (
-                    false,
-                    .approve(
-                        reviewID: id,
-                        source,
-                        actionVersion: review.detail.review.actionVersion,
-                        actions: review.detail.suggestedActions
-                    )
                 )
             case .character("d"), .character("w"):
                 guard let lineageID = review.detail.review.lineageID else { return (false, nil) }
@@ -450,6 +452,7 @@ extension ConsoleApp {
         case .character("m"): editor.setAll(.mirror, keepKey: false)
         case .character("i"): editor.setAll(.ignore, keepKey: true)
         case .character("u"): editor.actions = editor.detail.suggestedActions
+        case .character("?"): state.helpOpen = true
         case .character("t"):
             editor.syncAuthority =
                 editor.syncAuthority == .cloudAuthoritative ? .deviceAuthoritative : .cloudAuthoritative

@@ -28,6 +28,7 @@ struct CellGrid: Sendable {
         guard y >= 0, y < height, x >= 0, x < width else { return 0 }
         let room = min(limit ?? (width - x), width - x)
         var column = x
+        defer { mendEdges(y: y, from: x, to: column) }
         for character in TextWidth.truncate(text, to: room) {
             let span = TextWidth.of(character)
             guard span > 0 else {
@@ -47,7 +48,18 @@ struct CellGrid: Sendable {
     mutating func fill(x: Int, y: Int, width w: Int, height h: Int, style: CellStyle) {
         for row in max(0, y)..<min(height, y + h) {
             for column in max(0, x)..<min(width, x + w) { cells[row * width + column] = Cell(text: " ", style: style) }
+            mendEdges(y: row, from: max(0, x), to: min(width, x + w))
         }
+    }
+
+    /// After columns `from..<to` of row `y` were overwritten: a wide character cut in half at
+    /// either edge leaves a blank, not a glyph that would spill into the new text.
+    private mutating func mendEdges(y: Int, from: Int, to: Int) {
+        guard from < to else { return }
+        if from > 0, cells[y * width + from - 1].text != "", TextWidth.of(cells[y * width + from - 1].text) == 2 {
+            cells[y * width + from - 1].text = " "
+        }
+        if to < width, cells[y * width + to].text == "" { cells[y * width + to].text = " " }
     }
 
     /// Applies `style` to existing cells (selection bars, highlights) without changing text.

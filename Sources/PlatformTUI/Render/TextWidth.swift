@@ -43,6 +43,22 @@ enum TextWidth {
         return result + "…"
     }
 
+    /// `text` in lines of at most `width` columns, broken between words (a longer word gets a
+    /// line of its own, cut where it is drawn).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if of(current) + of(word) + 1 > width, !current.isEmpty {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
     /// `text` padded with spaces (or cut) to exactly `width` columns.
     static func pad(_ text: String, to width: Int, alignRight: Bool = false) -> String {
         let cut = truncate(text, to: width)

@@ -30,7 +30,11 @@ struct ColumnEditorScreen: Sendable {
         actions = detail.suggestedActions
     }
 
-    static let cycle: [ColumnActionKind] = [.mirror, .ignore, .defer, .map, .autoCreateAndMap]
+    /// The actions `Space` cycles through: those the lineage's strategy accepts (a rows lineage
+    /// has no data points to map to).
+    var cycle: [ColumnActionKind] {
+        [.mirror, .ignore, .defer] + (detail.review.strategy == .telemetry ? [.map, .autoCreateAndMap] : [])
+    }
 
     var keys: [(key: String, action: String)] {
         if editing != nil { return [("Enter", "keep name"), ("Esc", "cancel")] }
@@ -80,8 +84,8 @@ struct ColumnEditorScreen: Sendable {
 
     mutating func cycleAction(by step: Int) {
         guard actions.indices.contains(selected) else { return }
-        let current = Self.cycle.firstIndex(of: actions[selected].action) ?? 0
-        actions[selected].action = Self.cycle[(current + step + Self.cycle.count) % Self.cycle.count]
+        let current = cycle.firstIndex(of: actions[selected].action) ?? 0
+        actions[selected].action = cycle[(current + step + cycle.count) % cycle.count]
         actions[selected].mirrorColumnName =
             actions[selected].action == .mirror ? actions[selected].mirrorColumnName : nil
         actions[selected].deviceDataPointID = actions[selected].action == .map ? dataPoints.first?.id : nil
@@ -182,7 +186,7 @@ struct ColumnEditorScreen: Sendable {
         grid.put(heading, x: body.x, y: y, style: .title)
         y += 1
         for statement in previewLines {
-            for line in wrap(statement, width: body.width - 2) where y < body.y + body.height {
+            for line in TextWidth.wrap(statement, width: body.width - 2) where y < body.y + body.height {
                 grid.put(line, x: body.x + 2, y: y, style: .muted)
                 y += 1
             }
@@ -287,19 +291,5 @@ struct ColumnEditorScreen: Sendable {
             style: CellStyle(foreground: .yellow, background: .blue),
             limit: width
         )
-    }
-
-    private func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var current = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            if TextWidth.of(current) + TextWidth.of(word) + 1 > width, !current.isEmpty {
-                lines.append(current)
-                current = ""
-            }
-            current += (current.isEmpty ? "" : " ") + word
-        }
-        if !current.isEmpty { lines.append(current) }
-        return lines
     }
 }

@@ -51,14 +51,17 @@ struct ConfirmDialog: Sendable {
         return .none
     }
 
-    /// Draws a box over the middle of the screen.
+    /// Draws a box over the middle of the screen, on a blank band across the whole width so
+    /// that no text of the screen behind runs into it; the effect wraps to the box.
     func draw(into grid: inout CellGrid) {
-        let width = min(grid.width - 4, max(50, TextWidth.of(effect) + 4))
-        let height = field == nil ? 6 : 8
+        let width = min(grid.width - 4, max(50, min(72, TextWidth.of(effect) + 4)))
+        let effectLines = TextWidth.wrap(effect, width: width - 2)
+        let height = (field == nil ? 5 : 7) + effectLines.count
         let x = (grid.width - width) / 2
         let y = max(1, (grid.height - height) / 2)
-        grid.fill(x: x, y: y, width: width, height: height, style: CellStyle(foreground: .white, background: .blue))
+        grid.fill(x: 0, y: y - 1, width: grid.width, height: height + 2, style: .plain)
         let box = CellStyle(foreground: .white, background: .blue)
+        grid.fill(x: x, y: y, width: width, height: height, style: box)
         grid.put(
             " " + title,
             x: x,
@@ -66,8 +69,10 @@ struct ConfirmDialog: Sendable {
             style: CellStyle(foreground: .white, background: .blue, bold: true),
             limit: width
         )
-        grid.put(" " + effect, x: x, y: y + 2, style: box, limit: width)
-        var line = y + 3
+        for (offset, text) in effectLines.enumerated() {
+            grid.put(" " + text, x: x, y: y + 2 + offset, style: box, limit: width)
+        }
+        var line = y + 2 + effectLines.count
         if let field {
             let label =
                 switch field {

@@ -8,7 +8,7 @@ struct ReviewDetailScreen: Sendable {
     var confirmingApproval = false
 
     var keys: [(key: String, action: String)] {
-        if confirmingApproval { return [("y", "approve these actions"), ("Esc", "cancel")] }
+        if confirmingApproval { return [("y/a/F2", "approve these actions"), ("Esc", "cancel")] }
         var keys: [(key: String, action: String)] = []
         if detail.review.status == .queued { keys.append(("c", "claim")) }
         if detail.review.status == .inReview {
@@ -94,7 +94,13 @@ struct ReviewDetailScreen: Sendable {
             case .rejected, .abandoned: "\(staged) staged rows wait for a later schema"
             }
         grid.put("\(backlog) · strategy \(review.strategy.rawValue)", x: x, y: y, style: .muted)
-        y += 2
+        y += 1
+        // Why it was rejected or abandoned, as the decider wrote it.
+        if let reason = review.reason, review.status == .rejected || review.status == .abandoned {
+            grid.put("\(review.status.rawValue) because: \(reason)", x: x, y: y, style: .warning, limit: body.width)
+            y += 1
+        }
+        y += 1
         let shown = table.draw(
             into: &grid,
             x: x,
@@ -104,12 +110,12 @@ struct ReviewDetailScreen: Sendable {
         )
         y += shown.count + 2
         if confirmingApproval {
-            grid.put(
-                "Approve with the \(detail.suggestedActions.count) suggested actions above? The target is created and the staged rows replayed. y approves, Esc cancels.",
-                x: x,
-                y: y,
-                style: .warning
-            )
+            let question =
+                "Approve with the \(detail.suggestedActions.count) suggested actions above? The target is created "
+                + "and the staged rows replayed. y (or a, or F2) approves, Esc cancels."
+            for (offset, line) in TextWidth.wrap(question, width: grid.width - x - 1).enumerated() {
+                grid.put(line, x: x, y: y + offset, style: .warning)
+            }
         } else if let sample = detail.stagedSample.first, let row = sample.row {
             grid.put("Sample staged row: " + CanonicalJSON.string(of: .object(row)), x: x, y: y, style: .muted)
         }
