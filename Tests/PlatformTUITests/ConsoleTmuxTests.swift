@@ -176,6 +176,13 @@ struct ConsoleTmuxTests {
         // A rejected batch shows up while the screen is open (the SSE stream).
         try await DeviceFeed.publish("not json", port: port)
         _ = try await tmux.waitFor(["edge_batch.rejected", "invalid_json"])
+        // The kind list, then one event in full.
+        try await keys("f")
+        _ = try await tmux.waitFor(["Event kind", "Enter filters · Esc cancels"])
+        try await keys("Escape", "Enter")
+        _ = try await tmux.waitFor(["Events › #", "message", "Enter/Esc back to the list"])
+        try await keys("Escape")
+        _ = try await tmux.waitFor(["DEVICE", "TABLE", "pump-7"])
         try await keys("L")
         _ = try await tmux.waitFor([
             "Action log [7]", "claim device review", "approve device review", "write back", "delete lineage",

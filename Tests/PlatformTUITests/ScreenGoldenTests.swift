@@ -406,6 +406,8 @@ extension ScreenGoldenTests {
 }
 
 extension ScreenGoldenTests {
+    /// The list (device and table by name; the rejected batch came from a device since deleted),
+    /// the kind list open over it, and one event in full at 80×24.
     @Test func events() throws {
         var grid = CellGrid(width: 120, height: 40)
         var screen = EventsScreen(live: true, now: Fixtures.now)
@@ -423,16 +425,33 @@ extension ScreenGoldenTests {
                     id: Int64(index + 1),
                     time: Timestamp(seconds: Fixtures.now.seconds - Int64(60 - index * 10)),
                     projectID: "project",
-                    deviceID: "device-pump-7",
-                    lineageID: "lineage-2",
+                    deviceID: kind == .batchRejected ? "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b" : "device-pump-7",
+                    lineageID: kind == .batchRejected ? nil : "lineage-2",
                     kind: kind,
                     outcome: outcome,
-                    message: message
+                    message: message,
+                    deviceName: kind == .batchRejected ? nil : "pump-7",
+                    sourceTable: kind == .batchRejected ? nil : "device_state"
                 )
             )
         }
         screen.draw(into: &grid, frame: Fixtures.frame)
         try Self.check(grid, name: "events")
+        screen.pickKind()
+        for _ in 0..<3 { screen.handleModal(.down) }
+        var picking = CellGrid(width: 120, height: 40)
+        screen.draw(into: &picking, frame: Fixtures.frame)
+        try Self.check(picking, name: "events-kind-picker")
+        screen.handleModal(.enter)
+        #expect(screen.kind == EventsScreen.kinds[3] && screen.picking == nil)
+        screen.kind = nil
+        screen.selected = 2
+        screen.detailShown = true
+        var detail = CellGrid(width: 80, height: 24)
+        screen.draw(into: &detail, frame: Fixtures.frame)
+        try Self.check(detail, name: "events-detail")
+        screen.handleModal(.escape)
+        #expect(!screen.detailShown)
     }
 }
 

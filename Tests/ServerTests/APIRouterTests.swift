@@ -200,6 +200,11 @@ struct APIRouterTests {
             as: PageEnvelope<Event>.self
         )
         #expect(queued.meta.total == 2)
+        // Names for people beside the ids: the device and the lineage's table.
+        #expect(
+            queued.data.allSatisfy { $0.deviceName == "pump-7" && $0.sourceTable != nil && $0.lineageID != nil },
+            "\(queued.data)"
+        )
         let since = try await harness.get(
             "\(harness.base)/events?since=\(events.data[2].id)",
             as: PageEnvelope<Event>.self

@@ -38,6 +38,10 @@ public struct Event: Codable, Sendable, Hashable, Identifiable {
     public var kind: EventKind
     public var outcome: String
     public var message: String
+    /// The device's name and the lineage's table when they still exist (names for people; the ids
+    /// stay for scripts).
+    public var deviceName: String?
+    public var sourceTable: String?
 
     public init(
         id: Int64,
@@ -47,7 +51,9 @@ public struct Event: Codable, Sendable, Hashable, Identifiable {
         lineageID: String? = nil,
         kind: EventKind,
         outcome: String,
-        message: String
+        message: String,
+        deviceName: String? = nil,
+        sourceTable: String? = nil
     ) {
         self.id = id
         self.time = time
@@ -57,6 +63,8 @@ public struct Event: Codable, Sendable, Hashable, Identifiable {
         self.kind = kind
         self.outcome = outcome
         self.message = message
+        self.deviceName = deviceName
+        self.sourceTable = sourceTable
     }
 
     enum CodingKeys: String, CodingKey {
@@ -65,5 +73,7 @@ public struct Event: Codable, Sendable, Hashable, Identifiable {
         case deviceID = "device_id"
         case lineageID = "lineage_id"
         case kind, outcome, message
+        case deviceName = "device_name"
+        case sourceTable = "source_table"
     }
 }

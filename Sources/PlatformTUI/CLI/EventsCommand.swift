@@ -11,12 +11,13 @@ struct EventsCommand: AsyncParsableCommand {
         subcommands: [List.self, Watch.self]
     )
 
-    static let columns = ["ID", "TIME", "KIND", "OUTCOME", "DEVICE", "LINEAGE", "MESSAGE"]
+    /// Device and table by name (by id once deleted); `--output json` keeps the ids too.
+    static let columns = ["ID", "TIME", "KIND", "OUTCOME", "DEVICE", "TABLE", "MESSAGE"]
 
     static func row(_ event: Event) -> [String] {
         [
-            String(event.id), event.time.description, event.kind.rawValue, event.outcome, event.deviceID ?? "-",
-            event.lineageID ?? "-", event.message,
+            String(event.id), event.time.description, event.kind.rawValue, event.outcome,
+            event.deviceName ?? event.deviceID ?? "-", event.sourceTable ?? event.lineageID ?? "-", event.message,
         ]
     }
 

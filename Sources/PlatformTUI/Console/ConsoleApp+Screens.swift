@@ -403,10 +403,8 @@ extension ConsoleApp {
             case .down, .character("j"): events.selected = min(max(0, events.shown.count - 1), events.selected + 1)
             case .home: events.selected = 0
             case .end: events.selected = max(0, events.shown.count - 1)
-            case .character("f"):
-                let kinds: [EventKind?] = [nil] + EventKind.allCases
-                events.kind = kinds[((kinds.firstIndex { $0 == events.kind } ?? 0) + 1) % kinds.count]
-                events.selected = 0
+            case .enter: events.detailShown = !events.shown.isEmpty
+            case .character("f"): events.pickKind()
             default: break
             }
         case .editor, .actionLog:

@@ -277,6 +277,10 @@ final class ConsoleApp: Sendable {
                 }
                 return
             }
+            if state.route == .events, state.events?.isModal == true {
+                state.events?.handleModal(key)
+                return
+            }
             if case .editor = state.route, state.editor != nil {
                 (reload, mutation) = handleEditorKey(key, &state)
                 return
@@ -370,7 +374,7 @@ final class ConsoleApp: Sendable {
         case .actionLog: ("Action log", ActionLogScreen.keys)
         case .devices: ("Devices", DevicesScreen.keys)
         case .policy: ("Policy", state.policy?.keys ?? [])
-        case .events: ("Events", EventsScreen.keys)
+        case .events: ("Events", state.events?.keys ?? [])
         }
     }
 

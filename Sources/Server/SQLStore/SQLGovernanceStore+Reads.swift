@@ -227,7 +227,33 @@ extension SQLGovernanceStore {
                     message: row.string("message")
                 )
             }
-            return (page.items.compactMap { $0 }, page.total)
+            return (try Self.named(tx, page.items.compactMap { $0 }), page.total)
+        }
+    }
+
+    /// Events with the names of their device and lineage table, read once per page.
+    private static func named(_ tx: any SQLTransaction, _ events: [Event]) throws -> [Event] {
+        func names(_ sql: String, _ ids: Set<String>) throws -> [String: String] {
+            guard !ids.isEmpty else { return [:] }
+            let rows = try tx.query(
+                sql + " (\(ids.map { _ in "?" }.joined(separator: ", ")))",
+                ids.sorted().map { .text($0) }
+            )
+            return Dictionary(
+                rows.map { ($0.string("id"), $0.string("name")) },
+                uniquingKeysWith: { first, _ in first }
+            )
+        }
+        let devices = try names("SELECT id, name FROM device WHERE id IN", Set(events.compactMap(\.deviceID)))
+        let tables = try names(
+            "SELECT id, source_table AS name FROM lineage WHERE id IN",
+            Set(events.compactMap(\.lineageID))
+        )
+        return events.map { event in
+            var event = event
+            event.deviceName = event.deviceID.flatMap { devices[$0] }
+            event.sourceTable = event.lineageID.flatMap { tables[$0] }
+            return event
         }
     }
 }
