@@ -238,4 +238,12 @@ struct ConsoleKeyTests {
         app.handle(.character("x"), pageSize: 20)
         #expect(app.state.withLock { !$0.helpOpen && $0.route == .editor("review-2", .device) })
     }
+
+    @Test func theActionLogNamesReviewsAndLineagesByDeviceAndTable() {
+        let app = Self.onReview(status: .inReview)
+        let approve = ConsoleApp.Mutation.approve(reviewID: "review-2", .device, actionVersion: 2, actions: [])
+        let named = app.state.withLock { approve.summary(named: approve.subject(in: $0)) }
+        #expect(named == "approve device review of pump-7/device_state with 0 column actions")
+        #expect(ConsoleApp.Mutation.deleteLineage(lineageID: "0193abcdef").summary() == "delete lineage 0193abcd")
+    }
 }

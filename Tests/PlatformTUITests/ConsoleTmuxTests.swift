@@ -185,7 +185,9 @@ struct ConsoleTmuxTests {
         _ = try await tmux.waitFor(["DEVICE", "TABLE", "pump-7"])
         try await keys("L")
         _ = try await tmux.waitFor([
-            "Action log [7]", "claim device review", "approve device review", "write back", "delete lineage",
+            "Action log [7]", "claim device review of pump-7/device_state",
+            "approve device review of pump-7/device_state", "write back {\"id\":2} to pump-7/device_state",
+            "delete lineage pump-7/device_state",
             "register device valve-9",
             "save the project policy",
         ])

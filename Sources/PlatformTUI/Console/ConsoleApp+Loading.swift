@@ -269,6 +269,8 @@ extension ConsoleApp {
     /// 422 naming the column) is shown on the status line and the review is reloaded.
     func perform(_ mutation: Mutation) {
         let base = "/projects/\(projectID)"
+        // Named now, while the screen that asked still holds the review or lineage.
+        let summary = state.withLock { mutation.summary(named: mutation.subject(in: $0)) }
         Task { [client] in
             do {
                 switch mutation {
@@ -404,7 +406,7 @@ extension ConsoleApp {
                     $0.actions.insert(
                         .init(
                             time: Self.clock(),
-                            action: mutation.summary,
+                            action: summary,
                             ok: true,
                             result: mutation.logged($0.frame.status?.text)
                         ),
@@ -417,7 +419,7 @@ extension ConsoleApp {
                 state.withLock { state in
                     state.frame.status = ("\(error)\(reloaded)", .error)
                     state.actions.insert(
-                        .init(time: Self.clock(), action: mutation.summary, ok: false, result: "\(error)"),
+                        .init(time: Self.clock(), action: summary, ok: false, result: "\(error)"),
                         at: 0
                     )
                 }
