@@ -48,6 +48,11 @@ struct ScreenFrame: Sendable {
         return kept + tail
     }
 
+    /// A list's filter as every title writes it: `status: open`, `kind: all`.
+    static func filter(_ name: String, _ value: String?) -> String {
+        "\(name): \(value ?? "all")"
+    }
+
     /// Queued reviews, then those in review and how many of them are the operator's own.
     var reviewCounts: String {
         let reviews = counts.reviews

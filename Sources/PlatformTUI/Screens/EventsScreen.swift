@@ -80,8 +80,8 @@ struct EventsScreen: Sendable {
 
     func draw(into grid: inout CellGrid, frame: ScreenFrame) {
         let rows = shown
-        let filter = kind.map { "<\($0.rawValue)>" } ?? "<all>"
-        let title = "Events [\(rows.count)] \(filter) \(live ? "● live" : "○ connecting")"
+        let filter = ScreenFrame.filter("kind", kind?.rawValue)
+        let title = "Events [\(rows.count)] · \(filter) · \(live ? "● live" : "○ connecting")"
         if detailShown, !rows.isEmpty {
             drawDetail(rows[min(selected, rows.count - 1)], into: &grid, frame: frame, title: title)
             return
@@ -109,7 +109,7 @@ struct EventsScreen: Sendable {
             title: title,
             keys: keys,
             table: table,
-            empty: kind == nil ? "No events yet." : "No \(filter) event: f picks another kind."
+            empty: kind == nil ? "No events yet." : "No event of this kind: f picks another."
         )
         if let picking { drawPicker(highlighted: picking, into: &grid) }
     }

@@ -29,10 +29,10 @@ struct LineagesScreen: Sendable {
     ]
 
     var title: String {
-        let filter = statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"
-        let text = query.map { " \"\($0)\"" } ?? ""
-        return
-            "Lineages [\(page.meta.total)] \(filter)\(text) sort:\(sort.rawValue) (updated \(Self.age(seconds: dataAge)) ago)"
+        let filter = ScreenFrame.filter("status", statusFilter?.rawValue)
+        let text = query.map { " · matching \"\($0)\"" } ?? ""
+        return "Lineages [\(page.meta.total)] · \(filter)\(text) · sort: \(sort.rawValue) · updated "
+            + "\(Self.age(seconds: dataAge)) ago"
     }
 
     static let keys: [(key: String, action: String)] = [

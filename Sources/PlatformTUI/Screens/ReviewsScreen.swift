@@ -60,7 +60,7 @@ struct ReviewsScreen: Sendable {
         frame.drawList(
             into: &grid,
             breadcrumb: source.breadcrumb,
-            title: "\(source.title) [\(page.meta.total)] " + (statusFilter.map { "</\($0.rawValue)>" } ?? "<all>"),
+            title: "\(source.title) [\(page.meta.total)] · " + ScreenFrame.filter("status", statusFilter?.rawValue),
             keys: Self.keys,
             table: table,
             empty: "No reviews here (f changes the filter)."

@@ -43,8 +43,13 @@ struct RowsScreen: Sendable {
 
     var table: TableView {
         let names = columnNames
+        // A column gives way down to 10 characters (less only when it is narrower); past that the
+        // table scrolls sideways rather than squeezing every column to a few letters.
         var table = TableView(
-            columns: names.map { TableView.Column($0, min: 4, max: 40) },
+            columns: names.map { name in
+                let widest = page.data.reduce(TextWidth.of(name)) { max($0, TextWidth.of(Self.text($1[name]))) }
+                return TableView.Column(name, min: min(10, widest), max: 40)
+            },
             rows: page.data.map { row in names.map { Self.text(row[$0]) } }
         )
         table.selected = page.data.isEmpty ? nil : min(selected, page.data.count - 1)
