@@ -36,4 +36,11 @@ static inline long edge_curl_response_code(CURL *handle) {
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &code);
     return code;
 }
+
+/* The connections the last transfer had to open: 0 when it reused one. */
+static inline long edge_curl_new_connections(CURL *handle) {
+    long count = 0;
+    curl_easy_getinfo(handle, CURLINFO_NUM_CONNECTS, &count);
+    return count;
+}
 #endif

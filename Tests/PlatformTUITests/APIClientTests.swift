@@ -26,6 +26,11 @@ struct APIClientTests {
         let project = server.tenancy.project.id
         let projects = try await client.get("/projects", as: PageEnvelope<Project>.self)
         #expect(projects.data.map(\.id) == [project])
+        // One after another, the calls share one connection (a refresh does not reconnect).
+        for _ in 0..<5 {
+            _ = try await client.get("/projects/\(project)/edge/summary", as: ResourceEnvelope<EdgeSummary>.self)
+        }
+        #expect(client.handles.connectionsOpened == 1)
         let created = try await client.send(
             "POST",
             "/projects/\(project)/devices",

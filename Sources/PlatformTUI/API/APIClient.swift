@@ -27,12 +27,14 @@ enum ClientError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The console's HTTP client (docs/spec/tui.md: "it talks only to the HTTP API, through libcurl"). Each
-/// call runs on its own thread, so the UI thread never blocks on the network.
+/// call runs on its own thread, so the UI thread never blocks on the network; the libcurl handles
+/// (and their open connections) are shared by the copies of a client.
 struct APIClient: Sendable {
     let baseURL: String
     let token: String
     /// Seconds before a call gives up. Default 10.
     var timeout = 10
+    let handles = CurlHandlePool()
 
     /// `/core/api/v1/projects/{id}`-relative paths start with `/projects/...`.
     func get<T: Decodable & Sendable>(_ path: String, as type: T.Type) async throws -> T {
@@ -103,12 +105,14 @@ struct APIClient: Sendable {
         let headers =
             ["Authorization: Bearer \(token)", "Content-Type: application/json", "Accept: application/json", "Expect:"]
             + (idempotencyKey ? ["Idempotency-Key: \(UUID().uuidString)"] : [])
-        let timeout = timeout
+        let (timeout, handles) = (timeout, handles)
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(
                     with: Result {
-                        try Self.transfer(method, url, headers: headers, body: body ?? [], timeout: timeout)
+                        try handles.withHandle { handle in
+                            try Self.transfer(handle, method, url, headers: headers, body: body ?? [], timeout: timeout)
+                        }
                     }
                 )
             }
@@ -123,14 +127,13 @@ struct APIClient: Sendable {
     }
 
     private static func transfer(
+        _ handle: UnsafeMutableRawPointer,
         _ method: String,
         _ url: String,
         headers: [String],
         body: [UInt8],
         timeout: Int
     ) throws -> (Int, [UInt8]) {
-        guard let handle = curl_easy_init() else { throw ClientError.transport("curl_easy_init failed") }
-        defer { curl_easy_cleanup(handle) }
         var list: UnsafeMutablePointer<curl_slist>?
         for header in headers { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }
