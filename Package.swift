@@ -78,8 +78,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .executableTarget(
-            name: "PlatformTUI",
+        .target(
+            name: "EdgeSyncConsole",
             dependencies: [
                 "Server",
                 "EdgeSyncModels",
@@ -91,6 +91,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .executableTarget(name: "PlatformTUI", dependencies: ["EdgeSyncConsole"]),
         .executableTarget(
             name: "Agent",
             dependencies: [
@@ -108,7 +109,8 @@ let package = Package(
         .executableTarget(
             name: "EdgeBench",
             dependencies: [
-                "EdgeSyncModels", "MQTT", "Server", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "EdgeSyncModels", "MQTT", "Server", "EdgeSyncConsole", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EdgeBench"
@@ -147,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlatformTUITests",
-            dependencies: ["PlatformTUI", "Server", "TestSupport"]
+            dependencies: ["EdgeSyncConsole", "Server", "TestSupport"]
         ),
         .testTarget(
             name: "AgentTests",

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import PlatformTUI
+@testable import EdgeSyncConsole
 @testable import Server
 
 /// The console's libcurl client against a running server.

@@ -2,7 +2,7 @@ import EdgeSyncModels
 import Foundation
 import Testing
 
-@testable import PlatformTUI
+@testable import EdgeSyncConsole
 
 /// Key handling on the console's state, without a terminal or a server: list movement, the
 /// registry's routes, the fleet switch, and what a token without `operate` may not do.

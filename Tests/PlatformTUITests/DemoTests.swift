@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import PlatformTUI
+@testable import EdgeSyncConsole
 
 /// `platform-tui demo --no-tui` for a bounded time: every simulated device's lineages and
 /// reviews appear over the API, the migration re-queues `order_events` with its new column,

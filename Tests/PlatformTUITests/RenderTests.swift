@@ -1,7 +1,7 @@
 import EdgeSyncModels
 import Testing
 
-@testable import PlatformTUI
+@testable import EdgeSyncConsole
 
 @Suite("Rendering into the cell grid")
 struct RenderTests {

@@ -2,7 +2,7 @@ import EdgeSyncModels
 import Foundation
 import Testing
 
-@testable import PlatformTUI
+@testable import EdgeSyncConsole
 
 /// Every screen rendered from fixture data into the cell grid and compared with `Screens/`.
 /// Regenerate after an intended change: `make goldens`.

@@ -20,7 +20,7 @@ struct PlatformTUICommand: AsyncParsableCommand {
             """,
         version: "\(EdgeSyncVersion.string) (\(LinkedLibraries.description))",
         subcommands: [
-            ConsoleCommand.self, ServeCommand.self, DemoCommand.self, RenderBenchCommand.self, LineagesCommand.self,
+            ConsoleCommand.self, ServeCommand.self, DemoCommand.self, LineagesCommand.self,
             ReviewsCommand.self, RowsCommand.self, DevicesCommand.self,
             PolicyCommand.self, EventsCommand.self, BatchesCommand.self,
         ],
@@ -37,10 +37,9 @@ enum LinkedLibraries {
 }
 
 /// Runs the command and maps failures to docs/spec/tui.md's exit codes: 0 ok, 1 error, 2 not found /
-/// usage (ArgumentParser's own usage errors would exit 64).
-@main
-enum PlatformTUIMain {
-    static func main() async {
+/// usage (ArgumentParser's own usage errors would exit 64). The `platform-tui` executable calls it.
+public enum PlatformTUIMain {
+    public static func main() async {
         if let unknown = unknownSubcommand(Array(CommandLine.arguments.dropFirst())) {
             FileHandle.standardError.write(
                 Data(

@@ -1,16 +1,15 @@
-import ArgumentParser
 import EdgeSyncModels
-import Foundation
 
-/// `platform-tui bench-render` (hidden): median milliseconds to draw the lineages screen into the
-/// cell grid, for `make bench` (the screens live in this executable). Prints one JSON object.
-struct RenderBenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench-render", shouldDisplay: false)
+/// Median milliseconds to draw the lineages screen into the cell grid (no terminal), for
+/// `make bench`: an empty screen, a page of 50 of `lineages`, and all of them in one page.
+public enum ConsoleRenderBench {
+    public struct Result: Sendable {
+        public var empty: Double
+        public var page: Double
+        public var all: Double
+    }
 
-    @Option var lineages = 10_000
-    @Option var frames = 200
-
-    func run() throws {
+    public static func run(lineages: Int = 10_000, frames: Int = 200) -> Result {
         let now = Timestamp.now
         let tables = ["order_events", "device_state", "sensor_timeseries"]
         let all = (0..<lineages).map { index -> Lineage in
@@ -66,9 +65,6 @@ struct RenderBenchCommand: ParsableCommand {
             }
             return samples.sorted()[frames / 2]
         }
-        let result = ["empty": median([]), "page": median(Array(all.prefix(50))), "all": median(all)]
-        print(
-            "{\"empty\":\(result["empty"]!),\"page\":\(result["page"]!),\"all\":\(result["all"]!),\"lineages\":\(lineages)}"
-        )
+        return Result(empty: median([]), page: median(Array(all.prefix(50))), all: median(all))
     }
 }
