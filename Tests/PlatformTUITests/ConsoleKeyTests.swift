@@ -150,14 +150,14 @@ struct ConsoleKeyTests {
         let app = Self.app()
         app.handle(.character(":"), pageSize: 20)
         app.handle(.character("q"), pageSize: 20)
-        #expect(app.state.withLock { $0.prompt == nil && !$0.quit })
+        #expect(app.state.withLock { $0.mode == nil && !$0.quit })
     }
 
     @Test func aRejectionNeedsAReasonAndSaysSo() {
         let app = Self.onReview(status: .inReview)
         app.handle(.character("x"), pageSize: 20)
         app.handle(.enter, pageSize: 20)
-        #expect(app.state.withLock { $0.dialog?.0.armed == false }, "an empty reason is not accepted")
+        #expect(app.state.withLock { $0.mode?.dialog?.armed == false }, "an empty reason is not accepted")
         #expect(app.render(width: 80, height: 24).text.contains("Reason may not stay empty"))
         for key in [Terminal.Key.character("o"), .character("k"), .enter] { app.handle(key, pageSize: 20) }
         #expect(app.render(width: 80, height: 24).text.contains("y confirms"))
@@ -170,7 +170,7 @@ struct ConsoleKeyTests {
             state.devices = Fixtures.devicesScreen
             state.devices.selectedID = state.devices.page.data.first?.id
             _ = app.handleScreenKey(.character("C"), pageSize: 20, &state)
-            #expect(state.dialog?.0.title == "New certificate for pump-7", "C asks first, like P")
+            #expect(state.mode?.dialog?.title == "New certificate for pump-7", "C asks first, like P")
         }
         let password = ConsoleApp.Mutation.issueCredentials(deviceID: "d", name: "pump-7", kind: .password)
         #expect(!password.logged("password for pump-7 (shown once): es_secret").contains("es_secret"))
@@ -236,7 +236,7 @@ struct ConsoleKeyTests {
         let help = app.render(width: 80, height: 24).text
         #expect(help.contains("Keys: ") && help.contains("rename / data point") && help.contains("sync authority"))
         app.handle(.character("x"), pageSize: 20)
-        #expect(app.state.withLock { !$0.helpOpen && $0.route == .editor("review-2", .device) })
+        #expect(app.state.withLock { $0.mode == nil && $0.route == .editor("review-2", .device) })
     }
 
     @Test func theActionLogNamesReviewsAndLineagesByDeviceAndTable() {
@@ -245,5 +245,16 @@ struct ConsoleKeyTests {
         let named = app.state.withLock { approve.summary(named: approve.subject(in: $0)) }
         #expect(named == "approve device review of pump-7/device_state with 0 column actions")
         #expect(ConsoleApp.Mutation.deleteLineage(lineageID: "0193abcdef").summary() == "delete lineage 0193abcd")
+    }
+
+    /// One mode at a time: with the reject dialog open, `?` and `:` are text of its reason, not
+    /// the help or the jump prompt; Esc closes the dialog and nothing else.
+    @Test func aDialogTakesEveryKeyUntilItCloses() {
+        let app = Self.onReview(status: .inReview)
+        app.handle(.character("x"), pageSize: 20)
+        for key in [Terminal.Key.character("?"), .character(":")] { app.handle(key, pageSize: 20) }
+        #expect(app.state.withLock { $0.mode?.dialog?.text == "?:" })
+        app.handle(.escape, pageSize: 20)
+        #expect(app.state.withLock { $0.mode == nil && $0.route == .review("review-2", .device) })
     }
 }

@@ -88,7 +88,7 @@ extension ConsoleApp {
             case .character("x")
             where detail.lineage.materializationFailureCount > 0
                 || detail.lineage.pauseReason == .materializationFailure:
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title: "Reset materialization of \(name)",
                         effect:
@@ -98,7 +98,7 @@ extension ConsoleApp {
                 )
             case .character("i"):
                 guard let rejected = LineageDetailScreen.reingestable(detail) else { return (false, nil) }
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title: "Re-ingest rejected batch \(rejected.id) of \(name)",
                         effect:
@@ -112,12 +112,13 @@ extension ConsoleApp {
                     detail.schemaVersions.last { $0.decision == .approved }?.columns?.filter(\.isPrimaryKey).sorted {
                         $0.pkOrdinal < $1.pkOrdinal
                     }.map(\.name) ?? []
-                state.writeBack = (
-                    WriteBackForm(table: detail.lineage.sourceTable, bindings: detail.bindings, keyColumns: keys), id,
-                    detail.lineage.deviceID
+                state.mode = .writeBack(
+                    WriteBackForm(table: detail.lineage.sourceTable, bindings: detail.bindings, keyColumns: keys),
+                    lineageID: id,
+                    deviceID: detail.lineage.deviceID
                 )
             case .character("D"):
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title: "Delete lineage \(name)",
                         effect:
@@ -228,7 +229,7 @@ extension ConsoleApp {
                 state.stack.append(.editor(id, source))
                 return (true, nil)
             case .character("x") where review.detail.review.status == .inReview:
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title:
                             "Reject schema \(review.detail.review.schemaHash.prefix(12)) of \(review.detail.review.sourceTable)",
@@ -239,7 +240,7 @@ extension ConsoleApp {
                     .reject(reviewID: id, source, actionVersion: review.detail.review.actionVersion)
                 )
             case .character("A") where review.detail.review.status.isOpen:
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title: "Abandon this review",
                         effect: "Closes the review without a decision; the lineage keeps waiting for the next schema."
@@ -272,16 +273,17 @@ extension ConsoleApp {
             let selected = devices.first { $0.id == state.devices.selectedID } ?? devices.first
             switch key {
             case .character("+"):
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title: "Register a device",
                         effect: "Its name is its MQTT client id: 1–64 of A-Z a-z 0-9 . _ -",
                         field: .text(label: "Name", required: true)
-                    ), .registerDevice(name: "")
+                    ),
+                    .registerDevice(name: "")
                 )
             case .character("P"):
                 guard let selected else { return (false, nil) }
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title: "New password for \(selected.name)",
                         effect: "Replaces its password; the new one is shown once, on the status line."
@@ -290,7 +292,7 @@ extension ConsoleApp {
                 )
             case .character("C"):
                 guard let selected else { return (false, nil) }
-                state.dialog = (
+                state.mode = .dialog(
                     ConfirmDialog(
                         title: "New certificate for \(selected.name)",
                         effect:
@@ -383,7 +385,7 @@ extension ConsoleApp {
         case .character("m"): editor.setAll(.mirror, keepKey: false)
         case .character("i"): editor.setAll(.ignore, keepKey: true)
         case .character("u"): editor.actions = editor.detail.suggestedActions
-        case .character("?"): state.helpOpen = true
+        case .character("?"): state.mode = .help
         case .character("t"):
             editor.syncAuthority =
                 editor.syncAuthority == .cloudAuthoritative ? .deviceAuthoritative : .cloudAuthoritative

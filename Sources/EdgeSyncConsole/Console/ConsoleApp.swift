@@ -47,15 +47,8 @@ final class ConsoleApp: Sendable {
         var refreshPaused = false
         var failures = 0
         var quit = false
-        /// The `:` jump prompt while it is open.
-        var prompt: String?
-        /// The `/` filter being typed on the lineages screen.
-        var filterInput: String?
-        /// A destructive action waiting for its confirmation.
-        var dialog: (ConfirmDialog, Mutation)?
-        var helpOpen = false
-        /// The write-back form of the lineage on screen.
-        var writeBack: (WriteBackForm, lineageID: String, deviceID: String)?
+        /// A prompt, dialog, form or the help over the screen.
+        var mode: Mode?
         var actions: [ActionLogScreen.Entry] = []
         var route: Route { stack.last ?? .lineages }
 
@@ -164,13 +157,14 @@ final class ConsoleApp: Sendable {
         var grid = CellGrid(width: width, height: height)
         var snapshot = state.withLock { $0 }
         if !snapshot.statusIsCurrent(now: .now) { snapshot.frame.status = nil }
-        if let prompt = snapshot.prompt {
+        switch snapshot.mode {
+        case .prompt(let prompt):
             snapshot.frame.status = (":" + prompt + "▏  (\(Self.jumpTargets); Enter jumps, Esc closes)", .key)
-        }
-        if let filter = snapshot.filterInput {
+        case .filter(let filter):
             snapshot.frame.status = (
                 "/" + filter + "▏  (device or table, !text inverts; Enter applies, empty clears, Esc cancels)", .key
             )
+        default: break
         }
         switch snapshot.route {
         case .lineages:
@@ -210,12 +204,14 @@ final class ConsoleApp: Sendable {
             default: false
             }
         if loading { grid.put(" loading…", x: 0, y: 4, style: .muted) }
-        snapshot.dialog?.0.draw(into: &grid)
-        snapshot.writeBack?.0.draw(into: &grid)
-        if snapshot.helpOpen {
+        switch snapshot.mode {
+        case .dialog(let dialog, _): dialog.draw(into: &grid)
+        case .writeBack(let form, _, _): form.draw(into: &grid)
+        case .help:
             let (title, keys) = Self.keys(of: snapshot)
             access.help(title: title, keys: keys, adminScreen: snapshot.route == .devices || snapshot.route == .policy)
                 .draw(into: &grid)
+        case .prompt, .filter, nil: break
         }
         return grid
     }
@@ -233,48 +229,8 @@ final class ConsoleApp: Sendable {
         var reload = false
         var mutation: Mutation?
         state.withLock { state in
-            if state.helpOpen {
-                state.helpOpen = false
-                return
-            }
-            if state.prompt != nil {
-                reload = handlePrompt(key, &state)
-                return
-            }
-            if let filter = state.filterInput {
-                switch key {
-                case .escape: state.filterInput = nil
-                case .backspace: state.filterInput = String(filter.dropLast())
-                case .enter:
-                    state.lineages.query = filter.isEmpty ? nil : filter
-                    state.lineages.page.meta.page = 1
-                    state.filterInput = nil
-                    reload = true
-                case .character(let character): state.filterInput = filter + String(character)
-                default: break
-                }
-                return
-            }
-            if let (current, lineageID, deviceID) = state.writeBack {
-                var form = current
-                switch form.handle(key) {
-                case .cancel: state.writeBack = nil
-                case .send:
-                    state.writeBack = nil
-                    mutation = .writeBack(deviceID: deviceID, lineageID: lineageID, row: form.row)
-                case .none: state.writeBack = (form, lineageID, deviceID)
-                }
-                return
-            }
-            if let (current, action) = state.dialog {
-                var dialog = current
-                switch dialog.handle(key) {
-                case .cancel: state.dialog = nil
-                case .confirm:
-                    state.dialog = nil
-                    mutation = action.with(dialogText: dialog.text)
-                case .none: state.dialog = (dialog, action)
-                }
+            if let mode = state.mode {
+                (reload, mutation) = handle(key, in: mode, &state)
                 return
             }
             if state.route == .events, state.events?.isModal == true {
@@ -314,13 +270,13 @@ final class ConsoleApp: Sendable {
                 }
                 return
             case .character(":"):
-                state.prompt = ""
+                state.mode = .prompt("")
                 return
             case .character("?"):
-                state.helpOpen = true
+                state.mode = .help
                 return
             case .character("/") where state.route == .lineages:
-                state.filterInput = state.lineages.query ?? ""
+                state.mode = .filter(state.lineages.query ?? "")
                 return
             case .character("L"):
                 state.stack.append(.actionLog)
@@ -340,11 +296,14 @@ final class ConsoleApp: Sendable {
             }
             (reload, mutation) = handleScreenKey(key, pageSize: pageSize, &state)
             let blocked =
-                mutation.map { !access.allows($0) } ?? false || state.dialog.map { !access.allows($0.1) } ?? false
-                || (state.writeBack != nil && !access.canOperate)
+                switch (mutation, state.mode) {
+                case (let mutation?, _): !access.allows(mutation)
+                case (nil, .dialog(_, let asked)?): !access.allows(asked)
+                case (nil, .writeBack?): !access.canOperate
+                default: false
+                }
             if blocked {
-                state.dialog = nil
-                state.writeBack = nil
+                state.mode = nil
                 mutation = nil
                 state.frame.status = (
                     "\(access.reason ?? "not allowed"): that key changes the server (? lists what is off)", .warning
@@ -380,37 +339,6 @@ final class ConsoleApp: Sendable {
 
     private func isRows(_ route: Route) -> Bool {
         if case .rows = route { return true }
-        return false
-    }
-
-    private func handlePrompt(_ key: Terminal.Key, _ state: inout State) -> Bool {
-        switch key {
-        // No jump target has a q: it closes the prompt, as Esc does, rather than being typed.
-        case .escape, .character("q"): state.prompt = nil
-        case .backspace: _ = state.prompt?.popLast()
-        case .character(let character): state.prompt?.append(character)
-        case .enter:
-            let target = state.prompt ?? ""
-            state.prompt = nil
-            switch target {
-            case "lineages": state.stack = [.lineages]
-            case "reviews": state.stack = [.reviews(.device)]
-            case "registry": state.stack = [.registry]
-            case "log": state.stack.append(.actionLog)
-            case "devices": state.stack = [.devices]
-            case "policy":
-                state.policy = nil
-                state.stack = [.policy]
-            case "events":
-                state.events = nil
-                state.stack = [.events]
-            default:
-                state.frame.status = (":\(target) is not a screen here (\(Self.jumpTargets))", .error)
-                return false
-            }
-            return true
-        default: break
-        }
         return false
     }
 }
