@@ -50,6 +50,12 @@ struct DemoTests {
 
         let devices = try await client.get("\(base)/devices", as: PageEnvelope<Device>.self).data
         #expect(Set(devices.map(\.name)) == ["press-01", "kiln-02", "chiller-03"])
+        // The agents keep their MQTT sessions up: the devices say connected, with a last-seen time.
+        try await eventually("the 3 devices connected") {
+            let devices = try await client.get("\(base)/devices", as: PageEnvelope<Device>.self).data
+            let summary = try await client.get("\(base)/edge/summary", as: ResourceEnvelope<EdgeSummary>.self).data
+            return devices.allSatisfy { $0.connected && $0.lastSeenAt != nil } && summary.devices.connected == 3
+        }
         try await eventually("3 devices × 3 tables of lineages") {
             try await client.get("\(base)/edge/lineages", as: PageEnvelope<Lineage>.self).meta.total == 9
         }
