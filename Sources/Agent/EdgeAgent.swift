@@ -37,6 +37,8 @@ public actor EdgeAgent {
     var reportedMissing = false
     /// The table publishers running now, one at most per table.
     var publishers: [String: Task<Void, Never>] = [:]
+    /// systemd's readiness and watchdog notifications (nothing outside systemd).
+    var notifier = ServiceNotifier.fromEnvironment()
 
     public init(configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void = { print($0) }) throws {
         if let problem = configuration.problemsForRun.first {
@@ -177,7 +179,12 @@ public actor EdgeAgent {
             connectionLog.cancel()
         }
         var lastFlush = ContinuousClock.now - configuration.flushInterval
+        // Ready once the capture is installed and the journals are open: the application's
+        // writes are captured from here on, whether the server is reachable or not.
+        notifier.ready(status: "capturing \(captured.count) tables")
+        defer { notifier.stopping() }
         while !Task.isCancelled {
+            notifier.keepAlive()
             var due = wakeRequested || ContinuousClock.now - lastFlush >= configuration.flushInterval
             if !due { due = (try? await pendingBatchReady()) == true }
             if due {

@@ -265,10 +265,15 @@ extension AgentHarness {
 
     /// Starts the agent process and waits until its capture is installed: rows the application
     /// writes before that are not captured on a first run (no `snapshot_on_first_run`).
-    func startProcess(_ config: String, standardError: String? = nil) async throws -> ProcessRunner.Running {
+    func startProcess(
+        _ config: String,
+        standardError: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> ProcessRunner.Running {
         let agent = try ProcessRunner.start(
             AgentKillTests.binary,
             ["run", "--config", config],
+            environment: environment,
             standardError: standardError
         )
         let installed = try await waitFor { () -> Bool? in
