@@ -60,6 +60,8 @@ extension EdgeAgent {
             try await state.dropSpill(old.name)
             try await report(
                 old.name,
+                "journal_dropped",
+                level: .warning,
                 "\(why): dropped its journal (\(entry.entries) changes); a snapshot under journal_epoch \(renewed.epoch) sends its rows again"
             )
             total -= entry.bytes
@@ -68,7 +70,12 @@ extension EdgeAgent {
         for entry in sizes.sorted(by: { $0.bytes > $1.bytes }) where entry.table.isTelemetry && entry.entries > 1 {
             guard total > target else { break }
             let dropped = try await dropOldestSamples(entry.table, keeping: entry.entries / 2)
-            try await report(entry.table.name, "\(why): dropped its \(dropped) oldest samples, which are lost")
+            try await report(
+                entry.table.name,
+                "samples_dropped",
+                level: .warning,
+                "\(why): dropped its \(dropped) oldest samples, which are lost"
+            )
             total -= entry.bytes / 2
         }
     }

@@ -9,7 +9,7 @@ extension EdgeAgent {
         guard
             let control = try? JSONDecoder().decode(DownlinkControl.self, from: Data(message.payload.readableBytesView))
         else {
-            log("ignored a control that is not valid JSON")
+            log(.warning, "control_invalid", "ignored a control that is not valid JSON")
             await message.acknowledge()
             return
         }
@@ -24,7 +24,7 @@ extension EdgeAgent {
                 _ = try await state.markProcessed(control.controlID)
             }
         } catch {
-            log("control \(control.controlID): \(error)")
+            log(.error, "control_failed", "control \(control.controlID): \(error)")
         }
         await message.acknowledge()
     }
@@ -36,30 +36,38 @@ extension EdgeAgent {
                 $0.paused = true
                 $0.watermark = watermark
             }
-            try await report(table, "paused by the server (\(reason)) at watermark \(watermark)")
+            try await report(table, "lineage_paused", "paused by the server (\(reason)) at watermark \(watermark)")
         case .resumeLineage(let table, let watermark):
             try await state.update(table) {
                 $0.paused = false
                 $0.watermark = watermark
             }
+            log(.notice, "lineage_resumed", "resumed by the server at watermark \(watermark)", table: table)
             wake()
         case .stateWrite(let table, let rows):
             try await applyStateWrite(table: table, rows: rows)
             wake()
         case .batchRejected(let table, let batchID, let reason, let message):
-            try await report(table, "batch \(batchID ?? "?") rejected: \(reason.rawValue) \(message ?? "")")
+            try await report(
+                table,
+                "batch_rejected",
+                level: .error,
+                "batch \(batchID ?? "?") rejected: \(reason.rawValue) \(message ?? "")"
+            )
             guard let table else { return }
             try await recordError(table, "batch \(batchID ?? "?") rejected: \(reason.rawValue)")
             // The server acknowledged (and keeps) the batch: it is done here; a batch still
             // outbound with that id is dropped, never resent.
             if let outbound = try await state.outbound(table), outbound.batchID == batchID {
                 try await state.complete(outbound)
-                log("\(table): dropped rejected batch \(outbound.batchID)")
+                log(.warning, "rejected_batch_dropped", "dropped rejected batch \(outbound.batchID)", table: table)
             }
         case .urlGrant(let grant):
             guard var spill = try await state.spill(grant.sourceTable), spill.lastSeq == nil else {
                 try await report(
                     grant.sourceTable,
+                    "url_grant_ignored",
+                    level: .warning,
                     "url_grant \(grant.batchID) not asked for (or an upload is under way); ignored"
                 )
                 return
@@ -76,7 +84,12 @@ extension EdgeAgent {
     /// write) and remembers each row's cloud version for `lkcv`.
     func applyStateWrite(table name: String, rows: [StateWriteRow]) async throws {
         guard let table = tables[name], !table.primaryKey.isEmpty, table.strategy == .rows else {
-            try await report(name, "state_write for a table this agent does not capture as rows; ignored")
+            try await report(
+                name,
+                "state_write_ignored",
+                level: .warning,
+                "state_write for a table this agent does not capture as rows; ignored"
+            )
             return
         }
         try await source.write { db in

@@ -21,6 +21,7 @@ extension EdgeAgent {
                 let progress = try await state.progress(name)
                 if progress.paused { break }
                 if table.snapshotAfter != nil {
+                    log(.notice, "snapshot_started", "snapshot of epoch \(table.epoch) started", table: name)
                     while !Task.isCancelled, table.snapshotAfter != nil {
                         let current = table
                         let started = ContinuousClock.now
@@ -30,7 +31,7 @@ extension EdgeAgent {
                         // whose busy handler sleeps between tries: the agent writes a third of the time.
                         try await Task.sleep(for: max(.milliseconds(5), (ContinuousClock.now - started) * 2))
                     }
-                    try await report(name, "snapshot journaled (epoch \(table.epoch))")
+                    try await report(name, "snapshot_finished", "snapshot journaled (epoch \(table.epoch))")
                 }
                 var outbound = try await state.outbound(name)
                 if let stale = outbound, stale.epoch != table.epoch {
@@ -73,7 +74,7 @@ extension EdgeAgent {
                 }
             }
         } catch {
-            log("\(name): publish failed: \(error)")
+            log(.error, "publish_failed", "publish failed: \(error)", table: name)
             try? await recordError(name, "\(error)")
         }
     }
@@ -100,7 +101,12 @@ extension EdgeAgent {
             else { return .nothing }
             adopt(read.fingerprint)
             if read.unreadable > 0 {
-                try await report(table.name, "skipped \(read.unreadable) samples whose \(ts) is not a time")
+                try await report(
+                    table.name,
+                    "samples_skipped",
+                    level: .warning,
+                    "skipped \(read.unreadable) samples whose \(ts) is not a time"
+                )
             }
             let includeColumns = progress.sentSchemaHash != read.fingerprint.schemaHash
             guard

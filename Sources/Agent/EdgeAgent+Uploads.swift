@@ -47,7 +47,11 @@ extension EdgeAgent {
                     topic: root + "/" + UplinkTopic.ingestRequest.rawValue,
                     payload: ByteBuffer(bytes: request)
                 )
-                try await report(table.name, "backlog too large for MQTT batches; asked for an upload URL")
+                try await report(
+                    table.name,
+                    "upload_requested",
+                    "backlog too large for MQTT batches; asked for an upload URL"
+                )
             }
             return true
         }
@@ -94,7 +98,7 @@ extension EdgeAgent {
         unlink(path)
         uploadOnly.remove(table.name)
         publishedRows += uploadRows.removeValue(forKey: table.name) ?? 0
-        try await report(table.name, "uploaded the backlog through commit_seq \(lastSeq)")
+        try await report(table.name, "upload_finished", "uploaded the backlog through commit_seq \(lastSeq)")
         return true
     }
 

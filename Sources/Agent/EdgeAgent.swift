@@ -1,4 +1,5 @@
 import EdgeSyncModels
+import Logging
 import MQTT
 import NIOCore
 import NIOSSL
@@ -16,7 +17,8 @@ public actor EdgeAgent {
     let state: AgentStateStore
     public let client: MQTTClient
     let root: String
-    let log: @Sendable (String) -> Void
+    /// One line per event (`AgentLogHandler` in the executable); `event` names it.
+    let logger: Logger
     /// The tables seen on the last poll, and the captured ones.
     var tables: [String: SourceTable] = [:]
     var captured: [String: CapturedTable] = [:]
@@ -40,7 +42,7 @@ public actor EdgeAgent {
     /// systemd's readiness and watchdog notifications (nothing outside systemd).
     var notifier = ServiceNotifier.fromEnvironment()
 
-    public init(configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void = { print($0) }) throws {
+    public init(configuration: AgentConfiguration, logger: Logger = Logger(label: "edge-agent")) throws {
         if let problem = configuration.problemsForRun.first {
             let key = String(problem.prefix { $0 != " " && $0 != ":" })
             throw AgentConfigurationError(key: key, message: problem)
@@ -51,7 +53,7 @@ public actor EdgeAgent {
             let (host, port, useTLS) = MQTTClientConfiguration.parseServerURL(serverURL)
         else { throw AgentConfigurationError(key: "configuration", message: "incomplete") }
         self.configuration = configuration
-        self.log = log
+        self.logger = logger
         sourcePath = path
         (source, sourceFile) = try Self.openSource(path)
         state = try AgentStateStore(path: statePath)
@@ -113,7 +115,11 @@ public actor EdgeAgent {
             try await state.adoptEpochs(
                 Dictionary(upgraded.map { ($0.name, $0.epoch) }, uniquingKeysWith: { a, _ in a })
             )
-            try await report(nil, "upgraded the capture of \(upgraded.count) tables to per-table journals")
+            try await report(
+                nil,
+                "capture_upgraded",
+                "upgraded the capture of \(upgraded.count) tables to per-table journals"
+            )
             databaseID = try await source.run { try CaptureCatalog.databaseID($0) } ?? ""
         } else {
             switch DatabaseIdentity.compare(
@@ -156,7 +162,12 @@ public actor EdgeAgent {
         try await state.forgetInFlight()
         captured = Dictionary(renewed.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         schemaVersion = nil
-        try await report(nil, "\(reason): every table starts a new journal epoch with a snapshot")
+        try await report(
+            nil,
+            "epoch_renewed",
+            level: .warning,
+            "\(reason): every table starts a new journal epoch with a snapshot"
+        )
         return id
     }
 
@@ -167,10 +178,16 @@ public actor EdgeAgent {
         try await prepare()
         let connection = Task { await client.run() }
         let controls = Task { await receiveControls() }
-        let connectionLog = Task { [client, log, server = configuration.serverURL ?? "the server"] in
+        let connectionLog = Task { [client, logger, server = configuration.serverURL ?? "the server"] in
             var lines = ConnectionLog(server: server)
             for await event in client.connectionEvents {
-                for line in lines.lines(for: event) { log(line) }
+                for line in lines.lines(for: event) {
+                    logger.log(
+                        level: line.level,
+                        "\(line.message)",
+                        metadata: ["event": "\(line.event)", "server": "\(server)"]
+                    )
+                }
             }
         }
         defer {
@@ -222,7 +239,7 @@ public actor EdgeAgent {
         do {
             guard try await poll() else { return }
         } catch {
-            log("poll failed: \(error)")
+            log(.error, "poll_failed", "poll failed: \(error)")
             return
         }
         for name in captured.keys.sorted() where tables[name]?.isCaptured == true && publishers[name] == nil {
@@ -237,7 +254,9 @@ public actor EdgeAgent {
     /// schema_version`), and the journals' bounds. False when there is no database to publish.
     func poll() async throws -> Bool {
         guard let file = FileIdentity(path: sourcePath) else {
-            if !reportedMissing { log("\(sourcePath) is missing; waiting for it to come back") }
+            if !reportedMissing {
+                log(.warning, "database_missing", "\(sourcePath) is missing; waiting for it to come back")
+            }
             reportedMissing = true
             return false
         }
@@ -268,12 +287,12 @@ public actor EdgeAgent {
             return (discovered, result, try db.scalar("PRAGMA schema_version")?.integer)
         }
         for change in result.changes {
-            log("\(change.table): \(change.message)")
+            log(.notice, "capture_changed", change.message, table: change.table)
             try await state.report(table: change.table, change.message)
         }
         for table in discovered {
             for problem in table.problems where tables[table.name]?.problems.contains(problem) != true {
-                log("\(table.name): \(problem)")
+                log(.warning, "table_problem", problem, table: table.name)
             }
             if let known = tables[table.name], known.fingerprint != table.fingerprint { observe(table.fingerprint) }
         }
@@ -293,7 +312,12 @@ public actor EdgeAgent {
     /// An advisory `sync/schema/observe` with the new columns; `schema_columns` go on the next
     /// batch as well (the sent hash differs).
     func observe(_ fingerprint: SchemaFingerprint) {
-        log("\(fingerprint.tableName): schema changed (\(fingerprint.schemaHash.prefix(12)))")
+        log(
+            .notice,
+            "schema_changed",
+            "schema changed (\(fingerprint.schemaHash.prefix(12)))",
+            table: fingerprint.tableName
+        )
         let observation = SchemaObservation(
             sourceTable: fingerprint.tableName,
             schemaHash: fingerprint.schemaHash,
@@ -306,9 +330,17 @@ public actor EdgeAgent {
         Task { try? await client.publish(topic: topic, payload: ByteBuffer(bytes: body)) }
     }
 
-    func report(_ table: String?, _ message: String) async throws {
-        log((table.map { $0 + ": " } ?? "") + message)
+    /// Logs an event and keeps it as the table's (or the agent's) last message for `status`.
+    func report(_ table: String?, _ event: String, level: Logger.Level = .notice, _ message: String) async throws {
+        log(level, event, message, table: table)
         try await state.report(table: table, message)
+    }
+
+    /// One log line: the event's name, the table it concerns, and the message.
+    func log(_ level: Logger.Level, _ event: String, _ message: String, table: String? = nil) {
+        var metadata: Logger.Metadata = ["event": "\(event)"]
+        if let table { metadata["table"] = "\(table)" }
+        logger.log(level: level, "\(table.map { "\($0): " } ?? "")\(message)", metadata: metadata)
     }
 
     func recordError(_ table: String, _ message: String) async throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeSyncModels
 import Foundation
+import Logging
 
 /// `edge-agent`: captures changes of an application's SQLite tables and publishes them to the
 /// governance server over MQTT.
@@ -58,6 +59,8 @@ extension EdgeAgentCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Capture and publish until SIGTERM/SIGINT.")
         @OptionGroup var options: ConfigOptions
+        @Option(help: "Log lines as text (time level event key=value: message) or json, one per event.")
+        var logFormat: AgentLogFormat = .text
 
         func run() async throws {
             StandardError.ignoreBrokenPipes()
@@ -66,7 +69,10 @@ extension EdgeAgentCommand {
             let lock: AgentLock
             do {
                 lock = try AgentLock(statePath: configuration.resolvedStatePath ?? "")
-                agent = try EdgeAgent(configuration: configuration) { StandardError.write("edge-agent: \($0)") }
+                agent = try EdgeAgent(
+                    configuration: configuration,
+                    logger: Logger(label: "edge-agent") { [logFormat] _ in AgentLogHandler(format: logFormat) }
+                )
             } catch let error as AgentConfigurationError {
                 StandardError.write("edge-agent: \(error)")
                 throw ExitCode(2)

@@ -30,7 +30,7 @@ struct AgentBrokerTests {
             configuration.sourceDatabasePath = directory.appendingPathComponent("app.db").path
             configuration.flushInterval = .milliseconds(100)
             configuration.tableStrategies = ["sensor_timeseries": .telemetry(tsColumn: "ts", includeColumns: ["value"])]
-            let agent = try EdgeAgent(configuration: configuration) { _ in }
+            let agent = try EdgeAgent(configuration: configuration, logger: .quiet)
             try await agent.prepare()
             let task = Task { try await agent.run() }
             try await app.write { db in

@@ -1,6 +1,7 @@
 import EdgeSyncModels
 import Foundation
 import GRDB
+import Logging
 import MQTT
 import TestSupport
 import Testing
@@ -79,12 +80,8 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Starts the agent in this process, its triggers installed before this returns.
-    func startAgent(
-        log: @escaping @Sendable (String) -> Void = { _ in }
-    ) async throws -> (
-        EdgeAgent, Task<Void, any Error>
-    ) {
-        let agent = try EdgeAgent(configuration: configuration, log: log)
+    func startAgent(logger: Logger = .quiet) async throws -> (EdgeAgent, Task<Void, any Error>) {
+        let agent = try EdgeAgent(configuration: configuration, logger: logger)
         try await agent.prepare()
         return (agent, Task { try await agent.run() })
     }
@@ -188,4 +185,9 @@ final class AgentHarness: @unchecked Sendable {
     func stop() async {
         await server.stop()
     }
+}
+
+extension Logger {
+    /// The agent's log in tests that do not read it.
+    static let quiet = Logger(label: "edge-agent-test") { _ in SwiftLogNoOpLogHandler() }
 }

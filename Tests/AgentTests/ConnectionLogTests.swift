@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MQTT
 import Testing
 
@@ -16,8 +17,14 @@ struct ConnectionLogTests {
             .failed("connection refused (errno 111)"), .connected(sessionPresent: false), .lost,
             .refused(.notAuthorized), .refused(.notAuthorized), .connected(sessionPresent: true),
         ] {
-            lines += log.lines(for: event)
+            lines += log.lines(for: event).map(\.message)
         }
+        var events = ConnectionLog(server: "s")
+        #expect(
+            [MQTTConnectionEvent.connected(sessionPresent: false), .lost, .refused(.notAuthorized)].flatMap {
+                events.lines(for: $0).map { "\($0.level) \($0.event)" }
+            } == ["notice connected", "warning disconnected", "error connect_refused"]
+        )
         #expect(
             lines == [
                 "cannot connect to mqtt://broker:1883: connection refused (errno 111)",
@@ -34,7 +41,7 @@ struct ConnectionLogTests {
     @Test func theAgentLogsItsConnectionAndItsLoss() async throws {
         let harness = try await AgentHarness()
         let lines = LogLines()
-        let (_, task) = try await harness.startAgent { lines.append($0) }
+        let (_, task) = try await harness.startAgent(logger: lines.logger)
         let server = "mqtt://127.0.0.1:\(harness.mqttPort)"
         #expect(
             try await harness.waitFor { lines.contains("connected to \(server) (new session)") ? true : nil } == true
@@ -60,15 +67,44 @@ struct ConnectionLogTests {
     }
 }
 
-/// Lines an agent logged, read by the test while the agent writes them.
+/// The messages an agent logged, read by the test while the agent writes them.
 final class LogLines: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
+    private var events: [String] = []
 
-    func append(_ line: String) {
+    /// A logger whose every line lands here.
+    var logger: Logger {
+        Logger(label: "edge-agent-test") { _ in Collector(lines: self) }
+    }
+
+    struct Collector: LogHandler {
+        let lines: LogLines
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            lines.append("\(event.message)", event: event.metadata?["event"].map { "\($0)" } ?? "")
+        }
+    }
+
+    func append(_ line: String, event: String = "") {
         lock.lock()
         defer { lock.unlock() }
         lines.append(line)
+        events.append(event)
+    }
+
+    /// The event names logged so far, in order.
+    var eventNames: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return events
     }
 
     func contains(_ line: String) -> Bool { count(line) > 0 }
