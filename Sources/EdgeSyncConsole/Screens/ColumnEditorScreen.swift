@@ -262,34 +262,18 @@ struct ColumnEditorScreen: Sendable {
         body: (x: Int, y: Int, width: Int, height: Int)
     ) {
         let width = min(body.width - 4, max(32, (dataPoints.map { TextWidth.of($0.name) }.max() ?? 0) + 6))
-        let rows = min(dataPoints.count, max(3, body.y + body.height - top - 4))
-        let first = min(max(0, highlighted - rows + 1), max(0, dataPoints.count - rows))
-        let x = body.x + body.width - width - 2
-        let box = CellStyle(foreground: .white, background: .blue)
-        grid.fill(x: x, y: top, width: width, height: rows + 2, style: box)
-        grid.put(
-            " Data point for \(actions[selected].sourceColumnName) (\(dataPoints.count))",
-            x: x,
-            y: top,
-            style: CellStyle(foreground: .white, background: .blue, bold: true),
-            limit: width
+        ListPicker(
+            title: "Data point for \(actions[selected].sourceColumnName) (\(dataPoints.count))",
+            entries: dataPoints.map(\.name),
+            highlighted: highlighted,
+            footer: "Enter picks · Esc cancels"
         )
-        for (offset, point) in dataPoints[first..<(first + rows)].enumerated() {
-            let chosen = first + offset == highlighted
-            grid.put(
-                (chosen ? " ▸ " : "   ") + point.name,
-                x: x,
-                y: top + 1 + offset,
-                style: chosen ? CellStyle(foreground: .black, background: .yellow, bold: true) : box,
-                limit: width
-            )
-        }
-        grid.put(
-            " Enter picks · Esc cancels",
-            x: x,
-            y: top + rows + 1,
-            style: CellStyle(foreground: .yellow, background: .blue),
-            limit: width
+        .draw(
+            into: &grid,
+            x: body.x + body.width - width - 2,
+            top: top,
+            width: width,
+            rows: max(3, body.y + body.height - top - 4)
         )
     }
 }

@@ -149,31 +149,12 @@ struct EventsScreen: Sendable {
     /// The kinds as a list over the right of the table.
     private func drawPicker(highlighted: Int, into grid: inout CellGrid) {
         let width = min(grid.width - 4, 40)
-        let rows = min(Self.kinds.count, max(3, grid.height - 8))
-        let first = min(max(0, highlighted - rows + 1), max(0, Self.kinds.count - rows))
-        let x = grid.width - width - 2
-        let top = 4
-        let box = CellStyle(foreground: .white, background: .blue)
-        // A blank margin to the right edge: no cut message of the table beside the box.
-        grid.fill(x: x - 1, y: top, width: grid.width - x + 1, height: rows + 2, style: .plain)
-        grid.fill(x: x, y: top, width: width, height: rows + 2, style: box)
-        grid.put(" Event kind", x: x, y: top, style: CellStyle(foreground: .white, background: .blue, bold: true))
-        for (offset, kind) in Self.kinds[first..<(first + rows)].enumerated() {
-            let chosen = first + offset == highlighted
-            grid.put(
-                (chosen ? " ▸ " : "   ") + (kind?.rawValue ?? "all kinds"),
-                x: x,
-                y: top + 1 + offset,
-                style: chosen ? CellStyle(foreground: .black, background: .yellow, bold: true) : box,
-                limit: width
-            )
-        }
-        grid.put(
-            " Enter filters · Esc cancels",
-            x: x,
-            y: top + rows + 1,
-            style: CellStyle(foreground: .yellow, background: .blue),
-            limit: width
+        ListPicker(
+            title: "Event kind",
+            entries: Self.kinds.map { $0?.rawValue ?? "all kinds" },
+            highlighted: highlighted,
+            footer: "Enter filters · Esc cancels"
         )
+        .draw(into: &grid, x: grid.width - width - 2, top: 4, width: width, rows: max(3, grid.height - 8), margin: true)
     }
 }
