@@ -17,6 +17,26 @@ enum AgentInspection {
         }
     }
 
+    /// `status`: the agent's connection as it last recorded it, the room left, and each table.
+    struct Status: Encodable {
+        var connection: String
+        var connectionSince: String?
+        /// Free bytes for the agent on the filesystem of the application's database.
+        var diskFreeBytes: Int64?
+        /// Journal entries waiting to be sent, over every table, and their bytes.
+        var pendingRows: Int
+        var pendingBytes: Int
+        var tables: [TableStatus]
+
+        enum CodingKeys: String, CodingKey {
+            case connection, tables
+            case connectionSince = "connection_since"
+            case diskFreeBytes = "disk_free_bytes"
+            case pendingRows = "pending_rows"
+            case pendingBytes = "pending_bytes"
+        }
+    }
+
     struct TableStatus: Encodable {
         var name: String
         var strategy: String
@@ -73,11 +93,28 @@ enum AgentInspection {
         return problems
     }
 
-    static func status(_ configuration: AgentConfiguration) throws -> [TableStatus] {
+    static func status(_ configuration: AgentConfiguration) throws -> Status {
         guard let path = configuration.sourceDatabasePath, let statePath = configuration.resolvedStatePath else {
-            return []
+            return Status(connection: "never run", pendingRows: 0, pendingBytes: 0, tables: [])
         }
         let state = try AgentStateStore(path: statePath)
+        let tables = try tableStatus(configuration, path: path, state: state)
+        let connection = try state.queue.runNow { try AgentStateStore.connection($0) }
+        return Status(
+            connection: connection?.state ?? "never run",
+            connectionSince: connection?.since,
+            diskFreeBytes: availableBytes(at: path),
+            pendingRows: tables.reduce(0) { $0 + $1.pendingRows },
+            pendingBytes: tables.reduce(0) { $0 + $1.pendingBytes },
+            tables: tables
+        )
+    }
+
+    private static func tableStatus(
+        _ configuration: AgentConfiguration,
+        path: String,
+        state: AgentStateStore
+    ) throws -> [TableStatus] {
         let db = try readOnly(path)
         return try db.transaction(immediate: false) {
             let captured = Dictionary(

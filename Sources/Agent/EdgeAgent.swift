@@ -178,9 +178,10 @@ public actor EdgeAgent {
         try await prepare()
         let connection = Task { await client.run() }
         let controls = Task { await receiveControls() }
-        let connectionLog = Task { [client, logger, server = configuration.serverURL ?? "the server"] in
+        let connectionLog = Task { [client, logger, state, server = configuration.serverURL ?? "the server"] in
             var lines = ConnectionLog(server: server)
             for await event in client.connectionEvents {
+                try? await state.recordConnection(ConnectionLog.state(after: event), at: .now)
                 for line in lines.lines(for: event) {
                     logger.log(
                         level: line.level,
@@ -213,6 +214,7 @@ public actor EdgeAgent {
         }
         for publisher in publishers.values { publisher.cancel() }
         await client.shutdown()
+        try? await state.recordConnection("stopped", at: .now)
     }
 
     /// Subscribes to the control topic once connected (the client restores it afterwards) and
@@ -337,7 +339,7 @@ public actor EdgeAgent {
     }
 
     /// One log line: the event's name, the table it concerns, and the message.
-    func log(_ level: Logger.Level, _ event: String, _ message: String, table: String? = nil) {
+    nonisolated func log(_ level: Logger.Level, _ event: String, _ message: String, table: String? = nil) {
         var metadata: Logger.Metadata = ["event": "\(event)"]
         if let table { metadata["table"] = "\(table)" }
         logger.log(level: level, "\(table.map { "\($0): " } ?? "")\(message)", metadata: metadata)

@@ -83,8 +83,10 @@ extension EdgeAgentCommand {
             defer { withExtendedLifetime(lock) {} }
             let task = Task { try await agent.run() }
             let signals = ShutdownSignals { task.cancel() }
-            print(
-                "edge-agent: publishing \(configuration.sourceDatabasePath!) to \(configuration.serverURL!) as \(configuration.deviceID!)"
+            agent.log(
+                .notice,
+                "started",
+                "publishing \(configuration.sourceDatabasePath!) to \(configuration.serverURL!) as \(configuration.deviceID!)"
             )
             _ = try? await task.value
             signals.cancel()
@@ -93,14 +95,21 @@ extension EdgeAgentCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Per table: strategy, cursor, pending journal, paused, last error."
+            abstract:
+                "The connection, pending rows, disk free; per table: strategy, cursor, pending, paused, last error."
         )
         @OptionGroup var options: ConfigOptions
         @Option(help: "table or json") var output: OutputFormat = .table
 
         func run() async throws {
-            let rows = try AgentInspection.status(try options.load())
-            if output == .json { return try printJSON(["tables": rows]) }
+            let status = try AgentInspection.status(try options.load())
+            if output == .json { return try printJSON(status) }
+            print(
+                "connection: \(status.connection)" + (status.connectionSince.map { " since \($0)" } ?? "")
+                    + " · pending: \(status.pendingRows) rows, \(status.pendingBytes) bytes"
+                    + (status.diskFreeBytes.map { " · disk free: \($0 / 1_048_576) MiB" } ?? "")
+            )
+            let rows = status.tables
             print(
                 "TABLE".padding(toLength: 24, withPad: " ", startingAt: 0)
                     + "STRATEGY   PENDING  BYTES      PAUSED  CURSOR / LAST ERROR"

@@ -63,8 +63,16 @@ struct AgentCLITests {
             ["status", "--config", config.path, "--output", "json"]
         )
         #expect(status.status == 0, "\(status.stderr)")
-        let rows = try JSONParser().parse(Array(status.stdout.utf8)).objectValue?["tables"]?.arrayValue ?? []
+        let report = try JSONParser().parse(Array(status.stdout.utf8)).objectValue
+        let rows = report?["tables"]?.arrayValue ?? []
         #expect(rows.first?.objectValue?["pending_rows"] == .integer(0) && rows.count == 3)
+        // Never run: no connection yet; the room left on the database's filesystem.
+        #expect(report?["connection"] == .string("never run") && report?["pending_rows"] == .integer(0))
+        if case .integer(let free)? = report?["disk_free_bytes"] {
+            #expect(free > 0)
+        } else {
+            Issue.record("no disk_free_bytes in \(status.stdout)")
+        }
     }
 }
 

@@ -53,8 +53,9 @@ struct AgentServerTests {
         // The agent forgets journal rows just after their PUBACK, so a moment after convergence.
         let drained = try await harness.waitFor { () -> Bool? in
             let status = try AgentInspection.status(harness.configuration)
-            return status.first { $0.name == "device_state" }?.pendingRows == 0 && status.allSatisfy { !$0.paused }
-                ? true : nil
+            return status.tables.first { $0.name == "device_state" }?.pendingRows == 0
+                && status.tables.allSatisfy { !$0.paused } && status.connection == "connected"
+                && (status.diskFreeBytes ?? 0) > 0 ? true : nil
         }
         #expect(drained == true)
         task.cancel()
@@ -83,7 +84,8 @@ struct AgentServerTests {
         try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 3, reason: "backpressure"))
         #expect(
             try await harness.waitFor {
-                try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true
+                try AgentInspection.status(harness.configuration).tables.first { $0.name == "device_state" }?.paused
+                    == true
                     ? true : nil
             } == true
         )
@@ -98,7 +100,8 @@ struct AgentServerTests {
         // Only the paused table's new rows stay pending once the first three are acknowledged.
         #expect(
             try await harness.waitFor {
-                try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.pendingRows == 4
+                try AgentInspection.status(harness.configuration).tables.first { $0.name == "device_state" }?
+                    .pendingRows == 4
                     ? true : nil
             } == true
         )
@@ -141,7 +144,8 @@ struct AgentServerTests {
         #expect(reports != nil)
         try await Task.sleep(for: .milliseconds(300))
         #expect(
-            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == false,
+            try AgentInspection.status(harness.configuration).tables.first { $0.name == "device_state" }?.paused
+                == false,
             "the repeated pause was ignored"
         )
         let acked = try await harness.waitFor {
@@ -248,7 +252,7 @@ extension AgentServerTests {
         }
         try await send(.pauseLineage(sourceTable: "device_state", serverWatermark: 5, reason: "backpressure"))
         _ = try await harness.waitFor {
-            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.paused == true
+            try AgentInspection.status(harness.configuration).tables.first { $0.name == "device_state" }?.paused == true
                 ? true : nil
         }
         try await Self.write(harness, from: 100, count: 80)
@@ -263,7 +267,8 @@ extension AgentServerTests {
         }
         #expect(dropped != nil)
         #expect(
-            try AgentInspection.status(harness.configuration).first { $0.name == "device_state" }?.pendingBytes ?? 0
+            try AgentInspection.status(harness.configuration).tables.first { $0.name == "device_state" }?.pendingBytes
+                ?? 0
                 <= 1_000
         )
         try await send(.resumeLineage(sourceTable: "device_state", serverWatermark: 5))

@@ -234,7 +234,7 @@ struct DeviceLifeTests {
         }
         let drained = try await harness.waitFor { () -> Bool? in
             let status = try AgentInspection.status(harness.configuration)
-            return status.first { $0.name == "device_state" }?.pendingRows == 0 ? true : nil
+            return status.tables.first { $0.name == "device_state" }?.pendingRows == 0 ? true : nil
         }
         #expect(drained == true)
         let free = try await harness.waitFor { () -> Int? in

@@ -67,6 +67,16 @@ struct ConnectionLog {
         return [line]
     }
 
+    /// The connection after `event`, as `status` shows it.
+    static func state(after event: MQTTConnectionEvent) -> String {
+        switch event {
+        case .connected: "connected"
+        case .refused(let code): "refused (CONNACK \(code.rawValue))"
+        case .failed: "unreachable"
+        case .lost: "disconnected"
+        }
+    }
+
     static func reason(_ code: MQTTPacket.ConnectReturnCode) -> String {
         switch code {
         case .accepted: "accepted"

@@ -318,6 +318,26 @@ final class AgentStateStore: Sendable {
         }
     }
 
+    /// The MQTT connection as the running agent last saw it, for `status` (another process).
+    func recordConnection(_ connection: String, at time: Timestamp) async throws {
+        try await queue.write { db in
+            for (key, value) in [("connection", connection), ("connection_since", time.description)] {
+                try db.run("INSERT OR REPLACE INTO agent VALUES (?, ?)", [.text(key), .text(value)])
+            }
+        }
+    }
+
+    /// What `recordConnection` kept last; nil before the agent first ran.
+    static func connection(_ db: SQLiteDatabase) throws -> (state: String, since: String)? {
+        let values = Dictionary(
+            try db.rows("SELECT key, value FROM agent WHERE key IN ('connection', 'connection_since')").compactMap {
+                row in row[0].text.flatMap { key in row[1].text.map { (key, $0) } }
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        return values["connection"].map { ($0, values["connection_since"] ?? "") }
+    }
+
     /// Forgets every outbound batch and upload: they belong to a database that is gone.
     func forgetInFlight() async throws {
         try await queue.write { db in
