@@ -11,8 +11,11 @@ extension EdgeAgent {
         case nothing
     }
 
-    /// Publishes a table's pending entries, a batch at a time, until its journal is drained, it
-    /// is paused, or an error stops it (the next flush tries again). A running snapshot is
+    /// Publishes a table's pending entries, a batch at a time, until less than a full batch is
+    /// left, it is paused, or an error stops it (the next flush tries again). The rows written
+    /// while a batch was on its way wait for the next flush (`flush_interval`, or sooner once a
+    /// full batch is pending): under a steady write load the agent sends few large batches
+    /// rather than many small ones, each a transaction and an fsync on both sides. A running snapshot is
     /// journaled first, a chunk per short transaction, so the whole backlog is known before the
     /// choice between MQTT batches and an upload.
     func publish(table name: String) async {
@@ -69,8 +72,13 @@ extension EdgeAgent {
                 publishedRows += batch.rowCount
                 if batch.rowCount > 0 { rowBytes[name] = batch.body.count / batch.rowCount }
                 if progress.lastError != nil { try await state.update(name) { $0.lastError = nil } }
+                let cursor = done.cursor(in: table.epoch)
+                if table.snapshotAfter == nil, try await !fullBatchPending(table, after: cursor) {
+                    try await forgetJournal(table, through: cursor)
+                    return
+                }
                 if ContinuousClock.now - (lastForget[name] ?? .now - .seconds(2)) >= .seconds(1) {
-                    try await forgetJournal(table, through: done.cursor(in: table.epoch))
+                    try await forgetJournal(table, through: cursor)
                 }
             }
         } catch {
@@ -221,10 +229,16 @@ extension EdgeAgent {
         for table in captured.values where tables[table.name]?.isCaptured == true {
             let progress = try await state.progress(table.name)
             guard !progress.paused else { continue }
-            let pending = try await journalEntries(table, after: progress.cursor(in: table.epoch))
-            if pending * (rowBytes[table.name] ?? 256) >= BatchBuilder.maximumBytes { return true }
+            if try await fullBatchPending(table, after: progress.cursor(in: table.epoch)) { return true }
         }
         return false
+    }
+
+    /// A full batch's worth of entries (by bytes or rows) follows `cursor`.
+    func fullBatchPending(_ table: CapturedTable, after cursor: Int64) async throws -> Bool {
+        let pending = try await journalEntries(table, after: cursor)
+        return pending >= BatchBuilder.maximumRows
+            || pending * (rowBytes[table.name] ?? 256) >= BatchBuilder.maximumBytes
     }
 
     /// How many journal entries follow `cursor` (an upper bound: seqs are dense, found by index).
