@@ -257,4 +257,22 @@ struct ConsoleKeyTests {
         app.handle(.escape, pageSize: 20)
         #expect(app.state.withLock { $0.mode == nil && $0.route == .review("review-2", .device) })
     }
+
+    /// Two previews in flight, answered out of order: the older answer, landing last, is dropped,
+    /// so the preview shows the latest actions' answer (it stayed at "…" for ever).
+    @Test func aPreviewAnswerForOlderActionsLandingLastIsDropped() {
+        var editor = ColumnEditorScreen(detail: Fixtures.reviewDetail)
+        let older = editor.actions
+        editor.requested = older
+        editor.actions[2].mirrorColumnName = "area"
+        let latest = editor.actions
+        editor.requested = latest
+        let answer = ApprovalPreview(targetTable: "t", targetExists: true, statements: ["ALTER"], dialect: "sqlite")
+        editor.receive(.statements(answer), for: latest)
+        editor.receive(
+            .statements(ApprovalPreview(targetTable: "t", targetExists: true, statements: [], dialect: "sqlite")),
+            for: older
+        )
+        #expect(editor.previewLines == ["ALTER"] && editor.previewDue == nil)
+    }
 }

@@ -59,8 +59,8 @@ extension ConsoleApp {
                 answer = .refused("\(error)")
             }
             state.withLock { state in
-                guard state.route == .editor(id, source), state.editor != nil else { return }
-                state.editor?.preview = (actions, answer)
+                guard state.route == .editor(id, source) else { return }
+                state.editor?.receive(answer, for: actions)
             }
         }
     }

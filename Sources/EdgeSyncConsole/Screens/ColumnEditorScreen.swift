@@ -69,6 +69,14 @@ struct ColumnEditorScreen: Sendable {
         problem == nil && requested != actions ? actions : nil
     }
 
+    /// The server's answer for `asked`. Keys typed quickly put several requests in flight whose
+    /// answers come in any order: only the answer to the latest is kept (an older one landing
+    /// last would leave the preview waiting for ever, its actions never asked again).
+    mutating func receive(_ answer: PreviewAnswer, for asked: [ColumnAction]) {
+        guard asked == requested else { return }
+        preview = (asked, answer)
+    }
+
     /// The preview's lines: the statements for the current actions, or what is in the way.
     var previewLines: [String] {
         guard problem == nil else { return [] }
