@@ -69,3 +69,48 @@ struct MirrorValueTests {
         #expect(try Self.stored(.string("a\u{0}b"), .text, strict: false) == .text("a\u{0}b"))
     }
 }
+
+/// An approval's preview computes a staged row's values with the replay's own conversion
+/// (`MirrorValue.rowValues`): renamed targets, the key first, and the replay's refusals.
+@Suite("Landing preview")
+struct LandingPreviewTests {
+    static let target = MaterializationTarget(
+        kind: .mirror,
+        table: "edge_mirror_t",
+        columns: [
+            .init(source: "mode", target: "state", affinity: .text, pkOrdinal: 0),
+            .init(source: "id", target: "id", affinity: .integer, pkOrdinal: 1),
+        ]
+    )
+
+    static func staged(_ op: RowOperation, pk: JSONObject, row: JSONObject?) -> StagedRow {
+        StagedRow(
+            id: 1,
+            lineageID: "l",
+            commitSeq: 1,
+            journalEpoch: "e",
+            op: op,
+            pk: pk,
+            row: row,
+            reason: .schemaReview,
+            schemaHash: "h",
+            bytes: 1,
+            receivedAt: Timestamp(seconds: 0)
+        )
+    }
+
+    @Test func rowsLandAsTheReplayWritesThemOrSayWhyNot() {
+        let preview = LandingPreview(target: Self.target, strict: true)
+        #expect(preview.columns == ["id", "state"])
+        let rows = preview.rows([
+            Self.staged(.insert, pk: ["id": .integer(7)], row: ["id": .integer(7), "mode": .string("eco")]),
+            Self.staged(.delete, pk: ["id": .integer(3)], row: nil),
+            Self.staged(.insert, pk: ["id": .integer(8)], row: nil),
+            Self.staged(.update, pk: [:], row: ["mode": .string("x")]),
+        ])
+        #expect(rows[0] == LandingRow(op: .insert, values: ["id": .integer(7), "state": .string("eco")]))
+        #expect(rows[1] == LandingRow(op: .delete, values: ["id": .integer(3)]))
+        #expect(rows[2].problem == "materialization_permanent: an insert without a row")
+        #expect(rows[3].problem == "materialization_permanent: the row has no value for primary-key column id")
+    }
+}

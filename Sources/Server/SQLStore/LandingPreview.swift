@@ -10,13 +10,12 @@ struct LandingPreview {
 
     /// The columns of each row's values, in order.
     var columns: [String] {
-        (target.kind == .series ? ["event_ts"] : []) + orderedColumns.map(\.target)
+        (target.kind == .series ? ["event_ts"] : []) + (keyColumns + dataColumns).map(\.target)
     }
 
-    /// Key columns first, as the mirror's primary key orders them.
-    private var orderedColumns: [MaterializationTarget.Column] {
-        target.keyColumns + target.columns.filter { $0.pkOrdinal == 0 }
-    }
+    /// Key columns first, as the mirror's primary key orders them, then the others.
+    private var keyColumns: [MaterializationTarget.Column] { target.keyColumns }
+    private var dataColumns: [MaterializationTarget.Column] { target.columns.filter { $0.pkOrdinal == 0 } }
 
     func rows(_ staged: [StagedRow]) -> [LandingRow] {
         staged.map { row in
@@ -33,43 +32,41 @@ struct LandingPreview {
         }
     }
 
+    /// The values `MirrorWriter` would write for the change, by target column name.
     private func change(_ staged: StagedRow) -> LandingRow {
         let op = staged.op ?? .insert
-        var values: JSONObject = [:]
         do throws(MaterializationError) {
-            for column in orderedColumns {
-                let isKey = column.pkOrdinal > 0
-                guard let value = (isKey ? staged.pk?[column.source] : nil) ?? staged.row?[column.source] else {
-                    if isKey { throw .permanent("the row has no value for primary-key column \(column.source)") }
-                    continue
-                }
-                guard isKey || op != .delete else { continue }
-                values[column.target] = try stored(value, column)
+            let (key, data) = try MirrorValue.rowValues(
+                op: op,
+                pk: staged.pk ?? [:],
+                row: staged.row,
+                keyColumns: keyColumns,
+                dataColumns: dataColumns,
+                strict: strict
+            )
+            var values: JSONObject = [:]
+            for (column, value) in zip(keyColumns, key) { values[column.target] = value.jsonValue }
+            for (index, column) in dataColumns.enumerated() {
+                if let value = data[index] { values[column.target] = value.jsonValue }
             }
+            return LandingRow(op: op, values: values)
         } catch {
-            return LandingRow(op: op, values: values, problem: error.description)
+            return LandingRow(op: op, values: [:], problem: error.description)
         }
-        return LandingRow(op: op, values: values)
     }
 
     private func sample(_ staged: StagedRow) -> LandingRow {
         var values: JSONObject = ["event_ts": staged.ts.map { .string($0.description) } ?? .null]
         do throws(MaterializationError) {
-            for column in orderedColumns {
-                if let value = staged.row?[column.source] { values[column.target] = try stored(value, column) }
+            // A series has no key: its columns are its target's, in order.
+            for column in target.columns {
+                if let value = staged.row?[column.source] {
+                    values[column.target] = try MirrorValue.stored(value, column, strict: strict).jsonValue
+                }
             }
         } catch {
             return LandingRow(op: nil, values: values, problem: error.description)
         }
         return LandingRow(op: nil, values: values)
-    }
-
-    private func stored(
-        _ value: JSONValue,
-        _ column: MaterializationTarget.Column
-    ) throws(MaterializationError)
-        -> JSONValue
-    {
-        try MirrorValue.stored(value, column: column.source, affinity: column.affinity, strict: strict).jsonValue
     }
 }

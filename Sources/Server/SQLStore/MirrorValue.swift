@@ -20,6 +20,45 @@ enum MirrorValue {
         throw .permanent("column \(column) (\(affinity.rawValue)) cannot hold \(describe(stored)) on this store")
     }
 
+    /// A wire value as `column` stores it.
+    static func stored(
+        _ value: JSONValue,
+        _ column: MaterializationTarget.Column,
+        strict: Bool
+    )
+        throws(MaterializationError) -> SQLValue
+    {
+        try stored(value, column: column.source, affinity: column.affinity, strict: strict)
+    }
+
+    /// A row change's values as its mirror stores them: each key column's (from the change's key,
+    /// else its row) in key order, and each data column's the row carries, by the column's index
+    /// (none for a delete). The replay writes these; an approval's preview shows them.
+    static func rowValues(
+        op: RowOperation,
+        pk: JSONObject,
+        row: JSONObject?,
+        keyColumns: [MaterializationTarget.Column],
+        dataColumns: [MaterializationTarget.Column],
+        strict: Bool
+    ) throws(MaterializationError) -> (key: [SQLValue], data: [Int: SQLValue]) {
+        var key: [SQLValue] = []
+        for column in keyColumns {
+            guard let value = pk[column.source] ?? row?[column.source] else {
+                throw .permanent("the row has no value for primary-key column \(column.source)")
+            }
+            key.append(try stored(value, column, strict: strict))
+        }
+        var data: [Int: SQLValue] = [:]
+        if op != .delete {
+            guard let row else { throw .permanent("an \(op.rawValue) without a row") }
+            for (index, column) in dataColumns.enumerated() {
+                if let value = row[column.source] { data[index] = try stored(value, column, strict: strict) }
+            }
+        }
+        return (key, data)
+    }
+
     /// The value in the column's type; nil when it does not fit. (`SQLValue` is nil-literal
     /// expressible, so no `nil` here is written where a value could be meant.)
     private static func typed(_ value: SQLValue, _ affinity: ColumnAffinity) -> SQLValue? {

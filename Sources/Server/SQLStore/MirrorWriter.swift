@@ -90,7 +90,7 @@ struct MirrorWriter {
 
     /// A wire value as `column` stores it.
     private func value(_ value: JSONValue, _ column: MaterializationTarget.Column) throws -> SQLValue {
-        try MirrorValue.stored(value, column: column.source, affinity: column.affinity, strict: dialect.strictTypes)
+        try MirrorValue.stored(value, column, strict: dialect.strictTypes)
     }
 
     /// Applies a run of row changes in their order; returns the change in the mirror's row count.
@@ -119,21 +119,14 @@ struct MirrorWriter {
     }
 
     private func change(_ change: RowChange) throws -> MirrorRunPlan.Change {
-        let dataKey = try keyColumns.map { column -> SQLValue in
-            guard let value = change.pk[column.source] ?? change.row?[column.source] else {
-                throw MaterializationError.permanent("the row has no value for primary-key column \(column.source)")
-            }
-            return try self.value(value, column)
-        }
-        var data: [Int: SQLValue] = [:]
-        if change.op != .delete {
-            guard let row = change.row else {
-                throw MaterializationError.permanent("an \(change.op.rawValue) without a row")
-            }
-            for (index, column) in dataColumns.enumerated() {
-                if let value = row[column.source] { data[index] = try self.value(value, column) }
-            }
-        }
+        let (dataKey, data) = try MirrorValue.rowValues(
+            op: change.op,
+            pk: change.pk,
+            row: change.row,
+            keyColumns: keyColumns,
+            dataColumns: dataColumns,
+            strict: dialect.strictTypes
+        )
         return MirrorRunPlan.Change(
             op: change.op,
             key: (target.coalesced ? [.text(deviceID)] : []) + dataKey,

@@ -168,7 +168,7 @@ extension SQLGovernanceStore {
             var binds: [SQLValue] = [.text(projectID)]
             Self.match([("r.lineage_id", filter.lineageID), ("r.device_id", filter.deviceID)], &conditions, &binds)
             if let statuses = filter.status?.statuses {
-                conditions.append("r.status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
+                conditions.append("r.status IN \(BulkSQL.tuple(statuses.count))")
                 binds += statuses.map { .text($0.rawValue) }
             }
             return try Self.fetchPage(
@@ -235,10 +235,7 @@ extension SQLGovernanceStore {
     private static func named(_ tx: any SQLTransaction, _ events: [Event]) throws -> [Event] {
         func names(_ sql: String, _ ids: Set<String>) throws -> [String: String] {
             guard !ids.isEmpty else { return [:] }
-            let rows = try tx.query(
-                sql + " (\(ids.map { _ in "?" }.joined(separator: ", ")))",
-                ids.sorted().map { .text($0) }
-            )
+            let rows = try tx.query(sql + " " + BulkSQL.tuple(ids.count), ids.sorted().map { .text($0) })
             return Dictionary(
                 rows.map { ($0.string("id"), $0.string("name")) },
                 uniquingKeysWith: { first, _ in first }
