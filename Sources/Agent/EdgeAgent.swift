@@ -178,16 +178,12 @@ public actor EdgeAgent {
         try await prepare()
         let connection = Task { await client.run() }
         let controls = Task { await receiveControls() }
-        let connectionLog = Task { [client, logger, state, server = configuration.serverURL ?? "the server"] in
+        let connectionLog = Task { [client, state, server = configuration.serverURL ?? "the server"] in
             var lines = ConnectionLog(server: server)
             for await event in client.connectionEvents {
                 try? await state.recordConnection(ConnectionLog.state(after: event), at: .now)
                 for line in lines.lines(for: event) {
-                    logger.log(
-                        level: line.level,
-                        "\(line.message)",
-                        metadata: ["event": "\(line.event)", "server": "\(server)"]
-                    )
+                    self.log(line.level, line.event, line.message, fields: ["server": "\(server)"])
                 }
             }
         }
@@ -289,8 +285,7 @@ public actor EdgeAgent {
             return (discovered, result, try db.scalar("PRAGMA schema_version")?.integer)
         }
         for change in result.changes {
-            log(.notice, "capture_changed", change.message, table: change.table)
-            try await state.report(table: change.table, change.message)
+            try await report(change.table, "capture_changed", change.message)
         }
         for table in discovered {
             for problem in table.problems where tables[table.name]?.problems.contains(problem) != true {
@@ -338,9 +333,16 @@ public actor EdgeAgent {
         try await state.report(table: table, message)
     }
 
-    /// One log line: the event's name, the table it concerns, and the message.
-    nonisolated func log(_ level: Logger.Level, _ event: String, _ message: String, table: String? = nil) {
-        var metadata: Logger.Metadata = ["event": "\(event)"]
+    /// One log line: the event's name, the table it concerns, other fields, and the message.
+    nonisolated func log(
+        _ level: Logger.Level,
+        _ event: String,
+        _ message: String,
+        table: String? = nil,
+        fields: Logger.Metadata = [:]
+    ) {
+        var metadata = fields
+        metadata["event"] = "\(event)"
         if let table { metadata["table"] = "\(table)" }
         logger.log(level: level, "\(table.map { "\($0): " } ?? "")\(message)", metadata: metadata)
     }

@@ -295,12 +295,7 @@ final class AgentStateStore: Sendable {
     /// The database id and file the agent captured last.
     func capturedDatabase() async throws -> (id: String, file: FileIdentity)? {
         try await queue.run { db in
-            let values = Dictionary(
-                try db.rows("SELECT key, value FROM agent").compactMap { row in
-                    row[0].text.flatMap { key in row[1].text.map { (key, $0) } }
-                },
-                uniquingKeysWith: { first, _ in first }
-            )
+            let values = try Self.agentValues(db)
             guard let id = values["database_id"], let device = values["file_device"].flatMap({ UInt64($0) }),
                 let inode = values["file_inode"].flatMap({ UInt64($0) })
             else { return nil }
@@ -310,32 +305,40 @@ final class AgentStateStore: Sendable {
 
     func recordCapturedDatabase(id: String, file: FileIdentity) async throws {
         try await queue.write { db in
-            for (key, value) in [
-                ("database_id", id), ("file_device", String(file.device)), ("file_inode", String(file.inode)),
-            ] {
-                try db.run("INSERT OR REPLACE INTO agent VALUES (?, ?)", [.text(key), .text(value)])
-            }
+            try Self.setAgentValues(
+                db,
+                [("database_id", id), ("file_device", String(file.device)), ("file_inode", String(file.inode))]
+            )
         }
     }
 
     /// The MQTT connection as the running agent last saw it, for `status` (another process).
     func recordConnection(_ connection: String, at time: Timestamp) async throws {
         try await queue.write { db in
-            for (key, value) in [("connection", connection), ("connection_since", time.description)] {
-                try db.run("INSERT OR REPLACE INTO agent VALUES (?, ?)", [.text(key), .text(value)])
-            }
+            try Self.setAgentValues(db, [("connection", connection), ("connection_since", time.description)])
         }
     }
 
     /// What `recordConnection` kept last; nil before the agent first ran.
     static func connection(_ db: SQLiteDatabase) throws -> (state: String, since: String)? {
-        let values = Dictionary(
-            try db.rows("SELECT key, value FROM agent WHERE key IN ('connection', 'connection_since')").compactMap {
-                row in row[0].text.flatMap { key in row[1].text.map { (key, $0) } }
+        let values = try agentValues(db)
+        return values["connection"].map { ($0, values["connection_since"] ?? "") }
+    }
+
+    /// The agent's own key/value facts (the captured database, the connection).
+    private static func agentValues(_ db: SQLiteDatabase) throws -> [String: String] {
+        Dictionary(
+            try db.rows("SELECT key, value FROM agent").compactMap { row in
+                row[0].text.flatMap { key in row[1].text.map { (key, $0) } }
             },
             uniquingKeysWith: { first, _ in first }
         )
-        return values["connection"].map { ($0, values["connection_since"] ?? "") }
+    }
+
+    private static func setAgentValues(_ db: SQLiteDatabase, _ values: [(String, String)]) throws {
+        for (key, value) in values {
+            try db.run("INSERT OR REPLACE INTO agent VALUES (?, ?)", [.text(key), .text(value)])
+        }
     }
 
     /// Forgets every outbound batch and upload: they belong to a database that is gone.
