@@ -28,8 +28,7 @@ extension ReviewsCommand {
         }
 
         static func sections(_ preview: ApprovalPreview) -> [CLIOutput.Section] {
-            let rowsLineage = preview.landing.contains { $0.op != nil }
-            return [
+            [
                 .fields([
                     ("target", preview.targetTable + (preview.targetExists ? " (exists: extended)" : " (created)")),
                     ("dialect", preview.dialect), ("staged rows", String(preview.stagedRows)),
@@ -47,12 +46,10 @@ extension ReviewsCommand {
                 ),
                 .table(
                     title: "Rows as they would land (first \(preview.landing.count))",
-                    columns: (rowsLineage ? ["OP"] : []) + preview.columns.map { $0.uppercased() } + ["PROBLEM"],
-                    rows: preview.landing.map { row in
-                        (rowsLineage ? [row.op?.rawValue ?? "-"] : [])
-                            + preview.columns.map { row.values[$0].map { RowsScreen.text($0) } ?? "-" }
-                            + [row.problem ?? "-"]
-                    }
+                    columns: (preview.landsChanges ? ["OP"] : []) + preview.columns.map { $0.uppercased() } + [
+                        "PROBLEM"
+                    ],
+                    rows: zip(preview.landingCells(missing: "-"), preview.landing).map { $0 + [$1.problem ?? "-"] }
                 ),
             ]
         }

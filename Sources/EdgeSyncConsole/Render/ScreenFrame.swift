@@ -62,7 +62,6 @@ struct ScreenFrame: Sendable {
 
     /// Draws the frame; returns the body rectangle (x, y, width, height).
     func draw(into grid: inout CellGrid) -> (x: Int, y: Int, width: Int, height: Int) {
-        grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: .header)
         let style = connected ? CellStyle.header : CellStyle(foreground: .white, background: .red, bold: true)
         grid.fill(x: 0, y: 0, width: grid.width, height: 1, style: style)
         grid.put(

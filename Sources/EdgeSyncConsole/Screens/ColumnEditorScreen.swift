@@ -77,6 +77,12 @@ struct ColumnEditorScreen: Sendable {
         preview = (asked, answer)
     }
 
+    /// The server's answer for the current actions, once it has come.
+    private var currentAnswer: ApprovalPreview? {
+        guard let preview, preview.actions == actions, case .statements(let answer) = preview.answer else { return nil }
+        return answer
+    }
+
     /// The preview's lines: the statements for the current actions, or what is in the way.
     var previewLines: [String] {
         guard problem == nil else { return [] }
@@ -166,6 +172,8 @@ struct ColumnEditorScreen: Sendable {
                 ]
             }
         )
+        // The validator runs once per frame.
+        let problem = self.problem
         let problemColumn = problem?.details?["column"]?.stringValue
         table.styles = actions.map { action in
             let bad = action.sourceColumnName == problemColumn
@@ -188,7 +196,8 @@ struct ColumnEditorScreen: Sendable {
             y += 2
         }
         var heading = "Preview"
-        if problem == nil, case .statements(let answer)? = preview?.answer, preview?.actions == actions {
+        let answer = problem == nil ? currentAnswer : nil
+        if let answer {
             heading += " (\(answer.dialect), \(answer.targetExists ? "extends" : "creates") \(answer.targetTable))"
         }
         grid.put(heading, x: body.x, y: y, style: .title)
@@ -199,9 +208,7 @@ struct ColumnEditorScreen: Sendable {
                 y += 1
             }
         }
-        if problem == nil, case .statements(let answer)? = preview?.answer, preview?.actions == actions {
-            drawLanding(answer, into: &grid, y: y, body: body)
-        }
+        if let answer { drawLanding(answer, into: &grid, y: y, body: body) }
         if let picking {
             drawPicker(into: &grid, highlighted: picking, below: body.y + 2 + selected - shown.first, body: body)
         }
@@ -239,15 +246,10 @@ struct ColumnEditorScreen: Sendable {
             style: .title,
             limit: body.width
         )
-        let rowsLineage = answer.landing.contains { $0.op != nil }
-        let names = answer.columns
         var table = TableView(
-            columns: (rowsLineage ? [TableView.Column("op", min: 2, max: 6)] : [])
-                + names.map { TableView.Column($0, min: 4, max: 24) },
-            rows: answer.landing.map { row in
-                (rowsLineage ? [row.op?.rawValue ?? ""] : [])
-                    + names.map { row.values[$0].map { RowsScreen.text($0) } ?? "" }
-            }
+            columns: (answer.landsChanges ? [TableView.Column("op", min: 2, max: 6)] : [])
+                + answer.columns.map { TableView.Column($0, min: 4, max: 24) },
+            rows: answer.landingCells(missing: "")
         )
         table.styles = answer.landing.map { row in
             Array(repeating: row.problem == nil ? CellStyle.plain : .error, count: table.columns.count)
