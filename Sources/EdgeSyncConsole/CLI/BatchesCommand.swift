@@ -69,12 +69,7 @@ struct BatchesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(options) { client, base, output in
-                let result = try await client.send(
-                    "POST",
-                    "\(base)/edge/batches/\(id)/reingest",
-                    body: nil,
-                    as: ResourceEnvelope<ReingestResult>.self
-                ).data
+                let result = try await client.reingest(entryID: id, base: base)
                 output.resource(
                     result,
                     [

@@ -44,13 +44,10 @@ struct DevicesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CLI.run(options) { client, base, output in
-                let body = try JSONEncoder().encode(CreateDeviceRequest(name: name, fleetID: fleet))
-                let device = try await client.send(
-                    "POST",
-                    "\(base)/devices",
-                    body: Array(body),
-                    as: ResourceEnvelope<Device>.self
-                ).data
+                let device = try await client.registerDevice(
+                    CreateDeviceRequest(name: name, fleetID: fleet),
+                    base: base
+                )
                 output.resource(
                     device,
                     [.fields(Array(zip(DevicesCommand.columns.map { $0.lowercased() }, DevicesCommand.row(device))))]
@@ -72,12 +69,7 @@ struct DevicesCommand: AsyncParsableCommand {
         func run() async throws {
             try await CLI.run(options) { client, base, output in
                 let target = try await DevicesCommand.find(device, client: client, base: base)
-                let issued = try await client.send(
-                    "POST",
-                    "\(base)/devices/\(target.id)/credentials",
-                    body: Array(#"{"kind":"\#(kind.rawValue)"}"#.utf8),
-                    as: ResourceEnvelope<IssuedCredentials>.self
-                ).data
+                let issued = try await client.issueCredentials(kind, deviceID: target.id, base: base)
                 let kept = try ConsoleApp.keep(issued, for: target.name, in: out.map { URL(fileURLWithPath: $0) })
                 output.resource(
                     issued,

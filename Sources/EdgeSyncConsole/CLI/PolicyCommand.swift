@@ -18,13 +18,13 @@ struct PolicyCommand: AsyncParsableCommand {
 
     /// The policy path of the project, or of the fleet named by id or name.
     static func path(fleet reference: String?, client: APIClient, base: String) async throws -> String {
-        guard let reference else { return ConsoleApp.policyPath(nil) }
+        guard let reference else { return ConsoleLoader.policyPath(nil) }
         let fleets = try await client.get("\(base)/fleets?limit=500", as: PageEnvelope<Fleet>.self).data
         guard let fleet = fleets.first(where: { $0.id == reference }) ?? fleets.first(where: { $0.name == reference })
         else {
             throw CLIError.notFound("no fleet with the id or name \(reference)")
         }
-        return ConsoleApp.policyPath(fleet)
+        return ConsoleLoader.policyPath(fleet)
     }
 
     struct Get: AsyncParsableCommand {

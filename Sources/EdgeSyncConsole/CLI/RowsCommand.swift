@@ -23,8 +23,8 @@ struct RowsCommand: AsyncParsableCommand {
                     "\(base)/edge/lineages/\(lineage)/staged-rows\(CLI.query([("page", String(page)), ("limit", String(limit))]))",
                     as: PageEnvelope<StagedRow>.self
                 )
-                let columns = RowsScreen.columnNames(of: rows.data.map(ConsoleApp.stagedObject))
-                output.list(rows, columns: columns) { RowsCommand.cells(ConsoleApp.stagedObject($0), columns) }
+                let columns = RowsScreen.columnNames(of: rows.data.map(ConsoleLoader.stagedObject))
+                output.list(rows, columns: columns) { RowsCommand.cells(ConsoleLoader.stagedObject($0), columns) }
             }
         }
     }

@@ -82,19 +82,16 @@ final class DemoStack: Sendable {
                 if let existing = known.first(where: { $0.name == name }) {
                     device = existing
                 } else {
-                    device = try await client.send(
-                        "POST",
-                        "/projects/\(project)/devices",
-                        body: Array(try JSONEncoder().encode(CreateDeviceRequest(name: name))),
-                        as: ResourceEnvelope<Device>.self
-                    ).data
+                    device = try await client.registerDevice(
+                        CreateDeviceRequest(name: name),
+                        base: "/projects/\(project)"
+                    )
                 }
-                let issued = try await client.send(
-                    "POST",
-                    "/projects/\(project)/devices/\(device.id)/credentials",
-                    body: Array(#"{"kind":"password"}"#.utf8),
-                    as: ResourceEnvelope<IssuedCredentials>.self
-                ).data
+                let issued = try await client.issueCredentials(
+                    .password,
+                    deviceID: device.id,
+                    base: "/projects/\(project)"
+                )
                 try writeConfiguration(
                     to: configuration,
                     device: name,

@@ -30,3 +30,10 @@ struct ActionLogScreen: Sendable {
         )
     }
 }
+
+extension ActionLogScreen: ConsoleScreen {
+    var helpTitle: String { "Action log" }
+    var keys: [(key: String, action: String)] { Self.keys }
+
+    func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? { nil }
+}

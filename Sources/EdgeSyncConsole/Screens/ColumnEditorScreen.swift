@@ -287,3 +287,65 @@ struct ColumnEditorScreen: Sendable {
         )
     }
 }
+
+extension ColumnEditorScreen: ConsoleScreen {
+    var helpTitle: String { "Column-action editor" }
+
+    /// The editor takes every key: names are typed here, and Space and ← → change actions.
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        guard case .editor(let id, let source) = context.route else { return nil }
+        // An error answers the key before this one (`fix first: …`); F2 checks again.
+        var commands: [ScreenCommand] = [.clearError]
+        if let picking {
+            switch key {
+            case .escape: self.picking = nil
+            case .up, .character("k"): self.picking = max(0, picking - 1)
+            case .down, .character("j"): self.picking = min(dataPoints.count - 1, picking + 1)
+            case .enter: pick()
+            default: break
+            }
+            return commands
+        }
+        if let name = editing {
+            switch key {
+            case .escape: editing = nil
+            case .backspace: editing = String(name.dropLast())
+            case .enter:
+                actions[selected].mirrorColumnName = name.isEmpty ? nil : name
+                editing = nil
+            case .character(let character): editing = name + String(character)
+            default: break
+            }
+            return commands
+        }
+        switch key {
+        case .up, .character("k"): selected = max(0, selected - 1)
+        case .down, .character("j"): selected = min(max(0, actions.count - 1), selected + 1)
+        case .character(" "), .right: cycleAction(by: 1)
+        case .left: cycleAction(by: -1)
+        case .enter: if let why = enter() { commands.append(.status(why, .warning)) }
+        case .character("m"): setAll(.mirror, keepKey: false)
+        case .character("i"): setAll(.ignore, keepKey: true)
+        case .character("u"): actions = detail.suggestedActions
+        case .character("?"): commands.append(.mode(.help))
+        case .character("t"):
+            syncAuthority = syncAuthority == .cloudAuthoritative ? .deviceAuthoritative : .cloudAuthoritative
+        case .function(2), .character("\u{13}"):
+            if let problem {
+                commands.append(.status("fix first: \(problem.message)", .error))
+                return commands
+            }
+            let approve = ConsoleApp.Mutation.approve(
+                reviewID: id,
+                source,
+                actionVersion: detail.review.actionVersion,
+                actions: actions,
+                syncAuthority: syncAuthority
+            )
+            return [.back, .perform(approve)]
+        case .escape: return [.back]
+        default: break
+        }
+        return commands
+    }
+}

@@ -47,3 +47,45 @@ struct DevicesScreen: Sendable {
         )
     }
 }
+
+extension DevicesScreen: ConsoleScreen {
+    var helpTitle: String { "Devices" }
+    var keys: [(key: String, action: String)] { Self.keys }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        page.meta.limit = context.pageSize
+        let selected = page.data.first { $0.id == selectedID } ?? page.data.first
+        switch key {
+        case .character("+"):
+            let dialog = ConfirmDialog(
+                title: "Register a device",
+                effect: "Its name is its MQTT client id: 1–64 of A-Z a-z 0-9 . _ -",
+                field: .text(label: "Name", required: true)
+            )
+            return [.mode(.dialog(dialog, .registerDevice(name: "")))]
+        case .character("P"):
+            guard let selected else { return [] }
+            let dialog = ConfirmDialog(
+                title: "New password for \(selected.name)",
+                effect: "Replaces its password; the new one is shown once, on the status line."
+            )
+            return [
+                .mode(.dialog(dialog, .issueCredentials(deviceID: selected.id, name: selected.name, kind: .password)))
+            ]
+        case .character("C"):
+            guard let selected else { return [] }
+            let dialog = ConfirmDialog(
+                title: "New certificate for \(selected.name)",
+                effect:
+                    "Issues a client certificate; it, its key (0600) and the CA go to ./credentials/\(selected.name)."
+            )
+            return [
+                .mode(
+                    .dialog(dialog, .issueCredentials(deviceID: selected.id, name: selected.name, kind: .certificate))
+                )
+            ]
+        default:
+            return Self.turnPage(key, &page.meta) ?? Self.select(key, &selectedID, in: page.data.map(\.id))
+        }
+    }
+}

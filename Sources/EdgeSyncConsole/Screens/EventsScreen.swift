@@ -158,3 +158,24 @@ struct EventsScreen: Sendable {
         .draw(into: &grid, x: grid.width - width - 2, top: 4, width: width, rows: max(3, grid.height - 8), margin: true)
     }
 }
+
+extension EventsScreen: ConsoleScreen {
+    var helpTitle: String { "Events" }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        if isModal {
+            handleModal(key)
+            return []
+        }
+        switch key {
+        case .up, .character("k"): selected = max(0, selected - 1)
+        case .down, .character("j"): selected = min(max(0, shown.count - 1), selected + 1)
+        case .home: selected = 0
+        case .end: selected = max(0, shown.count - 1)
+        case .enter: detailShown = !shown.isEmpty
+        case .character("f"): pickKind()
+        default: return nil
+        }
+        return []
+    }
+}

@@ -9,7 +9,7 @@ struct HelpOverlay: Sendable {
     static let global: [(key: String, action: String)] = [
         ("↑↓ j k", "move"), ("PgUp PgDn n p", "page"), ("Enter →", "open"), ("Esc ←", "back"), ("r", "refresh now"),
         ("Space", "pause auto-refresh"),
-        (":", "jump: " + ConsoleApp.jumpTargets.replacingOccurrences(of: ",", with: "")), ("L", "action log"),
+        (":", "jump: " + ConsoleReducer.jumpTargets.replacingOccurrences(of: ",", with: "")), ("L", "action log"),
         ("?", "this help"), ("q Ctrl+C", "quit"),
     ]
 

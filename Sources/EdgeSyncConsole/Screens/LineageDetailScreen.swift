@@ -142,3 +142,51 @@ struct LineageDetailScreen: Sendable {
         }
     }
 }
+
+extension LineageDetailScreen: ConsoleScreen {
+    var helpTitle: String { "Lineage detail" }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        let lineage = detail.lineage
+        let id = lineage.id
+        let name = "\(lineage.deviceName)/\(lineage.sourceTable)"
+        switch key {
+        case .character("d"), .character("w"):
+            return [.open(.rows(lineageID: id, name: name, written: key == .character("w")))]
+        case .character("x")
+        where lineage.materializationFailureCount > 0 || lineage.pauseReason == .materializationFailure:
+            let dialog = ConfirmDialog(
+                title: "Reset materialization of \(name)",
+                effect:
+                    "Clears the failure counter; a lineage the breaker paused resumes and its device is told to publish again."
+            )
+            return [.mode(.dialog(dialog, .resetMaterialization(lineageID: id)))]
+        case .character("i"):
+            guard let rejected = Self.reingestable(detail) else { return [] }
+            let dialog = ConfirmDialog(
+                title: "Re-ingest rejected batch \(rejected.id) of \(name)",
+                effect:
+                    "Ingests its kept bytes again as if \(lineage.deviceName) had just sent them (\(rejected.rejectionCode?.rawValue ?? "rejected") last time). Rows already stored are not stored twice."
+            )
+            return [.mode(.dialog(dialog, .reingest(entryID: rejected.id)))]
+        case .character("W") where lineage.syncAuthority == .cloudAuthoritative && lineage.mirrorTable != nil:
+            let keyColumns =
+                detail.schemaVersions.last { $0.decision == .approved }?.columns?.filter(\.isPrimaryKey)
+                .sorted { $0.pkOrdinal < $1.pkOrdinal }.map(\.name) ?? []
+            let form = WriteBackForm(table: lineage.sourceTable, bindings: detail.bindings, keyColumns: keyColumns)
+            return [.mode(.writeBack(form, lineageID: id, deviceID: lineage.deviceID))]
+        case .character("D"):
+            let dialog = ConfirmDialog(
+                title: "Delete lineage \(name)",
+                effect: "Deletes its staged rows, ledger, reviews, bindings and mirror table. Nothing on the device.",
+                field: .mustType(lineage.sourceTable)
+            )
+            return [.mode(.dialog(dialog, .deleteLineage(lineageID: id)))]
+        case .character("v"):
+            guard let review = detail.openReviewID else { return [.status("no open review for this lineage", .muted)] }
+            return [.open(.review(review, .device))]
+        default:
+            return nil
+        }
+    }
+}

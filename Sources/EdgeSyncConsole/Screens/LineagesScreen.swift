@@ -107,3 +107,34 @@ struct LineagesScreen: Sendable {
         return out
     }
 }
+
+extension LineagesScreen: ConsoleScreen {
+    var helpTitle: String { "Lineages" }
+    var keys: [(key: String, action: String)] { Self.keys }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        page.meta.limit = context.pageSize
+        let ids = page.data.map(\.id)
+        switch key {
+        case .enter, .right:
+            guard let id = selectedID ?? ids.first else { return [] }
+            return [.open(.lineage(id))]
+        case .character("/"):
+            return [.mode(.filter(query ?? ""))]
+        case .character("f"):
+            statusFilter =
+                switch statusFilter {
+                case nil: .active
+                case .active?: .paused
+                case .paused?: nil
+                }
+            page.meta.page = 1
+            return [.reload]
+        case .character("s"):
+            sort = Self.sorts[((Self.sorts.firstIndex(of: sort) ?? 0) + 1) % Self.sorts.count]
+            return [.reload]
+        default:
+            return Self.turnPage(key, &page.meta) ?? Self.select(key, &selectedID, in: ids)
+        }
+    }
+}

@@ -124,3 +124,40 @@ struct PolicyScreen: Sendable {
         )
     }
 }
+
+extension PolicyScreen: ConsoleScreen {
+    var helpTitle: String { "Policy" }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        if editing != nil {
+            switch key {
+            case .escape: editing = nil
+            case .backspace: _ = editing?.popLast()
+            case .enter: commitEdit()
+            case .character(let character) where character.isNumber: editing?.append(character)
+            case .character(let character):
+                return [.status("\(character) is not a digit: this field takes a whole number", .warning)]
+            default: break
+            }
+            return []
+        }
+        switch key {
+        case .character("F"):
+            // Project → each fleet → project; unsaved edits belong to the scope they were made in.
+            let scopes: [Fleet?] = [nil] + fleets
+            let index = scopes.firstIndex { $0?.id == fleet?.id } ?? 0
+            return [.policyScope(scopes[(index + 1) % scopes.count])]
+        case .up, .character("k"): selected = max(0, selected - 1)
+        case .down, .character("j"): selected = min(Self.fields.count - 1, selected + 1)
+        // Space changes the field here (the footer says so), never the refresh.
+        case .enter, .character(" "): change()
+        case .character("u"): draft = saved
+        case .function(2), .character("\u{13}"):
+            guard draft != saved else { return [.status("nothing changed", .muted)] }
+            return [.perform(.savePolicy(patch, fleet: fleet))]
+        default:
+            return nil
+        }
+        return []
+    }
+}

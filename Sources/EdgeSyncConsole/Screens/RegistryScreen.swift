@@ -57,3 +57,22 @@ struct RegistryScreen: Sendable {
         )
     }
 }
+
+extension RegistryScreen: ConsoleScreen {
+    var helpTitle: String { "Schema registry" }
+    var keys: [(key: String, action: String)] { Self.keys }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        page.meta.limit = context.pageSize
+        switch key {
+        case .enter, .right:
+            guard let entry = page.data.first(where: { $0.id == selectedID }) ?? page.data.first else { return [] }
+            guard let review = entry.reviewID else { return [.status("no registry review for this entry", .muted)] }
+            return [.open(.review(review, .registry))]
+        case .character("v"):
+            return [.open(.reviews(.registry))]
+        default:
+            return Self.turnPage(key, &page.meta) ?? Self.select(key, &selectedID, in: page.data.map(\.id))
+        }
+    }
+}

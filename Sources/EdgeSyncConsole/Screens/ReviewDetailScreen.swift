@@ -121,3 +121,60 @@ struct ReviewDetailScreen: Sendable {
         }
     }
 }
+
+extension ReviewDetailScreen: ConsoleScreen {
+    var helpTitle: String { "Review detail" }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        guard case .review(let id, let source) = context.route else { return nil }
+        let review = detail.review
+        switch key {
+        case .character("c") where review.status == .queued:
+            return [.perform(.claim(reviewID: id, source, actionVersion: review.actionVersion))]
+        // y, a again and F2 (the editor's approve) all confirm.
+        case .character("y") where confirmingApproval, .character("a") where confirmingApproval,
+            .function(2) where confirmingApproval:
+            confirmingApproval = false
+            let approve = ConsoleApp.Mutation.approve(
+                reviewID: id,
+                source,
+                actionVersion: review.actionVersion,
+                actions: detail.suggestedActions
+            )
+            return [.perform(approve)]
+        case .escape where confirmingApproval:
+            confirmingApproval = false
+        case .character("a") where review.status == .inReview:
+            confirmingApproval = true
+        case .character("e") where review.status == .inReview:
+            return [.open(.editor(id, source))]
+        case .character("x") where review.status == .inReview:
+            let dialog = ConfirmDialog(
+                title: "Reject schema \(review.schemaHash.prefix(12)) of \(review.sourceTable)",
+                effect:
+                    "The lineage stays paused (rejected) and its staged rows stay until another schema is approved.",
+                field: .text(label: "Reason", required: true)
+            )
+            return [.mode(.dialog(dialog, .reject(reviewID: id, source, actionVersion: review.actionVersion)))]
+        case .character("A") where review.status.isOpen:
+            let dialog = ConfirmDialog(
+                title: "Abandon this review",
+                effect: "Closes the review without a decision; the lineage keeps waiting for the next schema."
+            )
+            return [.mode(.dialog(dialog, .abandon(reviewID: id, source, actionVersion: review.actionVersion)))]
+        case .character("d"), .character("w"):
+            guard let lineageID = review.lineageID else { return [] }
+            let name = "\(review.deviceName ?? "?")/\(review.sourceTable)"
+            return [.open(.rows(lineageID: lineageID, name: name, written: key == .character("w")))]
+        // Deciding keys on a review not claimed here say why they do nothing.
+        case .character("e"), .character("x"), .character("a"):
+            let why =
+                review.status.isOpen
+                ? "claim first: c" : "this review is \(review.status.rawValue): there is nothing to decide"
+            return [.status(why, .warning)]
+        default:
+            return nil
+        }
+        return []
+    }
+}

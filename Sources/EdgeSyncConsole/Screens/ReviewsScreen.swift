@@ -67,3 +67,25 @@ struct ReviewsScreen: Sendable {
         )
     }
 }
+
+extension ReviewsScreen: ConsoleScreen {
+    var helpTitle: String { source.title }
+    var keys: [(key: String, action: String)] { Self.keys }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        page.meta.limit = context.pageSize
+        let ids = page.data.map(\.id)
+        switch key {
+        case .enter, .right:
+            guard let id = selectedID ?? ids.first else { return [] }
+            return [.open(.review(id, source))]
+        case .character("f"):
+            let index = Self.filters.firstIndex { $0 == statusFilter } ?? 0
+            statusFilter = Self.filters[(index + 1) % Self.filters.count]
+            page.meta.page = 1
+            return [.reload]
+        default:
+            return Self.turnPage(key, &page.meta) ?? Self.select(key, &selectedID, in: ids)
+        }
+    }
+}

@@ -105,3 +105,30 @@ struct RowsScreen: Sendable {
         return ["{"] + members + ["}"]
     }
 }
+
+extension RowsScreen: ConsoleScreen {
+    var helpTitle: String { "Rows" }
+    var keys: [(key: String, action: String)] { Self.keys }
+
+    mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
+        page.meta.limit = context.pageSize
+        let last = max(0, page.data.count - 1)
+        switch key {
+        case .up, .character("k"): selected = max(0, selected - 1)
+        case .down, .character("j"): selected = min(last, selected + 1)
+        case .home: selected = 0
+        case .end: selected = last
+        case .enter: showingJSON = !showingJSON && !page.data.isEmpty
+        // ← scrolls sideways here; Esc always goes back (from the JSON view to the table first).
+        case .left, .character("h"): firstColumn = max(0, firstColumn - 1)
+        case .right, .character("l"): firstColumn = min(max(0, columnNames.count - 1), firstColumn + 1)
+        case .character("s"), .character("w"):
+            guard case .rows(let lineageID, let name, _) = context.route else { return [] }
+            return [.replace(.rows(lineageID: lineageID, name: name, written: key == .character("w")))]
+        case .escape where showingJSON: showingJSON = false
+        case .escape, .backspace: return [.back]
+        default: return Self.turnPage(key, &page.meta)
+        }
+        return []
+    }
+}
