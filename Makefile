@@ -8,7 +8,7 @@ APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
 
-.PHONY: deps build release lint format test cluster-test fuzz-api demo bench goldens clean
+.PHONY: deps build release lint format test cluster-test fuzz-api demo bench goldens agent-dist clean
 
 deps: $(DEPS_STAMP)
 
@@ -48,13 +48,18 @@ format:
 # names of the tests still running and every thread's stack, instead of a run that never ends.
 # Three passes: every suite on the SQLite store; the store-backed suites again on a throw-away
 # PostgreSQL cluster (EDGESYNC_TEST_STORE=postgres); the cluster test. Then the API fuzz.
+#
+# Before them the device tarball is packed from the debug build (scripts/agent-dist), and a test
+# runs the agent from it unpacked.
 test: deps lint
 	$(SWIFT) build --build-tests
-	SWIFT=$(SWIFT) scripts/test-with-watchdog
+	rm -rf $(AGENT_DIST_TEST) && SWIFT=$(SWIFT) scripts/agent-dist --configuration debug --out $(AGENT_DIST_TEST)
+	EDGESYNC_AGENT_DIST=$(AGENT_DIST_TEST) SWIFT=$(SWIFT) scripts/test-with-watchdog
 	EDGESYNC_TEST_STORE=postgres SWIFT=$(SWIFT) scripts/test-with-watchdog $(POSTGRES_PASS)
 	$(CLUSTER_TEST)
 	SWIFT=$(SWIFT) scripts/fuzz-api
 
+AGENT_DIST_TEST := .build/agent-dist-test
 POSTGRES_PASS := --filter 'ServerTests|AgentTests|PlatformTUITests' --skip 'ReplicaTests|DatabaseCrashTests'
 CLUSTER_TEST := EDGESYNC_CLUSTER_TEST=1 SWIFT=$(SWIFT) scripts/test-with-watchdog --filter ClusterTests
 
@@ -77,6 +82,12 @@ demo: build
 # Every benchmark against a reference measured in the same run; writes BENCHMARKS.md.
 bench: release
 	"$$($(SWIFT) build -c release --show-bin-path)/edge-bench"
+
+# The device's release artifact: dist/edge-agent-VERSION-linux-ARCH.tar.gz (a stripped agent with
+# the Swift runtime linked in, its configuration, unit and README); fails past 20 MiB or when the
+# agent needs a shared library a base Debian lacks.
+agent-dist: deps
+	SWIFT=$(SWIFT) scripts/agent-dist
 
 # Regenerates Screens/ (the console goldens) after an intended change to a screen.
 goldens: deps

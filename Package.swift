@@ -98,7 +98,6 @@ let package = Package(
                 "EdgeSyncModels",
                 "MQTT",
                 "CSQLite",
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,11 @@
 import EdgeSyncModels
-import Foundation
 import MQTT
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A table's capture strategy (docs/spec/agent.md, `table_strategies`).
 public enum TableStrategy: Sendable, Hashable {

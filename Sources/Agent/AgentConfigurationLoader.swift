@@ -1,5 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import Yams
+#endif
 
 /// Reads the YAML file (keys compatible with the reference agent's client file) and the
 /// environment. Unknown keys are errors: a typo must not silently fall back to a default.
@@ -15,10 +18,8 @@ public struct AgentConfigurationLoader {
         var node = Node(path: "", value: [String: Any]())
         if let yaml {
             do {
-                guard let parsed = try Yams.load(yaml: yaml) else { return try load(yaml: nil) }
+                guard let parsed = try AgentYAML.parse(yaml) else { return try load(yaml: nil) }
                 node = Node(path: "", value: parsed)
-            } catch let error as AgentConfigurationError {
-                throw error
             } catch {
                 throw AgentConfigurationError(key: "(file)", message: "not valid YAML: \(error)")
             }
@@ -104,8 +105,10 @@ public struct AgentConfigurationLoader {
         var path: String
         var value: Any?
 
+        /// A key without a value (`key:` or `key: ~`) reads as absent: its default applies.
         func child(_ key: String) -> Node {
-            Node(path: path.isEmpty ? key : path + "." + key, value: (value as? [String: Any])?[key])
+            let value = (value as? [String: Any])?[key]
+            return Node(path: path.isEmpty ? key : path + "." + key, value: value is AgentYAML.Null ? nil : value)
         }
 
         func mapping(allowed: Set<String>) throws(AgentConfigurationError) -> Node {
@@ -184,7 +187,7 @@ public struct AgentConfigurationLoader {
                 ("GB", 1_000_000_000), ("B", 1),
             ]
             for (suffix, scale) in units where text.hasSuffix(suffix) {
-                if let number = Int64(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 {
+                if let number = Int64(String(text.dropLast(suffix.count)).trimmingSpaces()), number > 0 {
                     let (bytes, overflow) = number.multipliedReportingOverflow(by: scale)
                     guard !overflow else {
                         throw AgentConfigurationError(key: path, message: "\(text) is larger than any disk")

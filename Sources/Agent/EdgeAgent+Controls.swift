@@ -1,7 +1,12 @@
 import EdgeSyncModels
-import Foundation
 import MQTT
 import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 extension EdgeAgent {
     /// ACK first, then act; a control already processed is ACKed again and ignored.

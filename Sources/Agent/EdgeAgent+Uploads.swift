@@ -1,7 +1,12 @@
 import EdgeSyncModels
-import Foundation
 import NIOCore
 import NIOSSL
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,12 @@
 import ArgumentParser
 import EdgeSyncModels
-import Foundation
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// `edge-agent`: captures changes of an application's SQLite tables and publishes them to the
 /// governance server over MQTT.
@@ -110,20 +115,21 @@ extension EdgeAgentCommand {
                     + (status.diskFreeBytes.map { " · disk free: \($0 / 1_048_576) MiB" } ?? "")
             )
             let rows = status.tables
-            print(
-                "TABLE".padding(toLength: 24, withPad: " ", startingAt: 0)
-                    + "STRATEGY   PENDING  BYTES      PAUSED  CURSOR / LAST ERROR"
-            )
+            print(Self.padded("TABLE", 24) + "STRATEGY   PENDING  BYTES      PAUSED  CURSOR / LAST ERROR")
             for row in rows {
+                let cells =
+                    Self.padded(row.name, 24) + Self.padded(row.strategy, 11) + Self.padded(String(row.pendingRows), 9)
+                    + Self.padded(String(row.pendingBytes), 11)
                 print(
-                    row.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                        + row.strategy.padding(toLength: 11, withPad: " ", startingAt: 0)
-                        + String(row.pendingRows).padding(toLength: 9, withPad: " ", startingAt: 0)
-                        + String(row.pendingBytes).padding(toLength: 11, withPad: " ", startingAt: 0)
-                        + (row.paused ? "yes     " : "no      ") + row.cursor
+                    cells + (row.paused ? "yes     " : "no      ") + row.cursor
                         + (row.lastError.map { "  ! " + $0 } ?? "")
                 )
             }
+        }
+
+        /// `text` cut or filled with spaces to `width` characters (a table column).
+        static func padded(_ text: String, _ width: Int) -> String {
+            text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
         }
     }
 

@@ -1,5 +1,10 @@
 import Dispatch
-import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// SIGTERM and SIGINT call `handler` once (a clean stop) instead of killing the process.
 final class ShutdownSignals {
