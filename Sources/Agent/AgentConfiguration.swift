@@ -58,6 +58,11 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var snapshotInlineLimit: Int64 = 64 << 20
     /// Tables not named here are `rows`.
     public var tableStrategies: [String: TableStrategy] = [:]
+    /// Where `run` writes its metrics for node_exporter's textfile collector (a `.prom` file in
+    /// the collector's directory); none by default.
+    public var metricsTextfile: String?
+    /// How often the metrics file is rewritten. Default 15 s.
+    public var metricsInterval: Duration = .seconds(15)
 
     public init() {}
 

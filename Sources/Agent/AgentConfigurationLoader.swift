@@ -24,7 +24,7 @@ public struct AgentConfigurationLoader {
                 throw AgentConfigurationError(key: "(file)", message: "not valid YAML: \(error)")
             }
         }
-        let root = try node.mapping(allowed: ["connection", "sqlite-replication"])
+        let root = try node.mapping(allowed: ["connection", "sqlite-replication", "metrics"])
         let connection = try root.child("connection").mapping(allowed: [
             "server_url", "server_url_env", "device_id", "device_id_env", "root_topic", "root_topic_env", "mqtt",
         ])
@@ -40,7 +40,10 @@ public struct AgentConfigurationLoader {
             "local_retention_bytes",
             "min_free_disk", "snapshot_on_first_run", "snapshot_inline_limit", "table_strategies",
         ])
+        let metrics = try root.child("metrics").mapping(allowed: ["textfile", "textfile_env", "interval"])
         var configuration = AgentConfiguration()
+        configuration.metricsTextfile = try value(metrics, "textfile", defaultEnv: "OMEGA_METRICS_TEXTFILE")
+        if let interval = try metrics.child("interval").duration() { configuration.metricsInterval = interval }
         configuration.serverURL = try value(connection, "server_url", defaultEnv: "OMEGA_MQTT_BROKER_URL")
         configuration.deviceID = try value(connection, "device_id", defaultEnv: "OMEGA_DEVICE_ID")
         configuration.rootTopic = try value(connection, "root_topic", defaultEnv: "OMEGA_ROOT_TOPIC")

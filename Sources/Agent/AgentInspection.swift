@@ -1,5 +1,11 @@
 import EdgeSyncModels
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `edge-agent check`, `status` and `uninstall`: what the agent sees and has done, without
 /// connecting to the server.
 enum AgentInspection {
@@ -85,6 +91,14 @@ enum AgentInspection {
             || configuration.clientKeyPath != nil
         {
             do { _ = try configuration.tlsConfiguration() } catch { problems.append("\(error)") }
+        }
+        if let file = configuration.metricsTextfile {
+            let directory = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
+            if !file.hasSuffix(".prom") {
+                problems.append("metrics.textfile: \(file) must end in .prom (the textfile collector reads only those)")
+            } else if access(directory.isEmpty ? "/" : directory, W_OK) != 0 {
+                problems.append("metrics.textfile: the directory \(directory) does not exist or is not writable")
+            }
         }
         let names = Set(tables.map(\.name))
         for table in configuration.tableStrategies.keys.sorted() where !names.contains(table) {

@@ -3,6 +3,7 @@ import Logging
 import MQTT
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// The agent (docs/spec/agent.md): capture into per-table journals, publish batches at least once and
 /// in order per table, act on the server's controls, and follow the application's database
@@ -41,6 +42,11 @@ public actor EdgeAgent {
     var publishers: [String: Task<Void, Never>] = [:]
     /// systemd's readiness and watchdog notifications (nothing outside systemd).
     var notifier = ServiceNotifier.fromEnvironment()
+    let startedAt = Timestamp.now
+    /// Repeated warnings and errors, logged once a minute with their count.
+    nonisolated let repeats = Mutex(RepeatLimiter())
+    /// When the metrics file was last written.
+    var lastMetrics: ContinuousClock.Instant?
 
     public init(configuration: AgentConfiguration, logger: Logger = Logger(label: "edge-agent")) throws {
         if let problem = configuration.problemsForRun.first {
@@ -206,6 +212,7 @@ public actor EdgeAgent {
                 lastFlush = ContinuousClock.now
                 await flush()
             }
+            writeMetricsIfDue()
             try? await Task.sleep(for: .milliseconds(100))
         }
         for publisher in publishers.values { publisher.cancel() }
@@ -333,7 +340,9 @@ public actor EdgeAgent {
         try await state.report(table: table, message)
     }
 
-    /// One log line: the event's name, the table it concerns, other fields, and the message.
+    /// One log line: the event's name, the table it concerns, other fields, and the message. A
+    /// warning or error identical to one logged less than a minute ago is counted instead, and the
+    /// next one let through says how many there were (`repeated=N`).
     nonisolated func log(
         _ level: Logger.Level,
         _ event: String,
@@ -342,6 +351,11 @@ public actor EdgeAgent {
         fields: Logger.Metadata = [:]
     ) {
         var metadata = fields
+        if level >= .warning {
+            let key = "\(event) \(table ?? "") \(message)"
+            guard let suppressed = repeats.withLock({ $0.admit(key, at: .now) }) else { return }
+            if suppressed > 0 { metadata["repeated"] = "\(suppressed)" }
+        }
         metadata["event"] = "\(event)"
         if let table { metadata["table"] = "\(table)" }
         logger.log(level: level, "\(table.map { "\($0): " } ?? "")\(message)", metadata: metadata)

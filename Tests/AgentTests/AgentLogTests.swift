@@ -73,3 +73,31 @@ struct AgentLogTests {
         }
     }
 }
+
+/// A failure that recurs on every flush is one line a minute with its count.
+@Suite("Agent repeated errors")
+struct RepeatLimiterTests {
+    @Test func aRepeatIsCountedAndSaidWithTheNextLineLetThrough() {
+        var limiter = RepeatLimiter(window: .seconds(60))
+        let start = ContinuousClock.now
+        #expect(limiter.admit("poll_failed disk I/O error", at: start) == 0)
+        for second in 1...5 {
+            #expect(limiter.admit("poll_failed disk I/O error", at: start + .seconds(second)) == nil)
+        }
+        #expect(limiter.admit("publish_failed t refused", at: start + .seconds(6)) == 0, "another error is its own")
+        #expect(limiter.admit("poll_failed disk I/O error", at: start + .seconds(61)) == 5)
+        #expect(limiter.admit("poll_failed disk I/O error", at: start + .seconds(200)) == 0)
+    }
+
+    @Test func theAgentLogsARepeatedErrorOnce() async throws {
+        let harness = try await AgentHarness()
+        let lines = LogLines()
+        let agent = try EdgeAgent(configuration: harness.configuration, logger: lines.logger)
+        for _ in 0..<5 { agent.log(.error, "poll_failed", "poll failed: disk I/O error") }
+        agent.log(.notice, "lineage_resumed", "resumed", table: "t")
+        agent.log(.notice, "lineage_resumed", "resumed", table: "t")
+        #expect(lines.eventNames.filter { $0 == "poll_failed" }.count == 1, "\(lines.eventNames)")
+        #expect(lines.eventNames.filter { $0 == "lineage_resumed" }.count == 2, "notices are never held back")
+        await harness.stop()
+    }
+}
