@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 APT_PACKAGES := libncursesw5-dev libcurl4-openssl-dev libsqlite3-dev libzstd-dev pkg-config curl jq sqlite3 \
-                mosquitto mosquitto-clients tmux openssl gdb postgresql haproxy systemd
+                mosquitto mosquitto-clients tmux openssl gdb postgresql haproxy systemd strace
 # Stamp so `deps` runs dpkg once per clone; delete it to re-check.
 DEPS_STAMP := .build/.deps-ok
 

@@ -106,5 +106,6 @@ enum AgentBench {
         agent.terminate()
         agent.waitUntilExit()
         await server.stop()
+        try await AgentWireBench.run(report)
     }
 }

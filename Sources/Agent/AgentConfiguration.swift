@@ -40,6 +40,9 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var keepAlive: Duration = .seconds(30)
     /// Default false (queued controls survive a disconnect).
     public var cleanSession = false
+    /// Whether batches go zstd-compressed to a server that accepts it (`mqtt.compression: zstd`,
+    /// the default) or always as JSON (`none`: a device short of CPU).
+    public var compression = true
     public var sourceDatabasePath: String?
     /// Default: next to the source database, `<source>.edgesync-state`.
     public var stateDatabasePath: String?

@@ -29,7 +29,7 @@ public struct AgentConfigurationLoader {
             "server_url", "server_url_env", "device_id", "device_id_env", "root_topic", "root_topic_env", "mqtt",
         ])
         let mqtt = try connection.child("mqtt").mapping(allowed: [
-            "keep_alive", "clean_session", "tls", "username", "username_env", "password", "password_env",
+            "keep_alive", "clean_session", "tls", "username", "username_env", "password", "password_env", "compression",
         ])
         let tls = try mqtt.child("tls").mapping(allowed: [
             "ca_cert_path", "ca_cert_path_env", "client_cert_path", "client_cert_path_env", "client_key_path",
@@ -56,6 +56,12 @@ public struct AgentConfigurationLoader {
         configuration.stateDatabasePath = try value(replication, "state_db_path", defaultEnv: "OMEGA_STATE_DB_PATH")
         if let keepAlive = try mqtt.child("keep_alive").duration() { configuration.keepAlive = keepAlive }
         if let clean = try mqtt.child("clean_session").bool() { configuration.cleanSession = clean }
+        switch try mqtt.child("compression").string() {
+        case nil, "zstd": break
+        case "none": configuration.compression = false
+        case let other?:
+            throw AgentConfigurationError(key: "connection.mqtt.compression", message: "\(other) is not zstd or none")
+        }
         if let interval = try replication.child("flush_interval").duration() { configuration.flushInterval = interval }
         if let bytes = try replication.child("local_retention_bytes").byteCount() {
             configuration.localRetentionBytes = bytes

@@ -24,7 +24,11 @@ extension EdgeAgent {
                 topic: root + "/" + UplinkTopic.ingestAck.rawValue,
                 payload: ByteBuffer(string: ack)
             )
-            if try await !state.isProcessed(control.controlID) {
+            if case .serverHello(let encodings) = control.payload {
+                // Said anew on every connection, never kept: only this connection's matters.
+                contentEncodings =
+                    configuration.compression ? Set(encodings.compactMap(ContentEncoding.init(rawValue:))) : []
+            } else if try await !state.isProcessed(control.controlID) {
                 try await act(on: control)
                 _ = try await state.markProcessed(control.controlID)
             }
@@ -67,6 +71,8 @@ extension EdgeAgent {
                 try await state.complete(outbound)
                 log(.warning, "rejected_batch_dropped", "dropped rejected batch \(outbound.batchID)", table: table)
             }
+        case .serverHello:
+            break
         case .urlGrant(let grant):
             guard var spill = try await state.spill(grant.sourceTable), spill.lastSeq == nil else {
                 try await report(

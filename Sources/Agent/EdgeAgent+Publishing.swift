@@ -64,9 +64,10 @@ extension EdgeAgent {
                 // A pause that arrived while the batch was read holds it (it stays outbound):
                 // the rows read after the pause must not go out.
                 if try await state.progress(name).paused { break }
+                // Compressed at send time, for this connection's server: the batch kept is the JSON.
                 try await client.publish(
                     topic: root + "/" + batch.topic.rawValue,
-                    payload: ByteBuffer(bytes: batch.body)
+                    payload: ByteBuffer(bytes: ContentEncoding.payload(batch.body, accepted: contentEncodings))
                 )
                 let done = try await state.complete(batch)
                 publishedRows += batch.rowCount

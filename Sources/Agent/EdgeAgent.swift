@@ -43,6 +43,9 @@ public actor EdgeAgent {
     /// systemd's readiness and watchdog notifications (nothing outside systemd).
     var notifier = ServiceNotifier.fromEnvironment()
     let startedAt = Timestamp.now
+    /// The payload encodings this connection's server accepts (its `server_hello`); none until it
+    /// says, and none again once the connection ends.
+    var contentEncodings: Set<ContentEncoding> = []
     /// Repeated warnings and errors, logged once a minute with their count.
     nonisolated let repeats = Mutex(RepeatLimiter())
     /// When the metrics file was last written.
@@ -187,6 +190,9 @@ public actor EdgeAgent {
         let connectionLog = Task { [client, state, server = configuration.serverURL ?? "the server"] in
             var lines = ConnectionLog(server: server)
             for await event in client.connectionEvents {
+                if event != .connected(sessionPresent: true), event != .connected(sessionPresent: false) {
+                    await self.forgetContentEncodings()
+                }
                 try? await state.recordConnection(ConnectionLog.state(after: event), at: .now)
                 for line in lines.lines(for: event) {
                     self.log(line.level, line.event, line.message, fields: ["server": "\(server)"])
@@ -218,6 +224,10 @@ public actor EdgeAgent {
         for publisher in publishers.values { publisher.cancel() }
         await client.shutdown()
         try? await state.recordConnection("stopped", at: .now)
+    }
+
+    func forgetContentEncodings() {
+        contentEncodings = []
     }
 
     /// Subscribes to the control topic once connected (the client restores it afterwards) and

@@ -69,6 +69,9 @@ struct AgentConfigurationTests {
         #expect(literal.resolvedRootTopic == "dev/valve-1" && literal.resolvedStatePath == "/tmp/app.db.edgesync-state")
         #expect(literal.flushInterval == .milliseconds(250) && literal.snapshotOnFirstRun)
         #expect(literal.tableStrategies["t"] == .telemetry(tsColumn: "at", includeColumns: ["a", "b"]))
+        #expect(literal.compression, "zstd unless the file says none")
+        let plain = try AgentConfigurationLoader(environment: [:]).load(yaml: "connection: {mqtt: {compression: none}}")
+        #expect(!plain.compression)
     }
 
     @Test(arguments: [
@@ -84,6 +87,7 @@ struct AgentConfigurationTests {
             "sqlite-replication.table_strategies.t.strategy"
         ),
         ("connection: {mqtt: {clean_session: maybe}}", "connection.mqtt.clean_session"),
+        ("connection: {mqtt: {compression: gzip}}", "connection.mqtt.compression"),
         ("mqtt: {}", "mqtt"),
         ("connection: [1, 2]", "connection"),
         ("connection: {server_url: 'x", "(file)"),

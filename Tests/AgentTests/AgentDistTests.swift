@@ -58,18 +58,9 @@ struct AgentDistTests {
         )
         #expect(sample.status != 0 && sample.stderr.contains("source_db_path: /var/lib/app/app.db does not exist"))
 
-        let config = harness.directory.appendingPathComponent("agent.yaml")
-        try """
-        connection: {server_url: "mqtt://127.0.0.1:\(harness.mqttPort)", device_id: pump-7}
-        sqlite-replication:
-          source_db_path: \(harness.appPath)
-          flush_interval: 50ms
-          snapshot_on_first_run: true
-          table_strategies:
-            sensor_timeseries: {strategy: ignore}
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try harness.processConfiguration(extra: "  snapshot_on_first_run: true")
         try await AgentServerTests.write(harness, from: 1, count: 20)
-        let agent = try ProcessRunner.start(binary, ["run", "--config", config.path])
+        let agent = try ProcessRunner.start(binary, ["run", "--config", config])
         let lineage = try await harness.waitFor { try await harness.lineage("device_state") }
         #expect(lineage != nil, "the agent from the tarball reached the server: \(agent.output().stderr)")
         try await harness.approve("device_state")

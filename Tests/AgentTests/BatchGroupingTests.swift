@@ -47,4 +47,32 @@ struct BatchGroupingTests {
         _ = try? await task.value
         await harness.stop()
     }
+
+    /// The server's hello lists zstd: the agent's batches go compressed (the ledger counts the
+    /// bytes received), and their rows arrive as sent.
+    @Test func batchesGoCompressedToAServerThatAcceptsZstd() async throws {
+        let harness = try await AgentHarness()
+        let (agent, task) = try await harness.startAgent()
+        let hello = try await harness.waitFor { await agent.contentEncodings == [.zstd] ? true : nil }
+        #expect(hello == true, "the server's hello reached the agent")
+        try await AgentServerTests.write(harness, from: 1, count: 300)
+        let staged = try await harness.waitFor { () -> Lineage? in
+            guard let lineage = try await harness.lineage("device_state"), lineage.stagedRowCount == 300 else {
+                return nil
+            }
+            return lineage
+        }
+        let lineage = try #require(staged)
+        var filter = BatchFilter()
+        filter.lineageID = lineage.id
+        let entries = try await harness.store.batches(projectID: harness.projectID, filter: filter, page: PageRequest())
+            .items
+        let (rows, bytes) = entries.reduce((0, 0)) { ($0.0 + $1.rowCount, $0.1 + $1.bytes) }
+        // As JSON each of these rows takes over 100 bytes (a 17-digit REAL, a blob in hex, the key twice).
+        #expect(rows == 300 && bytes < rows * 50, "\(bytes) bytes for \(rows) rows")
+        #expect(try await harness.sourceRows().count == 300)
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
 }

@@ -26,7 +26,8 @@ struct RejectionCodeTests {
         for code in expected { #expect(RejectionCode(rawValue: code) != nil, "\(code)") }
         #expect(
             RejectionCode.allCases.filter(\.isExtension).map(\.rawValue).sorted() == [
-                "commit_seq_out_of_order", "invalid_payload", "invalid_timestamp", "pk_row_mismatch", "row_on_delete",
+                "commit_seq_out_of_order", "invalid_content_encoding", "invalid_payload", "invalid_timestamp",
+                "pk_row_mismatch", "row_on_delete",
             ]
         )
     }

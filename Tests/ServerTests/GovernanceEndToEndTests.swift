@@ -52,12 +52,14 @@ struct GovernanceEndToEndTests {
             )
         }
 
-        try await client.publish(
-            topic: "dev/pump-7/sync/rows/batch",
-            payload: ByteBuffer(
-                string: CanonicalJSON.string(of: .object(rowBatch(seqs: 1...10, columns: deviceStateV1)))
-            )
-        )
+        // The connection starts with the server's hello; the batch then goes compressed.
+        let hello = try await nextControl()
+        #expect(hello.payload == .serverHello(contentEncodings: ["zstd"]))
+        try await ack(hello)
+        let batch = CanonicalJSON.bytes(of: .object(rowBatch(seqs: 1...10, columns: deviceStateV1)))
+        let compressed = ContentEncoding.payload(batch, accepted: [.zstd])
+        #expect(compressed.count < batch.count && compressed != batch)
+        try await client.publish(topic: "dev/pump-7/sync/rows/batch", payload: ByteBuffer(bytes: compressed))
         let pause = try await nextControl()
         #expect(
             pause.payload == .pauseLineage(sourceTable: "device_state", serverWatermark: 10, reason: "backpressure")

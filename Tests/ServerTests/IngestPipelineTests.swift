@@ -11,7 +11,7 @@ struct IngestPipelineTests {
         let fixture = try await StoreFixture.make()
         for vector in try SpecVectors.payloads() {
             let topic = try #require(UplinkTopic(rawValue: vector.topicSuffix), "\(vector.name)")
-            let result = try await fixture.ingest(vector.body, topic)
+            let result = try await fixture.ingest(vector.bytes, topic)
             if vector.expect == "ok" {
                 #expect(result.outcome == .staged, "\(vector.name)")
             } else {

@@ -162,8 +162,14 @@ struct ReplicaTests {
             as: ResourceEnvelope<StateWriteResponse>.self
         ).data
         var messages = device.messages.makeAsyncIterator()
-        let delivered = try #require(await messages.next())
-        let body = try #require(try JSONParser().parse(Array(delivered.payload.readableBytesView)).objectValue)
+        var delivered = try #require(await messages.next())
+        var body = try #require(try JSONParser().parse(Array(delivered.payload.readableBytesView)).objectValue)
+        // The connection opened with the server's hello.
+        while body["control_kind"] == .string("server_hello") {
+            await delivered.acknowledge()
+            delivered = try #require(await messages.next())
+            body = try #require(try JSONParser().parse(Array(delivered.payload.readableBytesView)).objectValue)
+        }
         #expect(body["control_id"] == .string(written.controlID) && body["control_kind"] == .string("state_write"))
         await delivered.acknowledge()
         try await device.publish(

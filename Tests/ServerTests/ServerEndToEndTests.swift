@@ -90,7 +90,7 @@ struct ServerEndToEndTests {
         for vector in vectors {
             try await client.publish(
                 topic: "dev/pump-7/" + vector.topicSuffix,
-                payload: ByteBuffer(string: vector.body)
+                payload: ByteBuffer(bytes: vector.bytes)
             )
         }
         let rejected = vectors.filter { $0.expect != "ok" }

@@ -47,7 +47,11 @@ struct StoreFixture {
     }
 
     func ingest(_ body: String, _ topic: UplinkTopic) async throws -> IngestResult {
-        try await pipeline.ingest(device: device, topic: topic, payload: Array(body.utf8), receivedAt: .now)
+        try await ingest(Array(body.utf8), topic)
+    }
+
+    func ingest(_ bytes: [UInt8], _ topic: UplinkTopic) async throws -> IngestResult {
+        try await pipeline.ingest(device: device, topic: topic, payload: bytes, receivedAt: .now)
     }
 
     func ingest(_ object: JSONObject, _ topic: UplinkTopic) async throws -> IngestResult {

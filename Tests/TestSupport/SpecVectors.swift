@@ -31,12 +31,25 @@ public enum SpecVectors {
     public struct Payload: Decodable, Sendable {
         public var name: String
         public var topicSuffix: String
-        public var body: String
+        /// The JSON document (absent when only its encoded bytes are published).
+        public var body: String?
+        /// The exact bytes published, in hex, when they are not `body` itself (a zstd frame).
+        public var bodyHex: String?
         public var expect: String
+
+        /// What is published.
+        public var bytes: [UInt8] {
+            guard let hex = bodyHex else { return Array((body ?? "").utf8) }
+            let digits = Array(hex.utf8)
+            return stride(from: 0, to: digits.count - 1, by: 2).compactMap {
+                UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16)
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
             case name
             case topicSuffix = "topic_suffix"
+            case bodyHex = "body_hex"
             case body, expect
         }
     }
@@ -59,7 +72,7 @@ public enum SpecVectors {
         guard let vector = try payloads().first(where: { $0.name == name }) else {
             throw Failure(description: "\(path("payloads.json")): no vector named \"\(name)\"")
         }
-        return vector.body
+        return vector.body ?? ""
     }
 
     public static func load<T: Decodable>(_ file: String, as type: T.Type) throws -> T {

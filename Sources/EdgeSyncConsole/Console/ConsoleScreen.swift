@@ -60,6 +60,16 @@ extension ConsoleScreen {
         return ids[min(ids.count - 1, max(0, index + step))]
     }
 
+    /// Enter on an id-anchored list: the selected row's screen, or the first row's.
+    static func openSelected(
+        _ selected: String?,
+        in ids: [String],
+        _ route: (String) -> ConsoleApp.Route
+    ) -> [ScreenCommand] {
+        guard let id = selected ?? ids.first else { return [] }
+        return [.open(route(id))]
+    }
+
     /// `n`/`p` (and PgDn/PgUp) on a paged list: nil when the key is not a paging key; a reload
     /// when the page changed.
     static func turnPage(_ key: Terminal.Key, _ meta: inout PageMeta) -> [ScreenCommand]? {

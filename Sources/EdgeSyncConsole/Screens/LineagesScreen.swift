@@ -117,8 +117,7 @@ extension LineagesScreen: ConsoleScreen {
         let ids = page.data.map(\.id)
         switch key {
         case .enter, .right:
-            guard let id = selectedID ?? ids.first else { return [] }
-            return [.open(.lineage(id))]
+            return Self.openSelected(selectedID, in: ids) { .lineage($0) }
         case .character("/"):
             return [.mode(.filter(query ?? ""))]
         case .character("f"):

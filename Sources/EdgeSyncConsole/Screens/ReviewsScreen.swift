@@ -77,8 +77,7 @@ extension ReviewsScreen: ConsoleScreen {
         let ids = page.data.map(\.id)
         switch key {
         case .enter, .right:
-            guard let id = selectedID ?? ids.first else { return [] }
-            return [.open(.review(id, source))]
+            return Self.openSelected(selectedID, in: ids) { [source] in .review($0, source) }
         case .character("f"):
             let index = Self.filters.firstIndex { $0 == statusFilter } ?? 0
             statusFilter = Self.filters[(index + 1) % Self.filters.count]

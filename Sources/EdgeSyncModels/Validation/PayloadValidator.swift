@@ -29,7 +29,8 @@ public struct PayloadValidator: Sendable {
 
     private func check(
         _ buffer: UnsafeRawBufferPointer,
-        topic: UplinkTopic
+        topic: UplinkTopic,
+        encoded: Bool = true
     ) throws(PayloadRejection) -> ValidatedPayload {
         // 1. size
         guard buffer.count <= WireLimits.maximumPayloadBytes else {
@@ -37,6 +38,19 @@ public struct PayloadValidator: Sendable {
                 code: .payloadTooLarge,
                 message: "payload is \(buffer.count) bytes; the limit is \(WireLimits.maximumPayloadBytes)"
             )
+        }
+        // 0 (ext). A zstd payload is checked as the document it holds (once: a frame inside is
+        // not a JSON document, and fails as one).
+        if encoded, ContentEncoding.isZstdFrame(buffer) {
+            let document = try ContentEncoding.decompressZstd(buffer, limit: WireLimits.maximumPayloadBytes)
+            let inner: Result<ValidatedPayload, PayloadRejection> = document.withUnsafeBytes { buffer in
+                do throws(PayloadRejection) {
+                    return .success(try check(buffer, topic: topic, encoded: false))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            return try inner.get()
         }
         // 2 and 3. A document that parses cannot hold a bare NaN/Infinity token (the parser rejects
         // them), so the scan for check 2 only runs on bodies that failed to parse: same verdicts,

@@ -34,11 +34,15 @@ public enum RejectionCode: String, Sendable, Hashable, Codable, CaseIterable {
     case commitSeqOutOfOrder = "commit_seq_out_of_order"
     /// (ext) `pk` does not name the key columns, or disagrees with the row's values for them.
     case pkRowMismatch = "pk_row_mismatch"
+    /// (ext) a payload that starts as a zstd frame but is not one whole frame.
+    case invalidContentEncoding = "invalid_content_encoding"
 
     /// Codes this product adds to the reference protocol.
     public var isExtension: Bool {
         switch self {
-        case .invalidPayload, .invalidTimestamp, .rowOnDelete, .commitSeqOutOfOrder, .pkRowMismatch: true
+        case .invalidPayload, .invalidTimestamp, .rowOnDelete, .commitSeqOutOfOrder, .pkRowMismatch,
+            .invalidContentEncoding:
+            true
         default: false
         }
     }
@@ -72,6 +76,7 @@ public enum RejectionCode: String, Sendable, Hashable, Codable, CaseIterable {
         case .rowOnDelete: "a delete carries a row"
         case .commitSeqOutOfOrder: "rows are not in commit_seq order"
         case .pkRowMismatch: "pk does not match the key columns of its row"
+        case .invalidContentEncoding: "a zstd payload that is not one whole zstd frame"
         }
     }
 }

@@ -15,6 +15,7 @@ public struct DownlinkControl: Sendable, Hashable, Codable {
         case urlGrant = "url_grant"
         case stateWrite = "state_write"
         case batchRejected = "batch_rejected"
+        case serverHello = "server_hello"
     }
 
     public enum Payload: Sendable, Hashable {
@@ -27,6 +28,9 @@ public struct DownlinkControl: Sendable, Hashable, Codable {
         /// (ext) the batch failed validation; `reason` is the rejection code. `batchID` and
         /// `sourceTable` are echoed as received, and absent when they were not strings.
         case batchRejected(sourceTable: String?, batchID: String?, reason: RejectionCode, message: String?)
+        /// (ext) sent on every connection before any other control: the payload encodings the
+        /// server accepts from now on, on this connection. Not kept, not redelivered.
+        case serverHello(contentEncodings: [String])
     }
 
     public var kind: Kind {
@@ -36,6 +40,7 @@ public struct DownlinkControl: Sendable, Hashable, Codable {
         case .urlGrant: .urlGrant
         case .stateWrite: .stateWrite
         case .batchRejected: .batchRejected
+        case .serverHello: .serverHello
         }
     }
 
@@ -49,6 +54,7 @@ public struct DownlinkControl: Sendable, Hashable, Codable {
         case presignedURL = "presigned_url"
         case presignedURLExpiresAt = "presigned_url_expires_at"
         case segmentKind = "segment_kind"
+        case contentEncodings = "content_encodings"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -89,6 +95,8 @@ public struct DownlinkControl: Sendable, Hashable, Codable {
                 reason: RejectionCode(rawValue: code) ?? .invalidPayload,
                 message: try c.decodeIfPresent(String.self, forKey: .message)
             )
+        case .serverHello:
+            payload = .serverHello(contentEncodings: try c.decode([String].self, forKey: .contentEncodings))
         }
     }
 
@@ -118,6 +126,8 @@ public struct DownlinkControl: Sendable, Hashable, Codable {
             try c.encodeIfPresent(batchID, forKey: .batchID)
             try c.encode(reason.rawValue, forKey: .reason)
             try c.encodeIfPresent(message, forKey: .message)
+        case .serverHello(let encodings):
+            try c.encode(encodings, forKey: .contentEncodings)
         }
     }
 }

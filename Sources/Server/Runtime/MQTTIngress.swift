@@ -77,6 +77,14 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
                 outcome: session.usesTLS ? "tls" : "tcp",
                 message: "connected"
             )
+            // Before any other control, so the device knows at once what it may compress.
+            for listener in listeners.withLock({ $0 }) where await listener.isConnected(device.name) {
+                await listener.publish(
+                    to: device.name,
+                    topic: device.rootTopic + "/" + TopicLayout.controlSuffix,
+                    payload: ByteBuffer(bytes: try DownlinkControl.serverHello().body())
+                )
+            }
             await deliver(try await store.unacknowledgedControls(deviceID: device.id))
         } catch {
             logger.error("connect bookkeeping failed", metadata: ["device": "\(device.name)", "error": "\(error)"])

@@ -11,14 +11,13 @@ extension SQLGovernanceStore {
         control: DownlinkControl,
         now: Timestamp
     ) throws -> OutboundControl {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = Array(try encoder.encode(control))
+        let body = try control.body()
         let table: String? =
             switch control.payload {
             case .pauseLineage(let table, _, _), .resumeLineage(let table, _), .stateWrite(let table, _): table
             case .urlGrant(let grant): grant.sourceTable
             case .batchRejected(let table, _, _, _): table
+            case .serverHello: nil
             }
         try tx.execute(
             """
