@@ -49,7 +49,9 @@ struct AgentServerTests {
             return rows.count == 2 ? rows : nil
         }
         #expect(samples?.map { $0["value"] } == [.double(1.5), .double(21.5)])
-        #expect(await agent.publishedRows >= 27)
+        // The server commits, then the agent counts the batch when its PUBACK lands: a moment later.
+        let counted = try await harness.waitFor { await agent.publishedRows >= 27 ? true : nil }
+        #expect(counted == true, "the agent counted every acknowledged row")
         // The agent forgets journal rows just after their PUBACK, so a moment after convergence.
         let drained = try await harness.waitFor { () -> Bool? in
             let status = try AgentInspection.status(harness.configuration)
