@@ -346,45 +346,47 @@ enum AgentYAML {
         }
 
         mutating func mapping() throws(Failure) -> [String: Any] {
-            position += 1
             var map: [String: Any] = [:]
-            skipSpaces()
-            if position < characters.count, characters[position] == "}" {
-                position += 1
-                return map
+            try entries(opening: "{", closing: "}") { (reader) throws(Failure) in
+                let key = try AgentYAML.key(try reader.token(until: [":", ",", "}"]), line: reader.line)
+                guard map[key] == nil else { throw Failure(line: reader.line, message: "\(key) appears twice") }
+                try reader.expect(":")
+                map[key] = try reader.value(closing: [",", "}"])
             }
-            while true {
-                let rawKey = try token(until: [":", ",", "}"])
-                let key = try AgentYAML.key(rawKey, line: line)
-                guard map[key] == nil else { throw Failure(line: line, message: "\(key) appears twice") }
-                try expect(":")
-                map[key] = try value(closing: [",", "}"])
-                skipSpaces()
-                guard position < characters.count else { throw Failure(line: line, message: "the { is not closed") }
-                position += 1
-                if characters[position - 1] == "}" { return map }
-                guard characters[position - 1] == "," else {
-                    throw Failure(line: line, message: "expected , or } in \(String(characters))")
-                }
-            }
+            return map
         }
 
         mutating func sequence() throws(Failure) -> [Any] {
-            position += 1
             var list: [Any] = []
+            try entries(opening: "[", closing: "]") { (reader) throws(Failure) in
+                list.append(try reader.value(closing: [",", "]"]))
+            }
+            return list
+        }
+
+        /// The entries of a collection whose opening bracket is at `position`, each read by
+        /// `entry`, separated by commas, up to and past `closing`.
+        mutating func entries(
+            opening: Character,
+            closing: Character,
+            _ entry: (inout FlowReader) throws(Failure) -> Void
+        ) throws(Failure) {
+            position += 1
             skipSpaces()
-            if position < characters.count, characters[position] == "]" {
+            if position < characters.count, characters[position] == closing {
                 position += 1
-                return list
+                return
             }
             while true {
-                list.append(try value(closing: [",", "]"]))
+                try entry(&self)
                 skipSpaces()
-                guard position < characters.count else { throw Failure(line: line, message: "the [ is not closed") }
+                guard position < characters.count else {
+                    throw Failure(line: line, message: "the \(opening) is not closed")
+                }
                 position += 1
-                if characters[position - 1] == "]" { return list }
+                if characters[position - 1] == closing { return }
                 guard characters[position - 1] == "," else {
-                    throw Failure(line: line, message: "expected , or ] in \(String(characters))")
+                    throw Failure(line: line, message: "expected , or \(closing) in \(String(characters))")
                 }
             }
         }

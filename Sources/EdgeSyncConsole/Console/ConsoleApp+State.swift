@@ -42,7 +42,11 @@ extension ConsoleApp {
         var statusOwner: Route?
         var loadedAt: Date?
         var loading = false
-        var refreshPaused = false
+        /// Kept by the frame, whose header shows the badge.
+        var refreshPaused: Bool {
+            get { frame.refreshPaused }
+            set { frame.refreshPaused = newValue }
+        }
         var failures = 0
         var quit = false
         /// A prompt, dialog, form or the help over the screen.

@@ -38,7 +38,6 @@ extension ConsoleReducer {
             return [.reload]
         case .character(" "):
             state.refreshPaused.toggle()
-            state.frame.refreshPaused = state.refreshPaused
             return [.status(state.refreshPaused ? "auto-refresh paused (Space resumes)" : "auto-refresh on", .muted)]
         default:
             break
