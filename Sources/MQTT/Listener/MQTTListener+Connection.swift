@@ -10,21 +10,33 @@ extension MQTTListener {
             guard case .connect(let connect)? = try await packets.next() else { return }
             guard let session = try await accept(connect, channel: channel, outbound: outbound) else { return }
             await delegate.mqttListener(didConnect: session)
-            var exactlyOnceInFlight = Set<UInt16>()
-            do {
-                while let packet = try await packets.next() {
-                    guard
-                        try await handle(
-                            packet,
-                            session: session,
-                            outbound: outbound,
-                            exactlyOnce: &exactlyOnceInFlight
-                        )
-                    else { break }
+            // Only a delegate with a first phase of its own has something to overlap.
+            let publishes =
+                delegate.preparesAhead ? MQTTPublishPipeline(depth: configuration.publishPipelineDepth) : nil
+            await withDiscardingTaskGroup { group in
+                if let publishes {
+                    group.addTask { await publishes.commit(outbound: outbound, channel: channel) }
                 }
-            } catch {
-                // A protocol violation, a closed socket or a failed handler: the connection ends
-                // without acknowledging the message in hand.
+                var slot = publishes?.makeSlotIterator()
+                var exactlyOnceInFlight = Set<UInt16>()
+                do {
+                    while let packet = try await packets.next() {
+                        guard
+                            try await handle(
+                                packet,
+                                session: session,
+                                outbound: outbound,
+                                publishes: publishes,
+                                slot: &slot,
+                                exactlyOnce: &exactlyOnceInFlight
+                            )
+                        else { break }
+                    }
+                } catch {
+                    // A protocol violation, a closed socket or a failed handler: the connection
+                    // ends; messages in hand still commit, their acknowledgements may not arrive.
+                }
+                publishes?.finish()
             }
             await registry.detach(clientID: session.clientID, connectionID: session.connectionID)
             await delegate.mqttListener(didDisconnect: session)
@@ -87,6 +99,8 @@ extension MQTTListener {
         _ packet: MQTTPacket,
         session: MQTTSessionInfo,
         outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>,
+        publishes: MQTTPublishPipeline?,
+        slot: inout AsyncStream<Void>.Iterator?,
         exactlyOnce: inout Set<UInt16>
     ) async throws -> Bool {
         switch packet {
@@ -102,21 +116,27 @@ extension MQTTListener {
                 retain: publish.retain,
                 dup: publish.dup
             )
+            // PUBACK (PUBREC) only after the message is handled; a throw closes without it. A
+            // repeated QoS 2 message is only acknowledged again.
+            let acknowledgement: MQTTPacket?
+            var isNew = true
             switch publish.qos {
-            case .atMostOnce:
-                try await delegate.mqttListener(didReceive: message, from: session)
-            case .atLeastOnce:
-                // PUBACK only after the delegate returned; a throw closes without PUBACK.
-                try await delegate.mqttListener(didReceive: message, from: session)
-                await Self.send(outbound, .puback(packetID: publish.packetID!))
+            case .atMostOnce: acknowledgement = nil
+            case .atLeastOnce: acknowledgement = .puback(packetID: publish.packetID!)
             case .exactlyOnce:
-                let id = publish.packetID!
-                if !exactlyOnce.contains(id) {
-                    try await delegate.mqttListener(didReceive: message, from: session)
-                    exactlyOnce.insert(id)
-                }
-                await Self.send(outbound, .pubrec(packetID: id))
+                acknowledgement = .pubrec(packetID: publish.packetID!)
+                isNew = exactlyOnce.insert(publish.packetID!).inserted
             }
+            guard let publishes, var waiting = slot else {
+                if isNew { try await delegate.mqttListener(didReceive: message, from: session) }
+                if let acknowledgement { await Self.send(outbound, acknowledgement) }
+                return true
+            }
+            let delegate = delegate
+            var prepare: (@Sendable () async -> MQTTPublishCommit)?
+            if isNew { prepare = { @Sendable in await delegate.mqttListener(prepare: message, from: session) } }
+            defer { slot = waiting }
+            return await publishes.enqueue(acknowledgement: acknowledgement, prepare: prepare, slot: &waiting)
         case .pubrel(let id):
             exactlyOnce.remove(id)
             await Self.send(outbound, .pubcomp(packetID: id))

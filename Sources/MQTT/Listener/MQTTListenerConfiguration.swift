@@ -21,6 +21,9 @@ public struct MQTTListenerConfiguration: Sendable {
     /// How long a connection that asked for no keep-alive (0) may stay silent before it is
     /// closed, so that it cannot hold a descriptor forever. Default 15 minutes.
     public var maximumIdle: TimeAmount
+    /// PUBLISHes of one connection in hand at once: the first phases of later messages run while
+    /// an earlier one commits (see `MQTTListenerDelegate`). Default 8.
+    public var publishPipelineDepth: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -29,7 +32,8 @@ public struct MQTTListenerConfiguration: Sendable {
         maximumPacketSize: Int = MQTTPacketDecoder.defaultMaximumPacketSize,
         connectTimeout: TimeAmount = .seconds(10),
         maximumQueuedDownlinksPerSession: Int = 10_000,
-        maximumIdle: TimeAmount = .minutes(15)
+        maximumIdle: TimeAmount = .minutes(15),
+        publishPipelineDepth: Int = 8
     ) {
         self.host = host
         self.port = port
@@ -38,6 +42,7 @@ public struct MQTTListenerConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.maximumQueuedDownlinksPerSession = maximumQueuedDownlinksPerSession
         self.maximumIdle = maximumIdle
+        self.publishPipelineDepth = publishPipelineDepth
     }
 
     /// A TLS configuration for a listener that requires client certificates signed by `clientCA`

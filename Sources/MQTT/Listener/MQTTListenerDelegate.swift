@@ -38,16 +38,27 @@ public struct MQTTACLDenial: Sendable, Hashable {
 
 /// The application side of the listener.
 ///
-/// **PUBACK after commit.** `didReceive` is awaited before the listener answers a QoS 1
-/// PUBLISH: PUBACK goes out only after it returns, so a PUBACK promises the message is durably
-/// handled (for the governance server: the ingest transaction committed). If it throws, no
-/// PUBACK is sent and the connection is closed, so the device reconnects and resends the same
-/// bytes (MQTT 3.1.1 clients resend unacknowledged publishes on reconnect). Messages of one
-/// connection are handed over one at a time, in order; different connections run concurrently.
+/// **PUBACK after commit.** Messages of one connection are handled one at a time in arrival
+/// order (`didReceive`), and a QoS 1 PUBACK goes out only after the message's handling returned,
+/// so a PUBACK promises the message is durably handled (for the governance server: the ingest
+/// transaction committed). If it throws, no PUBACK is sent and the connection is closed, so the
+/// device reconnects and resends the same bytes (MQTT 3.1.1 clients resend unacknowledged
+/// publishes on reconnect). Different connections run concurrently.
+///
+/// A delegate that `preparesAhead` splits the handling in two phases: the first,
+/// `mqttListener(prepare:from:)`, does what depends on the message alone (decoding, validation)
+/// and runs as soon as the message arrives, beside earlier messages still in hand; the second,
+/// the closure it returns, runs in arrival order and stands for `didReceive` above.
 public protocol MQTTListenerDelegate: Sendable {
     func mqttListener(didConnect session: MQTTSessionInfo) async
     func mqttListener(didDisconnect session: MQTTSessionInfo) async
+    /// The whole of a message's handling.
     func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws
+    /// Whether messages go through `prepare` ahead of their turn. Default false: handing a message
+    /// to another task costs more than a delegate without a first phase would gain.
+    var preparesAhead: Bool { get }
+    /// A message's first phase; returns its second. By default the second phase is `didReceive`.
+    func mqttListener(prepare message: MQTTInboundPublish, from session: MQTTSessionInfo) async -> MQTTPublishCommit
     /// A forbidden PUBLISH (the connection is then closed) or SUBSCRIBE (answered `0x80`).
     func mqttListener(didDeny denial: MQTTACLDenial, session: MQTTSessionInfo) async
 }
@@ -56,4 +67,12 @@ extension MQTTListenerDelegate {
     public func mqttListener(didConnect session: MQTTSessionInfo) async {}
     public func mqttListener(didDisconnect session: MQTTSessionInfo) async {}
     public func mqttListener(didDeny denial: MQTTACLDenial, session: MQTTSessionInfo) async {}
+    public var preparesAhead: Bool { false }
+
+    public func mqttListener(
+        prepare message: MQTTInboundPublish,
+        from session: MQTTSessionInfo
+    ) async -> MQTTPublishCommit {
+        { try await self.mqttListener(didReceive: message, from: session) }
+    }
 }

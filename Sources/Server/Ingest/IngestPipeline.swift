@@ -1,8 +1,10 @@
 import EdgeSyncModels
 
-/// MQTT message → validation → plan → one store transaction. Decoding, hashing and encoding run
-/// on the caller's task before the store's single writer is involved, so devices only serialize
-/// on the commit itself. The listener PUBACKs after `ingest` returns: the transaction committed.
+/// MQTT message → validation → plan → one store transaction. `prepare` (decoding, validation,
+/// hashing, encoding) needs the message alone, so it runs on the caller's task before the store's
+/// single writer is involved, and the listener runs it for a connection's next messages while an
+/// earlier one commits; `commit` then applies the plan. The listener PUBACKs after `commit`
+/// returns: the transaction committed.
 public struct IngestPipeline: Sendable {
     let store: any GovernanceStore
     let validator = PayloadValidator()
@@ -14,48 +16,73 @@ public struct IngestPipeline: Sendable {
         self.uploads = uploads
     }
 
+    /// A message after its first phase: what the store is to do with it.
+    public enum Prepared: Sendable {
+        case plan(IngestPlan)
+        case acknowledgement(device: DeviceIdentity, controlID: String, receivedAt: Timestamp)
+        case uploadRequest(IngestRequest, device: DeviceIdentity, bytes: Int, receivedAt: Timestamp)
+    }
+
     public func ingest(
         device: DeviceIdentity,
         topic: UplinkTopic,
         payload: [UInt8],
         receivedAt: Timestamp
     ) async throws -> IngestResult {
-        let plan: IngestPlan.Content
+        try await commit(prepare(device: device, topic: topic, payload: payload, receivedAt: receivedAt))
+    }
+
+    /// The first phase: the message alone, no store.
+    public func prepare(device: DeviceIdentity, topic: UplinkTopic, payload: [UInt8], receivedAt: Timestamp) -> Prepared
+    {
+        let content: IngestPlan.Content
         switch validator.validate(payload, topic: topic) {
         case .failure(let rejection):
-            plan = .rejection(rejection)
+            content = .rejection(rejection)
         case .success(.rowBatch(let batch)):
-            plan = .rowBatch(Self.plan(batch))
+            content = .rowBatch(Self.plan(batch))
         case .success(.telemetryBatch(let batch)):
-            plan = .telemetryBatch(Self.plan(batch))
+            content = .telemetryBatch(Self.plan(batch))
         case .success(.schemaObservation(let observation)):
-            plan = .observation(
+            content = .observation(
                 sourceTable: observation.sourceTable,
                 schemaHash: observation.schemaHash,
                 columnsJSON: observation.schemaColumns.map(Self.columnsJSON)
             )
         case .success(.ingestAck(let ack)):
-            _ = try await store.acknowledgeControl(deviceID: device.id, controlID: ack.controlID, at: receivedAt)
-            return IngestResult(outcome: nil)
+            return .acknowledgement(device: device, controlID: ack.controlID, receivedAt: receivedAt)
         case .success(.ingestRequest(let request)):
-            guard let uploads else { return IngestResult(outcome: nil) }
-            return try await UploadIngest(pipeline: self, desk: uploads).handle(
-                request,
-                device: device,
-                bytes: payload.count,
-                receivedAt: receivedAt
-            )
+            return .uploadRequest(request, device: device, bytes: payload.count, receivedAt: receivedAt)
         }
-        return try await store.commit(
+        return .plan(
             IngestPlan(
                 device: device,
                 receivedAt: receivedAt,
                 topic: topic,
                 bytes: payload.count,
-                content: plan,
+                content: content,
                 payload: payload
             )
         )
+    }
+
+    /// The second phase: one store transaction (or the upload flow).
+    public func commit(_ prepared: Prepared) async throws -> IngestResult {
+        switch prepared {
+        case .plan(let plan):
+            return try await store.commit(plan)
+        case .acknowledgement(let device, let controlID, let receivedAt):
+            _ = try await store.acknowledgeControl(deviceID: device.id, controlID: controlID, at: receivedAt)
+            return IngestResult(outcome: nil)
+        case .uploadRequest(let request, let device, let bytes, let receivedAt):
+            guard let uploads else { return IngestResult(outcome: nil) }
+            return try await UploadIngest(pipeline: self, desk: uploads).handle(
+                request,
+                device: device,
+                bytes: bytes,
+                receivedAt: receivedAt
+            )
+        }
     }
 
     static func plan(_ batch: RowBatch) -> PlannedRowBatch {

@@ -49,19 +49,30 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
         devices.withLock { $0[session.clientID] }
     }
 
+    var preparesAhead: Bool { true }
+
     func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws {
+        try await mqttListener(prepare: message, from: session)()
+    }
+
+    /// Validation and planning run ahead; the commit, the metrics and the controls it decided
+    /// follow in the connection's order.
+    func mqttListener(prepare message: MQTTInboundPublish, from session: MQTTSessionInfo) async -> MQTTPublishCommit {
         guard let device = device(session),
             let parsed = TopicLayout.parse(message.topic), let uplink = parsed.uplink
-        else { return }
+        else { return {} }
         let start = ContinuousClock.now
-        let result = try await pipeline.ingest(
+        let prepared = pipeline.prepare(
             device: device,
             topic: uplink,
             payload: Array(message.payload.readableBytesView),
             receivedAt: .now
         )
-        metrics.recordIngest(result, duration: ContinuousClock.now - start)
-        await deliver(result.controls)
+        return { [self] in
+            let result = try await pipeline.commit(prepared)
+            metrics.recordIngest(result, duration: ContinuousClock.now - start)
+            await deliver(result.controls)
+        }
     }
 
     func mqttListener(didConnect session: MQTTSessionInfo) async {

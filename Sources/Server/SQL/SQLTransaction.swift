@@ -46,6 +46,20 @@ extension SQLTransaction {
     @discardableResult
     public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
 
+    /// One statement over many rows: `sql(n)` is the statement for `n` rows, bound with `leading`
+    /// and then each row's values in order, in chunks within the databases' limits on bound
+    /// values; returns every row the statements return. (On SQLite too: one multi-row statement
+    /// ran faster than a prepared one-row statement stepped per row.)
+    @discardableResult
+    public func bulk(_ rows: [[SQLValue]], leading: [SQLValue] = [], _ sql: (Int) -> String) throws -> [SQLRow] {
+        guard let width = rows.first?.count else { return [] }
+        var result: [SQLRow] = []
+        for chunk in BulkSQL.chunks(rows.count, width: width, leading: leading.count) {
+            result += try query(sql(chunk.count), leading + rows[chunk].joined())
+        }
+        return result
+    }
+
     public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }
 
     public func first(_ sql: String, _ binds: [SQLValue] = []) throws -> SQLRow? { try query(sql, binds).first }

@@ -3,9 +3,10 @@
 enum BulkSQL {
     static let maximumBinds = 30_000
 
-    /// The row ranges of `count` rows of `width` values each, one statement per range.
-    static func chunks(_ count: Int, width: Int) -> [Range<Int>] {
-        let size = max(1, maximumBinds / max(width, 1))
+    /// The row ranges of `count` rows of `width` values each (after `leading` values shared by
+    /// the statement), one statement per range.
+    static func chunks(_ count: Int, width: Int, leading: Int = 0) -> [Range<Int>] {
+        let size = max(1, (maximumBinds - leading) / max(width, 1))
         return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
     }
 

@@ -144,18 +144,15 @@ struct MirrorWriter {
             "t.\(SQLIdentifier.quote($0.element)) = v.column\($0.offset + 2)"
         }
         let tuple = "(" + (["?"] + keyPlaceholders).joined(separator: ", ") + ")"
-        for chunk in BulkSQL.chunks(keys.count, width: keyPlaceholders.count + 1) {
-            let rows = try tx.query(
-                """
-                SELECT v.column1, t._journal_epoch, t._commit_seq FROM (VALUES \(BulkSQL.values(tuple, rows: chunk.count))) AS v
-                JOIN \(table) t ON \(join.joined(separator: " AND "))
-                """,
-                chunk.flatMap { [SQLValue.integer(Int64($0))] + keys[$0] }
-            )
-            for row in rows {
-                guard let index = row[0].integer.map(Int.init), held.indices.contains(index) else { continue }
-                held[index] = MirrorRunPlan.Version(epoch: row[1].text ?? "", seq: row[2].integer ?? 0)
-            }
+        let rows = try tx.bulk(keys.indices.map { [SQLValue.integer(Int64($0))] + keys[$0] }) {
+            """
+            SELECT v.column1, t._journal_epoch, t._commit_seq FROM (VALUES \(BulkSQL.values(tuple, rows: $0))) AS v
+            JOIN \(table) t ON \(join.joined(separator: " AND "))
+            """
+        }
+        for row in rows {
+            guard let index = row[0].integer.map(Int.init), held.indices.contains(index) else { continue }
+            held[index] = MirrorRunPlan.Version(epoch: row[1].text ?? "", seq: row[2].integer ?? 0)
         }
         return held
     }
@@ -165,21 +162,11 @@ struct MirrorWriter {
         _ hashes: Set<String>
     ) throws -> [String: MirrorRunPlan.Version] {
         var tombstones: [String: MirrorRunPlan.Version] = [:]
-        let hashes = Array(hashes)
-        for chunk in BulkSQL.chunks(hashes.count, width: 1) {
-            let rows = try tx.query(
-                """
-                SELECT pk_hash, journal_epoch, commit_seq FROM mirror_tombstone
-                WHERE lineage_id = ? AND pk_hash IN \(BulkSQL.tuple(chunk.count))
-                """,
-                [.text(lineageID)] + hashes[chunk].map(SQLValue.text)
-            )
-            for row in rows {
-                tombstones[row[0].text ?? ""] = MirrorRunPlan.Version(
-                    epoch: row[1].text ?? "",
-                    seq: row[2].integer ?? 0
-                )
-            }
+        let rows = try tx.bulk(hashes.map { [SQLValue.text($0)] }, leading: [.text(lineageID)]) {
+            "SELECT pk_hash, journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash IN \(BulkSQL.tuple($0))"
+        }
+        for row in rows {
+            tombstones[row[0].text ?? ""] = MirrorRunPlan.Version(epoch: row[1].text ?? "", seq: row[2].integer ?? 0)
         }
         return tombstones
     }
@@ -187,12 +174,7 @@ struct MirrorWriter {
     private func delete(_ tx: any SQLTransaction, _ keys: [[SQLValue]]) throws {
         let columns = "(" + target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ") + ")"
         let tuple = "(" + keyPlaceholders.joined(separator: ", ") + ")"
-        for chunk in BulkSQL.chunks(keys.count, width: keyPlaceholders.count) {
-            try tx.execute(
-                "DELETE FROM \(table) WHERE \(columns) IN (VALUES \(BulkSQL.values(tuple, rows: chunk.count)))",
-                keys[chunk].flatMap { $0 }
-            )
-        }
+        try tx.bulk(keys) { "DELETE FROM \(table) WHERE \(columns) IN (VALUES \(BulkSQL.values(tuple, rows: $0)))" }
     }
 
     /// Inserts the rows, or updates `columns` (data column indexes) and the platform columns of
@@ -215,40 +197,33 @@ struct MirrorWriter {
         }
         let tuple = "(" + placeholders.joined(separator: ", ") + ")"
         let updatedAt = SQLValue.text(now.sortableDescription)
-        for chunk in BulkSQL.chunks(outcomes.count, width: placeholders.count) {
-            var binds: [SQLValue] = []
-            binds.reserveCapacity(chunk.count * placeholders.count)
-            for outcome in outcomes[chunk] {
-                if !target.coalesced { binds.append(.text(deviceID)) }
-                binds += outcome.key
-                binds += [.text(outcome.version?.epoch ?? ""), .integer(outcome.version?.seq ?? 0), updatedAt]
-                binds += columns.map { outcome.assigned[$0] ?? .null }
-            }
-            try tx.execute(
-                """
-                INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
-                VALUES \(BulkSQL.values(tuple, rows: chunk.count)) \
-                ON CONFLICT (\(target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", "))) \
-                DO UPDATE SET \(updates.joined(separator: ", "))
-                """,
-                binds
-            )
+        let rows = outcomes.map { outcome -> [SQLValue] in
+            var binds: [SQLValue] = target.coalesced ? [] : [.text(deviceID)]
+            binds.reserveCapacity(placeholders.count)
+            binds += outcome.key
+            binds += [.text(outcome.version?.epoch ?? ""), .integer(outcome.version?.seq ?? 0), updatedAt]
+            binds += columns.map { outcome.assigned[$0] ?? .null }
+            return binds
+        }
+        try tx.bulk(rows) {
+            """
+            INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
+            VALUES \(BulkSQL.values(tuple, rows: $0)) \
+            ON CONFLICT (\(target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", "))) \
+            DO UPDATE SET \(updates.joined(separator: ", "))
+            """
         }
     }
 
     private func writeTombstones(_ tx: any SQLTransaction, _ tombstones: [String: MirrorRunPlan.Version]) throws {
-        let entries = Array(tombstones)
-        for chunk in BulkSQL.chunks(entries.count, width: 4) {
-            try tx.execute(
-                """
-                INSERT INTO mirror_tombstone VALUES \(BulkSQL.values("(?, ?, ?, ?)", rows: chunk.count))
-                ON CONFLICT (lineage_id, pk_hash) DO UPDATE SET
-                journal_epoch = excluded.journal_epoch, commit_seq = excluded.commit_seq
-                """,
-                entries[chunk].flatMap {
-                    [.text(lineageID), .text($0.key), .text($0.value.epoch), .integer($0.value.seq)]
-                }
-            )
+        try tx.bulk(
+            tombstones.map { [.text(lineageID), .text($0.key), .text($0.value.epoch), .integer($0.value.seq)] }
+        ) {
+            """
+            INSERT INTO mirror_tombstone VALUES \(BulkSQL.values("(?, ?, ?, ?)", rows: $0))
+            ON CONFLICT (lineage_id, pk_hash) DO UPDATE SET
+            journal_epoch = excluded.journal_epoch, commit_seq = excluded.commit_seq
+            """
         }
     }
 
@@ -265,14 +240,11 @@ struct MirrorWriter {
                     try sample.fields[column.source].map { try value($0, column) } ?? .null
                 })
         }
-        for chunk in BulkSQL.chunks(rows.count, width: names.count) {
-            try tx.execute(
-                """
-                INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
-                VALUES \(BulkSQL.values(tuple, rows: chunk.count))
-                """,
-                rows[chunk].flatMap { $0 }
-            )
+        try tx.bulk(rows) {
+            """
+            INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
+            VALUES \(BulkSQL.values(tuple, rows: $0))
+            """
         }
     }
 

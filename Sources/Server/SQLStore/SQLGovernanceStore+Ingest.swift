@@ -270,22 +270,20 @@ extension SQLGovernanceStore {
     /// in one statement and those it inserted come back (a row repeated within the batch counts
     /// once, the first time).
     private func firstSeen(_ tx: any SQLTransaction, device: String, batch: PlannedRowBatch) throws -> [PlannedRow] {
-        var inserted: Set<DedupKey> = []
-        for chunk in BulkSQL.chunks(batch.rows.count, width: 5) {
-            let rows = try tx.query(
-                """
-                INSERT INTO row_dedup VALUES \(BulkSQL.values("(?, ?, ?, ?, ?)", rows: chunk.count))
-                ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq
-                """,
-                batch.rows[chunk].flatMap {
-                    [
-                        .text(device), .text(batch.sourceTable), .text(batch.journalEpoch), .text($0.pkHash),
-                        .integer($0.commitSeq),
-                    ] as [SQLValue]
-                }
-            )
-            for row in rows { inserted.insert(DedupKey(pkHash: row[0].text ?? "", seq: row[1].integer ?? 0)) }
+        let rows = try tx.bulk(
+            batch.rows.map {
+                [
+                    .text(device), .text(batch.sourceTable), .text(batch.journalEpoch), .text($0.pkHash),
+                    .integer($0.commitSeq),
+                ]
+            }
+        ) {
+            """
+            INSERT INTO row_dedup VALUES \(BulkSQL.values("(?, ?, ?, ?, ?)", rows: $0))
+            ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq
+            """
         }
+        var inserted = Set(rows.map { DedupKey(pkHash: $0[0].text ?? "", seq: $0[1].integer ?? 0) })
         return batch.rows.filter { inserted.remove(DedupKey(pkHash: $0.pkHash, seq: $0.commitSeq)) != nil }
     }
 
@@ -296,14 +294,8 @@ extension SQLGovernanceStore {
 
     /// Stages rows, each the values of `staged_row`'s columns in `stagedInsertColumns` order.
     func stage(_ tx: any SQLTransaction, _ rows: [[SQLValue]]) throws {
-        for chunk in BulkSQL.chunks(rows.count, width: 12) {
-            try tx.execute(
-                """
-                INSERT INTO staged_row (\(Self.stagedInsertColumns))
-                VALUES \(BulkSQL.values(BulkSQL.tuple(12), rows: chunk.count))
-                """,
-                rows[chunk].flatMap { $0 }
-            )
+        try tx.bulk(rows) {
+            "INSERT INTO staged_row (\(Self.stagedInsertColumns)) VALUES \(BulkSQL.values(BulkSQL.tuple(12), rows: $0))"
         }
     }
 

@@ -101,9 +101,7 @@ extension SQLGovernanceStore {
 
     /// Runs `statement` (a DELETE or UPDATE of `staged_row`) on the staged rows `ids`.
     static func updateStaged(_ tx: any SQLTransaction, _ statement: String, ids: [Int64]) throws {
-        for chunk in BulkSQL.chunks(ids.count, width: 1) {
-            try tx.execute("\(statement) WHERE id IN \(BulkSQL.tuple(chunk.count))", ids[chunk].map(SQLValue.integer))
-        }
+        try tx.bulk(ids.map { [.integer($0)] }) { "\(statement) WHERE id IN \(BulkSQL.tuple($0))" }
     }
 
     /// The next staged rows of a lineage in replay order (commit order, or time for samples).
