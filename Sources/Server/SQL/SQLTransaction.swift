@@ -94,6 +94,11 @@ public protocol SQLBackend: Sendable {
     @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 
+    /// A write that may share its transaction and COMMIT with others arriving at the same time,
+    /// each in a savepoint of its own (a body that throws undoes only its own changes). Answered
+    /// after the COMMIT, like `write`.
+    func groupWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
 
     /// Whether the database answers now, within a couple of seconds and without retries.
@@ -101,4 +106,12 @@ public protocol SQLBackend: Sendable {
 
     /// Releases the connections; the backend is not used afterwards.
     func close() async
+}
+
+extension SQLBackend {
+    /// A server database runs concurrent transactions and syncs their commits together itself.
+    public func groupWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+    {
+        try await write(body)
+    }
 }

@@ -2,9 +2,10 @@ import EdgeSyncModels
 
 extension SQLGovernanceStore {
     /// One message, one transaction: ledger entry, dedup, lineage, schema version and review,
-    /// staging, controls and events commit together or not at all.
+    /// staging, controls and events commit together or not at all (other messages' may share the
+    /// COMMIT, see `SQLBackend.groupWrite`).
     public func commit(_ plan: IngestPlan) async throws -> IngestResult {
-        try await backend.write { tx in
+        try await backend.groupWrite { tx in
             switch plan.content {
             case .rejection(let rejection):
                 let lineage = try rejection.sourceTable.flatMap {

@@ -6,6 +6,7 @@ import GRDB
 public final class SQLiteBackend: SQLBackend {
     let pool: DatabasePool
     public let dialect: any SQLDialect = SQLiteDialect()
+    private let group: SQLiteGroupCommit
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String) throws {
@@ -19,6 +20,7 @@ public final class SQLiteBackend: SQLBackend {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator().migrate(pool)
+        group = SQLiteGroupCommit(pool: pool, dialect: dialect)
     }
 
     @discardableResult
@@ -29,6 +31,12 @@ public final class SQLiteBackend: SQLBackend {
         } catch {
             throw dialect.storeError(error)
         }
+    }
+
+    /// Many ingest commits share one fsync (see `SQLiteGroupCommit`).
+    public func groupWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T
+    {
+        try await group.write(body)
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {

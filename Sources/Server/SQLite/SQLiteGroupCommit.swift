@@ -1,0 +1,88 @@
+import GRDB
+import Synchronization
+
+/// Group commit for SQLite's one writer: write transactions that arrive while one is running wait
+/// together and then run in a single transaction, each in a savepoint of its own, so that they
+/// share one WAL sync instead of paying one each. With synchronous FULL a commit costs an fsync,
+/// and a thousand devices sending a small batch a second each would otherwise queue behind a
+/// thousand fsyncs a second. A body that throws rolls back its own savepoint only and gets its
+/// error; the others commit. Each caller hears back only after the COMMIT: a PUBACK sent then
+/// still promises a durable batch.
+final class SQLiteGroupCommit: Sendable {
+    /// One caller's body, run by whichever caller is draining. It returns what to tell the caller
+    /// once the transaction has committed; `fail` tells it the transaction did not.
+    private struct Pending: Sendable {
+        var run: @Sendable (Database) -> @Sendable () -> Void
+        var fail: @Sendable (any Error) -> Void
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var draining = false
+    }
+
+    private let pool: DatabasePool
+    private let dialect: any SQLDialect
+    private let queue = Mutex(Queue())
+    /// The most bodies one transaction takes, so that a long queue still commits in steps.
+    static let maximumGroup = 256
+
+    init(pool: DatabasePool, dialect: any SQLDialect) {
+        self.pool = pool
+        self.dialect = dialect
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
+        let dialect = dialect
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let pending = Pending(
+                run: { db in
+                    let result = Result { () throws -> T in
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try body(SQLiteTransaction(db: db, dialect: dialect))
+                            return .commit
+                        }
+                        guard let value else { throw StoreError(.internal, "a savepoint ended without a result") }
+                        return value
+                    }
+                    return { continuation.resume(with: result.mapError { dialect.storeError($0) }) }
+                },
+                fail: { continuation.resume(throwing: dialect.storeError($0)) }
+            )
+            let drains = queue.withLock { queue in
+                queue.pending.append(pending)
+                defer { queue.draining = true }
+                return !queue.draining
+            }
+            if drains { Task { await self.drain() } }
+        }
+    }
+
+    /// Runs groups until the queue is empty.
+    private func drain() async {
+        while true {
+            let group = queue.withLock { queue -> [Pending] in
+                let group = Array(queue.pending.prefix(Self.maximumGroup))
+                queue.pending.removeFirst(group.count)
+                if group.isEmpty { queue.draining = false }
+                return group
+            }
+            guard !group.isEmpty else { return }
+            do {
+                let replies = try await pool.write { db in
+                    try group.map { pending in
+                        let reply = pending.run(db)
+                        // An error that ended the whole transaction (SQLite rolls back by itself
+                        // on a full disk or an I/O error) undoes the bodies before it too.
+                        guard db.isInsideTransaction else { throw StoreError(.internal, "the transaction ended") }
+                        return reply
+                    }
+                }
+                for reply in replies { reply() }
+            } catch {
+                for pending in group { pending.fail(error) }
+            }
+        }
+    }
+}

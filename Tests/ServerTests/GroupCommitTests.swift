@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import Server
+
+/// Ingest commits that arrive together share one SQLite transaction, each in its own savepoint.
+@Suite("SQLite group commit")
+struct GroupCommitTests {
+    struct Refused: Error {}
+
+    @Test func concurrentWritesCommitTogetherAndAFailingOneUndoesOnlyItsOwn() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backend = try SQLiteBackend(path: directory.appendingPathComponent("store.sqlite").path)
+        try await backend.write { try $0.execute("CREATE TABLE probe (n INTEGER PRIMARY KEY)") }
+        let answers = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+            for n in 0..<200 {
+                group.addTask {
+                    let result = await Result {
+                        try await backend.groupWrite { tx in
+                            try tx.execute("INSERT INTO probe VALUES (?)", [.integer(Int64(n))])
+                            if n % 50 == 7 { throw Refused() }
+                            return n * 2
+                        }
+                    }
+                    return (n, result)
+                }
+            }
+            var answers: [Int: Result<Int, any Error>] = [:]
+            for await (n, result) in group { answers[n] = result }
+            return answers
+        }
+        for (n, answer) in answers {
+            if n % 50 == 7 {
+                #expect(throws: (any Error).self) { try answer.get() }
+            } else {
+                #expect(try answer.get() == n * 2)
+            }
+        }
+        let stored = try await backend.read { tx in try tx.query("SELECT n FROM probe ORDER BY n").map { $0.int("n") } }
+        #expect(stored == (0..<200).filter { $0 % 50 != 7 })
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
