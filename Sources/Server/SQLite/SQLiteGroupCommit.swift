@@ -38,13 +38,8 @@ final class SQLiteGroupCommit: Sendable {
             let pending = Pending(
                 run: { db in
                     let result = Result { () throws -> T in
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try body(SQLiteTransaction(db: db, dialect: dialect))
-                            return .commit
-                        }
-                        guard let value else { throw StoreError(.internal, "a savepoint ended without a result") }
-                        return value
+                        let tx = SQLiteTransaction(db: db, dialect: dialect)
+                        return try tx.savepoint { try body(tx) }
                     }
                     return { continuation.resume(with: result.mapError { dialect.storeError($0) }) }
                 },
