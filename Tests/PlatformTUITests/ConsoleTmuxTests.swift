@@ -24,15 +24,16 @@ struct ConsoleTmuxTests {
         }
 
         /// Waits until the screen contains every string (15 s).
-        func waitFor(_ texts: [String]) async throws -> String {
+        /// Waits until the screen shows every one of `texts` and none of `absent`.
+        func waitFor(_ texts: [String], absent: [String] = []) async throws -> String {
             let deadline = ContinuousClock.now + hangDeadline
             var last = ""
             while ContinuousClock.now < deadline {
                 last = try await screen()
-                if texts.allSatisfy(last.contains) { return last }
+                if texts.allSatisfy(last.contains), !absent.contains(where: last.contains) { return last }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            Issue.record("the screen never showed \(texts):\n\(last)")
+            Issue.record("the screen never showed \(texts) without \(absent):\n\(last)")
             return last
         }
     }
@@ -91,12 +92,19 @@ struct ConsoleTmuxTests {
             "Down",
             "Space"
         )
-        _ = try await tmux.waitFor(["\"state\" TEXT", "✓ ready", "Preview (sqlite, creates edge_mirror_"])
-        // The staged rows as they would land: mode under its new name, setpoint gone.
-        let landing = try await tmux.waitFor([
-            "Rows as they would land (first 4 of 4 staged)", "op     id   state", "update 1    cooling",
-            "delete 1", "insert 2    heating",
+        // The keys go in one send: wait for the last one (setpoint ignored), not a state before it.
+        _ = try await tmux.waitFor([
+            "\"state\" TEXT", "added     ignore", "✓ ready", "Preview (sqlite, creates edge_mirror_",
         ])
+        // The staged rows as they would land: mode under its new name, setpoint gone. The preview
+        // of the actions before the ignore stays up until the server answers for the new ones.
+        let landing = try await tmux.waitFor(
+            [
+                "Rows as they would land (first 4 of 4 staged)", "op     id   state", "update 1    cooling",
+                "delete 1", "insert 2    heating",
+            ],
+            absent: ["20.5", "22.5"]
+        )
         #expect(!landing.contains("20.5") && !landing.contains("22.5"), "\(landing)")
         try await keys("t")
         _ = try await tmux.waitFor(["cloud_authoritative"])
