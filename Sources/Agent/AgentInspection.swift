@@ -32,6 +32,8 @@ enum AgentInspection {
         /// Journal entries waiting to be sent, over every table, and their bytes.
         var pendingRows: Int
         var pendingBytes: Int
+        /// Seconds since the agent first saw the oldest entry still waiting, over every table.
+        var oldestPendingAgeSeconds: Int64?
         var tables: [TableStatus]
 
         enum CodingKeys: String, CodingKey {
@@ -40,6 +42,7 @@ enum AgentInspection {
             case diskFreeBytes = "disk_free_bytes"
             case pendingRows = "pending_rows"
             case pendingBytes = "pending_bytes"
+            case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
         }
     }
 
@@ -49,6 +52,9 @@ enum AgentInspection {
         var cursor: String
         var pendingRows: Int
         var pendingBytes: Int
+        /// Seconds since the agent first saw the table's oldest waiting entry (`journal_mark`);
+        /// nil when nothing waits, or when the agent has not seen the entries yet.
+        var oldestPendingAgeSeconds: Int64?
         var paused: Bool
         var lastError: String?
 
@@ -56,6 +62,7 @@ enum AgentInspection {
             case name, strategy, cursor, paused
             case pendingRows = "pending_rows"
             case pendingBytes = "pending_bytes"
+            case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
             case lastError = "last_error"
         }
     }
@@ -107,12 +114,12 @@ enum AgentInspection {
         return problems
     }
 
-    static func status(_ configuration: AgentConfiguration) throws -> Status {
+    static func status(_ configuration: AgentConfiguration, now: Timestamp = .now) throws -> Status {
         guard let path = configuration.sourceDatabasePath, let statePath = configuration.resolvedStatePath else {
             return Status(connection: "never run", pendingRows: 0, pendingBytes: 0, tables: [])
         }
         let state = try AgentStateStore(path: statePath)
-        let tables = try tableStatus(configuration, path: path, state: state)
+        let tables = try tableStatus(configuration, path: path, state: state, now: now)
         let connection = try state.queue.runNow { try AgentStateStore.connection($0) }
         return Status(
             connection: connection?.state ?? "never run",
@@ -120,6 +127,7 @@ enum AgentInspection {
             diskFreeBytes: availableBytes(at: path),
             pendingRows: tables.reduce(0) { $0 + $1.pendingRows },
             pendingBytes: tables.reduce(0) { $0 + $1.pendingBytes },
+            oldestPendingAgeSeconds: tables.compactMap(\.oldestPendingAgeSeconds).max(),
             tables: tables
         )
     }
@@ -127,7 +135,8 @@ enum AgentInspection {
     private static func tableStatus(
         _ configuration: AgentConfiguration,
         path: String,
-        state: AgentStateStore
+        state: AgentStateStore,
+        now: Timestamp
     ) throws -> [TableStatus] {
         let db = try readOnly(path)
         return try db.transaction(immediate: false) {
@@ -139,9 +148,17 @@ enum AgentInspection {
                 let progress = try state.queue.runNow { try AgentStateStore.load($0, table.name) }
                 var pending = (rows: 0, bytes: 0)
                 var cursor = "-"
+                var age: Int64?
                 if let entry = captured[table.name] {
                     let after = progress.cursor(in: entry.epoch)
                     pending = try journalBacklog(db, entry, after: after)
+                    if pending.rows > 0,
+                        let seen = try state.queue.runNow({
+                            try AgentStateStore.firstSeen($0, table: table.name, epoch: entry.epoch, after: after)
+                        })
+                    {
+                        age = max(0, now.seconds - seen.seconds)
+                    }
                     cursor =
                         entry.isTelemetry
                         ? "batch_seq \(progress.batchSeq), journal seq \(after)"
@@ -154,6 +171,7 @@ enum AgentInspection {
                     cursor: cursor,
                     pendingRows: pending.rows,
                     pendingBytes: pending.bytes,
+                    oldestPendingAgeSeconds: age,
                     paused: progress.paused,
                     lastError: progress.lastError ?? table.problems.first
                 )

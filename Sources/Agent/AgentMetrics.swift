@@ -34,6 +34,12 @@ struct AgentMetrics {
         )
         metric("edge_agent_pending_bytes", "gauge", "Bytes of the entries waiting.", perTable(\.pendingBytes))
         metric(
+            "edge_agent_oldest_pending_age_seconds",
+            "gauge",
+            "Seconds since the agent first saw the oldest entry waiting (0 when none waits or it is not seen yet).",
+            perTable { Int($0.oldestPendingAgeSeconds ?? 0) }
+        )
+        metric(
             "edge_agent_table_paused",
             "gauge",
             "Whether the server paused the table.",

@@ -244,9 +244,13 @@ extension EdgeAgent {
 
     /// How many journal entries follow `cursor` (an upper bound: seqs are dense, found by index).
     func journalEntries(_ table: CapturedTable, after cursor: Int64) async throws -> Int {
-        let highest = try await source.run { db in
+        Int(max(0, try await highestSeq(table) - cursor))
+    }
+
+    /// The journal's highest seq (it is never deleted, so seqs never go back).
+    func highestSeq(_ table: CapturedTable) async throws -> Int64 {
+        try await source.run { db in
             try db.scalar("SELECT MAX(seq) FROM \(SQLIdentifier.quote(table.journal))")?.integer ?? 0
         }
-        return Int(max(0, highest - cursor))
     }
 }

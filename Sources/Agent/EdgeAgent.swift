@@ -50,6 +50,8 @@ public actor EdgeAgent {
     nonisolated let repeats = Mutex(RepeatLimiter())
     /// When the metrics file was last written.
     var lastMetrics: ContinuousClock.Instant?
+    /// The last journal mark written for each table (`markJournals`).
+    var journalMarks: [String: (epoch: String, seq: Int64, at: ContinuousClock.Instant)] = [:]
 
     public init(configuration: AgentConfiguration, logger: Logger = Logger(label: "edge-agent")) throws {
         if let problem = configuration.problemsForRun.first {
@@ -284,6 +286,7 @@ public actor EdgeAgent {
         let version = try await source.run { try $0.scalar("PRAGMA schema_version")?.integer }
         if version != schemaVersion { try await reconcile(snapshotNewTables: true) }
         try await enforceBounds()
+        try await markJournals()
         return true
     }
 

@@ -112,6 +112,7 @@ extension EdgeAgentCommand {
             print(
                 "connection: \(status.connection)" + (status.connectionSince.map { " since \($0)" } ?? "")
                     + " · pending: \(status.pendingRows) rows, \(status.pendingBytes) bytes"
+                    + (status.oldestPendingAgeSeconds.map { ", the oldest seen \($0) s ago" } ?? "")
                     + (status.diskFreeBytes.map { " · disk free: \($0 / 1_048_576) MiB" } ?? "")
             )
             let rows = status.tables

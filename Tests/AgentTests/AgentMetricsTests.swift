@@ -16,7 +16,15 @@ struct AgentMetricsTests {
             pendingRows: 3,
             pendingBytes: 90,
             tables: [
-                .init(name: "a\"b", strategy: "rows", cursor: "-", pendingRows: 3, pendingBytes: 90, paused: true),
+                .init(
+                    name: "a\"b",
+                    strategy: "rows",
+                    cursor: "-",
+                    pendingRows: 3,
+                    pendingBytes: 90,
+                    oldestPendingAgeSeconds: 42,
+                    paused: true
+                ),
                 .init(
                     name: "t",
                     strategy: "telemetry",
@@ -38,6 +46,8 @@ struct AgentMetricsTests {
         #expect(samples.contains("edge_agent_connected 1"))
         #expect(samples.contains(#"edge_agent_pending_rows{table="a\"b"} 3"#))
         #expect(samples.contains(#"edge_agent_table_paused{table="a\"b"} 1"#))
+        #expect(samples.contains(#"edge_agent_oldest_pending_age_seconds{table="a\"b"} 42"#))
+        #expect(samples.contains(#"edge_agent_oldest_pending_age_seconds{table="t"} 0"#))
         #expect(samples.contains(#"edge_agent_table_error{table="t"} 1"#))
         #expect(
             samples.contains("edge_agent_published_rows_total 12")
@@ -65,6 +75,36 @@ struct AgentMetricsTests {
             yaml: "metrics: {textfile: /tmp/a.prom, interval: 2s}"
         )
         #expect(loaded.metricsTextfile == "/tmp/a.prom" && loaded.metricsInterval == .seconds(2))
+    }
+
+    /// The journal keeps no time: the age comes from when the agent first saw the entries, and
+    /// clears once the server has them.
+    @Test func statusGivesTheAgeOfTheOldestUnsentRow() async throws {
+        try await Turns.heavyProcesses.run {
+            let harness = try await AgentHarness()
+            await harness.stopServer()
+            let configuration = harness.configuration
+            let (_, task) = try await harness.startAgent()
+            try await harness.app.write { try $0.execute(sql: "INSERT INTO device_state (id, mode) VALUES (1, 'a')") }
+            func age(_ status: AgentInspection.Status, _ table: String) -> Int64? {
+                status.tables.first { $0.name == table }?.oldestPendingAgeSeconds
+            }
+            let seen = try await harness.waitFor { age(try AgentInspection.status(configuration), "device_state") }
+            #expect(seen.map { $0 <= 5 } == true, "seen at the agent's first poll: \(String(describing: seen))")
+            let now = Timestamp.now
+            let later = try AgentInspection.status(configuration, now: Timestamp(seconds: now.seconds + 90))
+            #expect((later.oldestPendingAgeSeconds ?? 0) >= 90 && (age(later, "device_state") ?? 0) >= 90)
+            #expect(age(later, "sensor_timeseries") == nil, "nothing waits in sensor_timeseries")
+            try await harness.restartServer()
+            let cleared = try await harness.waitFor {
+                let status = try AgentInspection.status(configuration)
+                return status.pendingRows == 0 && status.oldestPendingAgeSeconds == nil ? true : nil
+            }
+            #expect(cleared == true, "no age once the server has every row")
+            task.cancel()
+            _ = try? await task.value
+            await harness.stop()
+        }
     }
 
     @Test func aRunningAgentKeepsTheFileCurrent() async throws {

@@ -33,6 +33,12 @@ enum StateMigrations {
         ALTER TABLE upload_grant ADD COLUMN journal_epoch TEXT;
         CREATE TABLE agent (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
+        // 4: when the agent first saw a journal reach a seq, for the age of the oldest unsent row.
+        """
+        CREATE TABLE journal_mark (
+            table_name TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, seen_at INTEGER NOT NULL,
+            PRIMARY KEY (table_name, epoch, seq)) WITHOUT ROWID;
+        """,
     ]
 
     /// The migrations an older agent recorded under GRDB's names.
