@@ -174,12 +174,41 @@ final class AgentHarness: @unchecked Sendable {
         columns: [String] = stateColumns,
         timeout: Duration = hangDeadline
     ) async throws -> Bool {
-        try await waitFor(timeout: timeout) {
-            let (source, mirror) = (
-                try await self.sourceRows(table, columns: columns), try await self.mirrorRows(table, columns: columns)
+        let converged =
+            try await waitFor(timeout: timeout) {
+                let (source, mirror) = (
+                    try await self.sourceRows(table, columns: columns),
+                    try await self.mirrorRows(table, columns: columns)
+                )
+                return source == mirror ? true : nil
+            } ?? false
+        if !converged { print(try await convergenceReport(table, columns: columns)) }
+        return converged
+    }
+
+    /// What differs between a table and its mirror, and the state of its lineage: printed when a test
+    /// waited in vain, so that a failure in CI says where the rows stopped.
+    func convergenceReport(_ table: String, columns: [String]) async throws -> String {
+        let (source, mirror) = (
+            try await sourceRows(table, columns: columns), try await mirrorRows(table, columns: columns)
+        )
+        let (sourceKeys, mirrorKeys) = (Set(source.map { $0[0] }), Set(mirror.map { $0[0] }))
+        let mirrored = Dictionary(mirror.map { ($0[0], $0) }, uniquingKeysWith: { first, _ in first })
+        let changed = source.filter { row in mirrored[row[0]].map { $0 != row } ?? false }
+        var lines = [
+            "\(table): \(source.count) source rows, \(mirror.count) in the mirror",
+            "  only in the source: \(source.map { $0[0] }.filter { !mirrorKeys.contains($0) }.prefix(10))",
+            "  only in the mirror: \(mirror.map { $0[0] }.filter { !sourceKeys.contains($0) }.prefix(10))",
+            "  different: \(changed.prefix(5).map { "\($0) mirror \(mirrored[$0[0]] ?? [])" })",
+        ]
+        if let lineage = try await lineage(table) {
+            lines.append(
+                "  lineage \(lineage.status) \(lineage.pauseReason.map { "\($0)" } ?? "") staged \(lineage.stagedRowCount)"
+                    + " mirrored \(lineage.mirroredRowCount) last commit_seq \(lineage.lastCommitSeq ?? -1)"
+                    + " failures \(lineage.materializationFailureCount) \(lineage.lastMaterializationError ?? "")"
             )
-            return source == mirror ? true : nil
-        } ?? false
+        }
+        return lines.joined(separator: "\n")
     }
 
     func stop() async {

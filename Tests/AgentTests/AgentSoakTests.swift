@@ -102,8 +102,14 @@ struct AgentSoakTests {
         if !harness.serverRunning { try await harness.restartServer() }
         let seen = await errors.list
         #expect(seen.isEmpty, "the application saw: \(seen.prefix(5))")
-        #expect(try await harness.waitForConvergence(timeout: .seconds(120)))
+        let converged = try await harness.waitForConvergence(timeout: .seconds(120))
+        #expect(converged)
         #expect(try await harness.waitForConvergence("orders_v2", columns: Self.orderColumns, timeout: .seconds(60)))
+        if !converged {
+            let status = try await ProcessRunner.run(AgentKillTests.binary, ["status", "--config", config])
+            print("agent status: \(status.stdout)\(status.stderr)")
+            print("agent log (end): \(agent.output().stderr.suffix(4_000))")
+        }
         let samples =
             try await harness.app.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sensor_timeseries") } ?? 0
         let series = try await harness.waitFor { () -> Int? in
