@@ -78,7 +78,7 @@ public final class MQTTListener: Sendable {
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
-                            group.addTask {
+                            group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
                                 guard self.track(connection.channel) else {
                                     try? await connection.channel.close()
                                     return
