@@ -65,10 +65,20 @@ extension EdgeAgent {
                 // the rows read after the pause must not go out.
                 if try await state.progress(name).paused { break }
                 // Compressed at send time, for this connection's server: the batch kept is the JSON.
-                try await client.publish(
-                    topic: root + "/" + batch.topic.rawValue,
-                    payload: ByteBuffer(bytes: ContentEncoding.payload(batch.body, accepted: contentEncodings))
-                )
+                // A compressed batch is never resent to another connection, whose server (a
+                // replica not yet upgraded) may not read zstd: it fails, stays outbound, and goes
+                // again at the next flush, encoded for that server.
+                let payload = ContentEncoding.payload(batch.body, accepted: contentEncodings)
+                let compressed = payload.count < batch.body.count
+                do {
+                    try await client.publish(
+                        topic: root + "/" + batch.topic.rawValue,
+                        payload: ByteBuffer(bytes: payload),
+                        resend: compressed ? .never : .onReconnect
+                    )
+                } catch MQTTClientError.connectionClosed, MQTTClientError.notConnected {
+                    return
+                }
                 let done = try await state.complete(batch)
                 publishedRows += batch.rowCount
                 if batch.rowCount > 0 { rowBytes[name] = batch.body.count / batch.rowCount }

@@ -144,6 +144,37 @@ struct MQTTClientTests {
         }
     }
 
+    /// A payload made for one connection's broker (compressed for it) is withdrawn when that
+    /// connection ends, not resent to whichever broker the client reaches next.
+    @Test func aPublishForOneConnectionOnlyIsWithdrawnWhenItEnds() async throws {
+        try await H.with { harness in
+            await harness.delegate.failNext(1)
+            let client = Self.client(harness.port)
+            let runner = Task { await client.run() }
+            #expect(await client.waitUntilConnected(timeout: hangDeadline))
+            await #expect(throws: MQTTClientError.connectionClosed) {
+                try await client.publish(
+                    topic: "dev/dev-1/sync/rows/batch",
+                    payload: ByteBuffer(string: "for this broker"),
+                    resend: .never
+                )
+            }
+            #expect(await client.inflightCount == 0)
+            #expect(await client.waitUntilConnected(timeout: hangDeadline))
+            try await client.publish(topic: "dev/dev-1/sync/rows/batch", payload: ByteBuffer(string: "afresh"))
+            #expect(
+                await harness.delegate.messages.map { $0.payload } == ["afresh"],
+                "the withdrawn one never went again"
+            )
+            await client.shutdown()
+            await runner.value
+            let idle = Self.client(harness.port, id: "dev-2")
+            await #expect(throws: MQTTClientError.notConnected) {
+                try await idle.publish(topic: "dev/dev-2/sync/rows/batch", payload: ByteBuffer(), resend: .never)
+            }
+        }
+    }
+
     @Test func downlinksArriveAndAreAcknowledgedOnlyWhenHandled() async throws {
         try await H.with { harness in
             let control = "dev/dev-1/sync/ingest/control"

@@ -154,8 +154,14 @@ extension MQTTClient {
         connection = nil
         if case .connected = state { connectionEventsContinuation.yield(.lost) }
         failConnack(connectionID: connectionID, error: MQTTClientError.connectionClosed)
-        // SUBSCRIBE/UNSUBSCRIBE in progress cannot complete on another connection.
+        // SUBSCRIBE/UNSUBSCRIBE in progress cannot complete on another connection, nor can a
+        // publish made for this one only.
         failPending(MQTTClientError.connectionClosed, includingInflight: false)
+        for (id, outgoing) in inflight where outgoing.onlyOn == connectionID {
+            inflight[id] = nil
+            inflightOrder.removeAll { $0 == id }
+            outgoing.continuation?.resume(throwing: MQTTClientError.connectionClosed)
+        }
         if state != .shutDown { state = .disconnected }
     }
 }

@@ -34,6 +34,18 @@ public actor MQTTClient {
     struct Outgoing {
         var publish: MQTTPacket.Publish
         var continuation: CheckedContinuation<Void, any Error>?
+        /// The connection whose end withdraws the publish (`MQTTResend.never`).
+        var onlyOn: UInt64?
+    }
+
+    /// What becomes of an unacknowledged QoS 1 publish when its connection ends.
+    public enum Resend: Sendable, Hashable {
+        /// It goes again on the next connection (MQTT's rule, and the default).
+        case onReconnect
+        /// It fails with `connectionClosed` and is not sent again: for a payload made for this
+        /// connection's broker (in an encoding it announced), which the caller makes afresh for
+        /// the next one. Without a connection the publish fails at once with `notConnected`.
+        case never
     }
 
     var connection: MQTTClientConnection?
@@ -94,9 +106,15 @@ public actor MQTTClient {
     }
 
     /// Publishes a message. QoS 0 needs a live connection. QoS 1 returns once the broker
-    /// acknowledged it, across reconnects; cancelling the task gives up (it may still arrive).
-    public func publish(topic: String, payload: ByteBuffer, qos: QoS = .atLeastOnce, retain: Bool = false) async throws
-    {
+    /// acknowledged it, across reconnects unless `resend` is `.never`; cancelling the task gives
+    /// up (it may still arrive).
+    public func publish(
+        topic: String,
+        payload: ByteBuffer,
+        qos: QoS = .atLeastOnce,
+        retain: Bool = false,
+        resend: Resend = .onReconnect
+    ) async throws {
         guard state != .shutDown else { throw MQTTClientError.shutdown }
         guard MQTTTopic.isValidName(topic) else { throw MQTTProtocolError.invalidTopicName(topic) }
         if qos == .atMostOnce {
@@ -105,6 +123,11 @@ public actor MQTTClient {
                 .publish(.init(topic: topic, payload: payload, qos: .atMostOnce, retain: retain))
             )
             return
+        }
+        var onlyOn: UInt64?
+        if resend == .never {
+            guard let connection, isConnected else { throw MQTTClientError.notConnected }
+            onlyOn = connection.id
         }
         guard let id = allocatePacketID() else { throw MQTTClientError.packetIDsExhausted }
         let publish = MQTTPacket.Publish(
@@ -116,7 +139,7 @@ public actor MQTTClient {
         )
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                inflight[id] = Outgoing(publish: publish, continuation: continuation)
+                inflight[id] = Outgoing(publish: publish, continuation: continuation, onlyOn: onlyOn)
                 inflightOrder.append(id)
                 if isConnected, let connection {
                     Task { try? await connection.write(.publish(publish)) }
