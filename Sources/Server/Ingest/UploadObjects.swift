@@ -32,7 +32,7 @@ public struct FileUploadObjects: UploadObjects {
     ) async throws {
         let partial = path(id).appendingPathExtension("part")
         do {
-            FileManager.default.createFile(atPath: partial.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: partial.path, contents: nil)
             let file = try FileHandle(forWritingTo: partial)
             defer { try? file.close() }
             try await body { try file.write(contentsOf: Data($0)) }

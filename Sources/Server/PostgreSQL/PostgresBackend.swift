@@ -185,7 +185,7 @@ public final class PostgresBackend: SQLBackend {
         let dialect = self.dialect
         try await withConnection { connection in
             let session = PostgresTransaction(connection: connection, dialect: dialect, readOnly: false, logger: logger)
-            try session.execute("SELECT pg_advisory_lock(?)", [.integer(PostgresMigrations.lockKey)])
+            _ = try session.execute("SELECT pg_advisory_lock(?)", [.integer(PostgresMigrations.lockKey)])
             defer { _ = try? session.execute("SELECT pg_advisory_unlock(?)", [.integer(PostgresMigrations.lockKey)]) }
             try session.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at bigint NOT NULL)"
@@ -196,7 +196,7 @@ public final class PostgresBackend: SQLBackend {
                 {
                     tx in
                     for statement in migration.statements { try tx.execute(statement) }
-                    try tx.execute(
+                    _ = try tx.execute(
                         "INSERT INTO schema_migration (name, applied_at) VALUES (?, ?)",
                         [.text(migration.name), .integer(Timestamp.now.ns)]
                     )
