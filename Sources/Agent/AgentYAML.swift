@@ -60,16 +60,17 @@ enum AgentYAML {
 
     /// The line up to a `#` that starts a comment (at the start or after a space, outside quotes).
     private static func withoutComment(_ line: Substring) -> Substring {
-        var quote: Character?
+        var quotes = QuoteTracker()
         var previous: Character = " "
         var lastToken: Character = ":"
         for index in line.indices {
             let character = line[index]
-            let isQuote = character == "\"" || character == "'"
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if isQuote && ("[{,".contains(previous) || previous == " " && ":-[{,".contains(lastToken)) {
-                quote = character
+            if quotes.inQuotes(character) {
+                // Part of a quoted scalar.
+            } else if QuoteTracker.isQuote(character)
+                && ("[{,".contains(previous) || previous == " " && ":-[{,".contains(lastToken))
+            {
+                quotes.begin(character)
             } else if character == "#" && (previous == " " || previous == "\t") {
                 return line[..<index]
             }
@@ -106,14 +107,14 @@ enum AgentYAML {
 
         /// `{` and `[` not yet closed, outside quotes.
         static func openBrackets(_ text: String) -> Int {
-            var quote: Character?
+            var quotes = QuoteTracker()
             var depth = 0
             var previous: Character = " "
             for character in text {
-                if let open = quote {
-                    if character == open { quote = nil }
-                } else if character == "\"" || character == "'", "[{, :".contains(previous) {
-                    quote = character
+                if quotes.inQuotes(character) {
+                    // Part of a quoted scalar.
+                } else if QuoteTracker.isQuote(character), "[{, :".contains(previous) {
+                    quotes.begin(character)
                 } else if character == "{" || character == "[" {
                     depth += 1
                 } else if character == "}" || character == "]" {
@@ -128,18 +129,15 @@ enum AgentYAML {
 
         /// `key: value` or `key:`; nil when the text is not a mapping entry.
         static func keyAndValue(_ text: String) -> (key: String, value: String)? {
-            var quote: Character?
+            var quotes = QuoteTracker()
             var depth = 0
             let characters = Array(text)
             for (position, character) in characters.enumerated() {
-                if let open = quote {
-                    if character == open { quote = nil }
-                    continue
-                }
+                if quotes.inQuotes(character) { continue }
                 switch character {
                 case "\"",
                     "'" where position == 0:
-                    quote = character
+                    quotes.begin(character)
                 case "[", "{": depth += 1
                 case "]", "}": depth -= 1
                 case ":" where depth == 0 && (position + 1 == characters.count || characters[position + 1] == " "):
@@ -313,25 +311,12 @@ enum AgentYAML {
         mutating func token(until stops: Set<Character>) throws(Failure) -> String {
             skipSpaces()
             let start = position
-            if position < characters.count, characters[position] == "\"" || characters[position] == "'" {
-                let quote = characters[position]
+            if position < characters.count, QuoteTracker.isQuote(characters[position]) {
+                var quotes = QuoteTracker()
+                quotes.begin(characters[position])
                 position += 1
-                while position < characters.count {
-                    if characters[position] == "\\" && quote == "\"" {
-                        position += 2
-                        continue
-                    }
-                    if characters[position] == quote {
-                        if quote == "'", position + 1 < characters.count, characters[position + 1] == "'" {
-                            position += 2
-                            continue
-                        }
-                        position += 1
-                        break
-                    }
-                    position += 1
-                }
-                return String(characters[start..<min(position, characters.count)])
+                while position < characters.count, quotes.inQuotes(characters[position]) { position += 1 }
+                return String(characters[start..<position])
             }
             while position < characters.count, !stops.contains(characters[position]) { position += 1 }
             return String(characters[start..<position]).trimmingSpaces()

@@ -85,6 +85,27 @@ struct AgentYAMLTests {
         #expect(mqtt["username"] as? String == "u" && root["after"] as? Int == 1)
     }
 
+    /// An escaped quote (`\"`, `''`) does not end its scalar: a `#`, `:` or bracket after it is
+    /// still text, in a block value, in a flow collection and in one that spans lines.
+    @Test func escapedQuotesStayInsideTheirScalar() throws {
+        let root = try Self.map(
+            """
+            device_id: "pump\\"7 # not a comment"
+            note: 'it''s # here: too'
+            flow: {a: "x\\"y, z}", b: 'p''q]'}
+            spans: [one, "tw\\"o [",
+                    three]
+            after: 1 # a comment
+            """
+        )
+        #expect(root["device_id"] as? String == "pump\"7 # not a comment")
+        #expect(root["note"] as? String == "it's # here: too")
+        let flow = try #require(root["flow"] as? [String: Any])
+        #expect(flow["a"] as? String == "x\"y, z}" && flow["b"] as? String == "p'q]")
+        #expect(root["spans"] as? [String] == ["one", "tw\"o [", "three"])
+        #expect(root["after"] as? Int == 1)
+    }
+
     @Test(arguments: [
         ("a:\n\tb: 1", 2, "tabs"),
         ("a: |\n  text", 1, "block scalars"),
