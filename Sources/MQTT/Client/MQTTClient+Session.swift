@@ -158,9 +158,7 @@ extension MQTTClient {
         // publish made for this one only.
         failPending(MQTTClientError.connectionClosed, includingInflight: false)
         for (id, outgoing) in inflight where outgoing.onlyOn == connectionID {
-            inflight[id] = nil
-            inflightOrder.removeAll { $0 == id }
-            outgoing.continuation?.resume(throwing: MQTTClientError.connectionClosed)
+            abandon(packetID: id, error: MQTTClientError.connectionClosed)
         }
         if state != .shutDown { state = .disconnected }
     }

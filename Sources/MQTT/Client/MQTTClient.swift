@@ -34,7 +34,7 @@ public actor MQTTClient {
     struct Outgoing {
         var publish: MQTTPacket.Publish
         var continuation: CheckedContinuation<Void, any Error>?
-        /// The connection whose end withdraws the publish (`MQTTResend.never`).
+        /// The connection whose end withdraws the publish (`Resend.never`).
         var onlyOn: UInt64?
     }
 
@@ -203,10 +203,11 @@ public actor MQTTClient {
         try? await connection.write(.puback(packetID: packetID))
     }
 
-    func abandon(packetID: UInt16) {
+    /// Forgets an inflight publish and fails its caller with `error`: it will not be sent again.
+    func abandon(packetID: UInt16, error: any Error = CancellationError()) {
         guard let outgoing = inflight.removeValue(forKey: packetID) else { return }
         inflightOrder.removeAll { $0 == packetID }
-        outgoing.continuation?.resume(throwing: CancellationError())
+        outgoing.continuation?.resume(throwing: error)
     }
 
     /// The next id not in flight and not awaiting a SUBACK/UNSUBACK; nil when all are taken.
