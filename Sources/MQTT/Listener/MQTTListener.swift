@@ -78,7 +78,9 @@ public final class MQTTListener: Sendable {
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
-                            group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                            // On the global executor, not the channel's event loop: see "A row's
+                            // way" in docs/architecture.md.
+                            group.addTask {
                                 guard self.track(connection.channel) else {
                                     try? await connection.channel.close()
                                     return

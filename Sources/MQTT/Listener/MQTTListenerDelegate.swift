@@ -49,10 +49,6 @@ public struct MQTTACLDenial: Sendable, Hashable {
 /// `mqttListener(prepare:from:)`, does what depends on the message alone (decoding, validation)
 /// and runs as soon as the message arrives, beside earlier messages still in hand; the second,
 /// the closure it returns, runs in arrival order and stands for `didReceive` above.
-///
-/// **Where it runs.** The connection's calls (`didConnect`, `didReceive`, second phases) run on
-/// its channel's event loop unless the delegate is an actor: they must not block. A first phase
-/// runs on the global executor.
 public protocol MQTTListenerDelegate: Sendable {
     func mqttListener(didConnect session: MQTTSessionInfo) async
     func mqttListener(didDisconnect session: MQTTSessionInfo) async

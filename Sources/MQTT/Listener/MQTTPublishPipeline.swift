@@ -37,9 +37,7 @@ struct MQTTPublishPipeline: Sendable {
         slot: inout AsyncStream<Void>.Iterator
     ) async -> Bool {
         guard await slot.next() != nil else { return false }
-        // Off the connection's event loop (`EventLoopTaskExecutor`): first phases run side by side.
-        let prepared = prepare.map { body in Task(executorPreference: globalConcurrentExecutor) { await body() } }
-        entries.yield(Entry(prepared: prepared, acknowledgement: acknowledgement))
+        entries.yield(Entry(prepared: prepare.map { body in Task { await body() } }, acknowledgement: acknowledgement))
         return true
     }
 
