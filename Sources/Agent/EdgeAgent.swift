@@ -193,7 +193,7 @@ public actor EdgeAgent {
             var lines = ConnectionLog(server: server)
             for await event in client.connectionEvents {
                 if event != .connected(sessionPresent: true), event != .connected(sessionPresent: false) {
-                    await self.forgetContentEncodings()
+                    self.forgetContentEncodings()
                 }
                 try? await state.recordConnection(ConnectionLog.state(after: event), at: .now)
                 for line in lines.lines(for: event) {

@@ -74,7 +74,13 @@ public struct ProcessRunner {
             defer { lock.unlock() }
             if let exitStatus { return exitStatus }
             var status: Int32 = 0
-            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+            let reaped = waitpid(pid, &status, WNOHANG)
+            // No such child: reaped elsewhere, so gone; its status is lost. Waiting on would never end.
+            if reaped == -1, errno == ECHILD {
+                exitStatus = -1
+                return exitStatus
+            }
+            guard reaped == pid else { return nil }
             let signal = status & 0x7F
             exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
             return exitStatus
