@@ -123,6 +123,17 @@ public struct ProcessRunner {
         }
     }
 
+    /// The test process's environment without the line buffering `scripts/test-with-watchdog`
+    /// gives it (`stdbuf` preloads a library): that is for the test's own output, and a peer
+    /// would carry a library a device does not have.
+    static func inheritedEnvironment() -> [String: String] {
+        var variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("_STDBUF_") }
+        let preload = variables["LD_PRELOAD", default: ""].split(whereSeparator: { $0 == ":" || $0 == " " })
+            .filter { !$0.hasSuffix("/libstdbuf.so") }
+        variables["LD_PRELOAD"] = preload.isEmpty ? nil : preload.joined(separator: ":")
+        return variables
+    }
+
     public static func openDescriptors() -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         return entries.compactMap { Int32($0) }.filter { fcntl($0, F_GETFD) != -1 }
@@ -179,7 +190,7 @@ public struct ProcessRunner {
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
-        var variables = ProcessInfo.processInfo.environment
+        var variables = inheritedEnvironment()
         variables.merge(environment) { $1 }
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for variable in envp { free(variable) } }
