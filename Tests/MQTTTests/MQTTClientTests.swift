@@ -103,7 +103,8 @@ struct MQTTClientTests {
                     port: harness.port,
                     clientID: "dev-1",
                     username: "dev-1",
-                    password: Array("no".utf8)
+                    password: Array("no".utf8),
+                    connectTimeout: H.connectTimeout
                 )
             )
             await #expect(throws: MQTTClientError.connectionRefused(.badUsernameOrPassword)) {
@@ -119,7 +120,14 @@ struct MQTTClientTests {
     @Test(arguments: [false, true]) func aRefusalRightBeforeTheCloseIsReported(reset: Bool) async throws {
         let broker = try await RefusingBroker.start(code: .notAuthorized, reset: reset)
         for _ in 0..<50 {
-            let client = MQTTClient(configuration: .init(host: "127.0.0.1", port: broker.port, clientID: "dev-1"))
+            let client = MQTTClient(
+                configuration: .init(
+                    host: "127.0.0.1",
+                    port: broker.port,
+                    clientID: "dev-1",
+                    connectTimeout: H.connectTimeout
+                )
+            )
             await #expect(throws: MQTTClientError.connectionRefused(.notAuthorized)) { try await client.connect() }
             #expect(await client.lastError == .connectionRefused(.notAuthorized))
             await client.shutdown()

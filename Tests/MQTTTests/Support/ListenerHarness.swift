@@ -29,13 +29,16 @@ struct ListenerHarness {
 
     static let certificates = CertificateAuthenticator { id, _ in principal(id) }
 
-    /// `connectTimeout` is the listener's default unless a test is about it: a short one would
-    /// close connections whose CONNECT a loaded machine has not sent yet.
+    /// `connectTimeout` is the hang deadline unless a test is about it. The listener's default (10 s)
+    /// is too short here: client and listener share the test process, whose threads are
+    /// oversubscribed while the suite starts, and a client's CONNECT was seen to go out after it.
+    static let connectTimeout = TimeAmount.seconds(hangDeadline.components.seconds)
+
     static func start(
         authenticator: any MQTTAuthenticator = devOpen,
         tls: TLSConfiguration? = nil,
         host: String = "127.0.0.1",
-        connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout,
+        connectTimeout: TimeAmount = ListenerHarness.connectTimeout,
         maximumIdle: TimeAmount = MQTTListenerConfiguration().maximumIdle
     ) async throws -> ListenerHarness {
         let delegate = RecordingDelegate()
@@ -66,7 +69,7 @@ extension ListenerHarness {
         authenticator: any MQTTAuthenticator = devOpen,
         tls: TLSConfiguration? = nil,
         host: String = "127.0.0.1",
-        connectTimeout: TimeAmount = MQTTListenerConfiguration().connectTimeout,
+        connectTimeout: TimeAmount = ListenerHarness.connectTimeout,
         maximumIdle: TimeAmount = MQTTListenerConfiguration().maximumIdle,
         _ body: (ListenerHarness) async throws -> T
     ) async throws -> T {
