@@ -166,6 +166,15 @@ struct MirrorRunPlanTests {
             #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
             #expect(chunks.allSatisfy { $0.count == 1 || $0.count * width <= BulkSQL.maximumBinds })
         }
+        for count in [0, 1, 63, 64, 65, 200, 1_000] {
+            let chunks = BulkSQL.chunks(count, width: 12, rowsPerStatement: 64)
+            #expect(chunks.map(\.count).reduce(0, +) == count)
+            #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            // Every statement has one of a handful of sizes: 64, or a power of two below it.
+            #expect(Set(chunks.map(\.count)).isSubset(of: [64, 32, 16, 8, 4, 2, 1]), "\(count)")
+        }
+        #expect(BulkSQL.chunks(200, width: 12, rowsPerStatement: 64).map(\.count) == [64, 64, 64, 8])
+        #expect(BulkSQL.chunks(10, width: 20_000, rowsPerStatement: 64).map(\.count) == Array(repeating: 1, count: 10))
         #expect(BulkSQL.tuple(3) == "(?, ?, ?)")
         #expect(BulkSQL.values("(?, ?)", rows: 2) == "(?, ?), (?, ?)")
     }

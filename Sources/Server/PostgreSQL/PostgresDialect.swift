@@ -51,6 +51,8 @@ struct PostgresDialect: SQLDialect {
     let seriesInsertionOrder = "ctid"
 
     /// `NAMEDATALEN` − 1: PostgreSQL cuts longer identifiers.
+    let bulkRowsPerStatement: Int? = nil
+
     let maximumIdentifierLength = 63
     let maximumColumnCount = 1600
 

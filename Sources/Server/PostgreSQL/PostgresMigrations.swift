@@ -233,5 +233,16 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        // The dedup key in commit order, as in the SQLite store's v8: new keys of a stream land
+        // at the end of its range of the index, not at a random place of it.
+        Migration(
+            name: "v3-dedup-in-commit-order",
+            statements: [
+                """
+                ALTER TABLE row_dedup DROP CONSTRAINT row_dedup_pkey,
+                ADD PRIMARY KEY (device_id, source_table, journal_epoch, commit_seq, source_pk_hash)
+                """
+            ]
+        ),
     ]
 }

@@ -49,6 +49,12 @@ public protocol SQLDialect: Sendable {
     /// The order of a series' rows after `event_ts`: the insertion order.
     var seriesInsertionOrder: String { get }
 
+    /// The most rows a multi-row statement of `SQLTransaction.bulk` takes, or nil for as many as
+    /// the bound values allow. Where statements are prepared and kept by the store (SQLite), a
+    /// few sizes that repeat beat one large statement parsed for every call; where each costs a
+    /// round trip (PostgreSQL), the fewest statements win.
+    var bulkRowsPerStatement: Int? { get }
+
     /// The longest identifier the database keeps whole.
     var maximumIdentifierLength: Int { get }
 

@@ -7,6 +7,7 @@ public final class SQLiteBackend: SQLBackend {
     let pool: DatabasePool
     public let dialect: any SQLDialect = SQLiteDialect()
     private let group: SQLiteGroupCommit
+    private let statements = SQLiteStatementCache()
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String) throws {
@@ -20,14 +21,16 @@ public final class SQLiteBackend: SQLBackend {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator().migrate(pool)
-        group = SQLiteGroupCommit(pool: pool, dialect: dialect)
+        group = SQLiteGroupCommit(pool: pool, dialect: dialect, statements: statements)
     }
 
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
-        let dialect = self.dialect
+        let (dialect, statements) = (self.dialect, self.statements)
         do {
-            return try await pool.write { db in try body(SQLiteTransaction(db: db, dialect: dialect)) }
+            return try await pool.write { db in
+                try body(SQLiteTransaction(db: db, dialect: dialect, statements: statements))
+            }
         } catch {
             throw dialect.storeError(error)
         }
@@ -66,6 +69,8 @@ public final class SQLiteBackend: SQLBackend {
 struct SQLiteTransaction: SQLTransaction {
     let db: Database
     let dialect: any SQLDialect
+    /// The writer's multi-row statements; nil on a reader.
+    var statements: SQLiteStatementCache? = nil
     let lockRows = ""
     let claimRows = ""
 
@@ -75,11 +80,11 @@ struct SQLiteTransaction: SQLTransaction {
             try db.execute(sql: sql)
             return db.changesCount
         }
-        return try SQLiteStatementRun(db, sql: sql, binds: binds).execute()
+        return try SQLiteStatementRun(db, sql: sql, binds: binds, large: statements).execute()
     }
 
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
-        try SQLiteStatementRun(db, sql: sql, binds: binds).rows()
+        try SQLiteStatementRun(db, sql: sql, binds: binds, large: statements).rows()
     }
 
     func columns(of table: String) throws -> [SQLColumn] {
@@ -128,6 +133,10 @@ struct SQLiteDialect: SQLDialect {
     func contains(column: String) -> String { "instr(\(column), ?) > 0" }
 
     let seriesInsertionOrder = "rowid"
+
+    /// Profiled: parsing a statement of thousands of rows for every batch took more of the
+    /// writer than running it.
+    let bulkRowsPerStatement: Int? = 64
 
     let maximumIdentifierLength = 1_000_000
     /// SQLite's compiled-in `SQLITE_MAX_COLUMN`.

@@ -23,22 +23,24 @@ final class SQLiteGroupCommit: Sendable {
 
     private let pool: DatabasePool
     private let dialect: any SQLDialect
+    private let statements: SQLiteStatementCache
     private let queue = Mutex(Queue())
     /// The most bodies one transaction takes, so that a long queue still commits in steps.
     static let maximumGroup = 256
 
-    init(pool: DatabasePool, dialect: any SQLDialect) {
+    init(pool: DatabasePool, dialect: any SQLDialect, statements: SQLiteStatementCache) {
         self.pool = pool
         self.dialect = dialect
+        self.statements = statements
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
-        let dialect = dialect
+        let (dialect, statements) = (dialect, statements)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let pending = Pending(
                 run: { db in
                     let result = Result { () throws -> T in
-                        let tx = SQLiteTransaction(db: db, dialect: dialect)
+                        let tx = SQLiteTransaction(db: db, dialect: dialect, statements: statements)
                         return try tx.savepoint { try body(tx) }
                     }
                     return { continuation.resume(with: result.mapError { dialect.storeError($0) }) }

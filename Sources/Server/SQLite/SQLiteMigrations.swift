@@ -238,6 +238,23 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // The dedup key in commit order: each stream's new keys land at the end of its range
+        // instead of at a random place of the whole table (the hash led the key), which dirtied
+        // a page of the table for nearly every row staged. Only equality is ever asked of it.
+        migrator.registerMigration("v8-dedup-in-commit-order") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE row_dedup_v8 (
+                        device_id TEXT NOT NULL, source_table TEXT NOT NULL, journal_epoch TEXT NOT NULL,
+                        source_pk_hash TEXT NOT NULL, commit_seq INTEGER NOT NULL,
+                        PRIMARY KEY (device_id, source_table, journal_epoch, commit_seq, source_pk_hash)) WITHOUT ROWID;
+                    INSERT INTO row_dedup_v8 SELECT device_id, source_table, journal_epoch, source_pk_hash, commit_seq
+                    FROM row_dedup;
+                    DROP TABLE row_dedup;
+                    ALTER TABLE row_dedup_v8 RENAME TO row_dedup;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -11,13 +11,19 @@ struct SQLiteStatementRun {
     let statement: Statement
     let sql: String
 
-    init(_ db: Database, sql: String, binds: [SQLValue]) throws {
+    /// `large` keeps statements of more than `cachedBindLimit` values (the writer's); without it
+    /// they are prepared for this run only.
+    init(_ db: Database, sql: String, binds: [SQLValue], large: SQLiteStatementCache? = nil) throws {
         self.db = db
         self.sql = sql
-        // Multi-row statements change with their row count: only small ones, which repeat, are
-        // worth a place in the connection's statement cache (it never evicts).
-        statement =
-            binds.count <= Self.cachedBindLimit ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        // GRDB's statement cache never evicts: only small statements, whose SQL is fixed, go there.
+        if binds.count <= Self.cachedBindLimit {
+            statement = try db.cachedStatement(sql: sql)
+        } else if let large {
+            statement = try large.statement(sql, db)
+        } else {
+            statement = try db.makeStatement(sql: sql)
+        }
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
