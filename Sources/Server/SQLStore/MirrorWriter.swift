@@ -162,6 +162,10 @@ struct MirrorWriter {
         _ hashes: Set<String>
     ) throws -> [String: MirrorRunPlan.Version] {
         var tombstones: [String: MirrorRunPlan.Version] = [:]
+        // Most lineages never delete: one probe spares looking up every key of the run.
+        guard try tx.exists("SELECT 1 FROM mirror_tombstone WHERE lineage_id = ? LIMIT 1", [.text(lineageID)]) else {
+            return tombstones
+        }
         let rows = try tx.bulk(hashes.map { [SQLValue.text($0)] }, leading: [.text(lineageID)]) {
             "SELECT pk_hash, journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash IN \(BulkSQL.tuple($0))"
         }
