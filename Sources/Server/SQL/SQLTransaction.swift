@@ -20,6 +20,10 @@ public protocol SQLTransaction {
     /// Runs a query; returns its rows.
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow]
 
+    /// Runs a multi-row statement bound with `leading` and then each row's values in order,
+    /// without gathering them into one list first where the database can bind them in place.
+    func query(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> [SQLRow]
+
     /// A table's columns in order, with their declared types and key positions; empty when the
     /// table does not exist.
     func columns(of table: String) throws -> [SQLColumn]
@@ -64,12 +68,16 @@ extension SQLTransaction {
         for chunk in chunks {
             let statement = statements[chunk.count] ?? sql(chunk.count)
             statements[chunk.count] = statement
-            result += try query(statement, leading + rows[chunk].joined())
+            result += try query(statement, leading: leading, rows: rows[chunk])
         }
         return result
     }
 
     public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }
+
+    public func query(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> [SQLRow] {
+        try query(sql, leading + rows.joined())
+    }
 
     public func first(_ sql: String, _ binds: [SQLValue] = []) throws -> SQLRow? { try query(sql, binds).first }
 

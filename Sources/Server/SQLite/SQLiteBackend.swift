@@ -87,6 +87,10 @@ struct SQLiteTransaction: SQLTransaction {
         try SQLiteStatementRun(db, sql: sql, binds: binds, large: statements).rows()
     }
 
+    func query(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> [SQLRow] {
+        try SQLiteStatementRun(db, sql: sql, leading: leading, rows: rows, large: statements).rows()
+    }
+
     func columns(of table: String) throws -> [SQLColumn] {
         guard try db.tableExists(table) else { return [] }
         return try db.columns(in: table).map {

@@ -14,10 +14,22 @@ struct SQLiteStatementRun {
     /// `large` keeps statements of more than `cachedBindLimit` values (the writer's); without it
     /// they are prepared for this run only.
     init(_ db: Database, sql: String, binds: [SQLValue], large: SQLiteStatementCache? = nil) throws {
+        try self.init(db, sql: sql, leading: binds, rows: [], large: large)
+    }
+
+    /// A statement bound with `leading`, then each row's values in order.
+    init(
+        _ db: Database,
+        sql: String,
+        leading: [SQLValue],
+        rows: ArraySlice<[SQLValue]>,
+        large: SQLiteStatementCache?
+    ) throws {
         self.db = db
         self.sql = sql
+        let count = rows.reduce(leading.count) { $0 + $1.count }
         // GRDB's statement cache never evicts: only small statements, whose SQL is fixed, go there.
-        if binds.count <= Self.cachedBindLimit {
+        if count <= Self.cachedBindLimit {
             statement = try db.cachedStatement(sql: sql)
         } else if let large {
             statement = try large.statement(sql, db)
@@ -28,17 +40,23 @@ struct SQLiteStatementRun {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         let expected = Int(sqlite3_bind_parameter_count(handle))
-        guard expected == binds.count else {
+        guard expected == count else {
             throw DatabaseError(
                 resultCode: .SQLITE_MISUSE,
-                message: "\(binds.count) values bound to \(expected) parameters",
+                message: "\(count) values bound to \(expected) parameters",
                 sql: sql
             )
         }
-        for (offset, value) in binds.enumerated() {
-            let code = Self.bind(value, handle, CInt(offset + 1))
-            guard code == SQLITE_OK else { throw failure(code) }
+        var index: CInt = 1
+        func bind(_ values: [SQLValue]) throws {
+            for value in values {
+                let code = Self.bind(value, handle, index)
+                guard code == SQLITE_OK else { throw failure(code) }
+                index += 1
+            }
         }
+        try bind(leading)
+        for row in rows { try bind(row) }
     }
 
     /// Steps to the end; returns the rows changed.
