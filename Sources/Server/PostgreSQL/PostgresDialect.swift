@@ -50,9 +50,10 @@ struct PostgresDialect: SQLDialect {
     /// A series is append-only, so a row's physical position follows its insertion.
     let seriesInsertionOrder = "ctid"
 
-    /// `NAMEDATALEN` − 1: PostgreSQL cuts longer identifiers.
+    /// Each statement is a round trip: as many rows as the bound values allow.
     let bulkRowsPerStatement: Int? = nil
 
+    /// `NAMEDATALEN` − 1: PostgreSQL cuts longer identifiers.
     let maximumIdentifierLength = 63
     let maximumColumnCount = 1600
 
