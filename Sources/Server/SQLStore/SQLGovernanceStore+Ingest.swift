@@ -284,6 +284,9 @@ extension SQLGovernanceStore {
             ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq
             """
         }
+        // Each row inserts at most once: as many inserted as sent means every one is new (the
+        // usual case), and no set of keys is needed to tell which.
+        guard rows.count < batch.rows.count else { return batch.rows }
         var inserted = Set(rows.map { DedupKey(pkHash: $0[0].text ?? "", seq: $0[1].integer ?? 0) })
         return batch.rows.filter { inserted.remove(DedupKey(pkHash: $0.pkHash, seq: $0.commitSeq)) != nil }
     }
