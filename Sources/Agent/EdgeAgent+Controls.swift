@@ -67,7 +67,7 @@ extension EdgeAgent {
             try await recordError(table, "batch \(batchID ?? "?") rejected: \(reason.rawValue)")
             // The server acknowledged (and keeps) the batch: it is done here; a batch still
             // outbound with that id is dropped, never resent.
-            if let outbound = try await state.outbound(table), outbound.batchID == batchID {
+            if let batchID, let outbound = try await state.outbound(table, batchID: batchID) {
                 try await state.complete(outbound)
                 log(.warning, "rejected_batch_dropped", "dropped rejected batch \(outbound.batchID)", table: table)
             }

@@ -11,91 +11,156 @@ extension EdgeAgent {
         case nothing
     }
 
-    /// Publishes a table's pending entries, a batch at a time, until less than a full batch is
-    /// left, it is paused, or an error stops it (the next flush tries again). The rows written
-    /// while a batch was on its way wait for the next flush (`flush_interval`, or sooner once a
-    /// full batch is pending): under a steady write load the agent sends few large batches
-    /// rather than many small ones, each a transaction and an fsync on both sides. A running snapshot is
-    /// journaled first, a chunk per short transaction, so the whole backlog is known before the
-    /// choice between MQTT batches and an upload.
+    /// Batches of a rows table on their way at once: the server decodes and validates the next
+    /// while it commits the one before. Telemetry keeps one: a `batch_seq` below the highest
+    /// accepted is refused, so its batches must arrive in order.
+    static let rowBatchesInFlight = 2
+
+    /// Publishes a table's pending entries, up to `rowBatchesInFlight` batches on their way, until
+    /// a batch less than full has gone and less than a full batch is left, it is paused, or an
+    /// error stops it (the next flush tries again). The rows written meanwhile wait for the next
+    /// flush (`flush_interval`, or sooner once a full batch is pending): under a steady write load
+    /// the agent sends few large batches rather than many small ones, each a transaction and an
+    /// fsync on both sides. A running snapshot is journaled first, a chunk per short transaction,
+    /// so the whole backlog is known before the choice between MQTT batches and an upload.
     func publish(table name: String) async {
+        var window = PublishWindow()
         do {
-            while !Task.isCancelled, var table = captured[name], let source = tables[name], source.isCaptured {
-                let progress = try await state.progress(name)
-                if progress.paused { break }
-                if table.snapshotAfter != nil {
-                    log(.notice, "snapshot_started", "snapshot of epoch \(table.epoch) started", table: name)
-                    while !Task.isCancelled, table.snapshotAfter != nil {
-                        let current = table
-                        let started = ContinuousClock.now
-                        table = try await self.source.write { try Snapshotter.step($0, current) }
-                        captured[name] = table
-                        // Back-to-back write transactions would starve the application's writers,
-                        // whose busy handler sleeps between tries: the agent writes a third of the time.
-                        try await Task.sleep(for: max(.milliseconds(5), (ContinuousClock.now - started) * 2))
-                    }
-                    try await report(name, "snapshot_finished", "snapshot journaled (epoch \(table.epoch))")
-                }
-                var outbound = try await state.outbound(name)
-                if let stale = outbound, stale.epoch != table.epoch {
-                    try await state.dropOutbound(name)
-                    outbound = nil
-                }
-                if outbound == nil, !table.isTelemetry, try await spillIfLarge(table, source, progress) {
-                    if try await state.spill(name) != nil { break }
-                    continue
-                }
-                let batch: OutboundBatch
-                if let outbound {
-                    batch = outbound
-                } else {
-                    switch try await nextBatch(table, source, progress) {
-                    case .batch(let next):
-                        try await state.saveOutbound(next)
-                        batch = next
-                    case .skipped(let through):
-                        try await state.skip(name, epoch: table.epoch, through: through)
-                        continue
-                    case .nothing:
-                        try await forgetJournal(table, through: progress.cursor(in: table.epoch))
-                        return
-                    }
-                }
-                // A pause that arrived while the batch was read holds it (it stays outbound):
-                // the rows read after the pause must not go out.
-                if try await state.progress(name).paused { break }
-                // Compressed at send time, for this connection's server: the batch kept is the JSON.
-                // A compressed batch is never resent to another connection, whose server (a
-                // replica not yet upgraded) may not read zstd: it fails, stays outbound, and goes
-                // again at the next flush, encoded for that server.
-                let payload = ContentEncoding.payload(batch.body, accepted: contentEncodings)
-                let compressed = payload.count < batch.body.count
-                do {
-                    try await client.publish(
-                        topic: root + "/" + batch.topic.rawValue,
-                        payload: ByteBuffer(bytes: payload),
-                        resend: compressed ? .never : .onReconnect
-                    )
-                } catch MQTTClientError.connectionClosed, MQTTClientError.notConnected {
-                    return
-                }
-                let done = try await state.complete(batch)
-                publishedRows += batch.rowCount
-                if batch.rowCount > 0 { rowBytes[name] = batch.body.count / batch.rowCount }
-                if progress.lastError != nil { try await state.update(name) { $0.lastError = nil } }
-                let cursor = done.cursor(in: table.epoch)
-                if table.snapshotAfter == nil, try await !fullBatchPending(table, after: cursor) {
-                    try await forgetJournal(table, through: cursor)
-                    return
-                }
-                if ContinuousClock.now - (lastForget[name] ?? .now - .seconds(2)) >= .seconds(1) {
-                    try await forgetJournal(table, through: cursor)
-                }
-            }
+            try await publishBatches(name, &window)
         } catch {
             log(.error, "publish_failed", "publish failed: \(error)", table: name)
             try? await recordError(name, "\(error)")
         }
+        for batch in await window.settle() { _ = try? await done(batch) }
+    }
+
+    private func publishBatches(_ name: String, _ window: inout PublishWindow) async throws {
+        let started = ContinuousClock.now
+        while !Task.isCancelled, var table = captured[name], let source = tables[name], source.isCaptured {
+            let progress = try await state.progress(name)
+            if progress.paused { return }
+            if window.isEmpty, table.snapshotAfter != nil {
+                log(.notice, "snapshot_started", "snapshot of epoch \(table.epoch) started", table: name)
+                while !Task.isCancelled, table.snapshotAfter != nil {
+                    let current = table
+                    let started = ContinuousClock.now
+                    table = try await self.source.write { try Snapshotter.step($0, current) }
+                    captured[name] = table
+                    // Back-to-back write transactions would starve the application's writers,
+                    // whose busy handler sleeps between tries: the agent writes a third of the time.
+                    try await Task.sleep(for: max(.milliseconds(5), (ContinuousClock.now - started) * 2))
+                }
+                try await report(name, "snapshot_finished", "snapshot journaled (epoch \(table.epoch))")
+            }
+            if window.count < (table.isTelemetry ? 1 : Self.rowBatchesInFlight) {
+                switch try await nextToSend(table, source, progress, after: window) {
+                case .send(let batch):
+                    // A pause that arrived while the batch was read holds it (it stays
+                    // outbound): the rows read after the pause must not go out.
+                    if try await state.progress(name).paused { return }
+                    send(batch, into: &window)
+                    continue
+                case .again: continue
+                case .stop: return
+                case .wait: break
+                }
+            }
+            let batch: OutboundBatch
+            do {
+                guard let acknowledged = try await window.next() else { return }
+                batch = acknowledged
+            } catch MQTTClientError.connectionClosed, MQTTClientError.notConnected {
+                return
+            }
+            let done = try await done(batch)
+            if progress.lastError != nil { try await state.update(name) { $0.lastError = nil } }
+            let cursor = done.cursor(in: table.epoch)
+            // A backlog drains to its end: only a batch less than full leaves the rest to the next flush.
+            if window.isEmpty, table.snapshotAfter == nil, !batch.full,
+                try await !fullBatchPending(table, after: cursor)
+            {
+                try await forgetJournal(table, through: cursor)
+                return
+            }
+            // The journal's acknowledged entries go once a second while a backlog drains: each
+            // delete waits for the application's write lock.
+            if ContinuousClock.now - max(lastForget[name] ?? started, started) >= .seconds(1) {
+                try await forgetJournal(table, through: cursor)
+            }
+        }
+    }
+
+    /// What a publisher with room in its window does next.
+    enum NextStep {
+        case send(OutboundBatch)
+        /// Something changed (a stale batch dropped, entries skipped, an upload under way): look again.
+        case again
+        /// Nothing more to send, now or after the batches on their way.
+        case stop
+        /// Wait for the oldest batch on its way first.
+        case wait
+    }
+
+    /// The batch that goes next: one persisted and not on its way (it goes again with its own
+    /// bytes), else a new one read after the batches on their way, when the window is empty or a
+    /// full batch is pending.
+    private func nextToSend(
+        _ table: CapturedTable,
+        _ source: SourceTable,
+        _ progress: TableProgress,
+        after window: PublishWindow
+    ) async throws -> NextStep {
+        if try await state.holdsOutbound(table.name, besides: table.epoch) {
+            try await state.dropOutbound(table.name)
+            return .again
+        }
+        if let unsent = try await state.outbound(table.name, excluding: window.batches.map(\.batchID)) {
+            return .send(unsent)
+        }
+        if window.isEmpty, !table.isTelemetry, try await spillIfLarge(table, source, progress) {
+            return try await state.spill(table.name) != nil ? .stop : .again
+        }
+        // Where the table stands once the batches on their way are done; `schema_columns` go
+        // again until a batch that carries them is acknowledged.
+        var ahead = progress
+        for batch in window.batches { ahead.follow(batch) }
+        if !window.isEmpty, try await !fullBatchPending(table, after: ahead.cursor(in: table.epoch)) { return .wait }
+        switch try await nextBatch(table, source, ahead) {
+        case .batch(let next):
+            try await state.saveOutbound(next)
+            return .send(next)
+        case .skipped(let through) where window.isEmpty:
+            try await state.skip(table.name, epoch: table.epoch, through: through)
+            return .again
+        case .nothing where window.isEmpty:
+            try await forgetJournal(table, through: progress.cursor(in: table.epoch))
+            return .stop
+        case .skipped, .nothing:
+            return .wait
+        }
+    }
+
+    /// Starts a batch's publish, compressed at send time for this connection's server: the batch
+    /// kept is the JSON. A compressed batch is never resent to another connection, whose server
+    /// (a replica not yet upgraded) may not read zstd: it fails, stays outbound, and goes again at
+    /// the next flush, encoded for that server. Started from the agent's executor, the publishes
+    /// reach the client in the order sent.
+    private func send(_ batch: OutboundBatch, into window: inout PublishWindow) {
+        let payload = ContentEncoding.payload(batch.body, accepted: contentEncodings)
+        let topic = root + "/" + batch.topic.rawValue
+        let resend: MQTTClient.Resend = payload.count < batch.body.count ? .never : .onReconnect
+        window.append(
+            batch,
+            Task { try await self.client.publish(topic: topic, payload: ByteBuffer(bytes: payload), resend: resend) }
+        )
+    }
+
+    /// A batch acknowledged: its cursor advances and it is forgotten.
+    private func done(_ batch: OutboundBatch) async throws -> TableProgress {
+        let progress = try await state.complete(batch)
+        publishedRows += batch.rowCount
+        if batch.rowCount > 0 { rowBytes[batch.table] = batch.body.count / batch.rowCount }
+        return progress
     }
 
     /// Reads the next entries (the older format's first, while an upgraded journal holds any)
@@ -149,7 +214,8 @@ extension EdgeAgent {
                     rowCount: built.count,
                     lastSeq: built.coveredThrough,
                     batchSeq: progress.batchSeq + 1,
-                    schemaHashSent: includeColumns ? read.fingerprint.schemaHash : nil
+                    schemaHashSent: includeColumns ? read.fingerprint.schemaHash : nil,
+                    full: built.full
                 )
             )
         case .rows:
@@ -187,7 +253,8 @@ extension EdgeAgent {
                     body: built.body,
                     rowCount: built.count,
                     lastSeq: built.coveredThrough,
-                    schemaHashSent: includeColumns ? read.fingerprint.schemaHash : nil
+                    schemaHashSent: includeColumns ? read.fingerprint.schemaHash : nil,
+                    full: built.full
                 )
             )
         }

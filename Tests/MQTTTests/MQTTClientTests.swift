@@ -64,6 +64,30 @@ struct MQTTClientTests {
         }
     }
 
+    /// Publishes started one after another, none waiting for the one before to be acknowledged,
+    /// reach the broker in the order started (MQTT 3.1.1 §4.6): an agent keeps two batches on
+    /// their way and the server commits them as they arrive.
+    @Test func publishesOnTheirWayTogetherArriveInTheOrderStarted() async throws {
+        try await H.with { harness in
+            let client = Self.client(harness.port)
+            _ = try await client.connect()
+            var publishes: [Task<Void, any Error>] = []
+            for index in 0..<200 {
+                publishes.append(
+                    Task { @MainActor in
+                        try await client.publish(
+                            topic: "dev/dev-1/sync/rows/batch",
+                            payload: ByteBuffer(string: "o\(index)")
+                        )
+                    }
+                )
+            }
+            for publish in publishes { try await publish.value }
+            #expect(await harness.delegate.messages.map(\.payload) == (0..<200).map { "o\($0)" })
+            await client.shutdown()
+        }
+    }
+
     /// Publishes made while a connection restores its session (re-subscribing, resending the
     /// queued ones) are sent too: each of them is acknowledged without another reconnect.
     @Test func publishesDuringTheSessionRestoreAreSent() async throws {

@@ -8,6 +8,9 @@ struct BuiltBatch: Sendable, Hashable {
     /// The journal seq the cursor reaches once the batch is acknowledged: its last entry, or the
     /// last one read when every entry read fit (entries whose rows were gone are covered too).
     var coveredThrough: Int64
+    /// The batch is as large as a batch gets: entries it had in hand did not fit, or it holds
+    /// the most rows a batch may.
+    var full: Bool
 }
 
 /// Builds wire batches within the protocol's limits (512 KiB, 4,096 rows) from journal entries
@@ -63,7 +66,13 @@ enum BatchBuilder {
         body += Array(#""first_commit_seq":\#(firstSeq),"last_commit_seq":\#(lastSeq),"rows":["#.utf8)
         body += rows
         body += Array("]}".utf8)
-        return BuiltBatch(body: body, count: count, batchID: batchID, coveredThrough: covered)
+        return BuiltBatch(
+            body: body,
+            count: count,
+            batchID: batchID,
+            coveredThrough: covered,
+            full: count < entries.count || count == maximumRows
+        )
     }
 
     /// The canonical JSON of a journal `pk`, as `cloud_version` keys are stored.
@@ -112,6 +121,12 @@ enum BatchBuilder {
         body += Array(#""schema_hash":"\#(fingerprint.schemaHash)","source_table":"#.utf8)
         WireJSON.writeString(table, to: &body)
         body.append(UInt8(ascii: "}"))
-        return BuiltBatch(body: body, count: count, batchID: batchID, coveredThrough: covered)
+        return BuiltBatch(
+            body: body,
+            count: count,
+            batchID: batchID,
+            coveredThrough: covered,
+            full: count < samples.count || count == maximumRows
+        )
     }
 }

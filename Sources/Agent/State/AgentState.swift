@@ -35,6 +35,9 @@ struct OutboundBatch: Sendable, Hashable {
     var batchSeq: Int64?
     /// The schema hash whose columns the batch carries, if any.
     var schemaHashSent: String?
+    /// Built as large as a batch gets (`BuiltBatch.full`); not kept: a batch read back from the
+    /// state file counts as not full.
+    var full = false
 }
 
 /// The upload of a table's large backlog: requested, then granted, then (object written to a

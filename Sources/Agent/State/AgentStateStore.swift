@@ -1,6 +1,6 @@
 import EdgeSyncModels
 
-/// The agent's own SQLite file (`state_db_path`): progress per table, the outbound batch per
+/// The agent's own SQLite file (`state_db_path`): progress per table, the outbound batches per
 /// table, processed control ids, cloud versions for `lkcv`, uploads, the database it captures,
 /// and reports of what it did on its own. Calls run on the file's own queue.
 final class AgentStateStore: Sendable {
@@ -126,14 +126,42 @@ final class AgentStateStore: Sendable {
 
     // MARK: Outbound batches
 
-    func outbound(_ table: String) async throws -> OutboundBatch? {
+    /// The oldest of a table's batches persisted and not yet done, leaving out `excluding` (those
+    /// on their way).
+    func outbound(_ table: String, excluding: [String] = []) async throws -> OutboundBatch? {
+        let others =
+            excluding.isEmpty ? "" : " AND batch_id NOT IN (\(excluding.map { _ in "?" }.joined(separator: ", ")))"
+        return try await outbound(
+            "table_name = ?\(others) ORDER BY last_seq, rowid LIMIT 1",
+            [.text(table)] + excluding.map { .text($0) },
+            table: table
+        )
+    }
+
+    /// A table's batch persisted and not yet done, by id.
+    func outbound(_ table: String, batchID: String) async throws -> OutboundBatch? {
+        try await outbound("table_name = ? AND batch_id = ?", [.text(table), .text(batchID)], table: table)
+    }
+
+    /// Whether a batch of a journal epoch other than `epoch` is persisted for the table.
+    func holdsOutbound(_ table: String, besides epoch: String) async throws -> Bool {
+        try await queue.run { db in
+            try db.scalar(
+                "SELECT 1 FROM outbound WHERE table_name = ? AND journal_epoch IS NOT ? LIMIT 1",
+                [.text(table), .text(epoch)]
+            ) != nil
+        }
+    }
+
+    private func outbound(_ condition: String, _ arguments: [SQLiteValue], table: String) async throws -> OutboundBatch?
+    {
         try await queue.run { db in
             try db.firstRow(
                 """
                 SELECT batch_id, topic, body, row_count, last_seq, batch_seq, schema_hash_sent, journal_epoch
-                FROM outbound WHERE table_name = ?
+                FROM outbound WHERE \(condition)
                 """,
-                [.text(table)]
+                arguments
             ).map { row in
                 var body: [UInt8] = []
                 if case .blob(let bytes) = row[2] { body = bytes }
@@ -174,9 +202,7 @@ final class AgentStateStore: Sendable {
     func complete(_ batch: OutboundBatch) async throws -> TableProgress {
         try await queue.write { db in
             var progress = try Self.load(db, batch.table)
-            progress.advance(epoch: batch.epoch, through: batch.lastSeq)
-            if let seq = batch.batchSeq { progress.batchSeq = max(progress.batchSeq, seq) }
-            if let hash = batch.schemaHashSent { progress.sentSchemaHash = hash }
+            progress.complete(batch)
             try Self.save(db, progress)
             try db.run(
                 "DELETE FROM outbound WHERE table_name = ? AND batch_id = ?",
@@ -370,6 +396,18 @@ final class AgentStateStore: Sendable {
 }
 
 extension TableProgress {
+    /// Where a done batch leaves the next one: the cursor of its epoch and its `batch_seq`.
+    mutating func follow(_ batch: OutboundBatch) {
+        advance(epoch: batch.epoch, through: batch.lastSeq)
+        if let seq = batch.batchSeq { batchSeq = max(batchSeq, seq) }
+    }
+
+    /// What a done batch changes: `follow`, and the schema it sent.
+    mutating func complete(_ batch: OutboundBatch) {
+        follow(batch)
+        if let hash = batch.schemaHashSent { sentSchemaHash = hash }
+    }
+
     /// Moves the cursor to `seq` of `epoch`; a new epoch starts from there.
     mutating func advance(epoch: String, through seq: Int64) {
         if self.epoch != epoch {

@@ -39,6 +39,17 @@ enum StateMigrations {
             table_name TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, seen_at INTEGER NOT NULL,
             PRIMARY KEY (table_name, epoch, seq)) WITHOUT ROWID;
         """,
+        // 5: several batches of a table outbound at once (a rows table keeps two in flight).
+        """
+        CREATE TABLE outbound_batch (
+            table_name TEXT NOT NULL, batch_id TEXT NOT NULL, topic TEXT NOT NULL, body BLOB NOT NULL,
+            row_count INTEGER NOT NULL, last_seq INTEGER, batch_seq INTEGER, ts_end TEXT, rowid_end INTEGER,
+            schema_hash_sent TEXT, journal_epoch TEXT, PRIMARY KEY (table_name, batch_id));
+        INSERT INTO outbound_batch SELECT table_name, batch_id, topic, body, row_count, last_seq, batch_seq, ts_end,
+            rowid_end, schema_hash_sent, journal_epoch FROM outbound;
+        DROP TABLE outbound;
+        ALTER TABLE outbound_batch RENAME TO outbound;
+        """,
     ]
 
     /// The migrations an older agent recorded under GRDB's names.

@@ -142,7 +142,7 @@ public actor MQTTClient {
                 inflight[id] = Outgoing(publish: publish, continuation: continuation, onlyOn: onlyOn)
                 inflightOrder.append(id)
                 if isConnected, let connection {
-                    Task { try? await connection.write(.publish(publish)) }
+                    connection.send(.publish(publish))
                 }
             }
         } onCancel: {
@@ -158,7 +158,7 @@ public actor MQTTClient {
         guard let id = allocatePacketID() else { throw MQTTClientError.packetIDsExhausted }
         let codes = try await withCheckedThrowingContinuation { continuation in
             pendingSubscribes[id] = continuation
-            Task { try? await connection.write(.subscribe(.init(packetID: id, subscriptions: subscriptions))) }
+            connection.send(.subscribe(.init(packetID: id, subscriptions: subscriptions)))
         }
         for (subscription, code) in zip(subscriptions, codes) where code != .failure {
             self.subscriptions[subscription.topicFilter] = subscription.qos
@@ -172,7 +172,7 @@ public actor MQTTClient {
         for filter in filters { subscriptions[filter] = nil }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             pendingUnsubscribes[id] = continuation
-            Task { try? await connection.write(.unsubscribe(.init(packetID: id, topicFilters: filters))) }
+            connection.send(.unsubscribe(.init(packetID: id, topicFilters: filters)))
         }
     }
 

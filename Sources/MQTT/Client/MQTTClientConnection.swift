@@ -2,23 +2,26 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// One TCP/TLS connection of a client: a writer, and a reader task that forwards every inbound
-/// packet to `onPacket` until the connection ends.
+/// One TCP/TLS connection of a client: a writer, a queue of packets written in the order queued,
+/// and a reader task that forwards every inbound packet to `onPacket` until the connection ends.
 final class MQTTClientConnection: Sendable {
     let id: UInt64
     let channel: any Channel
     private let writer: NIOAsyncChannelOutboundWriter<MQTTPacket>
+    private let queue: AsyncStream<MQTTPacket>.Continuation
     private let reader: Task<Void, Never>
 
     private init(
         id: UInt64,
         channel: any Channel,
         writer: NIOAsyncChannelOutboundWriter<MQTTPacket>,
+        queue: AsyncStream<MQTTPacket>.Continuation,
         reader: Task<Void, Never>
     ) {
         self.id = id
         self.channel = channel
         self.writer = writer
+        self.queue = queue
         self.reader = reader
     }
 
@@ -63,17 +66,25 @@ final class MQTTClientConnection: Sendable {
                 }
             }
         let (writers, writerContinuation) = AsyncStream.makeStream(of: NIOAsyncChannelOutboundWriter<MQTTPacket>.self)
+        let (queued, queue) = AsyncStream.makeStream(of: MQTTPacket.self)
         let reader = Task {
             _ = try? await asyncChannel.executeThenClose { inbound, outbound in
                 writerContinuation.yield(outbound)
                 writerContinuation.finish()
-                do {
-                    for try await packet in inbound { await onPacket(packet) }
-                } catch {
-                    // A protocol violation or a reset: the connection is over either way.
+                await withDiscardingTaskGroup { group in
+                    group.addTask {
+                        for await packet in queued { try? await outbound.write(packet) }
+                    }
+                    do {
+                        for try await packet in inbound { await onPacket(packet) }
+                    } catch {
+                        // A protocol violation or a reset: the connection is over either way.
+                    }
+                    queue.finish()
                 }
             }
             writerContinuation.finish()
+            queue.finish()
             await onClose()
         }
         var iterator = writers.makeAsyncIterator()
@@ -81,7 +92,13 @@ final class MQTTClientConnection: Sendable {
             await reader.value
             throw MQTTClientError.connectionClosed
         }
-        return MQTTClientConnection(id: id, channel: asyncChannel.channel, writer: writer, reader: reader)
+        return MQTTClientConnection(id: id, channel: asyncChannel.channel, writer: writer, queue: queue, reader: reader)
+    }
+
+    /// Queues a packet without waiting: queued packets go out in the order queued (QoS 1
+    /// publishes in the order published, MQTT 3.1.1 §4.6), after what `write` wrote before.
+    func send(_ packet: MQTTPacket) {
+        queue.yield(packet)
     }
 
     func write(_ packet: MQTTPacket) async throws {
