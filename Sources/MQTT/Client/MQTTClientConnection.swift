@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One TCP/TLS connection of a client: a writer, a queue of packets written in the order queued,
 /// and a reader task that forwards every inbound packet to `onPacket` until the connection ends.
@@ -8,20 +9,19 @@ final class MQTTClientConnection: Sendable {
     let id: UInt64
     let channel: any Channel
     private let writer: NIOAsyncChannelOutboundWriter<MQTTPacket>
-    private let queue: AsyncStream<MQTTPacket>.Continuation
     private let reader: Task<Void, Never>
+    /// Packets queued and not yet handed to the writer, and whether a task is handing them.
+    private let queue = Mutex<(packets: [MQTTPacket], draining: Bool)>(([], false))
 
     private init(
         id: UInt64,
         channel: any Channel,
         writer: NIOAsyncChannelOutboundWriter<MQTTPacket>,
-        queue: AsyncStream<MQTTPacket>.Continuation,
         reader: Task<Void, Never>
     ) {
         self.id = id
         self.channel = channel
         self.writer = writer
-        self.queue = queue
         self.reader = reader
     }
 
@@ -66,25 +66,17 @@ final class MQTTClientConnection: Sendable {
                 }
             }
         let (writers, writerContinuation) = AsyncStream.makeStream(of: NIOAsyncChannelOutboundWriter<MQTTPacket>.self)
-        let (queued, queue) = AsyncStream.makeStream(of: MQTTPacket.self)
         let reader = Task {
             _ = try? await asyncChannel.executeThenClose { inbound, outbound in
                 writerContinuation.yield(outbound)
                 writerContinuation.finish()
-                await withDiscardingTaskGroup { group in
-                    group.addTask {
-                        for await packet in queued { try? await outbound.write(packet) }
-                    }
-                    do {
-                        for try await packet in inbound { await onPacket(packet) }
-                    } catch {
-                        // A protocol violation or a reset: the connection is over either way.
-                    }
-                    queue.finish()
+                do {
+                    for try await packet in inbound { await onPacket(packet) }
+                } catch {
+                    // A protocol violation or a reset: the connection is over either way.
                 }
             }
             writerContinuation.finish()
-            queue.finish()
             await onClose()
         }
         var iterator = writers.makeAsyncIterator()
@@ -92,13 +84,31 @@ final class MQTTClientConnection: Sendable {
             await reader.value
             throw MQTTClientError.connectionClosed
         }
-        return MQTTClientConnection(id: id, channel: asyncChannel.channel, writer: writer, queue: queue, reader: reader)
+        return MQTTClientConnection(id: id, channel: asyncChannel.channel, writer: writer, reader: reader)
     }
 
     /// Queues a packet without waiting: queued packets go out in the order queued (QoS 1
-    /// publishes in the order published, MQTT 3.1.1 §4.6), after what `write` wrote before.
+    /// publishes in the order published, MQTT 3.1.1 §4.6), after what `write` wrote before. One
+    /// task at a time hands the queue to the writer, all that is waiting in one write.
     func send(_ packet: MQTTPacket) {
-        queue.yield(packet)
+        let start = queue.withLock { queue in
+            queue.packets.append(packet)
+            defer { queue.draining = true }
+            return !queue.draining
+        }
+        guard start else { return }
+        Task {
+            while true {
+                let packets = queue.withLock { queue in
+                    defer { queue.packets = [] }
+                    queue.draining = !queue.packets.isEmpty
+                    return queue.packets
+                }
+                guard !packets.isEmpty else { return }
+                // A failed write means the connection is ending; its close resends what must go again.
+                try? await writer.write(contentsOf: packets)
+            }
+        }
     }
 
     func write(_ packet: MQTTPacket) async throws {
