@@ -7,6 +7,7 @@ public final class SQLiteBackend: SQLBackend {
     let pool: DatabasePool
     public let dialect: any SQLDialect = SQLiteDialect()
     private let group: SQLiteGroupCommit
+    private let checkpointer: SQLiteCheckpointer
     private let statements = SQLiteStatementCache()
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
@@ -21,19 +22,23 @@ public final class SQLiteBackend: SQLBackend {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator().migrate(pool)
-        group = SQLiteGroupCommit(pool: pool, dialect: dialect, statements: statements)
+        checkpointer = try SQLiteCheckpointer(pool: pool)
+        group = SQLiteGroupCommit(pool: pool, dialect: dialect, statements: statements, checkpointer: checkpointer)
     }
 
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         let (dialect, statements) = (self.dialect, self.statements)
+        let result: T
         do {
-            return try await pool.write { db in
+            result = try await pool.write { db in
                 try body(SQLiteTransaction(db: db, dialect: dialect, statements: statements))
             }
         } catch {
             throw dialect.storeError(error)
         }
+        await checkpointer.afterWrite(waiting: group.hasWaiting)
+        return result
     }
 
     /// Many ingest commits share one fsync (see `SQLiteGroupCommit`).

@@ -24,15 +24,25 @@ final class SQLiteGroupCommit: Sendable {
     private let pool: DatabasePool
     private let dialect: any SQLDialect
     private let statements: SQLiteStatementCache
+    private let checkpointer: SQLiteCheckpointer
     private let queue = Mutex(Queue())
     /// The most bodies one transaction takes, so that a long queue still commits in steps.
     static let maximumGroup = 256
 
-    init(pool: DatabasePool, dialect: any SQLDialect, statements: SQLiteStatementCache) {
+    init(
+        pool: DatabasePool,
+        dialect: any SQLDialect,
+        statements: SQLiteStatementCache,
+        checkpointer: SQLiteCheckpointer
+    ) {
         self.pool = pool
         self.dialect = dialect
         self.statements = statements
+        self.checkpointer = checkpointer
     }
+
+    /// Whether writes are queued or running.
+    var hasWaiting: Bool { queue.withLock { $0.draining } }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         let (dialect, statements) = (dialect, statements)
@@ -80,6 +90,7 @@ final class SQLiteGroupCommit: Sendable {
             } catch {
                 for pending in group { pending.fail(error) }
             }
+            await checkpointer.afterWrite(waiting: queue.withLock { !$0.pending.isEmpty })
         }
     }
 }

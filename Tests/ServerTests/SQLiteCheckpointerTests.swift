@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+@testable import Server
+
+/// The store's WAL is checkpointed beside the writer, not inside its transactions: it stays
+/// bounded under a steady stream of writes, plain and grouped, and every write is kept.
+@Suite("SQLite checkpoints")
+struct SQLiteCheckpointerTests {
+    @Test func theWALStaysBoundedAndEveryWriteIsKept() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("store.sqlite").path
+        let backend = try SQLiteBackend(path: path)
+        try await backend.write { tx in try tx.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)") }
+        // 48 MiB through the WAL (a page per row); it holds at most four thresholds of 4 KiB pages
+        // and a few transactions.
+        let body = SQLValue.blob(Array(repeating: 0x5A, count: 3_000))
+        let rows = Array(repeating: [body], count: 128)
+        for round in 0..<64 {
+            let write: @Sendable (any SQLTransaction) throws -> Void = { tx in
+                try tx.bulk(rows) { "INSERT INTO filler (body) VALUES \(BulkSQL.values("(?)", rows: $0))" }
+            }
+            if round.isMultiple(of: 2) {
+                try await backend.write(write)
+            } else {
+                async let first: Void = backend.groupWrite(write)
+                async let second: Void = backend.groupWrite(write)
+                _ = try await (first, second)
+            }
+        }
+        let walBytes = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(walBytes <= 6 * SQLiteCheckpointer.threshold * (4_096 + 24), "WAL of \(walBytes) bytes")
+        let count = try await backend.read { try $0.value("SELECT count(*) FROM filler")?.integer }
+        #expect(count == Int64(96 * 128))
+    }
+}
