@@ -8,12 +8,13 @@ import Synchronization
 /// although they are durable already: with a thousand devices that was a checkpoint of 7–10 ms
 /// about 25 times a second, and most of the PUBACK p99.
 ///
-/// Here the writer's WAL hook counts the frames. Once half a threshold is pending, a connection of
-/// its own copies the WAL into the database (a PASSIVE checkpoint, on another core, while the
-/// writer goes on appending). Once a threshold is pending, the writer itself checkpoints between
-/// two transactions when no write waits, or at four thresholds whatever waits: by then little is
-/// left to copy, and a checkpoint that copied the whole WAL lets the next write start it over, so
-/// the file stays bounded.
+/// Here the writer's WAL hook counts the frames. Once a threshold is pending, a connection of its
+/// own copies the WAL into the database (a PASSIVE checkpoint, on another core, while the writer
+/// goes on appending). At two thresholds the writer itself checkpoints between two transactions
+/// when no write waits, or at four whatever waits: by then little is left to copy, and a
+/// checkpoint that copied the whole WAL lets the next write start it over, so the file stays
+/// bounded. Copying earlier (from half a threshold) checkpointed, and synced, twice as often, and
+/// an application's writes on the same disk waited for those syncs.
 final class SQLiteCheckpointer: Sendable {
     /// SQLite's own default threshold (1,000 pages, 4 MiB at 4 KiB pages).
     static let threshold = 1_000
@@ -52,8 +53,8 @@ final class SQLiteCheckpointer: Sendable {
     /// Called by the writer after each transaction; `waiting` says whether writes are queued.
     func afterWrite(waiting: Bool) async {
         let frames = frames.load(ordering: .relaxed)
-        if frames >= Self.threshold / 2 { startCopy() }
-        guard frames >= Self.threshold else { return }
+        if frames >= Self.threshold { startCopy() }
+        guard frames >= 2 * Self.threshold else { return }
         if frames < 4 * Self.threshold {
             guard !waiting, copy.withLock({ $0 == nil }) else { return }
         } else {
