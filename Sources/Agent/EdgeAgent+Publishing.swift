@@ -35,7 +35,7 @@ extension EdgeAgent {
     }
 
     private func publishBatches(_ name: String, _ window: inout PublishWindow) async throws {
-        let started = ContinuousClock.now
+        let drainStarted = ContinuousClock.now
         while !Task.isCancelled, var table = captured[name], let source = tables[name], source.isCaptured {
             let progress = try await state.progress(name)
             if progress.paused { return }
@@ -84,7 +84,7 @@ extension EdgeAgent {
             }
             // The journal's acknowledged entries go once a second while a backlog drains: each
             // delete waits for the application's write lock.
-            if ContinuousClock.now - max(lastForget[name] ?? started, started) >= .seconds(1) {
+            if ContinuousClock.now - max(lastForget[name] ?? drainStarted, drainStarted) >= .seconds(1) {
                 try await forgetJournal(table, through: cursor)
             }
         }

@@ -13,6 +13,19 @@ struct BuiltBatch: Sendable, Hashable {
     var full: Bool
 }
 
+extension BuiltBatch {
+    /// A batch of `count` of the `available` entries the builder had in hand.
+    init(body: [UInt8], count: Int, of available: Int, batchID: String, coveredThrough: Int64) {
+        self.init(
+            body: body,
+            count: count,
+            batchID: batchID,
+            coveredThrough: coveredThrough,
+            full: count < available || count == BatchBuilder.maximumRows
+        )
+    }
+}
+
 /// Builds wire batches within the protocol's limits (512 KiB, 4,096 rows) from journal entries
 /// whose JSON is already written.
 enum BatchBuilder {
@@ -66,13 +79,7 @@ enum BatchBuilder {
         body += Array(#""first_commit_seq":\#(firstSeq),"last_commit_seq":\#(lastSeq),"rows":["#.utf8)
         body += rows
         body += Array("]}".utf8)
-        return BuiltBatch(
-            body: body,
-            count: count,
-            batchID: batchID,
-            coveredThrough: covered,
-            full: count < entries.count || count == maximumRows
-        )
+        return BuiltBatch(body: body, count: count, of: entries.count, batchID: batchID, coveredThrough: covered)
     }
 
     /// The canonical JSON of a journal `pk`, as `cloud_version` keys are stored.
@@ -121,12 +128,6 @@ enum BatchBuilder {
         body += Array(#""schema_hash":"\#(fingerprint.schemaHash)","source_table":"#.utf8)
         WireJSON.writeString(table, to: &body)
         body.append(UInt8(ascii: "}"))
-        return BuiltBatch(
-            body: body,
-            count: count,
-            batchID: batchID,
-            coveredThrough: covered,
-            full: count < samples.count || count == maximumRows
-        )
+        return BuiltBatch(body: body, count: count, of: samples.count, batchID: batchID, coveredThrough: covered)
     }
 }
