@@ -73,7 +73,8 @@ final class SQLiteCheckpointer: Sendable {
             let copier = copier
             copy = Task.detached {
                 // Cut short by a reader, or busy because the writer checkpoints: a later write retries.
-                _ = try? copier.inDatabase { db in try db.checkpoint(.passive) }
+                // Awaited on the copier's own queue: a cooperative thread never blocks on it.
+                _ = try? await copier.writeWithoutTransaction { db in try db.checkpoint(.passive) }
                 self.copy.withLock { $0 = nil }
             }
         }
