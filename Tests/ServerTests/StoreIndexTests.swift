@@ -1,26 +1,37 @@
+import EdgeSyncModels
 import GRDB
 import TestSupport
 import Testing
 
 @testable import Server
 
-/// The replay reads staged rows in order through the partial indexes of migration v4, not by
-/// sorting a lineage's whole backlog.
+/// The replay reads staged rows in order through the partial indexes of migration v4, from the
+/// start of a lineage's backlog or after a chunk read before, not by sorting the whole backlog.
 @Suite("Store indexes", .disabled(if: TestStore.isPostgres, "reads SQLite's query plans"))
 struct StoreIndexTests {
     @Test func replayOrderComesFromAnIndex() async throws {
         let fixture = try await StoreFixture.make()
-        for (rows, index) in [(true, "staged_by_commit"), (false, "staged_by_ts")] {
+        let cases: [(LineageStrategy, String, [DatabaseValue])] = [
+            (.rows, "staged_by_commit", ["epoch".databaseValue, 7.databaseValue, 70.databaseValue]),
+            (.telemetry, "staged_by_ts", [1_000.databaseValue, 70.databaseValue]),
+        ]
+        for (strategy, index, end) in cases {
             let backend = try #require(fixture.store.backend as? SQLiteBackend)
-            let plan = try await backend.inspect { db in
-                try Row.fetchAll(
-                    db,
-                    sql: "EXPLAIN QUERY PLAN " + SQLGovernanceStore.replayBatchSQL(rows: rows),
-                    arguments: ["lineage", 10]
-                )
-                .map { $0["detail"] as String }.joined(separator: "; ")
+            let plans = try await backend.inspect { db in
+                try [false, true].map { resuming in
+                    try Row.fetchAll(
+                        db,
+                        sql: "EXPLAIN QUERY PLAN " + ReplayChunk.sql(strategy, resuming: resuming),
+                        arguments: StatementArguments(
+                            ["lineage".databaseValue] + (resuming ? end : []) + [10.databaseValue]
+                        )
+                    )
+                    .map { $0["detail"] as String }.joined(separator: "; ")
+                }
             }
-            #expect(plan.contains("USING INDEX \(index)") && !plan.contains("TEMP B-TREE"), "\(plan)")
+            for plan in plans {
+                #expect(plan.contains("INDEX \(index)") && !plan.contains("TEMP B-TREE"), "\(plan)")
+            }
         }
     }
 }

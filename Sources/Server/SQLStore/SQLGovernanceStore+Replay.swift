@@ -4,10 +4,11 @@ import EdgeSyncModels
 extension SQLGovernanceStore {
     /// Drains up to `limit` staged rows of the first lineage in `Replay.order` that no other
     /// replica is draining, deleting each staged row in the transaction that materializes it: a
-    /// crash resumes exactly where it stopped.
+    /// crash resumes exactly where it stopped. The next chunk is read meanwhile
+    /// (`ReplayReadAhead`).
     public func replayStep(limit: Int, now: Timestamp) async throws -> ReplayProgress {
-        try await backend.write { tx in
-            var progress = ReplayProgress()
+        let ahead = await replayAhead.take(limit: limit)
+        return try await backend.write { tx in
             let intents = try tx.query(
                 """
                 SELECT r.id, r.lineage_id, l.strategy, r.created_at FROM replay_intent r JOIN lineage l ON l.id = r.lineage_id
@@ -28,88 +29,98 @@ extension SQLGovernanceStore {
                     [.text(intent.id)]
                 )
             }
-            guard let intent = claimed, var lineage = try Self.lineageState(tx, id: intent.lineageID) else {
-                return progress
+            guard let intent = claimed, let lineage = try Self.lineageState(tx, id: intent.lineageID) else {
+                return ReplayProgress()
             }
-            progress.lineageID = lineage.id
-            let staged = try tx.query(
-                Self.replayBatchSQL(rows: intent.strategy == .rows),
-                [.text(lineage.id), .integer(Int64(limit))]
-            )
-            let rows = staged.map(Self.stagedRow)
-            let outcome: MaterializationOutcome
-            if intent.strategy == .rows {
-                let changes = rows.map {
-                    RowChange(
-                        op: $0.op ?? .insert,
-                        pk: $0.pk ?? [:],
-                        pkHash: PrimaryKeyHash.hash(of: $0.pk ?? [:]),
-                        row: $0.row,
-                        epoch: $0.journalEpoch ?? "",
-                        seq: $0.commitSeq ?? 0
-                    )
-                }
-                outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
-                    try writer.apply(tx, changes[range], now: now)
-                }
-            } else {
-                let samples = rows.map { Sample(ts: $0.ts ?? Timestamp(ns: 0), rowID: $0.rowID, fields: $0.row ?? [:]) }
-                outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
-                    try writer.append(tx, samples[range])
-                    return range.count
-                }
+            if let ahead, ahead.lineageID == lineage.id, ahead.strategy == intent.strategy, try ahead.isFirst(tx) {
+                do {
+                    return try tx.savepoint {
+                        try self.replay(tx, ahead, intent: intent, lineage, limit: limit, now: now)
+                    }
+                } catch is ReplayReadAhead.Stale {}
             }
-            let failed = Set(outcome.leftOver.map(\.index))
-            let landed = rows.indices.filter { !failed.contains($0) }
-            try Self.updateStaged(tx, "DELETE FROM staged_row", ids: landed.map { rows[$0].id })
-            try Self.updateStaged(
-                tx,
-                "UPDATE staged_row SET reason = 'materialization_failed'",
-                ids: failed.sorted().map { rows[$0].id }
-            )
-            let bytes = landed.reduce(Int64(0)) { $0 + rows[$1].bytes }
-            progress.replayed = rows.count - failed.count
-            progress.controls = outcome.controls
-            try tx.execute(
-                """
-                UPDATE lineage SET staged_row_count = staged_row_count - ?, staged_bytes = staged_bytes - ?, updated_at = ?
-                WHERE id = ?
-                """,
-                [.integer(Int64(progress.replayed)), .integer(bytes), .integer(now.ns), .text(lineage.id)]
-            )
-            lineage.stagedRows -= Int64(progress.replayed)
-            lineage.stagedBytes -= bytes
-            try self.retireIfDue(tx, lineageID: lineage.id, now: now)
-            let lastError =
-                outcome.leftOver.isEmpty
-                ? nil
-                : try tx.value("SELECT last_materialization_error FROM lineage WHERE id = ?", [.text(lineage.id)])?.text
-            let total =
-                try tx.value("SELECT replayed_rows FROM replay_intent WHERE id = ?", [.text(intent.id)])?.integer ?? 0
-            let step = Replay.stepped(
-                lineage,
-                intentID: intent.id,
-                replayed: progress.replayed,
-                totalReplayed: total,
-                lastError: lastError
-            )
-            progress.completed = step.completed
-            try self.apply(step.effects, tx, now: now)
-            return progress
+            let chunk = try ReplayChunk.read(tx, lineageID: lineage.id, strategy: intent.strategy, limit: limit)
+            return try self.replay(tx, chunk, intent: intent, lineage, limit: limit, now: now)
         }
     }
 
-    /// Runs `statement` (a DELETE or UPDATE of `staged_row`) on the staged rows `ids`.
-    static func updateStaged(_ tx: any SQLTransaction, _ statement: String, ids: [Int64]) throws {
-        try tx.bulk(ids.map { [.integer($0)] }) { "\(statement) WHERE id IN \(BulkSQL.tuple($0))" }
-    }
-
-    /// The next staged rows of a lineage in replay order (commit order, or time for samples).
-    /// Its conditions match the partial indexes' (v4), so the order comes from an index.
-    static func replayBatchSQL(rows: Bool) -> String {
-        let (kind, order) =
-            rows ? ("commit_seq IS NOT NULL", "journal_epoch, commit_seq, id") : ("ts_ns IS NOT NULL", "ts_ns, id")
-        return "SELECT \(stagedRowColumns) FROM staged_row WHERE lineage_id = ? AND \(kind) ORDER BY \(order) LIMIT ?"
+    /// Materializes `chunk`, the lineage's first staged rows, and deletes them; starts reading
+    /// the next chunk when this one is full.
+    private func replay(
+        _ tx: any SQLTransaction,
+        _ chunk: ReplayChunk,
+        intent: Replay.Intent,
+        _ lineage: LineageState,
+        limit: Int,
+        now: Timestamp
+    ) throws -> ReplayProgress {
+        var lineage = lineage
+        var progress = ReplayProgress()
+        progress.lineageID = lineage.id
+        if chunk.rows.count == limit, let end = chunk.end {
+            replayAhead.start(limit: limit) { [backend] in
+                try await backend.read { tx in
+                    try ReplayChunk.read(
+                        tx,
+                        lineageID: chunk.lineageID,
+                        strategy: chunk.strategy,
+                        after: end,
+                        limit: limit
+                    )
+                }
+            }
+        }
+        let rows = chunk.rows
+        let outcome: MaterializationOutcome
+        if chunk.strategy == .rows {
+            outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
+                try writer.apply(tx, chunk.changes[range], now: now)
+            }
+        } else {
+            outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
+                try writer.append(tx, chunk.samples[range])
+                return range.count
+            }
+        }
+        let failed = Set(outcome.leftOver.map(\.index))
+        let landed = rows.indices.filter { !failed.contains($0) }
+        let deleted = try tx.bulk(landed.map { [.integer(rows[$0].id)] }) {
+            "DELETE FROM staged_row WHERE id IN \(BulkSQL.tuple($0)) RETURNING id"
+        }
+        // A row of a chunk read ahead that another replica replayed meanwhile.
+        guard deleted.count == landed.count else { throw ReplayReadAhead.Stale() }
+        try tx.bulk(failed.sorted().map { [.integer(rows[$0].id)] }) {
+            "UPDATE staged_row SET reason = 'materialization_failed' WHERE id IN \(BulkSQL.tuple($0))"
+        }
+        let bytes = landed.reduce(Int64(0)) { $0 + rows[$1].bytes }
+        progress.replayed = rows.count - failed.count
+        progress.controls = outcome.controls
+        try tx.execute(
+            """
+            UPDATE lineage SET staged_row_count = staged_row_count - ?, staged_bytes = staged_bytes - ?, updated_at = ?
+            WHERE id = ?
+            """,
+            [.integer(Int64(progress.replayed)), .integer(bytes), .integer(now.ns), .text(lineage.id)]
+        )
+        lineage.stagedRows -= Int64(progress.replayed)
+        lineage.stagedBytes -= bytes
+        try self.retireIfDue(tx, lineageID: lineage.id, now: now)
+        let lastError =
+            outcome.leftOver.isEmpty
+            ? nil
+            : try tx.value("SELECT last_materialization_error FROM lineage WHERE id = ?", [.text(lineage.id)])?.text
+        let total =
+            try tx.value("SELECT replayed_rows FROM replay_intent WHERE id = ?", [.text(intent.id)])?.integer ?? 0
+        let step = Replay.stepped(
+            lineage,
+            intentID: intent.id,
+            replayed: progress.replayed,
+            totalReplayed: total,
+            lastError: lastError
+        )
+        progress.completed = step.completed
+        try self.apply(step.effects, tx, now: now)
+        return progress
     }
 
     /// The periodic backpressure sweep over every lineage the server paused on the device.

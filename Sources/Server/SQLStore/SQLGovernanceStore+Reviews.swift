@@ -85,10 +85,12 @@ extension SQLGovernanceStore {
             let landing = LandingPreview(target: target, strict: self.dialect.strictTypes)
             var staged: [StagedRow] = []
             for lineage in lineages where staged.count < Self.previewRowLimit {
-                staged += try tx.query(
-                    Self.replayBatchSQL(rows: lineage.strategy == .rows),
-                    [.text(lineage.id), .integer(Int64(Self.previewRowLimit - staged.count))]
-                ).map(Self.stagedRow)
+                staged += try ReplayChunk.read(
+                    tx,
+                    lineageID: lineage.id,
+                    strategy: lineage.strategy,
+                    limit: Self.previewRowLimit - staged.count
+                ).rows
             }
             return ApprovalPreview(
                 targetTable: target.table,

@@ -7,6 +7,8 @@ import Foundation
 public final class SQLGovernanceStore: GovernanceStore {
     public let backend: any SQLBackend
     let ids = UUIDv7Generator.shared
+    /// The replay's next chunk, read while a step writes.
+    let replayAhead = ReplayReadAhead()
 
     public init(backend: any SQLBackend) {
         self.backend = backend
@@ -17,6 +19,7 @@ public final class SQLGovernanceStore: GovernanceStore {
     public func isReachable() async -> Bool { await backend.probe() }
 
     public func close() async {
+        await replayAhead.discard()
         await backend.close()
     }
 

@@ -1,0 +1,90 @@
+import EdgeSyncModels
+
+/// The staged rows one replay step materializes, in replay order (commit order, or time for
+/// samples), parsed and with their keys hashed: what a step needs before it touches the target.
+struct ReplayChunk: Sendable {
+    var lineageID: String
+    var strategy: LineageStrategy
+    var rows: [StagedRow]
+    /// Rows lineages: the rows' changes, in order.
+    var changes: [RowChange]
+    /// Telemetry lineages: the samples, in order.
+    var samples: [Sample]
+
+    init(lineageID: String, strategy: LineageStrategy, rows: [StagedRow]) {
+        self.lineageID = lineageID
+        self.strategy = strategy
+        self.rows = rows
+        if strategy == .rows {
+            changes = rows.map {
+                RowChange(
+                    op: $0.op ?? .insert,
+                    pk: $0.pk ?? [:],
+                    pkHash: PrimaryKeyHash.hash(of: $0.pk ?? [:]),
+                    row: $0.row,
+                    epoch: $0.journalEpoch ?? "",
+                    seq: $0.commitSeq ?? 0
+                )
+            }
+            samples = []
+        } else {
+            changes = []
+            samples = rows.map { Sample(ts: $0.ts ?? Timestamp(ns: 0), rowID: $0.rowID, fields: $0.row ?? [:]) }
+        }
+    }
+
+    /// The first `limit` staged rows of the lineage in replay order, or of those after `after`
+    /// (a chunk's `end`). Its conditions match the partial indexes' (v4), so the order and the
+    /// start come from an index.
+    static func read(
+        _ tx: any SQLTransaction,
+        lineageID: String,
+        strategy: LineageStrategy,
+        after: [SQLValue]? = nil,
+        limit: Int
+    ) throws -> ReplayChunk {
+        let rows = try tx.query(
+            sql(strategy, resuming: after != nil),
+            [.text(lineageID)] + (after ?? []) + [.integer(Int64(limit))]
+        )
+        return ReplayChunk(lineageID: lineageID, strategy: strategy, rows: rows.map(SQLGovernanceStore.stagedRow))
+    }
+
+    /// The SELECT of `read`: bound with the lineage, the end of the chunk before when
+    /// `resuming`, and the limit.
+    static func sql(_ strategy: LineageStrategy, resuming: Bool) -> String {
+        let (kind, columns) = order(strategy)
+        let start = resuming ? " AND (\(columns)) > \(BulkSQL.tuple(columns.split(separator: ",").count))" : ""
+        return """
+            SELECT \(SQLGovernanceStore.stagedRowColumns) FROM staged_row WHERE lineage_id = ? AND \(kind)\(start) \
+            ORDER BY \(columns) LIMIT ?
+            """
+    }
+
+    /// Where the chunk ends in replay order; nil when it is empty.
+    var end: [SQLValue]? {
+        guard let last = rows.last else { return nil }
+        return strategy == .rows
+            ? [.text(last.journalEpoch ?? ""), .integer(last.commitSeq ?? 0), .integer(last.id)]
+            : [.integer(last.ts?.ns ?? 0), .integer(last.id)]
+    }
+
+    /// Whether the chunk, read earlier, is still exactly the lineage's first staged rows: as many
+    /// rows are staged up to its end as it holds. (The step that takes it checks that each of its
+    /// rows was still staged when it deletes them.)
+    func isFirst(_ tx: any SQLTransaction) throws -> Bool {
+        guard let end else { return false }
+        let (kind, columns) = Self.order(strategy)
+        let staged = try tx.value(
+            "SELECT count(*) FROM staged_row WHERE lineage_id = ? AND \(kind) AND (\(columns)) <= \(BulkSQL.tuple(end.count))",
+            [.text(lineageID)] + end
+        )
+        return staged?.integer == Int64(rows.count)
+    }
+
+    /// The condition that selects the strategy's staged rows, and the columns of replay order.
+    private static func order(_ strategy: LineageStrategy) -> (kind: String, columns: String) {
+        strategy == .rows
+            ? ("commit_seq IS NOT NULL", "journal_epoch, commit_seq, id") : ("ts_ns IS NOT NULL", "ts_ns, id")
+    }
+}

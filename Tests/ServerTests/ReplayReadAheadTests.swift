@@ -1,0 +1,143 @@
+import EdgeSyncModels
+import Testing
+
+@testable import Server
+
+/// The replay reads its next chunk while a step writes (`ReplayReadAhead`). A chunk that is no
+/// longer the lineage's first staged rows when its step comes is not used: the replay keeps
+/// commit order and replays every row exactly once.
+@Suite("Replay read-ahead")
+struct ReplayReadAheadTests {
+    static let epoch = "01936f2e-5c3b-7a00-8000-000000000005"
+
+    /// 30 staged rows, approved with every column mirrored, and a first step of 10 that starts
+    /// reading rows 11 to 20.
+    static func replaying() async throws -> (StoreFixture, lineageID: String) {
+        let fixture = try await StoreFixture.make()
+        _ = try await fixture.ingest(rowBatch(seqs: 1...30, epoch: epoch, columns: deviceStateV1), .rowBatch)
+        let review = try await fixture.store.reviews(
+            projectID: fixture.projectID,
+            filter: ReviewFilter(),
+            page: PageRequest()
+        ).items[0]
+        _ = try await fixture.store.transitionReview(
+            id: review.id,
+            projectID: fixture.projectID,
+            registry: false,
+            principal: Principal(tokenID: "t", name: "test", scopes: [.admin]),
+            .approve(
+                ApproveReviewRequest(
+                    actionVersion: review.actionVersion,
+                    columnActions: deviceStateV1.columns.map {
+                        ColumnAction(sourceColumnName: $0.name, action: .mirror)
+                    },
+                    force: true
+                )
+            ),
+            now: .now
+        )
+        let first = try await fixture.store.replayStep(limit: 10, now: .now)
+        #expect(first.replayed == 10)
+        return (fixture, try #require(first.lineageID))
+    }
+
+    /// Stages one more row of the lineage, a copy of the row of commit `seq` at (`epoch`, `at`)
+    /// with primary key `id`, as an ingest would (the lineage's count goes up).
+    static func stage(
+        _ fixture: StoreFixture,
+        _ lineageID: String,
+        copyOf seq: Int,
+        epoch: String,
+        at: Int,
+        id: Int
+    )
+        async throws
+    {
+        try await fixture.store.backend.write { tx in
+            try tx.execute(
+                """
+                INSERT INTO staged_row (\(SQLGovernanceStore.stagedInsertColumns))
+                SELECT lineage_id, ?, ?, op, ?, ?, ts_ns, row_id, reason, schema_hash, bytes, received_at
+                FROM staged_row WHERE lineage_id = ? AND commit_seq = ?
+                """,
+                [
+                    .integer(Int64(at)), .text(epoch), .text(#"{"id":\#(id)}"#),
+                    .text(#"{"id":\#(id),"mode":"late"}"#), .text(lineageID), .integer(Int64(seq)),
+                ]
+            )
+            try tx.execute(
+                "UPDATE lineage SET staged_row_count = staged_row_count + 1 WHERE id = ?",
+                [.text(lineageID)]
+            )
+        }
+    }
+
+    static func mirrored(_ fixture: StoreFixture, _ lineageID: String) async throws -> Set<Int64> {
+        let rows = try await fixture.store.mirrorRows(
+            lineageID: lineageID,
+            page: PageRequest(page: 1, limit: 500),
+            order: nil,
+            query: nil
+        )
+        return Set(
+            rows.items.compactMap {
+                if case .integer(let id) = $0["id"] { id } else { nil }
+            }
+        )
+    }
+
+    static func drained(_ fixture: StoreFixture, _ lineageID: String, expecting ids: Set<Int64>) async throws {
+        while try await fixture.store.replayStep(limit: 10, now: .now).replayed > 0 {}
+        let mirrored = try await mirrored(fixture, lineageID)
+        #expect(mirrored == ids)
+        let detail = try await fixture.store.lineageDetail(id: lineageID, projectID: fixture.projectID)
+        #expect(detail?.lineage.stagedRowCount == 0 && detail?.replayIntent?.state == .completed)
+        let left = try await fixture.store.backend.read { tx in
+            try tx.value("SELECT count(*) FROM staged_row WHERE lineage_id = ?", [.text(lineageID)])?.integer
+        }
+        #expect(left == 0)
+    }
+
+    @Test func aRowStagedAheadOfTheChunkReadGoesFirst() async throws {
+        let (fixture, lineageID) = try await Self.replaying()
+        // An earlier journal epoch sorts before every row read ahead.
+        try await Self.stage(
+            fixture,
+            lineageID,
+            copyOf: 30,
+            epoch: "01936f2e-5c3b-7a00-8000-000000000001",
+            at: 3,
+            id: 99
+        )
+        let step = try await fixture.store.replayStep(limit: 10, now: .now)
+        #expect(step.replayed == 10)
+        let mirrored = try await Self.mirrored(fixture, lineageID)
+        #expect(mirrored == Set((1...19).map(Int64.init) + [99]), "the earlier row first, then rows 11 to 19")
+        try await Self.drained(fixture, lineageID, expecting: Set((1...30).map(Int64.init) + [99]))
+    }
+
+    @Test func aChunkWithARowReplayedElsewhereIsReadAgain() async throws {
+        let (fixture, lineageID) = try await Self.replaying()
+        // Another replica replayed row 15 and a row was staged in its place: as many rows are
+        // staged up to the chunk's end as it holds, but one of them is not the chunk's.
+        try await Self.stage(fixture, lineageID, copyOf: 15, epoch: Self.epoch, at: 15, id: 77)
+        try await fixture.store.backend.write { tx in
+            try tx.execute(
+                """
+                DELETE FROM staged_row WHERE id = (SELECT min(id) FROM staged_row WHERE lineage_id = ? AND commit_seq = 15)
+                """,
+                [.text(lineageID)]
+            )
+            try tx.execute(
+                "UPDATE lineage SET staged_row_count = staged_row_count - 1 WHERE id = ?",
+                [.text(lineageID)]
+            )
+        }
+        let step = try await fixture.store.replayStep(limit: 10, now: .now)
+        #expect(step.replayed == 10)
+        let expected = Set((1...20).map(Int64.init)).subtracting([15]).union([77])
+        let mirrored = try await Self.mirrored(fixture, lineageID)
+        #expect(mirrored == expected)
+        try await Self.drained(fixture, lineageID, expecting: expected.union((21...30).map(Int64.init)))
+    }
+}
