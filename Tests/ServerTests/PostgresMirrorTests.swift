@@ -43,26 +43,7 @@ struct PostgresMirrorTests {
             }
         )
         #expect(try await fixture.ingest(batch, .rowBatch).outcome == .staged)
-        let review = try #require(
-            try await fixture.store.reviews(projectID: fixture.projectID, filter: ReviewFilter(), page: PageRequest())
-                .items.first
-        )
-        _ = try await fixture.store.transitionReview(
-            id: review.id,
-            projectID: fixture.projectID,
-            registry: false,
-            principal: Principal(tokenID: "t", name: "test", scopes: [.admin]),
-            .approve(
-                ApproveReviewRequest(
-                    actionVersion: 1,
-                    columnActions: Self.readings.columns.map {
-                        ColumnAction(sourceColumnName: $0.name, action: .mirror)
-                    },
-                    force: true
-                )
-            ),
-            now: .now
-        )
+        try await fixture.approveFirstReview(mirroring: Self.readings)
         while try await fixture.store.replayStep(limit: 100, now: .now).replayed > 0 {}
         let lineages = try await fixture.store.lineages(
             projectID: fixture.projectID,

@@ -15,27 +15,7 @@ struct ReplayReadAheadTests {
     static func replaying() async throws -> (StoreFixture, lineageID: String) {
         let fixture = try await StoreFixture.make()
         _ = try await fixture.ingest(rowBatch(seqs: 1...30, epoch: epoch, columns: deviceStateV1), .rowBatch)
-        let review = try await fixture.store.reviews(
-            projectID: fixture.projectID,
-            filter: ReviewFilter(),
-            page: PageRequest()
-        ).items[0]
-        _ = try await fixture.store.transitionReview(
-            id: review.id,
-            projectID: fixture.projectID,
-            registry: false,
-            principal: Principal(tokenID: "t", name: "test", scopes: [.admin]),
-            .approve(
-                ApproveReviewRequest(
-                    actionVersion: review.actionVersion,
-                    columnActions: deviceStateV1.columns.map {
-                        ColumnAction(sourceColumnName: $0.name, action: .mirror)
-                    },
-                    force: true
-                )
-            ),
-            now: .now
-        )
+        try await fixture.approveFirstReview(mirroring: deviceStateV1)
         let first = try await fixture.store.replayStep(limit: 10, now: .now)
         #expect(first.replayed == 10)
         return (fixture, try #require(first.lineageID))

@@ -1,6 +1,7 @@
 import EdgeSyncModels
 import Foundation
 import TestSupport
+import Testing
 
 @testable import Server
 
@@ -59,6 +60,27 @@ struct StoreFixture {
     }
 
     var projectID: String { tenancy.project.id }
+
+    /// Approves the first queued review with every one of `schema`'s columns mirrored.
+    func approveFirstReview(mirroring schema: SchemaFingerprint) async throws {
+        let review = try #require(
+            try await store.reviews(projectID: projectID, filter: ReviewFilter(), page: PageRequest()).items.first
+        )
+        _ = try await store.transitionReview(
+            id: review.id,
+            projectID: projectID,
+            registry: false,
+            principal: Principal(tokenID: "t", name: "test", scopes: [.admin]),
+            .approve(
+                ApproveReviewRequest(
+                    actionVersion: review.actionVersion,
+                    columnActions: schema.columns.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) },
+                    force: true
+                )
+            ),
+            now: .now
+        )
+    }
 }
 
 /// A row batch body for table `table` with rows `seqs` (insert of pk = seq).
