@@ -30,7 +30,7 @@ struct StoreIndexTests {
                 }
             }
             for plan in plans {
-                #expect(plan.contains("INDEX \(index)") && !plan.contains("TEMP B-TREE"), "\(plan)")
+                #expect(plan.contains("USING INDEX \(index)") && !plan.contains("TEMP B-TREE"), "\(plan)")
             }
         }
     }

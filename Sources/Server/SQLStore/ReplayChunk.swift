@@ -54,10 +54,11 @@ struct ReplayChunk: Sendable {
     /// `resuming`, and the limit.
     static func sql(_ strategy: LineageStrategy, resuming: Bool) -> String {
         let (kind, columns) = order(strategy)
-        let start = resuming ? " AND (\(columns)) > \(BulkSQL.tuple(columns.split(separator: ",").count))" : ""
+        let list = columns.joined(separator: ", ")
+        let start = resuming ? " AND (\(list)) > \(BulkSQL.tuple(columns.count))" : ""
         return """
             SELECT \(SQLGovernanceStore.stagedRowColumns) FROM staged_row WHERE lineage_id = ? AND \(kind)\(start) \
-            ORDER BY \(columns) LIMIT ?
+            ORDER BY \(list) LIMIT ?
             """
     }
 
@@ -75,16 +76,18 @@ struct ReplayChunk: Sendable {
     func isFirst(_ tx: any SQLTransaction) throws -> Bool {
         guard let end else { return false }
         let (kind, columns) = Self.order(strategy)
+        let list = columns.joined(separator: ", ")
         let staged = try tx.value(
-            "SELECT count(*) FROM staged_row WHERE lineage_id = ? AND \(kind) AND (\(columns)) <= \(BulkSQL.tuple(end.count))",
+            "SELECT count(*) FROM staged_row WHERE lineage_id = ? AND \(kind) AND (\(list)) <= \(BulkSQL.tuple(columns.count))",
             [.text(lineageID)] + end
         )
         return staged?.integer == Int64(rows.count)
     }
 
     /// The condition that selects the strategy's staged rows, and the columns of replay order.
-    private static func order(_ strategy: LineageStrategy) -> (kind: String, columns: String) {
+    private static func order(_ strategy: LineageStrategy) -> (kind: String, columns: [String]) {
         strategy == .rows
-            ? ("commit_seq IS NOT NULL", "journal_epoch, commit_seq, id") : ("ts_ns IS NOT NULL", "ts_ns, id")
+            ? ("commit_seq IS NOT NULL", ["journal_epoch", "commit_seq", "id"])
+            : ("ts_ns IS NOT NULL", ["ts_ns", "id"])
     }
 }
