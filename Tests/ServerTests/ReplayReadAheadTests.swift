@@ -10,12 +10,12 @@ import Testing
 struct ReplayReadAheadTests {
     static let epoch = "01936f2e-5c3b-7a00-8000-000000000005"
 
-    /// 30 staged rows, approved with every column mirrored, and a first step of 10 that starts
-    /// reading rows 11 to 20.
-    static func replaying() async throws -> (StoreFixture, lineageID: String) {
+    /// 30 staged rows, approved with every column but `ignored` mirrored, and a first step of 10
+    /// that starts reading rows 11 to 20.
+    static func replaying(ignoring ignored: Set<String> = []) async throws -> (StoreFixture, lineageID: String) {
         let fixture = try await StoreFixture.make()
         _ = try await fixture.ingest(rowBatch(seqs: 1...30, epoch: epoch, columns: deviceStateV1), .rowBatch)
-        try await fixture.approveFirstReview(mirroring: deviceStateV1)
+        try await fixture.approveFirstReview(mirroring: deviceStateV1, ignoring: ignored)
         let first = try await fixture.store.replayStep(limit: 10, now: .now)
         #expect(first.replayed == 10)
         return (fixture, try #require(first.lineageID))
@@ -119,5 +119,40 @@ struct ReplayReadAheadTests {
         let mirrored = try await Self.mirrored(fixture, lineageID)
         #expect(mirrored == expected)
         try await Self.drained(fixture, lineageID, expecting: expected.union((21...30).map(Int64.init)))
+    }
+
+    @Test func aChunkConvertedForAnotherTargetIsReadAgain() async throws {
+        let (fixture, lineageID) = try await Self.replaying(ignoring: ["mode"])
+        // The chunk read ahead was converted for a target without `mode`; now it is mirrored too
+        // (as a re-approval that adds a column leaves it).
+        try await fixture.store.backend.write { tx in
+            let table = try #require(
+                try tx.value("SELECT mirror_table FROM lineage WHERE id = ?", [.text(lineageID)])?.text
+            )
+            try tx.execute("ALTER TABLE \(SQLIdentifier.quote(table)) ADD COLUMN mode TEXT")
+            try tx.execute(
+                "UPDATE binding SET target_column = 'mode', affinity = 'text' WHERE lineage_id = ? AND source_column = 'mode'",
+                [.text(lineageID)]
+            )
+        }
+        let step = try await fixture.store.replayStep(limit: 10, now: .now)
+        #expect(step.replayed == 10)
+        let rows = try await fixture.store.mirrorRows(
+            lineageID: lineageID,
+            page: PageRequest(page: 1, limit: 500),
+            order: nil,
+            query: nil
+        ).items
+        let modes = Dictionary(
+            rows.compactMap { row -> (Int64, JSONValue)? in
+                guard case .integer(let id) = row["id"] else { return nil }
+                return (id, row["mode"] ?? .null)
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        #expect(modes.count == 20)
+        #expect((1...10).allSatisfy { modes[$0] == .null }, "written while `mode` was not mirrored")
+        #expect((11...20).allSatisfy { modes[$0] != .null }, "written for the target as it is now")
+        try await Self.drained(fixture, lineageID, expecting: Set((1...30).map(Int64.init)))
     }
 }

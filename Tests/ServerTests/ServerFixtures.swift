@@ -62,7 +62,7 @@ struct StoreFixture {
     var projectID: String { tenancy.project.id }
 
     /// Approves the first queued review with every one of `schema`'s columns mirrored.
-    func approveFirstReview(mirroring schema: SchemaFingerprint) async throws {
+    func approveFirstReview(mirroring schema: SchemaFingerprint, ignoring ignored: Set<String> = []) async throws {
         let review = try #require(
             try await store.reviews(projectID: projectID, filter: ReviewFilter(), page: PageRequest()).items.first
         )
@@ -74,7 +74,9 @@ struct StoreFixture {
             .approve(
                 ApproveReviewRequest(
                     actionVersion: review.actionVersion,
-                    columnActions: schema.columns.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) },
+                    columnActions: schema.columns.map {
+                        ColumnAction(sourceColumnName: $0.name, action: ignored.contains($0.name) ? .ignore : .mirror)
+                    },
                     force: true
                 )
             ),

@@ -24,6 +24,9 @@ public protocol SQLTransaction {
     /// without gathering them into one list first where the database can bind them in place.
     func query(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> [SQLRow]
 
+    /// `query(_:leading:rows:)` for a statement that returns no rows; returns the rows it changed.
+    func execute(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> Int
+
     /// A table's columns in order, with their declared types and key positions; empty when the
     /// table does not exist.
     func columns(of table: String) throws -> [SQLColumn]
@@ -56,8 +59,27 @@ extension SQLTransaction {
     /// return.
     @discardableResult
     public func bulk(_ rows: [[SQLValue]], leading: [SQLValue] = [], _ sql: (Int) -> String) throws -> [SQLRow] {
-        guard let width = rows.first?.count else { return [] }
         var result: [SQLRow] = []
+        try chunked(rows, leading: leading, sql) { result += try query($0, leading: leading, rows: $1) }
+        return result
+    }
+
+    /// `bulk` for a statement that returns no rows; returns the rows the statements changed.
+    @discardableResult
+    public func bulkExecute(_ rows: [[SQLValue]], leading: [SQLValue] = [], _ sql: (Int) -> String) throws -> Int {
+        var changed = 0
+        try chunked(rows, leading: leading, sql) { changed += try execute($0, leading: leading, rows: $1) }
+        return changed
+    }
+
+    /// Calls `run` with each chunk's statement and rows.
+    private func chunked(
+        _ rows: [[SQLValue]],
+        leading: [SQLValue],
+        _ sql: (Int) -> String,
+        _ run: (String, ArraySlice<[SQLValue]>) throws -> Void
+    ) throws {
+        guard let width = rows.first?.count else { return }
         var statements: [Int: String] = [:]
         let chunks = BulkSQL.chunks(
             rows.count,
@@ -68,15 +90,18 @@ extension SQLTransaction {
         for chunk in chunks {
             let statement = statements[chunk.count] ?? sql(chunk.count)
             statements[chunk.count] = statement
-            result += try query(statement, leading: leading, rows: rows[chunk])
+            try run(statement, rows[chunk])
         }
-        return result
     }
 
     public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }
 
     public func query(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> [SQLRow] {
         try query(sql, leading + rows.joined())
+    }
+
+    public func execute(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> Int {
+        try execute(sql, leading + rows.joined())
     }
 
     public func first(_ sql: String, _ binds: [SQLValue] = []) throws -> SQLRow? { try query(sql, binds).first }

@@ -95,7 +95,25 @@ struct MirrorWriter {
 
     /// Applies a run of row changes in their order; returns the change in the mirror's row count.
     func apply(_ tx: any SQLTransaction, _ changes: some Collection<RowChange>, now: Timestamp) throws -> Int {
-        let planned = try changes.map(change)
+        try apply(tx, planned: changes.map(change), now: now)
+    }
+
+    /// `apply` of changes `prepare` converted beforehand for this writer's target.
+    func apply(_ tx: any SQLTransaction, prepared: some Collection<PreparedChange>, now: Timestamp) throws -> Int {
+        try apply(tx, planned: prepared.map { try $0.get() }, now: now)
+    }
+
+    /// A change in its stored form, or why it has none.
+    typealias PreparedChange = Result<MirrorRunPlan.Change, MaterializationError>
+
+    /// Converts changes to their stored form ahead of the transaction that applies them (the
+    /// replay does it on its read-ahead, off the writer). A change that does not convert fails
+    /// the run that applies it, as in `apply`.
+    func prepare(_ changes: some Collection<RowChange>) -> [PreparedChange] {
+        changes.map { change in Result { () throws(MaterializationError) in try self.change(change) } }
+    }
+
+    private func apply(_ tx: any SQLTransaction, planned: [MirrorRunPlan.Change], now: Timestamp) throws -> Int {
         let (keys, grouped) = MirrorRunPlan.keys(of: planned)
         let upserts = planned.contains { $0.op != .delete }
         let plan = MirrorRunPlan(
@@ -118,7 +136,7 @@ struct MirrorWriter {
         return plan.delta
     }
 
-    private func change(_ change: RowChange) throws -> MirrorRunPlan.Change {
+    private func change(_ change: RowChange) throws(MaterializationError) -> MirrorRunPlan.Change {
         let (dataKey, data) = try MirrorValue.rowValues(
             op: change.op,
             pk: change.pk,
@@ -178,7 +196,9 @@ struct MirrorWriter {
     private func delete(_ tx: any SQLTransaction, _ keys: [[SQLValue]]) throws {
         let columns = "(" + target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ") + ")"
         let tuple = "(" + keyPlaceholders.joined(separator: ", ") + ")"
-        try tx.bulk(keys) { "DELETE FROM \(table) WHERE \(columns) IN (VALUES \(BulkSQL.values(tuple, rows: $0)))" }
+        try tx.bulkExecute(keys) {
+            "DELETE FROM \(table) WHERE \(columns) IN (VALUES \(BulkSQL.values(tuple, rows: $0)))"
+        }
     }
 
     /// Inserts the rows, or updates `columns` (data column indexes) and the platform columns of
@@ -209,7 +229,7 @@ struct MirrorWriter {
             binds += columns.map { outcome.assigned[$0] ?? .null }
             return binds
         }
-        try tx.bulk(rows) {
+        try tx.bulkExecute(rows) {
             """
             INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
             VALUES \(BulkSQL.values(tuple, rows: $0)) \
@@ -220,7 +240,7 @@ struct MirrorWriter {
     }
 
     private func writeTombstones(_ tx: any SQLTransaction, _ tombstones: [String: MirrorRunPlan.Version]) throws {
-        try tx.bulk(
+        try tx.bulkExecute(
             tombstones.map { [.text(lineageID), .text($0.key), .text($0.value.epoch), .integer($0.value.seq)] }
         ) {
             """
@@ -244,7 +264,7 @@ struct MirrorWriter {
                     try sample.fields[column.source].map { try value($0, column) } ?? .null
                 })
         }
-        try tx.bulk(rows) {
+        try tx.bulkExecute(rows) {
             """
             INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
             VALUES \(BulkSQL.values(tuple, rows: $0))

@@ -10,6 +10,9 @@ struct ReplayChunk: Sendable {
     var changes: [RowChange]
     /// Telemetry lineages: the samples, in order.
     var samples: [Sample]
+    /// Rows lineages read ahead: the changes in their stored form for `target` (in place of
+    /// `changes`, and of the rows' keys and values).
+    var prepared: (target: MaterializationTarget, changes: [MirrorWriter.PreparedChange])?
 
     init(lineageID: String, strategy: LineageStrategy, rows: [StagedRow]) {
         self.lineageID = lineageID
@@ -30,6 +33,18 @@ struct ReplayChunk: Sendable {
         } else {
             changes = []
             samples = rows.map { Sample(ts: $0.ts ?? Timestamp(ns: 0), rowID: $0.rowID, fields: $0.row ?? [:]) }
+        }
+    }
+
+    /// Converts the changes for `writer`'s target, so that the step that takes the chunk has only
+    /// to write them, and drops what it then no longer needs (freed here, not on the writer).
+    mutating func prepare(for writer: MirrorWriter) {
+        guard strategy == .rows else { return }
+        prepared = (writer.target, writer.prepare(changes))
+        changes = []
+        for index in rows.indices {
+            rows[index].pk = nil
+            rows[index].row = nil
         }
     }
 

@@ -298,7 +298,7 @@ extension SQLGovernanceStore {
 
     /// Stages rows, each the values of `staged_row`'s columns in `stagedInsertColumns` order.
     func stage(_ tx: any SQLTransaction, _ rows: [[SQLValue]]) throws {
-        try tx.bulk(rows) {
+        try tx.bulkExecute(rows) {
             "INSERT INTO staged_row (\(Self.stagedInsertColumns)) VALUES \(BulkSQL.values(BulkSQL.tuple(12), rows: $0))"
         }
     }

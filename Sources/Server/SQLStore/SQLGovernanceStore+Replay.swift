@@ -57,16 +57,32 @@ extension SQLGovernanceStore {
         var lineage = lineage
         var progress = ReplayProgress()
         progress.lineageID = lineage.id
+        // Converted for another target (a re-approval came between): read again.
+        if let prepared = chunk.prepared, try Self.target(tx, lineageID: lineage.id) != prepared.target {
+            throw ReplayReadAhead.Stale()
+        }
         if chunk.rows.count == limit, let end = chunk.end {
-            replayAhead.start(limit: limit) { [backend] in
+            replayAhead.start(limit: limit) { [backend, dialect, deviceID = lineage.deviceID] in
                 try await backend.read { tx in
-                    try ReplayChunk.read(
+                    var next = try ReplayChunk.read(
                         tx,
                         lineageID: chunk.lineageID,
                         strategy: chunk.strategy,
                         after: end,
                         limit: limit
                     )
+                    if let target = try Self.target(tx, lineageID: chunk.lineageID) {
+                        next.prepare(
+                            for: MirrorWriter(
+                                target: target,
+                                lineageID: chunk.lineageID,
+                                deviceID: deviceID,
+                                keepTombstones: false,
+                                dialect: dialect
+                            )
+                        )
+                    }
+                    return next
                 }
             }
         }
@@ -74,7 +90,8 @@ extension SQLGovernanceStore {
         let outcome: MaterializationOutcome
         if chunk.strategy == .rows {
             outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
-                try writer.apply(tx, chunk.changes[range], now: now)
+                guard let prepared = chunk.prepared else { return try writer.apply(tx, chunk.changes[range], now: now) }
+                return try writer.apply(tx, prepared: prepared.changes[range], now: now)
             }
         } else {
             outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
@@ -84,12 +101,12 @@ extension SQLGovernanceStore {
         }
         let failed = Set(outcome.leftOver.map(\.index))
         let landed = rows.indices.filter { !failed.contains($0) }
-        let deleted = try tx.bulk(landed.map { [.integer(rows[$0].id)] }) {
-            "DELETE FROM staged_row WHERE id IN \(BulkSQL.tuple($0)) RETURNING id"
+        let deleted = try tx.bulkExecute(landed.map { [.integer(rows[$0].id)] }) {
+            "DELETE FROM staged_row WHERE id IN \(BulkSQL.tuple($0))"
         }
         // A row of a chunk read ahead that another replica replayed meanwhile.
-        guard deleted.count == landed.count else { throw ReplayReadAhead.Stale() }
-        try tx.bulk(failed.sorted().map { [.integer(rows[$0].id)] }) {
+        guard deleted == landed.count else { throw ReplayReadAhead.Stale() }
+        try tx.bulkExecute(failed.sorted().map { [.integer(rows[$0].id)] }) {
             "UPDATE staged_row SET reason = 'materialization_failed' WHERE id IN \(BulkSQL.tuple($0))"
         }
         let bytes = landed.reduce(Int64(0)) { $0 + rows[$1].bytes }

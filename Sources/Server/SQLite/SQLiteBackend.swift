@@ -89,15 +89,19 @@ struct SQLiteTransaction: SQLTransaction {
             try db.execute(sql: sql)
             return db.changesCount
         }
-        return try SQLiteStatementRun(db, sql: sql, binds: binds, large: statements).execute()
+        return try SQLiteStatementRun(db, sql: sql, leading: binds, large: statements).execute()
     }
 
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
-        try SQLiteStatementRun(db, sql: sql, binds: binds, large: statements).rows()
+        try SQLiteStatementRun(db, sql: sql, leading: binds, large: statements).rows()
     }
 
     func query(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> [SQLRow] {
         try SQLiteStatementRun(db, sql: sql, leading: leading, rows: rows, large: statements).rows()
+    }
+
+    func execute(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> Int {
+        try SQLiteStatementRun(db, sql: sql, leading: leading, rows: rows, large: statements).execute()
     }
 
     func columns(of table: String) throws -> [SQLColumn] {
