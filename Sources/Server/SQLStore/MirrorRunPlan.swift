@@ -104,7 +104,11 @@ struct MirrorRunPlan {
                         outcome.replaceAll = true
                         outcome.assigned = [:]
                     }
-                    outcome.assigned.merge(change.data) { $1 }
+                    if outcome.assigned.isEmpty {
+                        outcome.assigned = change.data
+                    } else {
+                        outcome.assigned.merge(change.data) { $1 }
+                    }
                     outcome.changed = true
                     outcome.version = change.version
                     rowVersion = change.version

@@ -95,33 +95,41 @@ struct MirrorWriter {
 
     /// Applies a run of row changes in their order; returns the change in the mirror's row count.
     func apply(_ tx: any SQLTransaction, _ changes: some Collection<RowChange>, now: Timestamp) throws -> Int {
-        try apply(tx, planned: changes.map(change), now: now)
+        let planned = try changes.map(change)
+        return try apply(tx, planned: planned, keys: MirrorRunPlan.keys(of: planned), now: now)
     }
 
-    /// `apply` of changes `prepare` converted beforehand for this writer's target.
-    func apply(_ tx: any SQLTransaction, prepared: some Collection<PreparedChange>, now: Timestamp) throws -> Int {
-        try apply(tx, planned: prepared.map { try $0.get() }, now: now)
+    /// `apply` of the changes in `range` of a run `prepare` converted for this writer's target.
+    func apply(_ tx: any SQLTransaction, _ run: PreparedMirrorRun, _ range: Range<Int>, now: Timestamp) throws -> Int {
+        let planned = try run.changes[range].map { try $0.get() }
+        let keys = range == run.changes.indices ? run.keys : nil
+        return try apply(tx, planned: planned, keys: keys ?? MirrorRunPlan.keys(of: planned), now: now)
     }
 
-    /// A change in its stored form, or why it has none.
-    typealias PreparedChange = Result<MirrorRunPlan.Change, MaterializationError>
-
-    /// Converts changes to their stored form ahead of the transaction that applies them (the
-    /// replay does it on its read-ahead, off the writer). A change that does not convert fails
-    /// the run that applies it, as in `apply`.
-    func prepare(_ changes: some Collection<RowChange>) -> [PreparedChange] {
-        changes.map { change in Result { () throws(MaterializationError) in try self.change(change) } }
+    /// Converts changes to their stored form ahead of the transaction that applies them. A change
+    /// that does not convert fails the run that applies it, as in `apply`.
+    func prepare(_ changes: some Collection<RowChange>) -> PreparedMirrorRun {
+        let converted = changes.map { change in
+            PreparedMirrorRun.Change { () throws(MaterializationError) in try self.change(change) }
+        }
+        let planned = try? converted.map { try $0.get() }
+        return PreparedMirrorRun(target: target, changes: converted, keys: planned.map(MirrorRunPlan.keys(of:)))
     }
 
-    private func apply(_ tx: any SQLTransaction, planned: [MirrorRunPlan.Change], now: Timestamp) throws -> Int {
-        let (keys, grouped) = MirrorRunPlan.keys(of: planned)
+    private func apply(
+        _ tx: any SQLTransaction,
+        planned: [MirrorRunPlan.Change],
+        keys: (keys: [[SQLValue]], changes: [[Int]]),
+        now: Timestamp
+    ) throws -> Int {
+        let (keys, grouped) = keys
         let upserts = planned.contains { $0.op != .delete }
         let plan = MirrorRunPlan(
             changes: planned,
             keys: keys,
             grouped: grouped,
             held: try heldVersions(tx, keys),
-            heldTombstones: keepTombstones && upserts ? try heldTombstones(tx, Set(planned.map(\.pkHash))) : [:],
+            heldTombstones: keepTombstones && upserts ? try heldTombstones(tx, planned) : [:],
             keepTombstones: keepTombstones
         )
         try delete(tx, plan.outcomes.filter { $0.initiallyPresent && !$0.present }.map(\.key))
@@ -162,7 +170,14 @@ struct MirrorWriter {
             "t.\(SQLIdentifier.quote($0.element)) = v.column\($0.offset + 2)"
         }
         let tuple = "(" + (["?"] + keyPlaceholders).joined(separator: ", ") + ")"
-        let rows = try tx.bulk(keys.indices.map { [SQLValue.integer(Int64($0))] + keys[$0] }) {
+        let numbered = keys.enumerated().map { index, key in
+            var row: [SQLValue] = []
+            row.reserveCapacity(key.count + 1)
+            row.append(.integer(Int64(index)))
+            row += key
+            return row
+        }
+        let rows = try tx.bulk(numbered) {
             """
             SELECT v.column1, t._journal_epoch, t._commit_seq FROM (VALUES \(BulkSQL.values(tuple, rows: $0))) AS v
             JOIN \(table) t ON \(join.joined(separator: " AND "))
@@ -175,15 +190,17 @@ struct MirrorWriter {
         return held
     }
 
+    /// The tombstones of the changes' keys, by pk hash.
     private func heldTombstones(
         _ tx: any SQLTransaction,
-        _ hashes: Set<String>
+        _ changes: [MirrorRunPlan.Change]
     ) throws -> [String: MirrorRunPlan.Version] {
         var tombstones: [String: MirrorRunPlan.Version] = [:]
         // Most lineages never delete: one probe spares looking up every key of the run.
         guard try tx.exists("SELECT 1 FROM mirror_tombstone WHERE lineage_id = ? LIMIT 1", [.text(lineageID)]) else {
             return tombstones
         }
+        let hashes = Set(changes.map(\.pkHash))
         let rows = try tx.bulk(hashes.map { [SQLValue.text($0)] }, leading: [.text(lineageID)]) {
             "SELECT pk_hash, journal_epoch, commit_seq FROM mirror_tombstone WHERE lineage_id = ? AND pk_hash IN \(BulkSQL.tuple($0))"
         }

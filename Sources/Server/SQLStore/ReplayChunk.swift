@@ -12,7 +12,7 @@ struct ReplayChunk: Sendable {
     var samples: [Sample]
     /// Rows lineages read ahead: the changes in their stored form for `target` (in place of
     /// `changes`, and of the rows' keys and values).
-    var prepared: (target: MaterializationTarget, changes: [MirrorWriter.PreparedChange])?
+    var prepared: PreparedMirrorRun?
 
     init(lineageID: String, strategy: LineageStrategy, rows: [StagedRow]) {
         self.lineageID = lineageID
@@ -40,7 +40,7 @@ struct ReplayChunk: Sendable {
     /// to write them, and drops what it then no longer needs (freed here, not on the writer).
     mutating func prepare(for writer: MirrorWriter) {
         guard strategy == .rows else { return }
-        prepared = (writer.target, writer.prepare(changes))
+        prepared = writer.prepare(changes)
         changes = []
         for index in rows.indices {
             rows[index].pk = nil

@@ -91,7 +91,7 @@ extension SQLGovernanceStore {
         if chunk.strategy == .rows {
             outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
                 guard let prepared = chunk.prepared else { return try writer.apply(tx, chunk.changes[range], now: now) }
-                return try writer.apply(tx, prepared: prepared.changes[range], now: now)
+                return try writer.apply(tx, prepared, range, now: now)
             }
         } else {
             outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
