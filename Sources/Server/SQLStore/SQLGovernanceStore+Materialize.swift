@@ -11,11 +11,7 @@ struct MaterializationOutcome {
 }
 
 extension SQLGovernanceStore {
-    /// Applies `count` items to a lineage's target, a range at a time. The whole run goes in one
-    /// savepoint; when it fails, each half is tried in its own savepoint, and so on down to the
-    /// rows that fail alone: one bad row never undoes the others, and isolating it takes a few
-    /// savepoints (two per halving), not one per row. Failures are left over for staging and
-    /// counted by the breaker, in input order.
+    /// `materialize(_:_:target:count:now:apply:)` to the lineage's target as the store holds it.
     func materialize(
         _ tx: any SQLTransaction,
         _ lineage: inout LineageState,
@@ -23,8 +19,26 @@ extension SQLGovernanceStore {
         now: Timestamp,
         apply items: (inout MirrorWriter, Range<Int>) throws -> Int
     ) throws -> MaterializationOutcome {
+        let target = try Self.target(tx, lineageID: lineage.id)
+        return try materialize(tx, &lineage, target: target, count: count, now: now, apply: items)
+    }
+
+    /// Applies `count` items to a lineage's `target` (`target(_:lineageID:)`; nil: it has none,
+    /// and every item is left over), a range at a time. The whole run goes in one
+    /// savepoint; when it fails, each half is tried in its own savepoint, and so on down to the
+    /// rows that fail alone: one bad row never undoes the others, and isolating it takes a few
+    /// savepoints (two per halving), not one per row. Failures are left over for staging and
+    /// counted by the breaker, in input order.
+    func materialize(
+        _ tx: any SQLTransaction,
+        _ lineage: inout LineageState,
+        target: MaterializationTarget?,
+        count: Int,
+        now: Timestamp,
+        apply items: (inout MirrorWriter, Range<Int>) throws -> Int
+    ) throws -> MaterializationOutcome {
         var outcome = MaterializationOutcome()
-        guard let target = try Self.target(tx, lineageID: lineage.id) else {
+        guard let target else {
             outcome.leftOver = (0..<count).map { ($0, .lineagePaused) }
             return outcome
         }

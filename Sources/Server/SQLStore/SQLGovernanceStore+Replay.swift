@@ -57,8 +57,9 @@ extension SQLGovernanceStore {
         var lineage = lineage
         var progress = ReplayProgress()
         progress.lineageID = lineage.id
+        let target = try Self.target(tx, lineageID: lineage.id)
         // Converted for another target (a re-approval came between): read again.
-        if let prepared = chunk.prepared, try Self.target(tx, lineageID: lineage.id) != prepared.target {
+        if let prepared = chunk.prepared, target != prepared.target {
             throw ReplayReadAhead.Stale()
         }
         if chunk.rows.count == limit, let end = chunk.end {
@@ -89,12 +90,12 @@ extension SQLGovernanceStore {
         let rows = chunk.rows
         let outcome: MaterializationOutcome
         if chunk.strategy == .rows {
-            outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
+            outcome = try self.materialize(tx, &lineage, target: target, count: rows.count, now: now) { writer, range in
                 guard let prepared = chunk.prepared else { return try writer.apply(tx, chunk.changes[range], now: now) }
                 return try writer.apply(tx, prepared, range, now: now)
             }
         } else {
-            outcome = try self.materialize(tx, &lineage, count: rows.count, now: now) { writer, range in
+            outcome = try self.materialize(tx, &lineage, target: target, count: rows.count, now: now) { writer, range in
                 try writer.append(tx, chunk.samples[range])
                 return range.count
             }
