@@ -131,30 +131,12 @@ struct MirrorConvergenceTests {
             start = end
         }
         let approveAfter = Int.random(in: 0..<batches.count, using: &random)
-        let principal = Principal(tokenID: "t", name: "property", scopes: [.admin])
         for (index, batch) in batches.enumerated() {
             _ = try await fixture.ingest(batch, .rowBatch)
             if Int.random(in: 0..<3, using: &random) == 0 {
                 _ = try await fixture.ingest(batches[Int.random(in: 0...index, using: &random)], .rowBatch)
             }
-            if index == approveAfter {
-                let review = try await fixture.store.reviews(
-                    projectID: fixture.projectID,
-                    filter: ReviewFilter(),
-                    page: PageRequest(page: 1, limit: 5)
-                ).items[0]
-                let actions = Self.schema.columns.map { ColumnAction(sourceColumnName: $0.name, action: .mirror) }
-                _ = try await fixture.store.transitionReview(
-                    id: review.id,
-                    projectID: fixture.projectID,
-                    registry: false,
-                    principal: principal,
-                    .approve(
-                        ApproveReviewRequest(actionVersion: review.actionVersion, columnActions: actions, force: true)
-                    ),
-                    now: .now
-                )
-            }
+            if index == approveAfter { try await fixture.approveFirstReview(mirroring: Self.schema) }
             if index >= approveAfter, Bool.random(using: &random) {
                 _ = try await fixture.store.replayStep(limit: Int.random(in: 1...20, using: &random), now: .now)
             }

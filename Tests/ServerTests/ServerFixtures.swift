@@ -61,7 +61,8 @@ struct StoreFixture {
 
     var projectID: String { tenancy.project.id }
 
-    /// Approves the first queued review with every one of `schema`'s columns mirrored.
+    /// Approves the first queued review with every one of `schema`'s columns mirrored but the
+    /// `ignored` ones.
     func approveFirstReview(mirroring schema: SchemaFingerprint, ignoring ignored: Set<String> = []) async throws {
         let review = try #require(
             try await store.reviews(projectID: projectID, filter: ReviewFilter(), page: PageRequest()).items.first
