@@ -32,12 +32,13 @@ struct ClusterTests {
         let started = ContinuousClock.now
         let cluster = try await ClusterHarness(replicas: 3, devices: Self.devices)
         let project = try await cluster.api(0).get("/projects", as: PageEnvelope<Project>.self).data[0].id
-        // Devices are paused for backpressure before their reviews are decided: the resumes,
-        // decided by the sweeping replica, reach devices wherever they are connected.
+        // A review is approved only once backpressure has paused its lineage: the resumes, decided
+        // by the sweeping replica, reach devices wherever they are connected. 600 staged rows are
+        // reached within the first third of the writes (readings, the smaller table, are 20 %).
         let (status, _) = try await cluster.api(0).request(
             "PATCH",
             "/projects/\(project)/edge/policy",
-            body: #"{"max_pending_rows_per_lineage":1500}"#
+            body: #"{"max_pending_rows_per_lineage":600}"#
         )
         #expect(status == 200)
         for index in 0..<Self.devices { try cluster.startAgent(index) }
@@ -164,12 +165,19 @@ struct ClusterTests {
             // An approval whose answer was lost on the way counts once the review says so.
             approved.formUnion(reviews.data.filter { $0.status == .approved }.map(\.id))
             for review in reviews.data where review.status.isOpen && !approved.contains(review.id) {
-                let holder = try await cluster.read { tx in
-                    try tx.value(
-                        "SELECT replica_id FROM device_session WHERE device_id = ?",
-                        [.text(review.deviceID ?? "")]
-                    )?.text
+                let (holder, paused) = try await cluster.read { tx in
+                    (
+                        try tx.value(
+                            "SELECT replica_id FROM device_session WHERE device_id = ?",
+                            [.text(review.deviceID ?? "")]
+                        )?.text,
+                        try tx.value(
+                            "SELECT COUNT(*) FROM pending_control WHERE lineage_id = ? AND kind = 'pause_lineage'",
+                            [.text(review.lineageID ?? "")]
+                        )?.integer ?? 0
+                    )
                 }
+                guard paused > 0 else { continue }
                 guard let other = live.first(where: { cluster.replicas[$0].id != holder }) else { continue }
                 let api = try cluster.api(other)
                 let base = "/projects/\(project)/edge/schema-reviews/\(review.id)"
