@@ -40,6 +40,18 @@ struct MosquittoBrokerInteropTests {
         }
     }
 
+    /// A broker that cannot bind is reported with its own words, not taken for ready because
+    /// something else answers on the port.
+    @Test func aBrokerWhosePortIsTakenFailsWithItsError() async throws {
+        try await MosquittoBroker.with { holder in
+            await #expect {
+                try await MosquittoBroker.start(port: holder.port)
+            } throws: { error in
+                "\(error)".contains("Address already in use")
+            }
+        }
+    }
+
     @Test func persistentSessionRedeliversAfterTheClientIsKilledAndRestarted() async throws {
         try await MosquittoBroker.with { broker in
             let first = Self.client(broker.port, id: "dev-9")

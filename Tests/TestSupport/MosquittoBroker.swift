@@ -1,6 +1,4 @@
 import Foundation
-import NIOCore
-import NIOPosix
 
 /// A real `mosquitto` broker on a free loopback port, configured by the test.
 public final class MosquittoBroker: Sendable {
@@ -51,15 +49,10 @@ public final class MosquittoBroker: Sendable {
             if !process.isRunning {
                 throw ProcessRunner.Failure.spawnFailed("\(name): \(process.output().stderr)", -1)
             }
-            if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get()
-            {
-                try? await channel.close()
-                return
-            }
+            if ListeningSocket.held(by: process.pid, port: port) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw ProcessRunner.Failure.timedOut("mosquitto on port \(port)")
+        throw ProcessRunner.Failure.timedOut("\(name) on port \(port): \(process.output().stderr)")
     }
 }
 
