@@ -75,23 +75,20 @@ enum AgentBench {
         installer.waitUntilExit()
         let rows = 100_000
         await EdgeBench.profilePoint("capture")
-        // Alternating runs, the median of each side: a short figure moves with the machine.
-        var plainRates: [Double] = []
-        var aloneRates: [Double] = []
-        for run in 0..<3 {
-            plainRates.append(try insertRate(plain, rows: rows, from: 1 + run * rows))
-            aloneRates.append(try insertRate(alone, rows: rows, from: 1 + run * rows))
-        }
-        let without = plainRates.sorted()[1]
+        let (with, without) = try await EdgeBench.alternating(
+            EdgeBench.runs,
+            { run in try insertRate(alone, rows: rows, from: 1 + run * rows) },
+            { run in try insertRate(plain, rows: rows, from: 1 + run * rows) }
+        )
         report.add(
             Figure(
                 section: "Capture",
                 name: "application inserts with the agent's triggers (100 per transaction)",
-                value: aloneRates.sorted()[1],
+                value: with,
                 unit: "rows/s",
                 reference: "the same table without triggers",
                 referenceValue: without,
-                note: "the triggers alone (the agent installed them, then stopped); median of 3 alternating runs"
+                note: "the triggers alone (the agent installed them, then stopped); medians of \(EdgeBench.runs) alternating runs"
             )
         )
         // The application's writes while the agent publishes them, then until every row is

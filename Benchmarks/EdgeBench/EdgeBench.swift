@@ -26,11 +26,11 @@ struct EdgeBench {
         let clock = ContinuousClock.now
         // Started before any suspension, on the main thread, so the broker gets a normal signal mask.
         let broker = selected.contains("mqtt") ? BenchBroker(port: 28_830) : nil
-        let ceiling = try SQLiteCeiling.measure()
+        let ceiling = try await median(of: 5) { try SQLiteCeiling.measure() }
         print(
             String(
                 format:
-                    "reference: raw SQLite inserts of the same rows, prepared statement, 10,000 per transaction: %.0f rows/s",
+                    "reference: raw SQLite inserts of the same rows, prepared statement, 10,000 per transaction: %.0f rows/s (median of 5)",
                 ceiling
             )
         )
@@ -105,6 +105,33 @@ struct EdgeBench {
             samples.append(milliseconds(ContinuousClock.now - start))
         }
         return samples.sorted()[runs / 2]
+    }
+
+    /// Runs of a throughput figure that take its median: a run of a second or two moves by up to
+    /// a fifth between runs on a 2-core machine, more than most differences worth seeing.
+    static let runs = 3
+
+    /// The median of `runs` measurements (an odd count).
+    nonisolated(nonsending) static func median(of runs: Int, _ measure: () async throws -> Double) async rethrows -> Double {
+        var values: [Double] = []
+        for _ in 0..<runs { values.append(try await measure()) }
+        return values.sorted()[runs / 2]
+    }
+
+    /// The medians of `runs` measurements of a figure and of its reference, taken in turn so that
+    /// a slow moment of the machine falls on both; each closure gets the run's index.
+    nonisolated(nonsending) static func alternating(
+        _ runs: Int,
+        _ figure: (Int) async throws -> Double,
+        _ reference: (Int) async throws -> Double
+    ) async rethrows -> (figure: Double, reference: Double) {
+        var figures: [Double] = []
+        var references: [Double] = []
+        for run in 0..<runs {
+            figures.append(try await figure(run))
+            references.append(try await reference(run))
+        }
+        return (figures.sorted()[runs / 2], references.sorted()[runs / 2])
     }
 
     /// Percentile (0–100) of sorted samples.

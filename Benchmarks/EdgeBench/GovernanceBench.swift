@@ -30,6 +30,28 @@ enum GovernanceBench {
     }
 
     static func replay(_ report: BenchReport, store bench: BenchStore) async throws {
+        var replayed = 0
+        let rate = try await EdgeBench.median(of: EdgeBench.runs) {
+            let (rows, seconds) = try await replayOnce(store: bench)
+            replayed = rows
+            return Double(rows) / seconds
+        }
+        report.add(
+            Figure(
+                section: bench.section("Replay"),
+                name: "a \(replayed.formatted())-row staged backlog drained into a mirror",
+                value: rate,
+                unit: "rows/s",
+                reference: bench.reference,
+                referenceValue: bench.ceiling,
+                note: "median of \(EdgeBench.runs) runs"
+            )
+        )
+    }
+
+    /// Stages a backlog of 100,000 rows or a little more in a new store, approves its review and
+    /// drains it in chunks as the replay worker does; the rows replayed and the seconds it took.
+    private static func replayOnce(store bench: BenchStore) async throws -> (rows: Int, seconds: Double) {
         let directory = ServerBench.temporaryDirectory("replay")
         defer { try? FileManager.default.removeItem(at: directory) }
         let location = try await bench.newLocation() ?? .default(dataDirectory: directory.path)
@@ -62,41 +84,41 @@ enum GovernanceBench {
         }
         let seconds = EdgeBench.seconds(ContinuousClock.now - start)
         await store.close()
-        report.add(
-            Figure(
-                section: bench.section("Replay"),
-                name: "a \(replayed.formatted())-row staged backlog drained into a mirror",
-                value: Double(replayed) / seconds,
-                unit: "rows/s",
-                reference: bench.reference,
-                referenceValue: bench.ceiling
-            )
-        )
+        return (replayed, seconds)
     }
 
     static func live(_ report: BenchReport, store: BenchStore) async throws {
-        let directory = ServerBench.temporaryDirectory("live")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (server, client) = try await ServerBench.devOpenServer(in: directory, store: try await store.newLocation())
-        let topic = "dev/bench-device/sync/rows/batch"
         let (first, firstCount) = try EdgeBench.largestRowBatch(firstCommitSeq: 1)
-        try await client.publish(topic: topic, payload: ByteBuffer(bytes: first))
-        try await approveAll(server.store, projectID: server.tenancy.project.id)
-        while try await server.store.replayStep(limit: 5_000, now: .now).replayed > 0 {}
         let (payloads, rows) = try ServerBench.largestBatches(40, from: 1 + Int64(firstCount))
-        let seconds = try await ServerBench.publishWindowed(client, topic: topic, payloads)
+        let rate = try await EdgeBench.median(of: EdgeBench.runs) {
+            Double(rows) / (try await liveOnce(store: store, first: first, payloads))
+        }
         report.add(
             Figure(
                 section: store.section("Ingest end to end"),
                 name: "approved lineage: 512 KiB row batches until in the mirror table",
-                value: Double(rows) / seconds,
+                value: rate,
                 unit: "rows/s",
                 reference: store.reference,
                 referenceValue: store.ceiling,
-                note: "\(rows.formatted()) rows in 40 batches"
+                note: "\(rows.formatted()) rows in 40 batches; median of \(EdgeBench.runs) runs"
             )
         )
+    }
+
+    /// On a new server: a first batch, its review approved with every column mirrored and
+    /// replayed; then the seconds until `payloads` are in the mirror.
+    private static func liveOnce(store: BenchStore, first: [UInt8], _ payloads: [ByteBuffer]) async throws -> Double {
+        let directory = ServerBench.temporaryDirectory("live")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, client) = try await ServerBench.devOpenServer(in: directory, store: try await store.newLocation())
+        let topic = "dev/bench-device/sync/rows/batch"
+        try await client.publish(topic: topic, payload: ByteBuffer(bytes: first))
+        try await approveAll(server.store, projectID: server.tenancy.project.id)
+        while try await server.store.replayStep(limit: 5_000, now: .now).replayed > 0 {}
+        let seconds = try await ServerBench.publishWindowed(client, topic: topic, payloads)
         await client.shutdown()
         await server.stop()
+        return seconds
     }
 }
