@@ -88,7 +88,8 @@ enum AgentBench {
                 unit: "rows/s",
                 reference: "the same table without triggers",
                 referenceValue: without,
-                note: "the triggers alone (the agent installed them, then stopped); medians of \(EdgeBench.runs) alternating runs"
+                note:
+                    "the triggers alone (the agent installed them, then stopped); medians of \(EdgeBench.runs) alternating runs"
             )
         )
         // The application's writes while the agent publishes them, then until every row is

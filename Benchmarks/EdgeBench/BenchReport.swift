@@ -53,8 +53,9 @@ final class BenchReport: @unchecked Sendable {
             Written by `make bench` (release build, `edge-bench`) on \(Machine.description), \
             \(ISO8601DateFormatter().string(from: started)); the run took \(Int(seconds)) s.
             Every figure comes with a reference measured in the same run; the ratio is figure ÷ reference
-            (↑: higher is better, ↓: lower is better). One run, no averaging across runs: expect a few
-            percent of noise, more on a busy machine.
+            (↑: higher is better, ↓: lower is better). A throughput that takes a second or two is the
+            median of 3 runs within this one, as its note says (the raw SQLite reference of 5), since one
+            such run moves by up to a fifth; expect a few percent of noise still, more on a busy machine.
 
             | Area | Figure | Value | Reference (same run) | Ratio | Notes |
             |---|---|---|---|---|---|

@@ -112,14 +112,18 @@ struct EdgeBench {
     static let runs = 3
 
     /// The median of `runs` measurements (an odd count).
-    nonisolated(nonsending) static func median(of runs: Int, _ measure: () async throws -> Double) async rethrows -> Double {
+    nonisolated(nonsending) static func median(
+        of runs: Int,
+        _ measure: () async throws -> Double
+    ) async rethrows -> Double {
         var values: [Double] = []
         for _ in 0..<runs { values.append(try await measure()) }
         return values.sorted()[runs / 2]
     }
 
     /// The medians of `runs` measurements of a figure and of its reference, taken in turn so that
-    /// a slow moment of the machine falls on both; each closure gets the run's index.
+    /// a slow moment of the machine falls on both, and each going first in every other run (what
+    /// one leaves behind, dirty pages say, falls on both too); each closure gets the run's index.
     nonisolated(nonsending) static func alternating(
         _ runs: Int,
         _ figure: (Int) async throws -> Double,
@@ -128,8 +132,13 @@ struct EdgeBench {
         var figures: [Double] = []
         var references: [Double] = []
         for run in 0..<runs {
-            figures.append(try await figure(run))
-            references.append(try await reference(run))
+            if run.isMultiple(of: 2) {
+                figures.append(try await figure(run))
+                references.append(try await reference(run))
+            } else {
+                references.append(try await reference(run))
+                figures.append(try await figure(run))
+            }
         }
         return (figures.sorted()[runs / 2], references.sorted()[runs / 2])
     }

@@ -40,7 +40,11 @@ enum ServerBench {
                 unit: "rows/s",
                 reference: store.reference,
                 referenceValue: store.ceiling,
-                note: String(format: "%d batches, %.1f MiB/s", total, rate / Double(rows * replicas) * Double(total) / 2)
+                note: String(
+                    format: "%d batches, %.1f MiB/s",
+                    total,
+                    rate / Double(rows * replicas) * Double(total) / 2
+                )
                     + (replicas == 1 ? "" : "; the replicas share this process and its 2 cores")
                     + "; median of \(EdgeBench.runs) runs"
             )
