@@ -25,7 +25,6 @@ enum ServerBench {
     static func ingest(_ report: BenchReport, store: BenchStore, replicas: Int = 1) async throws {
         let batchCount = 40
         let (payloads, rows) = try largestBatches(batchCount, from: 1)
-        await EdgeBench.profilePoint("ingest")
         let rate = try await EdgeBench.median(of: EdgeBench.runs) {
             Double(rows * replicas) / (try await ingestOnce(store: store, replicas: replicas, payloads))
         }
@@ -66,6 +65,7 @@ enum ServerBench {
                 )
             )
         }
+        await EdgeBench.profilePoint("ingest")
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, (_, client)) in servers.enumerated() {
