@@ -22,7 +22,8 @@ struct ReplayReadAheadTests {
     }
 
     /// Stages one more row of the lineage, a copy of the row of commit `seq` at (`epoch`, `at`)
-    /// with primary key `id`, as an ingest would (the lineage's count goes up).
+    /// with primary key `id`, as an ingest would (the lineage's count goes up), but without its key
+    /// hash, as the store staged rows before its v9.
     static func stage(
         _ fixture: StoreFixture,
         _ lineageID: String,
@@ -37,7 +38,7 @@ struct ReplayReadAheadTests {
             try tx.execute(
                 """
                 INSERT INTO staged_row (\(SQLGovernanceStore.stagedInsertColumns))
-                SELECT lineage_id, ?, ?, op, ?, ?, ts_ns, row_id, reason, schema_hash, bytes, received_at
+                SELECT lineage_id, ?, ?, op, ?, ?, ts_ns, row_id, reason, schema_hash, bytes, received_at, NULL
                 FROM staged_row WHERE lineage_id = ? AND commit_seq = ?
                 """,
                 [
@@ -154,5 +155,34 @@ struct ReplayReadAheadTests {
         #expect((1...10).allSatisfy { modes[$0] == .null }, "written while `mode` was not mirrored")
         #expect((11...20).allSatisfy { modes[$0] != .null }, "written for the target as it is now")
         try await Self.drained(fixture, lineageID, expecting: Set((1...30).map(Int64.init)))
+    }
+
+    @Test func aRowStagedWithoutItsKeyHashReplaysAsTheSameKey() async throws {
+        let (fixture, lineageID) = try await Self.replaying()
+        // Ingest stored each staged row's key hash: the one a replay computes from the key.
+        let staged = try await fixture.store.backend.read { tx in
+            try tx.query(
+                "SELECT \(SQLGovernanceStore.stagedRowColumns), pk_hash FROM staged_row WHERE lineage_id = ?",
+                [.text(lineageID)]
+            )
+        }
+        #expect(staged.count == 20)
+        for row in staged {
+            let key = try #require(SQLGovernanceStore.stagedRow(row).pk)
+            #expect(row[13].text == PrimaryKeyHash.hash(of: key))
+        }
+        // A later change of row 25 staged without a hash, in the chunk of row 25's own: one key.
+        try await Self.stage(fixture, lineageID, copyOf: 25, epoch: Self.epoch, at: 29, id: 25)
+        try await Self.drained(fixture, lineageID, expecting: Set((1...30).map(Int64.init)))
+        let rows = try await fixture.store.mirrorRows(
+            lineageID: lineageID,
+            page: PageRequest(page: 1, limit: 500),
+            order: nil,
+            query: nil
+        ).items
+        let late = rows.filter { $0["mode"] == .string("late") }.compactMap { row -> Int64? in
+            if case .integer(let id) = row["id"] { id } else { nil }
+        }
+        #expect(rows.count == 30 && late == [25])
     }
 }

@@ -244,5 +244,7 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        // A staged row change keeps its key's hash, as in the SQLite store's v9.
+        Migration(name: "v4-staged-key-hash", statements: ["ALTER TABLE staged_row ADD COLUMN pk_hash text"]),
     ]
 }

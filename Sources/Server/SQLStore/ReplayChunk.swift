@@ -14,19 +14,21 @@ struct ReplayChunk: Sendable {
     /// `changes`, and of the rows' keys and values).
     var prepared: PreparedMirrorRun?
 
-    init(lineageID: String, strategy: LineageStrategy, rows: [StagedRow]) {
+    /// `keyHashes`: each row's stored key hash, nil for a row staged without one (by a release
+    /// before the store's v9), whose key is hashed here.
+    init(lineageID: String, strategy: LineageStrategy, rows: [StagedRow], keyHashes: [String?]) {
         self.lineageID = lineageID
         self.strategy = strategy
         self.rows = rows
         if strategy == .rows {
-            changes = rows.map {
+            changes = zip(rows, keyHashes).map { row, hash in
                 RowChange(
-                    op: $0.op ?? .insert,
-                    pk: $0.pk ?? [:],
-                    pkHash: PrimaryKeyHash.hash(of: $0.pk ?? [:]),
-                    row: $0.row,
-                    epoch: $0.journalEpoch ?? "",
-                    seq: $0.commitSeq ?? 0
+                    op: row.op ?? .insert,
+                    pk: row.pk ?? [:],
+                    pkHash: hash ?? PrimaryKeyHash.hash(of: row.pk ?? [:]),
+                    row: row.row,
+                    epoch: row.journalEpoch ?? "",
+                    seq: row.commitSeq ?? 0
                 )
             }
             samples = []
@@ -62,8 +64,16 @@ struct ReplayChunk: Sendable {
             sql(strategy, resuming: after != nil),
             [.text(lineageID)] + (after ?? []) + [.integer(Int64(limit))]
         )
-        return ReplayChunk(lineageID: lineageID, strategy: strategy, rows: rows.map(SQLGovernanceStore.stagedRow))
+        return ReplayChunk(
+            lineageID: lineageID,
+            strategy: strategy,
+            rows: rows.map(SQLGovernanceStore.stagedRow),
+            keyHashes: rows.map { $0[keyHashColumn].text }
+        )
     }
+
+    /// Where `sql`'s rows hold the key hash: after `stagedRowColumns`.
+    private static let keyHashColumn = 13
 
     /// The SELECT of `read`: bound with the lineage, the end of the chunk before when
     /// `resuming`, and the limit.
@@ -72,7 +82,7 @@ struct ReplayChunk: Sendable {
         let list = columns.joined(separator: ", ")
         let start = resuming ? " AND (\(list)) > \(BulkSQL.tuple(columns.count))" : ""
         return """
-            SELECT \(SQLGovernanceStore.stagedRowColumns) FROM staged_row WHERE lineage_id = ? AND \(kind)\(start) \
+            SELECT \(SQLGovernanceStore.stagedRowColumns), pk_hash FROM staged_row WHERE lineage_id = ? AND \(kind)\(start) \
             ORDER BY \(list) LIMIT ?
             """
     }

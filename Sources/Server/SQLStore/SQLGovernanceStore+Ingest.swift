@@ -97,7 +97,7 @@ extension SQLGovernanceStore {
                 return [
                     .text(lineage.id), .integer(row.commitSeq), .text(batch.journalEpoch), .text(row.op.rawValue),
                     .text(row.pkJSON), SQLValue(row.rowJSON), .null, .null, .text(why.rawValue),
-                    .text(batch.schema.hash), .integer(Int64(row.bytes)), .integer(now),
+                    .text(batch.schema.hash), .integer(Int64(row.bytes)), .integer(now), .text(row.pkHash),
                 ]
             }
         )
@@ -239,7 +239,7 @@ extension SQLGovernanceStore {
                     .text(lineage.id), .null, .null, .null, .null, .text(sample.fieldsJSON), .integer(sample.ts.ns),
                     SQLValue(sample.rowID), .text(why.rawValue), .text(batch.schema.hash),
                     .integer(Int64(sample.bytes)),
-                    .integer(now),
+                    .integer(now), .null,
                 ]
             }
         )
@@ -299,12 +299,12 @@ extension SQLGovernanceStore {
     /// Stages rows, each the values of `staged_row`'s columns in `stagedInsertColumns` order.
     func stage(_ tx: any SQLTransaction, _ rows: [[SQLValue]]) throws {
         try tx.bulkExecute(rows) {
-            "INSERT INTO staged_row (\(Self.stagedInsertColumns)) VALUES \(BulkSQL.values(BulkSQL.tuple(12), rows: $0))"
+            "INSERT INTO staged_row (\(Self.stagedInsertColumns)) VALUES \(BulkSQL.values(BulkSQL.tuple(13), rows: $0))"
         }
     }
 
     static let stagedInsertColumns =
-        "lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, ts_ns, row_id, reason, schema_hash, bytes, received_at"
+        "lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, ts_ns, row_id, reason, schema_hash, bytes, received_at, pk_hash"
 
     /// Records a rejection: ledger entry with its code, the payload kept, a `batch_rejected`
     /// control, an event.

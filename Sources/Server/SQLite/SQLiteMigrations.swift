@@ -255,6 +255,11 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // A staged row change keeps its key's hash, computed at ingest, so that a replay does not
+        // compute it again from the key's JSON; rows staged before stay NULL and are hashed then.
+        migrator.registerMigration("v9-staged-key-hash") { db in
+            try db.execute(sql: "ALTER TABLE staged_row ADD COLUMN pk_hash TEXT")
+        }
         return migrator
     }
 }
