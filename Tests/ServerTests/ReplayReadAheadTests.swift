@@ -53,18 +53,23 @@ struct ReplayReadAheadTests {
         }
     }
 
-    static func mirrored(_ fixture: StoreFixture, _ lineageID: String) async throws -> Set<Int64> {
-        let rows = try await fixture.store.mirrorRows(
+    /// The lineage's mirror rows (all of them: the tests mirror a few dozen).
+    static func mirrorRows(_ fixture: StoreFixture, _ lineageID: String) async throws -> [JSONObject] {
+        try await fixture.store.mirrorRows(
             lineageID: lineageID,
             page: PageRequest(page: 1, limit: 500),
             order: nil,
             query: nil
-        )
-        return Set(
-            rows.items.compactMap {
-                if case .integer(let id) = $0["id"] { id } else { nil }
-            }
-        )
+        ).items
+    }
+
+    /// A mirror row's `id`.
+    static func id(_ row: JSONObject) -> Int64? {
+        if case .integer(let id) = row["id"] { id } else { nil }
+    }
+
+    static func mirrored(_ fixture: StoreFixture, _ lineageID: String) async throws -> Set<Int64> {
+        Set(try await mirrorRows(fixture, lineageID).compactMap(id))
     }
 
     static func drained(_ fixture: StoreFixture, _ lineageID: String, expecting ids: Set<Int64>) async throws {
@@ -138,15 +143,10 @@ struct ReplayReadAheadTests {
         }
         let step = try await fixture.store.replayStep(limit: 10, now: .now)
         #expect(step.replayed == 10)
-        let rows = try await fixture.store.mirrorRows(
-            lineageID: lineageID,
-            page: PageRequest(page: 1, limit: 500),
-            order: nil,
-            query: nil
-        ).items
+        let rows = try await Self.mirrorRows(fixture, lineageID)
         let modes = Dictionary(
             rows.compactMap { row -> (Int64, JSONValue)? in
-                guard case .integer(let id) = row["id"] else { return nil }
+                guard let id = Self.id(row) else { return nil }
                 return (id, row["mode"] ?? .null)
             },
             uniquingKeysWith: { first, _ in first }
@@ -174,15 +174,8 @@ struct ReplayReadAheadTests {
         // A later change of row 25 staged without a hash, in the chunk of row 25's own: one key.
         try await Self.stage(fixture, lineageID, copyOf: 25, epoch: Self.epoch, at: 29, id: 25)
         try await Self.drained(fixture, lineageID, expecting: Set((1...30).map(Int64.init)))
-        let rows = try await fixture.store.mirrorRows(
-            lineageID: lineageID,
-            page: PageRequest(page: 1, limit: 500),
-            order: nil,
-            query: nil
-        ).items
-        let late = rows.filter { $0["mode"] == .string("late") }.compactMap { row -> Int64? in
-            if case .integer(let id) = row["id"] { id } else { nil }
-        }
+        let rows = try await Self.mirrorRows(fixture, lineageID)
+        let late = rows.filter { $0["mode"] == .string("late") }.compactMap(Self.id)
         #expect(rows.count == 30 && late == [25])
     }
 }
