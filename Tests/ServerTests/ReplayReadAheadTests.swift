@@ -162,14 +162,14 @@ struct ReplayReadAheadTests {
         // Ingest stored each staged row's key hash: the one a replay computes from the key.
         let staged = try await fixture.store.backend.read { tx in
             try tx.query(
-                "SELECT \(SQLGovernanceStore.stagedRowColumns), pk_hash FROM staged_row WHERE lineage_id = ?",
-                [.text(lineageID)]
+                ReplayChunk.sql(.rows, resuming: false),
+                [.text(lineageID), .integer(100)]
             )
         }
         #expect(staged.count == 20)
         for row in staged {
             let key = try #require(SQLGovernanceStore.stagedRow(row).pk)
-            #expect(row[13].text == PrimaryKeyHash.hash(of: key))
+            #expect(row[ReplayChunk.keyHashColumn].text == PrimaryKeyHash.hash(of: key))
         }
         // A later change of row 25 staged without a hash, in the chunk of row 25's own: one key.
         try await Self.stage(fixture, lineageID, copyOf: 25, epoch: Self.epoch, at: 29, id: 25)

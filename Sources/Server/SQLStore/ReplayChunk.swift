@@ -72,8 +72,8 @@ struct ReplayChunk: Sendable {
         )
     }
 
-    /// Where `sql`'s rows hold the key hash: after `stagedRowColumns`.
-    private static let keyHashColumn = 13
+    /// Where `sql`'s rows hold the key hash: right after `stagedRowColumns`.
+    static let keyHashColumn = SQLGovernanceStore.stagedRowColumns.split(separator: ",").count
 
     /// The SELECT of `read`: bound with the lineage, the end of the chunk before when
     /// `resuming`, and the limit.
