@@ -178,6 +178,59 @@ struct MQTTListenerTests {
         }
     }
 
+    /// QoS 2: PUBREC after the handler, a repeat before PUBREL only acknowledged again, PUBCOMP
+    /// for PUBREL, and the id free for a new message after it. QoS 0 is handled in its turn and
+    /// never acknowledged.
+    @Test func exactlyOnceAndAtMostOnceMessages() async throws {
+        try await H.with { harness in
+            let connection = try await harness.raw()
+            _ = try await connection.connect(.init(clientID: "dev-1"))
+            try await connection.publish("once", id: 5, qos: .exactlyOnce)
+            #expect(try await connection.receive() == .pubrec(packetID: 5))
+            try await connection.publish("once", id: 5, qos: .exactlyOnce, dup: true)
+            #expect(try await connection.receive() == .pubrec(packetID: 5))
+            try await connection.send(.pubrel(packetID: 5))
+            #expect(try await connection.receive() == .pubcomp(packetID: 5))
+            try await connection.publish("fire-and-forget", id: nil, qos: .atMostOnce)
+            try await connection.publish("again", id: 5, qos: .exactlyOnce)
+            #expect(try await connection.receive() == .pubrec(packetID: 5))
+            #expect(await harness.delegate.messages.map(\.payload) == ["once", "fire-and-forget", "again"])
+            await connection.close()
+        }
+    }
+
+    /// A client may publish before its CONNACK arrives: those messages wait for the session and
+    /// are then handled and acknowledged in order.
+    @Test func publishesSentBeforeTheConnackAreHandledOnceTheSessionIsAccepted() async throws {
+        try await H.with { harness in
+            let connection = try await harness.raw()
+            try await connection.send(.connect(.init(clientID: "dev-1")))
+            for id: UInt16 in 1...3 { try await connection.publish("early-\(id)", id: id) }
+            guard case .connack(let connack)? = try await connection.receive() else {
+                Issue.record("no CONNACK first")
+                return
+            }
+            #expect(connack.returnCode == .accepted)
+            for id: UInt16 in 1...3 { #expect(try await connection.receive() == .puback(packetID: id)) }
+            #expect(await harness.delegate.messages.map(\.payload) == ["early-1", "early-2", "early-3"])
+            await connection.close()
+        }
+    }
+
+    /// The application hears of the disconnect only after every message the client sent before
+    /// it was handled.
+    @Test func didDisconnectComesAfterTheMessagesSentBeforeIt() async throws {
+        try await H.with { harness in
+            let connection = try await harness.raw()
+            _ = try await connection.connect(.init(clientID: "dev-1"))
+            for id: UInt16 in 1...20 { try await connection.publish("m\(id)", id: id) }
+            try await connection.send(.disconnect)
+            #expect(await harness.delegate.waitFor { $0.disconnects.count == 1 })
+            #expect(await harness.delegate.messages.count == 20)
+            await connection.close()
+        }
+    }
+
     @Test func aclClosesOnForbiddenPublishAndRefusesForbiddenSubscribe() async throws {
         try await H.with { harness in
             let connection = try await harness.raw()

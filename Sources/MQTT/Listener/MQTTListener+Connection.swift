@@ -2,42 +2,25 @@ import NIOCore
 import NIOSSL
 
 extension MQTTListener {
-    /// Runs one client connection from CONNECT to close.
-    func serve(_ connection: NIOAsyncChannel<MQTTPacket, MQTTPacket>) async {
+    /// Runs one client connection from CONNECT to close. Its PUBLISHes and PUBRELs are handled
+    /// on the event loop (`MQTTPublishHandler`); every other packet comes here.
+    func serve(_ connection: NIOAsyncChannel<MQTTPacket, MQTTPacket>, publishes: MQTTPublishSequencer) async {
         let channel = connection.channel
         try? await connection.executeThenClose { inbound, outbound in
             var packets = inbound.makeAsyncIterator()
             guard case .connect(let connect)? = try await packets.next() else { return }
             guard let session = try await accept(connect, channel: channel, outbound: outbound) else { return }
             await delegate.mqttListener(didConnect: session)
-            // Only a delegate with a first phase of its own has something to overlap.
-            let publishes =
-                delegate.preparesAhead ? MQTTPublishPipeline(depth: configuration.publishPipelineDepth) : nil
-            await withDiscardingTaskGroup { group in
-                if let publishes {
-                    group.addTask { await publishes.commit(outbound: outbound, channel: channel) }
+            do {
+                try await channel.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: session)).get()
+                while let packet = try await packets.next() {
+                    guard try await handle(packet, session: session, outbound: outbound) else { break }
                 }
-                var slot = publishes?.makeSlotIterator()
-                var exactlyOnceInFlight = Set<UInt16>()
-                do {
-                    while let packet = try await packets.next() {
-                        guard
-                            try await handle(
-                                packet,
-                                session: session,
-                                outbound: outbound,
-                                publishes: publishes,
-                                slot: &slot,
-                                exactlyOnce: &exactlyOnceInFlight
-                            )
-                        else { break }
-                    }
-                } catch {
-                    // A protocol violation, a closed socket or a failed handler: the connection
-                    // ends; messages in hand still commit, their acknowledgements may not arrive.
-                }
-                publishes?.finish()
+            } catch {
+                // A protocol violation, a closed socket or a failed handler: the connection
+                // ends; messages in hand still commit, their acknowledgements may not arrive.
             }
+            await publishes.finish()
             await registry.detach(clientID: session.clientID, connectionID: session.connectionID)
             await delegate.mqttListener(didDisconnect: session)
         }
@@ -94,52 +77,14 @@ extension MQTTListener {
         )
     }
 
-    /// Handles one packet after CONNECT; false when the connection must close.
+    /// Handles one packet after CONNECT, other than PUBLISH and PUBREL; false when the connection
+    /// must close.
     private func handle(
         _ packet: MQTTPacket,
         session: MQTTSessionInfo,
-        outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>,
-        publishes: MQTTPublishPipeline?,
-        slot: inout AsyncStream<Void>.Iterator?,
-        exactlyOnce: inout Set<UInt16>
+        outbound: NIOAsyncChannelOutboundWriter<MQTTPacket>
     ) async throws -> Bool {
         switch packet {
-        case .publish(let publish):
-            guard acl.canPublish(session.principal, topic: publish.topic) else {
-                await delegate.mqttListener(didDeny: .init(action: .publish, topic: publish.topic), session: session)
-                return false
-            }
-            let message = MQTTInboundPublish(
-                topic: publish.topic,
-                payload: publish.payload,
-                qos: publish.qos,
-                retain: publish.retain,
-                dup: publish.dup
-            )
-            // PUBACK (PUBREC) only after the message is handled; a throw closes without it. A
-            // repeated QoS 2 message is only acknowledged again.
-            let acknowledgement: MQTTPacket?
-            var isNew = true
-            switch publish.qos {
-            case .atMostOnce: acknowledgement = nil
-            case .atLeastOnce: acknowledgement = .puback(packetID: publish.packetID!)
-            case .exactlyOnce:
-                acknowledgement = .pubrec(packetID: publish.packetID!)
-                isNew = exactlyOnce.insert(publish.packetID!).inserted
-            }
-            guard let publishes, var waiting = slot else {
-                if isNew { try await delegate.mqttListener(didReceive: message, from: session) }
-                if let acknowledgement { await Self.send(outbound, acknowledgement) }
-                return true
-            }
-            let delegate = delegate
-            var prepare: (@Sendable () async -> MQTTPublishCommit)?
-            if isNew { prepare = { @Sendable in await delegate.mqttListener(prepare: message, from: session) } }
-            defer { slot = waiting }
-            return await publishes.enqueue(acknowledgement: acknowledgement, prepare: prepare, slot: &waiting)
-        case .pubrel(let id):
-            exactlyOnce.remove(id)
-            await Self.send(outbound, .pubcomp(packetID: id))
         case .puback(let id):
             if let acknowledged = await registry.acknowledge(clientID: session.clientID, packetID: id) {
                 await acknowledged()
@@ -168,6 +113,9 @@ extension MQTTListener {
             await Self.send(outbound, .unsuback(packetID: unsubscribe.packetID))
         case .pingreq:
             await Self.send(outbound, .pingresp)
+        case .publish, .pubrel:
+            // Handled on the event loop (`MQTTPublishHandler`), which does not pass them on.
+            break
         case .disconnect:
             return false
         case .connect, .connack, .pubrec, .pubcomp, .suback, .unsuback, .pingresp:

@@ -5,7 +5,8 @@ import Synchronization
 
 /// The governance server's MQTT 3.1.1 ingress: authenticates devices, enforces the topic ACL,
 /// hands every PUBLISH to the delegate (PUBACK only after it returns, see
-/// `MQTTListenerDelegate`), and delivers QoS 1 downlinks through persistent sessions.
+/// `MQTTListenerDelegate`; `MQTTPublishHandler` does it on the event loop), and delivers QoS 1
+/// downlinks through persistent sessions.
 ///
 /// Not a general broker: clients cannot publish to each other; the only messages a client
 /// receives are the application's downlinks. Will messages are accepted and discarded, since no
@@ -19,6 +20,13 @@ public final class MQTTListener: Sendable {
     let registry: MQTTSessionRegistry
     private let state = Mutex(State())
     private let connectionIDs = Atomic<UInt64>(0)
+
+    /// An accepted connection: its channel, for the connection's task, and its publishes, which
+    /// the channel's `MQTTPublishHandler` handles on the event loop.
+    private struct Accepted: Sendable {
+        var channel: NIOAsyncChannel<MQTTPacket, MQTTPacket>
+        var publishes: MQTTPublishSequencer
+    }
 
     private struct State {
         var serverChannel: (any Channel)?
@@ -58,6 +66,8 @@ public final class MQTTListener: Sendable {
         let maximumPacketSize = configuration.maximumPacketSize
         let connectTimeout = configuration.connectTimeout
         let maximumIdle = configuration.maximumIdle
+        let publishDepth = configuration.publishPipelineDepth
+        let (acl, delegate) = (acl, delegate)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -69,7 +79,12 @@ public final class MQTTListener: Sendable {
                     try sync.addHandler(ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: maximumPacketSize)))
                     try sync.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
                     try sync.addHandler(MQTTKeepAliveHandler(connectTimeout: connectTimeout, maximumIdle: maximumIdle))
-                    return try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel)
+                    let publishes = MQTTPublishSequencer(channel: channel, depth: publishDepth)
+                    try sync.addHandler(MQTTPublishHandler(sequencer: publishes, acl: acl, delegate: delegate))
+                    return Accepted(
+                        channel: try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel),
+                        publishes: publishes
+                    )
                 }
             }
         let port = server.channel.localAddress?.port ?? configuration.port
@@ -81,12 +96,13 @@ public final class MQTTListener: Sendable {
                             // On the global executor, not the channel's event loop: see "A row's
                             // way" in docs/architecture.md.
                             group.addTask {
-                                guard self.track(connection.channel) else {
-                                    try? await connection.channel.close()
+                                let channel = connection.channel.channel
+                                guard self.track(channel) else {
+                                    try? await channel.close()
                                     return
                                 }
-                                await self.serve(connection)
-                                self.untrack(connection.channel)
+                                await self.serve(connection.channel, publishes: connection.publishes)
+                                self.untrack(channel)
                             }
                         }
                     } catch {

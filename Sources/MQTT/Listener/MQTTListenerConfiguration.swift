@@ -21,8 +21,10 @@ public struct MQTTListenerConfiguration: Sendable {
     /// How long a connection that asked for no keep-alive (0) may stay silent before it is
     /// closed, so that it cannot hold a descriptor forever. Default 15 minutes.
     public var maximumIdle: TimeAmount
-    /// PUBLISHes of one connection in hand at once: the first phases of later messages run while
-    /// an earlier one commits (see `MQTTListenerDelegate`). Default 8.
+    /// PUBLISHes of one connection in hand at once (read and not yet acknowledged): the first
+    /// phases of later messages run while an earlier one commits (see `MQTTListenerDelegate`), and
+    /// beyond it the connection is not read, so a client that floods is held back by TCP.
+    /// Default 8.
     public var publishPipelineDepth: Int
 
     public init(

@@ -45,10 +45,15 @@ public struct MQTTACLDenial: Sendable, Hashable {
 /// device reconnects and resends the same bytes (MQTT 3.1.1 clients resend unacknowledged
 /// publishes on reconnect). Different connections run concurrently.
 ///
+/// `didReceive` starts on the event loop that read the message (`Task.immediate`) and runs there
+/// until it first suspends: a handler that does not suspend answers within the loop's turn, with
+/// no thread handoff. Work that takes long without suspending belongs in a first phase.
+///
 /// A delegate that `preparesAhead` splits the handling in two phases: the first,
 /// `mqttListener(prepare:from:)`, does what depends on the message alone (decoding, validation)
-/// and runs as soon as the message arrives, beside earlier messages still in hand; the second,
-/// the closure it returns, runs in arrival order and stands for `didReceive` above.
+/// and runs as soon as the message arrives, on the global executor, beside earlier messages still
+/// in hand; the second, the closure it returns, runs in arrival order and stands for `didReceive`
+/// above.
 public protocol MQTTListenerDelegate: Sendable {
     func mqttListener(didConnect session: MQTTSessionInfo) async
     func mqttListener(didDisconnect session: MQTTSessionInfo) async

@@ -76,6 +76,24 @@ final class RawMQTTConnection: Sendable {
         return ack
     }
 
+    /// Sends a `sync/rows/batch` message of `clientID` whose payload is `payload`'s UTF-8.
+    func publish(
+        _ payload: String,
+        id: UInt16?,
+        qos: QoS = .atLeastOnce,
+        dup: Bool = false,
+        clientID: String = "dev-1"
+    ) async throws {
+        var publish = MQTTPacket.Publish(
+            topic: "dev/\(clientID)/sync/rows/batch",
+            payload: ByteBuffer(string: payload),
+            qos: qos,
+            packetID: id
+        )
+        publish.dup = dup
+        try await send(.publish(publish))
+    }
+
     /// Waits until the server closes the connection (throws on timeout).
     func waitUntilClosed(timeout: Duration = hangDeadline) async throws {
         while try await receive(timeout: timeout) != nil {}

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 @Suite("MQTT listener: a delegate that prepares ahead")
-struct MQTTPublishPipelineTests {
+struct MQTTPublishSequencerTests {
     /// Logs each phase of each message (by payload); the first phase of `holdUntil.message`
     /// waits until the log shows `holdUntil.event`, and the second phase of `failing` throws.
     actor PhaseLog: MQTTListenerDelegate {
@@ -77,26 +77,13 @@ struct MQTTPublishPipelineTests {
         try await scoped(listener, cleanup: { await $0.shutdown() }, run)
     }
 
-    static func publish(_ name: String, id: UInt16, on connection: RawMQTTConnection) async throws {
-        try await connection.send(
-            .publish(
-                MQTTPacket.Publish(
-                    topic: "dev/dev-1/sync/rows/batch",
-                    payload: ByteBuffer(string: name),
-                    qos: .atLeastOnce,
-                    packetID: id
-                )
-            )
-        )
-    }
-
     /// The first message's first phase cannot finish before the third's has started, so they
     /// ran side by side; the second phases and the PUBACKs still follow the arrival order.
     @Test func firstPhasesRunAheadAndCommitsKeepTheArrivalOrder() async throws {
         let delegate = PhaseLog(holdUntil: ("m1", "prepare m3"))
         try await Self.withListener(delegate) { connection in
             for (index, name) in ["m1", "m2", "m3"].enumerated() {
-                try await Self.publish(name, id: UInt16(index + 1), on: connection)
+                try await connection.publish(name, id: UInt16(index + 1))
             }
             for id: UInt16 in 1...3 { #expect(try await connection.receive() == .puback(packetID: id)) }
         }
@@ -110,7 +97,7 @@ struct MQTTPublishPipelineTests {
         let delegate = PhaseLog(holdUntil: ("m1", "prepare m3"), failing: "m2")
         try await Self.withListener(delegate) { connection in
             for (index, name) in ["m1", "m2", "m3"].enumerated() {
-                try await Self.publish(name, id: UInt16(index + 1), on: connection)
+                try await connection.publish(name, id: UInt16(index + 1))
             }
             #expect(try await connection.receive() == .puback(packetID: 1))
             #expect(try await connection.receive() == nil)
@@ -125,7 +112,7 @@ struct MQTTPublishPipelineTests {
         let delegate = PhaseLog(holdUntil: ("m1", "prepare m2"))
         try await Self.withListener(delegate, depth: 2) { connection in
             for (index, name) in ["m1", "m2", "m3"].enumerated() {
-                try await Self.publish(name, id: UInt16(index + 1), on: connection)
+                try await connection.publish(name, id: UInt16(index + 1))
             }
             for id: UInt16 in 1...3 { #expect(try await connection.receive() == .puback(packetID: id)) }
         }
