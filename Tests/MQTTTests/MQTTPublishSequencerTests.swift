@@ -1,9 +1,10 @@
 import MQTT
 import NIOCore
+import Synchronization
 import TestSupport
 import Testing
 
-@Suite("MQTT listener: a delegate that prepares ahead")
+@Suite("MQTT listener: the order of handling and acknowledgements")
 struct MQTTPublishSequencerTests {
     /// Logs each phase of each message (by payload); the first phase of `holdUntil.message`
     /// waits until the log shows `holdUntil.event`, and the second phase of `failing` throws.
@@ -56,8 +57,20 @@ struct MQTTPublishSequencerTests {
         }
     }
 
+    /// Handles a message without suspending, or (every third one) after suspending, so that
+    /// acknowledgements are written from the event loop and from other threads in turn.
+    final class SometimesSuspending: MQTTListenerDelegate {
+        let handled = Mutex<[String]>([])
+
+        func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws {
+            let name = String(buffer: message.payload)
+            if let number = Int(name.dropFirst()), number.isMultiple(of: 3) { await Task.yield() }
+            handled.withLock { $0.append(name) }
+        }
+    }
+
     static func withListener(
-        _ delegate: PhaseLog,
+        _ delegate: any MQTTListenerDelegate,
         depth: Int = 8,
         _ body: (RawMQTTConnection) async throws -> Void
     ) async throws {
@@ -75,6 +88,18 @@ struct MQTTPublishSequencerTests {
             await connection.close()
         }
         try await scoped(listener, cleanup: { await $0.shutdown() }, run)
+    }
+
+    /// Handlers that finish on the event loop and handlers that finish elsewhere, mixed: every
+    /// message is handled once, in order, and the PUBACKs keep that order.
+    @Test func acknowledgementsKeepTheArrivalOrderWhereverHandlersFinish() async throws {
+        let delegate = SometimesSuspending()
+        let names = (1...300).map { "m\($0)" }
+        try await Self.withListener(delegate, depth: 4) { connection in
+            for (index, name) in names.enumerated() { try await connection.publish(name, id: UInt16(index + 1)) }
+            for id: UInt16 in 1...300 { #expect(try await connection.receive() == .puback(packetID: id)) }
+        }
+        #expect(delegate.handled.withLock { $0 } == names)
     }
 
     /// The first message's first phase cannot finish before the third's has started, so they
