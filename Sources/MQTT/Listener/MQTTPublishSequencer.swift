@@ -147,6 +147,9 @@ final class MQTTPublishSequencer: Sendable {
                     state.entries.removeAll()
                 } else {
                     state.entries.removeFirst()
+                    // Queued before the lock lets the next run start (on another thread, say), so
+                    // that the next acknowledgement cannot overtake it.
+                    if let acknowledgement = head.acknowledgement { send(acknowledgement) }
                 }
                 let readable = state.readHeld && state.entries.count < depth && !state.stopped
                 if readable { state.readHeld = false }
@@ -156,14 +159,7 @@ final class MQTTPublishSequencer: Sendable {
                 defer { state.drainWaiters = [] }
                 return (nil, readable, state.drainWaiters)
             }
-            if failed {
-                channel.close(promise: nil)
-            } else if let acknowledgement = head.acknowledgement {
-                // Through the loop's task queue even on the loop, so acknowledgements keep their
-                // order whichever thread wrote the one before.
-                let channel = channel
-                channel.eventLoop.execute { channel.writeAndFlush(acknowledgement, promise: nil) }
-            }
+            if failed { channel.close(promise: nil) }
             if readable {
                 let channel = channel
                 channel.eventLoop.execute { channel.read() }
@@ -172,6 +168,13 @@ final class MQTTPublishSequencer: Sendable {
             guard let next else { return }
             head = next
         }
+    }
+
+    /// Writes an acknowledgement through the loop's task queue even on the loop, so that
+    /// acknowledgements keep their order whichever thread wrote the one before.
+    private func send(_ acknowledgement: MQTTPacket) {
+        let channel = channel
+        channel.eventLoop.execute { channel.writeAndFlush(acknowledgement, promise: nil) }
     }
 }
 
