@@ -372,8 +372,14 @@ struct DatabaseCrashTests {
         while await written.value < 100 { try await Task.sleep(for: .milliseconds(10)) }
         try await cluster.restart(mode: "immediate")
         try await writers.value
-        let count = try await store.backend.read { try $0.value("SELECT COUNT(*) FROM event")?.integer }
-        #expect(count == 400)
+        let rows = try await store.backend.read { tx in
+            try tx.query("SELECT outcome, message FROM event").map { "\($0.string("outcome"))/\($0.string("message"))" }
+        }
+        // Which writes went missing or twice, if any: what a crash did to them tells why.
+        let expected = (0..<4).flatMap { writer in (0..<100).map { "\(writer)/\($0)" } }
+        let missing = Set(expected).subtracting(rows).sorted()
+        let repeated = Dictionary(grouping: rows) { $0 }.filter { $0.value.count > 1 }.keys.sorted()
+        #expect(rows.count == 400, "missing \(missing), written twice \(repeated)")
         await store.close()
         await cluster.stop()
     }

@@ -127,7 +127,12 @@ public final class PostgresBackend: SQLBackend {
             case .committed(let result):
                 return result
             case .uncertain(let result, let xid):
-                if try await committed(xid) { return result }
+                let didCommit = try await committed(xid)
+                logger.notice(
+                    "a COMMIT was cut off by a lost connection",
+                    metadata: ["xid": "\(xid)", "committed": "\(didCommit)"]
+                )
+                if didCommit { return result }
             case .failed(let error):
                 // A cancelled caller (a shutdown) stops here, as itself rather than a store failure.
                 if Task.isCancelled { throw CancellationError() }
