@@ -17,6 +17,7 @@ public final class PostgresBackend: SQLBackend {
     private let threads: NIOThreadPool
     private let clientTask: Task<Void, Never>
     private let closed = Mutex(false)
+    private let receipts = PostgresWriteReceipts()
     let logger: Logger
 
     /// How often a transaction is tried, and the longest pause between tries: together about
@@ -114,10 +115,15 @@ public final class PostgresBackend: SQLBackend {
         while true {
             let outcome: PostgresTransaction.Outcome<T>
             do {
+                let receipt = readOnly ? nil : receipts.next()
                 outcome = try await withConnection { connection in
-                    PostgresTransaction.run(on: connection, dialect: dialect, readOnly: readOnly, logger: logger) {
-                        try body($0)
-                    }
+                    PostgresTransaction.run(
+                        on: connection,
+                        dialect: dialect,
+                        readOnly: readOnly,
+                        receipt: receipt,
+                        logger: logger
+                    ) { try body($0) }
                 }
             } catch {
                 // No connection (the database is down or restarting): wait for one.
@@ -126,11 +132,11 @@ public final class PostgresBackend: SQLBackend {
             switch outcome {
             case .committed(let result):
                 return result
-            case .uncertain(let result, let xid):
-                let didCommit = try await committed(xid)
+            case .uncertain(let result, let receipt):
+                let didCommit = try await committed(receipt)
                 logger.notice(
                     "a COMMIT was cut off by a lost connection",
-                    metadata: ["xid": "\(xid)", "committed": "\(didCommit)"]
+                    metadata: ["receipt": "\(receipt.token)", "committed": "\(didCommit)"]
                 )
                 if didCommit { return result }
             case .failed(let error):
@@ -149,28 +155,21 @@ public final class PostgresBackend: SQLBackend {
         min(.milliseconds(10 << min(attempt, 10)), maximumBackoff)
     }
 
-    /// Whether transaction `xid`, whose COMMIT was cut off, committed: asked of the database once
-    /// it answers again (a transaction it no longer knows as committed did not).
-    private func committed(_ xid: String) async throws -> Bool {
+    /// Whether the transaction with `receipt`, whose COMMIT was cut off, committed: asked of the
+    /// database once it answers again.
+    private func committed(_ receipt: PostgresWriteReceipt) async throws -> Bool {
         var attempt = 1
         while true {
             do {
                 let dialect = self.dialect
                 let logger = self.logger
+                // A fence whose own COMMIT was cut off is asked about again.
                 return try await withConnection { connection in
-                    let session = PostgresTransaction(
-                        connection: connection,
-                        dialect: dialect,
-                        readOnly: true,
-                        logger: logger
-                    )
-                    return try session.value("SELECT pg_xact_status(CAST(? AS xid8))", [.text(xid)])?.text
-                        == "committed"
+                    try PostgresTransaction.run(on: connection, dialect: dialect, readOnly: false, logger: logger) {
+                        try PostgresWriteReceipt.committed(receipt.token, $0)
+                    }
+                    .get()
                 }
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "22023" {
-                // "Transaction ID … is in the future": its commit record never reached the WAL
-                // the database recovered from.
-                return false
             } catch  where attempt < Self.maximumAttempts && PostgresDialect.isRetryable(error) {
                 try await Task.sleep(for: Self.backoff(attempt))
                 attempt += 1
@@ -197,19 +196,14 @@ public final class PostgresBackend: SQLBackend {
             )
             let applied = Set(try session.strings("SELECT name FROM schema_migration"))
             for migration in PostgresMigrations.all where !applied.contains(migration.name) {
-                let outcome = PostgresTransaction.run(on: connection, dialect: dialect, readOnly: false, logger: logger)
-                {
-                    tx in
+                try PostgresTransaction.run(on: connection, dialect: dialect, readOnly: false, logger: logger) { tx in
                     for statement in migration.statements { try tx.execute(statement) }
                     _ = try tx.execute(
                         "INSERT INTO schema_migration (name, applied_at) VALUES (?, ?)",
                         [.text(migration.name), .integer(Timestamp.now.ns)]
                     )
                 }
-                guard case .committed = outcome else {
-                    if case .failed(let error) = outcome { throw error }
-                    throw StoreError(.unavailable, "the database stopped answering during migration \(migration.name)")
-                }
+                .get()
                 logger.info("store migrated", metadata: ["migration": "\(migration.name)"])
             }
         }

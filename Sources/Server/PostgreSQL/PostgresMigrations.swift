@@ -246,5 +246,11 @@ enum PostgresMigrations {
         ),
         // A staged row change keeps its key's hash, as in the SQLite store's v9.
         Migration(name: "v4-staged-key-hash", statements: ["ALTER TABLE staged_row ADD COLUMN pk_hash text"]),
+        // Each write's receipt (`PostgresWriteReceipt`); `fence` marks one written to settle a
+        // cut-off COMMIT that had not written its own.
+        Migration(
+            name: "v5-write-receipt",
+            statements: ["CREATE TABLE write_receipt (token uuid PRIMARY KEY, fence boolean NOT NULL DEFAULT false)"]
+        ),
     ]
 }

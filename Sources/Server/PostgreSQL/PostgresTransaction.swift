@@ -26,17 +26,29 @@ final class PostgresTransaction: SQLTransaction {
     /// How a transaction ended.
     enum Outcome<T: Sendable>: Sendable {
         case committed(T)
-        /// The connection failed while COMMIT was on its way: transaction `xid` may or may not
-        /// have committed; the database knows (`pg_xact_status`).
-        case uncertain(T, xid: String)
+        /// The connection failed while COMMIT was on its way: the transaction may or may not
+        /// have committed; its receipt tells (`PostgresWriteReceipt`).
+        case uncertain(T, receipt: PostgresWriteReceipt)
         case failed(any Error)
+
+        /// The result of a transaction that committed; an uncertain one counts as cut off.
+        func get() throws -> T {
+            switch self {
+            case .committed(let result): return result
+            case .uncertain: throw PostgresConnectionLost()
+            case .failed(let error): throw error
+            }
+        }
     }
 
-    /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws).
+    /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws). A write with a `receipt`
+    /// leaves it in the database, so that a COMMIT cut off by a lost connection is `uncertain`
+    /// rather than `failed`.
     static func run<T: Sendable>(
         on connection: PostgresConnection,
         dialect: any SQLDialect,
         readOnly: Bool,
+        receipt: PostgresWriteReceipt? = nil,
         logger: Logger,
         _ body: (PostgresTransaction) throws -> T
     ) -> Outcome<T> {
@@ -49,17 +61,23 @@ final class PostgresTransaction: SQLTransaction {
             _ = try? tx.run("ROLLBACK", [])
             return .failed(error)
         }
-        // The transaction's id and COMMIT go out together (one round trip): if the connection
-        // fails before COMMIT is answered, the id tells whether it committed.
-        let xid = tx.send("SELECT pg_current_xact_id_if_assigned()::text", [])
+        // The receipt, the sweep and COMMIT go out together (one round trip).
+        let written = receipt.map { tx.send(PostgresWriteReceipt.insert, [.text($0.token)]) }
+        let swept = receipt?.sweepBefore.map { tx.send(PostgresWriteReceipt.sweep, [.text($0)]) }
         let commit = tx.send("COMMIT", [])
-        let assigned = try? xid.wait().rows.first.map { row in row.map(PostgresValues.value) }?.first?.text
+        // Whether the receipt is in the transaction: unknown until its insert is answered.
+        var receipted: Bool?
         do {
+            if let written { receipted = try written.wait().metadata.rows == 1 }
+            _ = try swept?.wait()
             _ = try commit.wait()
             return .committed(result)
         } catch {
-            guard let assigned else { return .failed(error) }
-            return .uncertain(result, xid: assigned)
+            // An ERROR the session lived through aborted the transaction; a FATAL one (a shutdown)
+            // may have come after the commit record.
+            let aborted = (error as? PSQLError).map { $0.code == .server && $0.serverInfo?[.severity] == "ERROR" }
+            guard aborted != true, let receipt, receipted != false else { return .failed(error) }
+            return .uncertain(result, receipt: receipt)
         }
     }
 
