@@ -80,9 +80,11 @@ struct DatabaseCrashTests {
         await store.close()
     }
 
-    /// A receipt whose transaction is still running is waited for.
+    /// A receipt whose transaction is still running is waited for. On a cluster of its own: a
+    /// transaction held open holds back the event readers of every database of its cluster.
     @Test func aReceiptStillBeingWrittenIsWaitedFor() async throws {
-        let (store, _, _) = try await ReplicaTests.bootstrapped(try await PostgresCluster.shared().createDatabase())
+        let cluster = try await PostgresCluster.start()
+        let (store, _, _) = try await ReplicaTests.bootstrapped(try await cluster.createDatabase())
         let backend = try #require(store.backend as? PostgresBackend)
         let token = UUIDv7Generator().next().description
         let (inside, entered) = AsyncStream.makeStream(of: Void.self)
@@ -111,6 +113,7 @@ struct DatabaseCrashTests {
         try await holding.value
         #expect(try await settling.value, "the transaction committed while it was asked about")
         await store.close()
+        await cluster.stop()
     }
 
     /// The first write of a store sweeps receipts past their retention; the next one does not.

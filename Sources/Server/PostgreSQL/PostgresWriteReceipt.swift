@@ -19,7 +19,11 @@ struct PostgresWriteReceipt: Sendable {
     static let insert = """
         INSERT INTO write_receipt (token) SELECT CAST(? AS uuid) WHERE pg_current_xact_id_if_assigned() IS NOT NULL
         """
-    static let sweep = "DELETE FROM write_receipt WHERE token < CAST(? AS uuid)"
+    /// Rows another replica is sweeping are left to it: a write never waits on a sweep.
+    static let sweep = """
+        DELETE FROM write_receipt WHERE token IN
+        (SELECT token FROM write_receipt WHERE token < CAST(? AS uuid) FOR UPDATE SKIP LOCKED)
+        """
 
     /// Inserts the receipt a second time, marked as a fence, and reads which one is there. The
     /// insert waits for the transaction that wrote the receipt when it is still running; when it
