@@ -218,7 +218,13 @@ struct ReplicaTests {
         #expect(whileOpen.items.isEmpty, "nothing behind a running transaction: \(whileOpen.items.map(\.outcome))")
         release.signal()
         try await slow.value
-        let after = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
+        // Both show once no older transaction of the cluster runs (other tests share the cluster).
+        var after = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
+        let deadline = ContinuousClock.now + .seconds(30)
+        while after.items.count < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            after = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
+        }
         #expect(after.items.map(\.outcome) == ["slow", "fast"])
         filter.since = after.items[0].id
         #expect(
