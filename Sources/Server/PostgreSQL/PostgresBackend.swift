@@ -133,7 +133,16 @@ public final class PostgresBackend: SQLBackend {
             case .committed(let result):
                 return result
             case .uncertain(let result, let receipt):
-                let didCommit = try await committed(receipt)
+                let didCommit: Bool
+                do {
+                    didCommit = try await committed(receipt)
+                } catch let error where !(error is CancellationError) {
+                    throw StoreError(
+                        .unavailable,
+                        "the store was cut off while committing and did not say whether the write took effect; "
+                            + "retry (a repeated batch is deduplicated): \(dialect.message(of: error))"
+                    )
+                }
                 logger.notice(
                     "a COMMIT was cut off by a lost connection",
                     metadata: ["receipt": "\(receipt.token)", "committed": "\(didCommit)"]
