@@ -329,6 +329,43 @@ struct MQTTListenerTests {
         }
     }
 
+    /// A client that acknowledges its redelivered downlink and closes while the server is still
+    /// accepting its session: the PUBACK counts, and the session ends as usual.
+    @Test func aPubackSentBeforeTheSessionIsAcceptedCountsWhenTheClientCloses() async throws {
+        try await H.with { harness in
+            let control = "dev/dev-1/sync/ingest/control"
+            let first = try await harness.raw()
+            _ = try await first.connect(.init(clientID: "dev-1", cleanSession: false))
+            try await first.send(
+                .subscribe(.init(packetID: 1, subscriptions: [.init(topicFilter: control, qos: .atLeastOnce)]))
+            )
+            _ = try await first.receive()
+            await first.close()
+            #expect(await harness.delegate.waitFor { $0.disconnects.count == 1 })
+            let acks = AckCounter()
+            await harness.listener.publish(to: "dev-1", topic: control, payload: ByteBuffer(string: "c1")) {
+                await acks.add("c1")
+            }
+            await harness.delegate.holdConnects()
+            let second = try await harness.raw()
+            #expect(try await second.connect(.init(clientID: "dev-1", cleanSession: false))?.sessionPresent == true)
+            guard case .publish(let c1)? = try await second.receive() else {
+                Issue.record("no redelivery")
+                return
+            }
+            try await second.send(.puback(packetID: c1.packetID!))
+            try await second.send(.disconnect)
+            // The server closes once it has read the end of the client's stream.
+            try await second.channel.channel.close(mode: .output)
+            try await second.waitUntilClosed()
+            await harness.delegate.releaseConnects()
+            #expect(await acks.wait(for: ["c1"]))
+            #expect(await harness.delegate.waitFor { $0.disconnects.count == 2 })
+            #expect(await harness.listener.pendingDownlinks(for: "dev-1") == (queued: 0, inflight: 0))
+            await second.close()
+        }
+    }
+
     @Test func openAuthenticatorRefusesNonLoopbackAddresses() async throws {
         await #expect(throws: MQTTListenerError.openListenerOnNonLoopbackAddress("0.0.0.0")) {
             _ = try await H.start(host: "0.0.0.0")

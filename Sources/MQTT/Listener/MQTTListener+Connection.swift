@@ -11,8 +11,10 @@ extension MQTTListener {
             guard case .connect(let connect)? = try await packets.next() else { return }
             guard let session = try await accept(connect, channel: channel, outbound: outbound) else { return }
             await delegate.mqttListener(didConnect: session)
+            // Fails when the client has closed meanwhile: the packets it sent before closing come
+            // through all the same (`MQTTPublishHandler.channelInactive`).
+            try? await channel.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: session)).get()
             do {
-                try await channel.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: session)).get()
                 while let packet = try await packets.next() {
                     guard try await handle(packet, session: session, outbound: outbound) else { break }
                 }
@@ -66,7 +68,8 @@ extension MQTTListener {
             connection: handle
         )
         if let takenOver = attached.takenOver { try? await takenOver.channel.close() }
-        try await outbound.write(.connack(.init(sessionPresent: attached.sessionPresent, returnCode: .accepted)))
+        // Attached: from here on the session is detached when the connection ends, however it ends.
+        await Self.send(outbound, .connack(.init(sessionPresent: attached.sessionPresent, returnCode: .accepted)))
         for packet in attached.resend { await Self.send(outbound, packet) }
         return MQTTSessionInfo(
             principal: principal,

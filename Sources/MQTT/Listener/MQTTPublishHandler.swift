@@ -6,7 +6,8 @@ import NIOCore
 ///
 /// Packets after CONNECT are held until the connection's task accepted the session and sent
 /// `Activate` (a client may publish before its CONNACK arrives); a refused CONNECT closes the
-/// connection and they are dropped unhandled, so unacknowledged.
+/// connection and they are dropped unhandled, so unacknowledged. A client that closes before
+/// `Activate` still has its other packets handled (`channelInactive`).
 final class MQTTPublishHandler: ChannelDuplexHandler {
     typealias InboundIn = MQTTPacket
     typealias InboundOut = MQTTPacket
@@ -59,6 +60,27 @@ final class MQTTPublishHandler: ChannelDuplexHandler {
         case .denied:
             break
         }
+    }
+
+    /// The client closed: what it sent before closing still counts (a PUBACK of a downlink, say),
+    /// so held packets go on before the close does. Without a session yet, PUBLISHes and PUBRELs
+    /// are dropped unhandled (unacknowledged, so sent again); with one, they are taken whatever
+    /// the sequencer holds, since no further read is coming.
+    func channelInactive(context: ChannelHandlerContext) {
+        switch phase {
+        case .awaitingSession:
+            while let packet = backlog.popFirst() {
+                switch packet {
+                case .publish, .pubrel: continue
+                default: context.fireChannelRead(wrapInboundOut(packet))
+                }
+            }
+        case .active(let session):
+            while let packet = backlog.popFirst() { handle(packet, session: session, context: context) }
+        case .awaitingConnect, .denied:
+            backlog.removeAll()
+        }
+        context.fireChannelInactive()
     }
 
     /// Reads on only while the sequencer has room; the sequencer asks for a read when it has

@@ -15,7 +15,27 @@ actor RecordingDelegate: MQTTListenerDelegate {
 
     func failNext(_ count: Int) { failures = count }
 
-    nonisolated func mqttListener(didConnect session: MQTTSessionInfo) async { await record(connect: session) }
+    /// Connects wait in `didConnect` while held.
+    private var holdingConnects = false
+    private var heldConnects: [CheckedContinuation<Void, Never>] = []
+
+    func holdConnects() { holdingConnects = true }
+
+    func releaseConnects() {
+        holdingConnects = false
+        for connect in heldConnects { connect.resume() }
+        heldConnects = []
+    }
+
+    nonisolated func mqttListener(didConnect session: MQTTSessionInfo) async {
+        await record(connect: session)
+        await waitWhileHeld()
+    }
+
+    private func waitWhileHeld() async {
+        guard holdingConnects else { return }
+        await withCheckedContinuation { heldConnects.append($0) }
+    }
     nonisolated func mqttListener(didDisconnect session: MQTTSessionInfo) async { await record(disconnect: session) }
 
     nonisolated func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws {
