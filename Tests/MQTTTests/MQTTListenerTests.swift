@@ -1,5 +1,6 @@
 import MQTT
 import NIOCore
+import NIOPosix
 import TestSupport
 import Testing
 
@@ -34,6 +35,32 @@ struct MQTTListenerTests {
         #expect(stopped, "shutdown waited for a connection that never sent CONNECT")
         if stopped { try await quiet.waitUntilClosed() }
         await quiet.close()
+    }
+
+    /// Connections that arrive while the listener shuts down are closed with it, whether the
+    /// accept loop took them or not. A connection made ready and dropped unclosed stopped the
+    /// whole process (NIO's async writer checks that it was finished).
+    @Test func shutdownAmidArrivingConnectionsClosesThemAll() async throws {
+        for _ in 0..<20 {
+            let harness = try await H.start()
+            let clients = try await withThrowingTaskGroup(of: (any Channel)?.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                            .connect(host: "127.0.0.1", port: harness.port).get()
+                    }
+                }
+                group.addTask {
+                    await harness.stop()
+                    return nil
+                }
+                var clients: [any Channel] = []
+                for try await case let channel? in group { clients.append(channel) }
+                return clients
+            }
+            #expect(harness.listener.openConnectionCount == 0)
+            for client in clients { try? await client.close() }
+        }
     }
 
     @Test func connackReturnCodes() async throws {

@@ -34,6 +34,10 @@ public final class MQTTListener: Sendable {
         var port: Int?
         /// Every accepted connection, registered or still in its CONNECT: shutdown closes them all.
         var open: [ObjectIdentifier: any Channel] = [:]
+        /// Connections made ready but not yet taken by the accept loop. Shutdown can end the loop
+        /// with some still on their way to it; those are closed here, since an async channel
+        /// dropped without being closed through `executeThenClose` stops the process.
+        var pending: [ObjectIdentifier: Accepted] = [:]
         var stopping = false
     }
 
@@ -81,10 +85,12 @@ public final class MQTTListener: Sendable {
                     try sync.addHandler(MQTTKeepAliveHandler(connectTimeout: connectTimeout, maximumIdle: maximumIdle))
                     let publishes = MQTTPublishSequencer(channel: channel, depth: publishDepth)
                     try sync.addHandler(MQTTPublishHandler(sequencer: publishes, acl: acl, delegate: delegate))
-                    return Accepted(
+                    let accepted = Accepted(
                         channel: try NIOAsyncChannel<MQTTPacket, MQTTPacket>(wrappingChannelSynchronously: channel),
                         publishes: publishes
                     )
+                    try self.hold(accepted)
+                    return accepted
                 }
             }
         let port = server.channel.localAddress?.port ?? configuration.port
@@ -98,7 +104,7 @@ public final class MQTTListener: Sendable {
                             group.addTask {
                                 let channel = connection.channel.channel
                                 guard self.track(channel) else {
-                                    try? await channel.close()
+                                    try? await connection.channel.executeThenClose { _, _ in }
                                     return
                                 }
                                 await self.serve(connection.channel, publishes: connection.publishes)
@@ -136,6 +142,20 @@ public final class MQTTListener: Sendable {
             try? await connection.close()
         }
         await task?.value
+        let pending = state.withLock { state in
+            defer { state.pending = [:] }
+            return Array(state.pending.values)
+        }
+        for accepted in pending { try? await accepted.channel.executeThenClose { _, _ in } }
+    }
+
+    /// Keeps a connection made ready until the accept loop takes it (`track`); refused once
+    /// shutdown has begun, which makes NIO close it.
+    private func hold(_ accepted: Accepted) throws {
+        try state.withLock { state in
+            guard !state.stopping else { throw ChannelError.ioOnClosedChannel }
+            state.pending[ObjectIdentifier(accepted.channel.channel)] = accepted
+        }
     }
 
     /// Connections accepted and not yet ended, registered or not (for diagnostics and tests).
@@ -144,6 +164,7 @@ public final class MQTTListener: Sendable {
     /// Records an accepted connection; false once shutdown has begun (it is closed instead).
     private func track(_ channel: any Channel) -> Bool {
         state.withLock { state in
+            state.pending[ObjectIdentifier(channel)] = nil
             guard !state.stopping else { return false }
             state.open[ObjectIdentifier(channel)] = channel
             return true
