@@ -75,11 +75,12 @@ final class MQTTPublishHandler: ChannelDuplexHandler {
                 default: context.fireChannelRead(wrapInboundOut(packet))
                 }
             }
-        case .active(let session):
-            while let packet = backlog.popFirst() { handle(packet, session: session, context: context) }
+        case .active:
+            handleBacklog(context: context, evenWhenFull: true)
         case .awaitingConnect, .denied:
-            backlog.removeAll()
+            break
         }
+        backlog.removeAll()
         context.fireChannelInactive()
     }
 
@@ -109,14 +110,8 @@ final class MQTTPublishHandler: ChannelDuplexHandler {
         switch phase {
         case .awaitingSession:
             return
-        case .active(let session):
-            var handled = false
-            while let packet = backlog.first, !Self.waits(packet, on: sequencer) {
-                backlog.removeFirst()
-                handle(packet, session: session, context: context)
-                handled = true
-            }
-            if handled { context.fireChannelReadComplete() }
+        case .active:
+            if handleBacklog(context: context, evenWhenFull: false) { context.fireChannelReadComplete() }
             guard backlog.isEmpty, !sequencer.isFull() else { return }
         case .awaitingConnect, .denied:
             break
@@ -125,6 +120,22 @@ final class MQTTPublishHandler: ChannelDuplexHandler {
             readHeld = false
             context.read()
         }
+    }
+
+    /// Handles held packets in order while the session is active: a forbidden PUBLISH ends it,
+    /// and nothing after it is handled. Unless `evenWhenFull`, stops at a PUBLISH that finds the
+    /// sequencer full. Whether it handled any.
+    @discardableResult
+    private func handleBacklog(context: ChannelHandlerContext, evenWhenFull: Bool) -> Bool {
+        var handled = false
+        while case .active(let session) = phase, let packet = backlog.first,
+            evenWhenFull || !Self.waits(packet, on: sequencer)
+        {
+            backlog.removeFirst()
+            handle(packet, session: session, context: context)
+            handled = true
+        }
+        return handled
     }
 
     private func handle(_ packet: MQTTPacket, session: MQTTSessionInfo, context: ChannelHandlerContext) {
