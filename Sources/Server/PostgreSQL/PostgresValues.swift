@@ -22,9 +22,6 @@ enum PostgresValues {
     /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
     static let postgresEpochMicroseconds: Int64 = 946_684_800_000_000
 
-    /// `xid8`, which `pg_current_xact_id()` returns.
-    static let xid8 = PostgresDataType(5069)
-
     /// A cell as the store reads values: integers, floats, text, bytes; `numeric` as an INTEGER
     /// when it is whole and fits 64 bits, else a REAL (SQLite's NUMERIC affinity); times as the
     /// RFC 3339 text the SQLite store keeps.
@@ -32,7 +29,7 @@ enum PostgresValues {
         guard var bytes = cell.bytes else { return .null }
         guard cell.format == .binary else { return .text(String(buffer: bytes)) }
         switch cell.dataType {
-        case .int8, xid8: return bytes.readInteger(as: Int64.self).map(SQLValue.integer) ?? .null
+        case .int8: return bytes.readInteger(as: Int64.self).map(SQLValue.integer) ?? .null
         case .int4, .oid: return bytes.readInteger(as: Int32.self).map { .integer(Int64($0)) } ?? .null
         case .int2: return bytes.readInteger(as: Int16.self).map { .integer(Int64($0)) } ?? .null
         case .float8: return bytes.readInteger(as: UInt64.self).map { .real(Double(bitPattern: $0)) } ?? .null
