@@ -46,6 +46,8 @@ final class MQTTPublishSequencer: Sendable {
         var finished = false
         /// The handler found `depth` messages in hand and holds its reads until there is room.
         var readHeld = false
+        /// Acknowledgements handed to the event loop's task queue and not yet written.
+        var queuedAcknowledgements = 0
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
         /// The head, if it is ready and no run is going: the caller runs from it.
@@ -140,6 +142,7 @@ final class MQTTPublishSequencer: Sendable {
                     failed = true
                 }
             }
+            var direct: MQTTPacket?
             let (next, readable, waiters) = state.withLock {
                 state -> (next: Entry?, readable: Bool, waiters: [CheckedContinuation<Void, Never>]) in
                 if failed {
@@ -147,9 +150,9 @@ final class MQTTPublishSequencer: Sendable {
                     state.entries.removeAll()
                 } else {
                     state.entries.removeFirst()
-                    // Queued before the lock lets the next run start (on another thread, say), so
-                    // that the next acknowledgement cannot overtake it.
-                    if let acknowledgement = head.acknowledgement { send(acknowledgement) }
+                    if let acknowledgement = head.acknowledgement {
+                        direct = send(acknowledgement, state: &state)
+                    }
                 }
                 let readable = state.readHeld && state.entries.count < depth && !state.stopped
                 if readable { state.readHeld = false }
@@ -159,6 +162,7 @@ final class MQTTPublishSequencer: Sendable {
                 defer { state.drainWaiters = [] }
                 return (nil, readable, state.drainWaiters)
             }
+            if let direct { channel.writeAndFlush(direct, promise: nil) }
             if failed { channel.close(promise: nil) }
             if readable {
                 let channel = channel
@@ -170,11 +174,19 @@ final class MQTTPublishSequencer: Sendable {
         }
     }
 
-    /// Writes an acknowledgement through the loop's task queue even on the loop, so that
-    /// acknowledgements keep their order whichever thread wrote the one before.
-    private func send(_ acknowledgement: MQTTPacket) {
+    /// Sends an acknowledgement in order (called under the lock, before the next run can start on
+    /// another thread): returns it for the caller to write at once, after the lock, when on the
+    /// event loop with none queued; queues it on the loop otherwise. Whatever is decided later is
+    /// either queued behind it or decided on this same thread once it is written.
+    private func send(_ acknowledgement: MQTTPacket, state: inout State) -> MQTTPacket? {
+        if state.queuedAcknowledgements == 0, channel.eventLoop.inEventLoop { return acknowledgement }
+        state.queuedAcknowledgements += 1
         let channel = channel
-        channel.eventLoop.execute { channel.writeAndFlush(acknowledgement, promise: nil) }
+        channel.eventLoop.execute {
+            channel.writeAndFlush(acknowledgement, promise: nil)
+            self.state.withLock { $0.queuedAcknowledgements -= 1 }
+        }
+        return nil
     }
 }
 
