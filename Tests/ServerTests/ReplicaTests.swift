@@ -188,37 +188,15 @@ struct ReplicaTests {
     /// behind a transaction still running, so that following `since` never skips an event.
     @Test func theEventReaderFollowsCommitOrder() async throws {
         let (store, tenancy, device) = try await Self.bootstrapped(try await PostgresCluster.shared().createDatabase())
-        let (inside, entered) = AsyncStream.makeStream(of: Void.self)
-        let release = DispatchSemaphore(value: 0)
-        // A transaction writes the first event and stays open.
-        let slow = Task {
-            try await store.backend.write { tx in
-                try SQLGovernanceStore.insertEvent(
-                    tx,
-                    GovernanceEvent(
-                        projectID: tenancy.project.id,
-                        deviceID: nil,
-                        lineageID: nil,
-                        kind: .deviceConnected,
-                        outcome: "slow",
-                        message: "first"
-                    ),
-                    at: .now
-                )
-                entered.yield()
-                release.wait()
-            }
-        }
-        // Awaited, not waited for: a blocked test task could starve the transactions it waits on.
-        for await _ in inside { break }
+        let slow = await Self.openEventTransaction(store, tenancy, outcome: "slow")
         try await store.recordEvent(device: device, kind: .deviceConnected, outcome: "fast", message: "second")
         var filter = EventFilter()
         filter.since = 0
         let whileOpen = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
         #expect(whileOpen.items.isEmpty, "nothing behind a running transaction: \(whileOpen.items.map(\.outcome))")
-        release.signal()
-        try await slow.value
-        // Both show once no older transaction of the cluster runs (other tests share the cluster).
+        slow.release.signal()
+        try await slow.task.value
+        // Both show once no older transaction of this database runs.
         var after = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
         let deadline = ContinuousClock.now + .seconds(30)
         while after.items.count < 2, ContinuousClock.now < deadline {
@@ -233,6 +211,56 @@ struct ReplicaTests {
             ) == ["fast"]
         )
         await store.close()
+    }
+
+    /// The horizon is per database: a transaction held open in another database of the cluster
+    /// holds back none of this one's events.
+    @Test func aTransactionInAnotherDatabaseHoldsBackNoEvents() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let (store, tenancy, device) = try await Self.bootstrapped(try await cluster.createDatabase())
+        let (other, otherTenancy, _) = try await Self.bootstrapped(try await cluster.createDatabase())
+        let held = await Self.openEventTransaction(other, otherTenancy, outcome: "elsewhere")
+        try await store.recordEvent(device: device, kind: .deviceConnected, outcome: "here", message: "after it")
+        var filter = EventFilter()
+        filter.since = 0
+        let read = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
+        #expect(read.items.map(\.outcome) == ["here"])
+        held.release.signal()
+        try await held.task.value
+        await store.close()
+        await other.close()
+    }
+
+    /// A transaction that writes an event and stays open until `release` is signalled; returns
+    /// once the event is written.
+    static func openEventTransaction(
+        _ store: SQLGovernanceStore,
+        _ tenancy: Tenancy,
+        outcome: String
+    ) async -> (task: Task<Void, any Error>, release: DispatchSemaphore) {
+        let (inside, entered) = AsyncStream.makeStream(of: Void.self)
+        let release = DispatchSemaphore(value: 0)
+        let task = Task {
+            try await store.backend.write { tx in
+                try SQLGovernanceStore.insertEvent(
+                    tx,
+                    GovernanceEvent(
+                        projectID: tenancy.project.id,
+                        deviceID: nil,
+                        lineageID: nil,
+                        kind: .deviceConnected,
+                        outcome: outcome,
+                        message: "held open"
+                    ),
+                    at: .now
+                )
+                entered.yield()
+                release.wait()
+            }
+        }
+        // Awaited, not waited for: a blocked test task could starve the transactions it waits on.
+        for await _ in inside { break }
+        return (task, release)
     }
 
     @Test func replicasStartingTogetherMigrateOnce() async throws {

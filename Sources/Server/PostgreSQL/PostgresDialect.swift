@@ -94,17 +94,30 @@ struct PostgresDialect: SQLDialect {
 
     /// Events are numbered when they are written, but transactions commit in any order: a
     /// reader goes by (writing transaction, id) and stops below the oldest transaction still
-    /// running, so an event can no longer appear behind one it has read.
+    /// running in this database, so an event can no longer appear behind one it has read.
     func events(after since: Int64) -> (condition: String, binds: [SQLValue], order: String) {
         (
             """
             (tx, id) > (COALESCE((SELECT e.tx FROM event e WHERE e.id = ?), (SELECT MAX(e.tx) FROM event e WHERE e.id <= ?), 0), ?)
-            AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+            AND tx < \(Self.eventHorizon)
             """,
             [.integer(since), .integer(since), .integer(since)],
             "tx, id"
         )
     }
+
+    /// The oldest transaction still running that may have written events: the snapshot's running
+    /// ones (its xmin is cluster-wide) less those whose backend is in another database, which
+    /// cannot write this one's tables. A transaction's owner holds the exclusive lock on its id; a
+    /// running one with no such backend found (prepared, say, or just ended) is counted.
+    static let eventHorizon = """
+        COALESCE((SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) x
+            WHERE NOT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                WHERE l.locktype = 'transactionid' AND l.transactionid = x::xid AND l.granted
+                AND l.mode = 'ExclusiveLock'
+                AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+            pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+        """
 
     func message(of error: any Error) -> String {
         if let error = error as? PSQLError {
