@@ -52,6 +52,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds an MQTT connection without keep-alive may stay silent.")
     var mqttMaxIdle: Int64 = 900
 
+    @Option(help: "Seconds a new MQTT connection has to send CONNECT.")
+    var mqttConnectTimeout: Int64 = 10
+
+    @Option(help: "Controls queued for an offline device; past it the oldest waits for the next resend.")
+    var maxQueuedControls = 10_000
+
+    @Option(help: "Seconds a stopping server waits for in-flight requests and connections.")
+    var shutdownGracePeriod: Int64 = 30
+
     @Option(help: "Failed MQTT passwords from one address (in 5 minutes) before it is locked out.")
     var authFailuresPerAddress = 30
 
@@ -85,6 +94,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.httpIdleTimeout = .seconds(httpIdleTimeout)
         configuration.maximumHTTPConnections = maxHttpConnections
         configuration.mqttMaximumIdle = .seconds(mqttMaxIdle)
+        configuration.mqttConnectTimeout = .seconds(mqttConnectTimeout)
+        configuration.maximumQueuedControlsPerDevice = maxQueuedControls
+        configuration.shutdownGracePeriod = .seconds(shutdownGracePeriod)
         configuration.authenticationLimits.failuresPerAddress = authFailuresPerAddress
         configuration.authenticationLimits.failuresPerDevice = authFailuresPerDevice
         let server: GovernanceServer

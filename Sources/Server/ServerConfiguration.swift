@@ -1,5 +1,7 @@
 import Foundation
 import MQTT
+import NIOCore
+import NIOSSL
 
 /// How a governance server is started. Every field has a documented default that matches
 /// `platform-tui serve` with no flags.
@@ -48,6 +50,12 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var authenticationLimits = AuthenticationThrottle.Limits()
     /// How long an MQTT connection that asked for no keep-alive may stay silent. Default 15 minutes.
     public var mqttMaximumIdle: Duration = .seconds(900)
+    /// How long a new MQTT connection has to send CONNECT before it is closed. Default 10 s.
+    public var mqttConnectTimeout: Duration = .seconds(10)
+    /// Controls queued for a device while it is offline (its persistent MQTT session); past it the
+    /// oldest leaves the queue, and stays unacknowledged in the store, which sends it again after
+    /// `controlResendInterval`. Default 10,000.
+    public var maximumQueuedControlsPerDevice = 10_000
 
     public init(
         dataDirectory: String = "./.edgesync",
@@ -81,6 +89,18 @@ public struct ServerConfiguration: Sendable, Hashable {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
+    /// An MQTT listener of this server on `port`, plain or with `tls`.
+    public func mqttListenerConfiguration(port: Int, tls: TLSConfiguration? = nil) -> MQTTListenerConfiguration {
+        MQTTListenerConfiguration(
+            host: mqttHost,
+            port: port,
+            tls: tls,
+            connectTimeout: TimeAmount(mqttConnectTimeout),
+            maximumQueuedDownlinksPerSession: maximumQueuedControlsPerDevice,
+            maximumIdle: TimeAmount(mqttMaximumIdle)
+        )
+    }
+
     /// The store the server opens.
     public var storeLocation: StoreLocation { store ?? .default(dataDirectory: dataDirectory) }
 
@@ -90,6 +110,9 @@ public struct ServerConfiguration: Sendable, Hashable {
         for (flag, value) in [
             ("--http-idle-timeout", httpIdleTimeout.components.seconds),
             ("--mqtt-max-idle", mqttMaximumIdle.components.seconds),
+            ("--mqtt-connect-timeout", mqttConnectTimeout.components.seconds),
+            ("--max-queued-controls", Int64(maximumQueuedControlsPerDevice)),
+            ("--shutdown-grace-period", shutdownGracePeriod.components.seconds),
             ("--max-http-connections", Int64(maximumHTTPConnections)),
             ("--auth-failures-per-address", Int64(authenticationLimits.failuresPerAddress)),
             ("--auth-failures-per-device", Int64(authenticationLimits.failuresPerDevice)),

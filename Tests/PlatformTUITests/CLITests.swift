@@ -23,6 +23,10 @@ struct CLITests {
             let output = try await run(arguments)
             #expect(output.status == 2 && output.stderr.contains(accepted), "\(arguments): \(output.stderr)")
         }
+        let limits = try await run(["serve", "--mqtt-connect-timeout", "0", "--max-queued-controls", "0"])
+        #expect(limits.status != 0, "\(limits.stderr)")
+        #expect(limits.stderr.contains("--mqtt-connect-timeout must be at least 1, not 0"), "\(limits.stderr)")
+        #expect(limits.stderr.contains("--max-queued-controls must be at least 1, not 0"), "\(limits.stderr)")
         let descending = try await run(["rows", "mirror", "l1", "--order", "-id"])
         #expect(descending.status == 1 && descending.stderr.contains("no_server"), "--order -id parses")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("actions-\(UUID().uuidString).json")

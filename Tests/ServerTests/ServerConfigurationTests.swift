@@ -21,6 +21,31 @@ struct ServerConfigurationTests {
         #expect(!MQTTListener.isLoopback("10.0.0.1"))
     }
 
+    @Test func limitsAreAtLeastOne() {
+        var configuration = ServerConfiguration()
+        configuration.mqttConnectTimeout = .zero
+        configuration.maximumQueuedControlsPerDevice = 0
+        configuration.shutdownGracePeriod = .seconds(-1)
+        #expect(
+            configuration.problems == [
+                "--mqtt-connect-timeout must be at least 1, not 0",
+                "--max-queued-controls must be at least 1, not 0",
+                "--shutdown-grace-period must be at least 1, not -1",
+            ]
+        )
+    }
+
+    @Test func theMQTTListenersTakeTheServersLimits() {
+        var configuration = ServerConfiguration(mqttHost: "127.0.0.2")
+        configuration.mqttConnectTimeout = .seconds(3)
+        configuration.maximumQueuedControlsPerDevice = 50
+        configuration.mqttMaximumIdle = .seconds(60)
+        let listener = configuration.mqttListenerConfiguration(port: 1884)
+        #expect(listener.host == "127.0.0.2" && listener.port == 1884 && listener.tls == nil)
+        #expect(listener.connectTimeout == .seconds(3) && listener.maximumQueuedDownlinksPerSession == 50)
+        #expect(listener.maximumIdle == .seconds(60))
+    }
+
     @Test func flagsThatGoTogether() {
         #expect(ServerConfiguration(mqttsPort: 8883).problems == ["--mqtts-port needs --tls-cert and --tls-key"])
         #expect(ServerConfiguration(deviceCACertificatePath: "ca.pem").problems.count == 1)

@@ -123,11 +123,7 @@ public final class GovernanceServer: Sendable {
         var endpoints = Endpoints(http: "")
         if let port = configuration.mqttPort {
             let listener = MQTTListener(
-                configuration: .init(
-                    host: configuration.mqttHost,
-                    port: port,
-                    maximumIdle: TimeAmount(configuration.mqttMaximumIdle)
-                ),
+                configuration: configuration.mqttListenerConfiguration(port: port),
                 authenticator: authenticator,
                 acl: DeviceAuthentication.acl,
                 delegate: ingress
@@ -158,12 +154,7 @@ public final class GovernanceServer: Sendable {
                 authenticator,
             ])
             let listener = MQTTListener(
-                configuration: .init(
-                    host: configuration.mqttHost,
-                    port: port,
-                    tls: tls,
-                    maximumIdle: TimeAmount(configuration.mqttMaximumIdle)
-                ),
+                configuration: configuration.mqttListenerConfiguration(port: port, tls: tls),
                 authenticator: tlsAuthenticator,
                 acl: DeviceAuthentication.acl,
                 delegate: ingress
