@@ -61,6 +61,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a stopping server waits for in-flight requests and connections.")
     var shutdownGracePeriod: Int64 = 30
 
+    @Option(help: "Seconds an upload grant's URL is good.")
+    var uploadGrantLifetime: Int64 = 900
+
+    @Option(help: "Bytes an upload object may hold, as sent and decompressed alike.")
+    var uploadMaxBytes = 1 << 30
+
+    @Option(help: "Upload grants a device may hold that are neither finalized nor expired.")
+    var uploadGrantsPerDevice = 4
+
+    @Option(help: "Bytes of a device's upload objects received and not yet finalized.")
+    var uploadPendingBytesPerDevice = 2 << 30
+
+    @Option(help: "Seconds an upload object not finalized is kept once its grant expired.")
+    var uploadKeepUnfinalized: Int64 = 3_600
+
     @Option(help: "Failed MQTT passwords from one address (in 5 minutes) before it is locked out.")
     var authFailuresPerAddress = 30
 
@@ -97,6 +112,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.mqttConnectTimeout = .seconds(mqttConnectTimeout)
         configuration.maximumQueuedControlsPerDevice = maxQueuedControls
         configuration.shutdownGracePeriod = .seconds(shutdownGracePeriod)
+        configuration.uploadLimits.grantLifetime = .seconds(uploadGrantLifetime)
+        configuration.uploadLimits.maximumObjectBytes = uploadMaxBytes
+        configuration.uploadLimits.maximumOpenGrantsPerDevice = uploadGrantsPerDevice
+        configuration.uploadLimits.maximumOpenBytesPerDevice = uploadPendingBytesPerDevice
+        configuration.uploadLimits.keepReceivedFor = .seconds(uploadKeepUnfinalized)
         configuration.authenticationLimits.failuresPerAddress = authFailuresPerAddress
         configuration.authenticationLimits.failuresPerDevice = authFailuresPerDevice
         let server: GovernanceServer

@@ -56,6 +56,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// oldest leaves the queue, and stays unacknowledged in the store, which sends it again after
     /// `controlResendInterval`. Default 10,000.
     public var maximumQueuedControlsPerDevice = 10_000
+    /// What the upload flow allows a device (see `UploadLimits` for the defaults).
+    public var uploadLimits = UploadLimits()
 
     public init(
         dataDirectory: String = "./.edgesync",
@@ -116,7 +118,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             ("--max-http-connections", Int64(maximumHTTPConnections)),
             ("--auth-failures-per-address", Int64(authenticationLimits.failuresPerAddress)),
             ("--auth-failures-per-device", Int64(authenticationLimits.failuresPerDevice)),
-        ] where value < 1 {
+        ] + uploadLimits.flags where value < 1 {
             problems.append("\(flag) must be at least 1, not \(value)")
         }
         for (flag, port) in [

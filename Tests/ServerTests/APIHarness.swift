@@ -27,7 +27,7 @@ struct APIHarness {
 
     var base: String { "/core/api/v1/projects/\(fixture.projectID)" }
 
-    static func make() async throws -> APIHarness {
+    static func make(uploadLimits: UploadLimits = UploadLimits()) async throws -> APIHarness {
         let fixture = try await StoreFixture.make()
         var tokens: [String: String] = [:]
         for (name, scopes) in [
@@ -50,7 +50,8 @@ struct APIHarness {
         let uploads = try await UploadDesk.open(
             dataDirectory: fixture.directory,
             store: fixture.store,
-            shared: fixture.location.isShared
+            shared: fixture.location.isShared,
+            limits: uploadLimits
         )
         uploads.setBaseURL("http://127.0.0.1")
         let router = APIRouter.build(

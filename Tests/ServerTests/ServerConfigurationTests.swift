@@ -26,11 +26,13 @@ struct ServerConfigurationTests {
         configuration.mqttConnectTimeout = .zero
         configuration.maximumQueuedControlsPerDevice = 0
         configuration.shutdownGracePeriod = .seconds(-1)
+        configuration.uploadLimits.maximumOpenGrantsPerDevice = 0
         #expect(
             configuration.problems == [
                 "--mqtt-connect-timeout must be at least 1, not 0",
                 "--max-queued-controls must be at least 1, not 0",
                 "--shutdown-grace-period must be at least 1, not -1",
+                "--upload-grants-per-device must be at least 1, not 0",
             ]
         )
     }

@@ -18,12 +18,13 @@ struct UploadFlowTests {
         static let urlRequest =
             #"{"format_version":1,"request_kind":"url_request","source_table":"orders","segment_kind":"payload_spill"}"#
 
-        static func make() async throws -> Uploads {
-            let harness = try await APIHarness.make()
+        static func make(limits: UploadLimits = UploadLimits()) async throws -> Uploads {
+            let harness = try await APIHarness.make(uploadLimits: limits)
             let desk = try await UploadDesk.open(
                 dataDirectory: harness.fixture.directory,
                 store: harness.fixture.store,
-                shared: harness.fixture.location.isShared
+                shared: harness.fixture.location.isShared,
+                limits: limits
             )
             desk.setBaseURL("http://127.0.0.1")
             return Uploads(
@@ -109,7 +110,8 @@ struct UploadFlowTests {
     @Test func grantsAreSingleUseBoundedAndSwept() async throws {
         let uploads = try await Uploads.make()
         var grants: [UploadGrant] = []
-        for _ in 0..<UploadDesk.maximumOpenGrantsPerDevice { grants.append(try await uploads.grant()) }
+        let limits = uploads.desk.limits
+        for _ in 0..<limits.maximumOpenGrantsPerDevice { grants.append(try await uploads.grant()) }
         let refused = try await uploads.request(Uploads.urlRequest)
         #expect(refused.rejection == .invalidPayload, "one grant more than a device may hold")
 
@@ -120,13 +122,44 @@ struct UploadFlowTests {
         #expect(statuses.filter { $0 == .conflict }.count == 5, "\(statuses)")
         #expect(try await uploads.desk.objects.exists(grants[0].batchID.description))
 
-        let later = Timestamp(seconds: Timestamp.now.seconds + UploadDesk.lifetime + UploadDesk.keepReceivedFor + 1)
+        let keep = limits.keepReceivedFor.components.seconds
+        let later = Timestamp(seconds: Timestamp.now.seconds + limits.grantLifetime.components.seconds + keep + 1)
         let store = uploads.fixture.store
-        let expired = try await store.expireUploads(now: later, keepReceivedFor: UploadDesk.keepReceivedFor)
+        let expired = try await store.expireUploads(now: later, keepReceivedFor: keep)
         #expect(Set(expired) == Set(grants.map(\.batchID.description)))
         for id in expired { await uploads.desk.objects.remove(id) }
         #expect(try await !uploads.desk.objects.exists(grants[0].batchID.description))
         #expect(try await store.upload(id: grants[0].batchID.description) == nil)
+    }
+
+    /// The server's own limits (`serve --upload-…`) rather than the defaults: fewer grants, a
+    /// shorter grant, a smaller object sent and decompressed.
+    @Test func limitsAreTheServersOwn() async throws {
+        var limits = UploadLimits()
+        limits.maximumOpenGrantsPerDevice = 2
+        limits.grantLifetime = .seconds(60)
+        limits.maximumObjectBytes = 4_096
+        let uploads = try await Uploads.make(limits: limits)
+        let (sent, decompressed) = (try await uploads.grant(), try await uploads.grant())
+        let lifetime = sent.expiresAt.seconds - Timestamp.now.seconds
+        #expect((50...60).contains(lifetime), "a grant lives the server's 60 s: \(lifetime)")
+        let refused = try await uploads.request(Uploads.urlRequest)
+        #expect(refused.rejection == .invalidPayload, "a third grant")
+
+        let tooLarge = try await uploads.put(sent, [UInt8](repeating: 0x2A, count: 5_000))
+        #expect(tooLarge.status == .contentTooLarge)
+        #expect(tooLarge.json?["error"]?["message"]?.stringValue?.contains("at most 4096 bytes") == true)
+
+        let note = String(repeating: "x", count: 6_000)
+        let line = #"{"commit_seq":1,"op":"insert","pk":{"id":1},"row":{"id":1,"note":"\#(note)"}}"#
+        #expect(try await uploads.put(decompressed, try Zstd.compress(Array(line.utf8))).status == .created)
+        let finalized = try await uploads.request(Uploads.finalize(decompressed))
+        #expect(finalized.rejection == .invalidPayload && finalized.stagedRows == 0)
+        let entry = try await uploads.harness.get(
+            "\(uploads.harness.base)/edge/batches?outcome=rejected",
+            as: PageEnvelope<BatchLedgerEntry>.self
+        ).data.last
+        #expect(entry?.rejectionMessage?.contains("more than 4096 bytes once decompressed") == true)
     }
 
     /// A few KiB that expand to 64 MiB are refused as soon as the expansion shows, never held in

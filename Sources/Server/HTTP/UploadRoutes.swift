@@ -30,9 +30,9 @@ struct UploadRoutes {
             guard try await store.beginReceiving(uploadID: id, now: .now) else {
                 throw APIError(.conflict, "upload \(id) already received its object, or is receiving it")
             }
-            let room =
-                UploadDesk.maximumOpenBytesPerDevice - (try await store.openUploadBytes(deviceID: record.deviceID))
-            let limit = min(UploadDesk.maximumBytes, room)
+            let limits = desk.limits
+            let room = limits.maximumOpenBytesPerDevice - (try await store.openUploadBytes(deviceID: record.deviceID))
+            let limit = min(limits.maximumObjectBytes, room)
             var bytes = 0
             do {
                 try await desk.objects.receive(id) { append in
@@ -41,9 +41,9 @@ struct UploadRoutes {
                         guard bytes <= limit else {
                             throw APIError(
                                 .payloadTooLarge,
-                                limit < UploadDesk.maximumBytes
-                                    ? "the device's objects waiting for finalize would pass \(UploadDesk.maximumOpenBytesPerDevice) bytes; finalize them first"
-                                    : "an upload object is at most \(UploadDesk.maximumBytes) bytes"
+                                limit < limits.maximumObjectBytes
+                                    ? "the device's objects waiting for finalize would pass \(limits.maximumOpenBytesPerDevice) bytes; finalize them first"
+                                    : "an upload object is at most \(limits.maximumObjectBytes) bytes"
                             )
                         }
                         try await append(Array(buffer.readableBytesView))

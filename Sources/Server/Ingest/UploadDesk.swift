@@ -7,30 +7,27 @@ import Synchronization
 /// URLs (HMAC-SHA256 over id and expiry with a key kept in the store) and keeps the received
 /// objects until they are finalized.
 public final class UploadDesk: Sendable {
-    /// Grants last 15 minutes; objects are at most 1 GiB.
-    public static let lifetime: Int64 = 15 * 60
-    public static let maximumBytes = 1 << 30
-    /// A device holds at most 4 grants that are neither finalized nor expired, and 2 GiB of
-    /// objects received and not yet finalized.
-    public static let maximumOpenGrantsPerDevice = 4
-    public static let maximumOpenBytesPerDevice = 2 << 30
-    /// An object not finalized an hour after its grant expired is removed.
-    public static let keepReceivedFor: Int64 = 3600
-
     let key: SymmetricKey
     /// Where the objects live between their PUT and their finalize.
     public let objects: any UploadObjects
+    public let limits: UploadLimits
     private let baseURL = Mutex<String?>(nil)
 
-    public init(key: SymmetricKey, objects: any UploadObjects) {
+    public init(key: SymmetricKey, objects: any UploadObjects, limits: UploadLimits = UploadLimits()) {
         self.key = key
         self.objects = objects
+        self.limits = limits
     }
 
     /// The desk of a server: the store's signing key (the data directory's `upload.key` from
     /// before the store kept it, else a new one), shared by every server of the store, and its
     /// objects in the data directory or, when the store is shared, in the store.
-    public static func open(dataDirectory: URL, store: any GovernanceStore, shared: Bool) async throws -> UploadDesk {
+    public static func open(
+        dataDirectory: URL,
+        store: any GovernanceStore,
+        shared: Bool,
+        limits: UploadLimits = UploadLimits()
+    ) async throws -> UploadDesk {
         let legacy = try? Data(contentsOf: dataDirectory.appendingPathComponent("upload.key"))
         let key = try await store.secret("upload_key") {
             if let legacy, legacy.count == 32 { return Hex.encode(Array(legacy)) }
@@ -43,7 +40,7 @@ public final class UploadDesk: Sendable {
             shared
             ? StoreUploadObjects(store: store)
             : try FileUploadObjects(directory: dataDirectory.appendingPathComponent("uploads"))
-        return UploadDesk(key: SymmetricKey(data: bytes), objects: objects)
+        return UploadDesk(key: SymmetricKey(data: bytes), objects: objects, limits: limits)
     }
 
     /// Where the HTTP API is reachable from devices (set once the server listens).

@@ -22,7 +22,7 @@ struct UploadIngest {
         switch request {
         case .urlRequest(let table, let segment):
             let id = UUIDv7Generator.shared.next()
-            let expires = receivedAt.seconds + UploadDesk.lifetime
+            let expires = receivedAt.seconds + desk.limits.grantLifetime.components.seconds
             guard let url = desk.url(uploadID: id.description, expires: expires) else {
                 return IngestResult(outcome: nil)
             }
@@ -37,13 +37,13 @@ struct UploadIngest {
                 let control = try await pipeline.store.grantUpload(
                     grant,
                     device: device,
-                    maximumOpen: UploadDesk.maximumOpenGrantsPerDevice,
+                    maximumOpen: desk.limits.maximumOpenGrantsPerDevice,
                     now: receivedAt
                 )
             else {
                 return try await reject(
                     rejection(
-                        "url_request: the device already holds \(UploadDesk.maximumOpenGrantsPerDevice) open upload grants; "
+                        "url_request: the device already holds \(desk.limits.maximumOpenGrantsPerDevice) open upload grants; "
                             + "finalize one or let it expire",
                         batchID: nil,
                         table: table
@@ -79,7 +79,11 @@ struct UploadIngest {
             }
             // Read twice, a row at a time: first to refuse a malformed object before any of its
             // rows is staged, then to ingest it in batches.
-            let object = UploadObjectReader(objects: desk.objects, id: record.id)
+            let object = UploadObjectReader(
+                objects: desk.objects,
+                id: record.id,
+                maximumBytes: desk.limits.maximumObjectBytes
+            )
             do {
                 try await object.forEachRow { _ in }
             } catch {

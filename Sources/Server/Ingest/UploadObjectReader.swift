@@ -10,8 +10,6 @@ struct UploadObjectReader {
         var description: String
     }
 
-    /// Decompressed bytes an object may hold: the upload limit.
-    static let maximumBytes = UploadDesk.maximumBytes
     /// Decompressed bytes per compressed byte, past the first MiB: JSONL rows compress 5 to 50
     /// times; a bomb expands thousands of times.
     static let maximumExpansion = 1_000
@@ -22,6 +20,8 @@ struct UploadObjectReader {
 
     let objects: any UploadObjects
     let id: String
+    /// Decompressed bytes the object may hold: the upload limit.
+    let maximumBytes: Int
 
     /// Calls `body` with every row in order; throws the first problem (with its line).
     func forEachRow(_ body: (JSONObject) async throws -> Void) async throws {
@@ -38,8 +38,8 @@ struct UploadObjectReader {
                 var complete: [[UInt8]] = []
                 try decompressor.feed(Array(data)) { output in
                     produced += output.count
-                    guard produced <= Self.maximumBytes else {
-                        throw Failure(description: "more than \(Self.maximumBytes) bytes once decompressed")
+                    guard produced <= maximumBytes else {
+                        throw Failure(description: "more than \(maximumBytes) bytes once decompressed")
                     }
                     guard produced <= max(1 << 20, consumed * Self.maximumExpansion) else {
                         throw Failure(

@@ -101,7 +101,8 @@ public final class GovernanceServer: Sendable {
             uploads: try await UploadDesk.open(
                 dataDirectory: directory,
                 store: store,
-                shared: configuration.storeLocation.isShared
+                shared: configuration.storeLocation.isShared,
+                limits: configuration.uploadLimits
             ),
             logger: logger
         )

@@ -64,7 +64,8 @@ struct SweepService: Service {
         await courier.deliver(try await store.sweepBackpressure(now: .now))
         try await store.markControlsDue(sentBefore: Timestamp(ns: Timestamp.now.ns - resendAfter.nanoseconds))
         if let uploads {
-            for id in try await store.expireUploads(now: .now, keepReceivedFor: UploadDesk.keepReceivedFor) {
+            let keep = uploads.limits.keepReceivedFor.components.seconds
+            for id in try await store.expireUploads(now: .now, keepReceivedFor: keep) {
                 await uploads.objects.remove(id)
             }
         }
