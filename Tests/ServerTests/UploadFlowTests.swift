@@ -54,6 +54,12 @@ struct UploadFlowTests {
             return grant
         }
 
+        /// The message of the batch ledger's latest rejection.
+        func lastRejectionMessage() async throws -> String? {
+            let path = "\(harness.base)/edge/batches?outcome=rejected"
+            return try await harness.get(path, as: PageEnvelope<BatchLedgerEntry>.self).data.last?.rejectionMessage
+        }
+
         func put(_ grant: UploadGrant, _ object: [UInt8]) async throws -> APIHarness.Reply {
             let path = String(grant.presignedURL.dropFirst("http://127.0.0.1".count))
             return try await harness.send(.put, path, bytes: object, token: "none", key: nil)
@@ -155,11 +161,8 @@ struct UploadFlowTests {
         #expect(try await uploads.put(decompressed, try Zstd.compress(Array(line.utf8))).status == .created)
         let finalized = try await uploads.request(Uploads.finalize(decompressed))
         #expect(finalized.rejection == .invalidPayload && finalized.stagedRows == 0)
-        let entry = try await uploads.harness.get(
-            "\(uploads.harness.base)/edge/batches?outcome=rejected",
-            as: PageEnvelope<BatchLedgerEntry>.self
-        ).data.last
-        #expect(entry?.rejectionMessage?.contains("more than 4096 bytes once decompressed") == true)
+        let message = try await uploads.lastRejectionMessage()
+        #expect(message?.contains("more than 4096 bytes once decompressed") == true, "\(String(describing: message))")
     }
 
     /// A few KiB that expand to 64 MiB are refused as soon as the expansion shows, never held in
@@ -172,10 +175,7 @@ struct UploadFlowTests {
         #expect(try await uploads.put(grant, bomb).status == .created)
         let refused = try await uploads.request(Uploads.finalize(grant))
         #expect(refused.rejection == .invalidPayload && refused.stagedRows == 0)
-        let entry = try await uploads.harness.get(
-            "\(uploads.harness.base)/edge/batches?outcome=rejected",
-            as: PageEnvelope<BatchLedgerEntry>.self
-        ).data.last
-        #expect(entry?.rejectionMessage?.contains("expands more than") == true, "\(String(describing: entry))")
+        let message = try await uploads.lastRejectionMessage()
+        #expect(message?.contains("expands more than") == true, "\(String(describing: message))")
     }
 }
