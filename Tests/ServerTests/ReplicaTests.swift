@@ -197,12 +197,7 @@ struct ReplicaTests {
         slow.release.signal()
         try await slow.task.value
         // Both show once no older transaction of this database runs.
-        var after = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
-        let deadline = ContinuousClock.now + .seconds(30)
-        while after.items.count < 2, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-            after = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
-        }
+        let after = try await Self.events(store, tenancy, filter, count: 2)
         #expect(after.items.map(\.outcome) == ["slow", "fast"])
         filter.since = after.items[0].id
         #expect(
@@ -223,12 +218,29 @@ struct ReplicaTests {
         try await store.recordEvent(device: device, kind: .deviceConnected, outcome: "here", message: "after it")
         var filter = EventFilter()
         filter.since = 0
-        let read = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
-        #expect(read.items.map(\.outcome) == ["here"])
+        let read = try await Self.events(store, tenancy, filter, count: 1)
+        #expect(read.items.map(\.outcome) == ["here"], "while the other database's transaction is still open")
         held.release.signal()
         try await held.task.value
         await store.close()
         await other.close()
+    }
+
+    /// The events after `filter.since` once there are `count` of them (or after 30 s). Polled: a
+    /// short transaction, of another test say, that runs when a read's snapshot is taken and has
+    /// ended before its owner is looked up holds back that one read.
+    static func events(
+        _ store: SQLGovernanceStore,
+        _ tenancy: Tenancy,
+        _ filter: EventFilter,
+        count: Int
+    ) async throws -> (items: [Event], total: Int) {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let read = try await store.events(projectID: tenancy.project.id, filter: filter, page: PageRequest())
+            if read.items.count >= count || ContinuousClock.now > deadline { return read }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// A transaction that writes an event and stays open until `release` is signalled; returns
