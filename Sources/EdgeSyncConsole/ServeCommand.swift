@@ -43,44 +43,47 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Accept any device id and register it on first connect (loopback listeners only).")
     var devOpen = false
 
+    /// The limits' defaults are the configuration's own, so that they cannot drift apart.
+    private static let defaults = ServerConfiguration()
+
     @Option(help: "Seconds an HTTP connection may send nothing (stalled headers or body, idle keep-alive).")
-    var httpIdleTimeout: Int64 = 30
+    var httpIdleTimeout = Self.defaults.httpIdleTimeout.components.seconds
 
     @Option(help: "HTTP connections served at once; more wait to be accepted.")
-    var maxHttpConnections = 1_000
+    var maxHttpConnections = Self.defaults.maximumHTTPConnections
 
     @Option(help: "Seconds an MQTT connection without keep-alive may stay silent.")
-    var mqttMaxIdle: Int64 = 900
+    var mqttMaxIdle = Self.defaults.mqttMaximumIdle.components.seconds
 
     @Option(help: "Seconds a new MQTT connection has to send CONNECT.")
-    var mqttConnectTimeout: Int64 = 10
+    var mqttConnectTimeout = Self.defaults.mqttConnectTimeout.components.seconds
 
     @Option(help: "Controls queued for an offline device; past it the oldest waits for the next resend.")
-    var maxQueuedControls = 10_000
+    var maxQueuedControls = Self.defaults.maximumQueuedControlsPerDevice
 
     @Option(help: "Seconds a stopping server waits for in-flight requests and connections.")
-    var shutdownGracePeriod: Int64 = 30
+    var shutdownGracePeriod = Self.defaults.shutdownGracePeriod.components.seconds
 
     @Option(help: "Seconds an upload grant's URL is good.")
-    var uploadGrantLifetime: Int64 = 900
+    var uploadGrantLifetime = Self.defaults.uploadLimits.grantLifetime.components.seconds
 
     @Option(help: "Bytes an upload object may hold, as sent and decompressed alike.")
-    var uploadMaxBytes = 1 << 30
+    var uploadMaxBytes = Self.defaults.uploadLimits.maximumObjectBytes
 
     @Option(help: "Upload grants a device may hold that are neither finalized nor expired.")
-    var uploadGrantsPerDevice = 4
+    var uploadGrantsPerDevice = Self.defaults.uploadLimits.maximumOpenGrantsPerDevice
 
     @Option(help: "Bytes of a device's upload objects received and not yet finalized.")
-    var uploadPendingBytesPerDevice = 2 << 30
+    var uploadPendingBytesPerDevice = Self.defaults.uploadLimits.maximumOpenBytesPerDevice
 
     @Option(help: "Seconds an upload object not finalized is kept once its grant expired.")
-    var uploadKeepUnfinalized: Int64 = 3_600
+    var uploadKeepUnfinalized = Self.defaults.uploadLimits.keepReceivedFor.components.seconds
 
     @Option(help: "Failed MQTT passwords from one address (in 5 minutes) before it is locked out.")
-    var authFailuresPerAddress = 30
+    var authFailuresPerAddress = Self.defaults.authenticationLimits.failuresPerAddress
 
     @Option(help: "Failed MQTT passwords for one device from one address (in 5 minutes) before a lockout.")
-    var authFailuresPerDevice = 10
+    var authFailuresPerDevice = Self.defaults.authenticationLimits.failuresPerDevice
 
     func run() async throws {
         let location: StoreLocation?
