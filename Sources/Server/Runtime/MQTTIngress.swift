@@ -131,13 +131,16 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
     }
 
     /// Lets go of devices whose newest session is at another replica: their connection here is
-    /// the older one.
+    /// the older one. Only sessions held here before the read count: one opened here while it
+    /// ran may be newer than the other replica's row it saw, and is kept.
     func releaseTakenOver() async throws {
+        let held = sessions.withLock { $0.mapValues(\.epoch) }
         let moved = try await store.sessionsTakenOver(from: replicaID, window: ReplicaTiming.takeoverWindow)
         let names = sessions.withLock { sessions in
-            moved.compactMap { device in
-                defer { sessions[device] = nil }
-                return sessions[device]?.name
+            moved.compactMap { device -> String? in
+                guard let session = sessions[device], session.epoch == held[device] else { return nil }
+                sessions[device] = nil
+                return session.name
             }
         }
         for name in names {
