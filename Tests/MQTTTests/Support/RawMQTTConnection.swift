@@ -26,7 +26,25 @@ final class RawMQTTConnection: Sendable {
         }
     }
 
-    struct Timeout: Error {}
+    /// Nothing came back in time: names the caller's line and the connection's ports, so a hang
+    /// seen once in a long run says which step of its test it was.
+    struct Timeout: Error, CustomStringConvertible {
+        var waitedFor: String
+        var line: UInt
+        var local: String
+        var remote: String
+
+        var description: String { "Timeout: \(waitedFor) at line \(line) (\(local) → \(remote))" }
+    }
+
+    private func timeout(_ waitedFor: String, line: UInt) -> Timeout {
+        Timeout(
+            waitedFor: waitedFor,
+            line: line,
+            local: channel.channel.localAddress?.description ?? "?",
+            remote: channel.channel.remoteAddress?.description ?? "?"
+        )
+    }
 
     init(port: Int) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -52,27 +70,31 @@ final class RawMQTTConnection: Sendable {
         while await inbox.writer == nil, await !inbox.closed { try await Task.sleep(for: .milliseconds(1)) }
     }
 
-    func send(_ packet: MQTTPacket) async throws {
-        guard let writer = await inbox.writer else { throw Timeout() }
+    func send(_ packet: MQTTPacket, line: UInt = #line) async throws {
+        guard let writer = await inbox.writer else {
+            throw timeout("a writer (the connection closed at once)", line: line)
+        }
         try await writer.write(packet)
     }
 
     /// The next packet; nil once the server has closed the connection; throws on timeout.
-    func receive(timeout: Duration = hangDeadline) async throws -> MQTTPacket? {
+    func receive(timeout: Duration = hangDeadline, line: UInt = #line) async throws -> MQTTPacket? {
         let deadline = ContinuousClock.now + timeout
         while true {
             let (packet, closed) = await inbox.take()
             if let packet { return packet }
             if closed { return nil }
-            guard ContinuousClock.now < deadline else { throw Timeout() }
+            guard ContinuousClock.now < deadline else {
+                throw self.timeout("a packet or the close, \(timeout)", line: line)
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
     }
 
     /// Connects and returns the CONNACK.
-    func connect(_ connect: MQTTPacket.Connect) async throws -> MQTTPacket.ConnAck? {
-        try await send(.connect(connect))
-        guard case .connack(let ack)? = try await receive() else { return nil }
+    func connect(_ connect: MQTTPacket.Connect, line: UInt = #line) async throws -> MQTTPacket.ConnAck? {
+        try await send(.connect(connect), line: line)
+        guard case .connack(let ack)? = try await receive(line: line) else { return nil }
         return ack
     }
 
@@ -95,8 +117,8 @@ final class RawMQTTConnection: Sendable {
     }
 
     /// Waits until the server closes the connection (throws on timeout).
-    func waitUntilClosed(timeout: Duration = hangDeadline) async throws {
-        while try await receive(timeout: timeout) != nil {}
+    func waitUntilClosed(timeout: Duration = hangDeadline, line: UInt = #line) async throws {
+        while try await receive(timeout: timeout, line: line) != nil {}
     }
 
     func close() async {
