@@ -4,7 +4,10 @@ import NIOCore
 
 /// QoS 1 publishes/s of 1 KiB and 512 KiB messages from our client to our listener and to a
 /// `mosquitto` broker, same machine, same run, one at a time and pipelined; each the median of
-/// runs that alternate between the two.
+/// runs that alternate between the two. The client runs in a process of its own (this executable,
+/// `--publish-client`), as devices do: in this process it would share the listener's event loop
+/// threads, which it never shares with `mosquitto`, and the figure would move with which thread
+/// each connection lands on.
 enum MQTTThroughputBench {
     struct Discard: MQTTListenerDelegate {
         func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws {}
@@ -52,7 +55,33 @@ enum MQTTThroughputBench {
         await listener.shutdown()
     }
 
+    /// One run: a client process publishes `count` messages and prints the msg/s it reached.
     static func measure(port: Int, size: Int, window: Int, count: Int) async throws -> Double {
+        let client = Process()
+        client.executableURL = EdgeBench.sibling("edge-bench")
+        client.arguments = [clientFlag] + [port, size, window, count].map(String.init)
+        let output = Pipe()
+        client.standardOutput = output
+        try client.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        client.waitUntilExit()
+        guard client.terminationStatus == 0, let rate = Double(printed.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw BenchFailure("the publishing client (port \(port)) failed: \(printed)") }
+        return rate
+    }
+
+    static let clientFlag = "--publish-client"
+
+    /// The client process: `--publish-client PORT SIZE WINDOW COUNT` prints the msg/s it reached.
+    static func clientMain(_ arguments: [String]) async throws {
+        let numbers = arguments.compactMap(Int.init)
+        guard numbers.count == 4, numbers.count == arguments.count else {
+            throw BenchFailure("usage: edge-bench \(clientFlag) PORT SIZE WINDOW COUNT")
+        }
+        print(try await publish(port: numbers[0], size: numbers[1], window: numbers[2], count: numbers[3]))
+    }
+
+    static func publish(port: Int, size: Int, window: Int, count: Int) async throws -> Double {
         let client = MQTTClient(
             configuration: .init(host: "127.0.0.1", port: port, clientID: "bench-\(window)", cleanSession: true)
         )

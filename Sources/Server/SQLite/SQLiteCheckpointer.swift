@@ -33,10 +33,10 @@ final class SQLiteCheckpointer: Sendable {
         configuration.busyMode = .timeout(10)
         copier = try DatabaseQueue(path: pool.path, configuration: configuration)
         let context = Unmanaged.passUnretained(self).toOpaque()
-        try pool.writeWithoutTransaction { db in
+        pool.writeWithoutTransaction { db in
             // Replaces the automatic checkpoint's hook. The backend keeps this object as long as
             // its pool.
-            sqlite3_wal_hook(
+            _ = sqlite3_wal_hook(
                 db.sqliteConnection,
                 { context, _, _, frames in
                     Unmanaged<SQLiteCheckpointer>.fromOpaque(context!).takeUnretainedValue().frames.store(
