@@ -125,9 +125,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["EdgeSyncModels", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["EdgeSyncModels", "CSpawn", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/TestSupport"
         ),
+        .target(name: "CSpawn", path: "Tests/CSpawn"),
         .testTarget(
             name: "MQTTTests",
             dependencies: [

@@ -35,7 +35,8 @@ final class AgentHarness: @unchecked Sendable {
         app = try AppDatabase.open(directory.appendingPathComponent("app.db").path)
         if createSchema { try await app.write { try $0.execute(sql: Self.schema) } }
         storeLocation = try await TestStore.url().map { try StoreLocation(parsing: $0) }
-        (server, mqttPort, httpPort) = try await Self.startServerOnFreePorts(directory: directory, store: storeLocation)
+        (mqttPort, httpPort) = (try await freeTestPort(), try await freeTestPort())
+        server = try await Self.startServer(directory: directory, store: storeLocation, mqtt: mqttPort, http: httpPort)
         configuration = AgentConfiguration()
         configuration.serverURL = "mqtt://127.0.0.1:\(mqttPort)"
         configuration.deviceID = "pump-7"
@@ -43,26 +44,6 @@ final class AgentHarness: @unchecked Sendable {
         configuration.flushInterval = .milliseconds(100)
         configuration.snapshotOnFirstRun = snapshot
         configuration.tableStrategies = ["sensor_timeseries": .telemetry(tsColumn: "ts", includeColumns: nil)]
-    }
-
-    /// Starts the server on two ports from `freeTestPort`. A CI run once found one of them taken
-    /// by the time the server bound it, by a holder not caught since: then this prints who listens
-    /// there now and starts the server on two other ports.
-    static func startServerOnFreePorts(
-        directory: URL,
-        store: StoreLocation?
-    ) async throws -> (server: GovernanceServer, mqtt: Int, http: Int) {
-        var attempt = 1
-        while true {
-            let (mqtt, http) = (try await freeTestPort(), try await freeTestPort())
-            do {
-                return (try await startServer(directory: directory, store: store, mqtt: mqtt, http: http), mqtt, http)
-            } catch let error as ServerError where error.code == "cannot_listen" && attempt < 3 {
-                let holders = try? await ProcessRunner.run("ss", ["-ltnpH", "sport = :\(mqtt) or sport = :\(http)"])
-                print("AgentHarness: \(error); listening there now: \(holders?.stdout ?? "(ss failed)")")
-                attempt += 1
-            }
-        }
     }
 
     static func startServer(

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -134,11 +135,6 @@ public struct ProcessRunner {
         return variables
     }
 
-    public static func openDescriptors() -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return entries.compactMap { Int32($0) }.filter { fcntl($0, F_GETFD) != -1 }
-    }
-
     /// Starts `name`; its output goes to files of its own, or stderr to `standardError` (say
     /// `/dev/full`) when given.
     public static func start(
@@ -172,10 +168,11 @@ public struct ProcessRunner {
             0o644
         )
         // The child must not inherit the test's sockets: a connection the test closes would stay
-        // open in the child, and the peer would never see it end.
-        for descriptor in openDescriptors() where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
-        }
+        // open in the child, and the peer would never see it end; a port a test probed and let go
+        // would stay bound. NIO's sockets are not close-on-exec, so they are closed in the child,
+        // all of them: a list taken here would miss one opened on another thread before the spawn.
+        let closing = edgesync_spawn_close_from(&actions, 3)
+        guard closing == 0 else { throw Failure.spawnFailed(name, closing) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
