@@ -85,6 +85,7 @@ let package = Package(
                 "EdgeSyncModels",
                 "CNCurses",
                 "CCurl",
+                "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -92,6 +93,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "PlatformTUI", dependencies: ["EdgeSyncConsole"]),
+        .target(name: "ChildProcess", dependencies: ["CSpawn"]),
+        .target(name: "CSpawn"),
         .executableTarget(
             name: "Agent",
             dependencies: [
@@ -125,10 +128,9 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["EdgeSyncModels", "CSpawn", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["EdgeSyncModels", "ChildProcess", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/TestSupport"
         ),
-        .target(name: "CSpawn", path: "Tests/CSpawn"),
         .testTarget(
             name: "MQTTTests",
             dependencies: [

@@ -17,7 +17,11 @@ struct MQTTPublishHandlerTests {
         let sequencer = MQTTPublishSequencer(channel: channel, depth: 8)
         let delegate = RecordingDelegate()
         let acl = DeviceTopicACL(publishSuffixes: H.uplinks, subscribeSuffixes: [H.control])
-        try await channel.pipeline.addHandler(MQTTPublishHandler(sequencer: sequencer, acl: acl, delegate: delegate))
+        try await channel.testingEventLoop.executeInContext {
+            try channel.pipeline.syncOperations.addHandler(
+                MQTTPublishHandler(sequencer: sequencer, acl: acl, delegate: delegate)
+            )
+        }
         try await channel.writeInbound(MQTTPacket.connect(.init(clientID: "dev-1")))
         for (id, payload, device): (UInt16, String, String) in [
             (1, "early", "dev-1"), (2, "no", "dev-2"), (3, "after", "dev-1"),

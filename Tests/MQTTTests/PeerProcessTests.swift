@@ -27,15 +27,18 @@ import Glibc
         defer { stop.store(true, ordering: .relaxed) }
         for _ in 0..<20 {
             let peer = try ProcessRunner.start("sleep", ["60"])
-            let inherited = Self.descriptors(of: peer)
+            let inherited = Self.sockets(of: peer)
             await peer.stop()
             #expect(inherited == [])
         }
     }
 
-    /// The peer's descriptors beyond standard input, output and error.
-    static func descriptors(of peer: ProcessRunner.Running) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(peer.pid)/fd")) ?? []
-        return entries.compactMap(Int32.init).filter { $0 > 2 }
+    /// The peer's sockets. (Its other descriptors come and go as it starts: the loader opens its
+    /// libraries.)
+    static func sockets(of peer: ProcessRunner.Running) -> [String] {
+        let directory = "/proc/\(peer.pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return entries.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0) }
+            .filter { $0.hasPrefix("socket:") }
     }
 }

@@ -1,5 +1,6 @@
-import CSpawn
+import ChildProcess
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -7,9 +8,8 @@ import Glibc
 
 /// Runs third-party peers (`mosquitto`, `mosquitto_pub`, `openssl`) as real processes.
 ///
-/// Spawned with `posix_spawn` and an explicitly empty signal mask and default dispositions:
-/// Swift's concurrency threads block signals and children inherit that mask, which would leave a
-/// peer deaf to SIGTERM and to its own timers (`mosquitto_sub -W` uses SIGALRM).
+/// Started as a `ChildProcess`: with an empty signal mask (`mosquitto_sub -W` needs its SIGALRM),
+/// and holding none of the test process's sockets.
 public struct ProcessRunner {
     public struct Output: Sendable {
         public var status: Int32
@@ -57,35 +57,22 @@ public struct ProcessRunner {
     }
 
     /// A started process whose output goes to files (no pipe can fill up and block it).
-    public final class Running: @unchecked Sendable {
-        public let pid: pid_t
+    public final class Running: Sendable {
+        public let child: ChildProcess
         let directory: URL
-        private let lock = NSLock()
-        private var exitStatus: Int32?
-        public private(set) var timedOut = false
+        private let timedOutFlag = Atomic<Bool>(false)
 
-        init(pid: pid_t, directory: URL) {
-            self.pid = pid
+        init(_ child: ChildProcess, directory: URL) {
+            self.child = child
             self.directory = directory
         }
 
+        public var pid: pid_t { child.pid }
+
+        public var timedOut: Bool { timedOutFlag.load(ordering: .relaxed) }
+
         /// Reaps the process if it has exited; its status (exit code, or 128 + signal).
-        public func poll() -> Int32? {
-            lock.lock()
-            defer { lock.unlock() }
-            if let exitStatus { return exitStatus }
-            var status: Int32 = 0
-            let reaped = waitpid(pid, &status, WNOHANG)
-            // No such child: reaped elsewhere, so gone; its status is lost. Waiting on would never end.
-            if reaped == -1, errno == ECHILD {
-                exitStatus = -1
-                return exitStatus
-            }
-            guard reaped == pid else { return nil }
-            let signal = status & 0x7F
-            exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-            return exitStatus
-        }
+        public func poll() -> Int32? { child.poll() }
 
         public var isRunning: Bool { poll() == nil }
 
@@ -102,26 +89,17 @@ public struct ProcessRunner {
             let deadline = ContinuousClock.now + timeout
             while isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
             if isRunning {
-                timedOut = true
+                timedOutFlag.store(true, ordering: .relaxed)
                 await stop()
             }
             return output()
         }
 
         /// SIGTERM, then SIGKILL if it is still alive after a second.
-        public func stop() async {
-            guard isRunning else { return }
-            kill(pid, SIGTERM)
-            for _ in 0..<100 where isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-            if isRunning { kill(pid, SIGKILL) }
-            while isRunning { try? await Task.sleep(for: .milliseconds(5)) }
-        }
+        public func stop() async { await child.stop(grace: .seconds(1)) }
 
         /// SIGKILL at once: a crash, as a power cut would cause.
-        public func kill9() async {
-            kill(pid, SIGKILL)
-            while isRunning { try? await Task.sleep(for: .milliseconds(5)) }
-        }
+        public func kill9() async { await child.kill9() }
     }
 
     /// The test process's environment without the line buffering `scripts/test-with-watchdog`
@@ -149,51 +127,20 @@ public struct ProcessRunner {
         )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(
-            &actions,
-            1,
-            directory.appendingPathComponent("stdout").path,
-            O_WRONLY | O_CREAT | O_TRUNC,
-            0o644
-        )
-        posix_spawn_file_actions_addopen(
-            &actions,
-            2,
-            standardError ?? directory.appendingPathComponent("stderr").path,
-            standardError == nil ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY,
-            0o644
-        )
-        // The child must not inherit the test's sockets: a connection the test closes would stay
-        // open in the child, and the peer would never see it end; a port a test probed and let go
-        // would stay bound. NIO's sockets are not close-on-exec, so they are closed in the child,
-        // all of them: a list taken here would miss one opened on another thread before the spawn.
-        let closing = edgesync_spawn_close_from(&actions, 3)
-        guard closing == 0 else { throw Failure.spawnFailed(name, closing) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
         var variables = inheritedEnvironment()
         variables.merge(environment) { $1 }
-        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for variable in envp { free(variable) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw Failure.spawnFailed(name, result) }
-        return Running(pid: pid, directory: directory)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(
+                path,
+                arguments,
+                environment: variables,
+                standardOutput: .file(directory.appendingPathComponent("stdout").path, append: false),
+                standardError: .file(standardError ?? directory.appendingPathComponent("stderr").path, append: true)
+            )
+        } catch let failure as ChildProcess.SpawnFailure {
+            throw Failure.spawnFailed(name, failure.code)
+        }
+        return Running(child, directory: directory)
     }
 }

@@ -1,8 +1,9 @@
+import ChildProcess
 import Foundation
 
 /// An `edge-agent run` process of the demo, its output in a log file next to its configuration.
 final class AgentProcess: Sendable {
-    let process: Process
+    let process: ChildProcess
 
     /// `edge-agent` next to this executable (both are products of the same build).
     static var binary: URL {
@@ -14,20 +15,14 @@ final class AgentProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw DemoError.agentMissing(Self.binary.path)
         }
-        if !FileManager.default.fileExists(atPath: log.path) {
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        }
-        let output = try FileHandle(forWritingTo: log)
-        output.seekToEndOfFile()
-        let pidFile = Self.pidFile(configuration)
-        process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["run", "--config", configuration.path]
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? Data("\(process.processIdentifier)\n".utf8).write(to: pidFile)
+        process = try ChildProcess.spawn(
+            Self.binary.path,
+            ["run", "--config", configuration.path],
+            environment: ProcessInfo.processInfo.environment,
+            standardOutput: .file(log.path, append: true),
+            standardError: .file(log.path, append: true)
+        )
+        try? Data("\(process.pid)\n".utf8).write(to: Self.pidFile(configuration))
     }
 
     static func pidFile(_ configuration: URL) -> URL {
@@ -54,10 +49,7 @@ final class AgentProcess: Sendable {
 
     /// SIGTERM (the agent stops cleanly), SIGKILL after 10 s.
     func stop() async {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<1_000 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        await process.stop(grace: .seconds(10))
     }
 }
 
