@@ -40,6 +40,24 @@ struct ConsoleKeyTests {
         #expect(console.state.route == .reviews(.registry))
     }
 
+    /// A coalesced table's lineage waits on the registry review of its scope: `v` opens that.
+    @Test func aLineageOpensItsDeviceReviewOrTheRegistryReviewItWaitsOn() {
+        var detail = Fixtures.detail
+        var console = ConsoleDriver(on: .lineage(detail.lineage.id))
+        for (device, registry, route) in [
+            ("review-1", nil, ConsoleApp.Route.review("review-1", .device)),
+            (nil, "review-9", .review("review-9", .registry)),
+            (nil, nil, .lineage(detail.lineage.id)),
+        ] {
+            (detail.openReviewID, detail.openRegistryReviewID) = (device, registry)
+            console.state.stack = [.lineage(detail.lineage.id)]
+            console.state.lineage = LineageDetailScreen(detail: detail, now: Fixtures.now)
+            console.press(.character("v"))
+            #expect(console.state.route == route)
+        }
+        #expect(console.state.frame.status?.text == "no open review for this lineage")
+    }
+
     @Test func policyCyclesThroughTheFleets() {
         let fleets = ["north", "south"].map {
             Fleet(

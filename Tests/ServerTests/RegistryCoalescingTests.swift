@@ -39,6 +39,14 @@ struct RegistryCoalescingTests {
         )
     }
 
+    func lineageID(_ flow: Flow, _ device: DeviceIdentity, _ table: String) async throws -> String {
+        let lineages = try await flow.harness.get(
+            "\(flow.base)/edge/lineages?source_table=\(table)",
+            as: PageEnvelope<Lineage>.self
+        ).data
+        return try #require(lineages.first { $0.deviceID == device.id }).id
+    }
+
     @Test func oneRegistryReviewSharedTargetAndAdoption() async throws {
         let flow = try await Flow.make()
         _ = try await flow.harness.send(
@@ -64,6 +72,11 @@ struct RegistryCoalescingTests {
         ).data
         #expect(!deviceReviews.contains { $0.sourceTable == "orders" }, "coalesced tables are decided in the registry")
         let review = registryReviews.data[0]
+        let waiting = try await flow.harness.get(
+            "\(flow.base)/edge/lineages/\(try await lineageID(flow, pump, "orders"))",
+            as: ResourceEnvelope<LineageDetail>.self
+        ).data
+        #expect(waiting.openReviewID == nil && waiting.openRegistryReviewID == review.id)
         let detail = try await flow.harness.get(
             "\(flow.base)/edge/registry-reviews/\(review.id)",
             as: ResourceEnvelope<SchemaReviewDetail>.self
@@ -92,6 +105,11 @@ struct RegistryCoalescingTests {
         ).data
         let shared = "edge_mirror_p" + String(flow.harness.fixture.projectID.filter { $0 != "-" }.prefix(8)) + "_orders"
         #expect(lineages.map(\.status) == [.active, .active] && lineages.allSatisfy { $0.mirrorTable == shared })
+        let decided = try await flow.harness.get(
+            "\(flow.base)/edge/lineages/\(lineages[0].id)",
+            as: ResourceEnvelope<LineageDetail>.self
+        ).data
+        #expect(decided.openRegistryReviewID == nil)
         let pumpRows = try await flow.mirrorRows(lineages[0].id)
         let valveRows = try await flow.mirrorRows(lineages[1].id)
         #expect(pumpRows.meta.total == 3 && valveRows.meta.total == 2)

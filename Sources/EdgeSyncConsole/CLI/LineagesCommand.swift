@@ -78,7 +78,10 @@ struct LineagesCommand: AsyncParsableCommand {
                             ("mirrored rows", String(lineage.mirroredRowCount)),
                             ("materialization failures", String(lineage.materializationFailureCount)),
                             ("last error", lineage.lastMaterializationError ?? "-"),
-                            ("open review", detail.openReviewID ?? "-"),
+                            (
+                                "open review",
+                                detail.openReviewID ?? detail.openRegistryReviewID.map { "\($0) (registry)" } ?? "-"
+                            ),
                             (
                                 "replay",
                                 detail.replayIntent.map { "\($0.state.rawValue) \($0.replayedRows)/\($0.totalRows)" }

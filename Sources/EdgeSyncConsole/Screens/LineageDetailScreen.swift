@@ -183,8 +183,10 @@ extension LineageDetailScreen: ConsoleScreen {
             )
             return [.mode(.dialog(dialog, .deleteLineage(lineageID: id)))]
         case .character("v"):
-            guard let review = detail.openReviewID else { return [.status("no open review for this lineage", .muted)] }
-            return [.open(.review(review, .device))]
+            // A coalesced table's schema is decided by the registry review of its scope.
+            if let review = detail.openReviewID { return [.open(.review(review, .device))] }
+            if let review = detail.openRegistryReviewID { return [.open(.review(review, .registry))] }
+            return [.status("no open review for this lineage", .muted)]
         default:
             return nil
         }

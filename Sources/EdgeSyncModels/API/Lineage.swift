@@ -113,6 +113,10 @@ public struct LineageDetail: Codable, Sendable, Hashable {
     public var replayIntent: ReplayIntent?
     public var pendingControls: [PendingControl]
     public var openReviewID: String?
+    /// The open registry review that decides a schema this lineage waits on, when its table is
+    /// coalesced (project or fleet mode). A registry review belongs to its scope, not to one
+    /// lineage, and has routes of its own (`/edge/registry-reviews`), so it is not `openReviewID`.
+    public var openRegistryReviewID: String?
     public var recentRejections: [BatchLedgerEntry]
 
     public init(
@@ -122,6 +126,7 @@ public struct LineageDetail: Codable, Sendable, Hashable {
         replayIntent: ReplayIntent? = nil,
         pendingControls: [PendingControl] = [],
         openReviewID: String? = nil,
+        openRegistryReviewID: String? = nil,
         recentRejections: [BatchLedgerEntry] = []
     ) {
         self.lineage = lineage
@@ -130,6 +135,7 @@ public struct LineageDetail: Codable, Sendable, Hashable {
         self.replayIntent = replayIntent
         self.pendingControls = pendingControls
         self.openReviewID = openReviewID
+        self.openRegistryReviewID = openRegistryReviewID
         self.recentRejections = recentRejections
     }
 
@@ -140,6 +146,7 @@ public struct LineageDetail: Codable, Sendable, Hashable {
         case replayIntent = "replay_intent"
         case pendingControls = "pending_controls"
         case openReviewID = "open_review_id"
+        case openRegistryReviewID = "open_registry_review_id"
         case recentRejections = "recent_rejections"
     }
 }

@@ -81,6 +81,18 @@ extension SQLGovernanceStore {
                 """,
                 [.text(id)]
             )?.text
+            // The registry entry of the lineage's scope for a schema it has not had approved.
+            let openRegistryReview = try tx.value(
+                """
+                SELECT r.id FROM registry_entry e JOIN schema_review r ON r.id = e.review_id
+                WHERE e.project_id = ? AND e.source_table = ? AND r.status IN ('queued', 'in_review')
+                AND (e.scope = 'project' OR (e.scope = 'fleet' AND e.fleet_id = ?))
+                AND e.schema_hash IN (
+                    SELECT schema_hash FROM schema_version WHERE lineage_id = ? AND decision != 'approved')
+                ORDER BY r.created_at DESC LIMIT 1
+                """,
+                [.text(lineage.projectID), .text(lineage.sourceTable), .text(lineage.fleetID), .text(id)]
+            )?.text
             let rejections = try tx.query(
                 """
                 SELECT \(Self.ledgerColumns) FROM batch_ledger l JOIN device d ON d.id = l.device_id
@@ -110,6 +122,7 @@ extension SQLGovernanceStore {
                 replayIntent: replay,
                 pendingControls: controls,
                 openReviewID: openReview,
+                openRegistryReviewID: openRegistryReview,
                 recentRejections: rejections
             )
         }
