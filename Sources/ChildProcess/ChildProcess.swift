@@ -14,12 +14,15 @@ import Glibc
 /// NIO's sockets are not close-on-exec, and one a server accepted while the child started would stay
 /// open in it, so a connection the server closes would not end for its peer.
 public final class ChildProcess: Sendable {
-    /// Where a standard stream of the child goes.
-    public enum Destination: Sendable {
-        /// `/dev/null`.
-        case discard
-        /// A file, created if missing, emptied first unless `append`.
-        case file(String, append: Bool)
+    /// Where a standard stream of the child goes: a file, created if missing, emptied first
+    /// unless `append`.
+    public struct Destination: Sendable {
+        public var path: String
+        public var append: Bool
+
+        public static func file(_ path: String, append: Bool) -> Destination {
+            Destination(path: path, append: append)
+        }
     }
 
     /// `posix_spawn` or one of its file actions failed.
@@ -50,13 +53,8 @@ public final class ChildProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         var failed = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         for (descriptor, destination) in [(Int32(1), standardOutput), (2, standardError)] where failed == 0 {
-            switch destination {
-            case .discard:
-                failed = posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", O_WRONLY, 0)
-            case .file(let file, let append):
-                let flags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
-                failed = posix_spawn_file_actions_addopen(&actions, descriptor, file, flags, 0o644)
-            }
+            let flags = O_WRONLY | O_CREAT | (destination.append ? O_APPEND : O_TRUNC)
+            failed = posix_spawn_file_actions_addopen(&actions, descriptor, destination.path, flags, 0o644)
         }
         if failed == 0 { failed = edgesync_spawn_close_from(&actions, 3) }
         guard failed == 0 else { throw SpawnFailure(path: path, code: failed) }

@@ -58,7 +58,7 @@ public struct ProcessRunner {
 
     /// A started process whose output goes to files (no pipe can fill up and block it).
     public final class Running: Sendable {
-        public let child: ChildProcess
+        let child: ChildProcess
         let directory: URL
         private let timedOutFlag = Atomic<Bool>(false)
 
