@@ -18,6 +18,9 @@ struct EdgeBench {
         if CommandLine.arguments.dropFirst().first == MQTTThroughputBench.clientFlag {
             return try await MQTTThroughputBench.clientMain(Array(CommandLine.arguments.dropFirst(2)))
         }
+        if CommandLine.arguments.dropFirst().first == MQTTThroughputBench.listenerFlag {
+            return try await MQTTThroughputBench.listenerMain(Array(CommandLine.arguments.dropFirst(2)))
+        }
         let requested = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
         if let unknown = requested.first(where: { !areas.contains($0) }) {
             print("edge-bench: no area \(unknown); areas: \(areas.joined(separator: " "))")

@@ -26,13 +26,9 @@ enum MQTTThroughputBench {
             print("mqtt: mosquitto not installed (make deps installs it); no reference, skipped")
             return
         }
-        let listener = MQTTListener(
-            configuration: .init(port: 0),
-            authenticator: DevOpenAuthenticator { MQTTPrincipal(clientID: $0, rootTopic: "bench/" + $0, identity: $0) },
-            acl: AllowAll(),
-            delegate: Discard()
-        )
+        let listener = benchListener(port: 0)
         let port = try await listener.start()
+        let floor = try await MQTTFloorListener.start()
         for (size, window, count) in cases {
             let (ours, theirs) = try await EdgeBench.alternating(
                 EdgeBench.runs,
@@ -52,6 +48,25 @@ enum MQTTThroughputBench {
                 )
             )
         }
+        // The floor for the lone publish: how far the listener's own work is from what NIO allows.
+        let (lowest, theirs) = try await EdgeBench.alternating(
+            EdgeBench.runs,
+            { _ in try await measure(port: floor.localAddress?.port ?? 0, size: 1_024, window: 1, count: 5_000) },
+            { _ in try await measure(port: mosquittoPort, size: 1_024, window: 1, count: 5_000) }
+        )
+        report.add(
+            Figure(
+                section: "MQTT QoS 1 publishes, our listener",
+                name: "1 KiB, 1 in flight, NIO floor (`MQTTFloorListener`)",
+                value: lowest,
+                unit: "msg/s",
+                reference: "mosquitto",
+                referenceValue: theirs,
+                note:
+                    "one handler answering PUBACK from bytes, not a listener; medians of \(EdgeBench.runs) alternating runs"
+            )
+        )
+        try await floor.close()
         await listener.shutdown()
     }
 
@@ -68,6 +83,29 @@ enum MQTTThroughputBench {
         guard client.terminationStatus == 0, let rate = Double(printed.trimmingCharacters(in: .whitespacesAndNewlines))
         else { throw BenchFailure("the publishing client (port \(port)) failed: \(printed)") }
         return rate
+    }
+
+    /// The listener the figures measure: every message accepted and discarded.
+    static func benchListener(port: Int) -> MQTTListener {
+        MQTTListener(
+            configuration: .init(port: port),
+            authenticator: DevOpenAuthenticator { MQTTPrincipal(clientID: $0, rootTopic: "bench/" + $0, identity: $0) },
+            acl: AllowAll(),
+            delegate: Discard()
+        )
+    }
+
+    static let listenerFlag = "--listener"
+
+    /// `--listener PORT`: the benchmark's listener alone until killed, for a profiler to attach
+    /// to while `--publish-client` processes publish to it.
+    static func listenerMain(_ arguments: [String]) async throws {
+        guard arguments.count == 1, let port = Int(arguments[0]) else {
+            throw BenchFailure("usage: edge-bench \(listenerFlag) PORT")
+        }
+        let listener = benchListener(port: port)
+        print("listening on \(try await listener.start()) (pid \(getpid()))")
+        try await Task.sleep(for: .seconds(86_400 * 365))
     }
 
     static let clientFlag = "--publish-client"

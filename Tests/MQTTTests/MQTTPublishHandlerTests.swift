@@ -45,4 +45,49 @@ struct MQTTPublishHandlerTests {
         #expect(await delegate.waitFor { $0.denials.count == 1 })
         #expect(await delegate.messages.map(\.payload) == ["early"])
     }
+
+    /// A PUBACK starts at the publish handler, which the sequencer lets go of when the connection
+    /// closes: otherwise the handler, its context and the sequencer would hold each other.
+    @Test func acknowledgementsStartAtTheHandlerWhichIsReleasedOnClose() async throws {
+        let channel = NIOAsyncTestingChannel()
+        let sequencer = MQTTPublishSequencer(channel: channel, depth: 8)
+        let released = Released()
+        try await channel.testingEventLoop.executeInContext {
+            let handler = MQTTPublishHandler(
+                sequencer: sequencer,
+                acl: DeviceTopicACL(publishSuffixes: H.uplinks, subscribeSuffixes: [H.control]),
+                delegate: RecordingDelegate()
+            )
+            released.handler = handler
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+        try await channel.writeInbound(MQTTPacket.connect(.init(clientID: "dev-1")))
+        let session = MQTTSessionInfo(
+            principal: H.principal("dev-1"),
+            connectionID: 1,
+            cleanSession: true,
+            remoteAddress: nil,
+            usesTLS: false
+        )
+        try await channel.pipeline.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: session)).get()
+        try await channel.writeInbound(
+            MQTTPacket.publish(
+                .init(
+                    topic: "dev/dev-1/sync/rows/batch",
+                    payload: ByteBuffer(string: "one"),
+                    qos: .atLeastOnce,
+                    packetID: 7
+                )
+            )
+        )
+        #expect(try await channel.waitForOutboundWrite(as: MQTTPacket.self) == .puback(packetID: 7))
+        try await channel.close()
+        await sequencer.finish()
+        #expect(released.handler == nil)
+    }
+
+    /// Set on the test channel's loop, read after it has finished.
+    final class Released: @unchecked Sendable {
+        weak var handler: MQTTPublishHandler?
+    }
 }

@@ -43,6 +43,14 @@ final class MQTTPublishHandler: ChannelDuplexHandler {
         self.delegate = delegate
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        sequencer.attach(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        sequencer.attach(nil)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let packet = unwrapInboundIn(data)
         switch phase {

@@ -49,6 +49,10 @@ final class MQTTPublishSequencer: Sendable {
         /// Acknowledgements handed to the event loop's task queue and not yet written.
         var queuedAcknowledgements = 0
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The publish handler's context: acknowledgements start there rather than at the
+        /// pipeline's tail, which would take them through the connection task's handler and the
+        /// channel's type-erased write.
+        var output: NIOLoopBound<ChannelHandlerContext>?
 
         /// The head, if it is ready and no run is going: the caller runs from it.
         mutating func claimRun() -> Entry? {
@@ -70,6 +74,14 @@ final class MQTTPublishSequencer: Sendable {
     init(channel: any Channel, depth: Int) {
         self.channel = channel
         self.depth = max(1, depth)
+    }
+
+    /// Where acknowledgements are written from: the publish handler's context while it is in the
+    /// pipeline (set on the event loop when it is added, before any message; nil once removed,
+    /// which also ends the handler, context and sequencer holding each other).
+    func attach(_ context: ChannelHandlerContext?) {
+        let output = context.map { NIOLoopBound($0, eventLoop: $0.eventLoop) }
+        state.withLock { $0.output = output }
     }
 
     /// Takes a message in arrival order (called on the event loop that read it).
@@ -142,7 +154,7 @@ final class MQTTPublishSequencer: Sendable {
                     failed = true
                 }
             }
-            var direct: MQTTPacket?
+            var direct: (MQTTPacket, NIOLoopBound<ChannelHandlerContext>?)?
             let (next, readable, waiters) = state.withLock {
                 state -> (next: Entry?, readable: Bool, waiters: [CheckedContinuation<Void, Never>]) in
                 if failed {
@@ -162,7 +174,7 @@ final class MQTTPublishSequencer: Sendable {
                 defer { state.drainWaiters = [] }
                 return (nil, readable, state.drainWaiters)
             }
-            if let direct { channel.writeAndFlush(direct, promise: nil) }
+            if let (acknowledgement, output) = direct { Self.write(acknowledgement, to: output) }
             if failed { channel.close(promise: nil) }
             if readable {
                 let channel = channel
@@ -178,15 +190,24 @@ final class MQTTPublishSequencer: Sendable {
     /// another thread): returns it for the caller to write at once, after the lock, when on the
     /// event loop with none queued; queues it on the loop otherwise. Whatever is decided later is
     /// either queued behind it or decided on this same thread once it is written.
-    private func send(_ acknowledgement: MQTTPacket, state: inout State) -> MQTTPacket? {
-        if state.queuedAcknowledgements == 0, channel.eventLoop.inEventLoop { return acknowledgement }
+    private func send(
+        _ acknowledgement: MQTTPacket,
+        state: inout State
+    ) -> (MQTTPacket, NIOLoopBound<ChannelHandlerContext>?)? {
+        let output = state.output
+        if state.queuedAcknowledgements == 0, channel.eventLoop.inEventLoop { return (acknowledgement, output) }
         state.queuedAcknowledgements += 1
         let channel = channel
         channel.eventLoop.execute {
-            channel.writeAndFlush(acknowledgement, promise: nil)
+            Self.write(acknowledgement, to: output)
             self.state.withLock { $0.queuedAcknowledgements -= 1 }
         }
         return nil
+    }
+
+    /// Writes from the publish handler's context, which is attached before the handler reads.
+    private static func write(_ acknowledgement: MQTTPacket, to output: NIOLoopBound<ChannelHandlerContext>?) {
+        output?.value.writeAndFlush(NIOAny(acknowledgement), promise: nil)
     }
 }
 
