@@ -40,6 +40,40 @@ struct ConsoleKeyTests {
         #expect(console.state.route == .reviews(.registry))
     }
 
+    /// `/` on every list sends its text to the API: the prompt says what it matches, Enter applies
+    /// it from the first page and reloads, Esc leaves the filter as it was.
+    @Test func slashFiltersEveryListThroughTheAPI() {
+        for (route, hint) in [
+            (ConsoleApp.Route.reviews(.device), "device or table"), (.reviews(.registry), "table"),
+            (.registry, "table"), (.devices, "name or id"), (.lineages, "device or table"),
+            (.rows(lineageID: "l", name: "pump-7/device_state", written: true), "text in a text column"),
+            (.rows(lineageID: "l", name: "pump-7/device_state", written: false), "text in the row's JSON"),
+        ] {
+            var console = ConsoleDriver(on: route)
+            if case .rows(_, let name, let written) = route {
+                console.state.rows = RowsScreen(lineageName: name, written: written, page: Fixtures.rows)
+            }
+            guard var list = console.state.top as? any TextFilteredList else {
+                Issue.record("\(route) has no text filter")
+                continue
+            }
+            list.pageMeta = PageMeta(page: 3, limit: 20, total: 100)
+            console.state.top = list
+            console.press(.character("/"))
+            console.type("pump 7")
+            #expect(console.render(width: 120).text.contains("/pump 7▏  (\(hint), !text inverts"), "\(route)")
+            let effects = console.press(.enter)
+            let filtered = console.state.top as? any TextFilteredList
+            #expect(filtered?.query == "pump 7" && filtered?.pageMeta.page == 1, "\(route)")
+            #expect(filtered?.queryParameter == "&q=pump%207" && effects.contains { $0.isLoad }, "\(route)")
+            console.press(.character("/"), .backspace, .escape)
+            #expect((console.state.top as? any TextFilteredList)?.query == "pump 7", "\(route)")
+            console.press(.character("/"))
+            console.press(.backspace, .backspace, .backspace, .backspace, .backspace, .backspace, .enter)
+            #expect((console.state.top as? any TextFilteredList)?.query == nil, "\(route)")
+        }
+    }
+
     /// A coalesced table's lineage waits on the registry review of its scope: `v` opens that.
     @Test func aLineageOpensItsDeviceReviewOrTheRegistryReviewItWaitsOn() {
         var detail = Fixtures.detail

@@ -102,6 +102,42 @@ struct APIRouterTests {
         #expect(detail.schemaVersions.count == 1 && detail.openReviewID != nil)
     }
 
+    /// `q` on staged rows looks in each row's key and values as JSON, ignoring case; `!` inverts.
+    @Test func stagedRowsFilterByText() async throws {
+        let harness = try await Harness.make()
+        let lineage = try #require(
+            try await harness.get(
+                "\(harness.base)/edge/lineages?source_table=device_state",
+                as: PageEnvelope<Lineage>.self
+            ).data.first
+        )
+        for (query, modes) in [("", ["m1", "m2", "m3"]), ("M2", ["m2"]), ("!m2", ["m1", "m3"]), ("zz", [])] {
+            let staged = try await harness.get(
+                "\(harness.base)/edge/lineages/\(lineage.id)/staged-rows?q=\(query)",
+                token: "mirror",
+                as: PageEnvelope<StagedRow>.self
+            )
+            #expect(staged.data.map { $0.row?["mode"] } == modes.map { .string($0) }, "\(query)")
+            #expect(staged.meta.total == modes.count, "\(query)")
+        }
+    }
+
+    /// A text filter holding a NUL character or an unpaired surrogate's bytes is refused on every
+    /// list, whatever the store (PostgreSQL's text cannot hold a NUL).
+    @Test func aTextFilterWithANULIsA400() async throws {
+        let harness = try await Harness.make()
+        let lineage = try #require(
+            try await harness.get("\(harness.base)/edge/lineages", as: PageEnvelope<Lineage>.self).data.first
+        )
+        for path in [
+            "edge/lineages", "edge/schema-reviews", "edge/registry", "edge/registry-reviews", "devices",
+            "edge/lineages/\(lineage.id)/staged-rows", "edge/lineages/\(lineage.id)/mirror-rows",
+        ] {
+            let (status, error) = try await harness.error("\(harness.base)/\(path)?q=a%00b", token: "mirror")
+            #expect(status == .badRequest && error.code == .badRequest, "\(path): \(status)")
+        }
+    }
+
     @Test func badInputIsA400NamingTheParameter() async throws {
         let harness = try await Harness.make()
         for query in ["status=sleeping", "limit=0", "limit=501", "page=0", "page=x", "sort=random"] {
@@ -188,6 +224,19 @@ struct APIRouterTests {
         ).data
         // Without schema_columns the columns are inferred from the first staged row.
         #expect(unknown.review.classification == .unknown && unknown.columns?.map(\.declTypeAffinity) == [.real])
+        // `q` matches the device's name or the table, ignoring case; `!` inverts it.
+        for (query, tables) in [
+            ("TEMP", ["temps"]), ("!temps", ["device_state"]), ("PUMP-7", ["device_state", "temps"]),
+        ] {
+            let matched = try await harness.get(
+                "\(harness.base)/edge/schema-reviews?status=queued&q=\(query)",
+                as: PageEnvelope<SchemaReview>.self
+            )
+            #expect(
+                Set(matched.data.map(\.sourceTable)) == Set(tables) && matched.meta.total == tables.count,
+                "\(query)"
+            )
+        }
     }
 
     @Test func eventsHistoryWithFilters() async throws {
@@ -223,5 +272,9 @@ struct APIRouterTests {
             as: ResourceEnvelope<Device>.self
         )
         #expect(device.data.name == "pump-7")
+        for (query, total) in [("PUMP", 1), ("!pump", 0), ("valve", 0), (String(devices.data[0].id.prefix(8)), 1)] {
+            let matched = try await harness.get("\(harness.base)/devices?q=\(query)", as: PageEnvelope<Device>.self)
+            #expect(matched.meta.total == total, "\(query)")
+        }
     }
 }

@@ -56,7 +56,7 @@ struct IngestPipelineTests {
         )
         #expect(reviews.items.map(\.status) == [.queued])
         #expect(reviews.items.first?.classification == .ambiguous && reviews.items.first?.stagedRowCount == 3)
-        let staged = try await fixture.store.stagedRows(lineageID: lineage.id, page: PageRequest())
+        let staged = try await fixture.store.stagedRows(lineageID: lineage.id, query: nil, page: PageRequest())
         #expect(staged.total == 3)
         #expect(staged.items.map(\.commitSeq) == [1, 2, 3])
         #expect(staged.items.allSatisfy { $0.reason == .schemaReview && $0.op == .insert })
@@ -90,7 +90,9 @@ struct IngestPipelineTests {
         )
         #expect(lineage.stagedRowCount == 7)
         #expect(
-            try await fixture.store.stagedRows(lineageID: lineage.id, page: PageRequest()).items.map(\.commitSeq) == [
+            try await fixture.store.stagedRows(lineageID: lineage.id, query: nil, page: PageRequest()).items.map(
+                \.commitSeq
+            ) == [
                 10, 11, 12, 13, 14, 15, 16,
             ]
         )
@@ -117,7 +119,7 @@ struct IngestPipelineTests {
                 .items.first
         )
         #expect(lineage.strategy == .telemetry && lineage.stagedRowCount == 4 && lineage.lastBatchSeq == 43)
-        let staged = try await fixture.store.stagedRows(lineageID: lineage.id, page: PageRequest()).items
+        let staged = try await fixture.store.stagedRows(lineageID: lineage.id, query: nil, page: PageRequest()).items
         #expect(
             staged.first?.ts == Timestamp(rfc3339: "2026-04-28T09:00:01Z")
                 && staged.first?.row?["value_c"] == .double(22.1)

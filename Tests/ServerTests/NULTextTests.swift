@@ -28,7 +28,11 @@ struct NULTextTests {
             return
         }
         #expect(result.outcome == .staged)
-        let staged = try await flow.store.stagedRows(lineageID: flow.rowsLineage, page: PageRequest(limit: 500)).items
+        let staged = try await flow.store.stagedRows(
+            lineageID: flow.rowsLineage,
+            query: nil,
+            page: PageRequest(limit: 500)
+        ).items
         #expect(
             staged.contains { $0.row?["mode"] == .string("before\u{0}after") && $0.reason == .materializationFailed }
         )

@@ -124,6 +124,17 @@ struct RegistryCoalescingTests {
         #expect(result.outcome == .materialized)
         let entry = try await flow.harness.get("\(flow.base)/edge/registry", as: PageEnvelope<RegistryEntry>.self).data
         #expect(entry.map(\.decision) == [.approved] && entry[0].reviewID == review.id)
+        for (query, total) in [("ORD", 1), ("!ord", 0)] {
+            let entries = try await flow.harness.get(
+                "\(flow.base)/edge/registry?q=\(query)",
+                as: PageEnvelope<RegistryEntry>.self
+            )
+            let reviews = try await flow.harness.get(
+                "\(flow.base)/edge/registry-reviews?status=approved&q=\(query)",
+                as: PageEnvelope<SchemaReview>.self
+            )
+            #expect(entries.meta.total == total && reviews.meta.total == total, "\(query)")
+        }
         let mirrors = try await flow.harness.get(
             "\(flow.base)/edge/coalesced-mirrors",
             as: PageEnvelope<CoalescedMirror>.self

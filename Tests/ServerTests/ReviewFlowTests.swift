@@ -191,6 +191,10 @@ struct ReviewFlowTests {
         #expect(after.data.map { $0["id"] } == [.integer(9), .integer(3), .integer(1)])
         #expect(after.data.last?["mode"] == .string("hot") && after.meta.total == 3)
         #expect(try await flow.mirrorRows(flow.rowsLineage, query: "?q=ne").data.map { $0["id"] } == [.integer(9)])
+        // Ignoring case; `!` keeps the rows that do not contain it.
+        #expect(try await flow.mirrorRows(flow.rowsLineage, query: "?q=NE").data.map { $0["id"] } == [.integer(9)])
+        let others = try await flow.mirrorRows(flow.rowsLineage, query: "?q=!ne")
+        #expect(others.data.map { $0["id"] } == [.integer(1), .integer(3)] && others.meta.total == 2)
         #expect(
             try await flow.harness.send(
                 .get,

@@ -13,8 +13,9 @@ extension ConsoleApp.State {
                 ":" + prompt + "▏  (\(ConsoleReducer.jumpTargets); Enter jumps, Esc closes)", .key
             )
         case .filter(let filter):
+            let hint = (top as? any TextFilteredList)?.filterHint ?? "text"
             shown.frame.status = (
-                "/" + filter + "▏  (device or table, !text inverts; Enter applies, empty clears, Esc cancels)", .key
+                "/" + filter + "▏  (\(hint), !text inverts; Enter applies, empty clears, Esc cancels)", .key
             )
         default: break
         }

@@ -35,12 +35,8 @@ struct ConsoleLoader: Sendable {
         case .lineages:
             let screen = current.lineages
             let status = screen.statusFilter.map { "&status=\($0.rawValue)" } ?? ""
-            let query =
-                screen.query.flatMap { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) }.map {
-                    "&q=\($0)"
-                } ?? ""
             let page = try await client.get(
-                "\(base)/edge/lineages?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)&sort=\(screen.sort.rawValue)\(status)\(query)",
+                "\(base)/edge/lineages?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)&sort=\(screen.sort.rawValue)\(status)\(screen.queryParameter)",
                 as: PageEnvelope<Lineage>.self
             )
             return { state in
@@ -54,15 +50,16 @@ struct ConsoleLoader: Sendable {
         case .rows(let id, let name, let written):
             let meta = current.rows?.page.meta ?? PageMeta(page: 1, limit: 50, total: 0)
             let path = written ? "mirror-rows" : "staged-rows"
+            let query = current.rows?.queryParameter ?? ""
             let page: PageEnvelope<JSONObject>
             if written {
                 page = try await client.get(
-                    "\(base)/edge/lineages/\(id)/\(path)?page=\(meta.page)&limit=\(meta.limit)",
+                    "\(base)/edge/lineages/\(id)/\(path)?page=\(meta.page)&limit=\(meta.limit)\(query)",
                     as: PageEnvelope<JSONObject>.self
                 )
             } else {
                 let staged = try await client.get(
-                    "\(base)/edge/lineages/\(id)/\(path)?page=\(meta.page)&limit=\(meta.limit)",
+                    "\(base)/edge/lineages/\(id)/\(path)?page=\(meta.page)&limit=\(meta.limit)\(query)",
                     as: PageEnvelope<StagedRow>.self
                 )
                 page = PageEnvelope(data: staged.data.map(Self.stagedObject), meta: staged.meta)
@@ -76,7 +73,7 @@ struct ConsoleLoader: Sendable {
             let screen = current[reviews: source]
             let status = screen.statusFilter.map { "&status=\($0.rawValue)" } ?? ""
             let page = try await client.get(
-                "\(base)/\(source.path)?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)\(status)",
+                "\(base)/\(source.path)?page=\(screen.page.meta.page)&limit=\(screen.page.meta.limit)\(status)\(screen.queryParameter)",
                 as: PageEnvelope<SchemaReview>.self
             )
             return { state in
@@ -86,7 +83,7 @@ struct ConsoleLoader: Sendable {
         case .registry:
             let meta = current.registry.page.meta
             let page = try await client.get(
-                "\(base)/edge/registry?page=\(meta.page)&limit=\(meta.limit)",
+                "\(base)/edge/registry?page=\(meta.page)&limit=\(meta.limit)\(current.registry.queryParameter)",
                 as: PageEnvelope<RegistryEntry>.self
             )
             return { state in
@@ -144,7 +141,7 @@ struct ConsoleLoader: Sendable {
         case .devices:
             let meta = current.devices.page.meta
             let page = try await client.get(
-                "\(base)/devices?page=\(meta.page)&limit=\(meta.limit)",
+                "\(base)/devices?page=\(meta.page)&limit=\(meta.limit)\(current.devices.queryParameter)",
                 as: PageEnvelope<Device>.self
             )
             return { state in

@@ -68,9 +68,10 @@ extension ConsoleReducer {
             case .escape: state.mode = nil
             case .backspace: state.mode = .filter(String(text.dropLast()))
             case .enter:
-                state.lineages.query = text.isEmpty ? nil : text
-                state.lineages.page.meta.page = 1
                 state.mode = nil
+                guard var list = state.top as? any TextFilteredList else { return [] }
+                list.filter(by: text)
+                state.top = list
                 return [.reload]
             case .character(let character): state.mode = .filter(text + String(character))
             default: break

@@ -4,11 +4,13 @@ import EdgeSyncModels
 struct DevicesScreen: Sendable {
     var page: PageEnvelope<Device>
     var selectedID: String?
+    /// `/`: a substring of the name or id, applied by the API.
+    var query: String?
     var now: Timestamp
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("+", "register"), ("P", "password"), ("C", "certificate"), ("n/p", "page"), ("Esc", "back"),
-        ("q", "quit"),
+        ("↑↓", "move"), ("+", "register"), ("P", "password"), ("C", "certificate"), ("/", "filter"), ("n/p", "page"),
+        ("Esc", "back"), ("q", "quit"),
     ]
 
     static let columns = [
@@ -40,16 +42,20 @@ struct DevicesScreen: Sendable {
         frame.drawList(
             into: &grid,
             breadcrumb: ["Devices"],
-            title: "Devices [\(page.meta.total)]",
+            title: "Devices [\(page.meta.total)]" + matching,
             keys: Self.keys,
             table: table,
-            empty: "No devices yet: + registers one (or a dev-open server registers them on first connect)."
+            empty: emptyText(
+                "No devices yet: + registers one (or a dev-open server registers them on first connect).",
+                noun: "device"
+            )
         )
     }
 }
 
-extension DevicesScreen: ConsoleScreen {
+extension DevicesScreen: TextFilteredList {
     var helpTitle: String { "Devices" }
+    var filterHint: String { "name or id" }
     var keys: [(key: String, action: String)] { Self.keys }
 
     mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
@@ -63,6 +69,8 @@ extension DevicesScreen: ConsoleScreen {
                 field: .text(label: "Name", required: true)
             )
             return [.mode(.dialog(dialog, .registerDevice(name: "")))]
+        case .character("/"):
+            return filterPrompt
         case .character("P"):
             guard let selected else { return [] }
             let dialog = ConfirmDialog(

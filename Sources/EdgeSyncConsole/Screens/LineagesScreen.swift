@@ -30,8 +30,7 @@ struct LineagesScreen: Sendable {
 
     var title: String {
         let filter = ScreenFrame.filter("status", statusFilter?.rawValue)
-        let text = query.map { " · matching \"\($0)\"" } ?? ""
-        return "Lineages [\(page.meta.total)] · \(filter)\(text) · sort: \(sort.rawValue) · updated "
+        return "Lineages [\(page.meta.total)] · \(filter)\(matching) · sort: \(sort.rawValue) · updated "
             + "\(Self.age(seconds: dataAge)) ago"
     }
 
@@ -69,10 +68,11 @@ struct LineagesScreen: Sendable {
         frame.keys = Self.keys
         let body = frame.draw(into: &grid)
         guard !page.data.isEmpty else {
-            let message =
-                query.map { "No lineage matches \"\($0)\" (/ changes the filter)." }
-                ?? statusFilter.map { "No \($0.rawValue) lineages (f changes the filter)." }
-                ?? "No lineages yet: they appear with a device's first batch."
+            let message = emptyText(
+                statusFilter.map { "No \($0.rawValue) lineages (f changes the filter)." }
+                    ?? "No lineages yet: they appear with a device's first batch.",
+                noun: "lineage"
+            )
             grid.put(message, x: body.x, y: body.y + 1, style: .muted)
             return
         }
@@ -108,8 +108,9 @@ struct LineagesScreen: Sendable {
     }
 }
 
-extension LineagesScreen: ConsoleScreen {
+extension LineagesScreen: TextFilteredList {
     var helpTitle: String { "Lineages" }
+    var filterHint: String { "device or table" }
     var keys: [(key: String, action: String)] { Self.keys }
 
     mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
@@ -119,7 +120,7 @@ extension LineagesScreen: ConsoleScreen {
         case .enter, .right:
             return Self.openSelected(selectedID, in: ids) { .lineage($0) }
         case .character("/"):
-            return [.mode(.filter(query ?? ""))]
+            return filterPrompt
         case .character("f"):
             statusFilter =
                 switch statusFilter {

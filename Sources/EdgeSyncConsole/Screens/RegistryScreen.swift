@@ -5,11 +5,13 @@ import EdgeSyncModels
 struct RegistryScreen: Sendable {
     var page: PageEnvelope<RegistryEntry>
     var selectedID: String?
+    /// `/`: a substring of the table, applied by the API.
+    var query: String?
     var now: Timestamp
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("Enter", "open its review"), ("v", "registry reviews"), ("n/p", "page"), ("r", "refresh"),
-        (":", "jump"), ("q", "quit"),
+        ("↑↓", "move"), ("Enter", "open its review"), ("v", "registry reviews"), ("/", "filter"), ("n/p", "page"),
+        ("r", "refresh"), (":", "jump"), ("q", "quit"),
     ]
 
     static let columns = [
@@ -49,17 +51,20 @@ struct RegistryScreen: Sendable {
         frame.drawList(
             into: &grid,
             breadcrumb: ["Registry"],
-            title: "Schema registry [\(page.meta.total)]",
+            title: "Schema registry [\(page.meta.total)]" + matching,
             keys: Self.keys,
             table: table,
-            empty:
-                "The registry is empty: it fills when the policy's schema_coalescing_mode is project or fleet (:policy)."
+            empty: emptyText(
+                "The registry is empty: it fills when the policy's schema_coalescing_mode is project or fleet (:policy).",
+                noun: "registry entry"
+            )
         )
     }
 }
 
-extension RegistryScreen: ConsoleScreen {
+extension RegistryScreen: TextFilteredList {
     var helpTitle: String { "Schema registry" }
+    var filterHint: String { "table" }
     var keys: [(key: String, action: String)] { Self.keys }
 
     mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
@@ -71,6 +76,8 @@ extension RegistryScreen: ConsoleScreen {
             return [.open(.review(review, .registry))]
         case .character("v"):
             return [.open(.reviews(.registry))]
+        case .character("/"):
+            return filterPrompt
         default:
             return Self.turnPage(key, &page.meta) ?? Self.select(key, &selectedID, in: page.data.map(\.id))
         }

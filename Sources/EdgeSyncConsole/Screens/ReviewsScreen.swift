@@ -7,14 +7,16 @@ struct ReviewsScreen: Sendable {
     var page: PageEnvelope<SchemaReview>
     /// Open reviews by default: after a restart the ones an operator claimed are still in view.
     var statusFilter: ReviewStatusFilter? = .open
+    /// `/`: a substring of the device's name or the table, applied by the API.
+    var query: String?
     var selectedID: String?
     var now: Timestamp
 
     static let filters: [ReviewStatusFilter?] = ReviewStatusFilter.allCases + [nil]
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("Enter", "open"), ("f", "status"), ("n/p", "page"), ("Esc", "back"), ("r", "refresh"),
-        ("q", "quit"),
+        ("↑↓", "move"), ("Enter", "open"), ("/", "filter"), ("f", "status"), ("n/p", "page"), ("Esc", "back"),
+        ("r", "refresh"), ("q", "quit"),
     ]
 
     static let columns = [
@@ -60,16 +62,18 @@ struct ReviewsScreen: Sendable {
         frame.drawList(
             into: &grid,
             breadcrumb: source.breadcrumb,
-            title: "\(source.title) [\(page.meta.total)] · " + ScreenFrame.filter("status", statusFilter?.rawValue),
+            title: "\(source.title) [\(page.meta.total)] · " + ScreenFrame.filter("status", statusFilter?.rawValue)
+                + matching,
             keys: Self.keys,
             table: table,
-            empty: "No reviews here (f changes the filter)."
+            empty: emptyText("No reviews here (f changes the filter).", noun: "review")
         )
     }
 }
 
-extension ReviewsScreen: ConsoleScreen {
+extension ReviewsScreen: TextFilteredList {
     var helpTitle: String { source.title }
+    var filterHint: String { source == .registry ? "table" : "device or table" }
     var keys: [(key: String, action: String)] { Self.keys }
 
     mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
@@ -78,6 +82,8 @@ extension ReviewsScreen: ConsoleScreen {
         switch key {
         case .enter, .right:
             return Self.openSelected(selectedID, in: ids) { [source] in .review($0, source) }
+        case .character("/"):
+            return filterPrompt
         case .character("f"):
             let index = Self.filters.firstIndex { $0 == statusFilter } ?? 0
             statusFilter = Self.filters[(index + 1) % Self.filters.count]

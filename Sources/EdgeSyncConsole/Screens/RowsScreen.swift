@@ -10,10 +10,12 @@ struct RowsScreen: Sendable {
     var firstColumn = 0
     /// Enter: the selected row as pretty JSON instead of the table.
     var showingJSON = false
+    /// `/`: a text the API looks for in the rows (written: their text columns; staged: their JSON).
+    var query: String?
 
     static let keys: [(key: String, action: String)] = [
-        ("↑↓", "move"), ("←→", "scroll"), ("Enter", "row as JSON"), ("s/w", "staged/written"), ("n/p", "page"),
-        ("Esc", "back"), ("q", "quit"),
+        ("↑↓", "move"), ("←→", "scroll"), ("Enter", "row as JSON"), ("/", "filter"), ("s/w", "staged/written"),
+        ("n/p", "page"), ("Esc", "back"), ("q", "quit"),
     ]
 
     /// Every key of the page's objects: position and op first, the row's own columns (sorted),
@@ -61,12 +63,15 @@ struct RowsScreen: Sendable {
         var frame = frame
         let source = page.meta.source ?? (written ? "mirror" : "staged")
         frame.breadcrumb = ["Lineages", lineageName, written ? "written" : "staged"]
-        frame.title = "\(written ? "Written" : "Staged") rows [\(page.meta.total)] source: \(source)"
+        frame.title = "\(written ? "Written" : "Staged") rows [\(page.meta.total)] source: \(source)\(matching)"
         frame.keys = Self.keys
         let body = frame.draw(into: &grid)
         guard !page.data.isEmpty else {
             grid.put(
-                written ? "Nothing written yet: rows land here once the schema is approved." : "No staged rows.",
+                emptyText(
+                    written ? "Nothing written yet: rows land here once the schema is approved." : "No staged rows.",
+                    noun: "row"
+                ),
                 x: body.x,
                 y: body.y + 1,
                 style: .muted
@@ -106,8 +111,9 @@ struct RowsScreen: Sendable {
     }
 }
 
-extension RowsScreen: ConsoleScreen {
+extension RowsScreen: TextFilteredList {
     var helpTitle: String { "Rows" }
+    var filterHint: String { written ? "text in a text column" : "text in the row's JSON" }
     var keys: [(key: String, action: String)] { Self.keys }
 
     mutating func handle(_ key: Terminal.Key, _ context: ScreenContext) -> [ScreenCommand]? {
@@ -119,6 +125,7 @@ extension RowsScreen: ConsoleScreen {
         case .home: selected = 0
         case .end: selected = last
         case .enter: showingJSON = !showingJSON && !page.data.isEmpty
+        case .character("/"): return filterPrompt
         // ← scrolls sideways here; Esc always goes back (from the JSON view to the table first).
         case .left, .character("h"): firstColumn = max(0, firstColumn - 1)
         case .right, .character("l"): firstColumn = min(max(0, columnNames.count - 1), firstColumn + 1)

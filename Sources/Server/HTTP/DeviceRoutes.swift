@@ -13,7 +13,14 @@ struct DeviceRoutes: ProjectRoutes {
         group.get("devices") { request, context in
             _ = try context.require(.read)
             let page = try request.page()
-            return PageEnvelope(try await store.devices(projectID: try await project(context), page: page), page: page)
+            return PageEnvelope(
+                try await store.devices(
+                    projectID: try await project(context),
+                    query: try request.textFilter(),
+                    page: page
+                ),
+                page: page
+            )
         }
         group.get("devices/:device_id") { _, context in
             _ = try context.require(.read)

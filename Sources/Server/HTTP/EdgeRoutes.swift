@@ -19,7 +19,7 @@ struct EdgeRoutes: ProjectRoutes {
             filter.fleetID = request.query("fleet_id")
             filter.status = try request.query("status", as: LineageStatus.self)
             filter.sourceTable = request.query("source_table")
-            filter.query = request.query("q")
+            filter.query = try request.textFilter()
             filter.sort = try request.query("sort", as: LineageFilter.Sort.self) ?? .updatedAt
             let page = try request.page()
             return PageEnvelope(
@@ -36,7 +36,7 @@ struct EdgeRoutes: ProjectRoutes {
             let lineage = try await lineage(context)
             let page = try request.page()
             return PageEnvelope(
-                try await store.stagedRows(lineageID: lineage.lineage.id, page: page),
+                try await store.stagedRows(lineageID: lineage.lineage.id, query: try request.textFilter(), page: page),
                 page: page,
                 source: "staged"
             )
@@ -68,6 +68,7 @@ struct EdgeRoutes: ProjectRoutes {
             filter.status = try request.query("status", as: ReviewStatusFilter.self)
             filter.lineageID = request.query("lineage_id")
             filter.deviceID = request.query("device_id")
+            filter.query = try request.textFilter()
             let page = try request.page()
             return PageEnvelope(
                 try await store.reviews(projectID: try await project(context), filter: filter, page: page),

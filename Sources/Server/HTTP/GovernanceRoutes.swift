@@ -57,7 +57,11 @@ struct GovernanceRoutes: ProjectRoutes {
             _ = try context.require(.read)
             let page = try request.page()
             return PageEnvelope(
-                try await store.registryEntries(projectID: try await project(context), page: page),
+                try await store.registryEntries(
+                    projectID: try await project(context),
+                    query: try request.textFilter(),
+                    page: page
+                ),
                 page: page
             )
         }
@@ -74,6 +78,7 @@ struct GovernanceRoutes: ProjectRoutes {
             var filter = ReviewFilter()
             filter.registry = true
             filter.status = try request.query("status", as: ReviewStatusFilter.self)
+            filter.query = try request.textFilter()
             let page = try request.page()
             return PageEnvelope(
                 try await store.reviews(projectID: try await project(context), filter: filter, page: page),
@@ -118,7 +123,7 @@ struct GovernanceRoutes: ProjectRoutes {
                 lineageID: id,
                 page: page,
                 order: request.query("order"),
-                query: request.query("q")
+                query: try request.textFilter()
             )
             return PageEnvelope(rows, page: page, source: detail.lineage.strategy == .rows ? "mirror" : "series")
         }

@@ -11,6 +11,20 @@ extension Request {
         uri.queryParameters.get(name)
     }
 
+    /// A list's text filter, `q`. A NUL character is refused: no text the store keeps can hold
+    /// one (PostgreSQL's `text` cannot), so the filter could only fail or match nothing.
+    func textFilter() throws -> String? {
+        guard let text = query("q") else { return nil }
+        guard !text.unicodeScalars.contains("\0") else {
+            throw APIError(
+                .badRequest,
+                "q must not contain a NUL character",
+                details: ["parameter": .string("q")]
+            )
+        }
+        return text
+    }
+
     func query<T: RawRepresentable>(_ name: String, as: T.Type) throws -> T? where T.RawValue == String {
         guard let text = query(name) else { return nil }
         guard let value = T(rawValue: text) else { throw APIError(.badRequest, "\(name)=\(text) is not a valid value") }

@@ -114,14 +114,18 @@ extension SQLGovernanceStore {
 
     public func registryEntries(
         projectID: String,
+        query: String?,
         page: PageRequest
     ) async throws -> (items: [RegistryEntry], total: Int) {
         try await backend.read { tx in
-            try Self.fetchPage(
+            var conditions = ["project_id = ?"]
+            var binds: [SQLValue] = [.text(projectID)]
+            self.matchText(query, in: ["source_table"], &conditions, &binds)
+            return try Self.fetchPage(
                 tx,
                 from: "registry_entry",
-                where: ["project_id = ?"],
-                binds: [.text(projectID)],
+                where: conditions,
+                binds: binds,
                 order: "source_table, created_at",
                 page: page,
                 map: Self.registryEntry

@@ -40,14 +40,21 @@ extension SQLGovernanceStore {
         }
     }
 
-    public func devices(projectID: String, page: PageRequest) async throws -> (items: [Device], total: Int) {
+    public func devices(
+        projectID: String,
+        query: String?,
+        page: PageRequest
+    ) async throws -> (items: [Device], total: Int) {
         try await backend.read { tx in
-            try Self.fetchPage(
+            var conditions = ["project_id = ?"]
+            var binds: [SQLValue] = [.text(projectID)]
+            self.matchText(query, in: ["name", "id"], &conditions, &binds)
+            return try Self.fetchPage(
                 tx,
                 select: self.deviceColumns,
                 from: "device",
-                where: ["project_id = ?"],
-                binds: [.text(projectID)],
+                where: conditions,
+                binds: binds,
                 order: "name",
                 page: page,
                 map: Self.device

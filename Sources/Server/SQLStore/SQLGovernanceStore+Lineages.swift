@@ -110,7 +110,8 @@ extension SQLGovernanceStore {
     }
 
     /// A page of the lineage's target. `order` names a target column (`-` in front: descending);
-    /// `query` keeps rows where any text column contains it.
+    /// `query` keeps rows where any text column contains it, ignoring case (`!text`: where none
+    /// does).
     public func mirrorRows(
         lineageID: String,
         page: PageRequest,
@@ -157,13 +158,12 @@ extension SQLGovernanceStore {
                     key.isEmpty ? "\"event_ts\", \(self.dialect.seriesInsertionOrder)" : key.joined(separator: ", ")
             }
             let filtered = query?.isEmpty == false
-            if let query, filtered {
+            if filtered {
                 let textTypes = Set([self.dialect.textType, self.dialect.columnType(.text)].map { $0.uppercased() })
                 let text = columns.filter { textTypes.contains($0.type.uppercased()) }.map {
-                    self.dialect.contains(column: SQLIdentifier.quote($0.name))
+                    SQLIdentifier.quote($0.name)
                 }
-                conditions.append(text.isEmpty ? "1 = 0" : "(" + text.joined(separator: " OR ") + ")")
-                binds += Array(repeating: .text(query), count: text.count)
+                self.matchText(query, in: text, &conditions, &binds)
             }
             let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let quoted = SQLIdentifier.quote(table)

@@ -35,4 +35,21 @@ extension SQLGovernanceStore {
             binds.append(.text(value))
         }
     }
+
+    /// A list's text filter (`q`): rows where any of `columns` contains the text, ignoring case, or
+    /// with `!text` (docs/spec/tui.md) those where none does. A missing value matches no text.
+    func matchText(
+        _ value: String?,
+        in columns: [String],
+        _ conditions: inout [String],
+        _ binds: inout [SQLValue]
+    ) {
+        guard let value, !value.isEmpty else { return }
+        let inverted = value.hasPrefix("!") && value.count > 1
+        let text = (inverted ? String(value.dropFirst()) : value).lowercased()
+        let contains = columns.map { dialect.contains(column: "lower(coalesce(\($0), ''))") }
+        let any = contains.isEmpty ? "1 = 0" : contains.joined(separator: " OR ")
+        conditions.append((inverted ? "NOT " : "") + "(\(any))")
+        binds += columns.map { _ in .text(text) }
+    }
 }

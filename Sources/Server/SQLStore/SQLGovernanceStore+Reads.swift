@@ -18,16 +18,7 @@ extension SQLGovernanceStore {
                 &conditions,
                 &binds
             )
-            if let value = filter.query, !value.isEmpty {
-                // `!text` (docs/spec/tui.md) keeps the lineages that do not match.
-                let inverted = value.hasPrefix("!") && value.count > 1
-                let text = (inverted ? String(value.dropFirst()) : value).lowercased()
-                let contains =
-                    self.dialect.contains(column: "lower(device_name)") + " OR "
-                    + self.dialect.contains(column: "lower(source_table)")
-                conditions.append((inverted ? "NOT " : "") + "(\(contains))")
-                binds += [.text(text), .text(text)]
-            }
+            self.matchText(filter.query, in: ["device_name", "source_table"], &conditions, &binds)
             let order =
                 switch filter.sort {
                 case .updatedAt: "updated_at DESC, id"
@@ -128,14 +119,33 @@ extension SQLGovernanceStore {
         }
     }
 
-    public func stagedRows(lineageID: String, page: PageRequest) async throws -> (items: [StagedRow], total: Int) {
+    public func stagedRows(
+        lineageID: String,
+        query: String?,
+        page: PageRequest
+    ) async throws -> (items: [StagedRow], total: Int) {
         try await backend.read { tx in
-            // The total is the lineage's counter: counting staged rows would scan them.
+            var conditions = ["lineage_id = ?"]
+            var binds: [SQLValue] = [.text(lineageID)]
+            self.matchText(query, in: ["pk_json", "row_json"], &conditions, &binds)
+            guard conditions.count == 1 else {
+                return try Self.fetchPage(
+                    tx,
+                    select: Self.stagedRowColumns,
+                    from: "staged_row",
+                    where: conditions,
+                    binds: binds,
+                    order: "id",
+                    page: page,
+                    map: Self.stagedRow
+                )
+            }
+            // Unfiltered, the total is the lineage's counter: counting staged rows would scan them.
             let total =
                 try tx.value("SELECT staged_row_count FROM lineage WHERE id = ?", [.text(lineageID)])?.integer ?? 0
             let items = try tx.query(
                 "SELECT \(Self.stagedRowColumns) FROM staged_row WHERE lineage_id = ? ORDER BY id LIMIT ? OFFSET ?",
-                [.text(lineageID), .integer(Int64(page.limit)), .integer(Int64(page.offset))]
+                binds + [.integer(Int64(page.limit)), .integer(Int64(page.offset))]
             ).map(Self.stagedRow)
             return (items, Int(total))
         }
@@ -180,6 +190,7 @@ extension SQLGovernanceStore {
             var conditions = ["r.project_id = ?", filter.registry ? "r.scope != 'device'" : "r.scope = 'device'"]
             var binds: [SQLValue] = [.text(projectID)]
             Self.match([("r.lineage_id", filter.lineageID), ("r.device_id", filter.deviceID)], &conditions, &binds)
+            self.matchText(filter.query, in: ["d.name", "r.source_table"], &conditions, &binds)
             if let statuses = filter.status?.statuses {
                 conditions.append("r.status IN \(BulkSQL.tuple(statuses.count))")
                 binds += statuses.map { .text($0.rawValue) }

@@ -30,7 +30,8 @@ public protocol TenancyStore: Sendable {
 public protocol DeviceStore: Sendable {
     func device(named name: String, projectID: String) async throws -> DeviceIdentity?
     func device(id: String) async throws -> Device?
-    func devices(projectID: String, page: PageRequest) async throws -> (items: [Device], total: Int)
+    /// `query`: substring of the name or id (`!text`: neither contains it).
+    func devices(projectID: String, query: String?, page: PageRequest) async throws -> (items: [Device], total: Int)
     func registerDevice(name: String, projectID: String, fleetID: String, now: Timestamp) async throws -> Device
     func setDevicePassword(deviceID: String, hash: String) async throws
     func passwordHash(deviceID: String) async throws -> String?
@@ -137,7 +138,12 @@ public protocol CatalogueStore: Sendable {
         page: PageRequest
     ) async throws -> (items: [Lineage], total: Int)
     func lineageDetail(id: String, projectID: String) async throws -> LineageDetail?
-    func stagedRows(lineageID: String, page: PageRequest) async throws -> (items: [StagedRow], total: Int)
+    /// `query`: substring of the row's key or values as JSON (`!text`: neither contains it).
+    func stagedRows(
+        lineageID: String,
+        query: String?,
+        page: PageRequest
+    ) async throws -> (items: [StagedRow], total: Int)
     func batches(
         projectID: String,
         filter: BatchFilter,
@@ -155,7 +161,12 @@ public protocol CatalogueStore: Sendable {
         unit: String?,
         now: Timestamp
     ) async throws -> DataPoint
-    func registryEntries(projectID: String, page: PageRequest) async throws -> (items: [RegistryEntry], total: Int)
+    /// `query`: substring of the table (`!text`: not containing it).
+    func registryEntries(
+        projectID: String,
+        query: String?,
+        page: PageRequest
+    ) async throws -> (items: [RegistryEntry], total: Int)
     func registryEntry(id: String, projectID: String) async throws -> RegistryEntry?
     func coalescedMirrors(projectID: String, page: PageRequest) async throws -> (items: [CoalescedMirror], total: Int)
     func coalescedMirror(id: String, projectID: String) async throws -> CoalescedMirror?

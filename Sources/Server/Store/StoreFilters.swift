@@ -33,6 +33,8 @@ public struct ReviewFilter: Sendable, Hashable {
     public var deviceID: String?
     /// Registry reviews (project/fleet scope) instead of device reviews.
     public var registry = false
+    /// Substring of the device's name or the table (`!text`: neither contains it).
+    public var query: String?
 
     public init() {}
 }
