@@ -64,7 +64,10 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// Where `run` writes its metrics for node_exporter's textfile collector (a `.prom` file in
     /// the collector's directory); none by default.
     public var metricsTextfile: String?
-    /// How often the metrics file is rewritten. Default 15 s.
+    /// Where `run` serves its metrics over HTTP (`GET /metrics`); none by default.
+    public var metricsListen: AgentMetricsAddress?
+    /// How often the metrics are computed (the file rewritten, the endpoint's text replaced).
+    /// Default 15 s.
     public var metricsInterval: Duration = .seconds(15)
 
     public init() {}

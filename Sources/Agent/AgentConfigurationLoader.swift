@@ -40,9 +40,20 @@ public struct AgentConfigurationLoader {
             "local_retention_bytes",
             "min_free_disk", "snapshot_on_first_run", "snapshot_inline_limit", "table_strategies",
         ])
-        let metrics = try root.child("metrics").mapping(allowed: ["textfile", "textfile_env", "interval"])
+        let metrics = try root.child("metrics").mapping(allowed: [
+            "textfile", "textfile_env", "listen", "listen_env", "interval",
+        ])
         var configuration = AgentConfiguration()
         configuration.metricsTextfile = try value(metrics, "textfile", defaultEnv: "OMEGA_METRICS_TEXTFILE")
+        if let listen = try value(metrics, "listen", defaultEnv: "OMEGA_METRICS_LISTEN") {
+            guard let address = AgentMetricsAddress(listen) else {
+                throw AgentConfigurationError(
+                    key: "metrics.listen",
+                    message: "\(listen) is not host:port (127.0.0.1:9464, [::1]:9464)"
+                )
+            }
+            configuration.metricsListen = address
+        }
         if let interval = try metrics.child("interval").duration() { configuration.metricsInterval = interval }
         configuration.serverURL = try value(connection, "server_url", defaultEnv: "OMEGA_MQTT_BROKER_URL")
         configuration.deviceID = try value(connection, "device_id", defaultEnv: "OMEGA_DEVICE_ID")

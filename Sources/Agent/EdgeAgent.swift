@@ -48,8 +48,10 @@ public actor EdgeAgent {
     var contentEncodings: Set<ContentEncoding> = []
     /// Repeated warnings and errors, logged once a minute with their count.
     nonisolated let repeats = Mutex(RepeatLimiter())
-    /// When the metrics file was last written.
+    /// When the metrics were last computed.
     var lastMetrics: ContinuousClock.Instant?
+    /// `metrics.listen`'s endpoint while `run` runs.
+    var metricsServer: AgentMetricsServer?
     /// The last journal mark written for each table (`markJournals`).
     var journalMarks: [String: (epoch: String, seq: Int64, at: ContinuousClock.Instant)] = [:]
 
@@ -206,6 +208,7 @@ public actor EdgeAgent {
             controls.cancel()
             connectionLog.cancel()
         }
+        await startMetricsServer()
         var lastFlush = ContinuousClock.now - configuration.flushInterval
         // Ready once the capture is installed and the journals are open: the application's
         // writes are captured from here on, whether the server is reachable or not.
@@ -224,6 +227,8 @@ public actor EdgeAgent {
             try? await Task.sleep(for: .milliseconds(100))
         }
         for publisher in publishers.values { publisher.cancel() }
+        await metricsServer?.stop()
+        metricsServer = nil
         await client.shutdown()
         try? await state.recordConnection("stopped", at: .now)
     }

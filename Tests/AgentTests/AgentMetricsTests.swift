@@ -77,6 +77,50 @@ struct AgentMetricsTests {
         #expect(loaded.metricsTextfile == "/tmp/a.prom" && loaded.metricsInterval == .seconds(2))
     }
 
+    @Test func theListenAddressIsHostAndPort() throws {
+        for (text, host, port) in [
+            ("127.0.0.1:9464", "127.0.0.1", 9464), ("[::1]:9464", "::1", 9464), ("0.0.0.0:0", "0.0.0.0", 0),
+            ("metrics.local:80", "metrics.local", 80),
+        ] {
+            #expect(AgentMetricsAddress(text) == AgentMetricsAddress(host: host, port: port), "\(text)")
+        }
+        for text in ["9464", ":9464", "127.0.0.1", "127.0.0.1:x", "127.0.0.1:70000", "a b:1", "[]:1"] {
+            #expect(AgentMetricsAddress(text) == nil, "\(text)")
+        }
+        #expect(AgentMetricsAddress("[::1]:9464")?.description == "[::1]:9464")
+        let loaded = try AgentConfigurationLoader(environment: ["OMEGA_METRICS_LISTEN": "127.0.0.1:9100"]).load(
+            yaml: "metrics: {interval: 5s}"
+        )
+        #expect(loaded.metricsListen == AgentMetricsAddress(host: "127.0.0.1", port: 9100))
+        #expect(throws: AgentConfigurationError.self) {
+            try AgentConfigurationLoader(environment: [:]).load(yaml: "metrics: {listen: localhost}")
+        }
+    }
+
+    /// The endpoint a Prometheus scrapes, through curl: 503 until the agent has computed its
+    /// metrics, then their text; HEAD without a body; other paths and methods refused.
+    @Test func theEndpointServesTheLatestText() async throws {
+        let server = try await AgentMetricsServer.start(AgentMetricsAddress(host: "127.0.0.1", port: 0))
+        let url = "http://127.0.0.1:\(server.port)"
+        func curl(_ arguments: String...) async throws -> String {
+            try await ProcessRunner.run("curl", ["-s", "-i", "--max-time", "10"] + arguments).stdout
+        }
+        #expect(try await curl("\(url)/metrics").hasPrefix("HTTP/1.1 503"))
+        server.publish("edge_agent_connected 1\n")
+        let answer = try await curl("\(url)/metrics?x=1")
+        #expect(answer.hasPrefix("HTTP/1.1 200") && answer.hasSuffix("\r\n\r\nedge_agent_connected 1\n"), "\(answer)")
+        #expect(answer.lowercased().contains("content-type: text/plain; version=0.0.4; charset=utf-8"))
+        let head = try await curl("-I", "\(url)/metrics")
+        #expect(head.hasPrefix("HTTP/1.1 200") && !head.contains("edge_agent_connected"), "\(head)")
+        #expect(try await curl("\(url)/").hasPrefix("HTTP/1.1 404"))
+        let post = try await curl("-X", "POST", "\(url)/metrics")
+        #expect(post.hasPrefix("HTTP/1.1 405") && post.contains("Allow: GET, HEAD"), "\(post)")
+        // Two requests on one connection: a scraper keeps it open.
+        let twice = try await curl("\(url)/metrics", "\(url)/metrics")
+        #expect(twice.components(separatedBy: "HTTP/1.1 200").count == 3, "\(twice)")
+        await server.stop()
+    }
+
     /// The journal keeps no time: the age comes from when the agent first saw the entries, and
     /// clears once the server has them.
     @Test func statusGivesTheAgeOfTheOldestUnsentRow() async throws {
@@ -127,6 +171,33 @@ struct AgentMetricsTests {
             }
             task.cancel()
             _ = try? await task.value
+            await harness.stop()
+        }
+    }
+
+    @Test func aRunningAgentServesItsMetrics() async throws {
+        try await Turns.heavyProcesses.run {
+            let harness = try await AgentHarness()
+            harness.configuration.metricsListen = AgentMetricsAddress(host: "127.0.0.1", port: 0)
+            harness.configuration.metricsInterval = .milliseconds(100)
+            let (agent, task) = try await harness.startAgent()
+            let port = try await harness.waitFor { await agent.metricsServer?.port }
+            let text = try await harness.waitFor {
+                let answer = try await ProcessRunner.run(
+                    "curl",
+                    ["-sf", "--max-time", "10", "http://127.0.0.1:\(port ?? 0)/metrics"]
+                ).stdout
+                return answer.contains("edge_agent_connected 1") && answer.contains(#"{table="device_state"}"#)
+                    ? answer : nil
+            }
+            #expect(text != nil, "the endpoint says the agent is connected and lists its tables")
+            task.cancel()
+            _ = try? await task.value
+            #expect(
+                try await ProcessRunner.run("curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(port ?? 0)/metrics"])
+                    .status != 0,
+                "the port is closed once the agent stops"
+            )
             await harness.stop()
         }
     }
