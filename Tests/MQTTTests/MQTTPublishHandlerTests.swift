@@ -33,14 +33,7 @@ struct MQTTPublishHandlerTests {
                 )
             )
         }
-        let session = MQTTSessionInfo(
-            principal: H.principal("dev-1"),
-            connectionID: 1,
-            cleanSession: true,
-            remoteAddress: nil,
-            usesTLS: false
-        )
-        try await channel.pipeline.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: session)).get()
+        try await channel.pipeline.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: Self.session)).get()
         await sequencer.finish()
         #expect(await delegate.waitFor { $0.denials.count == 1 })
         #expect(await delegate.messages.map(\.payload) == ["early"])
@@ -62,14 +55,7 @@ struct MQTTPublishHandlerTests {
             try channel.pipeline.syncOperations.addHandler(handler)
         }
         try await channel.writeInbound(MQTTPacket.connect(.init(clientID: "dev-1")))
-        let session = MQTTSessionInfo(
-            principal: H.principal("dev-1"),
-            connectionID: 1,
-            cleanSession: true,
-            remoteAddress: nil,
-            usesTLS: false
-        )
-        try await channel.pipeline.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: session)).get()
+        try await channel.pipeline.triggerUserOutboundEvent(MQTTPublishHandler.Activate(session: Self.session)).get()
         try await channel.writeInbound(
             MQTTPacket.publish(
                 .init(
@@ -85,6 +71,15 @@ struct MQTTPublishHandlerTests {
         await sequencer.finish()
         #expect(released.handler == nil)
     }
+
+    /// The session the connection's task accepts for dev-1.
+    static let session = MQTTSessionInfo(
+        principal: H.principal("dev-1"),
+        connectionID: 1,
+        cleanSession: true,
+        remoteAddress: nil,
+        usesTLS: false
+    )
 
     /// Set on the test channel's loop, read after it has finished.
     final class Released: @unchecked Sendable {
