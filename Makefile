@@ -79,8 +79,10 @@ fuzz-api: build
 demo: build
 	"$$($(SWIFT) build --show-bin-path)/platform-tui" demo $(DEMO_FLAGS)
 
-# Every benchmark against a reference measured in the same run; writes BENCHMARKS.md.
+# Every benchmark against a reference measured in the same run; writes BENCHMARKS.md. `sync`
+# first: the build's dirty pages flushing during the run would slow every figure that commits.
 bench: release
+	sync
 	"$$($(SWIFT) build -c release --show-bin-path)/edge-bench"
 
 # The device's release artifact: dist/edge-agent-VERSION-linux-ARCH.tar.gz (a stripped agent with
