@@ -194,8 +194,11 @@ struct AgentMetricsTests {
             task.cancel()
             _ = try? await task.value
             #expect(
-                try await ProcessRunner.run("curl", ["-sf", "--max-time", "5", "http://127.0.0.1:\(port ?? 0)/metrics"])
-                    .status != 0,
+                try await ProcessRunner.run(
+                    "curl",
+                    ["-sf", "--max-time", "5", "http://127.0.0.1:\(port ?? 0)/metrics"]
+                )
+                .status != 0,
                 "the port is closed once the agent stops"
             )
             await harness.stop()
