@@ -137,10 +137,9 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
         let held = sessions.withLock { $0.mapValues(\.epoch) }
         let moved = try await store.sessionsTakenOver(from: replicaID, window: ReplicaTiming.takeoverWindow)
         let names = sessions.withLock { sessions in
-            moved.compactMap { device -> String? in
-                guard let session = sessions[device], session.epoch == held[device] else { return nil }
-                sessions[device] = nil
-                return session.name
+            Self.released(moved, heldBefore: held, heldNow: sessions.mapValues(\.epoch)).compactMap { device in
+                defer { sessions[device] = nil }
+                return sessions[device]?.name
             }
         }
         for name in names {
@@ -150,6 +149,16 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
             )
             await disconnect(deviceName: name)
         }
+    }
+
+    /// The devices a takeover read lets go (device ids, in `moved`'s order): those whose session
+    /// here, by epoch, is still the one held before the read.
+    static func released(
+        _ moved: [String],
+        heldBefore: [String: String],
+        heldNow: [String: String]
+    ) -> [String] {
+        moved.filter { device in heldNow[device].map { $0 == heldBefore[device] } ?? false }
     }
 
     /// Delivers the controls of devices connected here that have not been sent (decided at
