@@ -43,7 +43,8 @@ extension EdgeAgent {
         do {
             let server = try await AgentMetricsServer.start(address)
             metricsServer = server
-            log(.info, "metrics_listening", "serving metrics on http://\(address.host):\(server.port)/metrics")
+            let bound = AgentMetricsAddress(host: address.host, port: server.port)
+            log(.info, "metrics_listening", "serving metrics on http://\(bound)/metrics")
         } catch {
             log(.error, "metrics_failed", "could not listen on \(address) for metrics: \(error)")
         }
