@@ -86,7 +86,23 @@ final class PostgresTransaction: SQLTransaction {
     }
 
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
-        let result = try run(sql, binds)
+        Self.rows(of: try run(sql, binds))
+    }
+
+    /// One statement for every row: each column bound as an array and turned back into rows by
+    /// `unnest`, so PostgreSQL parses and plans a few placeholders rather than one per value.
+    func insertRows(_ rows: [[SQLValue]], classes: [SQLStorageClass], _ sql: (String) -> String) throws -> [SQLRow] {
+        guard !rows.isEmpty else { return [] }
+        var bindings = PostgresBindings(capacity: classes.count)
+        for (index, storage) in classes.enumerated() {
+            bindings.append(try PostgresValueArray(storage, rows.lazy.map { $0[index] }))
+        }
+        let casts = classes.map { "?::" + PostgresValueArray.castName($0) }
+        let source = "SELECT * FROM unnest(\(casts.joined(separator: ", ")))"
+        return Self.rows(of: try send(sql(source), bindings).wait())
+    }
+
+    private static func rows(of result: PostgresQueryResult) -> [SQLRow] {
         guard let first = result.rows.first else { return [] }
         let names = SQLColumnNames(first.map(\.columnName))
         return result.rows.map { row in SQLRow(names: names, values: row.map(PostgresValues.value)) }
@@ -96,12 +112,16 @@ final class PostgresTransaction: SQLTransaction {
         try send(sql, binds).wait()
     }
 
+    private func send(_ sql: String, _ binds: [SQLValue]) -> EventLoopFuture<PostgresQueryResult> {
+        send(sql, PostgresValues.bindings(binds))
+    }
+
     /// Sends a statement without waiting for its answer (statements are answered in order).
     /// postgres-nio never answers a statement written after its connection has closed (the
     /// write fails with no one to tell), so the answer also fails when the connection closes;
     /// one that arrived first stands.
-    private func send(_ sql: String, _ binds: [SQLValue]) -> EventLoopFuture<PostgresQueryResult> {
-        let query = PostgresQuery(unsafeSQL: PostgresPlaceholders.numbered(sql), binds: PostgresValues.bindings(binds))
+    private func send(_ sql: String, _ bindings: PostgresBindings) -> EventLoopFuture<PostgresQueryResult> {
+        let query = PostgresQuery(unsafeSQL: PostgresPlaceholders.numbered(sql), binds: bindings)
         let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
         connection.query(query, logger: logger).cascade(to: answer)
         connection.closeFuture.whenComplete { _ in answer.fail(PostgresConnectionLost()) }

@@ -271,18 +271,16 @@ extension SQLGovernanceStore {
     /// in one statement and those it inserted come back (a row repeated within the batch counts
     /// once, the first time).
     private func firstSeen(_ tx: any SQLTransaction, device: String, batch: PlannedRowBatch) throws -> [PlannedRow] {
-        let rows = try tx.bulk(
+        let rows = try tx.insertRows(
             batch.rows.map {
                 [
                     .text(device), .text(batch.sourceTable), .text(batch.journalEpoch), .text($0.pkHash),
                     .integer($0.commitSeq),
                 ]
-            }
+            },
+            classes: [.text, .text, .text, .text, .integer]
         ) {
-            """
-            INSERT INTO row_dedup VALUES \(BulkSQL.values("(?, ?, ?, ?, ?)", rows: $0))
-            ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq
-            """
+            "INSERT INTO row_dedup \($0) ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq"
         }
         // Each row inserts at most once: as many inserted as sent means every one is new (the
         // usual case), and no set of keys is needed to tell which.
@@ -298,13 +296,16 @@ extension SQLGovernanceStore {
 
     /// Stages rows, each the values of `staged_row`'s columns in `stagedInsertColumns` order.
     func stage(_ tx: any SQLTransaction, _ rows: [[SQLValue]]) throws {
-        try tx.bulkExecute(rows) {
-            "INSERT INTO staged_row (\(Self.stagedInsertColumns)) VALUES \(BulkSQL.values(BulkSQL.tuple(13), rows: $0))"
+        try tx.insertRows(rows, classes: Self.stagedInsertClasses) {
+            "INSERT INTO staged_row (\(Self.stagedInsertColumns)) \($0)"
         }
     }
 
     static let stagedInsertColumns =
         "lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, ts_ns, row_id, reason, schema_hash, bytes, received_at, pk_hash"
+    static let stagedInsertClasses: [SQLStorageClass] = [
+        .text, .integer, .text, .text, .text, .text, .integer, .text, .text, .text, .integer, .integer, .text,
+    ]
 
     /// Records a rejection: ledger entry with its code, the payload kept, a `batch_rejected`
     /// control, an event.

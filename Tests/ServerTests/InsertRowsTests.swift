@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import Server
+
+/// Rows bound as a set (`SQLTransaction.insertRows`) land as bound, on the store of the pass:
+/// `VALUES` lists on SQLite, one array per column through `unnest` on PostgreSQL.
+@Suite("Rows inserted as a set")
+struct InsertRowsTests {
+    static let classes: [SQLStorageClass] = [.integer, .text, .integer, .real, .blob]
+
+    /// Edge values of every class, NULLs in each column, and more rows than one `VALUES`
+    /// statement binds.
+    static let rows: [[SQLValue]] = {
+        var rows: [[SQLValue]] = [
+            [.integer(0), .text(""), .integer(.min), .real(-0.0), .blob([])],
+            [
+                .integer(1), .text("naïve ☃ 🚀 \"quoted\" 'single' \\ back"), .integer(.max), .real(1e-300),
+                .blob([0, 255]),
+            ],
+            [.integer(2), .null, .null, .null, .null],
+            [
+                .integer(3), .text("x"), .integer(-1), .real(.greatestFiniteMagnitude),
+                .blob(Array(repeating: 7, count: 300)),
+            ],
+            [.integer(4), .text(String(repeating: "long ", count: 2_000)), .integer(42), .real(0.1), .null],
+        ]
+        for id in 5..<8_000 {
+            rows.append([
+                .integer(Int64(id)), .text("row \(id)"), .integer(Int64(id) * 3), .real(Double(id) / 7), .null,
+            ])
+        }
+        return rows
+    }()
+
+    @Test func everyValueLandsAsBoundAndConflictsReturnNothing() async throws {
+        let fixture = try await StoreFixture.make()
+        let backend = fixture.store.backend
+        try await backend.write { tx in
+            try tx.execute(
+                """
+                CREATE TABLE insert_rows_probe (id \(tx.dialect.integerType) PRIMARY KEY, label \(tx.dialect.textType),
+                number \(tx.dialect.integerType), real_value \(tx.dialect.columnType(.real)),
+                bytes \(tx.dialect.columnType(.blob)))
+                """
+            )
+        }
+        let inserted = try await backend.write { tx in
+            try tx.insertRows(Self.rows, classes: Self.classes) {
+                "INSERT INTO insert_rows_probe \($0) ON CONFLICT DO NOTHING RETURNING id"
+            }
+        }
+        #expect(inserted.count == Self.rows.count)
+        let stored = try await backend.read { tx in
+            try tx.query("SELECT id, label, number, real_value, bytes FROM insert_rows_probe ORDER BY id")
+        }
+        #expect(stored.map(\.values) == Self.rows)
+
+        // Half of them again, with other values: nothing is inserted, nothing comes back.
+        let again = Self.rows.prefix(4_000).map { [$0[0], .text("changed"), .integer(0), .real(0), .null] }
+        let repeated = try await backend.write { tx in
+            try tx.insertRows(Array(again), classes: Self.classes) {
+                "INSERT INTO insert_rows_probe \($0) ON CONFLICT DO NOTHING RETURNING id"
+            }
+        }
+        #expect(repeated.isEmpty)
+        let count = try await backend.read { try $0.value("SELECT COUNT(*) FROM insert_rows_probe") }
+        #expect(count == .integer(Int64(Self.rows.count)))
+    }
+
+    /// An integer bound for a text or real column is converted as the column would store it; a
+    /// value no cast takes is refused with the store's error, and nothing is written.
+    @Test func valuesAreConvertedOrRefusedWhole() async throws {
+        let fixture = try await StoreFixture.make()
+        let backend = fixture.store.backend
+        try await backend.write { tx in
+            try tx.execute(
+                "CREATE TABLE insert_rows_cast (id \(tx.dialect.integerType) PRIMARY KEY, label \(tx.dialect.textType), real_value \(tx.dialect.columnType(.real)))"
+            )
+            try tx.insertRows([[.integer(1), .integer(-25), .integer(3)]], classes: [.integer, .text, .real]) {
+                "INSERT INTO insert_rows_cast \($0)"
+            }
+        }
+        let row = try await backend.read { try $0.query("SELECT label, real_value FROM insert_rows_cast") }
+        #expect(row.map(\.values) == [[.text("-25"), .real(3)]])
+        guard backend.dialect.strictTypes else { return }
+        await #expect(throws: StoreError.self) {
+            try await backend.write { tx in
+                try tx.insertRows([[.integer(2), .text("x"), .blob([1])]], classes: [.integer, .text, .real]) {
+                    "INSERT INTO insert_rows_cast \($0)"
+                }
+            }
+        }
+        #expect(try await backend.read { try $0.value("SELECT COUNT(*) FROM insert_rows_cast") } == .integer(1))
+    }
+}
