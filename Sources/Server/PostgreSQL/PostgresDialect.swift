@@ -25,8 +25,8 @@ struct PostgresDialect: SQLDialect {
 
     /// A `numeric` is bound as the number's shortest text (a `double precision` bound into it
     /// would keep only 15 digits); every other value binds as its own type.
-    func placeholder(for affinity: ColumnAffinity) -> String {
-        affinity == .numeric ? "CAST(? AS numeric)" : "?"
+    func bound(_ placeholder: String, as affinity: ColumnAffinity) -> String {
+        affinity == .numeric ? "CAST(\(placeholder) AS numeric)" : placeholder
     }
 
     let currentTimeNanoseconds = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000000)::bigint"

@@ -91,14 +91,19 @@ final class PostgresTransaction: SQLTransaction {
 
     /// One statement for every row: each column bound as an array and turned back into rows by
     /// `unnest`, so PostgreSQL parses and plans a few placeholders rather than one per value.
-    func insertRows(_ rows: [[SQLValue]], classes: [SQLStorageClass], _ sql: (String) -> String) throws -> [SQLRow] {
+    func rowSet(_ rows: [[SQLValue]], columns: [SQLRowSetColumn], _ sql: (String) -> String) throws -> [SQLRow] {
         guard !rows.isEmpty else { return [] }
-        var bindings = PostgresBindings(capacity: classes.count)
-        for (index, storage) in classes.enumerated() {
-            bindings.append(try PostgresValueArray(storage, rows.lazy.map { $0[index] }))
+        var bindings = PostgresBindings(capacity: columns.count)
+        for (index, column) in columns.enumerated() {
+            bindings.append(try PostgresValueArray(column.storage, rows.lazy.map { $0[index] }))
         }
-        let casts = classes.map { "?::" + PostgresValueArray.castName($0) }
-        let source = "SELECT * FROM unnest(\(casts.joined(separator: ", ")))"
+        let numbers = columns.indices.map { $0 + 1 }
+        let selected = zip(columns, numbers).map { "\($0.expression("u.c\($1)")) AS column\($1)" }
+        let arrays = columns.map { "?::" + PostgresValueArray.castName($0.storage) }
+        let source = """
+            SELECT \(selected.joined(separator: ", ")) FROM unnest(\(arrays.joined(separator: ", "))) \
+            AS u(\(numbers.map { "c\($0)" }.joined(separator: ", ")))
+            """
         return Self.rows(of: try send(sql(source), bindings).wait())
     }
 

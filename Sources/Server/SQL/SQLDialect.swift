@@ -17,9 +17,9 @@ public protocol SQLDialect: Sendable {
     /// How a time bound as RFC 3339 text is written into a `timestampType` column.
     func timestamp(_ placeholder: String) -> String
 
-    /// How a value bound for a target column of `affinity` is written (a cast where the bound
-    /// type is not the column's).
-    func placeholder(for affinity: ColumnAffinity) -> String
+    /// How a value bound (at `placeholder`) for a target column of `affinity` is written: a cast
+    /// where the bound type is not the column's.
+    func bound(_ placeholder: String, as affinity: ColumnAffinity) -> String
 
     /// Whether a target column holds only values of its type: true on a typed database, where a
     /// value that does not fit (text in an INTEGER column) is refused; SQLite keeps any value.

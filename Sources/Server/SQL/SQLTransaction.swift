@@ -27,13 +27,14 @@ public protocol SQLTransaction {
     /// `query(_:leading:rows:)` for a statement that returns no rows; returns the rows it changed.
     func execute(_ sql: String, leading: [SQLValue], rows: ArraySlice<[SQLValue]>) throws -> Int
 
-    /// Runs `sql(source)` over `rows` (each with a value per class of `classes`, in order), where
-    /// `source` is a row source to follow `INSERT INTO t (…)`: `VALUES (?, …), …` in `bulk`'s
-    /// chunks, or, where the database binds arrays, one `SELECT` over an array per column, a
-    /// statement of the same small text however many rows it takes. Returns every row the
+    /// Runs `sql(source)` over `rows` (each with a value per column, in order), where `source`
+    /// is the rows as a query whose columns are `column1`, `column2`, …: it follows
+    /// `INSERT INTO t (…)`, or stands in `IN (…)` or `FROM (…) AS v`. It is `VALUES (?, …), …` in
+    /// `bulk`'s chunks or, where the database binds arrays, one `SELECT` over an array per column:
+    /// a statement of the same small text however many rows it takes. Returns every row the
     /// statements return.
     @discardableResult
-    func insertRows(_ rows: [[SQLValue]], classes: [SQLStorageClass], _ sql: (String) -> String) throws -> [SQLRow]
+    func rowSet(_ rows: [[SQLValue]], columns: [SQLRowSetColumn], _ sql: (String) -> String) throws -> [SQLRow]
 
     /// A table's columns in order, with their declared types and key positions; empty when the
     /// table does not exist.
@@ -103,12 +104,9 @@ extension SQLTransaction {
     }
 
     @discardableResult
-    public func insertRows(
-        _ rows: [[SQLValue]],
-        classes: [SQLStorageClass],
-        _ sql: (String) -> String
-    ) throws -> [SQLRow] {
-        try bulk(rows) { sql("VALUES " + BulkSQL.values(BulkSQL.tuple(classes.count), rows: $0)) }
+    public func rowSet(_ rows: [[SQLValue]], columns: [SQLRowSetColumn], _ sql: (String) -> String) throws -> [SQLRow] {
+        let tuple = "(" + columns.map { $0.expression("?") }.joined(separator: ", ") + ")"
+        return try bulk(rows) { sql("VALUES " + BulkSQL.values(tuple, rows: $0)) }
     }
 
     public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }

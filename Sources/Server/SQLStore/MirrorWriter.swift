@@ -65,8 +65,8 @@ struct MirrorWriter {
     private let dataColumns: [MaterializationTarget.Column]
     private let table: String
     private let keyClause: String
-    /// The placeholders of the primary key's values (`_device_id` first when coalesced).
-    private let keyPlaceholders: [String]
+    /// How the primary key's values are bound (`_device_id` first when coalesced).
+    private let keySetColumns: [SQLRowSetColumn]
 
     init(
         target: MaterializationTarget,
@@ -84,8 +84,8 @@ struct MirrorWriter {
         dataColumns = target.columns.filter { $0.pkOrdinal == 0 }
         table = SQLIdentifier.quote(target.table)
         keyClause = target.primaryKey.map { "\(SQLIdentifier.quote($0)) = ?" }.joined(separator: " AND ")
-        keyPlaceholders =
-            (target.coalesced ? ["?"] : []) + target.keyColumns.map { dialect.placeholder(for: $0.affinity) }
+        keySetColumns =
+            (target.coalesced ? [.text] : []) + target.keyColumns.map { SQLRowSetColumn($0.affinity, dialect: dialect) }
     }
 
     /// A wire value as `column` stores it.
@@ -169,7 +169,6 @@ struct MirrorWriter {
         let join = target.primaryKey.enumerated().map {
             "t.\(SQLIdentifier.quote($0.element)) = v.column\($0.offset + 2)"
         }
-        let tuple = "(" + (["?"] + keyPlaceholders).joined(separator: ", ") + ")"
         let numbered = keys.enumerated().map { index, key in
             var row: [SQLValue] = []
             row.reserveCapacity(key.count + 1)
@@ -177,9 +176,9 @@ struct MirrorWriter {
             row += key
             return row
         }
-        let rows = try tx.bulk(numbered) {
+        let rows = try tx.rowSet(numbered, columns: [.integer] + keySetColumns) {
             """
-            SELECT v.column1, t._journal_epoch, t._commit_seq FROM (VALUES \(BulkSQL.values(tuple, rows: $0))) AS v
+            SELECT v.column1, t._journal_epoch, t._commit_seq FROM (\($0)) AS v
             JOIN \(table) t ON \(join.joined(separator: " AND "))
             """
         }
@@ -212,10 +211,7 @@ struct MirrorWriter {
 
     private func delete(_ tx: any SQLTransaction, _ keys: [[SQLValue]]) throws {
         let columns = "(" + target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", ") + ")"
-        let tuple = "(" + keyPlaceholders.joined(separator: ", ") + ")"
-        try tx.bulkExecute(keys) {
-            "DELETE FROM \(table) WHERE \(columns) IN (VALUES \(BulkSQL.values(tuple, rows: $0)))"
-        }
+        try tx.rowSet(keys, columns: keySetColumns) { "DELETE FROM \(table) WHERE \(columns) IN (\($0))" }
     }
 
     /// Inserts the rows, or updates `columns` (data column indexes) and the platform columns of
@@ -230,26 +226,25 @@ struct MirrorWriter {
         let platform = ["_journal_epoch", "_commit_seq", "_updated_at"]
         let names =
             (target.coalesced ? [] : ["_device_id"]) + target.primaryKey + platform + data.map(\.target)
-        let placeholders =
-            (target.coalesced ? [] : ["?"]) + keyPlaceholders + ["?", "?", dialect.timestamp("?")]
-            + data.map { dialect.placeholder(for: $0.affinity) }
+        let setColumns =
+            (target.coalesced ? [] : [.text]) + keySetColumns + [.text, .integer, .timestamp(dialect)]
+            + data.map { SQLRowSetColumn($0.affinity, dialect: dialect) }
         let updates = (platform + data.map(\.target)).map {
             "\(SQLIdentifier.quote($0)) = excluded.\(SQLIdentifier.quote($0))"
         }
-        let tuple = "(" + placeholders.joined(separator: ", ") + ")"
         let updatedAt = SQLValue.text(now.sortableDescription)
         let rows = outcomes.map { outcome -> [SQLValue] in
             var binds: [SQLValue] = target.coalesced ? [] : [.text(deviceID)]
-            binds.reserveCapacity(placeholders.count)
+            binds.reserveCapacity(setColumns.count)
             binds += outcome.key
             binds += [.text(outcome.version?.epoch ?? ""), .integer(outcome.version?.seq ?? 0), updatedAt]
             binds += columns.map { outcome.assigned[$0] ?? .null }
             return binds
         }
-        try tx.bulkExecute(rows) {
+        try tx.rowSet(rows, columns: setColumns) {
             """
             INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
-            VALUES \(BulkSQL.values(tuple, rows: $0)) \
+            \($0) \
             ON CONFLICT (\(target.primaryKey.map(SQLIdentifier.quote).joined(separator: ", "))) \
             DO UPDATE SET \(updates.joined(separator: ", "))
             """
@@ -257,11 +252,12 @@ struct MirrorWriter {
     }
 
     private func writeTombstones(_ tx: any SQLTransaction, _ tombstones: [String: MirrorRunPlan.Version]) throws {
-        try tx.bulkExecute(
-            tombstones.map { [.text(lineageID), .text($0.key), .text($0.value.epoch), .integer($0.value.seq)] }
+        try tx.rowSet(
+            tombstones.map { [.text(lineageID), .text($0.key), .text($0.value.epoch), .integer($0.value.seq)] },
+            columns: [.text, .text, .text, .integer]
         ) {
             """
-            INSERT INTO mirror_tombstone VALUES \(BulkSQL.values("(?, ?, ?, ?)", rows: $0))
+            INSERT INTO mirror_tombstone \($0)
             ON CONFLICT (lineage_id, pk_hash) DO UPDATE SET
             journal_epoch = excluded.journal_epoch, commit_seq = excluded.commit_seq
             """
@@ -271,21 +267,16 @@ struct MirrorWriter {
     /// Appends telemetry samples to the series; a field a sample lacks is NULL.
     func append(_ tx: any SQLTransaction, _ samples: some Collection<Sample>) throws {
         let names = ["device_id", "event_ts", "row_id"] + target.columns.map(\.target)
-        let tuple =
-            "("
-            + (["?", dialect.timestamp("?"), "?"] + target.columns.map { dialect.placeholder(for: $0.affinity) })
-            .joined(separator: ", ") + ")"
+        let setColumns =
+            [.text, .timestamp(dialect), .text] + target.columns.map { SQLRowSetColumn($0.affinity, dialect: dialect) }
         let rows = try samples.map { sample -> [SQLValue] in
             [.text(deviceID), .text(sample.ts.sortableDescription), SQLValue(sample.rowID)]
                 + (try target.columns.map { column in
                     try sample.fields[column.source].map { try value($0, column) } ?? .null
                 })
         }
-        try tx.bulkExecute(rows) {
-            """
-            INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \
-            VALUES \(BulkSQL.values(tuple, rows: $0))
-            """
+        try tx.rowSet(rows, columns: setColumns) {
+            "INSERT INTO \(table) (\(names.map(SQLIdentifier.quote).joined(separator: ", "))) \($0)"
         }
     }
 
@@ -312,7 +303,7 @@ struct MirrorWriter {
             + (try row.values.map { ($0.column, try stored($0.value, $0.column)) })
         let placeholder = { (column: String) -> String in
             column == "_updated_at"
-                ? dialect.timestamp("?") : byTarget[column].map { dialect.placeholder(for: $0.affinity) } ?? "?"
+                ? dialect.timestamp("?") : byTarget[column].map { dialect.bound("?", as: $0.affinity) } ?? "?"
         }
         if held != nil {
             let assignments = assigned.map { "\(SQLIdentifier.quote($0.0)) = \(placeholder($0.0))" }

@@ -271,14 +271,14 @@ extension SQLGovernanceStore {
     /// in one statement and those it inserted come back (a row repeated within the batch counts
     /// once, the first time).
     private func firstSeen(_ tx: any SQLTransaction, device: String, batch: PlannedRowBatch) throws -> [PlannedRow] {
-        let rows = try tx.insertRows(
+        let rows = try tx.rowSet(
             batch.rows.map {
                 [
                     .text(device), .text(batch.sourceTable), .text(batch.journalEpoch), .text($0.pkHash),
                     .integer($0.commitSeq),
                 ]
             },
-            classes: [.text, .text, .text, .text, .integer]
+            columns: [.text, .text, .text, .text, .integer]
         ) {
             "INSERT INTO row_dedup \($0) ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq"
         }
@@ -296,14 +296,14 @@ extension SQLGovernanceStore {
 
     /// Stages rows, each the values of `staged_row`'s columns in `stagedInsertColumns` order.
     func stage(_ tx: any SQLTransaction, _ rows: [[SQLValue]]) throws {
-        try tx.insertRows(rows, classes: Self.stagedInsertClasses) {
+        try tx.rowSet(rows, columns: Self.stagedInsertTypes) {
             "INSERT INTO staged_row (\(Self.stagedInsertColumns)) \($0)"
         }
     }
 
     static let stagedInsertColumns =
         "lineage_id, commit_seq, journal_epoch, op, pk_json, row_json, ts_ns, row_id, reason, schema_hash, bytes, received_at, pk_hash"
-    static let stagedInsertClasses: [SQLStorageClass] = [
+    static let stagedInsertTypes: [SQLRowSetColumn] = [
         .text, .integer, .text, .text, .text, .text, .integer, .text, .text, .text, .integer, .integer, .text,
     ]
 

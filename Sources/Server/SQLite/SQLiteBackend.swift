@@ -135,7 +135,7 @@ struct SQLiteDialect: SQLDialect {
 
     func timestamp(_ placeholder: String) -> String { placeholder }
 
-    func placeholder(for affinity: ColumnAffinity) -> String { "?" }
+    func bound(_ placeholder: String, as affinity: ColumnAffinity) -> String { placeholder }
 
     let strictTypes = false
 

@@ -1,13 +1,14 @@
+import EdgeSyncModels
 import Foundation
 import Testing
 
 @testable import Server
 
-/// Rows bound as a set (`SQLTransaction.insertRows`) land as bound, on the store of the pass:
+/// Rows bound as a set (`SQLTransaction.rowSet`) land as bound, on the store of the pass:
 /// `VALUES` lists on SQLite, one array per column through `unnest` on PostgreSQL.
-@Suite("Rows inserted as a set")
-struct InsertRowsTests {
-    static let classes: [SQLStorageClass] = [.integer, .text, .integer, .real, .blob]
+@Suite("Rows bound as a set")
+struct RowSetTests {
+    static let columns: [SQLRowSetColumn] = [.integer, .text, .integer, SQLRowSetColumn(.real), SQLRowSetColumn(.blob)]
 
     /// Edge values of every class, NULLs in each column, and more rows than one `VALUES`
     /// statement binds.
@@ -46,7 +47,7 @@ struct InsertRowsTests {
             )
         }
         let inserted = try await backend.write { tx in
-            try tx.insertRows(Self.rows, classes: Self.classes) {
+            try tx.rowSet(Self.rows, columns: Self.columns) {
                 "INSERT INTO insert_rows_probe \($0) ON CONFLICT DO NOTHING RETURNING id"
             }
         }
@@ -59,7 +60,7 @@ struct InsertRowsTests {
         // Half of them again, with other values: nothing is inserted, nothing comes back.
         let again = Self.rows.prefix(4_000).map { [$0[0], .text("changed"), .integer(0), .real(0), .null] }
         let repeated = try await backend.write { tx in
-            try tx.insertRows(Array(again), classes: Self.classes) {
+            try tx.rowSet(Array(again), columns: Self.columns) {
                 "INSERT INTO insert_rows_probe \($0) ON CONFLICT DO NOTHING RETURNING id"
             }
         }
@@ -77,7 +78,10 @@ struct InsertRowsTests {
             try tx.execute(
                 "CREATE TABLE insert_rows_cast (id \(tx.dialect.integerType) PRIMARY KEY, label \(tx.dialect.textType), real_value \(tx.dialect.columnType(.real)))"
             )
-            try tx.insertRows([[.integer(1), .integer(-25), .integer(3)]], classes: [.integer, .text, .real]) {
+            try tx.rowSet(
+                [[.integer(1), .integer(-25), .integer(3)]],
+                columns: [.integer, .text, SQLRowSetColumn(.real)]
+            ) {
                 "INSERT INTO insert_rows_cast \($0)"
             }
         }
@@ -86,11 +90,52 @@ struct InsertRowsTests {
         guard backend.dialect.strictTypes else { return }
         await #expect(throws: StoreError.self) {
             try await backend.write { tx in
-                try tx.insertRows([[.integer(2), .text("x"), .blob([1])]], classes: [.integer, .text, .real]) {
+                try tx.rowSet(
+                    [[.integer(2), .text("x"), .blob([1])]],
+                    columns: [.integer, .text, SQLRowSetColumn(.real)]
+                ) {
                     "INSERT INTO insert_rows_cast \($0)"
                 }
             }
         }
         #expect(try await backend.read { try $0.value("SELECT COUNT(*) FROM insert_rows_cast") } == .integer(1))
+    }
+
+    /// The source stands after `INSERT INTO t (…)`, in `FROM (…) AS v` with its `column1`, … and
+    /// in `IN (…)`; a time and a `numeric` go through the dialect's casts.
+    @Test func theSourceStandsWhereAQueryDoesWithTheDialectsCasts() async throws {
+        let fixture = try await StoreFixture.make()
+        let backend = fixture.store.backend
+        let dialect = backend.dialect
+        let at = Timestamp(ns: 1_764_928_800_123_456_000).sortableDescription
+        try await backend.write { tx in
+            try tx.execute(
+                """
+                CREATE TABLE row_set_probe (id \(dialect.integerType) PRIMARY KEY, at \(dialect.timestampType),
+                amount \(dialect.columnType(.numeric)))
+                """
+            )
+            try tx.rowSet(
+                [[.integer(1), .text(at), .text("2.5")], [.integer(2), .null, .text("7")]],
+                columns: [.integer, .timestamp(dialect), SQLRowSetColumn(.numeric, dialect: dialect)]
+            ) { "INSERT INTO row_set_probe (id, at, amount) \($0)" }
+        }
+        let stored = try await backend.read { try $0.query("SELECT id, at, amount FROM row_set_probe ORDER BY id") }
+        #expect(stored.map(\.values) == [[.integer(1), .text(at), .real(2.5)], [.integer(2), .null, .integer(7)]])
+        let matched = try await backend.read { tx in
+            try tx.rowSet(
+                [[.integer(70), .integer(2)], [.integer(80), .integer(99)]],
+                columns: [.integer, .integer]
+            ) {
+                "SELECT v.column1, p.amount FROM (\($0)) AS v JOIN row_set_probe p ON p.id = v.column2"
+            }
+        }
+        #expect(matched.map(\.values) == [[.integer(70), .integer(7)]])
+        try await backend.write { tx in
+            try tx.rowSet([[.integer(1)], [.integer(3)]], columns: [.integer]) {
+                "DELETE FROM row_set_probe WHERE id IN (\($0))"
+            }
+        }
+        #expect(try await backend.read { try $0.strings("SELECT CAST(id AS TEXT) FROM row_set_probe") } == ["2"])
     }
 }
