@@ -11,13 +11,14 @@ struct PostgresValueArray: PostgresDynamicTypeEncodable {
     private let body: ByteBuffer
 
     init(_ storage: SQLStorageClass, _ values: some Collection<SQLValue>) throws {
-        psqlType = Self.arrayType(storage)
+        let types = Self.types(storage)
+        psqlType = types.array
         var body = ByteBuffer()
         body.reserveCapacity(20 + values.count * 16)
         body.writeInteger(Int32(1))
         let nullFlag = body.writerIndex
         body.writeInteger(Int32(0))
-        body.writeInteger(Int32(bitPattern: Self.elementType(storage).rawValue))
+        body.writeInteger(Int32(bitPattern: types.element.rawValue))
         body.writeInteger(Int32(values.count))
         body.writeInteger(Int32(1))
         var hasNull = false
@@ -34,14 +35,7 @@ struct PostgresValueArray: PostgresDynamicTypeEncodable {
     }
 
     /// `text[]`, `int8[]`, …: the cast that types the array's placeholder.
-    static func castName(_ storage: SQLStorageClass) -> String {
-        switch storage {
-        case .text: "text[]"
-        case .integer: "int8[]"
-        case .real: "float8[]"
-        case .blob: "bytea[]"
-        }
-    }
+    static func castName(_ storage: SQLStorageClass) -> String { types(storage).cast }
 
     func encode<JSONEncoder: PostgresJSONEncoder>(
         into byteBuffer: inout ByteBuffer,
@@ -50,21 +44,15 @@ struct PostgresValueArray: PostgresDynamicTypeEncodable {
         byteBuffer.writeImmutableBuffer(body)
     }
 
-    private static func arrayType(_ storage: SQLStorageClass) -> PostgresDataType {
+    /// The array's type, its elements' and the array's name in a cast.
+    private static func types(
+        _ storage: SQLStorageClass
+    ) -> (array: PostgresDataType, element: PostgresDataType, cast: String) {
         switch storage {
-        case .text: .textArray
-        case .integer: .int8Array
-        case .real: .float8Array
-        case .blob: .byteaArray
-        }
-    }
-
-    private static func elementType(_ storage: SQLStorageClass) -> PostgresDataType {
-        switch storage {
-        case .text: .text
-        case .integer: .int8
-        case .real: .float8
-        case .blob: .bytea
+        case .text: (.textArray, .text, "text[]")
+        case .integer: (.int8Array, .int8, "int8[]")
+        case .real: (.float8Array, .float8, "float8[]")
+        case .blob: (.byteaArray, .bytea, "bytea[]")
         }
     }
 
