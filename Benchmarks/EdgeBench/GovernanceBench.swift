@@ -116,6 +116,7 @@ enum GovernanceBench {
         try await client.publish(topic: topic, payload: ByteBuffer(bytes: first))
         try await approveAll(server.store, projectID: server.tenancy.project.id)
         while try await server.store.replayStep(limit: 5_000, now: .now).replayed > 0 {}
+        await EdgeBench.profilePoint("approved")
         let seconds = try await ServerBench.publishWindowed(client, topic: topic, payloads)
         await client.shutdown()
         await server.stop()

@@ -8,6 +8,7 @@ import EdgeSyncModels
 public struct IngestPipeline: Sendable {
     let store: any GovernanceStore
     let validator = PayloadValidator()
+    let forecast = StagingForecast()
     /// The upload flow; without it `sync/ingest/request` is validated and answered with nothing.
     let uploads: UploadDesk?
 
@@ -40,7 +41,8 @@ public struct IngestPipeline: Sendable {
         case .failure(let rejection):
             content = .rejection(rejection)
         case .success(.rowBatch(let batch)):
-            content = .rowBatch(Self.plan(batch))
+            let staging = forecast.expectsStaging(deviceID: device.id, table: batch.sourceTable)
+            content = .rowBatch(Self.plan(batch, encodingRows: staging))
         case .success(.telemetryBatch(let batch)):
             content = .telemetryBatch(Self.plan(batch))
         case .success(.schemaObservation(let observation)):
@@ -70,7 +72,11 @@ public struct IngestPipeline: Sendable {
     public func commit(_ prepared: Prepared) async throws -> IngestResult {
         switch prepared {
         case .plan(let plan):
-            return try await store.commit(plan)
+            let result = try await store.commit(plan)
+            if case .rowBatch(let batch) = plan.content {
+                forecast.record(deviceID: plan.device.id, table: batch.sourceTable, result.outcome)
+            }
+            return result
         case .acknowledgement(let device, let controlID, let receivedAt):
             _ = try await store.acknowledgeControl(deviceID: device.id, controlID: controlID, at: receivedAt)
             return IngestResult(outcome: nil)
@@ -85,18 +91,17 @@ public struct IngestPipeline: Sendable {
         }
     }
 
-    static func plan(_ batch: RowBatch) -> PlannedRowBatch {
+    /// The batch's rows hashed and, when `encodingRows` (the batch is expected to stage), encoded
+    /// as they would be staged.
+    static func plan(_ batch: RowBatch, encodingRows: Bool = true) -> PlannedRowBatch {
         let rows = batch.rows.map { change -> PlannedRow in
             let pkJSON = PrimaryKeyHash.canonicalJSON(of: change.pk)
-            // Typed, not canonical: a REAL `40.0` staged stays a REAL when it is served or replayed.
-            let rowJSON = change.row.map { CanonicalJSON.string(of: .object($0), style: .typed) }
             return PlannedRow(
                 commitSeq: change.commitSeq,
                 op: change.op,
                 pkHash: SHA256Hex.digest(pkJSON),
                 pkJSON: pkJSON,
-                rowJSON: rowJSON,
-                bytes: pkJSON.utf8.count + (rowJSON?.utf8.count ?? 0),
+                rowJSON: encodingRows ? change.row.map(PlannedRow.stagedJSON) : nil,
                 pk: change.pk,
                 row: change.row
             )

@@ -90,18 +90,20 @@ extension SQLGovernanceStore {
                 try writer.apply(tx, changes[range], now: plan.receivedAt)
             }
         }
+        var stagedBytes = 0
         try stage(
             tx,
             outcome.leftOver.map { index, why in
                 let row = fresh[index]
+                let (rowJSON, bytes) = row.staged()
+                stagedBytes += bytes
                 return [
                     .text(lineage.id), .integer(row.commitSeq), .text(batch.journalEpoch), .text(row.op.rawValue),
-                    .text(row.pkJSON), SQLValue(row.rowJSON), .null, .null, .text(why.rawValue),
-                    .text(batch.schema.hash), .integer(Int64(row.bytes)), .integer(now), .text(row.pkHash),
+                    .text(row.pkJSON), SQLValue(rowJSON), .null, .null, .text(why.rawValue),
+                    .text(batch.schema.hash), .integer(Int64(bytes)), .integer(now), .text(row.pkHash),
                 ]
             }
         )
-        let stagedBytes = outcome.leftOver.reduce(0) { $0 + fresh[$1.index].bytes }
         try tx.execute(
             """
             UPDATE lineage SET staged_row_count = staged_row_count + ?, staged_bytes = staged_bytes + ?, last_batch_at = ?,

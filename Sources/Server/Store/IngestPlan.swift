@@ -43,11 +43,23 @@ public struct PlannedRow: Sendable {
     public var op: RowOperation
     public var pkHash: String
     public var pkJSON: String
+    /// The row as staged, when the batch was expected to stage (`StagingForecast`); nil for a
+    /// delete, or for `staged` to encode.
     public var rowJSON: String?
-    public var bytes: Int
     /// Parsed once here, for live materialization.
     public var pk: JSONObject
     public var row: JSONObject?
+
+    /// What staging stores of the row, and the bytes it counts against the lineage's caps.
+    public func staged() -> (rowJSON: String?, bytes: Int) {
+        let json = rowJSON ?? row.map(Self.stagedJSON)
+        return (json, pkJSON.utf8.count + (json?.utf8.count ?? 0))
+    }
+
+    /// Typed, not canonical: a REAL `40.0` staged stays a REAL when it is served or replayed.
+    static func stagedJSON(_ row: JSONObject) -> String {
+        CanonicalJSON.string(of: .object(row), style: .typed)
+    }
 }
 
 public struct PlannedTelemetryBatch: Sendable {
