@@ -91,6 +91,30 @@ enum AgentBench {
                     "the triggers alone (the agent installed them, then stopped); medians of \(EdgeBench.runs) alternating runs"
             )
         )
+        // What any trigger costs: with one on the table, SQLite opens a statement journal for each
+        // INSERT inside a transaction, so that a failing trigger can undo the statement alone.
+        let bare = try DatabasePool(path: directory.appendingPathComponent("empty.db").path, configuration: settings)
+        try await bare.write {
+            try $0.execute(sql: schema)
+            try $0.execute(sql: "CREATE TRIGGER does_nothing AFTER INSERT ON order_events BEGIN SELECT 1 WHERE 0; END")
+        }
+        let (empty, untriggered) = try await EdgeBench.alternating(
+            EdgeBench.runs,
+            { run in try insertRate(bare, rows: rows, from: 1 + run * rows) },
+            { run in try insertRate(plain, rows: rows, from: 1 + (EdgeBench.runs + run) * rows) }
+        )
+        report.add(
+            Figure(
+                section: "Capture",
+                name: "application inserts with a trigger that does nothing (100 per transaction)",
+                value: empty,
+                unit: "rows/s",
+                reference: "the same table without triggers",
+                referenceValue: untriggered,
+                note:
+                    "the least any trigger-based capture costs on this SQLite: a statement journal for each INSERT; medians of \(EdgeBench.runs) alternating runs"
+            )
+        )
         // The application's writes while the agent publishes them, then until every row is
         // durably staged; each run a new database and device.
         var publishing: [(insert: Double, staged: Double)] = []
