@@ -1,11 +1,13 @@
 import NIOCore
 
 /// Every MQTT 3.1.1 control packet (OASIS MQTT 3.1.1, §3). Payloads stay `ByteBuffer`s so a
-/// 512 KiB batch is never copied between the socket and the ingest handler.
+/// 512 KiB batch is never copied between the socket and the ingest handler. The two large
+/// packets are boxed: the enum then fits an existential's inline buffer, so passing a packet
+/// between channel handlers (`NIOAny`) allocates and copies nothing more.
 public enum MQTTPacket: Sendable, Hashable {
-    case connect(Connect)
+    indirect case connect(Connect)
     case connack(ConnAck)
-    case publish(Publish)
+    indirect case publish(Publish)
     case puback(packetID: UInt16)
     case pubrec(packetID: UInt16)
     case pubrel(packetID: UInt16)
