@@ -36,6 +36,10 @@ struct PostgresDialect: SQLDialect {
     /// `lock_timeout` for the rest of the transaction (`lock_timeout_ms` of the store URL).
     var lockTimeoutMilliseconds = PostgresStoreConfiguration.defaultLockTimeoutMilliseconds
     var boundedLockWait: String? { "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)" }
+
+    var indexOrder: (prefer: String, restore: String)? {
+        ("SET LOCAL enable_bitmapscan = off", "RESET enable_bitmapscan")
+    }
     /// The role granted SELECT on every new mirror and series (`reader_role` of the store URL).
     var readerRole: String?
 

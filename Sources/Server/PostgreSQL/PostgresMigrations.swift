@@ -252,5 +252,20 @@ enum PostgresMigrations {
             name: "v5-write-receipt",
             statements: ["CREATE TABLE write_receipt (token uuid PRIMARY KEY, fence boolean NOT NULL DEFAULT false)"]
         ),
+        // The replay reads a lineage's staged rows in replay order, `id` last, and resumes after
+        // the chunk before: with `id` in the index (SQLite's indexes end in the rowid), a chunk is
+        // read from the index in order, where the whole backlog was sorted for every chunk.
+        Migration(
+            name: "v6-staged-replay-order",
+            statements: [
+                "DROP INDEX staged_by_commit",
+                """
+                CREATE INDEX staged_by_commit ON staged_row (lineage_id, journal_epoch, commit_seq, id)
+                WHERE commit_seq IS NOT NULL
+                """,
+                "DROP INDEX staged_by_ts",
+                "CREATE INDEX staged_by_ts ON staged_row (lineage_id, ts_ns, id) WHERE ts_ns IS NOT NULL",
+            ]
+        ),
     ]
 }

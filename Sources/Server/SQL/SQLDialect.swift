@@ -37,6 +37,13 @@ public protocol SQLDialect: Sendable {
     /// it, so it gives up instead and the approval is retried. Nil where writers never queue.
     var boundedLockWait: String? { get }
 
+    /// A statement that has the rest of a transaction read an index in its order where the index
+    /// provides an `ORDER BY … LIMIT`, and one that undoes it; nil where the planner does so by
+    /// itself. The replay needs it: without statistics for a backlog staged moments ago,
+    /// PostgreSQL estimated a few hundred rows and sorted the whole backlog for every chunk
+    /// (43 ms for 2,000 rows of 100,000, against 1 ms from the index).
+    var indexOrder: (prefer: String, restore: String)? { get }
+
     /// A statement that lets the data team's read-only role read a new target, or nil.
     func grantRead(on table: String) -> String?
 

@@ -62,6 +62,15 @@ extension SQLTransaction {
     @discardableResult
     public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
 
+    /// Runs `body`'s queries reading indexes in their order (`SQLDialect.indexOrder`).
+    public func inIndexOrder<T>(_ body: () throws -> T) throws -> T {
+        guard let order = dialect.indexOrder else { return try body() }
+        try execute(order.prefer)
+        let result = try body()
+        try execute(order.restore)
+        return result
+    }
+
     /// One statement over many rows: `sql(n)` is the statement for `n` rows, bound with `leading`
     /// and then each row's values in order, in chunks within the databases' limits on bound
     /// values and of the dialect's `bulkRowsPerStatement`; returns every row the statements

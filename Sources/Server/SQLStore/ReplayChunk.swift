@@ -51,8 +51,8 @@ struct ReplayChunk: Sendable {
     }
 
     /// The first `limit` staged rows of the lineage in replay order, or of those after `after`
-    /// (a chunk's `end`). Its conditions match the partial indexes' (v4), so the order and the
-    /// start come from an index.
+    /// (a chunk's `end`). Its conditions match the partial indexes' (SQLite v4, PostgreSQL v6),
+    /// so the order and the start come from an index (`SQLDialect.indexOrder`).
     static func read(
         _ tx: any SQLTransaction,
         lineageID: String,
@@ -60,10 +60,12 @@ struct ReplayChunk: Sendable {
         after: [SQLValue]? = nil,
         limit: Int
     ) throws -> ReplayChunk {
-        let rows = try tx.query(
-            sql(strategy, resuming: after != nil),
-            [.text(lineageID)] + (after ?? []) + [.integer(Int64(limit))]
-        )
+        let rows = try tx.inIndexOrder {
+            try tx.query(
+                sql(strategy, resuming: after != nil),
+                [.text(lineageID)] + (after ?? []) + [.integer(Int64(limit))]
+            )
+        }
         return ReplayChunk(
             lineageID: lineageID,
             strategy: strategy,
@@ -88,25 +90,37 @@ struct ReplayChunk: Sendable {
     }
 
     /// Where the chunk ends in replay order; nil when it is empty.
-    var end: [SQLValue]? {
-        guard let last = rows.last else { return nil }
-        return strategy == .rows
-            ? [.text(last.journalEpoch ?? ""), .integer(last.commitSeq ?? 0), .integer(last.id)]
-            : [.integer(last.ts?.ns ?? 0), .integer(last.id)]
+    var end: [SQLValue]? { rows.last.map(position) }
+
+    /// A row's place in replay order.
+    private func position(_ row: StagedRow) -> [SQLValue] {
+        strategy == .rows
+            ? [.text(row.journalEpoch ?? ""), .integer(row.commitSeq ?? 0), .integer(row.id)]
+            : [.integer(row.ts?.ns ?? 0), .integer(row.id)]
     }
 
     /// Whether the chunk, read earlier, is still exactly the lineage's first staged rows: as many
-    /// rows are staged up to its end as it holds. (The step that takes it checks that each of its
-    /// rows was still staged when it deletes them.)
+    /// rows are staged from its start to its end as it holds, and none before it. (The step that
+    /// takes it checks that each of its rows was still staged when it deletes them.) Each query
+    /// reads from the chunk's start, never the rows replayed before it, which PostgreSQL keeps
+    /// in its indexes until a vacuum.
     func isFirst(_ tx: any SQLTransaction) throws -> Bool {
-        guard let end else { return false }
+        guard let first = rows.first, let end else { return false }
         let (kind, columns) = Self.order(strategy)
         let list = columns.joined(separator: ", ")
-        let staged = try tx.value(
-            "SELECT count(*) FROM staged_row WHERE lineage_id = ? AND \(kind) AND (\(list)) <= \(BulkSQL.tuple(columns.count))",
-            [.text(lineageID)] + end
-        )
-        return staged?.integer == Int64(rows.count)
+        let tuple = BulkSQL.tuple(columns.count)
+        let lineage = SQLValue.text(lineageID)
+        return try tx.inIndexOrder {
+            let staged = try tx.value(
+                "SELECT count(*) FROM staged_row WHERE lineage_id = ? AND \(kind) AND (\(list)) >= \(tuple) AND (\(list)) <= \(tuple)",
+                [lineage] + position(first) + end
+            )
+            guard staged?.integer == Int64(rows.count) else { return false }
+            return try !tx.exists(
+                "SELECT 1 FROM staged_row WHERE lineage_id = ? AND \(kind) AND (\(list)) < \(tuple) ORDER BY \(list) LIMIT 1",
+                [lineage] + position(first)
+            )
+        }
     }
 
     /// The condition that selects the strategy's staged rows, and the columns of replay order.

@@ -143,6 +143,7 @@ struct SQLiteDialect: SQLDialect {
 
     let notifyStatement: String? = nil
     let boundedLockWait: String? = nil
+    let indexOrder: (prefer: String, restore: String)? = nil
     func grantRead(on table: String) -> String? { nil }
 
     func greatest(_ first: String, _ second: String) -> String { "MAX(\(first), \(second))" }
