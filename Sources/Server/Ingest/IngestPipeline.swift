@@ -93,7 +93,7 @@ public struct IngestPipeline: Sendable {
 
     /// The batch's rows hashed and, when `encodingRows` (the batch is expected to stage), encoded
     /// as they would be staged.
-    static func plan(_ batch: RowBatch, encodingRows: Bool = true) -> PlannedRowBatch {
+    static func plan(_ batch: RowBatch, encodingRows: Bool) -> PlannedRowBatch {
         let rows = batch.rows.map { change -> PlannedRow in
             let pkJSON = PrimaryKeyHash.canonicalJSON(of: change.pk)
             return PlannedRow(

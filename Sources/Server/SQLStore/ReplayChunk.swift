@@ -101,9 +101,11 @@ struct ReplayChunk: Sendable {
 
     /// Whether the chunk, read earlier, is still exactly the lineage's first staged rows: as many
     /// rows are staged from its start to its end as it holds, and none before it. (The step that
-    /// takes it checks that each of its rows was still staged when it deletes them.) Each query
-    /// reads from the chunk's start, never the rows replayed before it, which PostgreSQL keeps
-    /// in its indexes until a vacuum.
+    /// takes it checks that each of its rows was still staged when it deletes them.) The count
+    /// reads the chunk's range alone: counted from the lineage's start, it went over every row
+    /// replayed before, which PostgreSQL keeps in its indexes until a vacuum. The check for a row
+    /// before the start stops at the first it finds; on the way it passes those replayed rows,
+    /// whose entries PostgreSQL's index scan marks dead the first time and skips quickly after.
     func isFirst(_ tx: any SQLTransaction) throws -> Bool {
         guard let first = rows.first, let end else { return false }
         let (kind, columns) = Self.order(strategy)
