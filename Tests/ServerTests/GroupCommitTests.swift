@@ -8,11 +8,17 @@ import Testing
 struct GroupCommitTests {
     struct Refused: Error {}
 
-    @Test func concurrentWritesCommitTogetherAndAFailingOneUndoesOnlyItsOwn() async throws {
+    /// A store in a directory of its own, removed by `cleanUp`.
+    static func backend() throws -> (backend: SQLiteBackend, cleanUp: @Sendable () -> Void) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let backend = try SQLiteBackend(path: directory.appendingPathComponent("store.sqlite").path)
+        return (backend, { try? FileManager.default.removeItem(at: directory) })
+    }
+
+    @Test func concurrentWritesCommitTogetherAndAFailingOneUndoesOnlyItsOwn() async throws {
+        let (backend, cleanUp) = try Self.backend()
+        defer { cleanUp() }
         try await backend.write { try $0.execute("CREATE TABLE probe (n INTEGER PRIMARY KEY)") }
         let answers = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
             for n in 0..<200 {
@@ -40,6 +46,17 @@ struct GroupCommitTests {
         }
         let stored = try await backend.read { tx in try tx.query("SELECT n FROM probe ORDER BY n").map { $0.int("n") } }
         #expect(stored == (0..<200).filter { $0 % 50 != 7 })
+    }
+
+    /// The savepoints' sub-journals stay in the writer's memory (no temporary file per
+    /// transaction); readers keep SQLite's default, so a large sort of theirs can spill to disk.
+    @Test func theWriterJournalsItsSavepointsInMemory() async throws {
+        let (backend, cleanUp) = try Self.backend()
+        defer { cleanUp() }
+        let memory = 2
+        #expect(try await backend.groupWrite { try $0.query("PRAGMA temp_store").first?.int("temp_store") } == memory)
+        #expect(try await backend.write { try $0.query("PRAGMA temp_store").first?.int("temp_store") } == memory)
+        #expect(try await backend.read { try $0.query("PRAGMA temp_store").first?.int("temp_store") } == 0)
     }
 }
 
