@@ -26,12 +26,6 @@ public final class SQLiteBackend: SQLBackend {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator().migrate(pool)
-        // A group commit runs each body in a savepoint, which keeps the pages it changes in a
-        // sub-journal: in a temporary file, every transaction created, wrote and unlinked one in
-        // /var/tmp (a thousand devices: 17 page writes a batch, and most of the loaded PUBACK
-        // p99). In memory on the writer only, set after the migrations, whose index builds may
-        // sort more than memory should hold.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         checkpointer = try SQLiteCheckpointer(pool: pool)
         group = SQLiteGroupCommit(pool: pool, dialect: dialect, statements: statements, checkpointer: checkpointer)
     }
