@@ -24,6 +24,9 @@ struct AgentSoakTests {
         let harness = try await AgentHarness()
         try await harness.app.write { try $0.execute(sql: "CREATE TABLE orders (id INTEGER PRIMARY KEY, qty INTEGER)") }
         let config = try harness.processConfiguration()
+        // Capture first: without `snapshot_on_first_run`, a row written before the triggers exist
+        // is never sent, and one the writer did not touch again was missing from the mirror.
+        var agent = try await harness.startProcess(config)
         let errors = Errors()
         let start = ContinuousClock.now
         let writer = Task {
@@ -84,7 +87,6 @@ struct AgentSoakTests {
             }
         }
         var random = SplitMix(state: 0xC0FFEE)
-        var agent = try await harness.startProcess(config)
         var serverAway = false
         while ContinuousClock.now - start < .seconds(seconds) {
             try await Task.sleep(for: .milliseconds(Int64.random(in: 1_500...5_000, using: &random)))
