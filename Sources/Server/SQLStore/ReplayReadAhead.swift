@@ -4,11 +4,14 @@ import Synchronization
 /// materializes the current one: reading staged rows, parsing their JSON and hashing their keys
 /// took a third of the writer's time per step. A step takes the chunk only when it is still
 /// exactly the lineage's first staged rows (`ReplayChunk.isFirst`), and undoes itself if any
-/// of them was gone by its delete (`ReplayReadAhead.Stale`).
+/// of them was gone by its delete (`ReplayReadAhead.stale`).
 final class ReplayReadAhead: Sendable {
-    /// A step found the chunk read ahead stale after it had begun to write: its transaction is
-    /// rolled back and the step runs again on rows it reads itself.
-    struct Stale: Error {}
+    /// A step found the chunk it took stale after it had begun to write: thrown, it rolls the
+    /// step's transaction back, and the step runs again on rows it reads itself.
+    static let stale = StoreError(
+        .conflict,
+        "replay_chunk_stale: a staged row of the chunk was replayed or removed meanwhile; the next step reads the lineage again"
+    )
 
     private struct Pending {
         var limit: Int
