@@ -21,10 +21,18 @@ struct EdgeBench {
         if CommandLine.arguments.dropFirst().first == MQTTThroughputBench.listenerFlag {
             return try await MQTTThroughputBench.listenerMain(Array(CommandLine.arguments.dropFirst(2)))
         }
-        let requested = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
+        let requested = Array(CommandLine.arguments.dropFirst())
         if let unknown = requested.first(where: { !areas.contains($0) }) {
-            print("edge-bench: no area \(unknown); areas: \(areas.joined(separator: " "))")
-            exit(2)
+            // A flag as much as a mistyped area: a full run would rewrite BENCHMARKS.md.
+            let help = unknown == "--help" || unknown == "-h"
+            print(
+                """
+                \(help ? "" : "edge-bench: no area \(unknown)\n")usage: edge-bench [AREA…]
+                  no AREA: every area, written to BENCHMARKS.md (`make bench`)
+                  areas: \(areas.joined(separator: " "))
+                """
+            )
+            exit(help ? 0 : 2)
         }
         let selected = requested.isEmpty ? areas : areas.filter(requested.contains)
         let report = BenchReport()
