@@ -35,4 +35,28 @@ struct SQLiteCheckpointerTests {
         let count = try await backend.read { try $0.value("SELECT count(*) FROM filler")?.integer }
         #expect(count == Int64(96 * 128))
     }
+
+    /// A copy waits for a threshold of frames beyond what was copied, and a checkpoint of a WAL
+    /// that started over since never counts as copying the new one's frames.
+    @Test func framesCountAsCopiedOnlyInTheWALTheCheckpointSaw() {
+        var wal = SQLiteCheckpointer.WAL()
+        wal.committed(frames: 1_000)
+        let started = wal.generation
+        wal.committed(frames: 1_040)
+        wal.checkpointed((walFrameCount: 1_000, checkpointedFrameCount: 1_000), generation: started)
+        #expect(wal.uncopied == 40)
+        // Copied whole: the next write starts the WAL over.
+        wal.checkpointed((walFrameCount: 1_040, checkpointedFrameCount: 1_040), generation: started)
+        let before = wal.generation
+        wal.committed(frames: 3)
+        #expect(wal.uncopied == 3)
+        #expect(wal.generation != before)
+        // A copier's checkpoint of the WAL before, done only now, copied none of these.
+        wal.checkpointed((walFrameCount: 1_040, checkpointedFrameCount: 1_040), generation: started)
+        #expect(wal.uncopied == 3)
+        // A big first transaction in the new WAL: its frames are all uncopied.
+        wal.checkpointed((walFrameCount: 3, checkpointedFrameCount: 3), generation: wal.generation)
+        wal.committed(frames: 2_500)
+        #expect(wal.uncopied == 2_500)
+    }
 }
