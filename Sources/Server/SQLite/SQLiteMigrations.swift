@@ -260,6 +260,20 @@ enum SQLiteMigrations {
         migrator.registerMigration("v9-staged-key-hash") { db in
             try db.execute(sql: "ALTER TABLE staged_row ADD COLUMN pk_hash TEXT")
         }
+        // Every batch moves its lineage's `updated_at`, and with it an entry of each index whose
+        // key holds it: with four such indexes a one-row batch wrote 12 pages for its lineage
+        // alone. The status and fleet indexes serve their filters and the summary's counts
+        // without it (a page filtered by status or fleet sorts the lineages it matched).
+        migrator.registerMigration("v10-lineage-filters-without-updated-at") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX lineage_by_status;
+                    DROP INDEX lineage_by_fleet;
+                    CREATE INDEX lineage_by_status ON lineage (project_id, status);
+                    CREATE INDEX lineage_by_fleet ON lineage (fleet_id);
+                    """
+            )
+        }
         return migrator
     }
 }
