@@ -267,5 +267,19 @@ enum PostgresMigrations {
                 "CREATE INDEX staged_by_ts ON staged_row (lineage_id, ts_ns, id) WHERE ts_ns IS NOT NULL",
             ]
         ),
+        // The ledger's code index keeps rejections only, as in the SQLite store's v10: only one
+        // code is ever asked of it, and every other entry was written to it too. (A lineage's
+        // indexes stay as they are: its `updated_at` and staged count change with every batch, so
+        // no update of its row is a heap-only one whichever indexes hold them.)
+        Migration(
+            name: "v7-ledger-code-rejections-only",
+            statements: [
+                "DROP INDEX ledger_by_code",
+                """
+                CREATE INDEX ledger_by_code ON batch_ledger (project_id, rejection_code, id)
+                WHERE rejection_code IS NOT NULL
+                """,
+            ]
+        ),
     ]
 }

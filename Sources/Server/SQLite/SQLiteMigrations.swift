@@ -263,14 +263,19 @@ enum SQLiteMigrations {
         // Every batch moves its lineage's `updated_at`, and with it an entry of each index whose
         // key holds it: with four such indexes a one-row batch wrote 12 pages for its lineage
         // alone. The status and fleet indexes serve their filters and the summary's counts
-        // without it (a page filtered by status or fleet sorts the lineages it matched).
-        migrator.registerMigration("v10-lineage-filters-without-updated-at") { db in
+        // without it (a page filtered by status or fleet sorts the lineages it matched). The
+        // ledger's code index, only ever asked for one code, keeps rejections only: every other
+        // entry wrote its last page too.
+        migrator.registerMigration("v10-indexes-off-the-ingest-path") { db in
             try db.execute(
                 sql: """
                     DROP INDEX lineage_by_status;
                     DROP INDEX lineage_by_fleet;
+                    DROP INDEX ledger_by_code;
                     CREATE INDEX lineage_by_status ON lineage (project_id, status);
                     CREATE INDEX lineage_by_fleet ON lineage (fleet_id);
+                    CREATE INDEX ledger_by_code ON batch_ledger (project_id, rejection_code, id)
+                    WHERE rejection_code IS NOT NULL;
                     """
             )
         }
