@@ -26,11 +26,6 @@ public final class SQLiteBackend: SQLBackend {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator().migrate(pool)
-        // The writer's pages only: an ingest commit touches a lineage's rows and a few index pages
-        // of each table, spread over the whole file with many devices, and SQLite's default 2 MiB
-        // cache read a third of them back from the file in every commit (12 reads a one-row
-        // batch with a thousand devices, 8 with 16 MiB: the copier's reads of the WAL).
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -16384") }
         checkpointer = try SQLiteCheckpointer(pool: pool)
         group = SQLiteGroupCommit(pool: pool, dialect: dialect, statements: statements, checkpointer: checkpointer)
     }
