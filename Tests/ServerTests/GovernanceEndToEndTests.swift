@@ -40,12 +40,18 @@ struct GovernanceEndToEndTests {
         try await client.connect()
         _ = try await client.subscribe([.init(topicFilter: "dev/pump-7/sync/ingest/control", qos: .atLeastOnce)])
         var inbox = client.messages.makeAsyncIterator()
+        var acknowledged: Set<String> = []
         func nextControl() async throws -> DownlinkControl {
-            let message = try #require(await inbox.next())
-            await message.acknowledge()
-            return try JSONDecoder().decode(DownlinkControl.self, from: Data(buffer: message.payload))
+            while true {
+                let message = try #require(await inbox.next())
+                await message.acknowledge()
+                let control = try JSONDecoder().decode(DownlinkControl.self, from: Data(buffer: message.payload))
+                // A resend that left before the server recorded the ack: a device ignores it.
+                if !acknowledged.contains(control.controlID) { return control }
+            }
         }
         func ack(_ control: DownlinkControl) async throws {
+            acknowledged.insert(control.controlID)
             try await client.publish(
                 topic: "dev/pump-7/sync/ingest/ack",
                 payload: ByteBuffer(string: #"{"format_version":1,"control_id":"\#(control.controlID)"}"#)
