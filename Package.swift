@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "EdgeSyncModels",
                 "MQTT",
+                "CSQLitePacing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -64,6 +65,7 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/openapi.yaml")]
         ),
+        .target(name: "CSQLitePacing", linkerSettings: [.linkedLibrary("sqlite3")]),
         .systemLibrary(
             name: "CNCurses",
             providers: [.apt(["libncursesw5-dev"])]

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import Server
@@ -58,5 +59,37 @@ struct SQLiteCheckpointerTests {
         wal.checkpointed((walFrameCount: 3, checkpointedFrameCount: 3), generation: wal.generation)
         wal.committed(frames: 2_500)
         #expect(wal.uncopied == 2_500)
+    }
+
+    /// The copier's connection, through the paced VFS, copies a WAL of many pacing steps whole,
+    /// beside the writer's own connection, and the database holds every row after.
+    @Test func thePacedCopyCopiesTheWholeWAL() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("store.sqlite").path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try await pool.write { db in
+            try db.execute(sql: "CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)")
+            // About 8 MiB: some 30 times what the copy leaves to the disk at a time.
+            for _ in 0..<2_000 { try db.execute(sql: "INSERT INTO filler (body) VALUES (zeroblob(4000))") }
+        }
+        let copier = try SQLiteCopier(path: path)
+        let done = try #require(await copier.checkpoint())
+        #expect(done.walFrameCount * 4_096 > 16 * SQLiteCopier.flushAfter)
+        #expect(done.checkpointedFrameCount == done.walFrameCount)
+        try await pool.write { db in try db.execute(sql: "INSERT INTO filler (body) VALUES (x'01')") }
+        try pool.close()
+        let reopened = try DatabaseQueue(path: path)
+        let (check, count) = try await reopened.read { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA integrity_check"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM filler")
+            )
+        }
+        #expect(check == "ok")
+        #expect(count == 2_001)
     }
 }

@@ -41,7 +41,7 @@ public final class SQLiteBackend: SQLBackend {
         } catch {
             throw dialect.storeError(error)
         }
-        await checkpointer.afterWrite(waiting: group.hasWaiting)
+        await checkpointer.afterWrite()
         return result
     }
 

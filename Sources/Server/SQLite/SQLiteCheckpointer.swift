@@ -10,22 +10,22 @@ import Synchronization
 ///
 /// Here the writer's WAL hook counts the frames. Once a threshold of frames is in the WAL beyond
 /// what was copied already, a connection of its own copies them into the database (a PASSIVE
-/// checkpoint, on another core, while the writer goes on appending). A checkpoint copies each
+/// checkpoint, on another core, while the writer goes on appending, its writes paced so that the
+/// writer's WAL syncs do not queue behind them: `SQLiteCopier`). A checkpoint copies each
 /// page once however many frames hold it, so copying a threshold at a time copies the pages a
 /// steady load rewrites (the lineages' rows and indexes, the ledger's last pages) once per
 /// threshold. With a copy started after every commit past the threshold, a thousand devices'
 /// one-row batches copied a quarter more pages and synced half as often again. From two
-/// thresholds on, the copier copies whatever is new and the writer itself checkpoints between two
-/// transactions when no write waits, or at four whatever waits: by then little is left to copy,
-/// and a checkpoint that copied the whole WAL lets the next write start it over, so the file
-/// stays bounded. Copying earlier (from half a threshold) checkpointed, and synced, twice as
+/// thresholds on, the copier copies whatever is new; at four the writer waits for that copy and
+/// checkpoints itself: by then little is left to copy, and a checkpoint that copied the whole WAL
+/// lets the next write start it over, so the file stays bounded. Copying earlier (from half a threshold) checkpointed, and synced, twice as
 /// often, and an application's writes on the same disk waited for those syncs.
 final class SQLiteCheckpointer: Sendable {
     /// SQLite's own default threshold (1,000 pages, 4 MiB at 4 KiB pages).
     static let threshold = 1_000
 
     private let pool: DatabasePool
-    private let copier: DatabaseQueue
+    private let copier: SQLiteCopier
     /// The WAL as the writer's hook and the checkpoints see it.
     struct WAL {
         /// Frames in the WAL after the writer's last commit.
@@ -57,9 +57,7 @@ final class SQLiteCheckpointer: Sendable {
     /// Takes the checkpoints over from SQLite on the pool's writer.
     init(pool: DatabasePool) throws {
         self.pool = pool
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        copier = try DatabaseQueue(path: pool.path, configuration: configuration)
+        copier = try SQLiteCopier(path: pool.path)
         let context = Unmanaged.passUnretained(self).toOpaque()
         pool.writeWithoutTransaction { db in
             // Replaces the automatic checkpoint's hook. The backend keeps this object as long as
@@ -77,28 +75,21 @@ final class SQLiteCheckpointer: Sendable {
         }
     }
 
-    /// Called by the writer after each transaction; `waiting` says whether writes are queued.
-    func afterWrite(waiting: Bool) async {
+    /// Called by the writer after each transaction.
+    func afterWrite() async {
         let (frames, uncopied) = wal.withLock { ($0.frames, $0.uncopied) }
-        guard frames >= 2 * Self.threshold else {
-            if uncopied >= Self.threshold { startCopy() }
-            return
-        }
-        if uncopied > 0 { startCopy() }
-        if frames < 4 * Self.threshold {
-            guard !waiting, copy.withLock({ $0 == nil }) else { return }
-        } else {
-            await copy.withLock { $0 }?.value
-        }
-        await checkpoint(on: pool)
+        if uncopied >= (frames >= 2 * Self.threshold ? 1 : Self.threshold) { startCopy() }
+        guard frames >= 4 * Self.threshold else { return }
+        await copy.withLock { $0 }?.value
+        // On the writer's connection, so that no write appends meanwhile and the copy can be whole.
+        let pool = pool
+        await checkpoint { try? await pool.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
     }
 
-    /// A PASSIVE checkpoint on `connection`, its outcome counted.
-    private func checkpoint(on connection: some DatabaseWriter) async {
+    /// A PASSIVE checkpoint, its outcome counted.
+    private func checkpoint(_ run: () async -> (walFrameCount: Int, checkpointedFrameCount: Int)?) async {
         let generation = wal.withLock { $0.generation }
-        guard let done = try? await connection.writeWithoutTransaction({ db in try db.checkpoint(.passive) }) else {
-            return
-        }
+        guard let done = await run() else { return }
         wal.withLock { $0.checkpointed(done, generation: generation) }
     }
 
@@ -109,7 +100,7 @@ final class SQLiteCheckpointer: Sendable {
             copy = Task.detached {
                 // Cut short by a reader, or busy because the writer checkpoints: a later write retries.
                 // Awaited on the copier's own queue: a cooperative thread never blocks on it.
-                await self.checkpoint(on: self.copier)
+                await self.checkpoint { await self.copier.checkpoint() }
                 self.copy.withLock { $0 = nil }
             }
         }

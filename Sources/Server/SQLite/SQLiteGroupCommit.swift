@@ -41,9 +41,6 @@ final class SQLiteGroupCommit: Sendable {
         self.checkpointer = checkpointer
     }
 
-    /// Whether writes are queued or running.
-    var hasWaiting: Bool { queue.withLock { $0.draining } }
-
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLTransaction) throws -> T) async throws -> T {
         let (dialect, statements) = (dialect, statements)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -110,7 +107,7 @@ final class SQLiteGroupCommit: Sendable {
             } catch {
                 for pending in group { pending.fail(error) }
             }
-            await checkpointer.afterWrite(waiting: queue.withLock { !$0.pending.isEmpty })
+            await checkpointer.afterWrite()
         }
     }
 }
