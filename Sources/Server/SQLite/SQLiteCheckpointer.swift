@@ -18,8 +18,9 @@ import Synchronization
 /// one-row batches copied a quarter more pages and synced half as often again. From two
 /// thresholds on, the copier copies whatever is new; at four the writer waits for that copy and
 /// checkpoints itself: by then little is left to copy, and a checkpoint that copied the whole WAL
-/// lets the next write start it over, so the file stays bounded. Copying earlier (from half a threshold) checkpointed, and synced, twice as
-/// often, and an application's writes on the same disk waited for those syncs.
+/// lets the next write start it over, so the file stays bounded. Copying earlier (from half a
+/// threshold) checkpointed, and synced, twice as often, and an application's writes on the same
+/// disk waited for those syncs.
 final class SQLiteCheckpointer: Sendable {
     /// SQLite's own default threshold (1,000 pages, 4 MiB at 4 KiB pages).
     static let threshold = 1_000
