@@ -21,6 +21,7 @@ typedef struct PacedFile {
 static sqlite3_vfs paced_vfs;
 static sqlite3_io_methods paced_methods;
 static sqlite3_int64 paced_flush_after;
+static _Atomic long long paced_flushes;
 
 #define REAL(file) (((PacedFile *)(file))->real)
 
@@ -42,9 +43,8 @@ static int paced_write(sqlite3_file *file, const void *data, int amount, sqlite3
         paced->unflushed = 0;
         // Only pacing: durability is still the fsync SQLite asks for at the end, so a failure
         // here changes nothing but the pace.
-        sync_file_range(
-            paced->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
-        );
+        int flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+        if (sync_file_range(paced->fd, 0, 0, flags) == 0) paced_flushes++;
     }
 #endif
     return SQLITE_OK;
@@ -221,3 +221,5 @@ int edgesync_sqlite_register_paced_vfs(const char *name, long long flush_after) 
     pthread_mutex_unlock(&paced_registration);
     return rc;
 }
+
+long long edgesync_sqlite_paced_flushes(void) { return paced_flushes; }

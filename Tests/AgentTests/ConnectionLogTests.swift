@@ -122,7 +122,7 @@ final class LogLines: @unchecked Sendable {
         return lines
     }
 
-    func contains(_ line: String) -> Bool { count(where: { $0 == line }) > 0 }
+    func contains(_ line: String) -> Bool { contains(where: { $0 == line }) }
 
     func count(where predicate: (String) -> Bool) -> Int {
         lock.lock()

@@ -10,4 +10,7 @@
 /// Returns an SQLite result code.
 int edgesync_sqlite_register_paced_vfs(const char *name, long long flush_after);
 
+/// How many times, in this process, a paced file waited for its writeback.
+long long edgesync_sqlite_paced_flushes(void);
+
 #endif

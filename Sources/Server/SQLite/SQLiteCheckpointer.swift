@@ -83,7 +83,6 @@ final class SQLiteCheckpointer: Sendable {
         guard frames >= 4 * Self.threshold else { return }
         await copy.withLock { $0 }?.value
         // On the writer's connection, so that no write appends meanwhile and the copy can be whole.
-        let pool = pool
         await checkpoint { try? await pool.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
     }
 

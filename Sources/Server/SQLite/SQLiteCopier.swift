@@ -35,12 +35,20 @@ final class SQLiteCopier: @unchecked Sendable {
             sqlite3_close_v2(opened)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
-        connection = opened
         // A checkpoint syncs the database file only with synchronous FULL or NORMAL: it is stated
         // rather than left to how SQLite was built.
-        sqlite3_busy_timeout(connection, 10)
-        sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
+        code = sqlite3_exec(opened, "PRAGMA synchronous = FULL", nil, nil, nil)
+        guard code == SQLITE_OK else {
+            let message = String(cString: sqlite3_errmsg(opened))
+            sqlite3_close_v2(opened)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+        sqlite3_busy_timeout(opened, 10)
+        connection = opened
     }
+
+    /// How many times, in this process, a copy waited for the disk to take its writes.
+    static var flushes: Int { Int(edgesync_sqlite_paced_flushes()) }
 
     deinit {
         sqlite3_close_v2(connection)
