@@ -79,15 +79,12 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
         guard let device = device(session) else { return }
         metrics.deviceConnected()
         do {
-            let epoch = try await store.openSession(deviceID: device.id, replicaID: replicaID)
-            sessions.withLock { $0[device.id] = (device.name, session.connectionID, epoch) }
-            try await store.markDeviceSeen(deviceID: device.id, at: .now)
-            try await store.recordEvent(
+            let epoch = try await store.openSession(
                 device: device,
-                kind: .deviceConnected,
-                outcome: session.usesTLS ? "tls" : "tcp",
-                message: "connected"
+                replicaID: replicaID,
+                outcome: session.usesTLS ? "tls" : "tcp"
             )
+            sessions.withLock { $0[device.id] = (device.name, session.connectionID, epoch) }
             // Before any other control, so the device knows at once what it may compress.
             for listener in listeners.withLock({ $0 }) where await listener.isConnected(device.name) {
                 await listener.publish(
@@ -111,13 +108,7 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
             sessions[device.id] = nil
             return held.epoch
         }
-        if let ended { try? await store.closeSession(deviceID: device.id, epoch: ended) }
-        try? await store.recordEvent(
-            device: device,
-            kind: .deviceDisconnected,
-            outcome: "closed",
-            message: "disconnected"
-        )
+        try? await store.closeSession(device: device, epoch: ended)
     }
 
     func mqttListener(didDeny denial: MQTTACLDenial, session: MQTTSessionInfo) async {

@@ -149,12 +149,6 @@ extension SQLGovernanceStore {
         }
     }
 
-    public func markDeviceSeen(deviceID: String, at time: Timestamp) async throws {
-        try await backend.write { tx in
-            try tx.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [.integer(time.ns), .text(deviceID)])
-        }
-    }
-
     /// A device row and whether it is connected now (to any replica).
     var deviceColumns: String {
         "device.*, \(Self.connectedCondition(device: "device.id", dialect: dialect)) AS connected"

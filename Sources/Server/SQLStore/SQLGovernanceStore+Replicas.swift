@@ -7,9 +7,9 @@ extension SQLGovernanceStore {
     static let controlChannel = "edgesync_control"
     static let sessionChannel = "edgesync_session"
 
-    public func openSession(deviceID: String, replicaID: String) async throws -> String {
+    public func openSession(device: DeviceIdentity, replicaID: String, outcome: String) async throws -> String {
         let epoch = ids.next().description
-        try await backend.write { tx in
+        try await backend.groupWrite { tx in
             try tx.execute(
                 """
                 INSERT INTO device_session (device_id, replica_id, epoch, connected_at)
@@ -17,20 +17,47 @@ extension SQLGovernanceStore {
                 ON CONFLICT (device_id) DO UPDATE SET replica_id = excluded.replica_id, epoch = excluded.epoch,
                 connected_at = excluded.connected_at
                 """,
-                [.text(deviceID), .text(replicaID), .text(epoch)]
+                [.text(device.id), .text(replicaID), .text(epoch)]
             )
-            try Self.notify(tx, Self.sessionChannel, deviceID)
+            try Self.notify(tx, Self.sessionChannel, device.id)
+            let now = Timestamp.now
+            try tx.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [.integer(now.ns), .text(device.id)])
+            try Self.insertEvent(tx, Self.connectionEvent(device, .deviceConnected, outcome, "connected"), at: now)
         }
         return epoch
     }
 
-    public func closeSession(deviceID: String, epoch: String) async throws {
-        try await backend.write { tx in
-            try tx.execute(
-                "DELETE FROM device_session WHERE device_id = ? AND epoch = ?",
-                [.text(deviceID), .text(epoch)]
+    public func closeSession(device: DeviceIdentity, epoch: String?) async throws {
+        try await backend.groupWrite { tx in
+            if let epoch {
+                try tx.execute(
+                    "DELETE FROM device_session WHERE device_id = ? AND epoch = ?",
+                    [.text(device.id), .text(epoch)]
+                )
+            }
+            try Self.insertEvent(
+                tx,
+                Self.connectionEvent(device, .deviceDisconnected, "closed", "disconnected"),
+                at: .now
             )
         }
+    }
+
+    /// A device's connection event, of no lineage.
+    private static func connectionEvent(
+        _ device: DeviceIdentity,
+        _ kind: EventKind,
+        _ outcome: String,
+        _ message: String
+    ) -> GovernanceEvent {
+        GovernanceEvent(
+            projectID: device.projectID,
+            deviceID: device.id,
+            lineageID: nil,
+            kind: kind,
+            outcome: outcome,
+            message: message
+        )
     }
 
     /// Ends the device's session, wherever it is: the replica holding it closes the connection

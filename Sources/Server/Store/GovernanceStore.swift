@@ -48,7 +48,6 @@ public protocol DeviceStore: Sendable {
         by principal: String,
         now: Timestamp
     ) async throws -> Device?
-    func markDeviceSeen(deviceID: String, at: Timestamp) async throws
     /// Deletes a device with all its lineages and credentials; its history (events) stays.
     func deleteDevice(id: String, projectID: String, now: Timestamp) async throws
 }

@@ -5,10 +5,15 @@ import EdgeSyncModels
 /// calls keep its own sessions.
 public protocol ReplicaStore: Sendable {
     /// Records that the device is connected to `replicaID` from now on (replacing a session
-    /// elsewhere, which that replica then closes); returns the new session's epoch.
-    func openSession(deviceID: String, replicaID: String) async throws -> String
-    /// Forgets the session `epoch`, unless a newer one has replaced it.
-    func closeSession(deviceID: String, epoch: String) async throws
+    /// elsewhere, which that replica then closes), marks it seen and records its connection event
+    /// (`outcome`: how it connected); returns the new session's epoch. One transaction, which
+    /// devices connecting at the same time may share: a fleet that reconnects after a restart
+    /// would otherwise queue three syncs a device ahead of its first batches.
+    func openSession(device: DeviceIdentity, replicaID: String, outcome: String) async throws -> String
+    /// Forgets the session `epoch`, unless a newer one has replaced it (nil: this connection's
+    /// session was replaced already), and records the device's disconnection event. One
+    /// transaction, which devices disconnecting at the same time may share.
+    func closeSession(device: DeviceIdentity, epoch: String?) async throws
     /// Devices whose newest session, opened in the last `window`, is on another replica.
     func sessionsTakenOver(from replicaID: String, window: Duration) async throws -> [String]
     /// Records that the replica is alive; at its start, forgets the sessions it held before.
