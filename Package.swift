@@ -52,6 +52,7 @@ let package = Package(
                 "EdgeSyncModels",
                 "MQTT",
                 "CSQLitePacing",
+                "CThreadScheduling",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -66,6 +67,7 @@ let package = Package(
             resources: [.embedInCode("Resources/openapi.yaml")]
         ),
         .target(name: "CSQLitePacing", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CThreadScheduling"),
         .systemLibrary(
             name: "CNCurses",
             providers: [.apt(["libncursesw5-dev"])]

@@ -85,6 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Failed MQTT passwords for one device from one address (in 5 minutes) before a lockout.")
     var authFailuresPerDevice = Self.defaults.authenticationLimits.failuresPerDevice
 
+    @Option(help: "Microseconds of scheduler slice the server's threads ask for (Linux 6.12+); 0: the kernel's default.")
+    var schedulerSliceUs = Self.defaults.schedulerSlice.map { Int($0 / .microseconds(1)) } ?? 0
+
     func run() async throws {
         let location: StoreLocation?
         do throws(StoreError) {
@@ -122,6 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.uploadLimits.keepReceivedFor = .seconds(uploadKeepUnfinalized)
         configuration.authenticationLimits.failuresPerAddress = authFailuresPerAddress
         configuration.authenticationLimits.failuresPerDevice = authFailuresPerDevice
+        configuration.schedulerSlice = schedulerSliceUs == 0 ? nil : .microseconds(schedulerSliceUs)
         let server: GovernanceServer
         do {
             server = try await GovernanceServer.open(configuration)

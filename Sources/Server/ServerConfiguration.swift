@@ -58,6 +58,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var maximumQueuedControlsPerDevice = 10_000
     /// What the upload flow allows a device (see `UploadLimits` for the defaults).
     public var uploadLimits = UploadLimits()
+    /// The scheduler slice the server's threads ask for, so that a thread woken by a device's
+    /// packet or a finished commit runs sooner on a busy machine (`SchedulerSlice`); nil keeps the
+    /// kernel's default. Default 0.2 ms.
+    public var schedulerSlice: Duration? = .microseconds(200)
 
     public init(
         dataDirectory: String = "./.edgesync",
@@ -130,6 +134,9 @@ public struct ServerConfiguration: Sendable, Hashable {
             problems.append(
                 "--dev-open accepts any device, so it is only allowed on a loopback --mqtt-host, not \(mqttHost)"
             )
+        }
+        if let schedulerSlice, !SchedulerSlice.range.contains(schedulerSlice) {
+            problems.append("--scheduler-slice-us must be 0 (the kernel's default) or 100–100000")
         }
         if mqttsPort != nil, tlsCertificatePath == nil || tlsKeyPath == nil {
             problems.append("--mqtts-port needs --tls-cert and --tls-key")

@@ -8,8 +8,8 @@ struct ServeProcess {
     let process: ProcessRunner.Running
     let mqtt: Int
 
-    /// `devOpen: false` when device credentials must be checked for real.
-    static func start(devOpen: Bool = true) async throws -> ServeProcess {
+    /// `devOpen: false` when device credentials must be checked for real; `arguments` are more flags.
+    static func start(devOpen: Bool = true, arguments: [String] = []) async throws -> ServeProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "edgesync-serve-\(UUID().uuidString)"
         )
@@ -19,7 +19,7 @@ struct ServeProcess {
             ConsoleTmuxTests.binary,
             [
                 "serve", "--data-dir", directory.path, "--http-port", "0", "--mqtt-port", String(mqtt),
-            ] + store + (devOpen ? ["--dev-open"] : [])
+            ] + store + (devOpen ? ["--dev-open"] : []) + arguments
         )
         let deadline = ContinuousClock.now + hangDeadline
         while !process.output().stdout.contains("mqtt: "), ContinuousClock.now < deadline {

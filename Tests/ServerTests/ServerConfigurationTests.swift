@@ -54,4 +54,17 @@ struct ServerConfigurationTests {
         #expect(ServerConfiguration(httpPort: 70_000).problems.count == 1)
         #expect(ServerConfiguration(mqttPort: nil).problems.count == 1)
     }
+
+    @Test func theSchedulerSliceIsOneTheKernelAccepts() {
+        var configuration = ServerConfiguration()
+        #expect(configuration.schedulerSlice == .microseconds(200))
+        for slice in [nil, .microseconds(100), .milliseconds(100)] as [Duration?] {
+            configuration.schedulerSlice = slice
+            #expect(configuration.problems.isEmpty)
+        }
+        for slice: Duration in [.microseconds(99), .milliseconds(101)] {
+            configuration.schedulerSlice = slice
+            #expect(configuration.problems == ["--scheduler-slice-us must be 0 (the kernel's default) or 100–100000"])
+        }
+    }
 }

@@ -78,6 +78,12 @@ public final class GovernanceServer: Sendable {
     ) async throws -> GovernanceServer {
         let problems = configuration.problems
         guard problems.isEmpty else { throw ServerError.invalidConfiguration(problems) }
+        if let slice = configuration.schedulerSlice, let error = SchedulerSlice.apply(slice).error {
+            logger.notice(
+                "the scheduler slice was not applied; threads keep the kernel's default",
+                metadata: ["error": "\(String(cString: strerror(error)))"]
+            )
+        }
         let directory = URL(fileURLWithPath: configuration.dataDirectory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try await configuration.storeLocation.open(

@@ -28,9 +28,7 @@ public struct ServerMetrics: Sendable {
         if result.stagedRows > 0 {
             Counter(label: "edgesync_rows_staged_total", factory: factory).increment(by: result.stagedRows)
         }
-        Timer(label: "edgesync_ingest_duration_seconds", factory: factory).recordNanoseconds(
-            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        )
+        Timer(label: "edgesync_ingest_duration_seconds", factory: factory).recordNanoseconds(duration.nanoseconds)
     }
 
     func deviceConnected() {
