@@ -16,12 +16,18 @@ typedef struct PacedFile {
     int fd;
     sqlite3_int64 unflushed;
     sqlite3_file *real;
+    /// The connection's pacing, once it handed it over (`EDGESYNC_SQLITE_FCNTL_PACING`).
+    edgesync_sqlite_pacing *pacing;
 } PacedFile;
+
+struct edgesync_sqlite_pacing {
+    _Atomic int paused;
+    _Atomic long long flushes;
+};
 
 static sqlite3_vfs paced_vfs;
 static sqlite3_io_methods paced_methods;
 static sqlite3_int64 paced_flush_after;
-static _Atomic long long paced_flushes;
 
 #define REAL(file) (((PacedFile *)(file))->real)
 
@@ -41,10 +47,11 @@ static int paced_write(sqlite3_file *file, const void *data, int amount, sqlite3
     paced->unflushed += amount;
     if (paced->fd >= 0 && paced->unflushed >= paced_flush_after) {
         paced->unflushed = 0;
+        if (paced->pacing && paced->pacing->paused > 0) return SQLITE_OK;
         // Only pacing: durability is still the fsync SQLite asks for at the end, so a failure
         // here changes nothing but the pace.
         int flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
-        if (sync_file_range(paced->fd, 0, 0, flags) == 0) paced_flushes++;
+        if (sync_file_range(paced->fd, 0, 0, flags) == 0 && paced->pacing) paced->pacing->flushes++;
     }
 #endif
     return SQLITE_OK;
@@ -70,6 +77,10 @@ static int paced_check_reserved_lock(sqlite3_file *f, int *r) {
     return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r);
 }
 static int paced_file_control(sqlite3_file *f, int op, void *a) {
+    if (op == EDGESYNC_SQLITE_FCNTL_PACING) {
+        ((PacedFile *)f)->pacing = a;
+        return SQLITE_OK;
+    }
     return REAL(f)->pMethods->xFileControl(REAL(f), op, a);
 }
 static int paced_sector_size(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
@@ -99,6 +110,7 @@ static int paced_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, in
     paced->base.pMethods = NULL;
     paced->fd = -1;
     paced->unflushed = 0;
+    paced->pacing = NULL;
     paced->real = calloc(1, (size_t)real_vfs->szOsFile);
     if (!paced->real) return SQLITE_NOMEM;
     int rc = real_vfs->xOpen(real_vfs, name, paced->real, flags, out_flags);
@@ -222,4 +234,10 @@ int edgesync_sqlite_register_paced_vfs(const char *name, long long flush_after) 
     return rc;
 }
 
-long long edgesync_sqlite_paced_flushes(void) { return paced_flushes; }
+edgesync_sqlite_pacing *edgesync_sqlite_pacing_create(void) { return calloc(1, sizeof(edgesync_sqlite_pacing)); }
+
+void edgesync_sqlite_pacing_free(edgesync_sqlite_pacing *pacing) { free(pacing); }
+
+void edgesync_sqlite_pacing_pause(edgesync_sqlite_pacing *pacing, int pause) { pacing->paused += pause ? 1 : -1; }
+
+long long edgesync_sqlite_pacing_flushes(const edgesync_sqlite_pacing *pacing) { return pacing->flushes; }

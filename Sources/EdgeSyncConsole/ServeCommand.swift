@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Failed MQTT passwords for one device from one address (in 5 minutes) before a lockout.")
     var authFailuresPerDevice = Self.defaults.authenticationLimits.failuresPerDevice
 
-    @Option(help: "Microseconds of scheduler slice the server's threads ask for (Linux 6.12+); 0: the kernel's default.")
+    @Option(help: "Microseconds of scheduler slice the server's threads ask for (Linux 6.12+); 0: the kernel's.")
     var schedulerSliceUs = Self.defaults.schedulerSlice.map { Int($0 / .microseconds(1)) } ?? 0
 
     func run() async throws {

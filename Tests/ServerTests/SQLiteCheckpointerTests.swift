@@ -65,6 +65,29 @@ struct SQLiteCheckpointerTests {
     /// waiting for the disk as it goes, beside the writer's own connection, and the database holds
     /// every row after.
     @Test func thePacedCopyCopiesTheWholeWAL() async throws {
+        try await Self.copyOfAFilledWAL { copier in
+            let done = try #require(await copier.checkpoint())
+            #if os(Linux)
+            #expect(copier.flushes >= 16)
+            #endif
+            return done
+        }
+    }
+
+    /// While the writer waits for it, the copy goes unpaced, and as whole.
+    @Test func anUnpacedCopyDoesNotWaitForTheDisk() async throws {
+        try await Self.copyOfAFilledWAL { copier in
+            let done = try #require(await copier.unpaced { await copier.checkpoint() })
+            #expect(copier.flushes == 0)
+            return done
+        }
+    }
+
+    /// A store whose WAL holds about 8 MiB (some 30 times what a paced copy leaves to the disk at
+    /// a time), copied by `copy`; then the copy was whole and the database holds every row.
+    private static func copyOfAFilledWAL(
+        _ copy: (SQLiteCopier) async throws -> (walFrameCount: Int, checkpointedFrameCount: Int)
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -74,16 +97,9 @@ struct SQLiteCheckpointerTests {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try await pool.write { db in
             try db.execute(sql: "CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)")
-            // About 8 MiB: some 30 times what the copy leaves to the disk at a time.
             for _ in 0..<2_000 { try db.execute(sql: "INSERT INTO filler (body) VALUES (zeroblob(4000))") }
         }
-        let copier = try SQLiteCopier(path: path)
-        let flushes = SQLiteCopier.flushes
-        let done = try #require(await copier.checkpoint())
-        #if os(Linux)
-        // Other tests' copies may count too: only more matters.
-        #expect(SQLiteCopier.flushes - flushes >= 16)
-        #endif
+        let done = try await copy(try SQLiteCopier(path: path))
         #expect(done.walFrameCount * 4_096 > 16 * SQLiteCopier.flushAfter)
         #expect(done.checkpointedFrameCount == done.walFrameCount)
         try await pool.write { db in try db.execute(sql: "INSERT INTO filler (body) VALUES (x'01')") }

@@ -10,7 +10,22 @@
 /// Returns an SQLite result code.
 int edgesync_sqlite_register_paced_vfs(const char *name, long long flush_after);
 
-/// How many times, in this process, a paced file waited for its writeback.
-long long edgesync_sqlite_paced_flushes(void);
+/// One connection's pacing: whether it is paused, and how many times its files waited for their
+/// writeback. A connection hands it to its main database file once, before any other use:
+/// `sqlite3_file_control(db, "main", EDGESYNC_SQLITE_FCNTL_PACING, pacing)`. Free it after closing
+/// the connection.
+typedef struct edgesync_sqlite_pacing edgesync_sqlite_pacing;
+
+/// A file-control opcode of this VFS's own (SQLite leaves those above 100 to applications' VFSes).
+#define EDGESYNC_SQLITE_FCNTL_PACING 0x45530001
+
+edgesync_sqlite_pacing *edgesync_sqlite_pacing_create(void);
+void edgesync_sqlite_pacing_free(edgesync_sqlite_pacing *pacing);
+
+/// Pauses the pacing (`pause` nonzero) or ends one pause (zero); pauses nest. Any thread.
+void edgesync_sqlite_pacing_pause(edgesync_sqlite_pacing *pacing, int pause);
+
+/// How many times the connection's files waited for their writeback.
+long long edgesync_sqlite_pacing_flushes(const edgesync_sqlite_pacing *pacing);
 
 #endif

@@ -21,6 +21,7 @@ final class SQLiteCopier: @unchecked Sendable {
     static let flushAfter = 256 * 1_024
 
     private let connection: OpaquePointer
+    private let pacing: OpaquePointer
     private let queue = DispatchQueue(label: "edgesync.sqlite.copier")
 
     init(path: String) throws {
@@ -43,15 +44,35 @@ final class SQLiteCopier: @unchecked Sendable {
             sqlite3_close_v2(opened)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
+        guard let pacing = edgesync_sqlite_pacing_create() else {
+            sqlite3_close_v2(opened)
+            throw DatabaseError(resultCode: .SQLITE_NOMEM, message: "cannot allocate the copier's pacing")
+        }
+        code = sqlite3_file_control(opened, "main", EDGESYNC_SQLITE_FCNTL_PACING, UnsafeMutableRawPointer(pacing))
+        guard code == SQLITE_OK else {
+            sqlite3_close_v2(opened)
+            edgesync_sqlite_pacing_free(pacing)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "the copier's file is not paced")
+        }
         sqlite3_busy_timeout(opened, 10)
         connection = opened
+        self.pacing = pacing
     }
 
-    /// How many times, in this process, a copy waited for the disk to take its writes.
-    static var flushes: Int { Int(edgesync_sqlite_paced_flushes()) }
+    /// How many times this copier's copies waited for the disk to take their writes.
+    var flushes: Int { Int(edgesync_sqlite_pacing_flushes(pacing)) }
+
+    /// Runs `body` with this copier's copies unpaced: for a wait for a copy, during which no
+    /// commit's WAL sync can queue behind its writes.
+    func unpaced<T>(_ body: () async -> T) async -> T {
+        edgesync_sqlite_pacing_pause(pacing, 1)
+        defer { edgesync_sqlite_pacing_pause(pacing, 0) }
+        return await body()
+    }
 
     deinit {
         sqlite3_close_v2(connection)
+        edgesync_sqlite_pacing_free(pacing)
     }
 
     /// A PASSIVE checkpoint: the frames in the WAL and those copied, or nil when it did not run
