@@ -129,18 +129,7 @@ extension SQLGovernanceStore {
 
     public func recordEvent(device: DeviceIdentity, kind: EventKind, outcome: String, message: String) async throws {
         try await backend.write { tx in
-            try Self.insertEvent(
-                tx,
-                GovernanceEvent(
-                    projectID: device.projectID,
-                    deviceID: device.id,
-                    lineageID: nil,
-                    kind: kind,
-                    outcome: outcome,
-                    message: message
-                ),
-                at: .now
-            )
+            try Self.insertEvent(tx, Self.deviceEvent(device, kind, outcome, message), at: .now)
         }
     }
 }

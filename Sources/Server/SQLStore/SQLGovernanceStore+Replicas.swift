@@ -22,7 +22,7 @@ extension SQLGovernanceStore {
             try Self.notify(tx, Self.sessionChannel, device.id)
             let now = Timestamp.now
             try tx.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [.integer(now.ns), .text(device.id)])
-            try Self.insertEvent(tx, Self.connectionEvent(device, .deviceConnected, outcome, "connected"), at: now)
+            try Self.insertEvent(tx, Self.deviceEvent(device, .deviceConnected, outcome, "connected"), at: now)
         }
         return epoch
     }
@@ -37,14 +37,14 @@ extension SQLGovernanceStore {
             }
             try Self.insertEvent(
                 tx,
-                Self.connectionEvent(device, .deviceDisconnected, "closed", "disconnected"),
+                Self.deviceEvent(device, .deviceDisconnected, "closed", "disconnected"),
                 at: .now
             )
         }
     }
 
-    /// A device's connection event, of no lineage.
-    private static func connectionEvent(
+    /// An event of a device's, of no lineage.
+    static func deviceEvent(
         _ device: DeviceIdentity,
         _ kind: EventKind,
         _ outcome: String,
