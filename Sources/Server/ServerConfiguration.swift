@@ -59,9 +59,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// What the upload flow allows a device (see `UploadLimits` for the defaults).
     public var uploadLimits = UploadLimits()
     /// The scheduler slice the server's threads ask for, so that a thread woken by a device's
-    /// packet or a finished commit runs sooner on a busy machine (`SchedulerSlice`); nil keeps the
-    /// kernel's default. Default 0.2 ms.
-    public var schedulerSlice: Duration? = .microseconds(200)
+    /// packet or a finished commit runs sooner on a busy machine (`SchedulerSlice`, which says what
+    /// it costs); nil keeps the kernel's. Default nil.
+    public var schedulerSlice: Duration?
 
     public init(
         dataDirectory: String = "./.edgesync",

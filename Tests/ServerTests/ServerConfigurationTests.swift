@@ -57,7 +57,7 @@ struct ServerConfigurationTests {
 
     @Test func theSchedulerSliceIsOneTheKernelAccepts() {
         var configuration = ServerConfiguration()
-        #expect(configuration.schedulerSlice == .microseconds(200))
+        #expect(configuration.schedulerSlice == nil)
         for slice in [nil, .microseconds(100), .milliseconds(100)] as [Duration?] {
             configuration.schedulerSlice = slice
             #expect(configuration.problems.isEmpty)

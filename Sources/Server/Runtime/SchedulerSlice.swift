@@ -8,8 +8,11 @@ import Foundation
 /// more on more cores. Since Linux 6.12 a thread can ask for a shorter slice (`sched_setattr(2)`),
 /// and a woken thread with a shorter slice preempts sooner; its share of the CPU does not change.
 /// 1,000 devices on 2 cores, one core kept busy, six alternating runs each: PUBACK p99 9.6–22.4 ms
-/// (median 14) with 0.2 ms, 10.0–26.5 ms (median 23) with the kernel's slice. Elsewhere, and on
-/// older kernels, nothing changes.
+/// (median 14) with 0.2 ms, 10.0–26.5 ms (median 23) with the kernel's slice. But the server's
+/// own threads then take turns more often too: a 100,000-row replay, whose read-ahead and writer
+/// share 2 cores, drained 54,000–88,000 rows/s (median 78,000) against 73,000–107,000 (median
+/// 90,000) in alternating runs. So it is for an operator to choose (`--scheduler-slice-us`), and
+/// off by default. Elsewhere, and on older kernels, nothing changes.
 public enum SchedulerSlice {
     /// The slices the kernel accepts (0.1–100 ms).
     public static let range: ClosedRange<Duration> = .microseconds(100) ... .milliseconds(100)
