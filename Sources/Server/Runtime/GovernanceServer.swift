@@ -78,7 +78,7 @@ public final class GovernanceServer: Sendable {
     ) async throws -> GovernanceServer {
         let problems = configuration.problems
         guard problems.isEmpty else { throw ServerError.invalidConfiguration(problems) }
-        if let slice = configuration.schedulerSlice, let error = SchedulerSlice.apply(slice).error {
+        if let slice = configuration.schedulerSlice, let error = SchedulerSlice.apply(slice) {
             logger.notice(
                 "the scheduler slice was not applied; threads keep the kernel's default",
                 metadata: ["error": "\(String(cString: strerror(error)))"]

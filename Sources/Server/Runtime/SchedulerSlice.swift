@@ -17,30 +17,17 @@ public enum SchedulerSlice {
     /// The slices the kernel accepts (0.1–100 ms).
     public static let range: ClosedRange<Duration> = .microseconds(100) ... .milliseconds(100)
 
-    /// What `apply` did.
-    public struct Outcome: Sendable, Hashable {
-        /// Threads whose slice is now the one asked for.
-        public var threads = 0
-        /// The first refusal's errno, if any thread refused.
-        public var error: Int32?
-    }
-
-    /// Sets every present thread of this process to `slice` (nil: the kernel's default); threads
-    /// they create later inherit it.
-    @discardableResult
-    public static func apply(_ slice: Duration?) -> Outcome {
-        let nanoseconds = UInt64(max(slice?.nanoseconds ?? 0, 0))
-        var outcome = Outcome()
+    /// Sets every present thread of this process to `slice`; threads they create later inherit
+    /// it. Returns the first refusal's errno, nil when every thread took it.
+    public static func apply(_ slice: Duration) -> Int32? {
+        let nanoseconds = UInt64(max(slice.nanoseconds, 0))
+        var refusal: Int32?
+        // A thread that has just ended (ESRCH) is not a refusal.
         for tid in threads() {
             let error = edgesync_thread_set_slice(tid, nanoseconds)
-            if error == 0 {
-                outcome.threads += 1
-            } else if error != ESRCH {
-                // A thread that has just ended is not a refusal.
-                outcome.error = outcome.error ?? error
-            }
+            if error != 0, error != ESRCH { refusal = refusal ?? error }
         }
-        return outcome
+        return refusal
     }
 
     /// The slice a thread (0: the caller; another process's too) runs with, nil where it cannot

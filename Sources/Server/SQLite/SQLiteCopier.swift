@@ -36,27 +36,32 @@ final class SQLiteCopier: @unchecked Sendable {
             sqlite3_close_v2(opened)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
-        // A checkpoint syncs the database file only with synchronous FULL or NORMAL: it is stated
-        // rather than left to how SQLite was built.
-        code = sqlite3_exec(opened, "PRAGMA synchronous = FULL", nil, nil, nil)
-        guard code == SQLITE_OK else {
-            let message = String(cString: sqlite3_errmsg(opened))
+        // Past the open, a failure closes the connection.
+        do {
+            // A checkpoint syncs the database file only with synchronous FULL or NORMAL: it is
+            // stated rather than left to how SQLite was built.
+            code = sqlite3_exec(opened, "PRAGMA synchronous = FULL", nil, nil, nil)
+            guard code == SQLITE_OK else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(opened))
+                )
+            }
+            guard let pacing = edgesync_sqlite_pacing_create() else {
+                throw DatabaseError(resultCode: .SQLITE_NOMEM, message: "cannot allocate the copier's pacing")
+            }
+            code = sqlite3_file_control(opened, "main", EDGESYNC_SQLITE_FCNTL_PACING, UnsafeMutableRawPointer(pacing))
+            guard code == SQLITE_OK else {
+                edgesync_sqlite_pacing_free(pacing)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "the copier's file is not paced")
+            }
+            self.pacing = pacing
+        } catch {
             sqlite3_close_v2(opened)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-        }
-        guard let pacing = edgesync_sqlite_pacing_create() else {
-            sqlite3_close_v2(opened)
-            throw DatabaseError(resultCode: .SQLITE_NOMEM, message: "cannot allocate the copier's pacing")
-        }
-        code = sqlite3_file_control(opened, "main", EDGESYNC_SQLITE_FCNTL_PACING, UnsafeMutableRawPointer(pacing))
-        guard code == SQLITE_OK else {
-            sqlite3_close_v2(opened)
-            edgesync_sqlite_pacing_free(pacing)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "the copier's file is not paced")
+            throw error
         }
         sqlite3_busy_timeout(opened, 10)
         connection = opened
-        self.pacing = pacing
     }
 
     /// How many times this copier's copies waited for the disk to take their writes.
