@@ -34,4 +34,20 @@ struct StoreIndexTests {
             }
         }
     }
+
+    /// Every batch updates its lineage's counts and times; an index holding one of them moves an
+    /// entry, and writes its pages, for each batch. Only the default order's `updated_at` is kept.
+    @Test func theColumnsEveryBatchMovesAreIndexedOnlyForTheDefaultOrder() async throws {
+        let fixture = try await StoreFixture.make()
+        let backend = try #require(fixture.store.backend as? SQLiteBackend)
+        let indexed = try await backend.inspect { db in
+            try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list('lineage')").flatMap { index in
+                try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?)", arguments: [index])
+                    .map { "\(index).\($0)" }
+            }
+        }
+        let moving = ["staged_row_count", "staged_bytes", "last_batch_at", "last_batch_seq", "last_commit_seq"]
+        #expect(indexed.filter { moving.contains(String($0.split(separator: ".")[1])) } == [])
+        #expect(indexed.filter { $0.hasSuffix(".updated_at") } == ["lineage_by_updated.updated_at"])
+    }
 }
