@@ -100,7 +100,7 @@ struct SQLiteCheckpointerTests {
             for _ in 0..<2_000 { try db.execute(sql: "INSERT INTO filler (body) VALUES (zeroblob(4000))") }
         }
         let done = try await copy(try SQLiteCopier(path: path))
-        #expect(done.walFrameCount * 4_096 > 16 * SQLiteCopier.flushAfter)
+        #expect(done.walFrameCount * 4_096 > 16 * SQLiteVFS.flushAfter)
         #expect(done.checkpointedFrameCount == done.walFrameCount)
         try await pool.write { db in try db.execute(sql: "INSERT INTO filler (body) VALUES (x'01')") }
         try pool.close()

@@ -16,15 +16,22 @@ public final class SQLiteBackend: SQLBackend {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // A PUBACK promises the batch is durable: FULL syncs the WAL at every commit, so a
-            // committed batch survives a power cut, not only a process crash.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // Debian's SQLite zeroes freed pages and writes them out again (secure_delete on):
             // FAST still zeroes deleted content, but only where no page is written for it. A
             // replay, which deletes what it materializes, made 20 % fewer writes.
             try db.execute(sql: "PRAGMA secure_delete = FAST")
         }
+        try SQLiteVFS.install()
         pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.writeWithoutTransaction { db in
+            // A PUBACK promises the batch is durable: FULL syncs the WAL at every commit, so a
+            // committed batch survives a power cut, not only a process crash. Set here: GRDB sets
+            // the writer to NORMAL when it sets up WAL mode, after `prepareDatabase`, and with
+            // NORMAL a commit reaches the disk only at the next checkpoint.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // GRDB's WAL set-up has read the file, so the writer's WAL is open.
+            try SQLiteVFS.coalesceWAL(db)
+        }
         try SQLiteMigrations.migrator().migrate(pool)
         checkpointer = try SQLiteCheckpointer(pool: pool)
         group = SQLiteGroupCommit(pool: pool, dialect: dialect, statements: statements, checkpointer: checkpointer)

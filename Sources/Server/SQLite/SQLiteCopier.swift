@@ -12,25 +12,16 @@ import GRDBSQLite
 /// file paced at 64–256 KiB, and that copy took no longer. PostgreSQL paces its checkpoints the
 /// same way (`checkpoint_flush_after`, 256 kB on Linux).
 ///
-/// GRDB opens its connections with the default VFS, so this one is opened on SQLite's C API. It
-/// is used on its own serial queue only.
+/// It is opened on SQLite's C API, and used on its own serial queue only.
 final class SQLiteCopier: @unchecked Sendable {
-    /// The VFS's name in SQLite's registry, shared by every store of the process.
-    static let vfs = "edgesync-paced"
-    /// The most of the database file's writes that a copy leaves to the disk at a time.
-    static let flushAfter = 256 * 1_024
-
     private let connection: OpaquePointer
     private let pacing: OpaquePointer
     private let queue = DispatchQueue(label: "edgesync.sqlite.copier")
 
     init(path: String) throws {
-        var code = edgesync_sqlite_register_paced_vfs(Self.vfs, Int64(Self.flushAfter))
-        guard code == SQLITE_OK else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register the paced VFS")
-        }
+        try SQLiteVFS.install()
         var opened: OpaquePointer?
-        code = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, Self.vfs)
+        var code = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, SQLiteVFS.name)
         guard code == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(opened)
