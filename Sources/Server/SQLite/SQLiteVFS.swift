@@ -24,7 +24,10 @@ enum SQLiteVFS {
     static func coalesceWAL(_ db: Database) throws {
         // A commit's frames must be synced, and so written, before other connections can read them.
         guard try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 0 >= 2 else {
-            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "a WAL coalesces its writes only with synchronous FULL")
+            throw DatabaseError(
+                resultCode: .SQLITE_MISUSE,
+                message: "a WAL coalesces its writes only with synchronous FULL"
+            )
         }
         let code = edgesync_sqlite_coalesce_wal(db.sqliteConnection)
         guard code == SQLITE_OK else {
