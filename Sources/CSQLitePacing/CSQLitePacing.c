@@ -13,7 +13,7 @@
 /// for `sync_file_range` (the default VFS keeps its own descriptor to itself; the page cache, and
 /// so the writeback, is the file's, whichever descriptor asks). A WAL can coalesce its writes
 /// (`edgesync_sqlite_coalesce_wal`): they gather in `buffer` while each continues the one before.
-typedef struct PacedFile {
+typedef struct StoreFile {
     sqlite3_file base;
     sqlite3_file *real;
     const char *name;
@@ -26,7 +26,7 @@ typedef struct PacedFile {
     int buffered;
     sqlite3_int64 buffer_offset;
     long long writes;
-} PacedFile;
+} StoreFile;
 
 struct edgesync_sqlite_pacing {
     _Atomic int paused;
@@ -43,11 +43,11 @@ static sqlite3_int64 paced_flush_after;
 /// a write its call left short by a multiple of 128 KiB ends as SQLITE_FULL.
 #define WRITE_LIMIT (124 * 1024)
 
-#define REAL(file) (((PacedFile *)(file))->real)
+#define REAL(file) (((StoreFile *)(file))->real)
 
 /// Writes what the WAL gathered. Called before anything that reads, sizes, syncs or closes the
 /// file, so that SQLite sees the file as if every write had gone straight to it.
-static int coalesced_flush(PacedFile *file) {
+static int coalesced_flush(StoreFile *file) {
     int amount = file->buffered;
     file->buffered = 0;
     for (int done = 0; done < amount;) {
@@ -61,7 +61,7 @@ static int coalesced_flush(PacedFile *file) {
 }
 
 static int paced_close(sqlite3_file *file) {
-    PacedFile *paced = (PacedFile *)file;
+    StoreFile *paced = (StoreFile *)file;
     // Unsynced WAL frames: nothing committed is lost if this fails, as after a crash.
     coalesced_flush(paced);
     free(paced->buffer);
@@ -71,7 +71,7 @@ static int paced_close(sqlite3_file *file) {
     return rc;
 }
 
-static int coalesced_write(PacedFile *file, const void *data, int amount, sqlite3_int64 offset) {
+static int coalesced_write(StoreFile *file, const void *data, int amount, sqlite3_int64 offset) {
     int continues = file->buffered > 0 && offset == file->buffer_offset + file->buffered;
     if (!continues || file->buffered + amount > COALESCE_LIMIT) {
         int rc = coalesced_flush(file);
@@ -89,7 +89,7 @@ static int coalesced_write(PacedFile *file, const void *data, int amount, sqlite
 }
 
 static int paced_write(sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset) {
-    PacedFile *paced = (PacedFile *)file;
+    StoreFile *paced = (StoreFile *)file;
     if (paced->coalescing) return coalesced_write(paced, data, amount, offset);
     paced->writes++;
     int rc = paced->real->pMethods->xWrite(paced->real, data, amount, offset);
@@ -109,7 +109,7 @@ static int paced_write(sqlite3_file *file, const void *data, int amount, sqlite3
 }
 
 static int paced_sync(sqlite3_file *file, int flags) {
-    PacedFile *paced = (PacedFile *)file;
+    StoreFile *paced = (StoreFile *)file;
     int rc = coalesced_flush(paced);
     if (rc != SQLITE_OK) return rc;
     paced->unflushed = 0;
@@ -117,15 +117,15 @@ static int paced_sync(sqlite3_file *file, int flags) {
 }
 
 static int paced_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o) {
-    int rc = coalesced_flush((PacedFile *)f);
+    int rc = coalesced_flush((StoreFile *)f);
     return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xRead(REAL(f), b, n, o);
 }
 static int paced_truncate(sqlite3_file *f, sqlite3_int64 s) {
-    int rc = coalesced_flush((PacedFile *)f);
+    int rc = coalesced_flush((StoreFile *)f);
     return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xTruncate(REAL(f), s);
 }
 static int paced_file_size(sqlite3_file *f, sqlite3_int64 *s) {
-    int rc = coalesced_flush((PacedFile *)f);
+    int rc = coalesced_flush((StoreFile *)f);
     return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xFileSize(REAL(f), s);
 }
 static int paced_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
@@ -134,7 +134,7 @@ static int paced_check_reserved_lock(sqlite3_file *f, int *r) {
     return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r);
 }
 static int paced_file_control(sqlite3_file *f, int op, void *a) {
-    PacedFile *paced = (PacedFile *)f;
+    StoreFile *paced = (StoreFile *)f;
     switch (op) {
     case EDGESYNC_SQLITE_FCNTL_PACING:
         if (!paced->name) return SQLITE_NOTFOUND;
@@ -170,8 +170,8 @@ static int paced_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p) {
 
 static int paced_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out_flags) {
     sqlite3_vfs *real_vfs = (sqlite3_vfs *)vfs->pAppData;
-    PacedFile *paced = (PacedFile *)file;
-    memset(paced, 0, sizeof(PacedFile));
+    StoreFile *paced = (StoreFile *)file;
+    memset(paced, 0, sizeof(StoreFile));
     paced->fd = -1;
     paced->real = calloc(1, (size_t)real_vfs->szOsFile);
     if (!paced->real) return SQLITE_NOMEM;
@@ -241,7 +241,7 @@ static int paced_current_time_int64(sqlite3_vfs *v, sqlite3_int64 *t) {
 
 static pthread_mutex_t paced_registration = PTHREAD_MUTEX_INITIALIZER;
 
-int edgesync_sqlite_register_paced_vfs(const char *name, long long flush_after) {
+int edgesync_sqlite_register_vfs(const char *name, long long flush_after) {
     pthread_mutex_lock(&paced_registration);
     int rc = SQLITE_OK;
     if (!sqlite3_vfs_find(name)) {
@@ -272,7 +272,7 @@ int edgesync_sqlite_register_paced_vfs(const char *name, long long flush_after) 
             };
             paced_vfs = (sqlite3_vfs){
                 .iVersion = 2,
-                .szOsFile = (int)sizeof(PacedFile),
+                .szOsFile = (int)sizeof(StoreFile),
                 .mxPathname = real->mxPathname,
                 .zName = strdup(name),
                 .pAppData = real,
@@ -306,14 +306,14 @@ void edgesync_sqlite_pacing_pause(edgesync_sqlite_pacing *pacing, int pause) { p
 long long edgesync_sqlite_pacing_flushes(const edgesync_sqlite_pacing *pacing) { return pacing->flushes; }
 
 /// The connection's WAL, if it is open and this VFS's.
-static PacedFile *wal_of(sqlite3 *db) {
+static StoreFile *wal_of(sqlite3 *db) {
     sqlite3_file *wal = NULL;
     if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK) return NULL;
-    return wal && wal->pMethods == &paced_methods ? (PacedFile *)wal : NULL;
+    return wal && wal->pMethods == &paced_methods ? (StoreFile *)wal : NULL;
 }
 
 int edgesync_sqlite_coalesce_wal(sqlite3 *db) {
-    PacedFile *wal = wal_of(db);
+    StoreFile *wal = wal_of(db);
     if (!wal) return SQLITE_NOTFOUND;
     if (!wal->buffer && !(wal->buffer = malloc(COALESCE_LIMIT))) return SQLITE_NOMEM;
     wal->coalescing = 1;
@@ -321,6 +321,6 @@ int edgesync_sqlite_coalesce_wal(sqlite3 *db) {
 }
 
 long long edgesync_sqlite_wal_writes(sqlite3 *db) {
-    PacedFile *wal = wal_of(db);
+    StoreFile *wal = wal_of(db);
     return wal ? wal->writes : -1;
 }

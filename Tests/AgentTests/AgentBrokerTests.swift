@@ -61,10 +61,17 @@ struct AgentBrokerTests {
                 controlID: UUIDv7Generator.shared.next().description,
                 payload: .pauseLineage(sourceTable: "device_state", serverWatermark: 30, reason: "backpressure")
             )
-            try await cloud.publish(
-                topic: "dev/pump-7/sync/ingest/control",
-                payload: ByteBuffer(bytes: try JSONEncoder().encode(control))
-            )
+            // The agent subscribes to its controls beside its first publishes, and the broker
+            // drops a control published before that: sent again until acknowledged, as the
+            // server resends a control.
+            let body = ByteBuffer(bytes: try JSONEncoder().encode(control))
+            let resend = Task {
+                while !Task.isCancelled {
+                    try await cloud.publish(topic: "dev/pump-7/sync/ingest/control", payload: body)
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
+            defer { resend.cancel() }
             var acked = false
             while !acked {
                 let message = try #require(await inbox.next())

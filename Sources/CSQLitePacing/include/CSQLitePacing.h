@@ -13,7 +13,7 @@ struct sqlite3;
 /// at every commit) waits behind them. Without `sync_file_range` (not Linux) nothing is paced.
 ///
 /// A WAL can coalesce its writes (`edgesync_sqlite_coalesce_wal`). Returns an SQLite result code.
-int edgesync_sqlite_register_paced_vfs(const char *name, long long flush_after);
+int edgesync_sqlite_register_vfs(const char *name, long long flush_after);
 
 /// One connection's pacing: whether it is paused, and how many times its files waited for their
 /// writeback. A connection hands it to its main database file once, before any other use:

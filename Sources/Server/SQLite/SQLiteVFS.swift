@@ -13,7 +13,7 @@ enum SQLiteVFS {
 
     /// Registers the VFS, once per process, before any store opens its file.
     static func install() throws {
-        let code = edgesync_sqlite_register_paced_vfs(name, Int64(flushAfter))
+        let code = edgesync_sqlite_register_vfs(name, Int64(flushAfter))
         guard code == SQLITE_OK else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register the SQLite VFS")
         }
