@@ -8,16 +8,8 @@ import Testing
 struct GroupCommitTests {
     struct Refused: Error {}
 
-    /// A store in a directory of its own, removed by `cleanUp`.
-    static func backend() throws -> (backend: SQLiteBackend, cleanUp: @Sendable () -> Void) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let backend = try SQLiteBackend(path: directory.appendingPathComponent("store.sqlite").path)
-        return (backend, { try? FileManager.default.removeItem(at: directory) })
-    }
-
     @Test func concurrentWritesCommitTogetherAndAFailingOneUndoesOnlyItsOwn() async throws {
-        let (backend, cleanUp) = try Self.backend()
+        let (backend, _, cleanUp) = try scratchSQLiteBackend("group")
         defer { cleanUp() }
         try await backend.write { try $0.execute("CREATE TABLE probe (n INTEGER PRIMARY KEY)") }
         let answers = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
@@ -52,7 +44,7 @@ struct GroupCommitTests {
     /// write, whose statements may touch every page of a large table, and the readers keep
     /// SQLite's default, which spills to a file.
     @Test func onlyGroupCommitsJournalTheirSavepointsInMemory() async throws {
-        let (backend, cleanUp) = try Self.backend()
+        let (backend, _, cleanUp) = try scratchSQLiteBackend("group")
         defer { cleanUp() }
         let (memory, fileBeyondASize) = (2, 0)
         let setting: @Sendable (any SQLTransaction) throws -> Int? = {

@@ -9,11 +9,8 @@ import Testing
 @Suite("SQLite checkpoints")
 struct SQLiteCheckpointerTests {
     @Test func theWALStaysBoundedAndEveryWriteIsKept() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("store.sqlite").path
-        let backend = try SQLiteBackend(path: path)
+        let (backend, path, cleanUp) = try scratchSQLiteBackend("wal")
+        defer { cleanUp() }
         try await backend.write { tx in try tx.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)") }
         // 48 MiB through the WAL (a page per row); it holds at most four thresholds of 4 KiB pages
         // and a few transactions.

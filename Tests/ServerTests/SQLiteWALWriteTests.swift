@@ -8,14 +8,6 @@ import Testing
 /// while every connection still reads what was committed.
 @Suite("SQLite WAL writes")
 struct SQLiteWALWriteTests {
-    /// A store in a directory of its own, removed by `cleanUp`.
-    static func backend() throws -> (backend: SQLiteBackend, path: String, cleanUp: @Sendable () -> Void) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("store.sqlite").path
-        return (try SQLiteBackend(path: path), path, { try? FileManager.default.removeItem(at: directory) })
-    }
-
     static func walWrites(_ backend: SQLiteBackend) async throws -> Int {
         try #require(await backend.pool.writeWithoutTransaction { SQLiteVFS.walWrites($0) })
     }
@@ -23,7 +15,7 @@ struct SQLiteWALWriteTests {
     /// GRDB leaves its writer at synchronous NORMAL, which syncs a commit only at the next
     /// checkpoint: a PUBACK would promise a batch that a power cut can take back.
     @Test func theWriterSyncsEveryCommitOnAFreshFileAndAReopenedOne() async throws {
-        let (first, path, cleanUp) = try Self.backend()
+        let (first, path, cleanUp) = try scratchSQLiteBackend("wal")
         defer { cleanUp() }
         let full = 2
         #expect(try await first.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == full)
@@ -34,12 +26,12 @@ struct SQLiteWALWriteTests {
     /// About 24 pages in one commit: some 50 writes of a header and a page each, coalesced into one
     /// (two when the WAL starts over and its header is synced first).
     @Test func aCommitWritesItsFramesAtOnceAndEveryConnectionReadsThem() async throws {
-        let (backend, _, cleanUp) = try Self.backend()
+        let (backend, _, cleanUp) = try scratchSQLiteBackend("wal")
         defer { cleanUp() }
         try await backend.write { try $0.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)") }
         let before = try await Self.walWrites(backend)
         let rows = Array(repeating: [SQLValue.blob(Array(repeating: 0x5A, count: 3_000))], count: 24)
-        try await backend.groupWrite { tx in
+        _ = try await backend.groupWrite { tx in
             try tx.bulk(rows) { "INSERT INTO filler (body) VALUES \(BulkSQL.values("(?)", rows: $0))" }
         }
         let writes = try await Self.walWrites(backend) - before
@@ -50,7 +42,7 @@ struct SQLiteWALWriteTests {
     /// A transaction beyond the writer's page cache writes frames before it commits and reads them
     /// back, and beyond the 1 MiB the WAL gathers at most: 8 MiB in one commit.
     @Test func aTransactionLargerThanTheCacheAndTheGatheringIsKeptWhole() async throws {
-        let (backend, _, cleanUp) = try Self.backend()
+        let (backend, _, cleanUp) = try scratchSQLiteBackend("wal")
         defer { cleanUp() }
         let rows = Array(repeating: [SQLValue.blob(Array(repeating: 0xA5, count: 3_000))], count: 128)
         try await backend.write { tx in
@@ -75,7 +67,7 @@ struct SQLiteWALWriteTests {
 
     /// Without a sync at each commit, other connections could be told of frames still gathered.
     @Test func aWALCoalescesOnlyWhenEveryCommitIsSynced() async throws {
-        let (backend, _, cleanUp) = try Self.backend()
+        let (backend, _, cleanUp) = try scratchSQLiteBackend("wal")
         defer { cleanUp() }
         try await backend.pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")

@@ -11,6 +11,19 @@ func testStoreLocation(directory: URL) async throws -> StoreLocation {
     try await TestStore.url().map { try StoreLocation(parsing: $0) } ?? .default(dataDirectory: directory.path)
 }
 
+/// An SQLite backend on a file in a directory of its own (named after `prefix`), for tests of the
+/// backend itself; `cleanUp` removes the directory.
+func scratchSQLiteBackend(
+    _ prefix: String
+) throws -> (
+    backend: SQLiteBackend, path: String, cleanUp: @Sendable () -> Void
+) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("store.sqlite").path
+    return (try SQLiteBackend(path: path), path, { try? FileManager.default.removeItem(at: directory) })
+}
+
 /// A real store in a fresh temporary directory, with one registered device.
 struct StoreFixture {
     let directory: URL
