@@ -69,6 +69,49 @@ struct RowSetTests {
         #expect(count == .integer(Int64(Self.rows.count)))
     }
 
+    /// `insertNew` answers nil for rows all new, and otherwise the rows it inserted: those seen
+    /// before, and a row repeated within the set after its first time, are left out, in another
+    /// statement's chunk too; what was there already stays as it was.
+    @Test func insertNewTellsTheRowsItInsertedOnlyWhenSomeWereThere() async throws {
+        let fixture = try await StoreFixture.make()
+        let backend = fixture.store.backend
+        let columns: [SQLRowSetColumn] = [.integer, .text]
+        func insertNew(_ rows: [[SQLValue]]) async throws -> [[SQLValue]]? {
+            try await backend.write { tx in
+                try tx.insertNew(rows, columns: columns, returning: "id, label") {
+                    "INSERT INTO insert_new_probe \($0) ON CONFLICT DO NOTHING"
+                }?.map(\.values)
+            }
+        }
+        try await backend.write { tx in
+            try tx.execute(
+                "CREATE TABLE insert_new_probe (id \(tx.dialect.integerType) PRIMARY KEY, label \(tx.dialect.textType))"
+            )
+        }
+        let first = (0..<500).map { [SQLValue.integer(Int64($0)), .text("first \($0)")] }
+        #expect(try await insertNew(first) == nil)
+
+        let mixed =
+            (400..<700).map { [SQLValue.integer(Int64($0)), .text("second \($0)")] } + [
+                [.integer(650), .text("repeated")]
+            ]
+        let inserted = try #require(try await insertNew(mixed))
+        #expect(Set(inserted.map { $0[0] }) == Set((500..<700).map { SQLValue.integer(Int64($0)) }))
+        #expect(inserted.count == 200)
+        let stored = try await backend.read { tx in
+            try tx.query("SELECT id, label FROM insert_new_probe WHERE id IN (0, 450, 650) ORDER BY id").map(\.values)
+        }
+        #expect(
+            stored == [
+                [.integer(0), .text("first 0")], [.integer(450), .text("first 450")],
+                [.integer(650), .text("second 650")],
+            ]
+        )
+        #expect(try await insertNew(first) == [])
+        let count = try await backend.read { try $0.value("SELECT COUNT(*) FROM insert_new_probe") }
+        #expect(count == .integer(700))
+    }
+
     /// An integer bound for a text or real column is converted as the column would store it; a
     /// value no cast takes is refused with the store's error, and nothing is written.
     @Test func valuesAreConvertedOrRefusedWhole() async throws {

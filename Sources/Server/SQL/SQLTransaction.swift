@@ -36,6 +36,16 @@ public protocol SQLTransaction {
     @discardableResult
     func rowSet(_ rows: [[SQLValue]], columns: [SQLRowSetColumn], _ sql: (String) -> String) throws -> [SQLRow]
 
+    /// Inserts `rows` with `insert(source)`, an `INSERT … ON CONFLICT DO NOTHING` over
+    /// `rowSet`'s source, and tells which it inserted: nil when it inserted every row, else the
+    /// `returning` columns of the rows it did.
+    func insertNew(
+        _ rows: [[SQLValue]],
+        columns: [SQLRowSetColumn],
+        returning: String,
+        _ insert: (String) -> String
+    ) throws -> [SQLRow]?
+
     /// A table's columns in order, with their declared types and key positions; empty when the
     /// table does not exist.
     func columns(of table: String) throws -> [SQLColumn]
@@ -114,8 +124,29 @@ extension SQLTransaction {
 
     @discardableResult
     public func rowSet(_ rows: [[SQLValue]], columns: [SQLRowSetColumn], _ sql: (String) -> String) throws -> [SQLRow] {
-        let tuple = "(" + columns.map { $0.expression("?") }.joined(separator: ", ") + ")"
-        return try bulk(rows) { sql("VALUES " + BulkSQL.values(tuple, rows: $0)) }
+        try bulk(rows) { sql(Self.rowSetValues($0, columns: columns)) }
+    }
+
+    /// `rowSet` for a statement that returns no rows, in `bulk`'s chunks; returns the rows the
+    /// statements changed.
+    public func rowSetExecute(_ rows: [[SQLValue]], columns: [SQLRowSetColumn], _ sql: (String) -> String) throws -> Int
+    {
+        try bulkExecute(rows) { sql(Self.rowSetValues($0, columns: columns)) }
+    }
+
+    /// `VALUES (?, …), …` for `count` rows of `columns`.
+    private static func rowSetValues(_ count: Int, columns: [SQLRowSetColumn]) -> String {
+        "VALUES " + BulkSQL.values("(" + columns.map { $0.expression("?") }.joined(separator: ", ") + ")", rows: count)
+    }
+
+    public func insertNew(
+        _ rows: [[SQLValue]],
+        columns: [SQLRowSetColumn],
+        returning: String,
+        _ insert: (String) -> String
+    ) throws -> [SQLRow]? {
+        let inserted = try rowSet(rows, columns: columns) { insert($0) + " RETURNING " + returning }
+        return inserted.count == rows.count ? nil : inserted
     }
 
     public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }

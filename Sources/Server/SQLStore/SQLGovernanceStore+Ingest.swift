@@ -273,22 +273,23 @@ extension SQLGovernanceStore {
     /// in one statement and those it inserted come back (a row repeated within the batch counts
     /// once, the first time).
     private func firstSeen(_ tx: any SQLTransaction, device: String, batch: PlannedRowBatch) throws -> [PlannedRow] {
-        let rows = try tx.rowSet(
+        let inserted = try tx.insertNew(
             batch.rows.map {
                 [
                     .text(device), .text(batch.sourceTable), .text(batch.journalEpoch), .text($0.pkHash),
                     .integer($0.commitSeq),
                 ]
             },
-            columns: [.text, .text, .text, .text, .integer]
+            columns: [.text, .text, .text, .text, .integer],
+            returning: "source_pk_hash, commit_seq"
         ) {
-            "INSERT INTO row_dedup \($0) ON CONFLICT DO NOTHING RETURNING source_pk_hash, commit_seq"
+            "INSERT INTO row_dedup \($0) ON CONFLICT DO NOTHING"
         }
-        // Each row inserts at most once: as many inserted as sent means every one is new (the
-        // usual case), and no set of keys is needed to tell which.
-        guard rows.count < batch.rows.count else { return batch.rows }
-        var inserted = Set(rows.map { DedupKey(pkHash: $0[0].text ?? "", seq: $0[1].integer ?? 0) })
-        return batch.rows.filter { inserted.remove(DedupKey(pkHash: $0.pkHash, seq: $0.commitSeq)) != nil }
+        // Each row inserts at most once: every one inserted is the usual case, and no set of keys
+        // is needed to tell which.
+        guard let rows = inserted else { return batch.rows }
+        var insertedKeys = Set(rows.map { DedupKey(pkHash: $0[0].text ?? "", seq: $0[1].integer ?? 0) })
+        return batch.rows.filter { insertedKeys.remove(DedupKey(pkHash: $0.pkHash, seq: $0.commitSeq)) != nil }
     }
 
     private struct DedupKey: Hashable {

@@ -118,6 +118,28 @@ struct SQLiteTransaction: SQLTransaction {
         }
     }
 
+    /// RETURNING made SQLite gather the inserted rows in a temporary table and the store decode
+    /// them: a third of the dedup insert of a 512 KiB row batch (profiled with `perf`), to learn
+    /// in almost every batch that all its rows are new. So the rows go in without it, in a
+    /// savepoint; only when some were there already is that undone and the insert run again
+    /// with it.
+    func insertNew(
+        _ rows: [[SQLValue]],
+        columns: [SQLRowSetColumn],
+        returning: String,
+        _ insert: (String) -> String
+    ) throws -> [SQLRow]? {
+        struct SomeSeenBefore: Error {}
+        do {
+            try savepoint {
+                if try rowSetExecute(rows, columns: columns, insert) < rows.count { throw SomeSeenBefore() }
+            }
+            return nil
+        } catch is SomeSeenBefore {
+            return try rowSet(rows, columns: columns) { insert($0) + " RETURNING " + returning }
+        }
+    }
+
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
         try db.inSavepoint {
