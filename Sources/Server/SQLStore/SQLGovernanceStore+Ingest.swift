@@ -171,22 +171,24 @@ extension SQLGovernanceStore {
         }
         let device = SQLValue.text(plan.device.id)
         let table = SQLValue.text(batch.sourceTable)
+        // The three probes in one statement: a good part of a one-sample publish's commit on
+        // SQLite went to running statements, and each is a round trip to PostgreSQL.
+        let seen = try tx.first(
+            """
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM telemetry_batch WHERE device_id = ? AND batch_id = ?) THEN 1 ELSE 0 END,
+            CASE WHEN EXISTS (SELECT 1 FROM telemetry_batch WHERE device_id = ? AND source_table = ? AND batch_seq = ?)
+            THEN 1 ELSE 0 END,
+            (SELECT MAX(batch_seq) FROM telemetry_batch WHERE device_id = ? AND source_table = ?)
+            """,
+            [device, .text(batch.batchID), device, table, .integer(batch.batchSeq), device, table]
+        )?.values
         let verdict = TelemetrySequence.check(
             batchSeq: batch.batchSeq,
             epoch: batch.journalEpoch,
             currentEpoch: lineage.telemetryEpoch,
-            sameBatchSeen: try tx.exists(
-                "SELECT 1 FROM telemetry_batch WHERE device_id = ? AND batch_id = ?",
-                [device, .text(batch.batchID)]
-            ),
-            seqUsedByAnotherBatch: try tx.exists(
-                "SELECT 1 FROM telemetry_batch WHERE device_id = ? AND source_table = ? AND batch_seq = ?",
-                [device, table, .integer(batch.batchSeq)]
-            ),
-            highestAccepted: try tx.value(
-                "SELECT MAX(batch_seq) FROM telemetry_batch WHERE device_id = ? AND source_table = ?",
-                [device, table]
-            )?.integer
+            sameBatchSeen: seen?[0].integer == 1,
+            seqUsedByAnotherBatch: seen?[1].integer == 1,
+            highestAccepted: seen?[2].integer
         )
         switch verdict {
         case .duplicate:

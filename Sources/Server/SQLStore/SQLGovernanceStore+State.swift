@@ -93,11 +93,13 @@ extension SQLGovernanceStore {
 
     /// A fleet without its own policy follows its project's; a project without one, the defaults.
     static func policy(_ tx: any SQLTransaction, projectID: String, fleetID: String?) throws -> Policy {
+        // Both scopes in one statement: every staged batch reads the policy.
+        let bodies = try tx.query(
+            "SELECT fleet_id, body FROM policy WHERE project_id = ? AND fleet_id IN (?, '')",
+            [.text(projectID), .text(fleetID ?? "")]
+        ).reduce(into: [String: String]()) { $0[$1.string("fleet_id")] = $1.optionalString("body") }
         for scope in [fleetID, ""].compactMap({ $0 }) {
-            if let body = try tx.value(
-                "SELECT body FROM policy WHERE project_id = ? AND fleet_id = ?",
-                [.text(projectID), .text(scope)]
-            )?.text, let policy = try? JSONDecoder().decode(Policy.self, from: Data(body.utf8)) {
+            if let body = bodies[scope], let policy = try? JSONDecoder().decode(Policy.self, from: Data(body.utf8)) {
                 return policy
             }
         }
