@@ -75,7 +75,11 @@ struct MQTTPublishSequencerTests {
         _ body: (RawMQTTConnection) async throws -> Void
     ) async throws {
         let listener = MQTTListener(
-            configuration: MQTTListenerConfiguration(port: 0, publishPipelineDepth: depth),
+            configuration: MQTTListenerConfiguration(
+                port: 0,
+                connectTimeout: ListenerHarness.connectTimeout,
+                publishPipelineDepth: depth
+            ),
             authenticator: ListenerHarness.devOpen,
             acl: DeviceTopicACL(publishSuffixes: ListenerHarness.uplinks, subscribeSuffixes: []),
             delegate: delegate
