@@ -272,8 +272,8 @@ extension SQLGovernanceStore {
     }
 
     /// The batch's rows seen for the first time, in batch order: their dedup keys are inserted
-    /// in one statement and those it inserted come back (a row repeated within the batch counts
-    /// once, the first time).
+    /// as a set, and `insertNew` tells which went in when not all did (a row repeated within the
+    /// batch counts once, the first time).
     private func firstSeen(_ tx: any SQLTransaction, device: String, batch: PlannedRowBatch) throws -> [PlannedRow] {
         let inserted = try tx.insertNew(
             batch.rows.map {
