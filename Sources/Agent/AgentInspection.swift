@@ -179,7 +179,8 @@ enum AgentInspection {
         }
     }
 
-    /// A table's journal entries after `cursor` (an upgraded journal's included), and their bytes.
+    /// A table's journal entries after `cursor` (an upgraded journal's included, and the rows
+    /// waiting for the sweep), and their bytes.
     static func journalBacklog(
         _ db: SQLiteDatabase,
         _ table: CapturedTable,
@@ -192,8 +193,10 @@ enum AgentInspection {
             "SELECT COUNT(*), COALESCE(SUM(24 + \(keyLength)), 0) FROM \(SQLIdentifier.quote(table.journal)) WHERE seq > ? AND op > 0",
             [.integer(cursor)]
         )
-        var rows = Int(row?[0].integer ?? 0)
-        var bytes = Int(row?[1].integer ?? 0)
+        // Rows inserted above the sweep mark are pending too, though not journaled yet.
+        let waiting = try InsertSweep.waiting(db, table, limit: Int.max)
+        var rows = Int(row?[0].integer ?? 0) + waiting
+        var bytes = Int(row?[1].integer ?? 0) + waiting * 32
         if try LegacyJournal.journalExists(db),
             let legacy = try db.firstRow(
                 """

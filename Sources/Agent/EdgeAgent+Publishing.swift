@@ -125,6 +125,10 @@ extension EdgeAgent {
         var ahead = progress
         for batch in window.batches { ahead.follow(batch) }
         if !window.isEmpty, try await !fullBatchPending(table, after: ahead.cursor(in: table.epoch)) { return .wait }
+        // A batch is read full when the sweep has the rows for it.
+        while try await highestSeq(table) - ahead.cursor(in: table.epoch) < BatchBuilder.maximumRows,
+            try await sweepChunk(table.name) == InsertSweep.chunkRows
+        {}
         switch try await nextBatch(table, source, ahead) {
         case .batch(let next):
             try await state.saveOutbound(next)
@@ -319,9 +323,12 @@ extension EdgeAgent {
             || pending * (rowBytes[table.name] ?? 256) >= BatchBuilder.maximumBytes
     }
 
-    /// How many journal entries follow `cursor` (an upper bound: seqs are dense, found by index).
+    /// How many journal entries follow `cursor` (an upper bound: seqs are dense, found by index),
+    /// with the rows waiting for the sweep counted up to a batch's.
     func journalEntries(_ table: CapturedTable, after cursor: Int64) async throws -> Int {
-        Int(max(0, try await highestSeq(table) - cursor))
+        let journaled = Int(max(0, try await highestSeq(table) - cursor))
+        guard let swept = captured[table.name], swept.sweepMark != nil else { return journaled }
+        return try await journaled + source.run { try InsertSweep.waiting($0, swept, limit: BatchBuilder.maximumRows) }
     }
 
     /// The journal's highest seq (it is never deleted, so seqs never go back).

@@ -290,6 +290,7 @@ public actor EdgeAgent {
         }
         let version = try await source.run { try $0.scalar("PRAGMA schema_version")?.integer }
         if version != schemaVersion { try await reconcile(snapshotNewTables: true) }
+        try await sweepInserts()
         try await enforceBounds()
         try await markJournals()
         return true

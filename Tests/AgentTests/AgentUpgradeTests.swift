@@ -7,9 +7,9 @@ import Testing
 @testable import Agent
 @testable import Server
 
-/// A device upgraded from the first capture format with a backlog in its journal: nothing is
-/// lost, nothing is sent twice, and capture goes on in the new format.
-@Suite("Agent upgrade from the first capture format", .serialized)
+/// A device upgraded from an older capture format with a backlog in its journal: nothing is lost,
+/// nothing is sent twice, and capture goes on in the new format.
+@Suite("Agent upgrade from older capture formats", .serialized)
 struct AgentUpgradeTests {
     /// The first format as an older agent installed it on `device_state` (id, mode, level, raw):
     /// one journal with the row's JSON, the epochs in `__edgesync_meta`, four triggers.
@@ -119,6 +119,94 @@ struct AgentUpgradeTests {
                 == false,
             "the old format is gone once drained"
         )
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+    /// Puts `device_state`'s capture back as the agents before the insert sweep installed it: no
+    /// `sweep_mark` in the catalog, and triggers that journal every insert.
+    static func installTriggersBeforeTheSweep(_ db: Database) throws {
+        let id = try #require(
+            try Int64.fetchOne(db, sql: "SELECT id FROM __edgesync_catalog WHERE table_name = 'device_state'")
+        )
+        for suffix in ["insert_below_mark", "update", "delete"] {
+            try db.execute(sql: "DROP TRIGGER \"__edgesync_t\(id)_\(suffix)\"")
+        }
+        try db.execute(
+            sql: """
+                ALTER TABLE __edgesync_catalog DROP COLUMN sweep_mark;
+                CREATE TRIGGER "__edgesync_t\(id)_insert" AFTER INSERT ON "device_state" BEGIN
+                INSERT INTO "__edgesync_j\(id)" (op, k1) VALUES (1, NEW."id"); END;
+                CREATE TRIGGER "__edgesync_t\(id)_update" AFTER UPDATE ON "device_state" BEGIN
+                INSERT INTO "__edgesync_j\(id)" (op, k1) SELECT 3, OLD."id" WHERE NOT (OLD."id" IS NEW."id");
+                INSERT INTO "__edgesync_j\(id)" (op, k1) VALUES (CASE WHEN OLD."id" IS NEW."id" THEN 2 ELSE 1 END, NEW."id"); END;
+                CREATE TRIGGER "__edgesync_t\(id)_delete" AFTER DELETE ON "device_state" BEGIN
+                INSERT INTO "__edgesync_j\(id)" (op, k1) VALUES (3, OLD."id"); END;
+                """
+        )
+    }
+
+    /// A device whose journal holds a backlog that the triggers of the agent before the insert
+    /// sweep wrote: the upgraded agent moves the table to the sweep in one transaction, keeps its
+    /// epoch, sends the backlog, then the rows written after, and the mirror ends equal to the table.
+    @Test func aBacklogJournaledBeforeTheInsertSweepArrivesWhole() async throws {
+        let harness = try await AgentHarness()
+        var (agent, task) = try await harness.startAgent()
+        task.cancel()
+        _ = try? await task.value
+        let epoch = try await harness.app.read {
+            try String.fetchOne(
+                $0,
+                sql: "SELECT journal_epoch FROM __edgesync_catalog WHERE table_name = 'device_state'"
+            )
+        }
+        try await harness.app.write { db in
+            try Self.installTriggersBeforeTheSweep(db)
+            for id in 1...40 {
+                try db.execute(
+                    sql: "INSERT INTO device_state VALUES (?, 'old', ?, x'AB')",
+                    arguments: [id, Double(id) / 3]
+                )
+            }
+            try db.execute(sql: "UPDATE device_state SET mode = 'older' WHERE id <= 10")
+            try db.execute(sql: "UPDATE device_state SET id = id + 1000 WHERE id BETWEEN 11 AND 15")
+            try db.execute(sql: "DELETE FROM device_state WHERE id BETWEEN 16 AND 20")
+        }
+        let backlog = try await harness.app.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM __edgesync_j1 WHERE op > 0")
+        }
+        #expect(backlog == 40 + 10 + 10 + 5)
+        (agent, task) = try await harness.startAgent()
+        let upgraded = try await harness.app.read { db in
+            (
+                try Int64.fetchOne(
+                    db,
+                    sql: "SELECT sweep_mark FROM __edgesync_catalog WHERE table_name = 'device_state'"
+                ),
+                try String.fetchOne(
+                    db,
+                    sql: "SELECT journal_epoch FROM __edgesync_catalog WHERE table_name = 'device_state'"
+                )
+            )
+        }
+        #expect(
+            upgraded.0 == 1_015 && upgraded.1 == epoch,
+            "the journal and its epoch stay; the mark starts above the rows"
+        )
+        // Written after the upgrade: above the mark (swept) and at or below it (the triggers).
+        try await harness.app.write { db in
+            try db.execute(sql: "INSERT INTO device_state VALUES (2000, 'new', 1, NULL)")
+            try db.execute(sql: "UPDATE device_state SET mode = 'newer' WHERE id = 1")
+        }
+        try await harness.approve("device_state")
+        #expect(try await harness.waitForConvergence())
+        let lineage = try #require(try await harness.lineage("device_state"))
+        let detail = try #require(try await harness.store.lineageDetail(id: lineage.id, projectID: harness.projectID))
+        #expect(
+            detail.lineage.lastCommitSeq == 67,
+            "the 65 changes of the backlog, then the update and the swept insert"
+        )
+        withExtendedLifetime(agent) {}
         task.cancel()
         _ = try? await task.value
         await harness.stop()

@@ -1,6 +1,7 @@
 import EdgeSyncModels
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import Agent
@@ -47,9 +48,15 @@ struct CaptureTests {
         }
     }
 
-    /// The entries after `cursor`, as they would go into a batch.
+    /// Sweeps the rows above the table's mark into its journal, as the agent does before a read.
+    static func sweep(_ db: SQLiteDatabase, _ table: CapturedTable) throws {
+        while try db.transaction({ try InsertSweep.step(db, table).swept }) == InsertSweep.chunkRows {}
+    }
+
+    /// The entries after `cursor`, as they would go into a batch once swept.
     static func read(_ db: SQLiteDatabase, _ table: CapturedTable, after cursor: Int64) throws -> [RowEntry] {
-        try db.transaction(immediate: false) {
+        try sweep(db, table)
+        return try db.transaction(immediate: false) {
             try JournalReader.rows(db, table, after: cursor, limit: 100)?.entries ?? []
         }
     }
@@ -85,13 +92,13 @@ struct CaptureTests {
         entries = try Self.read(db, state, after: 2)
         #expect(entries.map(\.op) == ["delete", "insert"])
         #expect(entries.map { String(decoding: $0.pk, as: UTF8.self) } == [#"{"id":1}"#, #"{"id":2}"#])
-        // A row deleted since its insert is not sent; its delete is.
+        // A row deleted before the sweep reached it is not sent at all; a swept row's delete is.
         try app.write { db in
             try db.execute(sql: "INSERT INTO device_state VALUES (3, 'eco', NULL, NULL)")
             try db.execute(sql: "DELETE FROM device_state WHERE id IN (2, 3)")
         }
         entries = try Self.read(db, state, after: 4)
-        #expect(entries.map(\.op) == ["delete", "delete"] && entries.allSatisfy { $0.row == nil })
+        #expect(entries.map(\.op) == ["delete"] && entries.allSatisfy { $0.row == nil })
         // A composite key with a BLOB, in a WITHOUT ROWID table with an odd name.
         let odd = try #require(tables["odd \"name\""])
         try app.write { try $0.execute(sql: "INSERT INTO \"odd \"\"name\"\"\" VALUES ('k', x'0A0B')") }
@@ -100,6 +107,107 @@ struct CaptureTests {
                 #"{"a":"k","b":{"$hex":"0A0B"}}"#
             ]
         )
+    }
+
+    /// A table keyed by its rowid alias: inserts of a new highest key write no journal entry and
+    /// wait for the sweep, which journals them in key order a chunk at a time; changes of rows at
+    /// or below the mark are the triggers'. Each change is journaled once.
+    @Test func insertsAboveTheMarkAreSweptAndTheRestJournaledOnce() throws {
+        let (app, path) = try Self.database()
+        let db = try SQLiteDatabase(path: path, mode: .readWrite)
+        let tables = try Self.capture(db, path)
+        let state = try #require(tables["device_state"])
+        #expect(state.sweepMark == 0)
+        #expect(tables["odd \"name\""]?.sweepMark == nil, "a WITHOUT ROWID table journals every insert")
+        func journaled() throws -> [[Int64]] {
+            try db.rows("SELECT op, k1 FROM \(SQLIdentifier.quote(state.journal)) ORDER BY seq").map {
+                [$0[0].integer ?? -1, $0[1].integer ?? -1]
+            }
+        }
+        try app.write { db in
+            for id in 1...4_500 {
+                try db.execute(sql: "INSERT INTO device_state (id, mode) VALUES (?, 'new')", arguments: [id])
+            }
+        }
+        #expect(try journaled().isEmpty, "the application's inserts wrote no journal entry")
+        #expect(try InsertSweep.waiting(db, state, limit: 10_000) == 4_500)
+        var chunks: [Int] = []
+        repeat {
+            chunks.append(try db.transaction { try InsertSweep.step(db, state).swept })
+        } while chunks.last == InsertSweep.chunkRows
+        #expect(chunks == [4_096, 404])
+        #expect(try journaled() == (1...4_500).map { [JournalOp.insert.rawValue, Int64($0)] })
+        try app.write { db in
+            // At or below the mark: the triggers journal them.
+            try db.execute(sql: "DELETE FROM device_state WHERE id = 4500")
+            try db.execute(sql: "INSERT INTO device_state (mode) VALUES ('takes 4500 again')")
+            try db.execute(sql: "INSERT INTO device_state (id, mode) VALUES (-7, 'low')")
+            try db.execute(sql: "UPDATE device_state SET mode = 'hot' WHERE id = 1")
+            // Above the mark: the sweep's, whatever happens to the row before it.
+            try db.execute(sql: "INSERT INTO device_state (id, mode) VALUES (5000, 'a')")
+            try db.execute(sql: "UPDATE device_state SET mode = 'b' WHERE id = 5000")
+            try db.execute(sql: "INSERT INTO device_state (id, mode) VALUES (5001, 'gone')")
+            try db.execute(sql: "DELETE FROM device_state WHERE id = 5001")
+            try db.execute(sql: "UPDATE device_state SET id = 6000 WHERE id = 2")
+        }
+        try Self.sweep(db, state)
+        #expect(
+            try journaled().dropFirst(4_500) == [
+                [3, 4500], [1, 4500], [1, -7], [2, 1], [3, 2], [1, 5000], [1, 6000],
+            ]
+        )
+        let read = try Self.read(db, state, after: 4_505)
+        #expect(try read.map { try Self.json($0.row).objectValue?["mode"] } == [.string("b"), .string("new")])
+        #expect(
+            try db.scalar("SELECT sweep_mark FROM \"\(CaptureCatalog.catalog)\" WHERE id = ?", [.integer(state.id)])?
+                .integer == 6_000
+        )
+    }
+
+    /// Random writes (new highest keys, explicit lower and reused keys, updates, key changes,
+    /// deletes, most of them near the highest key) with sweeps and reads of the journal between them at random: the entries read,
+    /// applied in order as the server applies them, give exactly the table's rows.
+    @Test(arguments: 1...8)
+    func theJournalReadInOrderRebuildsTheTable(seed: UInt64) throws {
+        var random = SplitMix(state: seed &* 0x9E37_79B9)
+        let (app, path) = try Self.database()
+        let db = try SQLiteDatabase(path: path, mode: .readWrite)
+        let state = try #require(try Self.capture(db, path)["device_state"])
+        var mirror: [Int64: String] = [:]
+        var cursor: Int64 = 0
+        for step in 0..<400 {
+            // Keys around the highest, where the triggers' part and the sweep's meet, and anywhere.
+            let highest =
+                try app.read { try Int.fetchOne($0, sql: "SELECT COALESCE(MAX(id), 0) FROM device_state") } ?? 0
+            let low = Bool.random(using: &random) ? highest - 3 : -5
+            let id = Int.random(in: low...highest + 2, using: &random)
+            let other = Int.random(in: low...highest + 2, using: &random)
+            let statement = [
+                "INSERT INTO device_state (mode) VALUES ('s\(step)')",
+                "INSERT OR REPLACE INTO device_state (id, mode) VALUES (\(id), 's\(step)')",
+                "UPDATE device_state SET mode = 's\(step)' WHERE id = \(id)",
+                "UPDATE OR IGNORE device_state SET id = \(other) WHERE id = \(id)",
+                "DELETE FROM device_state WHERE id = \(id)",
+            ].randomElement(using: &random)!
+            try app.write { try $0.execute(sql: statement) }
+            if Int.random(in: 0..<10, using: &random) == 0 {
+                _ = try db.transaction { try InsertSweep.step(db, state) }
+            }
+            guard Int.random(in: 0..<20, using: &random) == 0 || step == 399 else { continue }
+            for entry in try Self.read(db, state, after: cursor) {
+                let key = try #require(try Self.json(entry.pk).objectValue?["id"]?.integerValue)
+                mirror[key] = try entry.row.map { try Self.json($0).objectValue?["mode"]?.stringValue ?? "" }
+                cursor = entry.seq
+            }
+        }
+        let table = try app.read { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, mode FROM device_state").map {
+                    ($0[0] as Int64, $0[1] as String)
+                }
+            )
+        }
+        #expect(mirror == table)
     }
 
     /// Rows written right after an `ADD COLUMN`, before any poll, carry the new column: the row
@@ -112,6 +220,7 @@ struct CaptureTests {
             try db.execute(sql: "ALTER TABLE device_state ADD COLUMN zone TEXT")
             try db.execute(sql: "INSERT INTO device_state VALUES (5, 'eco', NULL, NULL, 'north')")
         }
+        try Self.sweep(db, state)
         let read = try #require(
             try db.transaction(immediate: false) { try JournalReader.rows(db, state, after: 0, limit: 10) }
         )
@@ -137,6 +246,7 @@ struct CaptureTests {
         let renamed = try #require(tables["machine_state"])
         #expect(tables["device_state"] == nil && renamed.snapshotAfter != nil, "the renamed table is captured afresh")
         try app.write { try $0.execute(sql: "INSERT INTO machine_state VALUES (3, 'hot', NULL)") }
+        try Self.sweep(db, renamed)
         let journaled = try db.scalar("SELECT COUNT(*) FROM \(SQLIdentifier.quote(renamed.journal))")?.integer
         #expect(journaled == 1, "one trigger set journals the write once")
         #expect(

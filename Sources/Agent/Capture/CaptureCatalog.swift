@@ -17,6 +17,12 @@ enum CaptureCatalog {
             CREATE TABLE IF NOT EXISTS "\(database)" (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """
         )
+        if try !hasSweepMarks(db) { try db.execute("ALTER TABLE \"\(catalog)\" ADD COLUMN sweep_mark INTEGER") }
+    }
+
+    /// Whether the catalog has its `sweep_mark` column (a catalog an older agent made has not).
+    static func hasSweepMarks(_ db: SQLiteDatabase) throws -> Bool {
+        try db.scalar("SELECT 1 FROM pragma_table_info(?) WHERE name = 'sweep_mark'", [.text(catalog)]) != nil
     }
 
     static func exists(_ db: SQLiteDatabase) throws -> Bool {
@@ -42,10 +48,11 @@ enum CaptureCatalog {
 
     static func tables(_ db: SQLiteDatabase) throws -> [CapturedTable] {
         guard try exists(db) else { return [] }
+        let sweepMark = try hasSweepMarks(db) ? "sweep_mark" : "NULL"
         return try db.rows(
             """
             SELECT id, table_name, strategy, journal_key, journal_epoch, snapshot_after, snapshot_through,
-            snapshot_until FROM "\(catalog)" ORDER BY id
+            snapshot_until, \(sweepMark) FROM "\(catalog)" ORDER BY id
             """
         ).map {
             CapturedTable(
@@ -56,7 +63,8 @@ enum CaptureCatalog {
                 epoch: $0[4].text ?? "",
                 snapshotAfter: $0[5].text,
                 snapshotUntil: $0[7].text,
-                snapshotThrough: $0[6].integer
+                snapshotThrough: $0[6].integer,
+                sweepMark: $0[8].integer
             )
         }
     }
@@ -105,6 +113,10 @@ enum CaptureCatalog {
             snapshotAfter: snapshot ? "[]" : nil
         )
         try createJournal(db, captured, startSeq: startSeq)
+        if table.rowidAlias != nil {
+            // Rows there now are the snapshot's or, without one, not captured: the mark starts above them.
+            captured = try setSweepMark(db, captured, highestRow(db, captured))
+        }
         try installTriggers(db, captured)
         guard snapshot else { return captured }
         let keys = captured.key.expressions("t")
@@ -154,8 +166,34 @@ enum CaptureCatalog {
         }
     }
 
+    /// The highest key of a table keyed by its rowid alias (0 when it is empty).
+    static func highestRow(_ db: SQLiteDatabase, _ table: CapturedTable) throws -> Int64 {
+        let key = table.key.expressions("t")[0]
+        return try db.scalar("SELECT COALESCE(MAX(\(key)), 0) FROM \(SQLIdentifier.quote(table.name)) AS t")?.integer
+            ?? 0
+    }
+
+    static func setSweepMark(_ db: SQLiteDatabase, _ table: CapturedTable, _ mark: Int64) throws -> CapturedTable {
+        try db.run("UPDATE \"\(catalog)\" SET sweep_mark = ? WHERE id = ?", [.integer(mark), .integer(table.id)])
+        var table = table
+        table.sweepMark = mark
+        return table
+    }
+
+    /// Moves a table captured by an agent that journaled every insert to the sweep, in the
+    /// caller's transaction: the journal and its epoch stay, and the rows there now are all
+    /// journaled already, so the mark starts above them.
+    static func startSweeping(_ db: SQLiteDatabase, _ table: CapturedTable) throws -> CapturedTable {
+        for trigger in table.triggerNames { try db.execute("DROP TRIGGER IF EXISTS \(SQLIdentifier.quote(trigger))") }
+        let sweeping = try setSweepMark(db, table, highestRow(db, table))
+        try installTriggers(db, sweeping)
+        return sweeping
+    }
+
     /// The capture triggers: they journal the operation and the key, in the application's own
-    /// transaction. An update that changes the key journals delete(old) and insert(new).
+    /// transaction. An update that changes the key journals delete(old) and insert(new). With a
+    /// sweep mark, a row above the mark is the sweep's: its insert, update or delete is not
+    /// journaled (a row not swept yet goes with its values at the sweep, or not at all once deleted).
     static func installTriggers(_ db: SQLiteDatabase, _ table: CapturedTable) throws {
         let journal = SQLIdentifier.quote(table.journal)
         let target = SQLIdentifier.quote(table.name)
@@ -163,8 +201,14 @@ enum CaptureCatalog {
         let new = table.key.expressions("NEW").joined(separator: ", ")
         let old = table.key.expressions("OLD").joined(separator: ", ")
         let names = table.triggerNames.map(SQLIdentifier.quote)
+        // That the row is at or below the mark, after `join` (WHEN, WHERE, AND); nothing without a mark.
+        func swept(_ row: String, _ join: String) -> String {
+            guard table.sweepMark != nil else { return "" }
+            return
+                "\(join) \(table.key.expressions(row)[0]) <= (SELECT sweep_mark FROM \"\(catalog)\" WHERE id = \(table.id))"
+        }
         var sql = """
-            CREATE TRIGGER \(names[0]) AFTER INSERT ON \(target) BEGIN
+            CREATE TRIGGER \(names[0]) AFTER INSERT ON \(target) \(swept("NEW", "WHEN")) BEGIN
             INSERT INTO \(journal) \(columns) VALUES (\(JournalOp.insert.rawValue), \(new)); END;
             """
         if !table.isTelemetry {
@@ -173,10 +217,10 @@ enum CaptureCatalog {
             sql += """
 
                 CREATE TRIGGER \(names[1]) AFTER UPDATE ON \(target) BEGIN
-                INSERT INTO \(journal) \(columns) SELECT \(JournalOp.delete.rawValue), \(old) WHERE NOT (\(sameKey));
-                INSERT INTO \(journal) \(columns) VALUES (CASE WHEN \(sameKey) THEN \(JournalOp.update.rawValue)
-                ELSE \(JournalOp.insert.rawValue) END, \(new)); END;
-                CREATE TRIGGER \(names[2]) AFTER DELETE ON \(target) BEGIN
+                INSERT INTO \(journal) \(columns) SELECT \(JournalOp.delete.rawValue), \(old) WHERE NOT (\(sameKey)) \(swept("OLD", "AND"));
+                INSERT INTO \(journal) \(columns) SELECT CASE WHEN \(sameKey) THEN \(JournalOp.update.rawValue)
+                ELSE \(JournalOp.insert.rawValue) END, \(new) \(swept("NEW", "WHERE")); END;
+                CREATE TRIGGER \(names[2]) AFTER DELETE ON \(target) \(swept("OLD", "WHEN")) BEGIN
                 INSERT INTO \(journal) \(columns) VALUES (\(JournalOp.delete.rawValue), \(old)); END;
                 """
         }

@@ -14,7 +14,8 @@ struct CaptureChange: Sendable, Hashable {
 ///   changed gets a new journal under a new epoch, with a snapshot: the server retires what that
 ///   snapshot no longer carries;
 /// - a dropped, renamed or ignored table stops being captured, and the triggers a rename carried
-///   along are dropped with every other `__edgesync_` object the catalog does not know.
+///   along are dropped with every other `__edgesync_` object the catalog does not know;
+/// - a table keyed by its rowid alias that an older agent captured moves to the insert sweep.
 ///
 /// Runs inside the caller's write transaction.
 enum CaptureMaintenance {
@@ -49,11 +50,20 @@ enum CaptureMaintenance {
                 reason = "its key changed"
             } else if try !CaptureCatalog.hasTriggers(db, entry) {
                 reason = "its triggers were gone (the table was recreated)"
+            } else if entry.sweepMark != nil, table.rowidAlias == nil {
+                reason = "its key is no longer the rowid"
             } else {
                 reason = nil
             }
             guard let reason else {
-                captured.append(entry)
+                if entry.sweepMark == nil, table.rowidAlias != nil {
+                    captured.append(try CaptureCatalog.startSweeping(db, entry))
+                    changes.append(
+                        CaptureChange(table: table.name, message: "inserts above the highest key are swept from now on")
+                    )
+                } else {
+                    captured.append(entry)
+                }
                 continue
             }
             try CaptureCatalog.remove(db, entry)

@@ -24,11 +24,19 @@ public struct CapturedTable: Sendable, Hashable {
     /// the rows up to it, mirror rows of older epochs that the snapshot did not carry are gone
     /// from the device and are retired.
     public var snapshotThrough: Int64?
+    /// For a table keyed by its rowid alias: the highest rowid whose insert is journaled. The
+    /// insert trigger journals only inserts at or below it; the agent sweeps the rows above it
+    /// into the journal (`InsertSweep`), so an application's insert of a new highest row pays no
+    /// journal write. Nil for other tables, whose insert trigger journals every insert.
+    public var sweepMark: Int64?
 
     public var journal: String { "__edgesync_j\(id)" }
 
+    /// The insert trigger's name says which kind it is, so that an agent that does not sweep
+    /// finds its own trigger missing and renews the capture rather than leave inserts unjournaled.
     var triggerNames: [String] {
-        (isTelemetry ? ["insert"] : ["insert", "update", "delete"]).map { "__edgesync_t\(id)_\($0)" }
+        let insert = sweepMark == nil ? "insert" : "insert_below_mark"
+        return (isTelemetry ? [insert] : [insert, "update", "delete"]).map { "__edgesync_t\(id)_\($0)" }
     }
 
     /// The journal's key columns.

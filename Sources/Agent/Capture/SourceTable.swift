@@ -8,6 +8,9 @@ public struct SourceTable: Sendable, Hashable {
     /// Primary-key column names in key order (empty for rowid-only tables).
     public var primaryKey: [String]
     public var withoutRowID: Bool
+    /// The `INTEGER PRIMARY KEY` column that is the rowid itself, when the table has one: its
+    /// values are integers that no `VACUUM` renumbers, so inserts above a mark can be swept.
+    public var rowidAlias: String?
     /// Why the table cannot be captured; empty when it can.
     public var problems: [String]
 
@@ -100,9 +103,20 @@ enum TableDiscovery {
                 fingerprint: SchemaFingerprint(tableName: name, tableInfo: columns),
                 primaryKey: key,
                 withoutRowID: withoutRowID,
+                rowidAlias: withoutRowID ? nil : try rowidAlias(db, name, columns),
                 problems: problems
             )
         }
+    }
+
+    /// The column that aliases the rowid: the one key column, declared `INTEGER`, with no index
+    /// of its own (SQLite gives `INTEGER PRIMARY KEY DESC`, which is no alias, an index).
+    static func rowidAlias(_ db: SQLiteDatabase, _ table: String, _ columns: [TableInfoColumn]) throws -> String? {
+        let key = columns.filter { $0.pk > 0 }
+        guard key.count == 1, key[0].declaredType.uppercased() == "INTEGER",
+            try db.scalar("SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'", [.text(table)]) == nil
+        else { return nil }
+        return key[0].name
     }
 
     /// `PRAGMA table_info`, quoting the name itself (a table name may contain `"`).

@@ -1,0 +1,29 @@
+import EdgeSyncModels
+
+extension EdgeAgent {
+    /// Sweeps the rows inserted above every sweeping table's mark into its journal, a chunk per
+    /// write transaction, so that the journal holds every change the application committed before
+    /// this poll (its bounds, its marks and the status see them all).
+    func sweepInserts() async throws {
+        for name in captured.keys.sorted() where captured[name]?.sweepMark != nil && tables[name]?.isCaptured == true {
+            while try await sweepChunk(name) == InsertSweep.chunkRows {
+                // Back-to-back write transactions would starve the application's writers, as a snapshot's would.
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    /// Sweeps one chunk of a table's rows above its mark; returns how many it journaled.
+    @discardableResult
+    func sweepChunk(_ name: String) async throws -> Int {
+        guard let table = captured[name], table.sweepMark != nil,
+            try await source.run({ try InsertSweep.waiting($0, table, limit: 1) }) > 0
+        else { return 0 }
+        let (swept, count) = try await source.write { try InsertSweep.step($0, table) }
+        // A reconcile meanwhile may have renewed the table: keep its entry.
+        if let known = captured[name], known.id == swept.id, let mark = swept.sweepMark {
+            captured[name]?.sweepMark = max(mark, known.sweepMark ?? mark)
+        }
+        return count
+    }
+}
