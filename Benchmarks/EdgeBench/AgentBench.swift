@@ -93,7 +93,7 @@ enum AgentBench {
                 reference: "the same table without triggers",
                 referenceValue: without,
                 note:
-                    "the triggers alone (the agent installed them, then stopped); medians of \(triggerRuns) alternating runs"
+                    "the triggers alone (the agent installed them, then stopped); new highest keys, which the agent's sweep journals later, not the triggers; medians of \(triggerRuns) alternating runs"
             )
         )
         // What any trigger costs: with one on the table, SQLite opens a statement journal for each
