@@ -66,20 +66,26 @@ struct AgentUpgradeTests {
         }
     }
 
+    /// The backlog both upgrades carry in `device_state`: 40 inserts, 10 updates, 5 key changes
+    /// and 5 deletes, 65 journal entries.
+    static func writeBacklog(_ db: Database) throws {
+        for id in 1...40 {
+            try db.execute(
+                sql: "INSERT INTO device_state VALUES (?, 'old', ?, x'AB')",
+                arguments: [id, Double(id) / 3]
+            )
+        }
+        try db.execute(sql: "UPDATE device_state SET mode = 'older' WHERE id <= 10")
+        try db.execute(sql: "UPDATE device_state SET id = id + 1000 WHERE id BETWEEN 11 AND 15")
+        try db.execute(sql: "DELETE FROM device_state WHERE id BETWEEN 16 AND 20")
+    }
+
     @Test func aBacklogInTheFirstFormatArrivesWhole() async throws {
         let harness = try await AgentHarness()
         let epoch = UUIDv7Generator.shared.next().description
         try await harness.app.write { db in
             try Self.installFirstFormat(db, epoch: epoch)
-            for id in 1...40 {
-                try db.execute(
-                    sql: "INSERT INTO device_state VALUES (?, 'old', ?, x'AB')",
-                    arguments: [id, Double(id) / 3]
-                )
-            }
-            try db.execute(sql: "UPDATE device_state SET mode = 'older' WHERE id <= 10")
-            try db.execute(sql: "UPDATE device_state SET id = id + 1000 WHERE id BETWEEN 11 AND 15")
-            try db.execute(sql: "DELETE FROM device_state WHERE id BETWEEN 16 AND 20")
+            try Self.writeBacklog(db)
             for second in 1...6 {
                 try db.execute(
                     sql: "INSERT INTO sensor_timeseries VALUES (?, ?, 'C')",
@@ -162,15 +168,7 @@ struct AgentUpgradeTests {
         }
         try await harness.app.write { db in
             try Self.installTriggersBeforeTheSweep(db)
-            for id in 1...40 {
-                try db.execute(
-                    sql: "INSERT INTO device_state VALUES (?, 'old', ?, x'AB')",
-                    arguments: [id, Double(id) / 3]
-                )
-            }
-            try db.execute(sql: "UPDATE device_state SET mode = 'older' WHERE id <= 10")
-            try db.execute(sql: "UPDATE device_state SET id = id + 1000 WHERE id BETWEEN 11 AND 15")
-            try db.execute(sql: "DELETE FROM device_state WHERE id BETWEEN 16 AND 20")
+            try Self.writeBacklog(db)
         }
         let backlog = try await harness.app.read {
             try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM __edgesync_j1 WHERE op > 0")
