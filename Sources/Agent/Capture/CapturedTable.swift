@@ -24,10 +24,10 @@ public struct CapturedTable: Sendable, Hashable {
     /// the rows up to it, mirror rows of older epochs that the snapshot did not carry are gone
     /// from the device and are retired.
     public var snapshotThrough: Int64?
-    /// For a table keyed by its rowid alias: the highest rowid whose insert is journaled. The
-    /// insert trigger journals only inserts at or below it; the agent sweeps the rows above it
+    /// For a table keyed by its rowid alias: the highest key the sweep has journaled. The
+    /// triggers journal only changes of rows at or below it; the agent sweeps the rows above it
     /// into the journal (`InsertSweep`), so an application's insert of a new highest row pays no
-    /// journal write. Nil for other tables, whose insert trigger journals every insert.
+    /// journal write. Nil for other tables, whose triggers journal every change.
     public var sweepMark: Int64?
 
     public var journal: String { "__edgesync_j\(id)" }
