@@ -19,7 +19,9 @@ extension EdgeAgent {
         guard let table = captured[name], table.sweepMark != nil,
             try await source.run({ try InsertSweep.waiting($0, table, limit: 1) }) > 0
         else { return 0 }
-        let (swept, count) = try await source.write { try InsertSweep.step($0, table) }
+        let (swept, count) = try await source.run { db in
+            try db.promptly { try db.transaction { try InsertSweep.step(db, table) } }
+        }
         // A reconcile meanwhile may have renewed the table: keep its entry.
         if let known = captured[name], known.id == swept.id, let mark = swept.sweepMark {
             captured[name]?.sweepMark = max(mark, known.sweepMark ?? mark)

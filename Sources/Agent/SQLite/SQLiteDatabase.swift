@@ -18,6 +18,7 @@ public final class SQLiteDatabase {
 
     let handle: OpaquePointer
     public let path: String
+    private let busyMilliseconds: Int32
     private var statements: [String: OpaquePointer] = [:]
 
     public init(path: String, mode: OpenMode, busyTimeout: Duration = .seconds(10)) throws(SQLiteError) {
@@ -36,13 +37,22 @@ public final class SQLiteDatabase {
         }
         handle = opened
         self.path = path
-        let milliseconds =
-            busyTimeout.components.seconds * 1_000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        sqlite3_busy_handler(
-            handle,
-            busyRetry,
-            UnsafeMutableRawPointer(bitPattern: Int(clamping: max(1, milliseconds)))
+        busyMilliseconds = Int32(
+            clamping: busyTimeout.components.seconds * 1_000 + busyTimeout.components.attoseconds
+                / 1_000_000_000_000_000
         )
+        sqlite3_busy_timeout(handle, busyMilliseconds)
+    }
+
+    /// Runs `body` with a busy handler that tries again every 0.2 ms (then every 2 ms after the
+    /// first 10 ms) up to the same timeout. SQLite's own backs off to 100 ms between tries, which
+    /// suits the agent's paced writes (a snapshot's chunks leave the application the lock), but
+    /// against an application writing back to back a try then rarely falls into the short gap
+    /// between two of its transactions: the sweep, which every batch needs, waited for seconds.
+    public func promptly<T>(_ body: () throws -> T) rethrows -> T {
+        sqlite3_busy_handler(handle, promptRetry, UnsafeMutableRawPointer(bitPattern: Int(max(1, busyMilliseconds))))
+        defer { sqlite3_busy_timeout(handle, busyMilliseconds) }
+        return try body()
     }
 
     deinit {
@@ -223,11 +233,8 @@ extension SQLiteError {
     }
 }
 
-/// The busy handler: tries again every 0.2 ms for the first 10 ms, then every 2 ms, until the
-/// busy timeout (its milliseconds are the context). SQLite's own backs off to 100 ms between
-/// tries, and against an application that writes back to back a try then rarely falls into the
-/// short gap between two of its transactions: the agent's sweep waited for seconds.
-private let busyRetry: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Int32 = { context, count in
+/// `promptly`'s busy handler; its context is the busy timeout's milliseconds.
+private let promptRetry: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Int32 = { context, count in
     let waited = count < 50 ? Int(count) / 5 : 10 + (Int(count) - 50) * 2
     guard waited < Int(bitPattern: context) else { return 0 }
     usleep(count < 50 ? 200 : 2_000)
