@@ -20,7 +20,7 @@ struct MQTTPublishSequencerTests {
 
         struct Refused: Error {}
 
-        nonisolated var preparesAhead: Bool { true }
+        nonisolated func preparesAhead(_ message: MQTTInboundPublish) -> Bool { true }
 
         nonisolated func mqttListener(
             didReceive message: MQTTInboundPublish,

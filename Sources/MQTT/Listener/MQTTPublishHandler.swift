@@ -175,7 +175,7 @@ final class MQTTPublishHandler: ChannelDuplexHandler {
             let handling: MQTTPublishSequencer.Handling =
                 if !isNew {
                     .none
-                } else if delegate.preparesAhead {
+                } else if delegate.preparesAhead(message) {
                     .prepare { await delegate.mqttListener(prepare: message, from: session) }
                 } else {
                     .commit { try await delegate.mqttListener(didReceive: message, from: session) }

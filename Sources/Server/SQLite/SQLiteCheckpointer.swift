@@ -78,9 +78,20 @@ final class SQLiteCheckpointer: Sendable {
 
     /// Called by the writer after each transaction.
     func afterWrite() async {
+        if committed() { await catchUp() }
+    }
+
+    /// Called on the writer after each transaction: starts the copier once a threshold of frames
+    /// waits to be copied. True when the WAL has grown so far that the writer must wait for
+    /// `catchUp` before it writes again.
+    func committed() -> Bool {
         let (frames, uncopied) = wal.withLock { ($0.frames, $0.uncopied) }
         if uncopied >= (frames >= 2 * Self.threshold ? 1 : Self.threshold) { startCopy() }
-        guard frames >= 4 * Self.threshold else { return }
+        return frames >= 4 * Self.threshold
+    }
+
+    /// The writer's wait: the copy under way, then a checkpoint of its own.
+    func catchUp() async {
         // The writer waits from here, so the rest of the copy need not be paced. In a stall of
         // 192 ms, a copy slowed by the disk had held the writer 113 ms, then its own checkpoint 79.
         await copier.unpaced { await copy.withLock { $0 }?.value }
