@@ -55,9 +55,11 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
     /// fewer). A zstd frame may hold a far larger document.
     static let preparedInTurnBytes = 2_048
 
-    func preparesAhead(_ message: MQTTInboundPublish) -> Bool {
-        message.payload.readableBytes > Self.preparedInTurnBytes
-            || message.payload.withUnsafeReadableBytes { ContentEncoding.isZstdFrame($0) }
+    func preparesAhead(_ message: MQTTInboundPublish) -> Bool { Self.preparesAhead(message.payload) }
+
+    static func preparesAhead(_ payload: ByteBuffer) -> Bool {
+        payload.readableBytes > preparedInTurnBytes
+            || payload.withUnsafeReadableBytes { ContentEncoding.isZstdFrame($0) }
     }
 
     func mqttListener(didReceive message: MQTTInboundPublish, from session: MQTTSessionInfo) async throws {
