@@ -51,7 +51,7 @@ final class MQTTIngress: MQTTListenerDelegate, ControlCourier, DeviceConnections
 
     /// A payload this small or smaller that is not compressed validates in a few microseconds,
     /// less than handing it to another task costs: it is handled whole, in its turn (with a
-    /// thousand devices publishing one sample a second, each publish took two thread handoffs
+    /// thousand devices publishing one sample a second, each publish took one thread handoff
     /// fewer). A zstd frame may hold a far larger document.
     static let preparedInTurnBytes = 2_048
 
