@@ -179,8 +179,9 @@ enum ScaleBench {
 
     /// Each device's batches, one a second, encoded before any is sent: the simulated devices share
     /// the server's 2 cores, and encoding as they went took them 0.44 of a core rather than 0.26
-    /// (`perf stat`), work that is not the server's. A sample's timestamp is thus up to `seconds` older than its publish, which the server
-    /// takes as it would from a device that had been offline.
+    /// (`perf stat`), work that is not the server's. A sample's timestamp is thus up to `seconds`
+    /// older than its publish, which the server takes as it would from a device that had been
+    /// offline.
     static func batches() throws -> [[ByteBuffer]] {
         let encoder = JSONEncoder()
         return try (0..<devices).map { index in
