@@ -54,6 +54,15 @@ struct JSONTests {
                 == #"{"B":[1.5,2,-0.25,1e-07],"a":{"y":false,"z":null},"b":"a/b \u0001\u001f\"\\ é","é":1}"#
         )
         #expect(CanonicalJSON.string(of: .string("\u{8}\u{c}\n\r\t\u{7f}")) == "\"\\b\\f\\n\\r\\t\u{7f}\"")
+        #expect(CanonicalJSON.string(of: .string("\"")) == #""\"""#)
+        #expect(CanonicalJSON.string(of: .string("")) == #""""#)
+    }
+
+    @Test(arguments: [Int64.min, -1_000, -10, -9, -1, 0, 9, 10, 99, 100, 4_096, .max])
+    func integersAsTheirDecimalDigits(_ integer: Int64) {
+        var out: [UInt8] = []
+        CanonicalJSON.writeInteger(integer, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == String(integer))
     }
 
     @Test func primaryKeyHashIgnoresMemberOrder() throws {

@@ -53,19 +53,32 @@ enum BatchBuilder {
         WireJSON.writeString(table, to: &head)
         head += Array(#","schema_hash":"\#(fingerprint.schemaHash)","#.utf8)
         if includeColumns { head += Array(#""schema_columns":\#(fingerprint.canonicalJSON),"#.utf8) }
-        var rows: [UInt8] = []
-        var count = 0
         let budget = maximumBytes - head.count - 120
+        var rows: [UInt8] = []
+        let written = entries.prefix(maximumRows).reduce(0) { $0 + $1.pk.count + ($1.row?.count ?? 4) + 64 }
+        rows.reserveCapacity(min(budget, written))
+        var count = 0
+        // Each row is written in place and taken back if it does not fit.
         for entry in entries.prefix(maximumRows) {
-            var row = Array(#"{"commit_seq":\#(entry.seq),"op":"\#(entry.op)","pk":"#.utf8)
-            row += entry.pk
-            row += Array(#","row":"#.utf8)
-            row += entry.row ?? Array("null".utf8)
-            if !lkcv.isEmpty, let version = lkcv[canonicalKey(entry.pk)] { row += Array(#","lkcv":\#(version)"#.utf8) }
-            row.append(UInt8(ascii: "}"))
-            guard rows.count + row.count + 1 <= budget else { break }
+            let start = rows.count
             if count > 0 { rows.append(UInt8(ascii: ",")) }
-            rows += row
+            rows += #"{"commit_seq":"#.utf8
+            CanonicalJSON.writeInteger(entry.seq, to: &rows)
+            rows += #","op":""#.utf8
+            rows += entry.op.utf8
+            rows += #"","pk":"#.utf8
+            rows += entry.pk
+            rows += #","row":"#.utf8
+            if let row = entry.row { rows += row } else { rows += "null".utf8 }
+            if !lkcv.isEmpty, let version = lkcv[canonicalKey(entry.pk)] {
+                rows += #","lkcv":"#.utf8
+                CanonicalJSON.writeInteger(version, to: &rows)
+            }
+            rows.append(UInt8(ascii: "}"))
+            guard rows.count + (count == 0 ? 1 : 0) <= budget else {
+                rows.removeSubrange(start...)
+                break
+            }
             count += 1
         }
         guard let firstSeq = entries.first?.seq, count > 0 else { return nil }

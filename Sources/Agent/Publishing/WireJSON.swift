@@ -9,10 +9,10 @@ enum WireJSON {
     static func write(_ value: SQLiteValue, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
-        case .integer(let number): out.append(contentsOf: String(number).utf8)
+        case .integer(let number): CanonicalJSON.writeInteger(number, to: &out)
         case .real(let number):
             if number.isFinite {
-                out.append(contentsOf: "\(number)".utf8)
+                out.append(contentsOf: number.description.utf8)
             } else {
                 out.append(contentsOf: (number > 0 ? #""Infinity""# : #""-Infinity""#).utf8)
             }
@@ -25,7 +25,7 @@ enum WireJSON {
     }
 
     static func writeString(_ text: String, to out: inout [UInt8]) {
-        CanonicalJSON.write(.string(text), to: &out)
+        CanonicalJSON.writeString(text, to: &out)
     }
 
     /// `{"name": value, …}` with the names in the order given (callers pass them sorted bytewise,

@@ -113,12 +113,14 @@ public final class SQLiteDatabase {
             try bind(argument, at: Int32(index + 1), in: statement, sql: sql)
         }
         let columns = sqlite3_column_count(statement)
+        // One array for every row: a body that does not keep the row leaves its storage to reuse.
+        var row: [SQLiteValue] = []
+        row.reserveCapacity(Int(columns))
         while true {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw error(code, sql) }
-            var row: [SQLiteValue] = []
-            row.reserveCapacity(Int(columns))
+            row.removeAll(keepingCapacity: true)
             for column in 0..<columns { row.append(value(statement, column)) }
             guard try body(row) else { return }
         }

@@ -37,7 +37,7 @@ public enum CanonicalJSON {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let bool): out.append(contentsOf: (bool ? "true" : "false").utf8)
-        case .integer(let integer): out.append(contentsOf: String(integer).utf8)
+        case .integer(let integer): writeInteger(integer, to: &out)
         case .double(let double): writeDouble(double, style: style, to: &out)
         case .string(let string): writeString(string, to: &out)
         case .array(let array):
@@ -71,29 +71,64 @@ public enum CanonicalJSON {
             return
         }
         if style == .canonical, double == double.rounded(), abs(double) < 9_007_199_254_740_992 {
-            out.append(contentsOf: String(Int64(double)).utf8)
+            writeInteger(Int64(double), to: &out)
         } else {
-            out.append(contentsOf: "\(double)".utf8)
+            out.append(contentsOf: double.description.utf8)
         }
     }
 
-    static func writeString(_ string: String, to out: inout [UInt8]) {
+    /// A JSON string; runs of bytes that need no escape go in one copy (most text has none).
+    public static func writeString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(contentsOf: Hex.encode([byte]).utf8)
-            default: out.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices where needsEscape(bytes[index]) {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                writeEscape(bytes[index], to: &out)
+                start = index + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    private static func writeEscape(_ byte: UInt8, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\\"))
+        switch byte {
+        case 0x08: out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "f"))
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        case 0..<0x20:
+            out.append(contentsOf: "u00".utf8)
+            out.append(contentsOf: Hex.encode([byte]).utf8)
+        default: out.append(byte)
+        }
+    }
+
+    /// An integer's decimal digits, written without a `String` in between.
+    public static func writeInteger(_ integer: Int64, to out: inout [UInt8]) {
+        if integer < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = integer.magnitude
+        guard magnitude >= 10 else {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        // UInt64.max has 20 digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var first = digits.count
+            while magnitude > 0 {
+                first -= 1
+                digits[first] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[first...]))
+        }
     }
 }
