@@ -55,6 +55,7 @@ enum BatchBuilder {
         if includeColumns { head += Array(#""schema_columns":\#(fingerprint.canonicalJSON),"#.utf8) }
         let budget = maximumBytes - head.count - 120
         var rows: [UInt8] = []
+        // 64: a row's members around its key and values, its seq included.
         let written = entries.prefix(maximumRows).reduce(0) { $0 + $1.pk.count + ($1.row?.count ?? 4) + 64 }
         rows.reserveCapacity(min(budget, written))
         var count = 0
@@ -75,6 +76,7 @@ enum BatchBuilder {
                 CanonicalJSON.writeInteger(version, to: &rows)
             }
             rows.append(UInt8(ascii: "}"))
+            // Every row counts a separating comma, the first one too.
             guard rows.count + (count == 0 ? 1 : 0) <= budget else {
                 rows.removeSubrange(start...)
                 break
