@@ -168,8 +168,8 @@ struct ReplayReadAheadTests {
         }
         #expect(staged.count == 20)
         for row in staged {
-            let key = try #require(SQLGovernanceStore.stagedRow(row).pk)
-            #expect(row[ReplayChunk.keyHashColumn].text == PrimaryKeyHash.hash(of: key))
+            let key = try #require(row[ReplayChunk.Column.pk.rawValue].text.flatMap(SQLGovernanceStore.object))
+            #expect(row[ReplayChunk.Column.keyHash.rawValue].text == PrimaryKeyHash.hash(of: key))
         }
         // A later change of row 25 staged without a hash, in the chunk of row 25's own: one key.
         try await Self.stage(fixture, lineageID, copyOf: 25, epoch: Self.epoch, at: 29, id: 25)

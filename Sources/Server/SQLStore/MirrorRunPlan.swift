@@ -13,7 +13,10 @@ struct MirrorRunPlan {
         var epoch: String
         var seq: Int64
 
-        static func < (lhs: Version, rhs: Version) -> Bool { (lhs.epoch, lhs.seq) < (rhs.epoch, rhs.seq) }
+        /// One comparison of the epochs, which are mostly equal (and often the same string).
+        static func < (lhs: Version, rhs: Version) -> Bool {
+            lhs.epoch == rhs.epoch ? lhs.seq < rhs.seq : lhs.epoch < rhs.epoch
+        }
     }
 
     /// One change, its key and values already in their stored form.
@@ -55,12 +58,13 @@ struct MirrorRunPlan {
         var position: [[SQLValue]: Int] = [:]
         var keys: [[SQLValue]] = []
         var grouped: [[Int]] = []
-        for (offset, change) in changes.enumerated() {
-            if let index = position[change.key] {
+        for offset in changes.indices {
+            let key = changes[offset].key
+            if let index = position[key] {
                 grouped[index].append(offset)
             } else {
-                position[change.key] = keys.count
-                keys.append(change.key)
+                position[key] = keys.count
+                keys.append(key)
                 grouped.append([offset])
             }
         }
@@ -81,14 +85,17 @@ struct MirrorRunPlan {
         for (index, positions) in grouped.enumerated() {
             var outcome = Outcome(key: keys[index], initiallyPresent: held[index] != nil, present: held[index] != nil)
             var rowVersion = held[index]
+            // Each change is read in place: a copy of it (key, hash, epoch and values) per change
+            // was a fifth of the plan's time.
             for position in positions {
-                let change = changes[position]
-                if let rowVersion, change.version <= rowVersion { continue }
-                switch change.op {
+                if let rowVersion, changes[position].version <= rowVersion { continue }
+                switch changes[position].op {
                 case .delete:
-                    if keepTombstones, knownTombstones[change.pkHash].map({ change.version > $0 }) ?? true {
-                        knownTombstones[change.pkHash] = change.version
-                        tombstones[change.pkHash] = change.version
+                    let pkHash = changes[position].pkHash
+                    let version = changes[position].version
+                    if keepTombstones, knownTombstones[pkHash].map({ version > $0 }) ?? true {
+                        knownTombstones[pkHash] = version
+                        tombstones[pkHash] = version
                     }
                     guard outcome.present else { continue }
                     outcome.present = false
@@ -96,7 +103,8 @@ struct MirrorRunPlan {
                     outcome.assigned = [:]
                     rowVersion = nil
                 case .insert, .update:
-                    if keepTombstones, let tombstone = knownTombstones[change.pkHash], change.version <= tombstone {
+                    let version = changes[position].version
+                    if keepTombstones, let tombstone = knownTombstones[changes[position].pkHash], version <= tombstone {
                         continue
                     }
                     if !outcome.present {
@@ -105,13 +113,13 @@ struct MirrorRunPlan {
                         outcome.assigned = [:]
                     }
                     if outcome.assigned.isEmpty {
-                        outcome.assigned = change.data
+                        outcome.assigned = changes[position].data
                     } else {
-                        outcome.assigned.merge(change.data) { $1 }
+                        outcome.assigned.merge(changes[position].data) { $1 }
                     }
                     outcome.changed = true
-                    outcome.version = change.version
-                    rowVersion = change.version
+                    outcome.version = version
+                    rowVersion = version
                 }
             }
             outcomes.append(outcome)

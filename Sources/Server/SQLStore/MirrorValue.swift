@@ -49,7 +49,8 @@ enum MirrorValue {
             }
             key.append(try stored(value, column, strict: strict))
         }
-        var data: [Int: SQLValue] = [:]
+        // Sized once: grown an entry at a time, it was rehashed as often as it doubled.
+        var data = [Int: SQLValue](minimumCapacity: op == .delete ? 0 : dataColumns.count)
         if op != .delete {
             guard let row else { throw .permanent("an \(op.rawValue) without a row") }
             for (index, column) in dataColumns.enumerated() {

@@ -101,19 +101,38 @@ struct MirrorWriter {
 
     /// `apply` of the changes in `range` of a run `prepare` converted for this writer's target.
     func apply(_ tx: any SQLTransaction, _ run: PreparedMirrorRun, _ range: Range<Int>, now: Timestamp) throws -> Int {
-        let planned = try run.changes[range].map { try $0.get() }
-        let keys = range == run.changes.indices ? run.keys : nil
-        return try apply(tx, planned: planned, keys: keys ?? MirrorRunPlan.keys(of: planned), now: now)
+        let planned: [MirrorRunPlan.Change]
+        switch run.changes {
+        case .converted(let changes, let keys) where range == changes.indices:
+            return try apply(tx, planned: changes, keys: keys, now: now)
+        case .converted(let changes, _):
+            planned = Array(changes[range])
+        case .mixed(let changes):
+            planned = try changes[range].map { try $0.get() }
+        }
+        return try apply(tx, planned: planned, keys: MirrorRunPlan.keys(of: planned), now: now)
     }
 
     /// Converts changes to their stored form ahead of the transaction that applies them. A change
-    /// that does not convert fails the run that applies it, as in `apply`.
+    /// that does not convert fails the run that applies it, as in `apply`. A run that converts
+    /// whole (the usual case) is kept as the plain array the writer takes, not copied out of
+    /// results on the writer.
     func prepare(_ changes: some Collection<RowChange>) -> PreparedMirrorRun {
-        let converted = changes.map { change in
-            PreparedMirrorRun.Change { () throws(MaterializationError) in try self.change(change) }
+        var converted: [MirrorRunPlan.Change] = []
+        converted.reserveCapacity(changes.count)
+        for change in changes {
+            guard let planned = try? self.change(change) else {
+                let results = changes.map { change in
+                    Result { () throws(MaterializationError) in try self.change(change) }
+                }
+                return PreparedMirrorRun(target: target, changes: .mixed(results))
+            }
+            converted.append(planned)
         }
-        let planned = try? converted.map { try $0.get() }
-        return PreparedMirrorRun(target: target, changes: converted, keys: planned.map(MirrorRunPlan.keys(of:)))
+        return PreparedMirrorRun(
+            target: target,
+            changes: .converted(converted, keys: MirrorRunPlan.keys(of: converted))
+        )
     }
 
     private func apply(
@@ -132,13 +151,16 @@ struct MirrorWriter {
             heldTombstones: keepTombstones && upserts ? try heldTombstones(tx, planned) : [:],
             keepTombstones: keepTombstones
         )
-        try delete(tx, plan.outcomes.filter { $0.initiallyPresent && !$0.present }.map(\.key))
-        let written = plan.outcomes.filter { $0.present && $0.changed }
-        let shapes = Dictionary(grouping: written) { outcome in
-            outcome.replaceAll ? nil : outcome.assigned.keys.sorted()
+        let outcomes = plan.outcomes
+        let removed = outcomes.indices.filter { outcomes[$0].initiallyPresent && !outcomes[$0].present }
+        try delete(tx, removed.map { outcomes[$0].key })
+        // Outcomes are grouped and bound by position: copies of them were a tenth of a run's planning.
+        let written = outcomes.indices.filter { outcomes[$0].present && outcomes[$0].changed }
+        let shapes = Dictionary(grouping: written) { index in
+            outcomes[index].replaceAll ? nil : outcomes[index].assigned.keys.sorted()
         }
-        for (shape, outcomes) in shapes {
-            try upsert(tx, outcomes, columns: shape ?? Array(dataColumns.indices), now: now)
+        for (shape, indices) in shapes {
+            try upsert(tx, outcomes, indices, columns: shape ?? Array(dataColumns.indices), now: now)
         }
         try writeTombstones(tx, plan.tombstones)
         return plan.delta
@@ -214,11 +236,13 @@ struct MirrorWriter {
         try tx.rowSet(keys, columns: keySetColumns) { "DELETE FROM \(table) WHERE \(columns) IN (\($0))" }
     }
 
-    /// Inserts the rows, or updates `columns` (data column indexes) and the platform columns of
-    /// those the table holds; a data column a row does not assign is NULL.
+    /// Inserts the rows of the outcomes at `indices`, or updates `columns` (data column indexes)
+    /// and the platform columns of those the table holds; a data column a row does not assign is
+    /// NULL.
     private func upsert(
         _ tx: any SQLTransaction,
         _ outcomes: [MirrorRunPlan.Outcome],
+        _ indices: [Int],
         columns: [Int],
         now: Timestamp
     ) throws {
@@ -233,12 +257,16 @@ struct MirrorWriter {
             "\(SQLIdentifier.quote($0)) = excluded.\(SQLIdentifier.quote($0))"
         }
         let updatedAt = SQLValue.text(now.sortableDescription)
-        let rows = outcomes.map { outcome -> [SQLValue] in
-            var binds: [SQLValue] = target.coalesced ? [] : [.text(deviceID)]
+        let rows = indices.map { index -> [SQLValue] in
+            var binds: [SQLValue] = []
             binds.reserveCapacity(setColumns.count)
-            binds += outcome.key
-            binds += [.text(outcome.version?.epoch ?? ""), .integer(outcome.version?.seq ?? 0), updatedAt]
-            binds += columns.map { outcome.assigned[$0] ?? .null }
+            if !target.coalesced { binds.append(.text(deviceID)) }
+            binds.append(contentsOf: outcomes[index].key)
+            let version = outcomes[index].version
+            binds.append(.text(version?.epoch ?? ""))
+            binds.append(.integer(version?.seq ?? 0))
+            binds.append(updatedAt)
+            for column in columns { binds.append(outcomes[index].assigned[column] ?? .null) }
             return binds
         }
         try tx.rowSet(rows, columns: setColumns) {

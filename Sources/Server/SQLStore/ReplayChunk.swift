@@ -3,51 +3,94 @@ import EdgeSyncModels
 /// The staged rows one replay step materializes, in replay order (commit order, or time for
 /// samples), parsed and with their keys hashed: what a step needs before it touches the target.
 struct ReplayChunk: Sendable {
+    /// What a step needs of a staged row besides its change or sample: no more, since a chunk is
+    /// built on the read-ahead but freed after the step, on the replay's way to the next one.
+    struct Row: Sendable {
+        var id: Int64
+        var bytes: Int64
+        /// Rows lineages: the journal position.
+        var journalEpoch: String
+        var commitSeq: Int64
+        /// Telemetry lineages: the sample time.
+        var ts: Int64
+    }
+
     var lineageID: String
     var strategy: LineageStrategy
-    var rows: [StagedRow]
+    var rows: [Row]
     /// Rows lineages: the rows' changes, in order.
     var changes: [RowChange]
     /// Telemetry lineages: the samples, in order.
     var samples: [Sample]
     /// Rows lineages read ahead: the changes in their stored form for `target` (in place of
-    /// `changes`, and of the rows' keys and values).
+    /// `changes`).
     var prepared: PreparedMirrorRun?
 
-    /// `keyHashes`: each row's stored key hash, nil for a row staged without one (by a release
-    /// before the store's v9), whose key is hashed here.
-    init(lineageID: String, strategy: LineageStrategy, rows: [StagedRow], keyHashes: [String?]) {
+    /// What `sql` selects of each staged row, in order.
+    enum Column: Int, CaseIterable {
+        case id, bytes, journalEpoch, commitSeq, ts, op, pk, row, rowID, keyHash
+
+        var name: String {
+            switch self {
+            case .id: "id"
+            case .bytes: "bytes"
+            case .journalEpoch: "journal_epoch"
+            case .commitSeq: "commit_seq"
+            case .ts: "ts_ns"
+            case .op: "op"
+            case .pk: "pk_json"
+            case .row: "row_json"
+            case .rowID: "row_id"
+            case .keyHash: "pk_hash"
+            }
+        }
+    }
+
+    /// `staged`: rows as `sql` selects them. A row staged without a key hash (by a release before
+    /// the store's v9) has its key hashed here.
+    init(lineageID: String, strategy: LineageStrategy, staged: [SQLRow]) {
         self.lineageID = lineageID
         self.strategy = strategy
-        self.rows = rows
-        if strategy == .rows {
-            changes = zip(rows, keyHashes).map { row, hash in
-                RowChange(
-                    op: row.op ?? .insert,
-                    pk: row.pk ?? [:],
-                    pkHash: hash ?? PrimaryKeyHash.hash(of: row.pk ?? [:]),
-                    row: row.row,
-                    epoch: row.journalEpoch ?? "",
-                    seq: row.commitSeq ?? 0
+        rows = []
+        rows.reserveCapacity(staged.count)
+        changes = []
+        samples = []
+        // A chunk's rows mostly share their epoch: one string for all of them, which the plan
+        // then compares by identity.
+        var epoch = ""
+        for row in staged {
+            func value(_ column: Column) -> SQLValue { row[column.rawValue] }
+            let rowEpoch = value(.journalEpoch).text ?? ""
+            if rowEpoch != epoch { epoch = rowEpoch }
+            let commitSeq = value(.commitSeq).integer ?? 0
+            let ts = value(.ts).integer ?? 0
+            let id = value(.id).integer ?? 0
+            rows.append(Row(id: id, bytes: value(.bytes).integer ?? 0, journalEpoch: epoch, commitSeq: commitSeq, ts: ts))
+            let fields = value(.row).text.flatMap(SQLGovernanceStore.object)
+            if strategy == .rows {
+                let pk = value(.pk).text.flatMap(SQLGovernanceStore.object) ?? [:]
+                changes.append(
+                    RowChange(
+                        op: value(.op).text.flatMap(RowOperation.init) ?? .insert,
+                        pk: pk,
+                        pkHash: value(.keyHash).text ?? PrimaryKeyHash.hash(of: pk),
+                        row: fields,
+                        epoch: epoch,
+                        seq: commitSeq
+                    )
                 )
+            } else {
+                samples.append(Sample(ts: Timestamp(ns: ts), rowID: value(.rowID).text, fields: fields ?? [:]))
             }
-            samples = []
-        } else {
-            changes = []
-            samples = rows.map { Sample(ts: $0.ts ?? Timestamp(ns: 0), rowID: $0.rowID, fields: $0.row ?? [:]) }
         }
     }
 
     /// Converts the changes for `writer`'s target, so that the step that takes the chunk has only
-    /// to write them, and drops what it then no longer needs (freed here, not on the writer).
+    /// to write them, and drops the parsed changes (freed here, not on the writer).
     mutating func prepare(for writer: MirrorWriter) {
         guard strategy == .rows else { return }
         prepared = writer.prepare(changes)
         changes = []
-        for index in rows.indices {
-            rows[index].pk = nil
-            rows[index].row = nil
-        }
     }
 
     /// The first `limit` staged rows of the lineage in replay order, or of those after `after`
@@ -66,26 +109,38 @@ struct ReplayChunk: Sendable {
                 [.text(lineageID)] + (after ?? []) + [.integer(Int64(limit))]
             )
         }
-        return ReplayChunk(
-            lineageID: lineageID,
-            strategy: strategy,
-            rows: rows.map(SQLGovernanceStore.stagedRow),
-            keyHashes: rows.map { $0[keyHashColumn].text }
-        )
+        return ReplayChunk(lineageID: lineageID, strategy: strategy, staged: rows)
     }
 
-    /// Where `sql`'s rows hold the key hash: right after `stagedRowColumns`.
-    static let keyHashColumn = SQLGovernanceStore.stagedRowColumns.split(separator: ",").count
+    /// The first `limit` staged rows of the lineage in replay order, whole: what an approval's
+    /// preview shows of what its replay would write.
+    static func first(
+        _ tx: any SQLTransaction,
+        lineageID: String,
+        strategy: LineageStrategy,
+        limit: Int
+    ) throws -> [StagedRow] {
+        try tx.inIndexOrder {
+            try tx.query(
+                sql(strategy, selecting: SQLGovernanceStore.stagedRowColumns, resuming: false),
+                [.text(lineageID), .integer(Int64(limit))]
+            )
+        }.map(SQLGovernanceStore.stagedRow)
+    }
 
-    /// The SELECT of `read`: bound with the lineage, the end of the chunk before when
-    /// `resuming`, and the limit.
-    static func sql(_ strategy: LineageStrategy, resuming: Bool) -> String {
+    /// The SELECT of `read` (or of the `selected` columns): bound with the lineage, the end of
+    /// the chunk before when `resuming`, and the limit.
+    static func sql(
+        _ strategy: LineageStrategy,
+        selecting selected: String = Column.allCases.map(\.name).joined(separator: ", "),
+        resuming: Bool
+    ) -> String {
         let (kind, columns) = order(strategy)
         let list = columns.joined(separator: ", ")
         let start = resuming ? " AND (\(list)) > \(BulkSQL.tuple(columns.count))" : ""
         return """
-            SELECT \(SQLGovernanceStore.stagedRowColumns), pk_hash FROM staged_row WHERE lineage_id = ? AND \(kind)\(start) \
-            ORDER BY \(list) LIMIT ?
+            SELECT \(selected) FROM staged_row \
+            WHERE lineage_id = ? AND \(kind)\(start) ORDER BY \(list) LIMIT ?
             """
     }
 
@@ -93,10 +148,10 @@ struct ReplayChunk: Sendable {
     var end: [SQLValue]? { rows.last.map(position) }
 
     /// A row's place in replay order.
-    private func position(_ row: StagedRow) -> [SQLValue] {
+    private func position(_ row: Row) -> [SQLValue] {
         strategy == .rows
-            ? [.text(row.journalEpoch ?? ""), .integer(row.commitSeq ?? 0), .integer(row.id)]
-            : [.integer(row.ts?.ns ?? 0), .integer(row.id)]
+            ? [.text(row.journalEpoch), .integer(row.commitSeq), .integer(row.id)]
+            : [.integer(row.ts), .integer(row.id)]
     }
 
     /// Whether the chunk, read earlier, is still exactly the lineage's first staged rows: as many

@@ -85,12 +85,12 @@ extension SQLGovernanceStore {
             let landing = LandingPreview(target: target, strict: self.dialect.strictTypes)
             var staged: [StagedRow] = []
             for lineage in lineages where staged.count < Self.previewRowLimit {
-                staged += try ReplayChunk.read(
+                staged += try ReplayChunk.first(
                     tx,
                     lineageID: lineage.id,
                     strategy: lineage.strategy,
                     limit: Self.previewRowLimit - staged.count
-                ).rows
+                )
             }
             return ApprovalPreview(
                 targetTable: target.table,
