@@ -64,8 +64,8 @@ struct ReplayChunk: Sendable {
             if rowEpoch != epoch { epoch = rowEpoch }
             let commitSeq = value(.commitSeq).integer ?? 0
             let ts = value(.ts).integer ?? 0
-            let id = value(.id).integer ?? 0
-            rows.append(Row(id: id, bytes: value(.bytes).integer ?? 0, journalEpoch: epoch, commitSeq: commitSeq, ts: ts))
+            let (id, bytes) = (value(.id).integer ?? 0, value(.bytes).integer ?? 0)
+            rows.append(Row(id: id, bytes: bytes, journalEpoch: epoch, commitSeq: commitSeq, ts: ts))
             let fields = value(.row).text.flatMap(SQLGovernanceStore.object)
             if strategy == .rows {
                 let pk = value(.pk).text.flatMap(SQLGovernanceStore.object) ?? [:]
