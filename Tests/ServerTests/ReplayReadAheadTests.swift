@@ -157,6 +157,24 @@ struct ReplayReadAheadTests {
         try await Self.drained(fixture, lineageID, expecting: Set((1...30).map(Int64.init)))
     }
 
+    @Test func aRowReadAheadThatDoesNotConvertWaitsStagedAndTheOthersLand() async throws {
+        let (fixture, lineageID) = try await Self.replaying()
+        // Row 25 is in the chunk read ahead during the next step: its value is no BLOB.
+        try await fixture.store.backend.write { tx in
+            try tx.execute(
+                "UPDATE staged_row SET row_json = ? WHERE lineage_id = ? AND commit_seq = 25",
+                [.text(#"{"id":25,"mode":{"$hex":"zz"}}"#), .text(lineageID)]
+            )
+        }
+        while try await fixture.store.replayStep(limit: 10, now: .now).replayed > 0 {}
+        let mirrored = try await Self.mirrored(fixture, lineageID)
+        #expect(mirrored == Set((1...30).map(Int64.init)).subtracting([25]))
+        let left = try await fixture.store.backend.read { tx in
+            try tx.query("SELECT commit_seq, reason FROM staged_row WHERE lineage_id = ?", [.text(lineageID)])
+        }
+        #expect(left.map { [$0[0], $0[1]] } == [[.integer(25), .text(StagingReason.materializationFailed.rawValue)]])
+    }
+
     @Test func aRowStagedWithoutItsKeyHashReplaysAsTheSameKey() async throws {
         let (fixture, lineageID) = try await Self.replaying()
         // Ingest stored each staged row's key hash: the one a replay computes from the key.
