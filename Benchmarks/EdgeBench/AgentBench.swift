@@ -123,6 +123,7 @@ enum AgentBench {
         // The application's writes while the agent publishes them, then until every row is
         // durably staged; each run a new database and device.
         var publishing: [(insert: Double, staged: Double)] = []
+        await EdgeBench.profilePoint("publishing")
         for run in 0..<EdgeBench.runs {
             let database = "app-\(run).db"
             let captured = try DatabasePool(
