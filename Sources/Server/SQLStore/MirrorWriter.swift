@@ -154,7 +154,7 @@ struct MirrorWriter {
         let outcomes = plan.outcomes
         let removed = outcomes.indices.filter { outcomes[$0].initiallyPresent && !outcomes[$0].present }
         try delete(tx, removed.map { outcomes[$0].key })
-        // Outcomes are grouped and bound by position: copies of them were a tenth of a run's planning.
+        // Outcomes are grouped and bound by position rather than copied (each holds a key and values).
         let written = outcomes.indices.filter { outcomes[$0].present && outcomes[$0].changed }
         let shapes = Dictionary(grouping: written) { index in
             outcomes[index].replaceAll ? nil : outcomes[index].assigned.keys.sorted()
