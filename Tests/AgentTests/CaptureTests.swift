@@ -164,6 +164,38 @@ struct CaptureTests {
         )
     }
 
+    /// A poll's sweep ends at the highest key it found: rows the application inserts meanwhile
+    /// wait for the next sweep rather than keep this one going.
+    @Test func aSweepThroughAKeyStopsThereWhileTheApplicationInsertsOn() throws {
+        let (app, path) = try Self.database()
+        let db = try SQLiteDatabase(path: path, mode: .readWrite)
+        var state = try #require(try Self.capture(db, path)["device_state"])
+        func insert(_ ids: ClosedRange<Int>) throws {
+            try app.write { db in
+                for id in ids { try db.execute(sql: "INSERT INTO device_state (id) VALUES (?)", arguments: [id]) }
+            }
+        }
+        try insert(1...10_000)
+        let highest = try #require(try InsertSweep.highestKey(db, state))
+        #expect(highest == 10_000)
+        var chunks: [Int] = []
+        repeat {
+            try insert((10_001 + chunks.count * 3_000)...(13_000 + chunks.count * 3_000))
+            let swept = try db.transaction { [state] in try InsertSweep.step(db, state, through: highest) }
+            state = swept.table
+            chunks.append(swept.swept)
+        } while chunks.last == InsertSweep.chunkRows
+        #expect(chunks == [4_096, 4_096, 1_808])
+        #expect(state.sweepMark == 10_000)
+        #expect(try InsertSweep.waiting(db, state, through: highest, limit: 100_000) == 0)
+        #expect(try InsertSweep.waiting(db, state, limit: 100_000) == 9_000)
+        try Self.sweep(db, state)
+        #expect(
+            try db.scalar("SELECT COUNT(*) FROM \(SQLIdentifier.quote(state.journal))")?.integer == 19_000,
+            "every row journaled once"
+        )
+    }
+
     /// Random writes (new highest keys, explicit lower and reused keys, updates, key changes,
     /// deletes, most of them near the highest key) with sweeps and reads of the journal between them at random: the entries read,
     /// applied in order as the server applies them, give exactly the table's rows.

@@ -14,21 +14,38 @@ enum InsertSweep {
     /// Keys per chunk: a full batch's, a few milliseconds of writing.
     static let chunkRows = BatchBuilder.maximumRows
 
-    /// How many rows wait above the mark, counted up to `limit`.
-    static func waiting(_ db: SQLiteDatabase, _ table: CapturedTable, limit: Int) throws -> Int {
+    /// How many rows wait above the mark (up to `highest`, when given), counted up to `limit`.
+    static func waiting(
+        _ db: SQLiteDatabase,
+        _ table: CapturedTable,
+        through highest: Int64? = nil,
+        limit: Int
+    ) throws -> Int {
         guard let mark = table.sweepMark else { return 0 }
         let key = table.key.expressions("t")[0]
+        let name = SQLIdentifier.quote(table.name)
         return Int(
             try db.scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM \(SQLIdentifier.quote(table.name)) AS t WHERE \(key) > ? LIMIT ?)",
-                [.integer(mark), .integer(Int64(limit))]
+                "SELECT COUNT(*) FROM (SELECT 1 FROM \(name) AS t WHERE \(key) > ? AND \(key) <= ? LIMIT ?)",
+                [.integer(mark), .integer(highest ?? .max), .integer(Int64(limit))]
             )?.integer ?? 0
         )
     }
 
-    /// Journals the next chunk in key order (inside the caller's write transaction); returns the
-    /// table with its new mark and how many rows it journaled (fewer than `chunkRows`: none left).
-    static func step(_ db: SQLiteDatabase, _ table: CapturedTable) throws -> (table: CapturedTable, swept: Int) {
+    /// The table's highest key now: where a sweep of the rows committed so far ends.
+    static func highestKey(_ db: SQLiteDatabase, _ table: CapturedTable) throws -> Int64? {
+        let key = table.key.expressions("t")[0]
+        return try db.scalar("SELECT MAX(\(key)) FROM \(SQLIdentifier.quote(table.name)) AS t")?.integer
+    }
+
+    /// Journals the next chunk in key order, up to `highest` when given (inside the caller's write
+    /// transaction); returns the table with its new mark and how many rows it journaled (fewer
+    /// than `chunkRows`: none left).
+    static func step(
+        _ db: SQLiteDatabase,
+        _ table: CapturedTable,
+        through highest: Int64? = nil
+    ) throws -> (table: CapturedTable, swept: Int) {
         guard table.sweepMark != nil,
             let mark = try db.scalar(
                 "SELECT sweep_mark FROM \"\(CaptureCatalog.catalog)\" WHERE id = ?",
@@ -40,16 +57,17 @@ enum InsertSweep {
         let swept = try db.run(
             """
             INSERT INTO \(journal) (op, k1) SELECT \(JournalOp.insert.rawValue), \(key)
-            FROM \(SQLIdentifier.quote(table.name)) AS t WHERE \(key) > ? ORDER BY \(key) LIMIT \(chunkRows)
+            FROM \(SQLIdentifier.quote(table.name)) AS t WHERE \(key) > ? AND \(key) <= ?
+            ORDER BY \(key) LIMIT \(chunkRows)
             """,
-            [.integer(mark)]
+            [.integer(mark), .integer(highest ?? .max)]
         )
-        guard swept > 0, let highest = try db.scalar("SELECT k1 FROM \(journal) ORDER BY seq DESC LIMIT 1")?.integer
+        guard swept > 0, let last = try db.scalar("SELECT k1 FROM \(journal) ORDER BY seq DESC LIMIT 1")?.integer
         else {
             var table = table
             table.sweepMark = mark
             return (table, 0)
         }
-        return (try CaptureCatalog.setSweepMark(db, table, highest), swept)
+        return (try CaptureCatalog.setSweepMark(db, table, last), swept)
     }
 }
