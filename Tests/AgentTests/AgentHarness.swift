@@ -216,8 +216,10 @@ final class AgentHarness: @unchecked Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// The end of a test that got this far: its files go too (a failed one keeps them to look at).
     func stop() async {
         await server.stop()
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 

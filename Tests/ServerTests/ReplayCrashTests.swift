@@ -100,5 +100,6 @@ struct ReplayCrashTests {
         }
         await store.close()
         #expect(counts == [0, Int64(Self.rows), Int64(Self.rows)])
+        try? FileManager.default.removeItem(at: directory)
     }
 }
