@@ -5,7 +5,10 @@ import NIOPosix
 /// answers CONNECT, PUBLISH and PINGREQ with bytes. No codec, session, ACL, keep-alive, sequencer
 /// or delegate: a reference for what the listener's own work costs on this machine, not a listener.
 enum MQTTFloorListener {
-    static func start(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> any Channel {
+    static func start(
+        port: Int = 0,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
@@ -13,7 +16,7 @@ enum MQTTFloorListener {
                     try channel.pipeline.syncOperations.addHandler(Responder())
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: port)
             .get()
     }
 

@@ -97,14 +97,21 @@ enum MQTTThroughputBench {
 
     static let listenerFlag = "--listener"
 
-    /// `--listener PORT`: the benchmark's listener alone until killed, for a profiler to attach
-    /// to while `--publish-client` processes publish to it.
+    /// `--listener PORT [floor]`: the benchmark's listener (or NIO's floor) alone until killed,
+    /// for a profiler to attach to while `--publish-client` processes publish to it.
     static func listenerMain(_ arguments: [String]) async throws {
-        guard arguments.count == 1, let port = Int(arguments[0]) else {
-            throw BenchFailure("usage: edge-bench \(listenerFlag) PORT")
+        guard (1...2).contains(arguments.count), let port = Int(arguments[0]),
+            arguments.dropFirst().allSatisfy({ $0 == "floor" })
+        else {
+            throw BenchFailure("usage: edge-bench \(listenerFlag) PORT [floor]")
         }
-        let listener = benchListener(port: port)
-        print("listening on \(try await listener.start()) (pid \(getpid()))")
+        if arguments.count == 2 {
+            let floor = try await MQTTFloorListener.start(port: port)
+            print("NIO's floor listening on \(floor.localAddress?.port ?? port) (pid \(getpid()))")
+        } else {
+            let listener = benchListener(port: port)
+            print("listening on \(try await listener.start()) (pid \(getpid()))")
+        }
         try await Task.sleep(for: .seconds(86_400 * 365))
     }
 
