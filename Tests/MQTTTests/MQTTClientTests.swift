@@ -65,7 +65,7 @@ struct MQTTClientTests {
     }
 
     /// Publishes started one after another, none waiting for the one before to be acknowledged,
-    /// reach the broker in the order started (MQTT 3.1.1 §4.6): an agent keeps two batches on
+    /// reach the broker in the order started (MQTT 3.1.1 §4.6): an agent keeps several batches on
     /// their way and the server commits them as they arrive.
     @Test func publishesOnTheirWayTogetherArriveInTheOrderStarted() async throws {
         try await H.with { harness in
