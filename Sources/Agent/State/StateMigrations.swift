@@ -39,7 +39,7 @@ enum StateMigrations {
             table_name TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, seen_at INTEGER NOT NULL,
             PRIMARY KEY (table_name, epoch, seq)) WITHOUT ROWID;
         """,
-        // 5: several batches of a table outbound at once (a rows table keeps several in flight).
+        // 5: several batches of a table outbound at once (a rows table keeps more than one in flight).
         """
         CREATE TABLE outbound_batch (
             table_name TEXT NOT NULL, batch_id TEXT NOT NULL, topic TEXT NOT NULL, body BLOB NOT NULL,
