@@ -88,11 +88,11 @@ struct MirrorRunPlan {
             // Changes are read in place: a copy of one retains and releases its key, hash, epoch
             // and values, which was much of the plan's time on a replay's writer.
             for position in positions {
-                if let rowVersion, changes[position].version <= rowVersion { continue }
+                let version = changes[position].version
+                if let rowVersion, version <= rowVersion { continue }
                 switch changes[position].op {
                 case .delete:
                     let pkHash = changes[position].pkHash
-                    let version = changes[position].version
                     if keepTombstones, knownTombstones[pkHash].map({ version > $0 }) ?? true {
                         knownTombstones[pkHash] = version
                         tombstones[pkHash] = version
@@ -103,7 +103,6 @@ struct MirrorRunPlan {
                     outcome.assigned = [:]
                     rowVersion = nil
                 case .insert, .update:
-                    let version = changes[position].version
                     if keepTombstones, let tombstone = knownTombstones[changes[position].pkHash], version <= tombstone {
                         continue
                     }

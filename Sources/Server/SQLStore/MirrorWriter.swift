@@ -120,14 +120,18 @@ struct MirrorWriter {
     func prepare(_ changes: some Collection<RowChange>) -> PreparedMirrorRun {
         var converted: [MirrorRunPlan.Change] = []
         converted.reserveCapacity(changes.count)
-        for change in changes {
-            guard let planned = try? self.change(change) else {
-                let results = changes.map { change in
-                    Result { () throws(MaterializationError) in try self.change(change) }
+        for (offset, change) in changes.enumerated() {
+            do throws(MaterializationError) {
+                converted.append(try self.change(change))
+            } catch {
+                // Those before keep their conversion; only the rest are converted now.
+                var results = converted.map { Result<MirrorRunPlan.Change, MaterializationError>.success($0) }
+                results.append(.failure(error))
+                for later in changes.dropFirst(offset + 1) {
+                    results.append(Result { () throws(MaterializationError) in try self.change(later) })
                 }
                 return PreparedMirrorRun(target: target, changes: .mixed(results))
             }
-            converted.append(planned)
         }
         return PreparedMirrorRun(
             target: target,

@@ -30,6 +30,9 @@ struct ReplayChunk: Sendable {
     enum Column: Int, CaseIterable {
         case id, bytes, journalEpoch, commitSeq, ts, op, pk, row, rowID, keyHash
 
+        /// Every column, as `sql` selects them.
+        static let list = allCases.map(\.name).joined(separator: ", ")
+
         var name: String {
             switch self {
             case .id: "id"
@@ -103,12 +106,7 @@ struct ReplayChunk: Sendable {
         after: [SQLValue]? = nil,
         limit: Int
     ) throws -> ReplayChunk {
-        let rows = try tx.inIndexOrder {
-            try tx.query(
-                sql(strategy, resuming: after != nil),
-                [.text(lineageID)] + (after ?? []) + [.integer(Int64(limit))]
-            )
-        }
+        let rows = try query(tx, lineageID: lineageID, strategy: strategy, after: after, limit: limit)
         return ReplayChunk(lineageID: lineageID, strategy: strategy, staged: rows)
     }
 
@@ -120,19 +118,37 @@ struct ReplayChunk: Sendable {
         strategy: LineageStrategy,
         limit: Int
     ) throws -> [StagedRow] {
+        try query(
+            tx,
+            lineageID: lineageID,
+            strategy: strategy,
+            selecting: SQLGovernanceStore.stagedRowColumns,
+            limit: limit
+        ).map(SQLGovernanceStore.stagedRow)
+    }
+
+    /// Runs `sql` in index order with its binds.
+    private static func query(
+        _ tx: any SQLTransaction,
+        lineageID: String,
+        strategy: LineageStrategy,
+        selecting selected: String = Column.list,
+        after: [SQLValue]? = nil,
+        limit: Int
+    ) throws -> [SQLRow] {
         try tx.inIndexOrder {
             try tx.query(
-                sql(strategy, selecting: SQLGovernanceStore.stagedRowColumns, resuming: false),
-                [.text(lineageID), .integer(Int64(limit))]
+                sql(strategy, selecting: selected, resuming: after != nil),
+                [.text(lineageID)] + (after ?? []) + [.integer(Int64(limit))]
             )
-        }.map(SQLGovernanceStore.stagedRow)
+        }
     }
 
     /// The SELECT of `read` (or of the `selected` columns): bound with the lineage, the end of
     /// the chunk before when `resuming`, and the limit.
     static func sql(
         _ strategy: LineageStrategy,
-        selecting selected: String = Column.allCases.map(\.name).joined(separator: ", "),
+        selecting selected: String = Column.list,
         resuming: Bool
     ) -> String {
         let (kind, columns) = order(strategy)
